@@ -1,0 +1,6 @@
+//! Mounts the Bellows app; everything else lives in the library so browser tests can mount it.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(bellows_app::App);
+}

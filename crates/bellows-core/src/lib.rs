@@ -1,0 +1,16 @@
+//! Bellows' pure planning core: the schema model, DDL import, and (as they land) diff, plan,
+//! lint, render and share.
+//!
+//! Invariant: this crate does no I/O (no filesystem, network, clock, randomness, environment,
+//! wasm-bindgen, web-sys or leptos) and never panics on user input: every entry point returns a
+//! value plus [`Diagnostic`]s. It builds for `wasm32-unknown-unknown` and natively.
+
+pub mod diagnostic;
+pub mod dialect;
+pub mod import;
+pub mod model;
+
+pub use diagnostic::{Diagnostic, Severity, Span};
+pub use dialect::Dialect;
+pub use import::{import, Import};
+pub use model::{Column, ColumnId, Schema, Table, TableId};

@@ -1,0 +1,319 @@
+//! `cargo xtask serve | test | dist | setup`: installs the tools that are missing, then runs them.
+//!
+//! Every command works on a fresh machine with only rustup and cargo: the first run installs the
+//! wasm32 target, Trunk, wasm-bindgen-cli (at exactly the version in Cargo.lock), wasm-opt and,
+//! for the browser tests, Chromium with chromedriver.
+
+mod tools;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+use std::{env, fs};
+use tools::{cargo, Installer, Toolchain};
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  serve    install what is missing, then serve the app on http://127.0.0.1:8080 with live rebuild
+  test     every check and test: fmt, clippy, native tests, wasm32 check, browser tests, end-to-end
+  dist     build the optimized static site into dist/ and print each file's size
+  setup    only install the missing tools
+
+environment:
+  BELLOWS_TOOLS_ROOT   install tools here and look nowhere else (default: ~/.cache/bellows/tools, then PATH)";
+
+fn main() {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(),
+        Some("test") => test(),
+        Some("dist") => dist().map(|_| ()),
+        Some("setup") => setup().map(|_| ()),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    if let Err(message) = result {
+        eprintln!("xtask: error: {message}");
+        std::process::exit(1);
+    }
+}
+
+pub fn say(message: &str) {
+    println!("==> {message}");
+    let _ = std::io::stdout().flush();
+}
+
+/// Runs a command with inherited output; a non-zero exit is an error.
+pub fn run(cmd: &mut Command) -> Result {
+    let status = cmd.status().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", describe(cmd)))
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut words = vec![cmd.get_program().to_string_lossy().to_string()];
+    words.extend(cmd.get_args().map(|a| a.to_string_lossy().to_string()));
+    words.join(" ")
+}
+
+fn workspace_root() -> PathBuf {
+    // crates/xtask -> workspace root
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn setup() -> Result<Toolchain> {
+    let root = workspace_root();
+    let version = tools::locked_wasm_bindgen_version(&root)?;
+    let started = Instant::now();
+    say(&format!("checking tools (wasm32 target, trunk {}, wasm-bindgen {version}, wasm-opt)", tools::TRUNK_REQ));
+    let toolchain = Installer::from_env().toolchain(&version)?;
+    say(&format!(
+        "tools ready in {}s: trunk {}, wasm-bindgen {}, wasm-opt {}",
+        started.elapsed().as_secs(),
+        tools::version_of(&toolchain.trunk).unwrap_or_default(),
+        tools::version_of(&toolchain.wasm_bindgen).unwrap_or_default(),
+        tools::version_of(&toolchain.wasm_opt).unwrap_or_default(),
+    ));
+    Ok(toolchain)
+}
+
+/// PATH for child processes: the chosen tools first, so Trunk (run `--offline`) uses them.
+fn path_with(dirs: &[PathBuf]) -> std::ffi::OsString {
+    let mut all: Vec<PathBuf> = dirs.to_vec();
+    if let Some(path) = env::var_os("PATH") {
+        all.extend(env::split_paths(&path));
+    }
+    env::join_paths(all).unwrap_or_default()
+}
+
+fn trunk(toolchain: &Toolchain) -> Command {
+    let mut cmd = Command::new(&toolchain.trunk);
+    cmd.current_dir(workspace_root()).env("PATH", path_with(&toolchain.path_dirs));
+    cmd
+}
+
+fn serve() -> Result {
+    let toolchain = setup()?;
+    say("serving on http://127.0.0.1:8080 (rebuilds on change; Ctrl+C stops)");
+    run(trunk(&toolchain).args(["serve", "--offline"]))
+}
+
+fn dist() -> Result<PathBuf> {
+    let toolchain = setup()?;
+    build_dist(&toolchain)
+}
+
+fn build_dist(toolchain: &Toolchain) -> Result<PathBuf> {
+    let root = workspace_root();
+    let started = Instant::now();
+    say("building the release site into dist/ (wasm-opt -Oz)");
+    run(trunk(toolchain).args(["build", "--release", "--offline"]))?;
+    say(&format!("built dist/ in {}s", started.elapsed().as_secs()));
+    let dist = root.join("dist");
+    print_sizes(&dist)?;
+    Ok(dist)
+}
+
+fn print_sizes(dist: &Path) -> Result {
+    let mut files: Vec<PathBuf> = Vec::new();
+    collect_files(dist, &mut files)?;
+    files.sort();
+    let (mut raw_total, mut gz_total) = (0u64, 0u64);
+    println!("{:<48} {:>12} {:>12}", "file", "raw", "gzip -9");
+    for file in &files {
+        let bytes = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let gz = gzip_len(&bytes)?;
+        raw_total += bytes.len() as u64;
+        gz_total += gz;
+        let name = file.strip_prefix(dist).unwrap_or(file).display().to_string();
+        println!("{name:<48} {:>12} {:>12}", human(bytes.len() as u64), human(gz));
+    }
+    println!("{:<48} {:>12} {:>12}", "total", human(raw_total), human(gz_total));
+    Ok(())
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result {
+    for entry in fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).map_err(|e| e.to_string())?;
+    Ok(encoder.finish().map_err(|e| e.to_string())?.len() as u64)
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.2} MiB", bytes as f64 / (1024.0 * 1024.0))
+    } else if bytes >= 1024 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// Test totals read from the runners' own `test result:` lines.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Tally {
+    fn add_line(&mut self, line: &str) {
+        // "test result: ok. 18 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; ..."
+        let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+        for part in rest.split(';') {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let Some(pos) = words.iter().position(|w| matches!(*w, "passed" | "failed" | "ignored")) else { continue };
+            let Some(n) = pos.checked_sub(1).and_then(|i| words[i].parse::<u64>().ok()) else { continue };
+            match words[pos] {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                _ => self.ignored += n,
+            }
+        }
+    }
+}
+
+/// Runs a test command, echoing its output and adding its results to the tally.
+fn run_tests(cmd: &mut Command, tally: &mut Tally) -> Result {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(std::result::Result::ok) {
+            println!("{line}");
+            tally.add_line(&line);
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", describe(cmd)))
+    }
+}
+
+fn test() -> Result {
+    let started = Instant::now();
+    let root = workspace_root();
+    let toolchain = setup()?;
+    let browser = Installer::from_env().browser()?;
+    let mut tally = Tally::default();
+    let mut steps: Vec<(&str, u64)> = Vec::new();
+    let mut step = |name: &'static str, f: &mut dyn FnMut(&mut Tally) -> Result| -> Result {
+        say(name);
+        let t = Instant::now();
+        f(&mut tally).map_err(|e| format!("{name}: {e}"))?;
+        steps.push((name, t.elapsed().as_secs()));
+        Ok(())
+    };
+    let cargo_cmd = |args: &[&str]| {
+        let mut cmd = Command::new(cargo());
+        cmd.current_dir(&root).args(args).env("PATH", path_with(&toolchain.path_dirs));
+        cmd
+    };
+
+    step("formatting (cargo fmt --check)", &mut |_| run(&mut cargo_cmd(&["fmt", "--all", "--check"])))?;
+    step("clippy, native, warnings are errors", &mut |_| {
+        run(&mut cargo_cmd(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    })?;
+    step("clippy, wasm32, warnings are errors", &mut |_| {
+        run(&mut cargo_cmd(&[
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "bellows-core",
+            "-p",
+            "bellows-app",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("native tests", &mut |tally| {
+        run_tests(&mut cargo_cmd(&["test", "--workspace", "--exclude", "bellows-e2e"]), tally)
+    })?;
+    step("core builds for wasm32", &mut |_| {
+        run(&mut cargo_cmd(&["check", "-p", "bellows-core", "--target", "wasm32-unknown-unknown"]))
+    })?;
+    let browser_dir = root.join("target/browser");
+    step("browser tests (wasm-bindgen-test in headless Chromium)", &mut |tally| {
+        let caps = write_webdriver_json(&browser_dir, &browser.chromium)?;
+        let mut cmd = cargo_cmd(&["test", "-p", "bellows-app", "--target", "wasm32-unknown-unknown"]);
+        cmd.env("CHROMEDRIVER", &browser.chromedriver)
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", caps)
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &toolchain.wasm_bindgen_test_runner);
+        run_tests(&mut cmd, tally)
+    })?;
+    let mut dist_dir = PathBuf::new();
+    step("release build (trunk build --release)", &mut |_| {
+        dist_dir = build_dist(&toolchain)?;
+        Ok(())
+    })?;
+    step("end-to-end journeys on the release build (headless Chromium)", &mut |tally| {
+        let mut cmd = cargo_cmd(&["test", "-p", "bellows-e2e"]);
+        cmd.env("BELLOWS_DIST", &dist_dir)
+            .env("BELLOWS_CHROMIUM", &browser.chromium)
+            .env("BELLOWS_CHROMEDRIVER", &browser.chromedriver)
+            .env("BELLOWS_SCREENSHOTS", root.join("target/screenshots"));
+        run_tests(&mut cmd, tally)
+    })?;
+
+    let ran: Vec<String> = steps.iter().map(|(name, secs)| format!("{name} {secs}s")).collect();
+    println!("\nxtask test ran, in {}s: {}", started.elapsed().as_secs(), ran.join("; "));
+    println!("tests: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
+    Ok(())
+}
+
+/// Capabilities for wasm-bindgen-test-runner: our Chromium, headless, with a fresh profile and
+/// no background traffic (this machine has no network but the registries).
+fn write_webdriver_json(dir: &Path, chromium: &Path) -> Result<PathBuf> {
+    let profile = dir.join(format!("profile-{}", std::process::id()));
+    fs::create_dir_all(&profile).map_err(|e| format!("cannot create {}: {e}", profile.display()))?;
+    let args = [
+        "--headless=new".to_string(),
+        "--no-sandbox".to_string(),
+        "--disable-gpu".to_string(),
+        "--disable-dev-shm-usage".to_string(),
+        "--disable-background-networking".to_string(),
+        "--disable-component-update".to_string(),
+        "--disable-sync".to_string(),
+        "--no-first-run".to_string(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    let quoted: Vec<String> =
+        args.iter().map(|a| format!("\"{}\"", a.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+    let json = format!(
+        "{{\"goog:chromeOptions\": {{\"binary\": \"{}\", \"args\": [{}]}}}}",
+        chromium.display(),
+        quoted.join(", ")
+    );
+    let path = dir.join("webdriver.json");
+    fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}

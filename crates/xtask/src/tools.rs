@@ -1,0 +1,216 @@
+//! Finds the tools the build and tests need, and installs the missing ones.
+//!
+//! Tools are looked up in the install root first and then on PATH, so a machine that already has
+//! them installs nothing. Setting `BELLOWS_TOOLS_ROOT` makes the root the only place looked in,
+//! which is how the first-run install path is tested from an empty directory.
+
+use crate::{run, say, Result};
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+pub const TRUNK_REQ: &str = "~0.21";
+/// Binaryen's npm package ships `wasm-opt`; the version is pinned so builds are repeatable.
+pub const BINARYEN_NPM: &str = "binaryen@132.0.0";
+
+/// Everything the build and the tests run, resolved to absolute paths.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    pub trunk: PathBuf,
+    pub wasm_bindgen: PathBuf,
+    pub wasm_bindgen_test_runner: PathBuf,
+    pub wasm_opt: PathBuf,
+    /// Directories to put first on PATH for child processes, so Trunk finds the same tools.
+    pub path_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+pub struct Installer {
+    root: PathBuf,
+    root_only: bool,
+}
+
+impl Installer {
+    pub fn from_env() -> Self {
+        match env::var_os("BELLOWS_TOOLS_ROOT") {
+            Some(root) if !root.is_empty() => Self { root: PathBuf::from(root), root_only: true },
+            _ => {
+                let home = env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+                Self { root: home.join(".cache/bellows/tools"), root_only: false }
+            }
+        }
+    }
+
+    fn bin_dir(&self) -> PathBuf {
+        self.root.join("bin")
+    }
+
+    fn npm_bin_dir(&self) -> PathBuf {
+        self.root.join("npm/node_modules/.bin")
+    }
+
+    /// Looks for `name` in the install root, then (unless the root is exclusive) on PATH.
+    fn find(&self, name: &str, dirs: &[PathBuf]) -> Option<PathBuf> {
+        let mut candidates: Vec<PathBuf> = dirs.iter().map(|d| d.join(name)).collect();
+        if !self.root_only {
+            if let Some(path) = env::var_os("PATH") {
+                candidates.extend(env::split_paths(&path).map(|d| d.join(name)));
+            }
+        }
+        candidates.into_iter().find(|p| p.is_file())
+    }
+
+    /// Makes sure the wasm target and the build tools are present, installing what is missing.
+    pub fn toolchain(&self, wasm_bindgen_version: &str) -> Result<Toolchain> {
+        ensure_wasm_target()?;
+        let bin = self.bin_dir();
+        let trunk = match self
+            .find("trunk", std::slice::from_ref(&bin))
+            .filter(|p| version_of(p).is_some_and(|v| v.starts_with("0.21.")))
+        {
+            Some(path) => path,
+            None => {
+                self.cargo_install("trunk", TRUNK_REQ, "about 10 minutes")?;
+                bin.join("trunk")
+            }
+        };
+        let wb_ok = |p: &PathBuf| version_of(p).as_deref() == Some(wasm_bindgen_version);
+        let wasm_bindgen = match self.find("wasm-bindgen", std::slice::from_ref(&bin)).filter(wb_ok) {
+            Some(path) => path,
+            None => {
+                self.cargo_install("wasm-bindgen-cli", &format!("={wasm_bindgen_version}"), "3 to 5 minutes")?;
+                bin.join("wasm-bindgen")
+            }
+        };
+        let wasm_bindgen_test_runner = wasm_bindgen.with_file_name("wasm-bindgen-test-runner");
+        let npm_bin = self.npm_bin_dir();
+        let wasm_opt = match self.find("wasm-opt", std::slice::from_ref(&npm_bin)).filter(|p| version_of(p).is_some()) {
+            Some(path) => path,
+            None => {
+                self.npm_install()?;
+                npm_bin.join("wasm-opt")
+            }
+        };
+        for (tool, path) in [("trunk", &trunk), ("wasm-bindgen", &wasm_bindgen), ("wasm-opt", &wasm_opt)] {
+            if version_of(path).is_none() {
+                return Err(format!("{tool} at {} does not run", path.display()));
+            }
+        }
+        let path_dirs =
+            [&wasm_bindgen, &wasm_opt, &trunk].iter().filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
+        Ok(Toolchain { trunk, wasm_bindgen, wasm_bindgen_test_runner, wasm_opt, path_dirs })
+    }
+
+    fn cargo_install(&self, krate: &str, version: &str, how_long: &str) -> Result {
+        say(&format!(
+            "installing {krate} {version} into {} (first run only; it compiles from source and takes {how_long})",
+            self.root.display()
+        ));
+        let started = Instant::now();
+        let install = |locked: bool| {
+            let mut cmd = Command::new(cargo());
+            cmd.args(["install", krate, "--version", version, "--root"]).arg(&self.root);
+            if locked {
+                cmd.arg("--locked");
+            }
+            run(&mut cmd)
+        };
+        // --locked builds with the tool's own lock file (Trunk 0.21 does not build with today's
+        // cssparser); some registry mirrors cannot serve it, so fall back to a fresh resolution.
+        if let Err(locked_err) = install(true) {
+            say(&format!("`cargo install --locked {krate}` failed ({locked_err}); retrying without --locked"));
+            install(false)?;
+        }
+        say(&format!("installed {krate} in {}s", started.elapsed().as_secs()));
+        Ok(())
+    }
+
+    fn npm_install(&self) -> Result {
+        let npm = which("npm").ok_or_else(|| {
+            "wasm-opt is missing and npm is not installed to fetch it; install Node.js and npm (Debian: `apt-get install -y nodejs npm`) and run again".to_string()
+        })?;
+        let prefix = self.root.join("npm");
+        std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+        say(&format!("installing wasm-opt ({BINARYEN_NPM} from npm) into {}", prefix.display()));
+        run(Command::new(npm).args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(BINARYEN_NPM))
+    }
+
+    /// Headless Chromium and its driver, from Debian's packages when this machine can install them.
+    pub fn browser(&self) -> Result<Browser> {
+        let find_any = |names: &[&str]| names.iter().find_map(|n| which(n));
+        let chromium_names = ["chromium", "chromium-browser", "google-chrome"];
+        if let (Some(chromium), Some(chromedriver)) = (find_any(&chromium_names), which("chromedriver")) {
+            return Ok(Browser { chromium, chromedriver });
+        }
+        let apt = "apt-get update && apt-get install -y chromium chromium-driver";
+        if !is_root() || which("apt-get").is_none() {
+            return Err(format!(
+                "headless Chromium and chromedriver are needed for the browser tests; install them and run again:\n    sudo sh -c '{apt}'"
+            ));
+        }
+        say("installing Chromium and chromedriver from Debian's packages (first run only; about a minute)");
+        run(Command::new("sh").args(["-c", &format!("DEBIAN_FRONTEND=noninteractive {apt}")]))?;
+        match (find_any(&chromium_names), which("chromedriver")) {
+            (Some(chromium), Some(chromedriver)) => Ok(Browser { chromium, chromedriver }),
+            _ => Err("apt-get finished but chromium or chromedriver is still not on PATH".to_string()),
+        }
+    }
+}
+
+pub fn cargo() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+fn ensure_wasm_target() -> Result {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup is needed to add the wasm32 target: {e}"))?;
+    if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    say("adding the wasm32-unknown-unknown target (first run only)");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The version a tool prints for `--version` ("trunk 0.21.14" -> "0.21.14").
+pub fn version_of(path: &Path) -> Option<String> {
+    let out = Command::new(path).arg("--version").output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(|w| w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string())
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The exact wasm-bindgen version in Cargo.lock: the CLI must match it.
+pub fn locked_wasm_bindgen_version(workspace: &Path) -> Result<String> {
+    let lock =
+        std::fs::read_to_string(workspace.join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".to_string())
+}

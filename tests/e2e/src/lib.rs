@@ -1,0 +1,274 @@
+//! End-to-end harness: serves the release build from `dist/` on loopback, drives headless
+//! Chromium through chromedriver, and exposes the playground as a page object.
+//!
+//! `cargo xtask test` builds the site and sets `BELLOWS_DIST`, `BELLOWS_CHROMIUM`,
+//! `BELLOWS_CHROMEDRIVER` and `BELLOWS_SCREENSHOTS`. Run without them (a plain `cargo test`), the
+//! journeys print a notice and skip; with `CI=true` that is a failure instead.
+#![allow(clippy::expect_used, clippy::panic, missing_debug_implementations)]
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the built site and the browser are, from the environment xtask sets.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub dist: PathBuf,
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+    pub screenshots: PathBuf,
+}
+
+impl Setup {
+    /// `None` (after a printed notice) when the journeys cannot run here; panics under CI.
+    pub fn from_env() -> Option<Setup> {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        match (var("BELLOWS_DIST"), var("BELLOWS_CHROMIUM"), var("BELLOWS_CHROMEDRIVER")) {
+            (Some(dist), Some(chromium), Some(chromedriver)) => Some(Setup {
+                dist,
+                chromium,
+                chromedriver,
+                screenshots: var("BELLOWS_SCREENSHOTS").unwrap_or_else(|| PathBuf::from("target/screenshots")),
+            }),
+            _ => {
+                let notice = "end-to-end journeys skipped: run them with `cargo xtask test`, which builds the site and finds Chromium";
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("{notice} (CI=true, so this is a failure)");
+                }
+                eprintln!("NOTICE: {notice}");
+                None
+            }
+        }
+    }
+}
+
+/// A static file server for `dist/` on a free loopback port, stopped on drop.
+pub struct SiteServer {
+    pub url: String,
+    server: std::sync::Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SiteServer {
+    pub fn start(dist: &Path) -> SiteServer {
+        let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port"));
+        let port = server.server_addr().to_ip().expect("an IP address").port();
+        let dist = dist.to_path_buf();
+        let worker = server.clone();
+        let thread = std::thread::spawn(move || {
+            for request in worker.incoming_requests() {
+                let path = request.url().split(['?', '#']).next().unwrap_or("/").trim_start_matches('/').to_string();
+                let file =
+                    if path.is_empty() || path.contains("..") { dist.join("index.html") } else { dist.join(&path) };
+                let response = match std::fs::read(&file) {
+                    Ok(bytes) => {
+                        let header =
+                            tiny_http::Header::from_bytes("Content-Type", content_type(&file)).expect("a header");
+                        tiny_http::Response::from_data(bytes).with_header(header).boxed()
+                    }
+                    Err(_) => tiny_http::Response::from_string("not found").with_status_code(404).boxed(),
+                };
+                let _ = request.respond(response);
+            }
+        });
+        SiteServer { url: format!("http://127.0.0.1:{port}/"), server, thread: Some(thread) }
+    }
+}
+
+impl Drop for SiteServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        Some("svg") => "image/svg+xml",
+        Some("sql") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// chromedriver on a free loopback port, killed on drop.
+pub struct Driver {
+    pub url: String,
+    child: Child,
+}
+
+impl Driver {
+    pub fn start(chromedriver: &Path) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 20s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { url: format!("http://127.0.0.1:{port}"), child }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser session on the served site; each journey gets its own, with a fresh profile.
+pub struct Session {
+    pub client: Client,
+    pub site: SiteServer,
+    _driver: Driver,
+    _profile: TempDir,
+    screenshots: PathBuf,
+}
+
+impl Session {
+    pub async fn open(setup: &Setup) -> Session {
+        let site = SiteServer::start(&setup.dist);
+        let driver = Driver::start(&setup.chromedriver);
+        let profile = TempDir::new("bellows-e2e-profile");
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": setup.chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1280,800", "--hide-scrollbars",
+                    format!("--user-data-dir={}", profile.0.display()),
+                ]
+            }
+        });
+        let caps = caps.as_object().cloned().expect("an object");
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a browser session");
+        Session { client, site, _driver: driver, _profile: profile, screenshots: setup.screenshots.clone() }
+    }
+
+    /// Saves a PNG of the page as `<screenshots>/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        std::fs::create_dir_all(&self.screenshots).expect("screenshot folder");
+        let path = self.screenshots.join(format!("{name}.png"));
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(&path, png).expect("screenshot written");
+        println!("screenshot: {}", path.display());
+        path
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// A directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> TempDir {
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The playground as a user sees it.
+pub struct Playground<'a> {
+    pub client: &'a Client,
+}
+
+impl Playground<'_> {
+    fn by_test_id(id: &str) -> String {
+        format!("[data-testid=\"{id}\"]")
+    }
+
+    /// Waits until the app has mounted (the table count is on screen).
+    pub async fn wait_until_ready(&self) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&Self::by_test_id("table-count")))
+            .await
+            .expect("the app mounts within 20s");
+    }
+
+    pub async fn text_of(&self, test_id: &str) -> String {
+        self.client.find(Locator::Css(&Self::by_test_id(test_id))).await.expect(test_id).text().await.expect("text")
+    }
+
+    pub async fn table_count(&self) -> String {
+        self.text_of("table-count").await
+    }
+
+    /// Waits (up to 10s) until the table count reads `expected`, returning what it last read.
+    pub async fn wait_for_table_count(&self, expected: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = self.table_count().await;
+            if now == expected || Instant::now() > deadline {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clears the source and types `sql` key by key, as a user would.
+    pub async fn type_source(&self, sql: &str) {
+        let input = self.client.find(Locator::Css(&Self::by_test_id("source-input"))).await.expect("source input");
+        input.clear().await.expect("cleared");
+        input.send_keys(sql).await.expect("typed");
+    }
+
+    /// Puts `sql` into the source as a paste does: one input event with the whole text.
+    pub async fn paste_source(&self, sql: &str) {
+        self.client
+            .execute(
+                "const el = document.querySelector('[data-testid=\"source-input\"]');
+                 el.focus(); el.value = arguments[0];
+                 el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));",
+                vec![serde_json::Value::String(sql.to_string())],
+            )
+            .await
+            .expect("pasted");
+    }
+
+    pub async fn source_value(&self) -> String {
+        let input = self.client.find(Locator::Css(&Self::by_test_id("source-input"))).await.expect("source input");
+        input.prop("value").await.expect("value").unwrap_or_default()
+    }
+
+    pub async fn diagnostics(&self) -> Vec<String> {
+        let items = self.client.find_all(Locator::Css(&Self::by_test_id("diagnostic"))).await.expect("diagnostics");
+        let mut out = Vec::new();
+        for item in items {
+            out.push(item.text().await.expect("text"));
+        }
+        out
+    }
+}
