@@ -9,8 +9,10 @@ pub mod diagnostic;
 pub mod dialect;
 pub mod import;
 pub mod model;
+pub mod types;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use dialect::Dialect;
 pub use import::{import, Import};
-pub use model::{Column, ColumnId, Schema, Table, TableId};
+pub use model::*;
+pub use types::{DataType, TypeKind};

@@ -4,11 +4,15 @@
 //! own with the dialect's parser, and a statement that fails or does not shape the schema is
 //! reported with its line and column while the import goes on.
 
+mod build;
+mod recover;
 mod split;
 
-use crate::{Column, ColumnId, Diagnostic, Dialect, Schema, Severity, Span, Table, TableId};
+use crate::{Diagnostic, Dialect, Schema, Severity, Span};
+pub use build::is_volatile;
+use build::Builder;
 use split::{Chunk, ChunkKind};
-use sqlparser::ast::{ColumnOption, ObjectName, ObjectNamePart, Statement};
+use sqlparser::ast::Statement;
 use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, TokenWithSpan, Tokenizer};
@@ -19,6 +23,21 @@ pub struct Import {
     pub dialect: Dialect,
     pub schema: Schema,
     pub diagnostics: Vec<Diagnostic>,
+    pub stats: ImportStats,
+}
+
+/// What became of each statement. `skipped` and `failed` statements each carry a diagnostic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportStats {
+    pub statements: usize,
+    /// Read by sqlparser and applied to the model.
+    pub applied: usize,
+    /// Applied after a rewrite or read by the fallback reader (a warning says how).
+    pub recovered: usize,
+    /// Left out because they do not shape the tables (SET, GRANT, functions, meta-commands).
+    pub skipped: usize,
+    /// Shape the tables but could not be read (an error says where).
+    pub failed: usize,
 }
 
 impl Import {
@@ -39,26 +58,208 @@ pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
         Dialect::MySql => &MySqlDialect {},
         Dialect::Sqlite => &SQLiteDialect {},
     };
-    let mut builder = Builder::default();
+    let mut builder = Builder::new(dialect);
     for chunk in split::split(sql, dialect) {
         match chunk.kind {
-            ChunkKind::Statement => match parse_statement(parser_dialect, &chunk) {
-                Ok(statement) => builder.apply(statement, &chunk),
-                Err(diagnostic) => builder.diagnostics.push(diagnostic),
-            },
-            ChunkKind::MetaCommand => builder.diagnostics.push(
-                Diagnostic::new(
-                    "skipped-meta-command",
-                    Severity::Info,
-                    chunk.start,
-                    format!("skipped psql meta-command `{}`", first_line(chunk.text)),
-                )
-                .with_help("meta-commands are instructions to psql, not SQL; they do not change the schema"),
-            ),
+            ChunkKind::Statement => {
+                builder.stats.statements += 1;
+                read_statement(&mut builder, parser_dialect, &chunk);
+            }
+            ChunkKind::MetaCommand => {
+                builder.stats.statements += 1;
+                builder.stats.skipped += 1;
+                builder.diagnostics.push(
+                    Diagnostic::new(
+                        "skipped-meta-command",
+                        Severity::Info,
+                        chunk.start,
+                        format!("skipped psql meta-command `{}`", first_line(chunk.text)),
+                    )
+                    .with_help("meta-commands are instructions to psql, not SQL; they do not change the schema"),
+                );
+            }
             ChunkKind::Delimiter | ChunkKind::CopyData => {}
         }
     }
-    Import { dialect, schema: builder.schema, diagnostics: builder.diagnostics }
+    Import { dialect, schema: builder.schema, diagnostics: builder.diagnostics, stats: builder.stats }
+}
+
+/// Parses one statement and applies it; on failure tries the recoveries in [`recover`], and
+/// reports what it could not read: as an error when the statement shapes tables, as a skip
+/// otherwise (a function body sqlparser cannot read loses nothing from the model).
+fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk: &Chunk<'_>) {
+    let prepared = recover::prepare(chunk.text, builder.dialect);
+    let text = prepared.as_deref().unwrap_or(chunk.text);
+    if builder.dialect == Dialect::Postgres {
+        if let Some(path) = search_path(text) {
+            builder.search_path = path;
+            builder.stats.applied += 1;
+            return;
+        }
+    }
+    let error = match parse_statement(parser_dialect, chunk, text) {
+        Ok(statement) => {
+            if builder.apply(statement, chunk) {
+                builder.stats.applied += 1;
+            } else {
+                builder.stats.skipped += 1;
+            }
+            return;
+        }
+        Err(error) => error,
+    };
+    // Rewrites of the same width, tried cumulatively.
+    let mut attempt = text.to_string();
+    let mut notes = Vec::new();
+    for rewrite in recover::REWRITES.iter().filter(|r| r.dialects.contains(&builder.dialect)) {
+        let Some(next) = (rewrite.apply)(&attempt) else { continue };
+        attempt = next;
+        notes.push(rewrite.note);
+        if let Ok(statement) = parse_statement(parser_dialect, chunk, &attempt) {
+            let virtual_columns = notes.iter().any(|n| n.contains("VIRTUAL"));
+            let tables_before = builder.schema.tables.len();
+            builder.apply(statement, chunk);
+            builder.stats.recovered += 1;
+            if virtual_columns {
+                mark_virtual(builder, tables_before);
+            }
+            builder.diagnostics.push(
+                Diagnostic::new(
+                    "recovered-statement",
+                    Severity::Warning,
+                    chunk.start,
+                    format!("read this {} after a second look: {}", statement_kind(text), notes.join("; ")),
+                )
+                .with_help(format!("sqlparser alone rejected it: {}", error.message)),
+            );
+            return;
+        }
+    }
+    match recover::fallback(text) {
+        Some(recover::Fallback::SequenceOwnedBy { sequence, owner }) => {
+            builder.sequence_owned_by(&sequence, &owner);
+            builder.stats.recovered += 1;
+            builder.diagnostics.push(Diagnostic::new(
+                "recovered-statement",
+                Severity::Info,
+                chunk.start,
+                format!(
+                    "read `ALTER SEQUENCE {sequence} OWNED BY {owner}` by its words (sqlparser does not read OWNED BY)"
+                ),
+            ));
+            return;
+        }
+        Some(recover::Fallback::View { name, materialized, definition, reads }) => {
+            builder.view_by_words(&name, materialized, definition, reads, chunk.start);
+            builder.stats.recovered += 1;
+            builder.diagnostics.push(
+                Diagnostic::new(
+                    "recovered-statement",
+                    Severity::Warning,
+                    chunk.start,
+                    format!("read view `{name}` by its words: its name, text and the tables it reads are known, its columns are not"),
+                )
+                .with_help(format!("sqlparser could not read its query: {}", error.message)),
+            );
+            return;
+        }
+        Some(recover::Fallback::StorageSetting { table }) => {
+            builder.stats.skipped += 1;
+            builder.diagnostics.push(Diagnostic::new(
+                "skipped-statement",
+                Severity::Info,
+                chunk.start,
+                format!("skipped a storage or statistics setting on `{table}`: it does not change the model"),
+            ));
+            return;
+        }
+        Some(recover::Fallback::CreateTableLike { table, source }) => {
+            builder.create_table_like(&table, &source, chunk.start);
+            builder.stats.recovered += 1;
+            builder.diagnostics.push(Diagnostic::new(
+                "recovered-statement",
+                Severity::Warning,
+                chunk.start,
+                format!("read `CREATE TABLE {table} (LIKE {source} ...)` by its words: columns copied from `{source}`; INCLUDING options are not applied"),
+            ));
+            return;
+        }
+        None => {}
+    }
+    if shapes_tables(text) {
+        builder.stats.failed += 1;
+        builder.diagnostics.push(error);
+    } else {
+        builder.stats.skipped += 1;
+        builder.diagnostics.push(
+            Diagnostic::new(
+                "skipped-statement",
+                Severity::Info,
+                error.span,
+                format!(
+                    "skipped {} that could not be read: {}",
+                    statement_kind(text),
+                    error.message.trim_start_matches("could not read this ")
+                ),
+            )
+            .with_help("it does not define tables, columns, keys or indexes, so the model is complete without it"),
+        );
+    }
+}
+
+/// `SET search_path = a, b` / `SET search_path TO 'a'`: `Some(first schema)` (None for the
+/// default); `None` when the statement is something else.
+fn search_path(text: &str) -> Option<Option<String>> {
+    let t = text.trim_start();
+    let lower = t.to_ascii_lowercase();
+    let rest = lower.strip_prefix("set")?.trim_start();
+    let rest = rest.strip_prefix("local").or_else(|| rest.strip_prefix("session")).unwrap_or(rest).trim_start();
+    let rest = rest.strip_prefix("search_path")?.trim_start();
+    let rest = rest.strip_prefix('=').or_else(|| rest.strip_prefix("to"))?.trim();
+    let first = rest.split(',').next().unwrap_or("").trim().trim_matches(|c| c == '\'' || c == '"');
+    let original_start = t.len() - t.trim_start().len();
+    let _ = original_start;
+    Some(match first {
+        "" | "public" | "default" | "$user" => None,
+        ns => Some(ns.to_string()),
+    })
+}
+
+fn mark_virtual(builder: &mut Builder, tables_before: usize) {
+    let tables = &mut builder.schema.tables;
+    let range = if tables.len() > tables_before { tables_before..tables.len() } else { 0..tables.len() };
+    for table in &mut tables[range] {
+        for column in &mut table.columns {
+            if let Some(g) = column.generated.as_mut() {
+                g.stored = false;
+            }
+        }
+    }
+}
+
+/// True when a statement's first words say it defines tables, columns, keys, indexes or types.
+fn shapes_tables(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let w = |i: usize| words.get(i).map_or("", String::as_str);
+    match w(0) {
+        "CREATE" => {
+            let mut i = 1;
+            while matches!(
+                w(i),
+                "OR" | "REPLACE" | "UNIQUE" | "TEMPORARY" | "TEMP" | "UNLOGGED" | "GLOBAL" | "LOCAL" | "MATERIALIZED"
+            ) {
+                i += 1;
+            }
+            matches!(w(i), "TABLE" | "INDEX" | "TYPE" | "VIEW" | "SEQUENCE" | "DOMAIN")
+        }
+        "ALTER" => matches!(w(1), "TABLE"),
+        _ => false,
+    }
 }
 
 fn first_line(text: &str) -> &str {
@@ -66,10 +267,10 @@ fn first_line(text: &str) -> &str {
 }
 
 /// Parses one statement, reporting errors at their place in the whole input.
-fn parse_statement(dialect: &dyn SqlDialect, chunk: &Chunk<'_>) -> Result<Statement, Diagnostic> {
+fn parse_statement(dialect: &dyn SqlDialect, chunk: &Chunk<'_>, text: &str) -> Result<Statement, Diagnostic> {
     let base = chunk.start;
     let mut tokens: Vec<TokenWithSpan> = Vec::new();
-    Tokenizer::new(dialect, chunk.text)
+    Tokenizer::new(dialect, text)
         .tokenize_with_location_into_buf_with_mapper(&mut tokens, |mut t| {
             t.span.start = absolute(base, t.span.start);
             t.span.end = absolute(base, t.span.end);
@@ -154,69 +355,10 @@ fn absolute_span(base: Span, at: Location) -> Span {
     }
 }
 
-#[derive(Default)]
-struct Builder {
-    schema: Schema,
-    diagnostics: Vec<Diagnostic>,
-    next_table: u32,
-    next_column: u32,
-}
-
-impl Builder {
-    fn apply(&mut self, statement: Statement, chunk: &Chunk<'_>) {
-        match statement {
-            Statement::CreateTable(create) => {
-                let (namespace, name) = split_name(&create.name);
-                let columns = create
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        let id = ColumnId(self.next_column);
-                        self.next_column += 1;
-                        let not_null = c
-                            .options
-                            .iter()
-                            .any(|o| matches!(o.option, ColumnOption::NotNull | ColumnOption::PrimaryKey(_)));
-                        Column {
-                            id,
-                            name: c.name.value.clone(),
-                            data_type: c.data_type.to_string(),
-                            nullable: !not_null,
-                        }
-                    })
-                    .collect();
-                let id = TableId(self.next_table);
-                self.next_table += 1;
-                self.schema.tables.push(Table { id, namespace, name, columns, span: chunk.start });
-            }
-            other => self.diagnostics.push(Diagnostic::new(
-                "skipped-statement",
-                Severity::Info,
-                chunk.start,
-                format!("skipped {}: it does not shape the tables", statement_kind(&other.to_string())),
-            )),
-        }
-    }
-}
-
-/// `a.b.c` -> (Some("a.b"), "c"); identifiers keep their case when quoted.
-fn split_name(name: &ObjectName) -> (Option<String>, String) {
-    let mut parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(ident) => ident.value.clone(),
-            ObjectNamePart::Function(f) => f.name.value.clone(),
-        })
-        .collect();
-    let last = parts.pop().unwrap_or_default();
-    let namespace = if parts.is_empty() { None } else { Some(parts.join(".")) };
-    (namespace, last)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Table;
 
     #[test]
     fn imports_tables_and_columns() {
@@ -230,7 +372,7 @@ mod tests {
         assert_eq!(names, ["shop.customer", "orders"]);
         let customer = &result.schema.tables[0];
         let cols: Vec<(&str, &str, bool)> =
-            customer.columns.iter().map(|c| (c.name.as_str(), c.data_type.as_str(), c.nullable)).collect();
+            customer.columns.iter().map(|c| (c.name.as_str(), c.data_type.spelling.as_str(), c.nullable)).collect();
         assert_eq!(cols, [("id", "BIGINT", false), ("email", "TEXT", false), ("note", "TEXT", true)]);
         assert_eq!(result.schema.tables[1].span, Span::new(2, 1));
     }
@@ -257,7 +399,7 @@ mod tests {
 
     #[test]
     fn meta_commands_and_other_statements_are_reported_as_skipped() {
-        let src = "\\set ON_ERROR_STOP 1\nSET search_path = public;\nCREATE TABLE a (id int);";
+        let src = "\\set ON_ERROR_STOP 1\nSET client_encoding = 'UTF8';\nCREATE TABLE a (id int);";
         let result = import(src, Some(Dialect::Postgres));
         assert_eq!(result.schema.tables.len(), 1);
         let codes: Vec<(&str, Span)> = result.diagnostics.iter().map(|d| (d.code, d.span)).collect();

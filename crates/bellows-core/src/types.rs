@@ -1,0 +1,259 @@
+//! Column types: the spelling the user wrote, and a normalized kind that the diff, the planner,
+//! the lint rules and the exporters reason about across dialects.
+
+use crate::Dialect;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataType {
+    /// As written in the source (`character varying(255)`, `INT(11) UNSIGNED`, `datetime`).
+    pub spelling: String,
+    pub kind: TypeKind,
+}
+
+/// The normalized type. Sizes are kept where they change what a value can hold.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum TypeKind {
+    Boolean,
+    SmallInt,
+    Integer,
+    BigInt,
+    Decimal {
+        precision: Option<u32>,
+        scale: Option<u32>,
+    },
+    Real,
+    Double,
+    /// Unbounded text (`text`, MySQL `longtext`, SQLite `TEXT`).
+    Text,
+    Varchar {
+        length: Option<u32>,
+    },
+    Char {
+        length: Option<u32>,
+    },
+    Bytes,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Interval,
+    Uuid,
+    Json,
+    Jsonb,
+    /// An array of another type (PostgreSQL).
+    Array {
+        of: Box<TypeKind>,
+    },
+    /// Anything else: a user-defined type (enum, domain) or a type we do not model, lowercased.
+    Named {
+        name: String,
+    },
+}
+
+impl DataType {
+    pub fn parse(spelling: &str) -> Self {
+        Self { spelling: spelling.trim().to_string(), kind: TypeKind::parse(spelling) }
+    }
+
+    /// The type in a dialect's spelling: the user's own spelling when it is already that
+    /// dialect's, a translation otherwise.
+    pub fn sql(&self, source: Dialect, target: Dialect) -> String {
+        if source == target || matches!(self.kind, TypeKind::Named { .. }) {
+            self.spelling.clone()
+        } else {
+            self.kind.sql(target)
+        }
+    }
+}
+
+impl fmt::Display for DataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.spelling)
+    }
+}
+
+impl TypeKind {
+    pub fn parse(spelling: &str) -> Self {
+        let lower = spelling.trim().to_ascii_lowercase();
+        let lower = lower.replace(['"', '`'], "");
+        if let Some(inner) = lower.strip_suffix("[]") {
+            return TypeKind::Array { of: Box::new(TypeKind::parse(inner)) };
+        }
+        if let Some(inner) = lower.strip_prefix("array<").and_then(|s| s.strip_suffix('>')) {
+            return TypeKind::Array { of: Box::new(TypeKind::parse(inner)) };
+        }
+        // Split the head word(s) from the modifiers: `varchar(255)`, `numeric(10, 2)`, `int(11) unsigned`.
+        let (head, args, tail) = match lower.find('(') {
+            Some(open) => {
+                let close = lower[open..].find(')').map_or(lower.len(), |c| open + c);
+                (lower[..open].trim(), lower.get(open + 1..close).unwrap_or(""), lower.get(close + 1..).unwrap_or(""))
+            }
+            None => (lower.as_str(), "", ""),
+        };
+        let nums: Vec<u32> = args.split(',').filter_map(|a| a.trim().parse().ok()).collect();
+        let first = nums.first().copied();
+        let words: Vec<&str> = head.split_whitespace().collect();
+        let head_joined = words.join(" ");
+        let with_tz = tail.contains("with time zone") || head_joined.contains("with time zone");
+        let base = head_joined
+            .trim_end_matches(" unsigned")
+            .trim_end_matches(" signed")
+            .trim_end_matches(" zerofill")
+            .trim_end_matches(" without time zone")
+            .trim_end_matches(" with time zone");
+        match base {
+            "bool" | "boolean" => TypeKind::Boolean,
+            "tinyint" if first == Some(1) => TypeKind::Boolean,
+            "smallint" | "int2" | "tinyint" | "smallserial" | "serial2" => TypeKind::SmallInt,
+            "int" | "integer" | "int4" | "mediumint" | "serial" | "serial4" => TypeKind::Integer,
+            "bigint" | "int8" | "bigserial" | "serial8" => TypeKind::BigInt,
+            "decimal" | "numeric" | "dec" | "fixed" => {
+                TypeKind::Decimal { precision: first, scale: nums.get(1).copied() }
+            }
+            "real" | "float4" | "float" if first.is_none_or(|p| p <= 24) => TypeKind::Real,
+            "float" | "double" | "double precision" | "float8" => TypeKind::Double,
+            "text" | "tinytext" | "mediumtext" | "longtext" | "clob" | "citext" | "string" => TypeKind::Text,
+            "varchar" | "character varying" | "nvarchar" | "varchar2" | "national character varying" => {
+                TypeKind::Varchar { length: first }
+            }
+            "char" | "character" | "nchar" | "bpchar" | "national character" => TypeKind::Char { length: first },
+            "bytea" | "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary" => TypeKind::Bytes,
+            "date" => TypeKind::Date,
+            "time" | "timetz" => TypeKind::Time,
+            "timestamptz" => TypeKind::TimestampTz,
+            "timestamp" | "datetime" if with_tz => TypeKind::TimestampTz,
+            "timestamp" | "datetime" => TypeKind::Timestamp,
+            "interval" => TypeKind::Interval,
+            "uuid" => TypeKind::Uuid,
+            "json" => TypeKind::Json,
+            "jsonb" => TypeKind::Jsonb,
+            _ => TypeKind::Named { name: head_joined },
+        }
+    }
+
+    /// True for the integer kinds.
+    pub fn is_integer(&self) -> bool {
+        matches!(self, TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt)
+    }
+
+    /// The type in a dialect's usual spelling.
+    pub fn sql(&self, dialect: Dialect) -> String {
+        let pg = dialect == Dialect::Postgres;
+        let my = dialect == Dialect::MySql;
+        match self {
+            TypeKind::Boolean if my => "tinyint(1)".into(),
+            TypeKind::Boolean => "boolean".into(),
+            TypeKind::SmallInt => "smallint".into(),
+            TypeKind::Integer if dialect == Dialect::Sqlite => "integer".into(),
+            TypeKind::Integer => "int".into(),
+            TypeKind::BigInt => "bigint".into(),
+            TypeKind::Decimal { precision: Some(p), scale: Some(s) } => format!("numeric({p}, {s})"),
+            TypeKind::Decimal { precision: Some(p), scale: None } => format!("numeric({p})"),
+            TypeKind::Decimal { .. } if my => "decimal(65, 30)".into(),
+            TypeKind::Decimal { .. } => "numeric".into(),
+            TypeKind::Real => "real".into(),
+            TypeKind::Double if my => "double".into(),
+            TypeKind::Double => "double precision".into(),
+            TypeKind::Text if my => "longtext".into(),
+            TypeKind::Text => "text".into(),
+            TypeKind::Varchar { length: Some(n) } => format!("varchar({n})"),
+            TypeKind::Varchar { length: None } if my => "varchar(255)".into(),
+            TypeKind::Varchar { length: None } if pg => "varchar".into(),
+            TypeKind::Varchar { length: None } => "text".into(),
+            TypeKind::Char { length: Some(n) } => format!("char({n})"),
+            TypeKind::Char { length: None } => "char(1)".into(),
+            TypeKind::Bytes if pg => "bytea".into(),
+            TypeKind::Bytes if my => "longblob".into(),
+            TypeKind::Bytes => "blob".into(),
+            TypeKind::Date => "date".into(),
+            TypeKind::Time => "time".into(),
+            TypeKind::Timestamp if my => "datetime".into(),
+            TypeKind::Timestamp => "timestamp".into(),
+            TypeKind::TimestampTz if pg => "timestamptz".into(),
+            TypeKind::TimestampTz if my => "timestamp".into(),
+            TypeKind::TimestampTz => "timestamp".into(),
+            TypeKind::Interval if pg => "interval".into(),
+            TypeKind::Interval => "varchar(64)".into(),
+            TypeKind::Uuid if pg => "uuid".into(),
+            TypeKind::Uuid => "char(36)".into(),
+            TypeKind::Json | TypeKind::Jsonb if my => "json".into(),
+            TypeKind::Json if pg => "json".into(),
+            TypeKind::Jsonb if pg => "jsonb".into(),
+            TypeKind::Json | TypeKind::Jsonb => "text".into(),
+            TypeKind::Array { of } if pg => format!("{}[]", of.sql(dialect)),
+            TypeKind::Array { .. } if my => "json".into(),
+            TypeKind::Array { .. } => "text".into(),
+            TypeKind::Named { name } => name.clone(),
+        }
+    }
+
+    /// True when PostgreSQL changes a column from `self` to `to` without rewriting the table
+    /// (and, with a widening, without scanning it): `varchar(n)` -> `varchar(m>=n)` or `text`,
+    /// `numeric(p,s)` -> `numeric(q>=p,s)`, `varchar` <-> `text`, `timestamp` -> `timestamptz` is
+    /// not one of them (it depends on the time zone setting).
+    pub fn is_binary_coercible_to(&self, to: &TypeKind) -> bool {
+        use TypeKind::*;
+        match (self, to) {
+            (a, b) if a == b => true,
+            (Varchar { length: Some(n) }, Varchar { length: Some(m) }) => m >= n,
+            (Varchar { .. }, Varchar { length: None } | Text) => true,
+            (Text, Varchar { length: None }) => true,
+            (Char { .. }, Text) => false,
+            (Decimal { precision: Some(p), scale: s1 }, Decimal { precision: Some(q), scale: s2 }) => {
+                q >= p && s1 == s2
+            }
+            (Decimal { .. }, Decimal { precision: None, scale: None }) => true,
+            (Bytes, Bytes) => true,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_normalize() {
+        let cases = [
+            ("character varying(255)", TypeKind::Varchar { length: Some(255) }),
+            ("VARCHAR(32)", TypeKind::Varchar { length: Some(32) }),
+            ("int(11) unsigned", TypeKind::Integer),
+            ("INTEGER", TypeKind::Integer),
+            ("bigserial", TypeKind::BigInt),
+            ("tinyint(1)", TypeKind::Boolean),
+            ("numeric(10, 2)", TypeKind::Decimal { precision: Some(10), scale: Some(2) }),
+            ("timestamp with time zone", TypeKind::TimestampTz),
+            ("TIMESTAMP WITHOUT TIME ZONE", TypeKind::Timestamp),
+            ("timestamp(6) without time zone", TypeKind::Timestamp),
+            ("timestamp(6) with time zone", TypeKind::TimestampTz),
+            ("datetime", TypeKind::Timestamp),
+            ("text[]", TypeKind::Array { of: Box::new(TypeKind::Text) }),
+            ("double precision", TypeKind::Double),
+            ("mpaa_rating", TypeKind::Named { name: "mpaa_rating".into() }),
+            ("public.mpaa_rating", TypeKind::Named { name: "public.mpaa_rating".into() }),
+        ];
+        for (spelling, kind) in cases {
+            assert_eq!(TypeKind::parse(spelling), kind, "{spelling}");
+        }
+    }
+
+    #[test]
+    fn widening_is_binary_coercible_and_narrowing_is_not() {
+        let v = |n| TypeKind::Varchar { length: Some(n) };
+        assert!(v(10).is_binary_coercible_to(&v(20)));
+        assert!(v(10).is_binary_coercible_to(&TypeKind::Text));
+        assert!(!v(20).is_binary_coercible_to(&v(10)));
+        assert!(!TypeKind::Integer.is_binary_coercible_to(&TypeKind::BigInt));
+    }
+
+    #[test]
+    fn kinds_render_per_dialect() {
+        assert_eq!(TypeKind::Boolean.sql(Dialect::MySql), "tinyint(1)");
+        assert_eq!(TypeKind::Jsonb.sql(Dialect::Sqlite), "text");
+        assert_eq!(TypeKind::Uuid.sql(Dialect::Postgres), "uuid");
+    }
+}
