@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod dialect;
 pub mod import;
 pub mod model;
+pub mod render;
 pub mod types;
 
 pub use diagnostic::{Diagnostic, Severity, Span};

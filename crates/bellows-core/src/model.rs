@@ -53,6 +53,12 @@ pub struct Table {
     /// `PARTITION OF parent` (PostgreSQL declarative partitions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<String>,
+    /// The bound of a partition: `FOR VALUES FROM (...) TO (...)`, `DEFAULT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_bound: Option<String>,
+    /// `PARTITION BY RANGE (col)` of a partitioned table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
     /// `INHERITS (parent, ...)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inherits: Vec<String>,
@@ -212,6 +218,9 @@ pub struct View {
     pub reads: Vec<String>,
     /// Columns the view names explicitly, as `table.column` where the table is known.
     pub columns_read: Vec<String>,
+    /// The `search_path` the view was created under: its query's unqualified names live there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_path: Option<String>,
     pub span: Span,
 }
 

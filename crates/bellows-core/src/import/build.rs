@@ -97,6 +97,7 @@ impl Builder {
                     definition: view.query.to_string(),
                     reads,
                     columns_read,
+                    search_path: self.search_path.clone(),
                     span: at,
                 });
             }
@@ -208,6 +209,8 @@ impl Builder {
             indexes: Vec::new(),
             comment: create.comment.as_ref().map(comment_text),
             partition_of: create.partition_of.as_ref().map(|p| self.qualify(p)),
+            partition_bound: create.for_values.as_ref().map(|v| v.to_string()),
+            partition_by: create.partition_by.as_ref().map(|p| p.to_string()),
             inherits: create.inherits.iter().flatten().map(|p| self.qualify(p)).collect(),
             without_rowid: create.sqlite_table_options.options.contains(&SqliteTableOption::WithoutRowid),
             span: at,
@@ -694,6 +697,7 @@ impl Builder {
             definition,
             reads,
             columns_read: Vec::new(),
+            search_path: self.search_path.clone(),
             span: at,
         });
     }
@@ -716,6 +720,8 @@ impl Builder {
             indexes: Vec::new(),
             comment: None,
             partition_of: None,
+            partition_bound: None,
+            partition_by: None,
             inherits: Vec::new(),
             without_rowid: false,
             span: at,
@@ -841,6 +847,7 @@ fn index_part(column: &IndexColumn) -> IndexPart {
             // MySQL prefix index `name(191)`: a column, with a prefix length we do not model.
             IndexPart::Column { name: object_name(&f.name), descending }
         }
+        Expr::Nested(inner) => IndexPart::Expression { sql: inner.to_string() },
         other => IndexPart::Expression { sql: other.to_string() },
     }
 }

@@ -269,11 +269,21 @@ fn first_line(text: &str) -> &str {
 /// Parses one statement, reporting errors at their place in the whole input.
 fn parse_statement(dialect: &dyn SqlDialect, chunk: &Chunk<'_>, text: &str) -> Result<Statement, Diagnostic> {
     let base = chunk.start;
+    let fold_case = dialect.is::<PostgreSqlDialect>();
     let mut tokens: Vec<TokenWithSpan> = Vec::new();
     Tokenizer::new(dialect, text)
         .tokenize_with_location_into_buf_with_mapper(&mut tokens, |mut t| {
             t.span.start = absolute(base, t.span.start);
             t.span.end = absolute(base, t.span.end);
+            // PostgreSQL folds unquoted identifiers to lower case; the model stores names as
+            // the server does, so the SQL the planner writes names what exists.
+            if fold_case {
+                if let sqlparser::tokenizer::Token::Word(w) = &mut t.token {
+                    if w.quote_style.is_none() {
+                        w.value.make_ascii_lowercase();
+                    }
+                }
+            }
             t
         })
         .map_err(|e| parse_error(absolute_span(base, e.location), &e.message, chunk.text))?;

@@ -1,0 +1,442 @@
+//! Model -> DDL for PostgreSQL, MySQL and SQLite, in dependency order, re-importable.
+//!
+//! Tables come in the order their foreign keys need (a referenced table first); a foreign key
+//! that points forward (a cycle, or a table not yet created) is added by `ALTER TABLE`
+//! afterwards, except in SQLite, which cannot add constraints later but does not check
+//! references at `CREATE TABLE` time, so it keeps every key inline.
+
+use super::{ident, portable_expr, qualified, string_literal};
+use crate::model::*;
+use crate::types::TypeKind;
+use crate::Dialect;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// Options for [`schema_sql`].
+#[derive(Debug, Clone, Copy)]
+pub struct DdlOptions {
+    /// The dialect the schema was imported from (its type spellings are kept when the target
+    /// dialect is the same).
+    pub source: Dialect,
+    pub target: Dialect,
+}
+
+/// The whole schema as DDL.
+pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
+    let DdlOptions { source, target } = options;
+    let mut out = String::new();
+    let pg = target == Dialect::Postgres;
+    if target != Dialect::Sqlite {
+        for ns in &schema.namespaces {
+            let _ = writeln!(out, "CREATE SCHEMA {};", ident(ns, target));
+        }
+    }
+    if pg {
+        for e in &schema.enums {
+            let labels: Vec<String> = e.labels.iter().map(|l| string_literal(l)).collect();
+            let name = qualified(e.namespace.as_deref(), &e.name, target);
+            let _ = writeln!(out, "CREATE TYPE {name} AS ENUM ({});", labels.join(", "));
+        }
+        for s in &schema.sequences {
+            let _ = writeln!(out, "CREATE SEQUENCE {};", qualified(s.namespace.as_deref(), &s.name, target));
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+    }
+    let order = dependency_order(schema);
+    let mut created: BTreeSet<String> = BTreeSet::new();
+    let mut deferred: Vec<(&Table, &ForeignKey)> = Vec::new();
+    let mut after: Vec<String> = Vec::new();
+    for &index in &order {
+        let table = &schema.tables[index];
+        created.insert(table.qualified_name().to_ascii_lowercase());
+        let inline: Vec<&ForeignKey> = table
+            .foreign_keys
+            .iter()
+            .filter(|fk| {
+                let ready = target == Dialect::Sqlite
+                    || created.contains(&fk.ref_table.to_ascii_lowercase())
+                    || schema.find_table(&fk.ref_table).is_none();
+                if !ready {
+                    deferred.push((table, fk));
+                }
+                ready
+            })
+            .collect();
+        out.push_str(&create_table(schema, table, &inline, source, target, &mut after));
+        out.push('\n');
+    }
+    for (table, fk) in deferred {
+        let _ = writeln!(
+            out,
+            "ALTER TABLE {} ADD {};",
+            qualified(table.namespace.as_deref(), &table.name, target),
+            foreign_key_sql(fk, target)
+        );
+    }
+    for line in after {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if pg {
+        for s in schema.sequences.iter().filter(|s| s.owned_by.is_some()) {
+            let owner = s.owned_by.as_deref().unwrap_or_default();
+            let (table, column) = owner.rsplit_once('.').unwrap_or((owner, ""));
+            let (ns, t) = split_qualified(table);
+            let _ = writeln!(
+                out,
+                "ALTER SEQUENCE {} OWNED BY {}.{};",
+                qualified(s.namespace.as_deref(), &s.name, target),
+                qualified(ns, t, target),
+                ident(column, target)
+            );
+        }
+    }
+    let mut search_path: Option<&str> = None;
+    for view in &schema.views {
+        let kind = if view.materialized && pg { "MATERIALIZED VIEW" } else { "VIEW" };
+        if pg && view.search_path.as_deref() != search_path {
+            search_path = view.search_path.as_deref();
+            let _ = writeln!(out, "SET search_path = {}, public;", ident(search_path.unwrap_or("public"), target));
+        }
+        let _ = writeln!(
+            out,
+            "CREATE {kind} {} AS {};",
+            qualified(view.namespace.as_deref(), &view.name, target),
+            view.definition.trim_end_matches(';')
+        );
+    }
+    out
+}
+
+/// Table indexes in dependency order: referenced tables first, then the source order.
+pub fn dependency_order(schema: &Schema) -> Vec<usize> {
+    let n = schema.tables.len();
+    let names: Vec<String> = schema.tables.iter().map(|t| t.qualified_name().to_ascii_lowercase()).collect();
+    let position = |name: &str| names.iter().position(|n| n == &name.to_ascii_lowercase());
+    let deps: Vec<Vec<usize>> = schema
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut d: Vec<usize> = t
+                .foreign_keys
+                .iter()
+                .filter_map(|fk| position(&fk.ref_table))
+                .chain(t.partition_of.iter().filter_map(|p| position(p)))
+                .chain(t.inherits.iter().filter_map(|p| position(p)))
+                .filter(|&j| j != i)
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        })
+        .collect();
+    // Depth-first, visiting each table's dependencies in source order; a cycle is cut where it
+    // closes (that foreign key is then added by ALTER TABLE).
+    let mut state = vec![0u8; n]; // 0 new, 1 on the stack, 2 done
+    let mut order = Vec::with_capacity(n);
+    for start in 0..n {
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        while let Some((node, next)) = stack.pop() {
+            if next == 0 {
+                if state[node] != 0 {
+                    continue;
+                }
+                state[node] = 1;
+            }
+            if let Some(&dep) = deps[node].get(next) {
+                stack.push((node, next + 1));
+                if state[dep] == 0 {
+                    stack.push((dep, 0));
+                }
+            } else {
+                state[node] = 2;
+                order.push(node);
+            }
+        }
+    }
+    order
+}
+
+fn create_table(
+    schema: &Schema,
+    table: &Table,
+    foreign_keys: &[&ForeignKey],
+    source: Dialect,
+    target: Dialect,
+    after: &mut Vec<String>,
+) -> String {
+    let name = qualified(table.namespace.as_deref(), &table.name, target);
+    let pg = target == Dialect::Postgres;
+    let mut out = String::new();
+    if let (Some(parent), Some(bound), true) = (&table.partition_of, &table.partition_bound, pg) {
+        // A partition takes its columns from its parent; its own constraints follow.
+        let (ns, p) = split_qualified(parent);
+        let _ = writeln!(out, "CREATE TABLE {name} PARTITION OF {} {bound};", qualified(ns, p, target));
+        let mut adds = Vec::new();
+        if let Some(pk) = &table.primary_key {
+            adds.push(key_sql(pk, "PRIMARY KEY", target));
+        }
+        adds.extend(table.uniques.iter().map(|k| key_sql(k, "UNIQUE", target)));
+        adds.extend(table.checks.iter().map(|c| check_sql(c, target)));
+        adds.extend(foreign_keys.iter().map(|fk| foreign_key_sql(fk, target)));
+        for add in adds {
+            let _ = writeln!(out, "ALTER TABLE {name} ADD {add};");
+        }
+        index_statements(table, source, target, after);
+        comment_statements(table, target, after);
+        return out;
+    }
+    let single_pk_autoincrement = target == Dialect::Sqlite
+        && table.primary_key.as_ref().is_some_and(|pk| pk.columns.len() == 1 && pk.name.is_none())
+        && table.columns.iter().any(|c| c.identity == Some(Identity::AutoIncrement));
+    let mut items: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for column in &table.columns {
+        let mut line = format!("    {} {}", ident(&column.name, target), column_type(schema, column, source, target));
+        let inline_pk = single_pk_autoincrement && table.is_primary_key(&column.name);
+        if let Some(g) = &column.generated {
+            match portable_expr(&g.expr, source, target) {
+                Some(expr) => {
+                    let kind = if g.stored { "STORED" } else { "VIRTUAL" };
+                    let _ = write!(line, " GENERATED ALWAYS AS ({expr}) {kind}");
+                }
+                None => notes.push(format!(
+                    "-- {}.{}: generated expression not translated: {}",
+                    table.name, column.name, g.expr
+                )),
+            }
+        }
+        match column.identity {
+            Some(Identity::Always) if pg => line.push_str(" GENERATED ALWAYS AS IDENTITY"),
+            Some(Identity::ByDefault) if pg => line.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
+            _ => {}
+        }
+        if !column.nullable && !inline_pk {
+            line.push_str(" NOT NULL");
+        }
+        if let Some(default) = &column.default {
+            match portable_expr(&default.expr, source, target) {
+                Some(expr) => {
+                    let _ = write!(line, " DEFAULT {expr}");
+                }
+                None => {
+                    notes.push(format!("-- {}.{}: default not translated: {}", table.name, column.name, default.expr))
+                }
+            }
+        }
+        if inline_pk {
+            line.push_str(" PRIMARY KEY");
+        }
+        match column.identity {
+            Some(Identity::AutoIncrement) if target == Dialect::MySql => line.push_str(" AUTO_INCREMENT"),
+            Some(Identity::AutoIncrement) if inline_pk => line.push_str(" AUTOINCREMENT"),
+            _ => {}
+        }
+        if let (Some(comment), Dialect::MySql) = (&column.comment, target) {
+            let _ = write!(line, " COMMENT {}", string_literal(comment));
+        }
+        items.push(line);
+    }
+    if let Some(pk) = table.primary_key.as_ref().filter(|_| !single_pk_autoincrement) {
+        items.push(format!("    {}", key_sql(pk, "PRIMARY KEY", target)));
+    }
+    for key in &table.uniques {
+        items.push(format!("    {}", key_sql(key, "UNIQUE", target)));
+    }
+    for check in &table.checks {
+        match portable_expr(&check.expr, source, target) {
+            Some(expr) => items.push(format!("    {}", check_sql(&Check { name: check.name.clone(), expr }, target))),
+            None => notes.push(format!("-- {}: CHECK not translated: {}", table.name, check.expr)),
+        }
+    }
+    for fk in foreign_keys {
+        items.push(format!("    {}", foreign_key_sql(fk, target)));
+    }
+    if target == Dialect::MySql {
+        // Plain indexes inline (MySQL allows them unnamed there); unique ones as statements, so
+        // they read back as indexes and not as UNIQUE constraints.
+        for index in table.indexes.iter().filter(|i| !i.unique && portable_index(i, source, target)) {
+            items.push(format!("    {}", mysql_inline_index(index)));
+        }
+    }
+    let _ = write!(out, "CREATE TABLE {name} (\n{}\n)", items.join(",\n"));
+    if pg {
+        if let Some(by) = &table.partition_by {
+            let _ = write!(out, " PARTITION BY {by}");
+        }
+        if !table.inherits.is_empty() {
+            let parents: Vec<String> = table
+                .inherits
+                .iter()
+                .map(|p| {
+                    let (ns, n) = split_qualified(p);
+                    qualified(ns, n, target)
+                })
+                .collect();
+            let _ = write!(out, " INHERITS ({})", parents.join(", "));
+        }
+    }
+    if table.without_rowid && target == Dialect::Sqlite {
+        out.push_str(" WITHOUT ROWID");
+    }
+    if let (Some(comment), Dialect::MySql) = (&table.comment, target) {
+        let _ = write!(out, " COMMENT={}", string_literal(comment));
+    }
+    out.push_str(";\n");
+    for note in notes {
+        out.push_str(&note.replace('\n', " "));
+        out.push('\n');
+    }
+    if target == Dialect::MySql {
+        for index in table.indexes.iter().filter(|i| i.unique && portable_index(i, source, target)) {
+            after.push(create_index_sql(table, index, target));
+        }
+    } else {
+        index_statements(table, source, target, after);
+    }
+    comment_statements(table, target, after);
+    out
+}
+
+fn column_type(schema: &Schema, column: &Column, source: Dialect, target: Dialect) -> String {
+    if let TypeKind::Named { name } = &column.data_type.kind {
+        if source != target {
+            if let Some(e) = schema.find_enum(name) {
+                // An enum type becomes MySQL's inline ENUM, or text elsewhere.
+                return if target == Dialect::MySql {
+                    let labels: Vec<String> = e.labels.iter().map(|l| string_literal(l)).collect();
+                    format!("enum({})", labels.join(", "))
+                } else {
+                    "text".to_string()
+                };
+            }
+        }
+    }
+    column.data_type.sql(source, target)
+}
+
+fn columns_list(columns: &[String], dialect: Dialect) -> String {
+    columns.iter().map(|c| ident(c, dialect)).collect::<Vec<_>>().join(", ")
+}
+
+fn constraint_prefix(name: &Option<String>, dialect: Dialect) -> String {
+    name.as_ref().map(|n| format!("CONSTRAINT {} ", ident(n, dialect))).unwrap_or_default()
+}
+
+fn key_sql(key: &Key, kind: &str, dialect: Dialect) -> String {
+    format!("{}{kind} ({})", constraint_prefix(&key.name, dialect), columns_list(&key.columns, dialect))
+}
+
+fn check_sql(check: &Check, dialect: Dialect) -> String {
+    format!("{}CHECK ({})", constraint_prefix(&check.name, dialect), check.expr)
+}
+
+pub fn foreign_key_sql(fk: &ForeignKey, dialect: Dialect) -> String {
+    let (ns, table) = split_qualified(&fk.ref_table);
+    let mut out = format!(
+        "{}FOREIGN KEY ({}) REFERENCES {}",
+        constraint_prefix(&fk.name, dialect),
+        columns_list(&fk.columns, dialect),
+        qualified(ns, table, dialect)
+    );
+    if !fk.ref_columns.is_empty() {
+        let _ = write!(out, " ({})", columns_list(&fk.ref_columns, dialect));
+    }
+    if fk.on_delete != RefAction::NoAction {
+        let _ = write!(out, " ON DELETE {}", fk.on_delete.sql());
+    }
+    if fk.on_update != RefAction::NoAction {
+        let _ = write!(out, " ON UPDATE {}", fk.on_update.sql());
+    }
+    out
+}
+
+fn index_parts(index: &Index, dialect: Dialect) -> String {
+    index
+        .parts
+        .iter()
+        .map(|p| match p {
+            IndexPart::Column { name, descending: true } => format!("{} DESC", ident(name, dialect)),
+            IndexPart::Column { name, .. } => ident(name, dialect),
+            IndexPart::Expression { sql } => format!("({sql})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn mysql_inline_index(index: &Index) -> String {
+    let kind = match index.method.as_deref() {
+        Some("fulltext") => "FULLTEXT KEY",
+        Some("spatial") => "SPATIAL KEY",
+        _ => "KEY",
+    };
+    let name = index.name.as_ref().map(|n| format!("{} ", ident(n, Dialect::MySql))).unwrap_or_default();
+    format!("{kind} {name}({})", index_parts(index, Dialect::MySql))
+}
+
+pub fn create_index_sql(table: &Table, index: &Index, dialect: Dialect) -> String {
+    let unique = if index.unique { "UNIQUE " } else { "" };
+    let name = match (&index.name, dialect) {
+        (Some(n), _) => format!("{} ", ident(n, dialect)),
+        (None, Dialect::Postgres) => String::new(),
+        (None, _) => {
+            let cols: Vec<&str> = index.parts.iter().filter_map(IndexPart::column).collect();
+            format!("{} ", ident(&format!("{}_{}_idx", table.name, cols.join("_")), dialect))
+        }
+    };
+    let using = match (&index.method, dialect) {
+        (Some(m), Dialect::Postgres) => format!(" USING {m}"),
+        _ => String::new(),
+    };
+    let predicate = match (&index.predicate, dialect) {
+        (Some(p), Dialect::Postgres | Dialect::Sqlite) => format!(" WHERE {p}"),
+        _ => String::new(),
+    };
+    format!(
+        "CREATE {unique}INDEX {name}ON {}{using} ({}){predicate};",
+        qualified(table.namespace.as_deref(), &table.name, dialect),
+        index_parts(index, dialect)
+    )
+}
+
+fn index_statements(table: &Table, source: Dialect, dialect: Dialect, after: &mut Vec<String>) {
+    for index in &table.indexes {
+        if portable_index(index, source, dialect) {
+            after.push(create_index_sql(table, index, dialect));
+        } else {
+            after.push(format!(
+                "-- index {} on {} not translated (expression or method)",
+                index.name.as_deref().unwrap_or("(unnamed)"),
+                table.name
+            ));
+        }
+    }
+}
+
+fn portable_index(index: &Index, source: Dialect, target: Dialect) -> bool {
+    source == target
+        || (index.parts.iter().all(|p| matches!(p, IndexPart::Column { .. }))
+            && index.method.as_deref().is_none_or(|m| m == "btree")
+            && index
+                .predicate
+                .as_deref()
+                .is_none_or(|p| target != Dialect::MySql && portable_expr(p, source, target).is_some()))
+}
+
+fn comment_statements(table: &Table, dialect: Dialect, after: &mut Vec<String>) {
+    if dialect != Dialect::Postgres {
+        return;
+    }
+    let name = qualified(table.namespace.as_deref(), &table.name, dialect);
+    if let Some(c) = &table.comment {
+        after.push(format!("COMMENT ON TABLE {name} IS {};", string_literal(c)));
+    }
+    for column in &table.columns {
+        if let Some(c) = &column.comment {
+            after.push(format!("COMMENT ON COLUMN {name}.{} IS {};", ident(&column.name, dialect), string_literal(c)));
+        }
+    }
+}
