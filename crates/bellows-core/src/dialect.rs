@@ -45,6 +45,18 @@ impl Dialect {
     /// Guesses the dialect of a DDL text from tell-tale constructs. Each dialect gets points for
     /// spellings only it uses; ties go to PostgreSQL, the primary dialect.
     pub fn detect(sql: &str) -> Dialect {
+        let [postgres, mysql, sqlite] = Self::scores(sql);
+        if mysql > postgres && mysql >= sqlite {
+            Dialect::MySql
+        } else if sqlite > postgres && sqlite > mysql {
+            Dialect::Sqlite
+        } else {
+            Dialect::Postgres
+        }
+    }
+
+    /// Tell-tale points for each dialect, in the order of [`Dialect::ALL`].
+    pub fn scores(sql: &str) -> [usize; 3] {
         // Only the head of a large dump is needed to decide, and scanning it is linear.
         let head: String = sql.chars().take(200_000).collect::<String>().to_ascii_lowercase();
         let count = |needle: &str| head.matches(needle).count();
@@ -73,14 +85,14 @@ impl Dialect {
             + count("pragma ") * 3
             + count("create virtual table") * 5
             + count("sqlite_") * 3
-            + count("begin transaction") * 2;
-        if mysql > postgres && mysql >= sqlite {
-            Dialect::MySql
-        } else if sqlite > postgres && sqlite > mysql {
-            Dialect::Sqlite
-        } else {
-            Dialect::Postgres
-        }
+            + count("begin transaction") * 2
+            + count("create table [") * 3
+            + count("integer primary key") * 2
+            // `datetime` and `tinyint` are MySQL's or SQLite's; without MySQL's engine clauses
+            // they point to SQLite.
+            + if count("engine") == 0 { (count(" datetime") + count(" tinyint")).min(10) } else { 0 }
+            + count(" for each row begin") * 3;
+        [postgres, mysql, sqlite]
     }
 }
 

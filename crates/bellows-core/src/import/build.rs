@@ -104,7 +104,7 @@ impl Builder {
             Statement::CreateSequence { name, sequence_options, .. } => {
                 let (namespace, name) = self.split_name(&name);
                 let owned_by = sequence_options.iter().find_map(|o| match o {
-                    SequenceOptions::OwnedBy(Some(owner)) => Some(self.normalize_qualified(&object_name(owner))),
+                    SequenceOptions::OwnedBy(Some(owner)) => Some(self.normalize_column_ref(&object_name(owner))),
                     _ => None,
                 });
                 self.schema.sequences.push(Sequence { namespace, name, owned_by, span: at });
@@ -167,6 +167,14 @@ impl Builder {
                 Some(ns) => format!("{ns}.{n}"),
                 None => n.to_string(),
             },
+        }
+    }
+
+    /// `[ns.]table.column` with the table part normalized.
+    fn normalize_column_ref(&self, reference: &str) -> String {
+        match reference.rsplit_once('.') {
+            Some((table, column)) => format!("{}.{column}", self.normalize_qualified(table)),
+            None => reference.to_string(),
         }
     }
 
@@ -456,14 +464,66 @@ impl Builder {
     // ---- ALTER TABLE ----------------------------------------------------------------------
 
     fn alter_table(&mut self, target: &str, op: AlterTableOperation, at: Span) {
-        let Some(mut table) = self.take_table(target) else {
-            self.warn("unknown-table", at, format!("ALTER TABLE names `{target}`, which is not defined before it"));
+        let target = self.resolve_table(target);
+        let Some(mut table) = self.take_table(&target) else {
+            // pg_dump writes `ALTER TABLE` for views and sequences too (OWNER TO, SET DEFAULT).
+            if !self.is_view_or_sequence(&target) {
+                self.warn("unknown-table", at, format!("ALTER TABLE names `{target}`, which is not defined before it"));
+            }
             return;
         };
         self.alter_table_in(&mut table, op, at);
         self.schema.tables.push(table);
         // Keep the source order: put the table back where it was.
         self.schema.tables.sort_by_key(|t| t.id);
+    }
+
+    fn is_view_or_sequence(&self, qualified: &str) -> bool {
+        let (ns, name) = split_qualified(qualified);
+        let matches = |namespace: &Option<String>, n: &str| {
+            same_name(n, name)
+                && match (ns, namespace) {
+                    (Some(a), Some(b)) => same_name(a, b),
+                    (None, None) => true,
+                    _ => false,
+                }
+        };
+        self.schema.views.iter().any(|v| matches(&v.namespace, &v.name))
+            || self.schema.sequences.iter().any(|s| matches(&s.namespace, &s.name))
+    }
+
+    /// A name as written, resolved leniently: when no table has exactly that qualified name
+    /// (a `search_path` that a concatenated dump no longer sets, say), the default namespace,
+    /// then a table of that name in any namespace if there is only one.
+    pub fn resolve_table(&self, qualified: &str) -> String {
+        if self.schema.find_table(qualified).is_some() {
+            return qualified.to_string();
+        }
+        let (_, name) = split_qualified(qualified);
+        if self.schema.find_table(name).is_some() {
+            return name.to_string();
+        }
+        let mut candidates = self.schema.tables.iter().filter(|t| same_name(&t.name, name));
+        match (candidates.next(), candidates.next()) {
+            (Some(only), None) => only.qualified_name(),
+            _ => qualified.to_string(),
+        }
+    }
+
+    /// Points foreign keys whose target was named under another `search_path` at the table
+    /// that exists (see [`Self::resolve_table`]). Runs once, at the end of the import.
+    pub fn resolve_references(&mut self) {
+        let resolved: Vec<Vec<String>> = self
+            .schema
+            .tables
+            .iter()
+            .map(|t| t.foreign_keys.iter().map(|fk| self.resolve_table(&fk.ref_table)).collect())
+            .collect();
+        for (table, targets) in self.schema.tables.iter_mut().zip(resolved) {
+            for (fk, target) in table.foreign_keys.iter_mut().zip(targets) {
+                fk.ref_table = target;
+            }
+        }
     }
 
     fn take_table(&mut self, qualified: &str) -> Option<Table> {
@@ -617,15 +677,18 @@ impl Builder {
     // ---- CREATE INDEX, COMMENT ON -----------------------------------------------------------
 
     fn create_index(&mut self, index: CreateIndex, at: Span) {
-        let target = self.qualify(&index.table_name);
-        let Some(table) = self.schema.find_table_mut(&target) else {
-            self.warn(
-                "unknown-table",
-                at,
-                format!("CREATE INDEX names table `{target}`, which is not defined before it"),
-            );
+        let target = self.resolve_table(&self.qualify(&index.table_name));
+        if self.schema.find_table(&target).is_none() {
+            if !self.is_view_or_sequence(&target) {
+                self.warn(
+                    "unknown-table",
+                    at,
+                    format!("CREATE INDEX names table `{target}`, which is not defined before it"),
+                );
+            }
             return;
-        };
+        }
+        let Some(table) = self.schema.find_table_mut(&target) else { return };
         let method = index.using.map(|m| m.to_string().to_ascii_lowercase()).filter(|m| m != "btree");
         let name = index.name.as_ref().map(|n| n.0.last().map(part_value).unwrap_or_default());
         if index.if_not_exists
@@ -674,7 +737,7 @@ impl Builder {
     /// `ALTER SEQUENCE s OWNED BY t.c` (which sqlparser does not read): the column is serial.
     pub fn sequence_owned_by(&mut self, sequence: &str, owner: &str) {
         let sequence = self.normalize_qualified(sequence);
-        let owner = self.normalize_qualified(owner);
+        let owner = self.normalize_column_ref(owner);
         let (ns, name) = split_qualified(&sequence);
         if let Some(s) = self.schema.sequences.iter_mut().find(|s| {
             same_name(&s.name, name) && ns.is_none_or(|ns| s.namespace.as_deref().is_some_and(|n| same_name(n, ns)))

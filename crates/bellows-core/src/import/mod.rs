@@ -11,6 +11,7 @@ mod split;
 use crate::{Diagnostic, Dialect, Schema, Severity, Span};
 pub use build::is_volatile;
 use build::Builder;
+pub use detect_dialect as detect;
 use split::{Chunk, ChunkKind};
 use sqlparser::ast::Statement;
 use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
@@ -52,7 +53,7 @@ const RECURSION_LIMIT: usize = 48;
 
 /// Imports a DDL text. `dialect: None` detects it from the text.
 pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
-    let dialect = dialect.unwrap_or_else(|| Dialect::detect(sql));
+    let dialect = dialect.unwrap_or_else(|| detect_dialect(sql));
     let parser_dialect: &dyn SqlDialect = match dialect {
         Dialect::Postgres => &PostgreSqlDialect {},
         Dialect::MySql => &MySqlDialect {},
@@ -81,7 +82,48 @@ pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
             ChunkKind::Delimiter | ChunkKind::CopyData => {}
         }
     }
+    builder.resolve_references();
     Import { dialect, schema: builder.schema, diagnostics: builder.diagnostics, stats: builder.stats }
+}
+
+/// Detects the dialect: from tell-tale spellings when they are clear, otherwise by trying the
+/// first statements that define tables with each dialect's parser and taking the one that
+/// reads the most (ties go to the tell-tales, then to PostgreSQL).
+pub fn detect_dialect(sql: &str) -> Dialect {
+    let scores = Dialect::scores(sql);
+    let mut ranked: Vec<(usize, Dialect)> = scores.iter().copied().zip(Dialect::ALL).collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
+    let (best, runner_up) = (ranked[0], ranked[1]);
+    if best.0 >= 6 && best.0 >= runner_up.0 * 2 {
+        return best.1;
+    }
+    let hint = Dialect::detect(sql);
+    let head_end = sql.char_indices().nth(64 * 1024).map_or(sql.len(), |(i, _)| i);
+    let head = &sql[..head_end];
+    let failures = |dialect: Dialect| -> usize {
+        let parser: &dyn SqlDialect = match dialect {
+            Dialect::Postgres => &PostgreSqlDialect {},
+            Dialect::MySql => &MySqlDialect {},
+            Dialect::Sqlite => &SQLiteDialect {},
+        };
+        split::split(head, dialect)
+            .into_iter()
+            .filter(|c| c.kind == ChunkKind::Statement && shapes_tables(c.text))
+            .take(40)
+            .filter(|c| {
+                let prepared = recover::prepare(c.text, dialect);
+                parse_statement(parser, c, prepared.as_deref().unwrap_or(c.text)).is_err()
+            })
+            .count()
+    };
+    let mut best = (failures(hint), hint);
+    for dialect in Dialect::ALL.into_iter().filter(|d| *d != hint) {
+        let f = failures(dialect);
+        if f < best.0 {
+            best = (f, dialect);
+        }
+    }
+    best.1
 }
 
 /// Parses one statement and applies it; on failure tries the recoveries in [`recover`], and

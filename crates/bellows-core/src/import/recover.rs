@@ -123,7 +123,7 @@ fn find_words(text: &str, word: &str) -> Vec<(usize, usize)> {
             i += 1;
             continue;
         }
-        if lower[i..].starts_with(&word) {
+        if lower.is_char_boundary(i) && lower[i..].starts_with(&word) {
             let before = i.checked_sub(1).map(|p| bytes[p]);
             let after = bytes.get(i + word.len()).copied();
             let is_word = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
@@ -140,8 +140,11 @@ fn find_words(text: &str, word: &str) -> Vec<(usize, usize)> {
 
 fn blank(text: &str, ranges: &[(usize, usize)]) -> String {
     let mut out = text.to_string();
-    for &(start, end) in ranges {
-        out.replace_range(start..end, &" ".repeat(end - start));
+    // From the end, so earlier byte offsets stay valid.
+    for &(start, end) in ranges.iter().rev() {
+        // As many spaces as characters, so later columns keep their place.
+        let width = text.get(start..end).map_or(0, |s| s.chars().count());
+        out.replace_range(start..end, &" ".repeat(width));
     }
     out
 }
@@ -203,7 +206,7 @@ fn mysql_using_index_type(text: &str) -> Option<String> {
     for (start, end) in find_words(text, "using") {
         let rest = text[end..].trim_start();
         for kind in ["btree", "hash"] {
-            if rest.len() >= kind.len() && rest[..kind.len()].eq_ignore_ascii_case(kind) {
+            if rest.get(..kind.len()).is_some_and(|p| p.eq_ignore_ascii_case(kind)) {
                 let kind_start = text.len() - rest.len();
                 ranges.push((start, kind_start + kind.len()));
             }
@@ -283,7 +286,7 @@ fn as_body(text: &str) -> Option<&str> {
         match bytes[i] {
             b'(' => depth += 1,
             b')' => depth -= 1,
-            _ if depth == 0 && lower[i..].starts_with("as") => {
+            _ if depth == 0 && lower.is_char_boundary(i) && lower[i..].starts_with("as") => {
                 let before = i.checked_sub(1).map(|p| bytes[p]);
                 let after = bytes.get(i + 2).copied();
                 if before.is_some_and(|b| b.is_ascii_whitespace() || b == b')')

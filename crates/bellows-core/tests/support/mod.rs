@@ -4,10 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-/// `../shared/corpora` next to the project, or `None` with a printed notice. Under `CI=true` a
+/// `../shared/corpora` next to the project (or `$BELLOWS_CORPORA`), or `None` with a printed notice. Under `CI=true` a
 /// missing corpus fails the test instead: CI must never pass by skipping.
 pub fn corpora() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora");
+    let root = match std::env::var_os("BELLOWS_CORPORA") {
+        Some(path) => PathBuf::from(path),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"),
+    };
     if root.is_dir() {
         return Some(root);
     }
