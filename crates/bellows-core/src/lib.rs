@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod import;
 pub mod model;
 pub mod render;
+pub mod synth;
 pub mod types;
 
 pub use diagnostic::{Diagnostic, Severity, Span};

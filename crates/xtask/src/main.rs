@@ -21,6 +21,7 @@ commands:
   serve    install what is missing, then serve the app on http://127.0.0.1:8080 with live rebuild
   test     every check and test: fmt, clippy, native tests, wasm32 check, browser tests, end-to-end
   dist     build the optimized static site into dist/ and print each file's size
+  bench    import throughput, natively and in WebAssembly in headless Chromium (figures for the README)
   setup    only install the missing tools
 
 environment:
@@ -33,6 +34,7 @@ fn main() {
         Some("test") => test(),
         Some("dist") => dist().map(|_| ()),
         Some("setup") => setup().map(|_| ()),
+        Some("bench") => bench(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -288,6 +290,38 @@ fn test() -> Result {
     println!("\nxtask test ran, in {}s: {}", started.elapsed().as_secs(), ran.join("; "));
     println!("tests: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
     Ok(())
+}
+
+fn bench() -> Result {
+    let root = workspace_root();
+    let toolchain = setup()?;
+    let browser = Installer::from_env().browser()?;
+    let cargo_cmd = |args: &[&str]| {
+        let mut cmd = Command::new(cargo());
+        cmd.current_dir(&root).args(args).env("PATH", path_with(&toolchain.path_dirs));
+        cmd
+    };
+    say("native: import throughput (release build)");
+    run(&mut cargo_cmd(&["run", "--quiet", "--release", "-p", "bellows-core", "--example", "bench_import"]))?;
+    say("wasm: import throughput in headless Chromium (the browser build's profile, wasm-release)");
+    let caps = write_webdriver_json(&root.join("target/browser"), &browser.chromium)?;
+    let mut cmd = cargo_cmd(&[
+        "test",
+        "-p",
+        "bellows-core",
+        "--profile",
+        "wasm-release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--test",
+        "wasm_bench",
+        "--",
+        "--nocapture",
+    ]);
+    cmd.env("CHROMEDRIVER", &browser.chromedriver)
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", caps)
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &toolchain.wasm_bindgen_test_runner);
+    run(&mut cmd)
 }
 
 /// Capabilities for wasm-bindgen-test-runner: our Chromium, headless, with a fresh profile and

@@ -11,6 +11,7 @@ use sqlparser::ast::{
     TableConstraint, TableFactor, TableWithJoins, UserDefinedTypeRepresentation,
 };
 use sqlparser::tokenizer::Token;
+use std::collections::HashMap;
 
 pub(super) struct Builder {
     pub dialect: Dialect,
@@ -19,6 +20,9 @@ pub(super) struct Builder {
     pub stats: ImportStats,
     /// The first schema of `SET search_path` (PostgreSQL): where unqualified names live.
     pub search_path: Option<String>,
+    /// Lower-cased qualified name -> position in `schema.tables`, so lookups stay O(1) on
+    /// dumps with thousands of tables.
+    by_name: HashMap<String, usize>,
     next_table: u32,
     next_column: u32,
 }
@@ -53,6 +57,7 @@ impl Builder {
             diagnostics: Vec::new(),
             stats: ImportStats::default(),
             search_path: None,
+            by_name: HashMap::new(),
             next_table: 0,
             next_column: 0,
         }
@@ -126,10 +131,12 @@ impl Builder {
                     self.schema.tables.retain(|t| {
                         !(same_name(&t.name, &n) && t.namespace.as_deref().map(str::to_ascii_lowercase) == ns)
                     });
+                    self.reindex();
                 }
             }
             other => {
-                let kind = statement_kind(&other.to_string());
+                let _ = other;
+                let kind = statement_kind(chunk.text);
                 self.info("skipped-statement", at, format!("skipped {kind}: it does not shape the tables"));
                 return false;
             }
@@ -201,7 +208,7 @@ impl Builder {
             );
             return false;
         }
-        if create.if_not_exists && self.schema.find_table(&qualified).is_some() {
+        if create.if_not_exists && self.lookup(&qualified).is_some() {
             return true;
         }
         let id = self.new_table_id();
@@ -254,12 +261,12 @@ impl Builder {
                 format!("table `{}` is created from a query; its columns are not known until it runs", table.name),
             );
         }
-        self.schema.tables.push(table);
+        self.push_table(table);
         true
     }
 
     fn copy_like(&mut self, table: &mut Table, source: &str, at: Span) {
-        let Some(columns) = self.schema.find_table(source).map(|s| s.columns.clone()) else {
+        let Some(columns) = self.lookup(source).map(|i| self.schema.tables[i].columns.clone()) else {
             self.warn(
                 "unknown-table",
                 at,
@@ -465,17 +472,22 @@ impl Builder {
 
     fn alter_table(&mut self, target: &str, op: AlterTableOperation, at: Span) {
         let target = self.resolve_table(target);
-        let Some(mut table) = self.take_table(&target) else {
+        let Some(position) = self.lookup(&target) else {
             // pg_dump writes `ALTER TABLE` for views and sequences too (OWNER TO, SET DEFAULT).
             if !self.is_view_or_sequence(&target) {
                 self.warn("unknown-table", at, format!("ALTER TABLE names `{target}`, which is not defined before it"));
             }
             return;
         };
+        // Work on the table in place (taken out so the builder can be borrowed alongside).
+        let mut table = std::mem::replace(&mut self.schema.tables[position], placeholder());
+        let old_name = table.qualified_name();
         self.alter_table_in(&mut table, op, at);
-        self.schema.tables.push(table);
-        // Keep the source order: put the table back where it was.
-        self.schema.tables.sort_by_key(|t| t.id);
+        let renamed = table.qualified_name() != old_name;
+        self.schema.tables[position] = table;
+        if renamed {
+            self.reindex();
+        }
     }
 
     fn is_view_or_sequence(&self, qualified: &str) -> bool {
@@ -496,11 +508,11 @@ impl Builder {
     /// (a `search_path` that a concatenated dump no longer sets, say), the default namespace,
     /// then a table of that name in any namespace if there is only one.
     pub fn resolve_table(&self, qualified: &str) -> String {
-        if self.schema.find_table(qualified).is_some() {
+        if self.lookup(qualified).is_some() {
             return qualified.to_string();
         }
         let (_, name) = split_qualified(qualified);
-        if self.schema.find_table(name).is_some() {
+        if self.lookup(name).is_some() {
             return name.to_string();
         }
         let mut candidates = self.schema.tables.iter().filter(|t| same_name(&t.name, name));
@@ -526,17 +538,18 @@ impl Builder {
         }
     }
 
-    fn take_table(&mut self, qualified: &str) -> Option<Table> {
-        let (ns, name) = split_qualified(qualified);
-        let position = self.schema.tables.iter().position(|t| {
-            same_name(&t.name, name)
-                && match (ns, &t.namespace) {
-                    (Some(a), Some(b)) => same_name(a, b),
-                    (None, None) => true,
-                    _ => false,
-                }
-        })?;
-        Some(self.schema.tables.remove(position))
+    fn lookup(&self, qualified: &str) -> Option<usize> {
+        self.by_name.get(&qualified.to_ascii_lowercase()).copied()
+    }
+
+    fn push_table(&mut self, table: Table) {
+        self.by_name.insert(table.qualified_name().to_ascii_lowercase(), self.schema.tables.len());
+        self.schema.tables.push(table);
+    }
+
+    fn reindex(&mut self) {
+        self.by_name =
+            self.schema.tables.iter().enumerate().map(|(i, t)| (t.qualified_name().to_ascii_lowercase(), i)).collect();
     }
 
     fn alter_table_in(&mut self, table: &mut Table, op: AlterTableOperation, at: Span) {
@@ -678,7 +691,7 @@ impl Builder {
 
     fn create_index(&mut self, index: CreateIndex, at: Span) {
         let target = self.resolve_table(&self.qualify(&index.table_name));
-        if self.schema.find_table(&target).is_none() {
+        if self.lookup(&target).is_none() {
             if !self.is_view_or_sequence(&target) {
                 self.warn(
                     "unknown-table",
@@ -688,7 +701,7 @@ impl Builder {
             }
             return;
         }
-        let Some(table) = self.schema.find_table_mut(&target) else { return };
+        let Some(table) = self.lookup(&target).map(|i| &mut self.schema.tables[i]) else { return };
         let method = index.using.map(|m| m.to_string().to_ascii_lowercase()).filter(|m| m != "btree");
         let name = index.name.as_ref().map(|n| n.0.last().map(part_value).unwrap_or_default());
         if index.if_not_exists
@@ -710,7 +723,7 @@ impl Builder {
         match object_type {
             CommentObject::Table => {
                 let target = self.qualify(name);
-                if let Some(t) = self.schema.find_table_mut(&target) {
+                if let Some(t) = self.lookup(&target).map(|i| &mut self.schema.tables[i]) {
                     t.comment = comment;
                 }
             }
@@ -718,7 +731,7 @@ impl Builder {
                 let mut parts: Vec<String> = name.0.iter().map(part_value).collect();
                 let column = parts.pop().unwrap_or_default();
                 let target = self.normalize_qualified(&parts.join("."));
-                if let Some(c) = self.schema.find_table_mut(&target).and_then(|t| t.column_mut(&column)) {
+                if let Some(c) = self.lookup(&target).and_then(|i| self.schema.tables[i].column_mut(&column)) {
                     c.comment = comment;
                 }
             }
@@ -791,7 +804,7 @@ impl Builder {
         };
         let source = self.normalize_qualified(source);
         self.copy_like(&mut table, &source, at);
-        self.schema.tables.push(table);
+        self.push_table(table);
     }
 }
 
@@ -994,5 +1007,27 @@ fn collect_factor(
         TableFactor::Derived { subquery, .. } => collect_query(subquery, reads, columns),
         TableFactor::NestedJoin { table_with_joins, .. } => collect_from(table_with_joins, reads, columns, aliases),
         _ => {}
+    }
+}
+
+/// Stands in for a table while it is being altered.
+fn placeholder() -> Table {
+    Table {
+        id: TableId(u32::MAX),
+        namespace: None,
+        name: String::new(),
+        columns: Vec::new(),
+        primary_key: None,
+        uniques: Vec::new(),
+        checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        indexes: Vec::new(),
+        comment: None,
+        partition_of: None,
+        partition_bound: None,
+        partition_by: None,
+        inherits: Vec::new(),
+        without_rowid: false,
+        span: Span::new(0, 0),
     }
 }

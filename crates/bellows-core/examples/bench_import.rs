@@ -1,0 +1,47 @@
+//! Import throughput, natively: `cargo xtask bench` runs it with `--release`.
+//!
+//! Inputs: a synthetic 1,000-table pg_dump-style schema (the same text the wasm benchmark
+//! reads, so the two are comparable) and, when `../shared/corpora` is present, the largest real
+//! schemas. Each is imported repeatedly (at least 5 runs and 2 seconds); the median is reported.
+
+use bellows_core::{import, synth, Dialect};
+use std::time::{Duration, Instant};
+
+fn measure(name: &str, text: &str, dialect: Dialect) {
+    let _ = import(text, Some(dialect)); // warm-up
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < 5 || started.elapsed() < Duration::from_secs(2) {
+        let t = Instant::now();
+        let result = import(text, Some(dialect));
+        times.push(t.elapsed());
+        std::hint::black_box(result);
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let mb = text.len() as f64 / 1_000_000.0;
+    let tables = import(text, Some(dialect)).schema.tables.len();
+    println!(
+        "import  {name:<48} {:>7.0} KB {tables:>5} tables  median {:>8.2} ms  {:>6.1} MB/s  ({} runs)",
+        text.len() as f64 / 1000.0,
+        median.as_secs_f64() * 1000.0,
+        mb / median.as_secs_f64(),
+        times.len()
+    );
+}
+
+fn main() {
+    let synthetic = synth::postgres_schema(1000);
+    measure("synthetic 1000 tables (pg_dump style)", &synthetic, Dialect::Postgres);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora");
+    for (file, dialect) in [
+        ("schema-evergreen/evergreen_full_schema.pg.sql", Dialect::Postgres),
+        ("schema-musicbrainz/musicbrainz_full_schema.pg.sql", Dialect::Postgres),
+        ("schema-chinook/Chinook_MySql.mysql.sql", Dialect::MySql),
+    ] {
+        match std::fs::read_to_string(root.join(file)) {
+            Ok(text) => measure(file, &text, dialect),
+            Err(_) => println!("import  {file:<48} skipped: ../shared/corpora is not present"),
+        }
+    }
+}
