@@ -7,6 +7,7 @@
 
 pub mod diagnostic;
 pub mod dialect;
+pub mod diff;
 pub mod import;
 pub mod model;
 pub mod render;

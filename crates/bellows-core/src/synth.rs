@@ -55,7 +55,10 @@ pub fn postgres_schema(tables: usize) -> String {
         let _ = writeln!(out, "ALTER TABLE public.t{t:04} OWNER TO app;");
         let _ = writeln!(out, "ALTER TABLE ONLY public.t{t:04}\n    ADD CONSTRAINT t{t:04}_pkey PRIMARY KEY (id);");
         if t % 3 == 0 {
-            let _ = writeln!(out, "ALTER TABLE ONLY public.t{t:04}\n    ADD CONSTRAINT t{t:04}_c00_key UNIQUE ({first_column});");
+            let _ = writeln!(
+                out,
+                "ALTER TABLE ONLY public.t{t:04}\n    ADD CONSTRAINT t{t:04}_c00_key UNIQUE ({first_column});"
+            );
         }
         for r in 0..refs {
             let target = (next() % t as u64) as usize;
@@ -79,7 +82,8 @@ mod tests {
         let a = postgres_schema(50);
         assert_eq!(a, postgres_schema(50));
         let result = crate::import(&a, Some(crate::Dialect::Postgres));
-        let errors: Vec<String> = result.diagnostics.iter().filter(|d| d.severity != crate::Severity::Info).map(|d| d.to_string()).collect();
+        let errors: Vec<String> =
+            result.diagnostics.iter().filter(|d| d.severity != crate::Severity::Info).map(|d| d.to_string()).collect();
         assert_eq!(errors, Vec::<String>::new());
         assert_eq!(result.schema.tables.len(), 50);
         assert!(result.schema.foreign_key_count() >= 49);

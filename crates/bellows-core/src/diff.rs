@@ -1,0 +1,569 @@
+//! Base + target -> the changes between them.
+//!
+//! Tables and columns are matched by stable id when the target was edited from the base
+//! ([`Matching::Ids`]), or by name when two DDL texts are compared ([`Matching::Names`]). By
+//! name, a rename is never guessed silently: explicit hints (`old=new`, `t.old=t.new`) are
+//! applied, and likely renames are offered as [`RenameSuggestion`]s with a confidence.
+
+use crate::model::*;
+use crate::types::DataType;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Matching {
+    /// The target was edited from the base: equal ids are the same object.
+    Ids,
+    /// Two independent texts: equal names are the same object.
+    #[default]
+    Names,
+}
+
+/// A rename the user states: `old=new` for a table, `table.old=table.new` (or `table.old=new`)
+/// for a column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenameHint {
+    pub from: String,
+    pub to: String,
+}
+
+impl RenameHint {
+    /// Parses `old=new`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (from, to) = text.split_once('=')?;
+        let (from, to) = (from.trim(), to.trim());
+        (!from.is_empty() && !to.is_empty()).then(|| Self { from: from.to_string(), to: to.to_string() })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    pub matching: Matching,
+    pub renames: Vec<RenameHint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Change {
+    CreateTable { table: String },
+    DropTable { table: String },
+    RenameTable { from: String, to: String },
+    AddColumn { table: String, column: String },
+    DropColumn { table: String, column: String },
+    RenameColumn { table: String, from: String, to: String },
+    ChangeType { table: String, column: String, from: DataType, to: DataType },
+    SetNotNull { table: String, column: String },
+    DropNotNull { table: String, column: String },
+    SetDefault { table: String, column: String, from: Option<String>, to: Option<String> },
+    AddPrimaryKey { table: String, key: Key },
+    DropPrimaryKey { table: String, key: Key },
+    AddUnique { table: String, key: Key },
+    DropUnique { table: String, key: Key },
+    AddCheck { table: String, check: Check },
+    DropCheck { table: String, check: Check },
+    AddForeignKey { table: String, foreign_key: ForeignKey },
+    DropForeignKey { table: String, foreign_key: ForeignKey },
+    CreateIndex { table: String, index: Index },
+    DropIndex { table: String, index: Index },
+    CreateEnum { name: String },
+    AddEnumValue { name: String, value: String },
+    RemoveEnumValues { name: String, values: Vec<String> },
+}
+
+impl Change {
+    /// The table (as named in the target, or in the base for drops) the change touches.
+    pub fn table(&self) -> Option<&str> {
+        use Change::*;
+        match self {
+            CreateTable { table } | DropTable { table } => Some(table),
+            RenameTable { to, .. } => Some(to),
+            AddColumn { table, .. }
+            | DropColumn { table, .. }
+            | RenameColumn { table, .. }
+            | ChangeType { table, .. }
+            | SetNotNull { table, .. }
+            | DropNotNull { table, .. }
+            | SetDefault { table, .. }
+            | AddPrimaryKey { table, .. }
+            | DropPrimaryKey { table, .. }
+            | AddUnique { table, .. }
+            | DropUnique { table, .. }
+            | AddCheck { table, .. }
+            | DropCheck { table, .. }
+            | AddForeignKey { table, .. }
+            | DropForeignKey { table, .. }
+            | CreateIndex { table, .. }
+            | DropIndex { table, .. } => Some(table),
+            CreateEnum { .. } | AddEnumValue { .. } | RemoveEnumValues { .. } => None,
+        }
+    }
+
+    /// One line for a reader: "rename column orders.total -> amount".
+    pub fn describe(&self) -> String {
+        use Change::*;
+        match self {
+            CreateTable { table } => format!("create table {table}"),
+            DropTable { table } => format!("drop table {table}"),
+            RenameTable { from, to } => format!("rename table {from} -> {to}"),
+            AddColumn { table, column } => format!("add column {table}.{column}"),
+            DropColumn { table, column } => format!("drop column {table}.{column}"),
+            RenameColumn { table, from, to } => format!("rename column {table}.{from} -> {to}"),
+            ChangeType { table, column, from, to } => format!("change type of {table}.{column}: {from} -> {to}"),
+            SetNotNull { table, column } => format!("set NOT NULL on {table}.{column}"),
+            DropNotNull { table, column } => format!("drop NOT NULL on {table}.{column}"),
+            SetDefault { table, column, to: Some(to), .. } => format!("set default of {table}.{column} to {to}"),
+            SetDefault { table, column, .. } => format!("drop default of {table}.{column}"),
+            AddPrimaryKey { table, key } => format!("add primary key on {table} ({})", key.columns.join(", ")),
+            DropPrimaryKey { table, .. } => format!("drop primary key on {table}"),
+            AddUnique { table, key } => format!("add unique ({}) on {table}", key.columns.join(", ")),
+            DropUnique { table, key } => format!("drop unique ({}) on {table}", key.columns.join(", ")),
+            AddCheck { table, check } => format!("add check ({}) on {table}", check.expr),
+            DropCheck { table, check } => format!("drop check ({}) on {table}", check.expr),
+            AddForeignKey { table, foreign_key: fk } => {
+                format!("add foreign key {table}({}) -> {}", fk.columns.join(", "), fk.ref_table)
+            }
+            DropForeignKey { table, foreign_key: fk } => {
+                format!("drop foreign key {table}({}) -> {}", fk.columns.join(", "), fk.ref_table)
+            }
+            CreateIndex { table, index } => format!("create index {} on {table}", index.name.as_deref().unwrap_or("")),
+            DropIndex { table, index } => format!("drop index {} on {table}", index.name.as_deref().unwrap_or("")),
+            CreateEnum { name } => format!("create enum {name}"),
+            AddEnumValue { name, value } => format!("add value '{value}' to enum {name}"),
+            RemoveEnumValues { name, values } => format!("remove values {} from enum {name}", values.join(", ")),
+        }
+    }
+}
+
+/// A likely rename the diff did not apply: the user confirms it with a hint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenameSuggestion {
+    /// `None` for a table rename.
+    pub table: Option<String>,
+    pub from: String,
+    pub to: String,
+    /// 0.0 to 1.0.
+    pub confidence: f32,
+    /// The hint that applies it: `orders.total=amount`.
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ChangeSet {
+    pub changes: Vec<Change>,
+    pub suggestions: Vec<RenameSuggestion>,
+}
+
+impl ChangeSet {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet {
+    let mut out = ChangeSet::default();
+    // Enums first: a new type must exist before a column uses it.
+    for e in &target.enums {
+        match base.enums.iter().find(|b| same_name(&b.name, &e.name) && b.namespace == e.namespace) {
+            None => out.changes.push(Change::CreateEnum { name: qualified(&e.namespace, &e.name) }),
+            Some(b) => {
+                let removed: Vec<String> = b.labels.iter().filter(|l| !e.labels.contains(l)).cloned().collect();
+                if !removed.is_empty() {
+                    out.changes
+                        .push(Change::RemoveEnumValues { name: qualified(&e.namespace, &e.name), values: removed });
+                }
+                for label in e.labels.iter().filter(|l| !b.labels.contains(l)) {
+                    out.changes
+                        .push(Change::AddEnumValue { name: qualified(&e.namespace, &e.name), value: label.clone() });
+                }
+            }
+        }
+    }
+    let pairs = match_tables(base, target, options);
+    let mut matched_base = vec![false; base.tables.len()];
+    let mut matched_target = vec![false; target.tables.len()];
+    for &(b, t) in &pairs {
+        matched_base[b] = true;
+        matched_target[t] = true;
+    }
+    for (i, table) in target.tables.iter().enumerate() {
+        if !matched_target[i] {
+            out.changes.push(Change::CreateTable { table: table.qualified_name() });
+        }
+    }
+    for &(b, t) in &pairs {
+        diff_table(&base.tables[b], &target.tables[t], options, &mut out);
+    }
+    for (i, table) in base.tables.iter().enumerate() {
+        if !matched_base[i] {
+            out.changes.push(Change::DropTable { table: table.qualified_name() });
+        }
+    }
+    if options.matching == Matching::Names {
+        suggest_table_renames(base, target, &matched_base, &matched_target, &mut out);
+    }
+    out
+}
+
+fn qualified(namespace: &Option<String>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}.{name}"),
+        None => name.to_string(),
+    }
+}
+
+fn match_tables(base: &Schema, target: &Schema, options: &DiffOptions) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    for (t, table) in target.tables.iter().enumerate() {
+        let found = match options.matching {
+            Matching::Ids => base.tables.iter().position(|b| b.id == table.id),
+            Matching::Names => {
+                let renamed_from =
+                    options.renames.iter().find(|h| !h.from.contains('.') || is_table_hint(h, base)).and_then(|h| {
+                        (same_name(&h.to, &table.qualified_name()) || same_name(&h.to, &table.name))
+                            .then_some(h.from.as_str())
+                    });
+                match renamed_from {
+                    Some(from) => base
+                        .tables
+                        .iter()
+                        .position(|b| same_name(&b.qualified_name(), from) || same_name(&b.name, from)),
+                    None => base.tables.iter().position(|b| same_name(&b.qualified_name(), &table.qualified_name())),
+                }
+            }
+        };
+        if let Some(b) = found {
+            if !pairs.iter().any(|&(pb, _)| pb == b) {
+                pairs.push((b, t));
+            }
+        }
+    }
+    pairs
+}
+
+/// `a.b=c` is a table hint when `a.b` names a table (namespace-qualified), a column hint otherwise.
+fn is_table_hint(hint: &RenameHint, base: &Schema) -> bool {
+    base.find_table(&hint.from).is_some()
+}
+
+fn diff_table(base: &Table, target: &Table, options: &DiffOptions, out: &mut ChangeSet) {
+    let table = target.qualified_name();
+    if base.qualified_name() != table {
+        out.changes.push(Change::RenameTable { from: base.qualified_name(), to: table.clone() });
+    }
+    // Columns.
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (t, column) in target.columns.iter().enumerate() {
+        let found = match options.matching {
+            Matching::Ids => base.columns.iter().position(|c| c.id == column.id),
+            Matching::Names => {
+                let hinted = options.renames.iter().find_map(|h| column_hint(h, base, target, &column.name));
+                match hinted {
+                    Some(from) => base.columns.iter().position(|c| same_name(&c.name, &from)),
+                    None => base.columns.iter().position(|c| same_name(&c.name, &column.name)),
+                }
+            }
+        };
+        if let Some(b) = found {
+            pairs.push((b, t));
+        }
+    }
+    // Drops of constraints come before the column changes they depend on; the planner orders
+    // steps by stage and dependency, so here the order is only for readers.
+    diff_constraints(base, target, &table, &pairs, out);
+    for (t, column) in target.columns.iter().enumerate() {
+        if !pairs.iter().any(|&(_, pt)| pt == t) {
+            out.changes.push(Change::AddColumn { table: table.clone(), column: column.name.clone() });
+        }
+    }
+    for &(b, t) in &pairs {
+        let (old, new) = (&base.columns[b], &target.columns[t]);
+        if !same_name(&old.name, &new.name) || old.name != new.name {
+            out.changes.push(Change::RenameColumn {
+                table: table.clone(),
+                from: old.name.clone(),
+                to: new.name.clone(),
+            });
+        }
+        if old.data_type.kind != new.data_type.kind {
+            out.changes.push(Change::ChangeType {
+                table: table.clone(),
+                column: new.name.clone(),
+                from: old.data_type.clone(),
+                to: new.data_type.clone(),
+            });
+        }
+        if old.nullable && !new.nullable {
+            out.changes.push(Change::SetNotNull { table: table.clone(), column: new.name.clone() });
+        } else if !old.nullable && new.nullable {
+            out.changes.push(Change::DropNotNull { table: table.clone(), column: new.name.clone() });
+        }
+        let (od, nd) = (old.default.as_ref().map(|d| d.expr.clone()), new.default.as_ref().map(|d| d.expr.clone()));
+        if od != nd {
+            out.changes.push(Change::SetDefault { table: table.clone(), column: new.name.clone(), from: od, to: nd });
+        }
+    }
+    for (b, column) in base.columns.iter().enumerate() {
+        if !pairs.iter().any(|&(pb, _)| pb == b) {
+            out.changes.push(Change::DropColumn { table: table.clone(), column: column.name.clone() });
+        }
+    }
+    if options.matching == Matching::Names {
+        suggest_column_renames(base, target, &pairs, &table, out);
+    }
+}
+
+/// The base column a hint renames to `new_name` in this table, if any.
+fn column_hint(hint: &RenameHint, base: &Table, target: &Table, new_name: &str) -> Option<String> {
+    let (from_table, from_column) = hint.from.rsplit_once('.')?;
+    let to_column = hint.to.rsplit_once('.').map_or(hint.to.as_str(), |(_, c)| c);
+    let table_ok = same_name(from_table, &base.name)
+        || same_name(from_table, &base.qualified_name())
+        || same_name(from_table, &target.name);
+    (table_ok && same_name(to_column, new_name)).then(|| from_column.to_string())
+}
+
+/// Maps a base column name to its target name (after renames).
+fn renamed(base: &Table, target: &Table, pairs: &[(usize, usize)], name: &str) -> String {
+    base.columns
+        .iter()
+        .position(|c| same_name(&c.name, name))
+        .and_then(|b| pairs.iter().find(|&&(pb, _)| pb == b))
+        .map_or(name.to_string(), |&(_, t)| target.columns[t].name.clone())
+}
+
+fn diff_constraints(base: &Table, target: &Table, table: &str, pairs: &[(usize, usize)], out: &mut ChangeSet) {
+    let map = |names: &[String]| -> Vec<String> { names.iter().map(|n| renamed(base, target, pairs, n)).collect() };
+    let same_cols = |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y));
+    // Primary key.
+    match (&base.primary_key, &target.primary_key) {
+        (Some(b), Some(t)) if same_cols(&map(&b.columns), &t.columns) => {}
+        (b, t) => {
+            if let Some(b) = b {
+                out.changes.push(Change::DropPrimaryKey { table: table.to_string(), key: b.clone() });
+            }
+            if let Some(t) = t {
+                out.changes.push(Change::AddPrimaryKey { table: table.to_string(), key: t.clone() });
+            }
+        }
+    }
+    for key in &base.uniques {
+        if !target.uniques.iter().any(|t| same_cols(&map(&key.columns), &t.columns)) {
+            out.changes.push(Change::DropUnique { table: table.to_string(), key: key.clone() });
+        }
+    }
+    for key in &target.uniques {
+        if !base.uniques.iter().any(|b| same_cols(&map(&b.columns), &key.columns)) {
+            out.changes.push(Change::AddUnique { table: table.to_string(), key: key.clone() });
+        }
+    }
+    let norm = |e: &str| e.to_ascii_lowercase().replace(|c: char| c.is_whitespace() || c == '(' || c == ')', "");
+    for check in &base.checks {
+        if !target.checks.iter().any(|t| norm(&t.expr) == norm(&check.expr)) {
+            out.changes.push(Change::DropCheck { table: table.to_string(), check: check.clone() });
+        }
+    }
+    for check in &target.checks {
+        if !base.checks.iter().any(|b| norm(&b.expr) == norm(&check.expr)) {
+            out.changes.push(Change::AddCheck { table: table.to_string(), check: check.clone() });
+        }
+    }
+    let fk_same = |b: &ForeignKey, t: &ForeignKey| {
+        same_cols(&map(&b.columns), &t.columns)
+            && same_name(b.ref_table.rsplit('.').next().unwrap_or(""), t.ref_table.rsplit('.').next().unwrap_or(""))
+            && (b.ref_columns.is_empty() || t.ref_columns.is_empty() || same_cols(&b.ref_columns, &t.ref_columns))
+            && b.on_delete == t.on_delete
+            && b.on_update == t.on_update
+    };
+    for fk in &base.foreign_keys {
+        if !target.foreign_keys.iter().any(|t| fk_same(fk, t)) {
+            out.changes.push(Change::DropForeignKey { table: table.to_string(), foreign_key: fk.clone() });
+        }
+    }
+    for fk in &target.foreign_keys {
+        if !base.foreign_keys.iter().any(|b| fk_same(b, fk)) {
+            out.changes.push(Change::AddForeignKey { table: table.to_string(), foreign_key: fk.clone() });
+        }
+    }
+    let index_same = |b: &Index, t: &Index| {
+        b.unique == t.unique
+            && b.method == t.method
+            && b.predicate == t.predicate
+            && b.parts.len() == t.parts.len()
+            && b.parts.iter().zip(&t.parts).all(|(x, y)| match (x, y) {
+                (IndexPart::Column { name: a, descending: da }, IndexPart::Column { name: c, descending: dc }) => {
+                    da == dc && same_name(&renamed(base, target, pairs, a), c)
+                }
+                (IndexPart::Expression { sql: a }, IndexPart::Expression { sql: c }) => a == c,
+                _ => false,
+            })
+    };
+    for index in &base.indexes {
+        if !target.indexes.iter().any(|t| index_same(index, t)) {
+            out.changes.push(Change::DropIndex { table: table.to_string(), index: index.clone() });
+        }
+    }
+    for index in &target.indexes {
+        if !base.indexes.iter().any(|b| index_same(b, index)) {
+            out.changes.push(Change::CreateIndex { table: table.to_string(), index: index.clone() });
+        }
+    }
+}
+
+/// Similarity of two names, 0.0 to 1.0: shared prefix and suffix, and shared words.
+fn name_similarity(a: &str, b: &str) -> f32 {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let suffix = a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).count();
+    let longest = a.chars().count().max(b.chars().count()).max(1);
+    let edge = ((prefix + suffix).min(longest)) as f32 / longest as f32;
+    let words = |s: &str| s.split('_').map(str::to_string).collect::<Vec<_>>();
+    let (wa, wb) = (words(&a), words(&b));
+    let shared = wa.iter().filter(|w| wb.contains(w)).count();
+    let word = shared as f32 / wa.len().max(wb.len()).max(1) as f32;
+    edge.max(word)
+}
+
+fn suggest_column_renames(base: &Table, target: &Table, pairs: &[(usize, usize)], table: &str, out: &mut ChangeSet) {
+    let dropped: Vec<usize> = (0..base.columns.len()).filter(|b| !pairs.iter().any(|&(pb, _)| pb == *b)).collect();
+    let added: Vec<usize> = (0..target.columns.len()).filter(|t| !pairs.iter().any(|&(_, pt)| pt == *t)).collect();
+    for &b in &dropped {
+        let old = &base.columns[b];
+        let best = added
+            .iter()
+            .map(|&t| {
+                let new = &target.columns[t];
+                let mut score = 0.35 * name_similarity(&old.name, &new.name);
+                if old.data_type.kind == new.data_type.kind {
+                    score += 0.35;
+                }
+                if old.nullable == new.nullable {
+                    score += 0.1;
+                }
+                if b == t {
+                    score += 0.2; // same position
+                }
+                (t, score)
+            })
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((t, confidence)) = best.filter(|(_, s)| *s >= 0.5) {
+            let to = &target.columns[t].name;
+            out.suggestions.push(RenameSuggestion {
+                table: Some(table.to_string()),
+                from: old.name.clone(),
+                to: to.clone(),
+                confidence: (confidence * 100.0).round() / 100.0,
+                hint: format!("{table}.{}={to}", old.name),
+            });
+        }
+    }
+}
+
+fn suggest_table_renames(
+    base: &Schema,
+    target: &Schema,
+    matched_base: &[bool],
+    matched_target: &[bool],
+    out: &mut ChangeSet,
+) {
+    for (_, old) in base.tables.iter().enumerate().filter(|(i, _)| !matched_base[*i]) {
+        let best = target
+            .tables
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !matched_target[*i])
+            .map(|(_, new)| {
+                let shared = old.columns.iter().filter(|c| new.column(&c.name).is_some()).count();
+                let overlap = shared as f32 / old.columns.len().max(new.columns.len()).max(1) as f32;
+                (new, 0.7 * overlap + 0.3 * name_similarity(&old.name, &new.name))
+            })
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((new, confidence)) = best.filter(|(_, s)| *s >= 0.6) {
+            out.suggestions.push(RenameSuggestion {
+                table: None,
+                from: old.qualified_name(),
+                to: new.qualified_name(),
+                confidence: (confidence * 100.0).round() / 100.0,
+                hint: format!("{}={}", old.qualified_name(), new.qualified_name()),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{import, Dialect};
+
+    fn schemas(a: &str, b: &str) -> (Schema, Schema) {
+        (import(a, Some(Dialect::Postgres)).schema, import(b, Some(Dialect::Postgres)).schema)
+    }
+
+    #[test]
+    fn identical_schemas_have_no_changes() {
+        let sql = "CREATE TABLE a (id int PRIMARY KEY, b text NOT NULL); CREATE INDEX ON a (b);";
+        let (a, b) = schemas(sql, sql);
+        assert_eq!(diff(&a, &b, &DiffOptions::default()), ChangeSet::default());
+    }
+
+    #[test]
+    fn by_name_a_rename_is_suggested_not_applied_and_a_hint_applies_it() {
+        let (a, b) = schemas(
+            "CREATE TABLE orders (id int PRIMARY KEY, total numeric(10,2) NOT NULL);",
+            "CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2) NOT NULL);",
+        );
+        let plain = diff(&a, &b, &DiffOptions::default());
+        assert_eq!(
+            plain.changes,
+            [
+                Change::AddColumn { table: "orders".into(), column: "amount".into() },
+                Change::DropColumn { table: "orders".into(), column: "total".into() }
+            ]
+        );
+        assert_eq!(plain.suggestions.len(), 1);
+        assert_eq!(plain.suggestions[0].hint, "orders.total=amount");
+        assert!(plain.suggestions[0].confidence >= 0.6, "{:?}", plain.suggestions);
+        let hinted = diff(
+            &a,
+            &b,
+            &DiffOptions { renames: vec![RenameHint::parse("orders.total=amount").unwrap()], ..Default::default() },
+        );
+        assert_eq!(
+            hinted.changes,
+            [Change::RenameColumn { table: "orders".into(), from: "total".into(), to: "amount".into() }]
+        );
+    }
+
+    #[test]
+    fn by_id_renames_are_known() {
+        let (a, mut b) = schemas("CREATE TABLE t (id int, x int);", "CREATE TABLE t (id int, x int);");
+        b.tables[0].name = "u".into();
+        b.tables[0].columns[1].name = "y".into();
+        let changes = diff(&a, &b, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes;
+        assert_eq!(
+            changes,
+            [
+                Change::RenameTable { from: "t".into(), to: "u".into() },
+                Change::RenameColumn { table: "u".into(), from: "x".into(), to: "y".into() }
+            ]
+        );
+    }
+
+    #[test]
+    fn constraints_types_and_nullability_are_compared() {
+        let (a, b) = schemas(
+            "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int, p_id int, code varchar(10), note text NOT NULL);",
+            "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int, p_id int REFERENCES p(id), code varchar(20), note text, CHECK (id > 0), UNIQUE (code));",
+        );
+        let described: Vec<String> =
+            diff(&a, &b, &DiffOptions::default()).changes.iter().map(Change::describe).collect();
+        assert_eq!(
+            described,
+            [
+                "add unique (code) on c",
+                "add check (id > 0) on c",
+                "add foreign key c(p_id) -> p",
+                "change type of c.code: VARCHAR(10) -> VARCHAR(20)",
+                "drop NOT NULL on c.note"
+            ]
+        );
+    }
+}
