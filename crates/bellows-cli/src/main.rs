@@ -3,8 +3,9 @@
 
 mod inspect;
 mod output;
+mod plan;
 
-use bellows_core::Dialect;
+use bellows_core::{Dialect, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,36 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Plan the staged migration from BASE to TARGET: Expand, Backfill, Switch, Contract, with
+    /// forward and rollback SQL, locks and reasons. Exits 1 when an input has errors.
+    Plan {
+        base: PathBuf,
+        target: PathBuf,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        /// A rename the diff cannot know from two texts: `old=new` (table) or `table.old=new`
+        /// (column). Repeatable.
+        #[arg(long = "rename", value_name = "OLD=NEW")]
+        renames: Vec<String>,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// PostgreSQL major version (12 to 17).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(12..=17))]
+        pg_version: u32,
+        /// lock_timeout for every step that takes a blocking lock, in milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        lock_timeout_ms: u32,
+        /// Rows per backfill batch.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Sql,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -60,6 +91,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { file, dialect, format } => inspect::run(&file, dialect.map(Dialect::from), format),
+        Command::Plan { base, target, dialect, renames, format, pg_version, lock_timeout_ms, batch_size } => {
+            plan::run(&plan::Args {
+                base,
+                target,
+                dialect: dialect.map(Dialect::from),
+                renames,
+                format,
+                pg_version,
+                lock_timeout_ms,
+                batch_size,
+            })
+        }
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod diff;
 pub mod import;
 pub mod model;
+pub mod plan;
 pub mod render;
 pub mod synth;
 pub mod types;

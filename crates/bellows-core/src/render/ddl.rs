@@ -440,3 +440,35 @@ fn comment_statements(table: &Table, dialect: Dialect, after: &mut Vec<String>) 
         }
     }
 }
+
+/// One table as statements: `CREATE TABLE` (foreign keys inline), then its indexes and comments.
+pub fn table_statements(schema: &Schema, table: &Table, dialect: Dialect) -> Vec<String> {
+    let fks: Vec<&ForeignKey> = table.foreign_keys.iter().collect();
+    let mut after = Vec::new();
+    let create = create_table(schema, table, &fks, dialect, dialect, &mut after);
+    let mut out = vec![create.trim_end().to_string()];
+    out.extend(after);
+    out
+}
+
+/// A column definition as in `ADD COLUMN`: name, type, and optionally NOT NULL and DEFAULT.
+pub fn column_definition(column: &Column, dialect: Dialect, with_not_null: bool, with_default: bool) -> String {
+    let mut out = format!("{} {}", ident(&column.name, dialect), column.data_type.spelling);
+    if with_default {
+        if let Some(d) = &column.default {
+            let _ = write!(out, " DEFAULT {}", d.expr);
+        }
+    }
+    if with_not_null && !column.nullable {
+        out.push_str(" NOT NULL");
+    }
+    out
+}
+
+pub fn constraint_sql_unique(key: &Key, dialect: Dialect) -> String {
+    key_sql(key, "UNIQUE", dialect)
+}
+
+pub fn constraint_sql_check(check: &Check, dialect: Dialect) -> String {
+    check_sql(check, dialect)
+}

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::panic)]
 
+pub mod fixtures;
+
 use std::path::{Path, PathBuf};
 
 /// `../shared/corpora` next to the project (or `$BELLOWS_CORPORA`), or `None` with a printed notice. Under `CI=true` a

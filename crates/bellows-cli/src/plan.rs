@@ -1,0 +1,54 @@
+//! `bellows plan BASE TARGET`: the staged plan as text, JSON or SQL.
+
+use crate::{PlanFormat, Severity};
+use bellows_core::diff::{DiffOptions, Matching, RenameHint};
+use bellows_core::plan::{plan, plan_sql, plan_text, PlanOptions};
+use bellows_core::{import, Dialect};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug)]
+pub struct Args {
+    pub base: PathBuf,
+    pub target: PathBuf,
+    pub dialect: Option<Dialect>,
+    pub renames: Vec<String>,
+    pub format: PlanFormat,
+    pub pg_version: u32,
+    pub lock_timeout_ms: u32,
+    pub batch_size: u32,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let base_text = crate::read_input(&args.base)?;
+    let target_text = crate::read_input(&args.target)?;
+    let dialect = args.dialect.unwrap_or_else(|| bellows_core::import::detect_dialect(&base_text));
+    let base = import(&base_text, Some(dialect));
+    let target = import(&target_text, Some(dialect));
+    let mut errors = 0;
+    for (path, result) in [(&args.base, &base), (&args.target, &target)] {
+        for d in result.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+            eprintln!("{}:{}:{}: error[{}] {}", path.display(), d.span.line, d.span.column, d.code, d.message);
+            errors += 1;
+        }
+    }
+    let mut renames = Vec::new();
+    for hint in &args.renames {
+        renames.push(RenameHint::parse(hint).ok_or_else(|| format!("--rename {hint}: expected OLD=NEW"))?);
+    }
+    let options = PlanOptions {
+        dialect,
+        pg_version: args.pg_version,
+        lock_timeout_ms: args.lock_timeout_ms,
+        batch_size: args.batch_size,
+        ..PlanOptions::default()
+    };
+    let plan = plan(&base.schema, &target.schema, &DiffOptions { matching: Matching::Names, renames }, &options);
+    let text = match args.format {
+        PlanFormat::Text => plan_text(&plan),
+        PlanFormat::Sql => plan_sql(&plan),
+        PlanFormat::Json => serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())? + "\n",
+    };
+    crate::emit(&text);
+    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,322 @@
+//! Change set + options -> a staged expand-and-contract [`Plan`].
+//!
+//! Each change is planned by one recipe (see `../shared/design/expand-contract.md`), which
+//! emits steps into the four stages. Steps carry their forward and rollback SQL, the lock they
+//! take, whether they scan or rewrite, whether they run outside a transaction, and a reason.
+//! Within a stage, steps are ordered by a rank that encodes dependencies (a referenced table
+//! before its foreign key; a foreign key dropped before the column it uses), then by the order
+//! of the changes.
+
+mod postgres;
+mod render;
+mod sqlite;
+
+pub use render::{plan_sql, plan_text};
+
+use crate::diff::{diff, Change, ChangeSet, DiffOptions};
+use crate::{Dialect, Schema};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanOptions {
+    pub dialect: Dialect,
+    /// PostgreSQL major version, 12 to 17.
+    pub pg_version: u32,
+    pub lock_timeout_ms: u32,
+    pub batch_size: u32,
+    /// Known row counts per table, for the size notes on scans and rewrites.
+    pub row_estimates: BTreeMap<String, u64>,
+    /// How to treat existing rows that break a new rule, keyed by the change's description
+    /// (`Change::describe`); the default loses nothing.
+    pub resolutions: BTreeMap<String, Resolution>,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            dialect: Dialect::Postgres,
+            pg_version: 16,
+            lock_timeout_ms: 2000,
+            batch_size: 1000,
+            row_estimates: BTreeMap::new(),
+            resolutions: BTreeMap::new(),
+        }
+    }
+}
+
+/// What to do with existing rows that a new rule rejects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Resolution {
+    /// Set missing values to this SQL expression.
+    Fill { value: String },
+    /// Delete rows whose reference has no parent.
+    DeleteOrphans,
+    /// Set references with no parent to NULL.
+    NullOrphans,
+    /// Keep the first row of each duplicate group (lowest key), delete the others.
+    KeepFirstDuplicate,
+    /// Change nothing: the plan stops before Contract while the pre-check finds rows.
+    StopBeforeContract,
+}
+
+impl Resolution {
+    pub fn describe(&self) -> String {
+        match self {
+            Resolution::Fill { value } => format!("fill with {value}"),
+            Resolution::DeleteOrphans => "delete orphan rows".into(),
+            Resolution::NullOrphans => "set orphan references to NULL".into(),
+            Resolution::KeepFirstDuplicate => "keep the first row of each duplicate group, delete the rest".into(),
+            Resolution::StopBeforeContract => "stop before Contract until the offending rows are fixed by hand".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageKind {
+    Expand,
+    Backfill,
+    Switch,
+    Contract,
+}
+
+impl StageKind {
+    pub const ALL: [StageKind; 4] = [StageKind::Expand, StageKind::Backfill, StageKind::Switch, StageKind::Contract];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StageKind::Expand => "Expand",
+            StageKind::Backfill => "Backfill",
+            StageKind::Switch => "Switch",
+            StageKind::Contract => "Contract",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LockMode {
+    None,
+    AccessShare,
+    ShareUpdateExclusive,
+    Share,
+    ShareRowExclusive,
+    AccessExclusive,
+    /// SQLite: the database write lock.
+    Write,
+}
+
+impl LockMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            LockMode::None => "no lock",
+            LockMode::AccessShare => "ACCESS SHARE",
+            LockMode::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            LockMode::Share => "SHARE",
+            LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
+            LockMode::Write => "database write lock",
+        }
+    }
+
+    /// True when the lock blocks reads or writes of the table while held.
+    pub fn blocks_traffic(self) -> bool {
+        matches!(self, LockMode::Share | LockMode::ShareRowExclusive | LockMode::AccessExclusive | LockMode::Write)
+    }
+}
+
+/// What the locked step does to the table's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// Catalog only: the lock is held for a moment.
+    Metadata,
+    /// Reads every row (validation, index build) while the lock is held.
+    Scan,
+    /// Writes the whole table anew.
+    Rewrite,
+    /// Changes rows in batches, each its own transaction.
+    Batched,
+    /// Nothing on the server: an application change.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lock {
+    pub mode: LockMode,
+    pub tables: Vec<String>,
+    pub effect: Effect,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub title: String,
+    /// Index of the change in [`Plan::changes`] this step belongs to.
+    pub change: usize,
+    pub sql: Vec<String>,
+    /// Undoes this step (run in reverse order within a stage); empty when nothing is needed,
+    /// and `one_way` says when it cannot be undone without loss.
+    pub rollback: Vec<String>,
+    pub lock: Lock,
+    /// False for statements that cannot run in a transaction block (CONCURRENTLY).
+    pub transactional: bool,
+    /// Run the SQL again until it changes no row (batched backfills).
+    pub repeat_until_no_rows: bool,
+    pub one_way: bool,
+    pub reason: String,
+    #[serde(skip)]
+    pub(crate) rank: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stage {
+    pub kind: StageKind,
+    pub steps: Vec<Step>,
+}
+
+/// A query to run before (pre-check) or after (verification) a stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckQuery {
+    pub title: String,
+    pub change: usize,
+    /// Returns one number; the plan says what it must be.
+    pub sql: String,
+    /// The number must be zero for the plan to go on (before the stage named in `before`).
+    pub must_be_zero: bool,
+    pub before: StageKind,
+    /// For pre-checks: what the plan does with the rows it counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compatibility {
+    pub after: StageKind,
+    pub v1_works: bool,
+    pub v2_works: bool,
+    pub rollback_without_loss: bool,
+    /// Why a "no" is a no.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub dialect: Dialect,
+    pub changes: Vec<String>,
+    pub stages: Vec<Stage>,
+    pub prechecks: Vec<CheckQuery>,
+    pub verifications: Vec<CheckQuery>,
+    pub compatibility: Vec<Compatibility>,
+    /// What the application (v2) must change at Switch.
+    pub app_changes: Vec<String>,
+    pub notes: Vec<String>,
+    pub suggestions: Vec<crate::diff::RenameSuggestion>,
+    pub options: PlanOptions,
+}
+
+impl Plan {
+    pub fn stage(&self, kind: StageKind) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.kind == kind)
+    }
+
+    pub fn steps(&self) -> impl Iterator<Item = (StageKind, &Step)> {
+        self.stages.iter().flat_map(|s| s.steps.iter().map(move |step| (s.kind, step)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stages.iter().all(|s| s.steps.is_empty())
+    }
+}
+
+/// Collects steps while recipes run.
+#[derive(Debug, Default)]
+pub(crate) struct Builder {
+    pub steps: BTreeMap<StageKind, Vec<Step>>,
+    pub prechecks: Vec<CheckQuery>,
+    pub verifications: Vec<CheckQuery>,
+    pub app_changes: Vec<String>,
+    pub notes: Vec<String>,
+    /// Reasons v1 stops working after Contract.
+    pub v1_breaks: Vec<String>,
+    /// Reasons a Contract rollback loses data.
+    pub one_way: Vec<String>,
+}
+
+impl Builder {
+    pub fn push(&mut self, stage: StageKind, step: Step) {
+        self.steps.entry(stage).or_default().push(step);
+    }
+}
+
+/// Plans the change from `base` to `target`.
+pub fn plan(base: &Schema, target: &Schema, diff_options: &DiffOptions, options: &PlanOptions) -> Plan {
+    let changes = diff(base, target, diff_options);
+    plan_changes(base, target, &changes, options)
+}
+
+pub fn plan_changes(base: &Schema, target: &Schema, changes: &ChangeSet, options: &PlanOptions) -> Plan {
+    let mut b = Builder::default();
+    match options.dialect {
+        Dialect::Postgres => postgres::plan(base, target, &changes.changes, options, &mut b),
+        Dialect::Sqlite => sqlite::plan(base, target, &changes.changes, options, &mut b),
+        Dialect::MySql => {
+            b.notes.push(
+                "MySQL plans are not staged yet: the steps below are PostgreSQL's recipes and must be adapted (ALGORITHM=INSTANT/INPLACE, no NOT VALID); run table-copying changes with gh-ost or pt-online-schema-change".into(),
+            );
+            postgres::plan(base, target, &changes.changes, options, &mut b);
+        }
+    }
+    let stages = StageKind::ALL
+        .iter()
+        .map(|&kind| {
+            let mut steps = b.steps.remove(&kind).unwrap_or_default();
+            steps.sort_by_key(|s| (s.rank, s.change));
+            Stage { kind, steps }
+        })
+        .collect();
+    let contract_breaks_v1 = !b.v1_breaks.is_empty();
+    let compatibility = vec![
+        Compatibility {
+            after: StageKind::Expand,
+            v1_works: true,
+            v2_works: true,
+            rollback_without_loss: true,
+            reasons: vec![],
+        },
+        Compatibility {
+            after: StageKind::Backfill,
+            v1_works: true,
+            v2_works: true,
+            rollback_without_loss: true,
+            reasons: vec![],
+        },
+        Compatibility {
+            after: StageKind::Switch,
+            v1_works: true,
+            v2_works: true,
+            rollback_without_loss: true,
+            reasons: vec!["the old shape is kept in sync, so v1 can take traffic again".into()],
+        },
+        Compatibility {
+            after: StageKind::Contract,
+            v1_works: !contract_breaks_v1,
+            v2_works: true,
+            rollback_without_loss: b.one_way.is_empty(),
+            reasons: b.v1_breaks.iter().chain(b.one_way.iter()).cloned().collect(),
+        },
+    ];
+    Plan {
+        dialect: options.dialect,
+        changes: changes.changes.iter().map(Change::describe).collect(),
+        stages,
+        prechecks: b.prechecks,
+        verifications: b.verifications,
+        compatibility,
+        app_changes: b.app_changes,
+        notes: b.notes,
+        suggestions: changes.suggestions.clone(),
+        options: options.clone(),
+    }
+}

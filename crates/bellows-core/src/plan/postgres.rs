@@ -1,0 +1,1456 @@
+//! PostgreSQL recipes (12 and later). Lock facts are those of `expand-contract.md`.
+
+use super::{Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step};
+use crate::diff::Change;
+use crate::model::*;
+use crate::render::ddl::{
+    column_definition, constraint_sql_check, create_index_sql, foreign_key_sql, table_statements,
+};
+use crate::render::{ident, qualified};
+use crate::{Dialect, TypeKind};
+
+const PG: Dialect = Dialect::Postgres;
+/// Every trigger and function the plan creates starts with this, so Contract and rollbacks can
+/// find exactly them.
+pub const PREFIX: &str = "bellows_";
+
+// Ranks order steps inside a stage: lower first.
+const R_ENUM: u32 = 10;
+const R_DROP_RULE: u32 = 20;
+const R_CREATE_TABLE: u32 = 30;
+const R_RENAME_TABLE: u32 = 35;
+const R_COLUMN: u32 = 40;
+const R_SYNC: u32 = 50;
+const R_INDEX: u32 = 60;
+const R_RULE: u32 = 70;
+const R_FK: u32 = 80;
+const R_BACKFILL: u32 = 90;
+const R_VALIDATE: u32 = 100;
+const R_DROP_COLUMN: u32 = 120;
+const R_DROP_TABLE: u32 = 130;
+
+struct Ctx<'a> {
+    base: &'a Schema,
+    target: &'a Schema,
+    changes: &'a [Change],
+    options: &'a PlanOptions,
+}
+
+fn tq(name: &str) -> String {
+    let (ns, n) = split_qualified(name);
+    qualified(ns, n, PG)
+}
+
+fn q(name: &str) -> String {
+    ident(name, PG)
+}
+
+fn lit(text: &str) -> String {
+    crate::render::string_literal(text)
+}
+
+/// A short, valid identifier from parts (PostgreSQL truncates at 63 bytes).
+fn name(parts: &[&str]) -> String {
+    let mut n = parts.join("_").to_ascii_lowercase().replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_'), "_");
+    n.truncate(63);
+    n
+}
+
+impl Ctx<'_> {
+    fn lock_timeout(&self) -> String {
+        format!("SET lock_timeout = '{}ms'", self.options.lock_timeout_ms)
+    }
+
+    fn target_table(&self, name: &str) -> Option<&Table> {
+        self.target.find_table(name)
+    }
+
+    /// The base table that became `target_name` (following a rename).
+    fn base_table(&self, target_name: &str) -> Option<&Table> {
+        let from = self.changes.iter().find_map(|c| match c {
+            Change::RenameTable { from, to } if same_name(to, target_name) => Some(from.as_str()),
+            _ => None,
+        });
+        self.base.find_table(from.unwrap_or(target_name))
+    }
+
+    fn resolution(&self, change: &Change, default: Resolution) -> Resolution {
+        self.options.resolutions.get(&change.describe()).cloned().unwrap_or(default)
+    }
+
+    fn rows_note(&self, table: &str) -> String {
+        match self.options.row_estimates.get(table) {
+            Some(n) => format!(" (about {n} rows)"),
+            None => String::new(),
+        }
+    }
+
+    /// A repeated batch update over `table`: `set` for rows matching `condition`.
+    fn batch_update(&self, table: &str, set: &str, condition: &str) -> String {
+        let t = tq(table);
+        format!(
+            "UPDATE {t} SET {set} WHERE ctid = ANY (ARRAY(SELECT ctid FROM {t} WHERE {condition} LIMIT {}))",
+            self.options.batch_size
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn step(
+    title: String,
+    change: usize,
+    sql: Vec<String>,
+    rollback: Vec<String>,
+    lock: (LockMode, &[&str], Effect),
+    transactional: bool,
+    reason: &str,
+    rank: u32,
+) -> Step {
+    Step {
+        title,
+        change,
+        sql,
+        rollback,
+        lock: Lock { mode: lock.0, tables: lock.1.iter().map(|t| t.to_string()).collect(), effect: lock.2 },
+        transactional,
+        repeat_until_no_rows: false,
+        one_way: false,
+        reason: reason.to_string(),
+        rank,
+    }
+}
+
+pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: &PlanOptions, b: &mut Builder) {
+    let ctx = Ctx { base, target, changes, options };
+    // Columns that a rename or a rewriting type change replaces: other recipes leave them alone.
+    for (i, change) in changes.iter().enumerate() {
+        recipe(&ctx, i, change, b);
+    }
+}
+
+fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
+    use Change::*;
+    let lt = ctx.lock_timeout();
+    match change {
+        CreateEnum { name: e } => {
+            let Some(en) = ctx.target.find_enum(e) else { return };
+            let labels: Vec<String> = en.labels.iter().map(|l| lit(l)).collect();
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("create enum type {e}"),
+                    i,
+                    vec![format!("CREATE TYPE {} AS ENUM ({})", tq(e), labels.join(", "))],
+                    vec![format!("DROP TYPE {}", tq(e))],
+                    (LockMode::None, &[], Effect::Metadata),
+                    true,
+                    "a new type touches no table",
+                    R_ENUM,
+                ),
+            );
+        }
+        AddEnumValue { name: e, value } => {
+            let mut s = step(
+                format!("add value '{value}' to enum {e}"),
+                i,
+                vec![format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}", tq(e), lit(value))],
+                vec![],
+                (LockMode::None, &[], Effect::Metadata),
+                true,
+                "adding an enum value is catalog-only; it cannot be removed again without recreating the type",
+                R_ENUM,
+            );
+            s.one_way = true;
+            b.push(StageKind::Expand, s);
+            b.notes.push(format!("the new value '{value}' of {e} cannot be rolled back; it stays harmless if unused"));
+        }
+        RemoveEnumValues { name: e, values } => {
+            b.notes.push(format!(
+                "removing {} from enum {e} means a new enum type and a type change of every column that uses it; plan that as a column type change",
+                values.join(", ")
+            ));
+        }
+        CreateTable { table } => {
+            let Some(t) = ctx.target_table(table) else { return };
+            let mut sql = table_statements(ctx.target, t, PG);
+            sql.retain(|s| !s.starts_with("COMMENT"));
+            // Foreign keys to tables created in the same plan are fine inline: the ranks put
+            // referenced tables first (dependency order below).
+            let depth = fk_depth(ctx, t);
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("create table {table}"),
+                    i,
+                    sql,
+                    vec![format!("DROP TABLE {}", tq(table))],
+                    (LockMode::None, &[], Effect::Metadata),
+                    true,
+                    "a new table is empty: its constraints and indexes need no staging, and v1 does not know it",
+                    R_CREATE_TABLE + depth,
+                ),
+            );
+            b.app_changes.push(format!("v2 may use the new table {table}"));
+        }
+        DropTable { table } => {
+            let depth = ctx.base.find_table(table).map_or(0, |t| 5 - fk_depth_in(ctx.base, t).min(5));
+            let mut s = step(
+                format!("drop table {table}"),
+                i,
+                vec![lt.clone(), format!("DROP TABLE {}", tq(table))],
+                vec![],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "after Switch no application version uses it; dropping is one-way (rename it aside first and drop it a release later to keep an undo)",
+                R_DROP_TABLE + depth as u32,
+            );
+            s.one_way = true;
+            b.push(StageKind::Contract, s);
+            b.app_changes.push(format!("v2 stops reading and writing {table}"));
+            b.v1_breaks.push(format!("v1 uses table {table}, dropped in Contract"));
+            b.one_way.push(format!("the rows of {table} are gone after Contract"));
+        }
+        RenameTable { from, to } => {
+            let view_from = tq(from);
+            let new_name = split_qualified(to).1;
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("rename table {from} to {to}, keep {from} as a view"),
+                    i,
+                    vec![
+                        lt.clone(),
+                        format!("ALTER TABLE {} RENAME TO {}", tq(from), q(new_name)),
+                        format!("CREATE VIEW {view_from} AS SELECT * FROM {}", tq(to)),
+                    ],
+                    vec![lt.clone(), format!("DROP VIEW {view_from}"), format!("ALTER TABLE {} RENAME TO {}", tq(to), q(split_qualified(from).1))],
+                    (LockMode::AccessExclusive, &[from], Effect::Metadata),
+                    true,
+                    "a simple view is updatable and applies the table's defaults, so v1 keeps reading and writing the old name",
+                    R_RENAME_TABLE,
+                ),
+            );
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("drop the compatibility view {from}"),
+                    i,
+                    vec![lt.clone(), format!("DROP VIEW {view_from}")],
+                    vec![format!("CREATE VIEW {view_from} AS SELECT * FROM {}", tq(to))],
+                    (LockMode::AccessExclusive, &[to], Effect::Metadata),
+                    true,
+                    "no version uses the old name after Switch",
+                    R_DROP_TABLE,
+                ),
+            );
+            b.app_changes.push(format!("v2 uses table {to} instead of {from}"));
+            b.v1_breaks.push(format!("v1 uses {from}, a view dropped in Contract"));
+        }
+        AddColumn { table, column } => add_column(ctx, i, change, table, column, b),
+        DropColumn { table, column } => drop_column(ctx, i, table, column, b),
+        RenameColumn { table, from, to } => rename_column(ctx, i, table, from, to, b),
+        ChangeType { table, column, from, to } => change_type(ctx, i, change, table, column, &from.kind, to, b),
+        SetNotNull { table, column } => {
+            if replaced_column(ctx, table, column) {
+                return;
+            }
+            set_not_null(ctx, i, change, table, column, b);
+        }
+        DropNotNull { table, column } => {
+            if replaced_column(ctx, table, column) {
+                return;
+            }
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("drop NOT NULL on {table}.{column}"),
+                    i,
+                    vec![lt.clone(), format!("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", tq(table), q(column))],
+                    vec![lt.clone(), format!("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", tq(table), q(column))],
+                    (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                    true,
+                    "relaxing a rule is catalog-only and v1 never writes NULL there (its rollback scans the table)",
+                    R_DROP_RULE,
+                ),
+            );
+        }
+        SetDefault { table, column, from, to } => {
+            if replaced_column(ctx, table, column) || added_column(ctx, table, column) {
+                return;
+            }
+            let set = |d: &Option<String>| match d {
+                Some(d) => format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d}", tq(table), q(column)),
+                None => format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", tq(table), q(column)),
+            };
+            b.push(
+                StageKind::Expand,
+                step(
+                    change.describe(),
+                    i,
+                    vec![lt.clone(), set(to)],
+                    vec![lt.clone(), set(from)],
+                    (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                    true,
+                    "a default applies to new rows only: catalog-only",
+                    R_COLUMN,
+                ),
+            );
+        }
+        AddCheck { table, check } => add_check(ctx, i, change, table, check, b),
+        DropCheck { table, check } => {
+            drop_constraint(ctx, i, table, check.name.as_deref(), &format!("check ({})", check.expr), b)
+        }
+        DropUnique { table, key } => {
+            drop_constraint(ctx, i, table, key.name.as_deref(), &format!("unique ({})", key.columns.join(", ")), b)
+        }
+        DropForeignKey { table, foreign_key } => drop_constraint(
+            ctx,
+            i,
+            table,
+            foreign_key.name.as_deref(),
+            &format!("foreign key ({})", foreign_key.columns.join(", ")),
+            b,
+        ),
+        DropPrimaryKey { table, key } => {
+            let name = key.name.clone().unwrap_or_else(|| format!("{}_pkey", split_qualified(table).1));
+            drop_constraint(ctx, i, table, Some(&name), "primary key", b);
+        }
+        AddForeignKey { table, foreign_key } => {
+            if added_table(ctx, table) {
+                return;
+            }
+            add_foreign_key(ctx, i, change, table, foreign_key, b);
+        }
+        AddUnique { table, key } => {
+            if added_table(ctx, table) {
+                return;
+            }
+            add_unique(ctx, i, change, table, key, false, b);
+        }
+        AddPrimaryKey { table, key } => {
+            if added_table(ctx, table) {
+                return;
+            }
+            add_unique(ctx, i, change, table, key, true, b);
+        }
+        CreateIndex { table, index } => {
+            if added_table(ctx, table)
+                || index.parts.iter().any(|p| p.column().is_some_and(|c| replaced_column(ctx, table, c)))
+            {
+                return;
+            }
+            let Some(t) = ctx.target_table(table) else { return };
+            let mut sql = create_index_sql(t, index, PG);
+            sql = sql.replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
+            let drop = index_drop(table, index);
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("create index {} on {table}", index.name.as_deref().unwrap_or("")),
+                    i,
+                    vec![sql.trim_end_matches(';').to_string()],
+                    vec![drop],
+                    (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+                    false,
+                    "CONCURRENTLY builds without blocking writes; if it fails it leaves an INVALID index: drop it and retry",
+                    R_INDEX,
+                ),
+            );
+        }
+        DropIndex { table, index } => {
+            let Some(bt) = ctx.base_table(table) else { return };
+            let create = create_index_sql(bt, index, PG).replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("drop index {} on {table}", index.name.as_deref().unwrap_or("")),
+                    i,
+                    vec![index_drop(&bt.qualified_name(), index)],
+                    vec![create.trim_end_matches(';').to_string()],
+                    (LockMode::ShareUpdateExclusive, &[table], Effect::Metadata),
+                    false,
+                    "DROP INDEX CONCURRENTLY waits for queries using the index instead of blocking the table",
+                    R_DROP_RULE,
+                ),
+            );
+        }
+    }
+}
+
+fn index_drop(table: &str, index: &Index) -> String {
+    let ns = split_qualified(table).0;
+    match &index.name {
+        Some(n) => format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(ns, n, PG)),
+        None => format!("-- the index on {table} has no name: find it with \\d {table} and drop it CONCURRENTLY"),
+    }
+}
+
+/// How many tables created in this plan a new table references, transitively (for ordering).
+fn fk_depth(ctx: &Ctx<'_>, table: &Table) -> u32 {
+    fk_depth_in(ctx.target, table).min(9) as u32
+}
+
+fn fk_depth_in(schema: &Schema, table: &Table) -> usize {
+    let mut depth = 0;
+    let mut frontier = vec![table.qualified_name()];
+    let mut seen = frontier.clone();
+    while !frontier.is_empty() && depth < 10 {
+        let mut next = Vec::new();
+        for name in &frontier {
+            if let Some(t) = schema.find_table(name) {
+                for fk in &t.foreign_keys {
+                    if !seen.iter().any(|s| same_name(s, &fk.ref_table)) {
+                        seen.push(fk.ref_table.clone());
+                        next.push(fk.ref_table.clone());
+                    }
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        depth += 1;
+        frontier = next;
+    }
+    depth
+}
+
+fn added_table(ctx: &Ctx<'_>, table: &str) -> bool {
+    ctx.changes.iter().any(|c| matches!(c, Change::CreateTable { table: t } if same_name(t, table)))
+}
+
+fn added_column(ctx: &Ctx<'_>, table: &str, column: &str) -> bool {
+    ctx.changes.iter().any(
+        |c| matches!(c, Change::AddColumn { table: t, column: col } if same_name(t, table) && same_name(col, column)),
+    )
+}
+
+/// True when the column is replaced by a new one in this plan (a rename, or a rewriting type
+/// change): its recipe carries the column's rules over.
+fn replaced_column(ctx: &Ctx<'_>, table: &str, column: &str) -> bool {
+    ctx.changes.iter().any(|c| match c {
+        Change::RenameColumn { table: t, to, .. } => same_name(t, table) && same_name(to, column),
+        Change::ChangeType { table: t, column: col, from, to } => {
+            same_name(t, table) && same_name(col, column) && !from.kind.is_binary_coercible_to(&to.kind)
+        }
+        _ => false,
+    })
+}
+
+fn sync_trigger(table: &str, column: &str) -> (String, String) {
+    let short = split_qualified(table).1;
+    let n = name(&[PREFIX.trim_end_matches('_'), "sync", short, column]);
+    let ns = split_qualified(table).0;
+    (n.clone(), qualified(ns, &n, PG))
+}
+
+fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &str, b: &mut Builder) {
+    if added_table(ctx, table)
+        || ctx.changes.iter().any(
+            |c| matches!(c, Change::RenameColumn { table: t, to, .. } if same_name(t, table) && same_name(to, column)),
+        )
+    {
+        return;
+    }
+    let Some(t) = ctx.target_table(table) else { return };
+    let Some(col) = t.column(column) else { return };
+    let lt = ctx.lock_timeout();
+    let tt = tq(table);
+    let drop = vec![lt.clone(), format!("ALTER TABLE {tt} DROP COLUMN IF EXISTS {}", q(column))];
+    let volatile = col.default.as_ref().is_some_and(|d| d.volatile) || col.identity.is_some();
+    if col.identity.is_some() && col.default.is_none() {
+        b.notes.push(format!(
+            "{table}.{column} is an identity/serial column: adding it fills every existing row, which rewrites {table}{}",
+            ctx.rows_note(table)
+        ));
+    }
+    if col.nullable && !volatile {
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("add column {table}.{column}"),
+                i,
+                vec![lt.clone(), format!("ALTER TABLE {tt} ADD COLUMN {}", column_definition(col, PG, false, true))],
+                drop,
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "a nullable column (with no default or a constant one) is added in the catalog only; v1 does not see it",
+                R_COLUMN,
+            ),
+        );
+        b.app_changes.push(format!("v2 may read and write {table}.{column}"));
+        return;
+    }
+    if col.nullable && volatile {
+        let default = col.default.as_ref().map(|d| d.expr.clone()).unwrap_or_default();
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("add column {table}.{column}, default for new rows"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("ALTER TABLE {tt} ADD COLUMN {} {}", q(column), col.data_type.spelling),
+                    format!("ALTER TABLE {tt} ALTER COLUMN {} SET DEFAULT {default}", q(column)),
+                ],
+                drop,
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "a volatile default on ADD COLUMN would rewrite the table; added without it, then set for new rows",
+                R_COLUMN,
+            ),
+        );
+        let mut fill = step(
+            format!("fill {table}.{column} in existing rows"),
+            i,
+            vec![ctx.batch_update(table, &format!("{} = {default}", q(column)), &format!("{} IS NULL", q(column)))],
+            vec![],
+            (LockMode::None, &[table], Effect::Batched),
+            true,
+            "batches of rows, each its own short transaction",
+            R_BACKFILL,
+        );
+        fill.repeat_until_no_rows = true;
+        b.push(StageKind::Backfill, fill);
+        return;
+    }
+    // NOT NULL.
+    let fill = match &col.default {
+        Some(d) if !d.volatile => Resolution::Fill { value: d.expr.clone() },
+        _ => ctx.resolution(change, Resolution::StopBeforeContract),
+    };
+    let check = name(&[split_qualified(table).1, column, "not_null"]);
+    let mut sql = vec![lt.clone()];
+    let fill_value = match &fill {
+        Resolution::Fill { value } => Some(value.clone()),
+        _ => None,
+    };
+    match &fill_value {
+        Some(v) => {
+            sql.push(format!("ALTER TABLE {tt} ADD COLUMN {} {} DEFAULT {v}", q(column), col.data_type.spelling))
+        }
+        None => sql.push(format!("ALTER TABLE {tt} ADD COLUMN {} {}", q(column), col.data_type.spelling)),
+    }
+    sql.push(format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", q(&check), q(column)));
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("add column {table}.{column} (NOT NULL staged)"),
+            i,
+            sql,
+            drop,
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "a constant default fills existing rows in the catalog (no rewrite, PostgreSQL 11+) and lets v1 insert without it; the NOT VALID check holds new rows to the rule at once",
+            R_COLUMN,
+        ),
+    );
+    if fill_value.is_none() {
+        b.prechecks.push(CheckQuery {
+            title: format!("rows where {table}.{column} is NULL"),
+            change: i,
+            sql: format!("SELECT count(*) FROM {tt} WHERE {} IS NULL", q(column)),
+            must_be_zero: true,
+            before: StageKind::Contract,
+            resolution: Some(Resolution::StopBeforeContract),
+        });
+        b.notes.push(format!(
+            "{table}.{column} is NOT NULL without a default: v1 inserts cannot give it a value, so the plan stops before Contract; choose a fill value to let it go on"
+        ));
+    }
+    validate_and_set_not_null(ctx, i, table, column, &check, b);
+    if col.default.is_none() && fill_value.is_some() {
+        b.push(
+            StageKind::Contract,
+            step(
+                format!("drop the temporary default of {table}.{column}"),
+                i,
+                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} DROP DEFAULT", q(column))],
+                vec![
+                    lt,
+                    format!(
+                        "ALTER TABLE {tt} ALTER COLUMN {} SET DEFAULT {}",
+                        q(column),
+                        fill_value.unwrap_or_default()
+                    ),
+                ],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "v1, which relied on it, no longer runs",
+                R_DROP_COLUMN,
+            ),
+        );
+    }
+    b.app_changes.push(format!("v2 writes {table}.{column} on every insert"));
+}
+
+/// Backfill: VALIDATE the NOT VALID check. Contract: SET NOT NULL (no scan thanks to the
+/// validated check, PostgreSQL 12+), then drop the check.
+fn validate_and_set_not_null(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, check: &str, b: &mut Builder) {
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    b.push(
+        StageKind::Backfill,
+        step(
+            format!("validate {table}.{column} IS NOT NULL"),
+            i,
+            vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(check))],
+            vec![],
+            (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+            true,
+            "VALIDATE scans without blocking reads or writes",
+            R_VALIDATE,
+        ),
+    );
+    b.push(
+        StageKind::Contract,
+        step(
+            format!("set NOT NULL on {table}.{column}"),
+            i,
+            vec![
+                lt.clone(),
+                format!("ALTER TABLE {tt} ALTER COLUMN {} SET NOT NULL", q(column)),
+                format!("ALTER TABLE {tt} DROP CONSTRAINT {}", q(check)),
+            ],
+            vec![
+                lt,
+                format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", q(check), q(column)),
+                format!("ALTER TABLE {tt} ALTER COLUMN {} DROP NOT NULL", q(column)),
+            ],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "the validated check proves no NULL exists, so SET NOT NULL skips its scan",
+            R_RULE,
+        ),
+    );
+}
+
+fn set_not_null(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &str, b: &mut Builder) {
+    let Some(col) = ctx.target_table(table).and_then(|t| t.column(column)) else { return };
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    let default = col.default.as_ref().filter(|d| !d.volatile).map(|d| Resolution::Fill { value: d.expr.clone() });
+    let resolution = ctx.resolution(change, default.unwrap_or(Resolution::StopBeforeContract));
+    let check = name(&[split_qualified(table).1, column, "not_null"]);
+    let (trigger, trigger_q) = sync_trigger(table, &format!("{column}_fill"));
+    let mut sql = vec![lt.clone()];
+    let mut rollback = vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&check))];
+    if let Resolution::Fill { value } = &resolution {
+        sql.push(format!(
+            "CREATE OR REPLACE FUNCTION {trigger_q}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.{c} IS NULL THEN NEW.{c} := {value}; END IF; RETURN NEW; END $$",
+            c = q(column)
+        ));
+        sql.push(format!(
+            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {tt} FOR EACH ROW EXECUTE FUNCTION {trigger_q}()",
+            q(&trigger)
+        ));
+        rollback.push(format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&trigger)));
+        rollback.push(format!("DROP FUNCTION IF EXISTS {trigger_q}()"));
+    }
+    sql.push(format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", q(&check), q(column)));
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("hold new rows of {table}.{column} to NOT NULL"),
+            i,
+            sql,
+            rollback,
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "the trigger turns v1's NULLs into the fill value; the NOT VALID check applies to new rows without a scan",
+            R_RULE,
+        ),
+    );
+    b.prechecks.push(CheckQuery {
+        title: format!("rows where {table}.{column} is NULL"),
+        change: i,
+        sql: format!("SELECT count(*) FROM {tt} WHERE {} IS NULL", q(column)),
+        must_be_zero: matches!(resolution, Resolution::StopBeforeContract),
+        before: StageKind::Backfill,
+        resolution: Some(resolution.clone()),
+    });
+    if let Resolution::Fill { value } = &resolution {
+        let mut fill = step(
+            format!("fill NULL {table}.{column} with {value}"),
+            i,
+            vec![ctx.batch_update(table, &format!("{} = {value}", q(column)), &format!("{} IS NULL", q(column)))],
+            vec![],
+            (LockMode::None, &[table], Effect::Batched),
+            true,
+            "batches of rows, each its own short transaction",
+            R_BACKFILL,
+        );
+        fill.repeat_until_no_rows = true;
+        b.push(StageKind::Backfill, fill);
+    }
+    validate_and_set_not_null(ctx, i, table, column, &check, b);
+    if matches!(resolution, Resolution::Fill { .. }) {
+        b.push(
+            StageKind::Contract,
+            step(
+                format!("drop the fill trigger of {table}.{column}"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&trigger)),
+                    format!("DROP FUNCTION IF EXISTS {trigger_q}()"),
+                ],
+                vec![],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "the column is NOT NULL now; v1 no longer runs",
+                R_DROP_COLUMN,
+            ),
+        );
+    }
+    b.verifications.push(CheckQuery {
+        title: format!("no NULL left in {table}.{column}"),
+        change: i,
+        sql: format!("SELECT count(*) FROM {tt} WHERE {} IS NULL", q(column)),
+        must_be_zero: true,
+        before: StageKind::Contract,
+        resolution: None,
+    });
+}
+
+fn drop_column(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, b: &mut Builder) {
+    if ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table))) {
+        return;
+    }
+    let Some(bt) = ctx.base_table(table) else { return };
+    let Some(col) = bt.column(column) else { return };
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    if !col.nullable && col.default.is_none() {
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("let v2 omit {table}.{column}"),
+                i,
+                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} DROP NOT NULL", q(column))],
+                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} SET NOT NULL", q(column))],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "v2 inserts rows without the column; NOT NULL without a default would reject them",
+                R_DROP_RULE,
+            ),
+        );
+    }
+    let mut s = step(
+        format!("drop column {table}.{column}"),
+        i,
+        vec![lt, format!("ALTER TABLE {tt} DROP COLUMN {}", q(column))],
+        vec![],
+        (LockMode::AccessExclusive, &[table], Effect::Metadata),
+        true,
+        "catalog-only (the space is reclaimed by later writes); the values are gone",
+        R_DROP_COLUMN,
+    );
+    s.one_way = true;
+    b.push(StageKind::Contract, s);
+    b.app_changes.push(format!("v2 stops reading and writing {table}.{column}"));
+    b.v1_breaks.push(format!("v1 uses {table}.{column}, dropped in Contract"));
+    b.one_way.push(format!("the values of {table}.{column} are gone after Contract"));
+}
+
+/// Rename: a new column kept equal to the old by a trigger, backfilled, then the old dropped.
+fn rename_column(ctx: &Ctx<'_>, i: usize, table: &str, from: &str, to: &str, b: &mut Builder) {
+    let Some(t) = ctx.target_table(table) else { return };
+    let Some(col) = t.column(to) else { return };
+    let old_type = ctx.base_table(table).and_then(|bt| bt.column(from)).map(|c| c.data_type.spelling.clone());
+    let type_changes = old_type.as_deref().is_some_and(|o| TypeKind::parse(o) != col.data_type.kind);
+    // A type change on a renamed column: cast both ways.
+    let (up, down) = if type_changes {
+        (
+            format!("CAST(NEW.{} AS {})", q(from), col.data_type.spelling),
+            format!("CAST(NEW.{} AS {})", q(to), old_type.clone().unwrap_or_default()),
+        )
+    } else {
+        (format!("NEW.{}", q(from)), format!("NEW.{}", q(to)))
+    };
+    let title = format!("rename column {table}.{from} -> {to}");
+    replace_column(ctx, i, table, from, to, col, &up, &down, &title, b);
+    b.app_changes.push(format!("v2 reads and writes {table}.{to} instead of {from}"));
+}
+
+#[allow(clippy::too_many_arguments)]
+fn change_type(
+    ctx: &Ctx<'_>,
+    i: usize,
+    change: &Change,
+    table: &str,
+    column: &str,
+    from: &TypeKind,
+    to: &crate::DataType,
+    b: &mut Builder,
+) {
+    if ctx.changes.iter().any(
+        |c| matches!(c, Change::RenameColumn { table: t, to: n, .. } if same_name(t, table) && same_name(n, column)),
+    ) {
+        return; // the rename carries the type change
+    }
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    let old_spelling = ctx
+        .base_table(table)
+        .and_then(|bt| bt.column(column))
+        .map(|c| c.data_type.spelling.clone())
+        .unwrap_or_default();
+    if from.is_binary_coercible_to(&to.kind) {
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("change type of {table}.{column} to {}", to.spelling),
+                i,
+                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {}", q(column), to.spelling)],
+                vec![lt, format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {old_spelling}", q(column))],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "a binary-compatible widening: catalog-only, no rewrite and no scan (its rollback narrows, which scans)",
+                R_COLUMN,
+            ),
+        );
+        return;
+    }
+    let Some(col) = ctx.target_table(table).and_then(|t| t.column(column)) else { return };
+    let staging = name(&[column, "new"]);
+    let up = format!("CAST(NEW.{} AS {})", q(column), to.spelling);
+    let down = format!("CAST(NEW.{} AS {old_spelling})", q(&staging));
+    if can_fail(from, &to.kind) {
+        let test = match ctx.options.pg_version {
+            16.. => format!("NOT pg_input_is_valid({}::text, {})", q(column), lit(&to.spelling)),
+            _ if to.kind.is_integer() => format!("{}::text !~ '^\\s*[-+]?[0-9]+\\s*$'", q(column)),
+            _ => format!("{}::text !~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$'", q(column)),
+        };
+        b.prechecks.push(CheckQuery {
+            title: format!("rows of {table}.{column} that do not convert to {}", to.spelling),
+            change: i,
+            sql: format!("SELECT count(*) FROM {tt} WHERE {} IS NOT NULL AND {test}", q(column)),
+            must_be_zero: true,
+            before: StageKind::Expand,
+            resolution: Some(ctx.resolution(change, Resolution::StopBeforeContract)),
+        });
+    }
+    let title = format!("change type of {table}.{column} to {}", to.spelling);
+    replace_column(ctx, i, table, column, &staging, col, &up, &down, &title, b);
+    // Contract of a type change ends with the staging column taking the old name.
+    b.push(
+        StageKind::Contract,
+        step(
+            format!("give {table}.{staging} the name {column}"),
+            i,
+            vec![lt.clone(), format!("ALTER TABLE {tt} RENAME COLUMN {} TO {}", q(&staging), q(column))],
+            vec![lt, format!("ALTER TABLE {tt} RENAME COLUMN {} TO {}", q(column), q(&staging))],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "in the same short transaction as the drop of the old column",
+            R_DROP_COLUMN + 1,
+        ),
+    );
+    b.app_changes.push(format!(
+        "v2 reads and writes {table}.{staging} ({}) until Contract gives it the name {column}",
+        to.spelling
+    ));
+}
+
+fn can_fail(from: &TypeKind, to: &TypeKind) -> bool {
+    use TypeKind::*;
+    matches!(
+        (from, to),
+        (
+            Text | Varchar { .. } | Char { .. } | Named { .. },
+            Integer
+                | BigInt
+                | SmallInt
+                | Decimal { .. }
+                | Real
+                | Double
+                | Boolean
+                | Date
+                | Timestamp
+                | TimestampTz
+                | Uuid
+                | Json
+                | Jsonb
+        )
+    ) || matches!((from, to), (BigInt, Integer | SmallInt) | (Integer, SmallInt))
+        || matches!((from, to), (Varchar { length: Some(a) }, Varchar { length: Some(b) }) if b < a)
+        || matches!((from, to), (Text, Varchar { length: Some(_) } | Char { .. }))
+}
+
+/// The shared core of rename and rewriting type change: `new` is added, kept in step with `old`
+/// by a trigger in both directions, backfilled, given the old column's rules, and `old` is
+/// dropped in Contract.
+#[allow(clippy::too_many_arguments)]
+fn replace_column(
+    ctx: &Ctx<'_>,
+    i: usize,
+    table: &str,
+    old: &str,
+    new: &str,
+    target_col: &Column,
+    up: &str,
+    down: &str,
+    title: &str,
+    b: &mut Builder,
+) {
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    let (trigger, function) = sync_trigger(table, new);
+    let (o, n) = (q(old), q(new));
+    // Expand: the new column (nullable, no constraints yet) and the trigger.
+    let body = format!(
+        "BEGIN \
+         IF TG_OP = 'INSERT' THEN \
+           IF NEW.{n} IS NULL THEN NEW.{n} := {up}; ELSIF NEW.{o} IS NULL THEN NEW.{o} := {down}; END IF; \
+         ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN NEW.{n} := {up}; \
+         ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN NEW.{o} := {down}; \
+         END IF; RETURN NEW; END"
+    );
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("{title}: add {new} and keep it in step with {old}"),
+            i,
+            vec![
+                lt.clone(),
+                format!("ALTER TABLE {tt} ADD COLUMN {n} {}", target_col.data_type.spelling),
+                format!("CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"),
+                format!(
+                    "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {tt} FOR EACH ROW EXECUTE FUNCTION {function}()",
+                    q(&trigger)
+                ),
+            ],
+            vec![
+                lt.clone(),
+                format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&trigger)),
+                format!("DROP FUNCTION IF EXISTS {function}()"),
+                format!("ALTER TABLE {tt} DROP COLUMN IF EXISTS {n}"),
+            ],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "a nullable column is catalog-only; the trigger copies every write from either version to the other column",
+            R_SYNC,
+        ),
+    );
+    // Indexes and unique keys on the old column, copied CONCURRENTLY onto the new one.
+    if let Some(bt) = ctx.base_table(table) {
+        for (k, index) in bt
+            .indexes
+            .iter()
+            .filter(|ix| ix.parts.len() == 1 && ix.parts[0].column().is_some_and(|c| same_name(c, old)))
+            .enumerate()
+        {
+            let index_name =
+                name(&[split_qualified(table).1, new, if index.unique { "key" } else { "idx" }, &k.to_string()]);
+            let copy = Index {
+                name: Some(index_name.clone()),
+                parts: vec![IndexPart::Column { name: new.to_string(), descending: false }],
+                ..index.clone()
+            };
+            let sql = create_index_sql(bt, &copy, PG).replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("index {table}.{new} like {old}"),
+                    i,
+                    vec![sql.trim_end_matches(';').to_string()],
+                    vec![index_drop(table, &copy)],
+                    (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+                    false,
+                    "built without blocking writes, so reads by the new name are as fast at Switch",
+                    R_INDEX,
+                ),
+            );
+        }
+        for (k, key) in bt.uniques.iter().filter(|u| u.columns.len() == 1 && same_name(&u.columns[0], old)).enumerate()
+        {
+            let index_name = name(&[split_qualified(table).1, new, "key", &k.to_string()]);
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("unique index on {table}.{new} like {old}"),
+                    i,
+                    vec![format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {tt} ({n})", q(&index_name))],
+                    vec![format!(
+                        "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                        qualified(split_qualified(table).0, &index_name, PG)
+                    )],
+                    (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+                    false,
+                    "the copy of the unique key, built without blocking writes; it becomes the constraint in Contract",
+                    R_INDEX,
+                ),
+            );
+            let constraint = key.name.clone().unwrap_or_else(|| name(&[split_qualified(table).1, new, "key"]));
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("unique ({new}) on {table} from its index"),
+                    i,
+                    vec![
+                        lt.clone(),
+                        format!(
+                            "ALTER TABLE {tt} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                            q(&constraint),
+                            q(&index_name)
+                        ),
+                    ],
+                    vec![],
+                    (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                    true,
+                    "adopting a built index is catalog-only",
+                    R_DROP_COLUMN + 2,
+                ),
+            );
+        }
+        for fk in bt.foreign_keys.iter().filter(|fk| fk.columns.len() == 1 && same_name(&fk.columns[0], old)) {
+            let copy = ForeignKey {
+                name: Some(name(&[split_qualified(table).1, new, "fkey"])),
+                columns: vec![new.to_string()],
+                ..fk.clone()
+            };
+            let cname = copy.name.clone().unwrap_or_default();
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("foreign key on {table}.{new} like {old}, not yet validated"),
+                    i,
+                    vec![lt.clone(), format!("ALTER TABLE {tt} ADD {} NOT VALID", foreign_key_sql(&copy, PG))],
+                    vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&cname))],
+                    (LockMode::ShareRowExclusive, &[table, &fk.ref_table], Effect::Metadata),
+                    true,
+                    "NOT VALID checks new rows only: a brief lock on both tables",
+                    R_FK,
+                ),
+            );
+            b.push(
+                StageKind::Backfill,
+                step(
+                    format!("validate the foreign key on {table}.{new}"),
+                    i,
+                    vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(&cname))],
+                    vec![],
+                    (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+                    true,
+                    "VALIDATE scans without blocking writes",
+                    R_VALIDATE + 1,
+                ),
+            );
+        }
+        if bt.is_primary_key(old) {
+            b.notes.push(format!(
+                "{table}.{old} is part of the primary key: the plan keeps the key on {old} until Contract and then moves it to {new} with a unique index built in Expand"
+            ));
+            let index_name = name(&[split_qualified(table).1, new, "pkey"]);
+            let cols: Vec<String> = bt
+                .primary_key
+                .iter()
+                .flat_map(|k| k.columns.iter())
+                .map(|c| if same_name(c, old) { q(new) } else { q(c) })
+                .collect();
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("unique index for the primary key on {table}.{new}"),
+                    i,
+                    vec![format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {tt} ({})", q(&index_name), cols.join(", "))],
+                    vec![format!(
+                        "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                        qualified(split_qualified(table).0, &index_name, PG)
+                    )],
+                    (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+                    false,
+                    "built without blocking writes; adopted as the primary key in Contract",
+                    R_INDEX,
+                ),
+            );
+            let pk_name = bt
+                .primary_key
+                .as_ref()
+                .and_then(|k| k.name.clone())
+                .unwrap_or_else(|| format!("{}_pkey", split_qualified(table).1));
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("move the primary key of {table} to {new}"),
+                    i,
+                    vec![
+                        lt.clone(),
+                        format!("ALTER TABLE {tt} DROP CONSTRAINT {}", q(&pk_name)),
+                        format!(
+                            "ALTER TABLE {tt} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}",
+                            q(&pk_name),
+                            q(&index_name)
+                        ),
+                    ],
+                    vec![],
+                    (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                    true,
+                    "the index exists and the column is NOT NULL: catalog-only",
+                    R_DROP_COLUMN - 1,
+                ),
+            );
+        }
+    }
+    // Backfill: copy old into new in batches.
+    let mut fill = step(
+        format!("{title}: copy existing rows"),
+        i,
+        vec![ctx.batch_update(
+            table,
+            &format!("{n} = {}", up.replace("NEW.", "")),
+            &format!("{n} IS DISTINCT FROM {}", up.replace("NEW.", "")),
+        )],
+        vec![],
+        (LockMode::None, &[table], Effect::Batched),
+        true,
+        "batches of rows, each its own short transaction; the trigger keeps rows written meanwhile in step",
+        R_BACKFILL,
+    );
+    fill.repeat_until_no_rows = true;
+    b.push(StageKind::Backfill, fill);
+    b.verifications.push(CheckQuery {
+        title: format!("{table}.{new} equals {old} in every row"),
+        change: i,
+        sql: format!("SELECT count(*) FROM {tt} WHERE {n} IS DISTINCT FROM {}", up.replace("NEW.", "")),
+        must_be_zero: true,
+        before: StageKind::Switch,
+        resolution: None,
+    });
+    // NOT NULL on the new column, through the check recipe.
+    if !target_col.nullable {
+        let check = name(&[split_qualified(table).1, new, "not_null"]);
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("hold {table}.{new} to NOT NULL for new rows"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({n} IS NOT NULL) NOT VALID", q(&check)),
+                ],
+                vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&check))],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "NOT VALID: no scan now; the trigger fills it from every write",
+                R_SYNC + 1,
+            ),
+        );
+        validate_and_set_not_null(ctx, i, table, new, &check, b);
+    }
+    if let Some(d) = &target_col.default {
+        b.push(
+            StageKind::Contract,
+            step(
+                format!("default of {table}.{new}"),
+                i,
+                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {n} SET DEFAULT {}", d.expr)],
+                vec![],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "catalog-only",
+                R_DROP_COLUMN + 2,
+            ),
+        );
+    }
+    // Contract: drop the trigger and the old column.
+    let mut s = step(
+        format!("{title}: drop the trigger and {old}"),
+        i,
+        vec![
+            lt.clone(),
+            format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&trigger)),
+            format!("DROP FUNCTION IF EXISTS {function}()"),
+            format!("ALTER TABLE {tt} DROP COLUMN {o}"),
+        ],
+        vec![],
+        (LockMode::AccessExclusive, &[table], Effect::Metadata),
+        true,
+        "v1 no longer runs; dropping a column is catalog-only",
+        R_DROP_COLUMN,
+    );
+    s.one_way = true;
+    b.push(StageKind::Contract, s);
+    b.v1_breaks.push(format!("v1 uses {table}.{old}, dropped in Contract"));
+    b.one_way.push(format!("undoing Contract means re-adding {table}.{old} and copying it back from {new}"));
+}
+
+fn add_check(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, check: &Check, b: &mut Builder) {
+    if added_table(ctx, table) {
+        return;
+    }
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    let cname = check.name.clone().unwrap_or_else(|| name(&[split_qualified(table).1, "check", &i.to_string()]));
+    let named = Check { name: Some(cname.clone()), expr: check.expr.clone() };
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("add check ({}) on {table}, not yet validated", check.expr),
+            i,
+            vec![lt.clone(), format!("ALTER TABLE {tt} ADD {} NOT VALID", constraint_sql_check(&named, PG))],
+            vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&cname))],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "NOT VALID holds new rows to the rule without scanning existing ones",
+            R_RULE,
+        ),
+    );
+    b.prechecks.push(CheckQuery {
+        title: format!("rows of {table} that break ({})", check.expr),
+        change: i,
+        sql: format!("SELECT count(*) FROM {tt} WHERE NOT ({})", check.expr),
+        must_be_zero: true,
+        before: StageKind::Backfill,
+        resolution: Some(ctx.resolution(change, Resolution::StopBeforeContract)),
+    });
+    b.push(
+        StageKind::Backfill,
+        step(
+            format!("validate check ({}) on {table}", check.expr),
+            i,
+            vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(&cname))],
+            vec![],
+            (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+            true,
+            "VALIDATE scans without blocking reads or writes",
+            R_VALIDATE,
+        ),
+    );
+}
+
+fn drop_constraint(ctx: &Ctx<'_>, i: usize, table: &str, name: Option<&str>, what: &str, b: &mut Builder) {
+    if ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table))) {
+        return;
+    }
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    let Some(name) = name else {
+        b.notes.push(format!(
+            "the {what} on {table} has no name in the DDL: drop it by the name PostgreSQL gave it (\\d {table})"
+        ));
+        return;
+    };
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("drop {what} on {table}"),
+            i,
+            vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(name))],
+            vec![format!("-- re-add {what} on {table} as NOT VALID, then VALIDATE (see the base schema)")],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "relaxing a rule first lets v2 write what the target allows while v1 still runs",
+            R_DROP_RULE,
+        ),
+    );
+}
+
+fn add_foreign_key(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, fk: &ForeignKey, b: &mut Builder) {
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    let cname = fk.name.clone().unwrap_or_else(|| name(&[split_qualified(table).1, &fk.columns.join("_"), "fkey"]));
+    let named = ForeignKey { name: Some(cname.clone()), ..fk.clone() };
+    let covered = ctx.target_table(table).is_some_and(|t| {
+        t.indexes.iter().any(|ix| {
+            ix.parts.len() >= fk.columns.len()
+                && fk.columns.iter().zip(&ix.parts).all(|(c, p)| p.column().is_some_and(|pc| same_name(pc, c)))
+        }) || t.primary_key.as_ref().is_some_and(|k| {
+            k.columns.len() >= fk.columns.len() && fk.columns.iter().zip(&k.columns).all(|(a, b)| same_name(a, b))
+        })
+    });
+    let was_covered = ctx.base_table(table).is_some_and(|t| {
+        t.indexes.iter().any(|ix| {
+            fk.columns.iter().zip(&ix.parts).all(|(c, p)| p.column().is_some_and(|pc| same_name(pc, c)))
+                && ix.parts.len() >= fk.columns.len()
+        })
+    });
+    if !covered && !was_covered {
+        let index_name = name(&[split_qualified(table).1, &fk.columns.join("_"), "idx"]);
+        let cols: Vec<String> = fk.columns.iter().map(|c| q(c)).collect();
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("index {table}({}) for the new foreign key", fk.columns.join(", ")),
+                i,
+                vec![format!(
+                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {tt} ({})",
+                    q(&index_name),
+                    cols.join(", ")
+                )],
+                vec![format!(
+                    "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                    qualified(split_qualified(table).0, &index_name, PG)
+                )],
+                (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+                false,
+                "without it every delete in the referenced table scans this one",
+                R_INDEX,
+            ),
+        );
+    }
+    let resolution = ctx.resolution(change, Resolution::StopBeforeContract);
+    let parent = tq(&fk.ref_table);
+    let join: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(fk.ref_columns.iter().chain(std::iter::repeat(&"id".to_string())))
+        .map(|(c, r)| format!("p.{} = c.{}", q(r), q(c)))
+        .collect();
+    let not_null: Vec<String> = fk.columns.iter().map(|c| format!("c.{} IS NOT NULL", q(c))).collect();
+    let orphans = format!(
+        "FROM {tt} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
+        not_null.join(" AND "),
+        join.join(" AND ")
+    );
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("add foreign key {table}({}) -> {}, not yet validated", fk.columns.join(", "), fk.ref_table),
+            i,
+            vec![lt.clone(), format!("ALTER TABLE {tt} ADD {} NOT VALID", foreign_key_sql(&named, PG))],
+            vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&cname))],
+            (LockMode::ShareRowExclusive, &[table, &fk.ref_table], Effect::Metadata),
+            true,
+            "NOT VALID checks new rows only: a brief lock on both tables, no scan",
+            R_FK,
+        ),
+    );
+    b.prechecks.push(CheckQuery {
+        title: format!("orphan rows in {table}({}) with no {}", fk.columns.join(", "), fk.ref_table),
+        change: i,
+        sql: format!("SELECT count(*) {orphans}"),
+        must_be_zero: matches!(resolution, Resolution::StopBeforeContract),
+        before: StageKind::Backfill,
+        resolution: Some(resolution.clone()),
+    });
+    let fix = match &resolution {
+        Resolution::DeleteOrphans => {
+            Some(format!("DELETE FROM {tt} WHERE ctid IN (SELECT c.ctid {orphans} LIMIT {})", ctx.options.batch_size))
+        }
+        Resolution::NullOrphans => {
+            let set: Vec<String> = fk.columns.iter().map(|c| format!("{} = NULL", q(c))).collect();
+            Some(format!(
+                "UPDATE {tt} SET {} WHERE ctid IN (SELECT c.ctid {orphans} LIMIT {})",
+                set.join(", "),
+                ctx.options.batch_size
+            ))
+        }
+        _ => None,
+    };
+    if let Some(fix) = fix {
+        let mut s = step(
+            format!("{} in {table}", resolution.describe()),
+            i,
+            vec![fix],
+            vec![],
+            (LockMode::None, &[table], Effect::Batched),
+            true,
+            "the resolution chosen for rows the new foreign key rejects",
+            R_BACKFILL,
+        );
+        s.repeat_until_no_rows = true;
+        s.one_way = matches!(resolution, Resolution::DeleteOrphans | Resolution::NullOrphans);
+        b.push(StageKind::Backfill, s);
+    }
+    b.push(
+        StageKind::Backfill,
+        step(
+            format!("validate foreign key {table}({}) -> {}", fk.columns.join(", "), fk.ref_table),
+            i,
+            vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(&cname))],
+            vec![],
+            (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+            true,
+            "VALIDATE scans without blocking writes (and takes ROW SHARE on the referenced table)",
+            R_VALIDATE,
+        ),
+    );
+}
+
+fn add_unique(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, key: &Key, primary: bool, b: &mut Builder) {
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    let short = split_qualified(table).1;
+    let cname = key.name.clone().unwrap_or_else(|| {
+        if primary {
+            format!("{short}_pkey")
+        } else {
+            name(&[short, &key.columns.join("_"), "key"])
+        }
+    });
+    let index_name = cname.clone();
+    let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
+    let resolution = ctx.resolution(change, Resolution::StopBeforeContract);
+    b.prechecks.push(CheckQuery {
+        title: format!("duplicate ({}) in {table}", key.columns.join(", ")),
+        change: i,
+        sql: format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {tt} WHERE {} GROUP BY {} HAVING count(*) > 1) d",
+            key.columns.iter().map(|c| format!("{} IS NOT NULL", q(c))).collect::<Vec<_>>().join(" AND "),
+            cols.join(", ")
+        ),
+        must_be_zero: matches!(resolution, Resolution::StopBeforeContract),
+        before: StageKind::Expand,
+        resolution: Some(resolution.clone()),
+    });
+    if resolution == Resolution::KeepFirstDuplicate {
+        let same: Vec<String> = key.columns.iter().map(|c| format!("a.{c} = b.{c}", c = q(c))).collect();
+        let mut s = step(
+            format!("delete duplicate ({}) rows in {table}, keeping the first", key.columns.join(", ")),
+            i,
+            vec![format!("DELETE FROM {tt} a USING {tt} b WHERE {} AND a.ctid > b.ctid", same.join(" AND "))],
+            vec![],
+            (LockMode::None, &[table], Effect::Batched),
+            true,
+            "the resolution chosen for rows the new unique key rejects",
+            R_COLUMN,
+        );
+        s.one_way = true;
+        b.push(StageKind::Expand, s);
+    }
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("unique index on {table}({})", key.columns.join(", ")),
+            i,
+            vec![format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {tt} ({})", q(&index_name), cols.join(", "))],
+            vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(split_qualified(table).0, &index_name, PG))],
+            (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+            false,
+            "built without blocking writes; from now on duplicates are rejected",
+            R_INDEX,
+        ),
+    );
+    let mut sql = vec![lt.clone()];
+    if primary {
+        for c in &key.columns {
+            sql.push(format!("ALTER TABLE {tt} ALTER COLUMN {} SET NOT NULL", q(c)));
+        }
+        sql.push(format!("ALTER TABLE {tt} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}", q(&cname), q(&index_name)));
+    } else {
+        sql.push(format!("ALTER TABLE {tt} ADD CONSTRAINT {} UNIQUE USING INDEX {}", q(&cname), q(&index_name)));
+    }
+    b.push(
+        StageKind::Contract,
+        step(
+            format!(
+                "{} ({}) on {table} from its index",
+                if primary { "primary key" } else { "unique" },
+                key.columns.join(", ")
+            ),
+            i,
+            sql,
+            vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&cname))],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            if primary {
+                "adopting a built index is catalog-only; SET NOT NULL scans unless the columns are already NOT NULL"
+            } else {
+                "adopting a built index is catalog-only"
+            },
+            R_RULE,
+        ),
+    );
+}
