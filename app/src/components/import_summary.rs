@@ -22,7 +22,7 @@ pub fn ImportSummary(
             <div class="panel-head">
                 <h2>"Schema"</h2>
                 <span class="count" data-testid="table-count">{count_label}</span>
-                <span class="muted">{move || format!("{} columns", column_count())}</span>
+                <span class="muted">{move || plural(column_count(), "column")}</span>
                 <Show when=move || { error_count() > 0 }>
                     <span class="badge error" data-testid="error-count">
                         {move || match error_count() {
@@ -65,7 +65,7 @@ pub fn ImportSummary(
                                         <li class="table-card">
                                             <span class="table-name">{t.qualified_name()}</span>
                                             <span class="muted">
-                                                {if cols == 1 { "1 column".to_string() } else { format!("{cols} columns") }}
+                                                {plural(cols, "column")}
                                             </span>
                                         </li>
                                     }
@@ -75,5 +75,14 @@ pub fn ImportSummary(
                 }}
             </ul>
         </section>
+    }
+}
+
+/// "1 column", "2 columns".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }

@@ -297,7 +297,7 @@ fn diff_table(base: &Table, target: &Table, options: &DiffOptions, out: &mut Cha
             out.changes.push(Change::DropNotNull { table: table.clone(), column: new.name.clone() });
         }
         let (od, nd) = (old.default.as_ref().map(|d| d.expr.clone()), new.default.as_ref().map(|d| d.expr.clone()));
-        if od != nd {
+        if od.as_deref().map(normalize_expr) != nd.as_deref().map(normalize_expr) {
             out.changes.push(Change::SetDefault { table: table.clone(), column: new.name.clone(), from: od, to: nd });
         }
     }
@@ -355,7 +355,7 @@ fn diff_constraints(base: &Table, target: &Table, table: &str, pairs: &[(usize, 
             out.changes.push(Change::AddUnique { table: table.to_string(), key: key.clone() });
         }
     }
-    let norm = |e: &str| e.to_ascii_lowercase().replace(|c: char| c.is_whitespace() || c == '(' || c == ')', "");
+    let norm = normalize_expr;
     for check in &base.checks {
         if !target.checks.iter().any(|t| norm(&t.expr) == norm(&check.expr)) {
             out.changes.push(Change::DropCheck { table: table.to_string(), check: check.clone() });
@@ -406,6 +406,14 @@ fn diff_constraints(base: &Table, target: &Table, table: &str, pairs: &[(usize, 
             out.changes.push(Change::CreateIndex { table: table.to_string(), index: index.clone() });
         }
     }
+}
+
+/// An expression as the server may print it back: `'new'::text` and `'new'`, or
+/// `((total >= (0)::numeric))` and `total >= 0`, compare equal.
+pub fn normalize_expr(expr: &str) -> String {
+    crate::render::strip_casts(expr)
+        .to_ascii_lowercase()
+        .replace(|c: char| c.is_whitespace() || c == '(' || c == ')', "")
 }
 
 /// Similarity of two names, 0.0 to 1.0: shared prefix and suffix, and shared words.

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod render;
 pub mod synth;
 pub mod types;
+pub mod verify;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use dialect::Dialect;

@@ -21,6 +21,7 @@ commands:
   serve    install what is missing, then serve the app on http://127.0.0.1:8080 with live rebuild
   test     every check and test: fmt, clippy, native tests, wasm32 check, browser tests, end-to-end
   dist     build the optimized static site into dist/ and print each file's size
+  verify   DIR...  run case folders (before.sql, after.sql, case.toml) through the harness on PostgreSQL
   bench    import throughput, natively and in WebAssembly in headless Chromium (figures for the README)
   setup    only install the missing tools
 
@@ -35,6 +36,7 @@ fn main() {
         Some("dist") => dist().map(|_| ()),
         Some("setup") => setup().map(|_| ()),
         Some("bench") => bench(),
+        Some("verify") => verify(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -257,8 +259,20 @@ fn test() -> Result {
             "warnings",
         ]))
     })?;
-    step("native tests", &mut |tally| {
-        run_tests(&mut cargo_cmd(&["test", "--workspace", "--exclude", "bellows-e2e"]), tally)
+    let postgres = match tools::postgres() {
+        Ok(conninfo) => Some(conninfo),
+        Err(e) => {
+            // The harness test then skips with a notice (and fails under CI=true).
+            say(&format!("no PostgreSQL for the verification harness: {e}"));
+            None
+        }
+    };
+    step("native tests (the verification harness on PostgreSQL among them)", &mut |tally| {
+        let mut cmd = cargo_cmd(&["test", "--workspace", "--exclude", "bellows-e2e"]);
+        if let Some(conninfo) = &postgres {
+            cmd.env("BELLOWS_PG", conninfo);
+        }
+        run_tests(&mut cmd, tally)
     })?;
     step("core builds for wasm32", &mut |_| {
         run(&mut cargo_cmd(&["check", "-p", "bellows-core", "--target", "wasm32-unknown-unknown"]))
@@ -290,6 +304,24 @@ fn test() -> Result {
     println!("\nxtask test ran, in {}s: {}", started.elapsed().as_secs(), ran.join("; "));
     println!("tests: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
     Ok(())
+}
+
+fn verify(dirs: &[String]) -> Result {
+    if dirs.is_empty() {
+        return Err("usage: cargo xtask verify CASE_DIR... (e.g. tests/fixtures/rename-column)".into());
+    }
+    let conninfo = tools::postgres()?;
+    let root = workspace_root();
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(&root)
+        .args(["run", "--quiet", "--release", "-p", "bellows-verify", "--"])
+        .env("BELLOWS_PG", conninfo);
+    for dir in dirs {
+        // Paths are relative to where the user ran the command.
+        let path = env::current_dir().map(|d| d.join(dir)).unwrap_or_else(|_| PathBuf::from(dir));
+        cmd.arg(path);
+    }
+    run(&mut cmd)
 }
 
 fn bench() -> Result {

@@ -163,6 +163,58 @@ impl Installer {
     }
 }
 
+/// A PostgreSQL server the verification harness can use: installed from Debian's packages
+/// when missing (root only), started when down, with a superuser role for the current user.
+/// Returns the libpq connection string, or an error that says what to run.
+pub fn postgres() -> Result<String> {
+    let user = env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "root".to_string());
+    let conninfo = format!("host=/var/run/postgresql user={user}");
+    if env::var_os("BELLOWS_PG").is_some() {
+        return Ok(env::var("BELLOWS_PG").unwrap_or_default());
+    }
+    let apt = "apt-get update && apt-get install -y postgresql";
+    if which("pg_ctlcluster").is_none() {
+        if !is_root() || which("apt-get").is_none() {
+            return Err(format!(
+                "PostgreSQL is needed for the verification harness; install it and run again:\n    sudo sh -c '{apt}'"
+            ));
+        }
+        say("installing PostgreSQL from Debian's packages (first run only; about a minute)");
+        run(Command::new("sh").args(["-c", &format!("DEBIAN_FRONTEND=noninteractive {apt}")]))?;
+    }
+    // Start every cluster that is down (Debian creates `main` at install).
+    let clusters =
+        Command::new("pg_lsclusters").arg("--no-header").output().map_err(|e| format!("pg_lsclusters: {e}"))?;
+    let listing = String::from_utf8_lossy(&clusters.stdout).to_string();
+    if listing.trim().is_empty() {
+        return Err("PostgreSQL is installed but has no cluster; create one with `pg_createcluster 15 main`".into());
+    }
+    for line in listing.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [version, name, _port, status, ..] = words.as_slice() {
+            if *status != "online" {
+                say(&format!("starting PostgreSQL {version}/{name}"));
+                let started = Command::new("pg_ctlcluster").args([version, name, "start"]).status();
+                if !started.is_ok_and(|s| s.success()) && !is_root() {
+                    return Err(format!("cannot start PostgreSQL; run: sudo pg_ctlcluster {version} {name} start"));
+                }
+            }
+        }
+    }
+    // A superuser role for us, so the harness can create and drop its databases.
+    let probe = Command::new("psql").args(["-d", "postgres", "-tAc", "SELECT 1"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        if !is_root() {
+            return Err(format!(
+                "PostgreSQL runs but role `{user}` cannot connect; run: sudo -u postgres createuser -s {user}"
+            ));
+        }
+        say(&format!("creating the PostgreSQL role {user}"));
+        run(Command::new("su").args(["postgres", "-c", &format!("createuser -s {user}")]))?;
+    }
+    Ok(conninfo)
+}
+
 pub fn cargo() -> String {
     env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }

@@ -298,22 +298,31 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
         }
         AddCheck { table, check } => add_check(ctx, i, change, table, check, b),
         DropCheck { table, check } => {
-            drop_constraint(ctx, i, table, check.name.as_deref(), &format!("check ({})", check.expr), b)
+            let readd = constraint_sql_check(check, PG);
+            drop_constraint(ctx, i, table, check.name.as_deref(), &format!("check ({})", check.expr), Some(readd), b)
         }
         DropUnique { table, key } => {
-            drop_constraint(ctx, i, table, key.name.as_deref(), &format!("unique ({})", key.columns.join(", ")), b)
+            let readd = crate::render::ddl::constraint_sql_unique(key, PG);
+            drop_constraint(
+                ctx,
+                i,
+                table,
+                key.name.as_deref(),
+                &format!("unique ({})", key.columns.join(", ")),
+                Some(readd),
+                b,
+            )
         }
-        DropForeignKey { table, foreign_key } => drop_constraint(
-            ctx,
-            i,
-            table,
-            foreign_key.name.as_deref(),
-            &format!("foreign key ({})", foreign_key.columns.join(", ")),
-            b,
-        ),
+        DropForeignKey { table, foreign_key } => {
+            let readd = foreign_key_sql(foreign_key, PG);
+            let what = format!("foreign key ({})", foreign_key.columns.join(", "));
+            drop_constraint(ctx, i, table, foreign_key.name.as_deref(), &what, Some(readd), b)
+        }
         DropPrimaryKey { table, key } => {
             let name = key.name.clone().unwrap_or_else(|| format!("{}_pkey", split_qualified(table).1));
-            drop_constraint(ctx, i, table, Some(&name), "primary key", b);
+            let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
+            let readd = format!("CONSTRAINT {} PRIMARY KEY ({})", q(&name), cols.join(", "));
+            drop_constraint(ctx, i, table, Some(&name), "primary key", Some(readd), b);
         }
         AddForeignKey { table, foreign_key } => {
             if added_table(ctx, table) {
@@ -531,7 +540,9 @@ fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &st
         }
         None => sql.push(format!("ALTER TABLE {tt} ADD COLUMN {} {}", q(column), col.data_type.spelling)),
     }
-    sql.push(format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", q(&check), q(column)));
+    if fill_value.is_some() {
+        sql.push(format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", q(&check), q(column)));
+    }
     b.push(
         StageKind::Expand,
         step(
@@ -558,7 +569,23 @@ fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &st
             "{table}.{column} is NOT NULL without a default: v1 inserts cannot give it a value, so the plan stops before Contract; choose a fill value to let it go on"
         ));
     }
-    validate_and_set_not_null(ctx, i, table, column, &check, b);
+    if fill_value.is_some() {
+        validate_and_set_not_null(ctx, i, table, column, &check, b);
+    } else {
+        b.push(
+            StageKind::Contract,
+            step(
+                format!("set NOT NULL on {table}.{column}"),
+                i,
+                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} SET NOT NULL", q(column))],
+                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} DROP NOT NULL", q(column))],
+                (LockMode::AccessExclusive, &[table], Effect::Scan),
+                true,
+                "runs only once the pre-check finds no NULL; with no fill value it scans the table under the lock",
+                R_RULE,
+            ),
+        );
+    }
     if col.default.is_none() && fill_value.is_some() {
         b.push(
             StageKind::Contract,
@@ -1220,7 +1247,15 @@ fn add_check(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, check: &Chec
     );
 }
 
-fn drop_constraint(ctx: &Ctx<'_>, i: usize, table: &str, name: Option<&str>, what: &str, b: &mut Builder) {
+fn drop_constraint(
+    ctx: &Ctx<'_>,
+    i: usize,
+    table: &str,
+    name: Option<&str>,
+    what: &str,
+    readd: Option<String>,
+    b: &mut Builder,
+) {
     if ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table))) {
         return;
     }
@@ -1232,13 +1267,23 @@ fn drop_constraint(ctx: &Ctx<'_>, i: usize, table: &str, name: Option<&str>, wha
         ));
         return;
     };
+    // The undo re-adds the rule without a long lock where it can: NOT VALID, then VALIDATE.
+    let rollback = match readd {
+        Some(definition) if definition.contains("CHECK") || definition.contains("FOREIGN KEY") => vec![
+            lt.clone(),
+            format!("ALTER TABLE {tt} ADD {definition} NOT VALID"),
+            format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(name)),
+        ],
+        Some(definition) => vec![lt.clone(), format!("ALTER TABLE {tt} ADD {definition}")],
+        None => vec![],
+    };
     b.push(
         StageKind::Expand,
         step(
             format!("drop {what} on {table}"),
             i,
             vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(name))],
-            vec![format!("-- re-add {what} on {table} as NOT VALID, then VALIDATE (see the base schema)")],
+            rollback,
             (LockMode::AccessExclusive, &[table], Effect::Metadata),
             true,
             "relaxing a rule first lets v2 write what the target allows while v1 still runs",

@@ -231,7 +231,7 @@ pub fn portable_expr(expr: &str, from: Dialect, to: Dialect) -> Option<String> {
 }
 
 /// Removes `::type` casts (including multi-word types and `[]`), outside string literals.
-fn strip_casts(expr: &str) -> String {
+pub fn strip_casts(expr: &str) -> String {
     const MULTI: &[&str] = &[
         "character varying",
         "double precision",

@@ -2,8 +2,6 @@
 
 #![allow(dead_code, clippy::panic)]
 
-pub mod fixtures;
-
 use std::path::{Path, PathBuf};
 
 /// `../shared/corpora` next to the project (or `$BELLOWS_CORPORA`), or `None` with a printed notice. Under `CI=true` a

@@ -3,13 +3,11 @@
 //! every SQL statement in it re-parses with sqlparser for its dialect, except the written list
 //! of sqlparser gaps below.
 
-mod support;
-
 use bellows_core::plan::{plan, plan_text};
 use bellows_core::{import, Dialect, Severity};
+use bellows_verify::cases as fixtures;
 use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
-use support::fixtures;
 
 /// Statements valid on the server that sqlparser 0.64 does not read.
 const SQLPARSER_GAPS: &[&str] = &[
@@ -27,7 +25,7 @@ fn reparses(sql: &str, dialect: Dialect) -> Result<(), String> {
 
 #[test]
 fn there_are_at_least_25_cases_and_every_recipe_has_one() {
-    let cases = fixtures::cases();
+    let cases = fixtures::cases().expect("fixtures");
     assert!(cases.len() >= 25, "{} cases", cases.len());
 }
 
@@ -35,7 +33,7 @@ fn there_are_at_least_25_cases_and_every_recipe_has_one() {
 fn every_fixture_plans_as_its_snapshot_and_its_sql_reparses() {
     let mut failures = Vec::new();
     let mut unparsed_kinds = std::collections::BTreeMap::<String, usize>::new();
-    for case in fixtures::cases() {
+    for case in fixtures::cases().expect("fixtures") {
         let before = import(&case.before, Some(case.dialect));
         let after = import(&case.after, Some(case.dialect));
         for (file, result) in [("before.sql", &before), ("after.sql", &after)] {

@@ -1,6 +1,5 @@
-//! Reads `tests/fixtures/<case>/`: before.sql, after.sql and the optional case.toml.
-
-#![allow(dead_code, clippy::panic, clippy::expect_used)]
+//! Reads `tests/fixtures/<case>/`: before.sql, after.sql and the optional case.toml
+//! (`dialect`, `renames = ["t.old=new"]`, `[resolutions]` keyed by change, `[rows]` estimates).
 
 use bellows_core::diff::{DiffOptions, Matching, RenameHint};
 use bellows_core::plan::{PlanOptions, Resolution};
@@ -22,9 +21,9 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
-pub fn cases() -> Vec<Case> {
+pub fn cases() -> Result<Vec<Case>, String> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root())
-        .expect("tests/fixtures")
+        .map_err(|e| format!("tests/fixtures: {e}"))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.join("before.sql").is_file())
@@ -33,12 +32,12 @@ pub fn cases() -> Vec<Case> {
     dirs.into_iter().map(|dir| load(&dir)).collect()
 }
 
-pub fn load(dir: &Path) -> Case {
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{}/{f}: {e}", dir.display()));
-    let toml: toml::Table = std::fs::read_to_string(dir.join("case.toml"))
-        .ok()
-        .map(|t| t.parse().unwrap_or_else(|e| panic!("{}/case.toml: {e}", dir.display())))
-        .unwrap_or_default();
+pub fn load(dir: &Path) -> Result<Case, String> {
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| format!("{}/{f}: {e}", dir.display()));
+    let toml: toml::Table = match std::fs::read_to_string(dir.join("case.toml")) {
+        Ok(t) => t.parse().map_err(|e| format!("{}/case.toml: {e}", dir.display()))?,
+        Err(_) => toml::Table::new(),
+    };
     let dialect = toml.get("dialect").and_then(|d| d.as_str()).and_then(Dialect::parse).unwrap_or(Dialect::Postgres);
     let renames = toml
         .get("renames")
@@ -56,7 +55,7 @@ pub fn load(dir: &Path) -> Case {
                     "null-orphans" => Resolution::NullOrphans,
                     "keep-first-duplicate" => Resolution::KeepFirstDuplicate,
                     "stop" => Resolution::StopBeforeContract,
-                    other => panic!("{}: unknown resolution {other}", dir.display()),
+                    other => return Err(format!("{}: unknown resolution {other}", dir.display())),
                 },
             };
             options.resolutions.insert(change.clone(), resolution);
@@ -67,13 +66,13 @@ pub fn load(dir: &Path) -> Case {
             options.row_estimates.insert(table.clone(), n.as_integer().unwrap_or(0) as u64);
         }
     }
-    Case {
+    Ok(Case {
         name: dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
         dir: dir.to_path_buf(),
-        before: read("before.sql"),
-        after: read("after.sql"),
+        before: read("before.sql")?,
+        after: read("after.sql")?,
         dialect,
         diff: DiffOptions { matching: Matching::Names, renames },
         options,
-    }
+    })
 }
