@@ -925,11 +925,13 @@ fn replace_column(
     let lt = ctx.lock_timeout();
     let (trigger, function) = sync_trigger(table, new);
     let (o, n) = (q(old), q(new));
-    // Expand: the new column (nullable, no constraints yet) and the trigger.
+    // Expand: the new column (nullable, no constraints yet) and the trigger. On INSERT only v2
+    // writes the new column, so a value there wins: the old column may hold nothing but its
+    // default, which must not overwrite what v2 wrote.
     let body = format!(
         "BEGIN \
          IF TG_OP = 'INSERT' THEN \
-           IF NEW.{n} IS NULL THEN NEW.{n} := {up}; ELSIF NEW.{o} IS NULL THEN NEW.{o} := {down}; END IF; \
+           IF NEW.{n} IS NULL THEN NEW.{n} := {up}; ELSE NEW.{o} := {down}; END IF; \
          ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN NEW.{n} := {up}; \
          ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN NEW.{o} := {down}; \
          END IF; RETURN NEW; END"
@@ -1173,11 +1175,11 @@ fn replace_column(
                 format!("default of {table}.{new}"),
                 i,
                 vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {n} SET DEFAULT {}", d.expr)],
-                vec![],
+                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {n} DROP DEFAULT")],
                 (LockMode::AccessExclusive, &[table], Effect::Metadata),
                 true,
-                "catalog-only",
-                R_DROP_COLUMN + 2,
+                "catalog-only; set while the trigger still runs, so no insert between the two steps misses it",
+                R_DROP_COLUMN - 2,
             ),
         );
     }
