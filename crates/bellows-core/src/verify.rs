@@ -13,14 +13,17 @@ use crate::types::TypeKind;
 use crate::Dialect;
 
 pub const WORKLOAD_BASE: i64 = 1_000_000;
-const PG: Dialect = Dialect::Postgres;
-
-fn tq(table: &Table) -> String {
-    qualified(table.namespace.as_deref(), &table.name, PG)
+fn tq(table: &Table, d: Dialect) -> String {
+    qualified(table.namespace.as_deref(), &table.name, d)
 }
 
-fn q(name: &str) -> String {
-    ident(name, PG)
+fn q(name: &str, d: Dialect) -> String {
+    ident(name, d)
+}
+
+/// `CAST(expr AS type)`, which every dialect the harness runs reads.
+fn cast(expr: &str, to: &str) -> String {
+    format!("CAST({expr} AS {to})")
 }
 
 /// The single integer primary-key column, when the table has one.
@@ -65,6 +68,7 @@ struct Source<'a> {
     schema: &'a Schema,
     other: Option<&'a Table>,
     seeded: &'a Schema,
+    dialect: Dialect,
 }
 
 fn value_in(src: Source<'_>, table: &Table, column: &Column, g: &str, numeric_text: bool) -> String {
@@ -81,10 +85,10 @@ fn value_in(src: Source<'_>, table: &Table, column: &Column, g: &str, numeric_te
             return "NULL".into(); // a parent the plan creates is empty
         }
     }
-    value(src.schema, table, column, g, numeric_text)
+    value(src.schema, table, column, g, numeric_text, src.dialect)
 }
 
-fn value(schema: &Schema, table: &Table, column: &Column, g: &str, numeric_text: bool) -> String {
+fn value(schema: &Schema, table: &Table, column: &Column, g: &str, numeric_text: bool, d: Dialect) -> String {
     if let Some(fk) = table.foreign_keys_of(&column.name).next() {
         if let Some(parent) = schema.find_table(&fk.ref_table) {
             if integer_key(parent).is_some() {
@@ -93,6 +97,9 @@ fn value(schema: &Schema, table: &Table, column: &Column, g: &str, numeric_text:
         }
     }
     let kind = &column.data_type.kind;
+    if d == Dialect::Sqlite {
+        return sqlite_value(kind, g, numeric_text);
+    }
     match kind {
         TypeKind::SmallInt => format!("(({g}) % 30000)"),
         TypeKind::Integer | TypeKind::BigInt => format!("({g})"),
@@ -126,10 +133,58 @@ fn value(schema: &Schema, table: &Table, column: &Column, g: &str, numeric_text:
         TypeKind::Array { .. } => format!("ARRAY[('t' || ({g}))]"),
         TypeKind::Named { name } => match schema.find_enum(name) {
             Some(e) => {
-                format!("{}::{}", crate::render::string_literal(e.labels.first().map_or("", String::as_str)), q(name))
+                format!(
+                    "{}::{}",
+                    crate::render::string_literal(e.labels.first().map_or("", String::as_str)),
+                    q(name, d)
+                )
             }
             None => "NULL".into(),
         },
+    }
+}
+
+/// A SQLite value as text that is equal for equal values whatever their storage class: an
+/// integral number prints as an integer.
+fn sqlite_comparable(c: &str) -> String {
+    format!(
+        "coalesce(CASE WHEN typeof({c}) IN ('integer', 'real') AND {c} = CAST({c} AS INTEGER) \
+         THEN CAST(CAST({c} AS INTEGER) AS TEXT) ELSE CAST({c} AS TEXT) END, '~')"
+    )
+}
+
+/// SQLite has no date, interval or array types: values are the text and numbers its type
+/// affinities store.
+fn sqlite_value(kind: &TypeKind, g: &str, numeric_text: bool) -> String {
+    match kind {
+        TypeKind::SmallInt => format!("(({g}) % 30000)"),
+        TypeKind::Integer | TypeKind::BigInt => format!("({g})"),
+        TypeKind::Decimal { precision, scale } => {
+            let limit = precision.map_or(1_000_000u64, |p| {
+                10u64.saturating_pow(p.saturating_sub(scale.unwrap_or(0)).saturating_sub(1).min(9))
+            });
+            format!("((({g}) % {limit}) * 0.25)")
+        }
+        TypeKind::Real | TypeKind::Double => format!("(({g}) * 0.5)"),
+        TypeKind::Boolean => format!("(({g}) % 2 = 0)"),
+        TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. } | TypeKind::Named { .. } => {
+            let text = if numeric_text { cast(&format!("({g})"), "TEXT") } else { format!("('t' || ({g}))") };
+            match kind {
+                TypeKind::Varchar { length: Some(n) } | TypeKind::Char { length: Some(n) } => {
+                    format!("substr({text}, 1, {n})")
+                }
+                _ => text,
+            }
+        }
+        TypeKind::Date => format!("date('2020-01-01', '+' || (({g}) % 3000) || ' days')"),
+        TypeKind::Timestamp | TypeKind::TimestampTz => {
+            format!("datetime('2020-01-01', '+' || ({g}) || ' minutes')")
+        }
+        TypeKind::Time => "'12:00:00'".into(),
+        TypeKind::Interval => format!("(({g}) || ' seconds')"),
+        TypeKind::Uuid | TypeKind::Bytes => format!("hex(({g}))"),
+        TypeKind::Json | TypeKind::Jsonb => format!("json_object('g', ({g}))"),
+        TypeKind::Array { .. } => format!("json_array(({g}))"),
     }
 }
 
@@ -160,9 +215,9 @@ fn numeric_text(changes: &ChangeSet, table: &str, column: &str) -> bool {
     })
 }
 
-/// One `INSERT ... SELECT ... FROM generate_series` per table with an integer key, parents
-/// first; NULLs in every 7th row of nullable columns; offending rows for the target's new rules.
-pub fn seed(base: &Schema, changes: &ChangeSet) -> Vec<String> {
+/// One `INSERT ... SELECT` over the keys 1..=N per table with an integer key, parents first;
+/// NULLs in every 7th row of nullable columns; offending rows for the target's new rules.
+pub fn seed(base: &Schema, changes: &ChangeSet, d: Dialect) -> Vec<String> {
     let breaks = breaks(changes);
     let mut out = Vec::new();
     for &i in &crate::render::ddl::dependency_order(base) {
@@ -174,22 +229,28 @@ pub fn seed(base: &Schema, changes: &ChangeSet) -> Vec<String> {
         let mut cols = Vec::new();
         let mut values = Vec::new();
         for column in writable(table) {
-            let mut v = value(base, table, column, "g", numeric_text(changes, &name, &column.name));
+            let mut v = value(base, table, column, "g", numeric_text(changes, &name, &column.name), d);
             let is_key = table.is_primary_key(&column.name);
             if breaks.orphans.iter().any(|(t, c)| same_name(t, &name) && same_name(c, &column.name)) {
                 v = format!("CASE WHEN g % 50 = 0 THEN {} + g ELSE {v} END", WORKLOAD_BASE * 1000);
             } else if breaks.duplicates.iter().any(|(t, c)| same_name(t, &name) && same_name(c, &column.name)) {
-                let prev = value(base, table, column, "g - 1", false);
+                let prev = value(base, table, column, "g - 1", false, d);
                 v = format!("CASE WHEN g % 50 = 0 THEN {prev} ELSE {v} END");
             } else if column.nullable && !is_key && table.foreign_keys_of(&column.name).next().is_none() {
                 v = format!("CASE WHEN g % 7 = 0 THEN NULL ELSE {v} END");
             }
-            cols.push(q(&column.name));
+            cols.push(q(&column.name, d));
             values.push(v);
         }
+        let rows = match d {
+            Dialect::Sqlite => format!(
+                "(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {SEED_ROWS}) SELECT g FROM s) AS k"
+            ),
+            _ => format!("generate_series(1, {SEED_ROWS}) AS k(g)"),
+        };
         out.push(format!(
-            "INSERT INTO {} ({}) SELECT {} FROM generate_series(1, {SEED_ROWS}) AS g",
-            tq(table),
+            "INSERT INTO {} ({}) SELECT {} FROM {rows}",
+            tq(table, d),
             cols.join(", "),
             values.join(", ")
         ));
@@ -214,7 +275,14 @@ struct WorkTable {
 
 impl Workload {
     /// The workload of the application version that knows `schema` (`version` 1 or 2).
-    pub fn new(schema: &Schema, other: &Schema, seeded: &Schema, changes: &ChangeSet, version: i64) -> Self {
+    pub fn new(
+        schema: &Schema,
+        other: &Schema,
+        seeded: &Schema,
+        changes: &ChangeSet,
+        version: i64,
+        d: Dialect,
+    ) -> Self {
         let referenced: Vec<String> = schema
             .tables
             .iter()
@@ -227,12 +295,13 @@ impl Workload {
             .filter_map(|table| {
                 let key = integer_key(table)?;
                 let cols: Vec<&Column> = writable(table).collect();
-                let names: Vec<String> = cols.iter().map(|c| q(&c.name)).collect();
-                let src = Source { schema, other: other.find_table(&table.qualified_name()), seeded };
+                let names: Vec<String> = cols.iter().map(|c| q(&c.name, d)).collect();
+                let src = Source { schema, other: other.find_table(&table.qualified_name()), seeded, dialect: d };
                 let name = table.qualified_name();
                 let values: Vec<String> =
                     cols.iter().map(|c| value_in(src, table, c, "$K", numeric_text(changes, &name, &c.name))).collect();
-                let insert = format!("INSERT INTO {} ({}) VALUES ({})", tq(table), names.join(", "), values.join(", "));
+                let insert =
+                    format!("INSERT INTO {} ({}) VALUES ({})", tq(table, d), names.join(", "), values.join(", "));
                 let updatable = cols.iter().find(|c| {
                     !table.is_primary_key(&c.name)
                         && !same_name(&c.name, &key.name)
@@ -243,14 +312,15 @@ impl Workload {
                 let update = updatable.map(|c| {
                     format!(
                         "UPDATE {} SET {} = {} WHERE {} = $K",
-                        tq(table),
-                        q(&c.name),
+                        tq(table, d),
+                        q(&c.name, d),
                         value_in(src, table, c, "$K + 7", numeric_text(changes, &name, &c.name)),
-                        q(&key.name)
+                        q(&key.name, d)
                     )
                 });
                 let is_parent = referenced.contains(&table.qualified_name().to_ascii_lowercase());
-                let delete = (!is_parent).then(|| format!("DELETE FROM {} WHERE {} = $K", tq(table), q(&key.name)));
+                let delete =
+                    (!is_parent).then(|| format!("DELETE FROM {} WHERE {} = $K", tq(table, d), q(&key.name, d)));
                 Some(WorkTable { insert, update, delete, key: key.name.clone() })
             })
             .collect();
@@ -292,7 +362,12 @@ impl Workload {
 /// shape), each returning `(key, values)` for the seeded rows, where `values` joins every column
 /// carried over, cast to its target type. Equal rows mean the values were carried over; a key
 /// missing afterwards is a lost row.
-pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet) -> Vec<(String, String, String)> {
+pub fn carried_values(
+    base: &Schema,
+    target: &Schema,
+    changes: &ChangeSet,
+    d: Dialect,
+) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for table in &base.tables {
         let Some(key) = integer_key(table) else { continue };
@@ -323,20 +398,30 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet) -> Ve
             if filled {
                 continue;
             }
-            before.push(format!("coalesce(({})::{}::text, '~')", q(&column.name), tc.data_type.spelling));
-            after.push(format!("coalesce(({})::text, '~')", q(&tc.name)));
+            if d == Dialect::Sqlite {
+                // SQLite stores by column affinity (1.0 becomes 1 in a NUMERIC column), so
+                // values compare as numbers where they are numbers, as text otherwise.
+                before.push(sqlite_comparable(&q(&column.name, d)));
+                after.push(sqlite_comparable(&q(&tc.name, d)));
+            } else {
+                before.push(format!(
+                    "coalesce({}, '~')",
+                    cast(&cast(&q(&column.name, d), &tc.data_type.spelling), "text")
+                ));
+                after.push(format!("coalesce({}, '~')", cast(&q(&tc.name, d), "text")));
+            }
         }
         let Some(tkey) = t.column(&key.name) else { continue };
         let rows = |cols: &[String], tname: &str, k: &str| {
             format!(
-                "SELECT ({k})::bigint, {} FROM {tname} WHERE {k} <= {SEED_ROWS} ORDER BY {k}",
+                "SELECT CAST({k} AS BIGINT), {} FROM {tname} WHERE {k} <= {SEED_ROWS} ORDER BY {k}",
                 if cols.is_empty() { "''".to_string() } else { cols.join(" || ',' || ") },
             )
         };
         out.push((
             table.qualified_name(),
-            rows(&before, &tq(table), &q(&key.name)),
-            rows(&after, &tq(t), &q(&tkey.name)),
+            rows(&before, &tq(table, d), &q(&key.name, d)),
+            rows(&after, &tq(t, d), &q(&tkey.name, d)),
         ));
     }
     out

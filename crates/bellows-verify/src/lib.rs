@@ -15,6 +15,7 @@
 //! derived from the two schemas alone.
 
 pub mod cases;
+pub mod sqlite;
 
 use bellows_core::diff::{diff, ChangeSet, DiffOptions, Matching};
 use bellows_core::plan::{plan_changes, Plan, PlanOptions, Resolution, StageKind, Step};
@@ -335,12 +336,12 @@ fn run_plan(
 ) -> Result<(), String> {
     let mut client = connect(db)?;
     client.batch_execute(before_sql).map_err(|e| format!("before.sql: {}", db_error(&e)))?;
-    for sql in seed(base, changes) {
+    for sql in seed(base, changes, Dialect::Postgres) {
         client.batch_execute(&sql).map_err(|e| format!("seed: {sql}: {}", db_error(&e)))?;
     }
     let seeded = seeded_rows(&mut client, base);
     report.rows_seeded = seeded.values().sum::<i64>() as u64;
-    let queries = carried_values(base, target, changes);
+    let queries = carried_values(base, target, changes, Dialect::Postgres);
     let mut before_values: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
     for (table, before, _) in &queries {
         let rows = client.query(before.as_str(), &[]).map_err(|e| format!("{before}: {}", db_error(&e)))?;
@@ -348,7 +349,8 @@ fn run_plan(
     }
 
     let stage_now = Arc::new(AtomicU8::new(0));
-    let mut v1 = Some(start_workload(db, Workload::new(base, target, base, changes, 1), stage_now.clone())?);
+    let mut v1 =
+        Some(start_workload(db, Workload::new(base, target, base, changes, 1, Dialect::Postgres), stage_now.clone())?);
     let mut v2: Option<Runner> = None;
     let mut resolution_deletes: i64 = 0;
     let mut expected_deletes: i64 = 0;
@@ -420,7 +422,11 @@ fn run_plan(
             }
         }
         if *kind == StageKind::Expand {
-            v2 = Some(start_workload(db, Workload::new(target, base, base, changes, 2), stage_now.clone())?);
+            v2 = Some(start_workload(
+                db,
+                Workload::new(target, base, base, changes, 2, Dialect::Postgres),
+                stage_now.clone(),
+            )?);
         }
     }
     finish_workloads(&mut v1, &mut v2, report);

@@ -42,3 +42,28 @@ fn every_postgres_fixture_passes_the_harness() {
     );
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+/// Every SQLite fixture, on a real SQLite database (the bundled library): the same checks,
+/// with the workloads run between steps, as SQLite has one writer at a time.
+#[test]
+fn every_sqlite_fixture_passes_on_a_real_sqlite_database() {
+    let mut failed = Vec::new();
+    let mut ran = 0;
+    for case in cases::cases().expect("fixtures").into_iter().filter(|c| c.dialect == Dialect::Sqlite) {
+        let report =
+            bellows_verify::sqlite::verify_sqlite(&case.name, &case.before, &case.after, &case.diff, &case.options)
+                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        println!("{}", report.verdict());
+        assert!(
+            report.rows_checked > 0 && report.v1_statements > 0 && report.v2_statements > 0,
+            "{}",
+            report.verdict()
+        );
+        ran += 1;
+        if !report.passed() {
+            failed.push(format!("{}\n  {}", report.verdict(), report.problems().join("\n  ")));
+        }
+    }
+    assert!(ran >= 2, "expected SQLite fixtures, found {ran}");
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}

@@ -242,6 +242,8 @@ pub(crate) struct Builder {
     pub v1_breaks: Vec<String>,
     /// Reasons a Contract rollback loses data.
     pub one_way: Vec<String>,
+    /// Reasons v2 works only once Contract has run (it must ship with Contract).
+    pub v2_waits: Vec<String>,
 }
 
 impl Builder {
@@ -277,27 +279,32 @@ pub fn plan_changes(base: &Schema, target: &Schema, changes: &ChangeSet, options
         })
         .collect();
     let contract_breaks_v1 = !b.v1_breaks.is_empty();
+    let v2_early = b.v2_waits.is_empty();
     let compatibility = vec![
         Compatibility {
             after: StageKind::Expand,
             v1_works: true,
-            v2_works: true,
+            v2_works: v2_early,
             rollback_without_loss: true,
-            reasons: vec![],
+            reasons: b.v2_waits.clone(),
         },
         Compatibility {
             after: StageKind::Backfill,
             v1_works: true,
-            v2_works: true,
+            v2_works: v2_early,
             rollback_without_loss: true,
             reasons: vec![],
         },
         Compatibility {
             after: StageKind::Switch,
             v1_works: true,
-            v2_works: true,
+            v2_works: v2_early,
             rollback_without_loss: true,
-            reasons: vec!["the old shape is kept in sync, so v1 can take traffic again".into()],
+            reasons: if v2_early {
+                vec!["the old shape is kept in sync, so v1 can take traffic again".into()]
+            } else {
+                vec!["v2 ships with Contract: until then only v1 runs".into()]
+            },
         },
         Compatibility {
             after: StageKind::Contract,

@@ -151,8 +151,34 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
                 from.push(ident(&source, SQ));
             }
         }
+        // What v2 can do before the rebuild: it needs the new shape for a new or renamed
+        // column, a renamed table, or a required column that is gone.
+        let table_changes: Vec<&Change> =
+            changes.iter().filter(|c| c.table().is_some_and(|x| same_name(x, &table))).collect();
+        for c in &table_changes {
+            let waits = match c {
+                Change::RenameColumn { from, to, .. } => {
+                    Some(format!("v2 uses {table}.{to}, named {from} until the rebuild"))
+                }
+                Change::AddColumn { column, .. } => Some(format!("v2 writes {table}.{column}, added by the rebuild")),
+                Change::RenameTable { from, .. } => {
+                    Some(format!("v2 uses table {table}, named {from} until the rebuild"))
+                }
+                Change::DropColumn { column, .. } => old
+                    .column(column)
+                    .filter(|c| !c.nullable && c.default.is_none())
+                    .map(|_| format!("v2 inserts no {table}.{column}, which is NOT NULL until the rebuild")),
+                _ => None,
+            };
+            if let Some(w) = waits {
+                b.v2_waits.push(w);
+            }
+        }
+        for column in old.columns.iter().filter(|c| !from.iter().any(|f| f == &ident(&c.name, SQ))) {
+            b.one_way.push(format!("the values of {table}.{} are gone after the rebuild", column.name));
+        }
         let mut sql = vec!["PRAGMA foreign_keys = OFF".to_string(), "BEGIN".to_string()];
-        sql.extend(create);
+        sql.extend(create.into_iter().map(|c| c.trim_end().trim_end_matches(';').to_string()));
         sql.push(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {}",
             ident(&temp, SQ),
@@ -174,12 +200,18 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
             sql,
             vec![],
             &table,
-            "SQLite's documented table rebuild: one transaction with foreign keys off, checked before commit",
+            "SQLite's documented table rebuild, in one transaction with foreign keys off; if PRAGMA foreign_key_check returns rows, ROLLBACK instead of COMMIT",
             50,
         );
         s.lock.effect = Effect::Rewrite;
         s.one_way = true;
         b.push(StageKind::Contract, s);
         b.v1_breaks.push(format!("v1 may rely on the old shape of {table}, rebuilt in Contract"));
+    }
+    if !b.v2_waits.is_empty() {
+        b.app_changes.push(
+            "v2 ships with Contract (as SQLite applications migrate at startup): stop v1, run Contract, start v2"
+                .into(),
+        );
     }
 }
