@@ -1,9 +1,11 @@
-//! Import throughput, natively: `cargo xtask bench` runs it with `--release`.
+//! Import throughput and plan time, natively: `cargo xtask bench` runs it with `--release`.
 //!
 //! Inputs: a synthetic 1,000-table pg_dump-style schema (the same text the wasm benchmark
 //! reads, so the two are comparable) and, when `../shared/corpora` is present, the largest real
 //! schemas. Each is imported repeatedly (at least 5 runs and 2 seconds); the median is reported.
 
+use bellows_core::diff::{DiffOptions, Matching};
+use bellows_core::plan::{plan, PlanOptions};
 use bellows_core::{import, synth, Dialect};
 use std::time::{Duration, Instant};
 
@@ -30,7 +32,32 @@ fn measure(name: &str, text: &str, dialect: Dialect) {
     );
 }
 
+/// Diff and plan of a 1,000-table schema against a target with 100 edits (the same inputs as
+/// the wasm benchmark).
+fn measure_plan() {
+    let base = import(&synth::postgres_schema(1000), Some(Dialect::Postgres)).schema;
+    let target = synth::edited(&base, 100);
+    let diff_options = DiffOptions { matching: Matching::Ids, renames: vec![] };
+    let options = PlanOptions::default();
+    let steps = plan(&base, &target, &diff_options, &options).steps().count();
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < 5 || started.elapsed() < Duration::from_secs(2) {
+        let t = Instant::now();
+        std::hint::black_box(plan(&base, &target, &diff_options, &options));
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "plan    {:<48} {steps:>5} steps   median {:>8.2} ms  ({} runs)",
+        "synthetic 1000 tables, 100 changes (diff + plan)",
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times.len()
+    );
+}
+
 fn main() {
+    measure_plan();
     let synthetic = synth::postgres_schema(1000);
     measure("synthetic 1000 tables (pg_dump style)", &synthetic, Dialect::Postgres);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora");

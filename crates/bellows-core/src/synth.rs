@@ -1,6 +1,9 @@
 //! Deterministic synthetic schemas for benchmarks and scale tests: the same arguments always give
 //! the same text, so figures are comparable between runs and between native and wasm.
 
+use crate::model::{Column, ColumnId, DefaultValue, Index, IndexPart, Schema};
+use crate::types::DataType;
+use crate::Span;
 use std::fmt::Write;
 
 /// A PostgreSQL schema of `tables` tables in pg_dump style: 6 to 14 columns each, a primary
@@ -73,6 +76,64 @@ pub fn postgres_schema(tables: usize) -> String {
     out
 }
 
+/// The target of the planner benchmark: `base` (a schema from [`postgres_schema`], imported)
+/// with `changes` edits spread over its tables, as a user makes them on the canvas (ids kept,
+/// so a rename is a rename): in turn a column renamed, a nullable column added, a NOT NULL
+/// column with a default added, an index added, a column dropped.
+pub fn edited(base: &Schema, changes: usize) -> Schema {
+    let mut target = base.clone();
+    let mut next_id = base.tables.iter().flat_map(|t| t.columns.iter()).map(|c| c.id.0).max().unwrap_or(0) + 1;
+    let tables = target.tables.len().max(1);
+    for i in 0..changes {
+        // A stride coprime with the table count visits tables in a spread-out order.
+        let Some(table) = target.tables.get_mut((i * 37) % tables) else { break };
+        let column = |n: usize| table.columns.get(n).map(|c| c.name.clone());
+        let mut new_column = |name: String, ty: &str, nullable: bool, default: Option<&str>| {
+            next_id += 1;
+            Column {
+                id: ColumnId(next_id),
+                name,
+                data_type: DataType::parse(ty),
+                nullable,
+                default: default.map(|d| DefaultValue { expr: d.to_string(), volatile: false }),
+                identity: None,
+                generated: None,
+                comment: None,
+                span: Span::new(1, 1),
+            }
+        };
+        match i % 5 {
+            0 => {
+                if let Some(name) = column(2) {
+                    if let Some(c) = table.columns.iter_mut().find(|c| c.name == name) {
+                        c.name = format!("{name}_renamed");
+                    }
+                }
+            }
+            1 => table.columns.push(new_column(format!("extra_{i}"), "text", true, None)),
+            2 => table.columns.push(new_column(format!("flag_{i}"), "boolean", false, Some("false"))),
+            3 => {
+                if let Some(name) = column(3) {
+                    table.indexes.push(Index {
+                        name: Some(format!("{}_{name}_idx", table.name)),
+                        unique: false,
+                        parts: vec![IndexPart::Column { name, descending: false }],
+                        method: None,
+                        predicate: None,
+                        span: Span::new(1, 1),
+                    });
+                }
+            }
+            _ => {
+                if let Some(name) = column(4) {
+                    table.columns.retain(|c| c.name != name);
+                }
+            }
+        }
+    }
+    target
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +148,24 @@ mod tests {
         assert_eq!(errors, Vec::<String>::new());
         assert_eq!(result.schema.tables.len(), 50);
         assert!(result.schema.foreign_key_count() >= 49);
+    }
+
+    #[test]
+    fn edited_targets_give_exactly_the_changes_asked_for() {
+        let base = crate::import(&postgres_schema(200), Some(crate::Dialect::Postgres)).schema;
+        let target = edited(&base, 100);
+        let changes = crate::diff::diff(
+            &base,
+            &target,
+            &crate::diff::DiffOptions { matching: crate::diff::Matching::Ids, renames: vec![] },
+        );
+        assert_eq!(
+            changes.changes.len(),
+            100,
+            "{:#?}",
+            changes.changes.iter().map(|c| c.describe()).collect::<Vec<_>>()
+        );
+        let renames = changes.changes.iter().filter(|c| matches!(c, crate::diff::Change::RenameColumn { .. })).count();
+        assert_eq!(renames, 20);
     }
 }

@@ -5,6 +5,8 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::expect_used)]
 
+use bellows_core::diff::{DiffOptions, Matching};
+use bellows_core::plan::{plan, PlanOptions};
 use bellows_core::{import, synth, Dialect};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -33,6 +35,29 @@ fn import_throughput_in_the_browser() {
         text.len() as f64 / 1000.0,
         median,
         text.len() as f64 / 1000.0 / median,
+        times.len()
+    );
+}
+
+#[wasm_bindgen_test]
+fn plan_time_in_the_browser() {
+    let base = import(&synth::postgres_schema(1000), Some(Dialect::Postgres)).schema;
+    let target = synth::edited(&base, 100);
+    let diff_options = DiffOptions { matching: Matching::Ids, renames: vec![] };
+    let options = PlanOptions::default();
+    let steps = plan(&base, &target, &diff_options, &options).steps().count();
+    let mut times = Vec::new();
+    let started = now_ms();
+    while times.len() < 5 || now_ms() - started < 2000.0 {
+        let t = now_ms();
+        let result = plan(&base, &target, &diff_options, &options);
+        times.push(now_ms() - t);
+        assert_eq!(result.changes.len(), 100);
+    }
+    times.sort_by(f64::total_cmp);
+    console_log!(
+        "BENCH wasm plan synthetic 1000 tables, 100 changes: {steps} steps, median {:.2} ms ({} runs)",
+        times[times.len() / 2],
         times.len()
     );
 }

@@ -22,7 +22,7 @@ commands:
   test     every check and test: fmt, clippy, native tests, wasm32 check, browser tests, end-to-end
   dist     build the optimized static site into dist/ and print each file's size
   verify   DIR...  run case folders (before.sql, after.sql, case.toml) through the harness on PostgreSQL
-  bench    import throughput, natively and in WebAssembly in headless Chromium (figures for the README)
+  bench    import throughput and plan time, natively and in WebAssembly in headless Chromium (figures for the README)
   setup    only install the missing tools
 
 environment:
