@@ -314,8 +314,12 @@ pub fn verify(
     options.pg_version = server_major_version()?;
     let plan = plan_changes(&base, &target, &changes, &options);
 
-    let db: String =
-        format!("bellows_verify_{}", case.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+    // The process id keeps two runs on one server (two clones, two terminals) apart.
+    let db: String = format!(
+        "bellows_verify_{}_{}",
+        case.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        std::process::id()
+    );
     let mut admin = connect("postgres")?;
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).map_err(|e| db_error(&e))?;
     admin.batch_execute(&format!("CREATE DATABASE {db}")).map_err(|e| db_error(&e))?;
