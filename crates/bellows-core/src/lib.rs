@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod dialect;
 pub mod diff;
 pub mod import;
+pub mod lint;
 pub mod model;
 pub mod plan;
 pub mod render;

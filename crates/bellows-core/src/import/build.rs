@@ -254,6 +254,20 @@ impl Builder {
         for constraint in create.constraints {
             self.add_constraint(&mut table, constraint, at);
         }
+        if self.dialect == Dialect::Sqlite {
+            // SQLite lets a PRIMARY KEY column hold NULL, except the INTEGER rowid alias and in
+            // WITHOUT ROWID tables: the model says what the database enforces.
+            let columns: Vec<String> = table.primary_key.iter().flat_map(|k| k.columns.clone()).collect();
+            let rowid_alias = columns.len() == 1
+                && table.column(&columns[0]).is_some_and(|c| c.data_type.kind == crate::TypeKind::Integer);
+            if rowid_alias || table.without_rowid {
+                for name in &columns {
+                    if let Some(c) = table.column_mut(name) {
+                        c.nullable = false;
+                    }
+                }
+            }
+        }
         if create.query.is_some() {
             self.warn(
                 "create-table-as",
@@ -313,7 +327,9 @@ impl Builder {
                     column.default = Some(DefaultValue { volatile: is_volatile(&expr), expr });
                 }
                 ColumnOption::PrimaryKey(pk) => {
-                    column.nullable = false;
+                    if self.dialect != Dialect::Sqlite {
+                        column.nullable = false;
+                    }
                     let mut pk = pk.clone();
                     pk.name = pk.name.or(constraint_name);
                     pk.columns = vec![index_column(&def.name)];
@@ -398,9 +414,11 @@ impl Builder {
         match constraint {
             TableConstraint::PrimaryKey(pk) => {
                 let columns: Vec<String> = pk.columns.iter().map(index_column_name).collect();
-                for name in &columns {
-                    if let Some(c) = table.column_mut(name) {
-                        c.nullable = false;
+                if self.dialect != Dialect::Sqlite {
+                    for name in &columns {
+                        if let Some(c) = table.column_mut(name) {
+                            c.nullable = false;
+                        }
                     }
                 }
                 table.primary_key = Some(Key { name: pk.name.map(|n| n.value), columns });

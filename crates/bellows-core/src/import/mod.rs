@@ -6,7 +6,7 @@
 
 mod build;
 mod recover;
-mod split;
+pub(crate) mod split;
 
 use crate::{Diagnostic, Dialect, Schema, Severity, Span};
 pub use build::is_volatile;

@@ -552,7 +552,11 @@ fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &st
             drop,
             (LockMode::AccessExclusive, &[table], Effect::Metadata),
             true,
-            "a constant default fills existing rows in the catalog (no rewrite, PostgreSQL 11+) and lets v1 insert without it; the NOT VALID check holds new rows to the rule at once",
+            if fill_value.is_some() {
+                "a constant default fills existing rows in the catalog (no rewrite, PostgreSQL 11+) and lets v1 insert without it; the NOT VALID check holds new rows to the rule at once"
+            } else {
+                "added nullable, in the catalog only: v1 does not write it, so NOT NULL waits for Contract"
+            },
             R_COLUMN,
         ),
     );
@@ -572,19 +576,42 @@ fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &st
     if fill_value.is_some() {
         validate_and_set_not_null(ctx, i, table, column, &check, b);
     } else {
+        // v1 cannot write the column, so the rule waits for Contract, staged as everywhere
+        // else: a NOT VALID check (brief lock), VALIDATE (no write lock), SET NOT NULL (no scan).
         b.push(
             StageKind::Contract,
             step(
-                format!("set NOT NULL on {table}.{column}"),
+                format!("hold {table}.{column} to NOT NULL, not yet validated"),
                 i,
-                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} SET NOT NULL", q(column))],
-                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} DROP NOT NULL", q(column))],
-                (LockMode::AccessExclusive, &[table], Effect::Scan),
+                vec![
+                    lt.clone(),
+                    format!(
+                        "ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+                        q(&check),
+                        q(column)
+                    ),
+                ],
+                vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&check))],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
                 true,
-                "runs only once the pre-check finds no NULL; with no fill value it scans the table under the lock",
-                R_RULE,
+                "NOT VALID: no scan under the lock; v1 no longer runs, so every insert now writes the column",
+                R_RULE - 2,
             ),
         );
+        b.push(
+            StageKind::Contract,
+            step(
+                format!("validate {table}.{column} IS NOT NULL"),
+                i,
+                vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(&check))],
+                vec![],
+                (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+                true,
+                "VALIDATE scans without blocking reads or writes; it runs once the pre-check finds no NULL",
+                R_RULE - 1,
+            ),
+        );
+        b.push(StageKind::Contract, set_not_null_step(ctx, i, table, column, &check));
     }
     if col.default.is_none() && fill_value.is_some() {
         b.push(
@@ -615,7 +642,6 @@ fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &st
 /// validated check, PostgreSQL 12+), then drop the check.
 fn validate_and_set_not_null(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, check: &str, b: &mut Builder) {
     let tt = tq(table);
-    let lt = ctx.lock_timeout();
     b.push(
         StageKind::Backfill,
         step(
@@ -629,27 +655,31 @@ fn validate_and_set_not_null(ctx: &Ctx<'_>, i: usize, table: &str, column: &str,
             R_VALIDATE,
         ),
     );
-    b.push(
-        StageKind::Contract,
-        step(
-            format!("set NOT NULL on {table}.{column}"),
-            i,
-            vec![
-                lt.clone(),
-                format!("ALTER TABLE {tt} ALTER COLUMN {} SET NOT NULL", q(column)),
-                format!("ALTER TABLE {tt} DROP CONSTRAINT {}", q(check)),
-            ],
-            vec![
-                lt,
-                format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", q(check), q(column)),
-                format!("ALTER TABLE {tt} ALTER COLUMN {} DROP NOT NULL", q(column)),
-            ],
-            (LockMode::AccessExclusive, &[table], Effect::Metadata),
-            true,
-            "the validated check proves no NULL exists, so SET NOT NULL skips its scan",
-            R_RULE,
-        ),
-    );
+    b.push(StageKind::Contract, set_not_null_step(ctx, i, table, column, check));
+}
+
+/// SET NOT NULL after a validated check (no scan, PostgreSQL 12+), then the check goes.
+fn set_not_null_step(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, check: &str) -> Step {
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    step(
+        format!("set NOT NULL on {table}.{column}"),
+        i,
+        vec![
+            lt.clone(),
+            format!("ALTER TABLE {tt} ALTER COLUMN {} SET NOT NULL", q(column)),
+            format!("ALTER TABLE {tt} DROP CONSTRAINT {}", q(check)),
+        ],
+        vec![
+            lt,
+            format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", q(check), q(column)),
+            format!("ALTER TABLE {tt} ALTER COLUMN {} DROP NOT NULL", q(column)),
+        ],
+        (LockMode::AccessExclusive, &[table], Effect::Metadata),
+        true,
+        "the validated check proves no NULL exists, so SET NOT NULL skips its scan",
+        R_RULE,
+    )
 }
 
 fn set_not_null(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &str, b: &mut Builder) {

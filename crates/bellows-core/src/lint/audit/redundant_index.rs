@@ -1,0 +1,73 @@
+use crate::lint::{AuditCx, Doc, Family, Finding, Rule};
+use crate::model::same_name;
+use crate::Severity;
+
+pub(crate) const DOC: Doc = Doc {
+    code: "redundant-index",
+    family: Family::Audit,
+    severity: Severity::Warning,
+    summary: "an index is a prefix of another index",
+    what_it_does: "Flags a plain (non-unique, non-partial) index whose columns are the leading columns of another index, unique key or primary key on the same table with the same method.",
+    why_is_this_bad: "Every write maintains both indexes for no gain in reads: the longer one serves the same lookups. It costs disk, cache and write time.",
+    example: "CREATE INDEX orders_customer_idx ON orders (customer_id);\nCREATE INDEX orders_customer_date_idx ON orders (customer_id, placed_at);",
+    use_instead: "DROP INDEX CONCURRENTLY orders_customer_idx;",
+    peers: "pg_idx_advisor / pgAnalyze \"duplicate index\"; MySQL pt-duplicate-key-checker",
+};
+
+pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
+    for t in super::tables(cx) {
+        let mut others: Vec<(String, Option<&str>, Vec<&str>)> = t
+            .indexes
+            .iter()
+            .filter(|ix| ix.predicate.is_none())
+            .map(|ix| {
+                (
+                    ix.name.clone().unwrap_or_default(),
+                    ix.method.as_deref(),
+                    ix.parts.iter().map_while(|p| p.column()).collect(),
+                )
+            })
+            .collect();
+        for k in t.primary_key.iter().chain(t.uniques.iter()) {
+            others.push((
+                k.name.clone().unwrap_or_else(|| "a key".into()),
+                None,
+                k.columns.iter().map(String::as_str).collect(),
+            ));
+        }
+        for (i, ix) in t.indexes.iter().enumerate() {
+            if ix.unique || ix.predicate.is_some() {
+                continue;
+            }
+            let cols: Vec<&str> = ix.parts.iter().map_while(|p| p.column()).collect();
+            if cols.len() != ix.parts.len() || cols.is_empty() {
+                continue;
+            }
+            let covering = others.iter().enumerate().find(|(j, (_, method, other))| {
+                let same_index = *j == i && *j < t.indexes.len();
+                !same_index
+                    && method.map(str::to_ascii_lowercase) == ix.method.as_deref().map(str::to_ascii_lowercase)
+                    && other.len() >= cols.len()
+                    && cols.iter().zip(other.iter()).all(|(a, b)| same_name(a, b))
+                    // Two identical indexes: flag only the later one.
+                    && (other.len() > cols.len() || *j < i || *j >= t.indexes.len())
+            });
+            if let Some((_, (name, _, _))) = covering {
+                out.push(
+                    Finding::new(
+                        Rule::RedundantIndex,
+                        format!(
+                            "index {} on {}({}) is covered by {name}",
+                            ix.name.as_deref().unwrap_or("(unnamed)"),
+                            t.qualified_name(),
+                            cols.join(", ")
+                        ),
+                        format!("drop it: DROP INDEX CONCURRENTLY {}", ix.name.as_deref().unwrap_or("...")),
+                    )
+                    .at(ix.span)
+                    .on(&t.qualified_name(), cols.first().copied()),
+                );
+            }
+        }
+    }
+}

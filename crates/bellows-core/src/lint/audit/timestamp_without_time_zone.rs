@@ -1,0 +1,34 @@
+use crate::lint::{AuditCx, Doc, Family, Finding, Rule};
+use crate::types::TypeKind;
+use crate::{Dialect, Severity};
+
+pub(crate) const DOC: Doc = Doc {
+    code: "timestamp-without-time-zone",
+    family: Family::Audit,
+    severity: Severity::Warning,
+    summary: "timestamp without time zone (PostgreSQL)",
+    what_it_does: "Flags PostgreSQL columns of type timestamp (without time zone).",
+    why_is_this_bad: "The value has no zone: each client reads it in its own, daylight saving turns an hour ambiguous, and arithmetic across zones is wrong. timestamptz stores an instant and costs the same 8 bytes.",
+    example: "CREATE TABLE events (happened_at timestamp);",
+    use_instead: "CREATE TABLE events (happened_at timestamptz);",
+    peers: "squawk prefer-timestamptz; PostgreSQL wiki \"Don't Do This\"",
+};
+
+pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
+    if cx.dialect != Dialect::Postgres {
+        return;
+    }
+    for t in super::tables(cx) {
+        for c in t.columns.iter().filter(|c| c.data_type.kind == TypeKind::Timestamp) {
+            out.push(
+                Finding::new(
+                    Rule::TimestampWithoutTimeZone,
+                    format!("{}.{} is a timestamp without time zone", t.qualified_name(), c.name),
+                    "use timestamptz",
+                )
+                .at(c.span)
+                .on(&t.qualified_name(), Some(&c.name)),
+            );
+        }
+    }
+}

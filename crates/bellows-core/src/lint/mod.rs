@@ -1,0 +1,284 @@
+//! Findings: debt in a schema as it stands (audit) and steps that can hurt production
+//! (safety), in a plan or in a hand-written migration.
+//!
+//! One rule per file under `audit/` and `safety/`; [`Rule`] is the registry. Every rule has a
+//! doc in one template ([`Doc`]: what it does, why it is bad, an example, what to use instead,
+//! and the matching check of peer tools) and `ok`/`err` inputs under
+//! `crates/bellows-core/tests/lint/<code>/` that the tests run.
+//!
+//! Objects the same migration or plan creates are never flagged: a lock on an empty new table
+//! hurts nobody (the peer linters' most common false positive).
+
+mod audit;
+pub mod migration;
+mod safety;
+
+use crate::plan::{Plan, StageKind};
+use crate::{Dialect, Schema, Severity, Span};
+use serde::Serialize;
+
+pub use migration::{analyze, Action, Constraint, Op, Statement};
+
+/// Which family a rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    Audit,
+    Safety,
+}
+
+/// A rule's documentation, in one template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Doc {
+    pub code: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    /// One line for lists.
+    pub summary: &'static str,
+    pub what_it_does: &'static str,
+    pub why_is_this_bad: &'static str,
+    pub example: &'static str,
+    pub use_instead: &'static str,
+    /// The same check in peer tools (squawk rule, Atlas code, strong_migrations key, eugene
+    /// hint), when one exists.
+    pub peers: &'static str,
+}
+
+macro_rules! registry {
+    ($( $variant:ident => $family:ident :: $module:ident ),* $(,)?) => {
+        /// Every rule Bellows knows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule { $( $variant ),* }
+
+        impl Rule {
+            pub const ALL: &'static [Rule] = &[ $( Rule::$variant ),* ];
+
+            pub fn doc(self) -> &'static Doc {
+                match self { $( Rule::$variant => &$family::$module::DOC ),* }
+            }
+        }
+    };
+}
+
+registry! {
+    TableWithoutPrimaryKey => audit::table_without_primary_key,
+    NullablePrimaryKeyColumn => audit::nullable_primary_key_column,
+    UnindexedForeignKey => audit::unindexed_foreign_key,
+    ReferenceWithoutForeignKey => audit::reference_without_foreign_key,
+    ForeignKeyTypeMismatch => audit::foreign_key_type_mismatch,
+    DuplicateEntity => audit::duplicate_entity,
+    InconsistentColumnType => audit::inconsistent_column_type,
+    RedundantIndex => audit::redundant_index,
+    MoneyInFloat => audit::money_in_float,
+    TimestampWithoutTimeZone => audit::timestamp_without_time_zone,
+    FixedLengthChar => audit::fixed_length_char,
+    JsonNotJsonb => audit::json_not_jsonb,
+    SerialNotIdentity => audit::serial_not_identity,
+    IntegerKeyMayOverflow => audit::integer_key_may_overflow,
+    NullableButRequired => audit::nullable_but_required,
+    EnumLikeTextWithoutCheck => audit::enum_like_text_without_check,
+    MixedNamingStyle => audit::mixed_naming_style,
+    ReservedOrLongIdentifier => audit::reserved_or_long_identifier,
+    WideTable => audit::wide_table,
+    RewritesTable => safety::rewrites_table,
+    ScansUnderExclusiveLock => safety::scans_under_exclusive_lock,
+    BlockingIndexBuild => safety::blocking_index_build,
+    ConcurrentIndexInTransaction => safety::concurrent_index_in_transaction,
+    MissingLockTimeout => safety::missing_lock_timeout,
+    DropsData => safety::drops_data,
+    BreaksRunningApp => safety::breaks_running_app,
+    NotNullWithoutDefault => safety::not_null_without_default,
+    UniqueWithoutIndexFirst => safety::unique_without_index_first,
+    IrreversibleEnumChange => safety::irreversible_enum_change,
+}
+
+impl Rule {
+    pub fn code(self) -> &'static str {
+        self.doc().code
+    }
+
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.code() == code)
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+/// Where a safety finding sits in a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StepRef {
+    pub stage: StageKind,
+    /// The step's index within its stage (0-based).
+    pub index: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// What to do.
+    pub help: String,
+    /// Where, in the user's text (audit, migrations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The plan step (safety findings on plans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepRef>,
+}
+
+impl Finding {
+    pub(crate) fn new(rule: Rule, message: impl Into<String>, help: impl Into<String>) -> Self {
+        Self {
+            rule,
+            severity: rule.doc().severity,
+            message: message.into(),
+            help: help.into(),
+            span: None,
+            table: None,
+            column: None,
+            step: None,
+        }
+    }
+
+    pub(crate) fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    pub(crate) fn on(mut self, table: &str, column: Option<&str>) -> Self {
+        self.table = Some(table.to_string());
+        self.column = column.map(str::to_string);
+        self
+    }
+}
+
+/// Limits the audit applies; the defaults suit most schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LintOptions {
+    pub max_columns: usize,
+    pub max_indexes: usize,
+    /// The PostgreSQL major version the migration runs on.
+    pub pg_version: u32,
+    /// Treat a hand-written migration as if a tool runs it inside one transaction.
+    pub assume_in_transaction: bool,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        Self { max_columns: 50, max_indexes: 15, pg_version: 16, assume_in_transaction: false }
+    }
+}
+
+/// What the audit rules read.
+#[derive(Debug)]
+pub(crate) struct AuditCx<'a> {
+    pub schema: &'a Schema,
+    pub dialect: Dialect,
+    pub options: &'a LintOptions,
+}
+
+/// Audits a schema as it stands; findings sorted by place.
+pub fn audit(schema: &Schema, dialect: Dialect, options: &LintOptions) -> Vec<Finding> {
+    let cx = AuditCx { schema, dialect, options };
+    let mut out = Vec::new();
+    audit::run(&cx, &mut out);
+    out.sort_by_key(|f| (f.span, f.rule));
+    out
+}
+
+/// What the safety rules read: the migration's statements, analyzed, and the schema it runs on
+/// (when known: tables not in it and not created earlier are treated as existing).
+#[derive(Debug)]
+pub(crate) struct SafetyCx<'a> {
+    pub statements: &'a [Statement],
+    pub base: Option<&'a Schema>,
+    pub dialect: Dialect,
+    pub options: &'a LintOptions,
+}
+
+impl SafetyCx<'_> {
+    /// True when the table was created by a statement before `before` in this migration.
+    pub fn created_here(&self, table: &str, before: usize) -> bool {
+        self.statements[..before.min(self.statements.len())].iter().any(|s| match &s.op {
+            Op::CreateTable { table: t } => crate::model::same_name(short(t), short(table)),
+            _ => false,
+        })
+    }
+
+    pub fn base_column(&self, table: &str, column: &str) -> Option<&crate::Column> {
+        self.base?.find_table(table).or_else(|| self.base?.find_table(short(table)))?.column(column)
+    }
+}
+
+/// The name without its namespace.
+pub(crate) fn short(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+/// Checks a hand-written migration (`sql`) that will run on `base` (when given).
+pub fn check_migration(sql: &str, base: Option<&Schema>, dialect: Dialect, options: &LintOptions) -> Vec<Finding> {
+    let statements = analyze(sql, dialect);
+    let cx = SafetyCx { statements: &statements, base, dialect, options };
+    let mut out = Vec::new();
+    safety::run(&cx, &mut out);
+    out.sort_by_key(|f| (f.span, f.rule));
+    out
+}
+
+/// Checks a plan's own steps: each step's SQL is analyzed as a migration in the stage it runs
+/// in, and findings point at the step. Bellows' recipes are built to pass these rules, except
+/// where a change cannot be done without the risk (a step that must drop data is flagged
+/// unless it is in Contract and marked one-way, as the rule asks).
+pub fn check_plan(plan: &Plan, base: &Schema, options: &LintOptions) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // What earlier steps did (tables created, checks validated) is the context of each step:
+    // it rides along at line 0, and findings there are dropped, so each finding is raised once,
+    // on the step whose own SQL causes it. Session settings (lock_timeout, transactions) do
+    // not carry over: each step may run in its own session.
+    let mut history: Vec<Statement> = Vec::new();
+    for stage in &plan.stages {
+        for (index, step) in stage.steps.iter().enumerate() {
+            let own = analyze(&step.sql.join(";\n"), plan.dialect);
+            let mut all = history.clone();
+            all.extend(own.iter().cloned());
+            let cx = SafetyCx { statements: &all, base: Some(base), dialect: plan.dialect, options };
+            let mut found = Vec::new();
+            safety::run(&cx, &mut found);
+            for mut f in found.into_iter().filter(|f| f.span.is_some_and(|s| s.line > 0)) {
+                // Dropping data in Contract, one-way and said so, is what Contract is for.
+                if f.rule == Rule::DropsData && stage.kind == StageKind::Contract && step.one_way {
+                    continue;
+                }
+                // A rename in Contract happens when v1 no longer runs.
+                if f.rule == Rule::BreaksRunningApp && stage.kind == StageKind::Contract {
+                    continue;
+                }
+                f.span = None;
+                f.step = Some(StepRef { stage: stage.kind, index });
+                out.push(f);
+            }
+            history.extend(
+                own.into_iter()
+                    .filter(|s| matches!(s.op, Op::CreateTable { .. } | Op::CreateIndex { .. } | Op::AlterTable { .. }))
+                    .map(|s| Statement { span: Span::new(0, 0), ..s }),
+            );
+        }
+    }
+    out
+}
+
+/// Counts by severity, for summaries and badges.
+pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
+    let n = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
+}

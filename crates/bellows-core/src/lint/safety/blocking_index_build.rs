@@ -1,0 +1,56 @@
+use crate::lint::{Doc, Family, Finding, Op, Rule, SafetyCx};
+use crate::{Dialect, Severity};
+
+pub(crate) const DOC: Doc = Doc {
+    code: "blocking-index-build",
+    family: Family::Safety,
+    severity: Severity::Error,
+    summary: "an index is built or dropped without CONCURRENTLY on a table that exists",
+    what_it_does: "Flags CREATE INDEX and DROP INDEX without CONCURRENTLY, unless the table was created earlier in the same migration.",
+    why_is_this_bad: "CREATE INDEX holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE waits. DROP INDEX takes ACCESS EXCLUSIVE on the table.",
+    example: "CREATE INDEX orders_customer_idx ON orders (customer_id);\nDROP INDEX orders_old_idx;",
+    use_instead: "CREATE INDEX CONCURRENTLY / DROP INDEX CONCURRENTLY, each outside a transaction block; check for an INVALID index if the build fails, and drop it before retrying.",
+    peers: "squawk require-concurrent-index-creation, require-concurrent-index-deletion; eugene E6; strong_migrations add_index, remove_index",
+};
+
+pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
+    if cx.dialect != Dialect::Postgres {
+        return;
+    }
+    for (i, s) in cx.statements.iter().enumerate() {
+        match &s.op {
+            Op::CreateIndex { table, concurrently: false, name, .. } if !cx.created_here(table, i) => {
+                let name = name.as_deref().unwrap_or("the index");
+                out.push(
+                    Finding::new(
+                        Rule::BlockingIndexBuild,
+                        format!("building {name} on {table} blocks writes to {table} until it finishes"),
+                        "use CREATE INDEX CONCURRENTLY, outside a transaction block",
+                    )
+                    .at(s.span)
+                    .on(table, None),
+                );
+            }
+            Op::DropIndex { names, concurrently: false } => {
+                // An index on a table created in this migration is new too.
+                let on_new_table = names.iter().all(|n| {
+                    cx.statements[..i].iter().enumerate().any(|(j, p)| {
+                        matches!(&p.op, Op::CreateIndex { name: Some(m), table, .. }
+                            if crate::model::same_name(crate::lint::short(m), crate::lint::short(n)) && cx.created_here(table, j))
+                    })
+                });
+                if !on_new_table {
+                    out.push(
+                        Finding::new(
+                            Rule::BlockingIndexBuild,
+                            format!("dropping {} takes ACCESS EXCLUSIVE on its table", names.join(", ")),
+                            "use DROP INDEX CONCURRENTLY, outside a transaction block",
+                        )
+                        .at(s.span),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}

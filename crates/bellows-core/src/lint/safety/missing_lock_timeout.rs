@@ -1,0 +1,53 @@
+use crate::lint::{Action, Doc, Family, Finding, Op, Rule, SafetyCx};
+use crate::{Dialect, Severity};
+
+pub(crate) const DOC: Doc = Doc {
+    code: "missing-lock-timeout",
+    family: Family::Safety,
+    severity: Severity::Warning,
+    summary: "an ACCESS EXCLUSIVE statement runs with no lock_timeout",
+    what_it_does: "Flags the first statement that takes ACCESS EXCLUSIVE on an existing table (most ALTER TABLE forms, DROP TABLE, TRUNCATE, DROP INDEX) when no SET lock_timeout came before it.",
+    why_is_this_bad: "While the statement waits for its lock behind a long query, every later query on the table queues behind it: a brief catalog change becomes an outage.",
+    example: "ALTER TABLE orders ADD COLUMN note text;",
+    use_instead: "SET lock_timeout = '2s'; first, and retry the migration when it times out.",
+    peers: "squawk require-timeout-settings; eugene E9",
+};
+
+fn takes_access_exclusive(op: &Op) -> Option<&str> {
+    match op {
+        Op::AlterTable { table, actions } => {
+            // VALIDATE CONSTRAINT alone takes SHARE UPDATE EXCLUSIVE.
+            let all_validate = actions.iter().all(|a| matches!(a, Action::ValidateConstraint { .. }));
+            (!all_validate).then_some(table.as_str())
+        }
+        Op::DropTable { tables } | Op::Truncate { tables } => tables.first().map(String::as_str),
+        Op::DropIndex { concurrently: false, names } => names.first().map(String::as_str),
+        _ => None,
+    }
+}
+
+pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
+    if cx.dialect != Dialect::Postgres {
+        return;
+    }
+    for (i, s) in cx.statements.iter().enumerate() {
+        if matches!(s.op, Op::SetLockTimeout) {
+            return;
+        }
+        if let Some(table) = takes_access_exclusive(&s.op) {
+            if cx.created_here(table, i) {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    Rule::MissingLockTimeout,
+                    format!("this statement takes ACCESS EXCLUSIVE on {table} with no lock_timeout set"),
+                    "put SET lock_timeout = '2s'; before it, and retry when it times out",
+                )
+                .at(s.span)
+                .on(table, None),
+            );
+            return;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Safety rules: one per file. Each reads the analyzed statements of a migration (or of a plan
+//! step) and reports what can hurt a running production database.
+
+pub(crate) mod blocking_index_build;
+pub(crate) mod breaks_running_app;
+pub(crate) mod concurrent_index_in_transaction;
+pub(crate) mod drops_data;
+pub(crate) mod irreversible_enum_change;
+pub(crate) mod missing_lock_timeout;
+pub(crate) mod not_null_without_default;
+pub(crate) mod rewrites_table;
+pub(crate) mod scans_under_exclusive_lock;
+pub(crate) mod unique_without_index_first;
+
+use super::{Action, Finding, Op, SafetyCx, Statement};
+
+pub(crate) fn run(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
+    rewrites_table::check(cx, out);
+    scans_under_exclusive_lock::check(cx, out);
+    blocking_index_build::check(cx, out);
+    concurrent_index_in_transaction::check(cx, out);
+    missing_lock_timeout::check(cx, out);
+    drops_data::check(cx, out);
+    breaks_running_app::check(cx, out);
+    not_null_without_default::check(cx, out);
+    unique_without_index_first::check(cx, out);
+    irreversible_enum_change::check(cx, out);
+}
+
+/// Every `ALTER TABLE` action on a table that exists before the migration (not created
+/// earlier in it): (statement index, statement, table, action).
+pub(crate) fn existing_table_actions<'a>(
+    cx: &'a SafetyCx<'a>,
+) -> impl Iterator<Item = (usize, &'a Statement, &'a str, &'a Action)> + 'a {
+    cx.statements.iter().enumerate().flat_map(move |(i, s)| {
+        let (table, actions): (&str, &[Action]) = match &s.op {
+            Op::AlterTable { table, actions } if !cx.created_here(table, i) => (table.as_str(), actions.as_slice()),
+            _ => ("", &[]),
+        };
+        actions.iter().map(move |a| (i, s, table, a))
+    })
+}

@@ -1,0 +1,72 @@
+use crate::lint::{Action, Doc, Family, Finding, Rule, SafetyCx};
+use crate::types::TypeKind;
+use crate::{DataType, Dialect, Severity};
+
+pub(crate) const DOC: Doc = Doc {
+    code: "rewrites-table",
+    family: Family::Safety,
+    severity: Severity::Error,
+    summary: "a step rewrites the whole table under ACCESS EXCLUSIVE",
+    what_it_does: "Flags ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), nextval()), a STORED generated or serial column, and ALTER COLUMN TYPE to a type that is not binary-compatible, on a table that exists.",
+    why_is_this_bad: "PostgreSQL rewrites every row while holding ACCESS EXCLUSIVE: no read or write reaches the table until the rewrite ends, minutes on a large table.",
+    example: "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();\nALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);",
+    use_instead: "Add the column without a default (or with a constant one), then backfill in batches. For a type change: add a new column, keep it in step with a trigger, backfill, switch, drop the old one (Bellows plans this).",
+    peers: "squawk adding-field-with-default, changing-column-type; eugene E5, E10, E11; strong_migrations add_column_default, change_column",
+};
+
+fn volatile_default(expr: &str) -> bool {
+    crate::import::is_volatile(expr)
+}
+
+pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
+    if cx.dialect != Dialect::Postgres {
+        return;
+    }
+    for (_, s, table, action) in super::existing_table_actions(cx) {
+        match action {
+            Action::AddColumn { column, data_type, default, generated_stored, .. } => {
+                let serial = matches!(data_type.to_ascii_lowercase().as_str(), "serial" | "bigserial" | "smallserial");
+                let why = if *generated_stored {
+                    Some("a STORED generated column is computed for every existing row")
+                } else if serial {
+                    Some("a serial column fills every existing row from its sequence")
+                } else if default.as_deref().is_some_and(volatile_default) {
+                    Some("a volatile default is evaluated for every existing row")
+                } else if default.is_some() && cx.options.pg_version < 11 {
+                    Some("before PostgreSQL 11 any default is written into every existing row")
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    out.push(
+                        Finding::new(Rule::RewritesTable, format!("adding {table}.{column} rewrites {table}: {why}"), "add the column without the default, set the default afterwards, and backfill existing rows in batches")
+                            .at(s.span)
+                            .on(table, Some(column)),
+                    );
+                }
+            }
+            Action::AlterType { column, to } => {
+                let to_kind = DataType::parse(to).kind;
+                let from = cx.base_column(table, column).map(|c| c.data_type.kind.clone());
+                let safe = match &from {
+                    Some(from) => from.is_binary_coercible_to(&to_kind),
+                    // Without the base schema, only a change to unbounded text is known safe.
+                    None => matches!(to_kind, TypeKind::Text),
+                };
+                if !safe {
+                    let from_text = from.map(|f| format!(" from {}", f.sql(Dialect::Postgres))).unwrap_or_default();
+                    out.push(
+                        Finding::new(
+                            Rule::RewritesTable,
+                            format!("changing {table}.{column}{from_text} to {to} rewrites {table} under ACCESS EXCLUSIVE"),
+                            "add a column of the new type, keep it in step with a trigger, backfill in batches, switch readers, then drop the old column",
+                        )
+                        .at(s.span)
+                        .on(table, Some(column)),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}

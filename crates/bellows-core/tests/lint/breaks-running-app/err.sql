@@ -1,0 +1,1 @@
+ALTER TABLE orders RENAME COLUMN created_at TO placed_at;

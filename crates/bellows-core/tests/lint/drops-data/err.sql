@@ -1,0 +1,2 @@
+ALTER TABLE customers DROP COLUMN fax;
+DROP TABLE audit_log;

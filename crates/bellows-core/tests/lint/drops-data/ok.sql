@@ -1,0 +1,3 @@
+CREATE TABLE scratch (id bigint);
+DROP TABLE scratch;
+ALTER TABLE customers ADD COLUMN fax text;

@@ -1,0 +1,2 @@
+-- sqlite
+CREATE TABLE tags (name TEXT PRIMARY KEY, note TEXT);

@@ -1,0 +1,3 @@
+-- sqlite
+CREATE TABLE tags (name TEXT NOT NULL PRIMARY KEY);
+CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT);

@@ -1,0 +1,1 @@
+CREATE TABLE "user" (id bigint PRIMARY KEY, "order" int);

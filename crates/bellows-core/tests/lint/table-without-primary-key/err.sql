@@ -1,0 +1,1 @@
+CREATE TABLE page_views (url text, viewed_at timestamptz);
