@@ -21,7 +21,8 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
     for s in cx.statements {
         match &s.op {
             Op::Begin => in_transaction = true,
-            Op::Commit => in_transaction = cx.options.assume_in_transaction,
+            // An explicit COMMIT ends the tool's transaction too.
+            Op::Commit => in_transaction = false,
             Op::CreateIndex { concurrently: true, table, .. } if in_transaction => out.push(
                 Finding::new(
                     Rule::ConcurrentIndexInTransaction,

@@ -1,5 +1,4 @@
 use crate::lint::{Action, Doc, Family, Finding, Rule, SafetyCx};
-use crate::types::TypeKind;
 use crate::{DataType, Dialect, Severity};
 
 pub(crate) const DOC: Doc = Doc {
@@ -14,8 +13,68 @@ pub(crate) const DOC: Doc = Doc {
     peers: "squawk adding-field-with-default, changing-column-type; eugene E5, E10, E11; strong_migrations add_column_default, change_column",
 };
 
+/// Functions whose value is fixed for the statement: a default calling only these is
+/// evaluated once and stored in the catalog (PostgreSQL 11+), with no rewrite.
+const STABLE: &[&str] = &[
+    "now",
+    "current_timestamp",
+    "current_date",
+    "current_time",
+    "localtimestamp",
+    "localtime",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "lower",
+    "upper",
+    "coalesce",
+    "nullif",
+    "cast",
+    "array",
+    "row",
+    "jsonb_build_object",
+    "json_build_object",
+    "to_jsonb",
+    "make_interval",
+    "interval",
+    "timestamp",
+    "date",
+];
+
+/// True when the default may be evaluated per row: a known volatile function, or a call to a
+/// function Bellows does not know (it may be volatile; a linter must not guess safe).
 fn volatile_default(expr: &str) -> bool {
-    crate::import::is_volatile(expr)
+    if crate::import::is_volatile(expr) {
+        return true;
+    }
+    let bytes = expr.as_bytes();
+    let mut in_string = false;
+    let mut word_start: Option<usize> = None;
+    for (i, &c) in bytes.iter().enumerate() {
+        if c == b'\'' {
+            in_string = !in_string;
+            word_start = None;
+            continue;
+        }
+        if in_string {
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if c == b'(' {
+            if let Some(start) = word_start {
+                let name = expr[start..i].rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+                if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) && !STABLE.contains(&name.as_str()) {
+                    return true;
+                }
+            }
+        }
+        if c != b' ' {
+            word_start = None;
+        }
+    }
+    false
 }
 
 pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
@@ -50,8 +109,8 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
                 let from = cx.base_column(table, column).map(|c| c.data_type.kind.clone());
                 let safe = match &from {
                     Some(from) => from.is_binary_coercible_to(&to_kind),
-                    // Without the base schema, only a change to unbounded text is known safe.
-                    None => matches!(to_kind, TypeKind::Text),
+                    // Without the base schema the old type is unknown: most changes rewrite.
+                    None => false,
                 };
                 if !safe {
                     let from_text = from.map(|f| format!(" from {}", f.sql(Dialect::Postgres))).unwrap_or_default();

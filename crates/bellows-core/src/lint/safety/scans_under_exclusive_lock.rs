@@ -25,19 +25,32 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 // A CHECK (column IS NOT NULL) validated earlier lets PostgreSQL 12+ skip the scan.
-                let proven = cx.options.pg_version >= 12
-                    && cx.statements[..i].iter().any(|p| match &p.op {
-                        Op::AlterTable { table: t, actions } => {
-                            crate::model::same_name(crate::lint::short(t), crate::lint::short(table))
-                                && actions.iter().any(|a| matches!(a, Action::ValidateConstraint { .. }))
-                                && p.text.to_ascii_lowercase().contains("validate")
+                // A CHECK (column IS NOT NULL) validated before lets PostgreSQL 12+ skip the
+                // scan. The check may come from an earlier migration: a VALIDATE here of a
+                // constraint on this table named after the column counts too.
+                let validated: Vec<String> = cx.statements[..i]
+                    .iter()
+                    .filter_map(|p| match &p.op {
+                        Op::AlterTable { table: t, actions }
+                            if crate::model::same_name(crate::lint::short(t), crate::lint::short(table)) =>
+                        {
+                            Some(actions.iter().filter_map(|a| match a {
+                                Action::ValidateConstraint { name } => Some(name.to_ascii_lowercase()),
+                                _ => None,
+                            }))
                         }
-                        _ => false,
+                        _ => None,
                     })
-                    && cx.statements[..i].iter().any(|p| {
-                        let t = p.text.to_ascii_lowercase().replace(['"', ' '], "");
-                        t.contains(&format!("check({}isnotnull)", column.to_ascii_lowercase()))
-                    });
+                    .flatten()
+                    .collect();
+                let col = column.to_ascii_lowercase();
+                let check_here = cx.statements[..i].iter().any(|p| {
+                    let t = p.text.to_ascii_lowercase().replace(['"', ' ', '\n'], "");
+                    t.contains(&format!("check({col}isnotnull)"))
+                });
+                let proven = cx.options.pg_version >= 12
+                    && !validated.is_empty()
+                    && (check_here || validated.iter().any(|n| n.contains(&col)));
                 if !proven {
                     out.push(
                         Finding::new(
@@ -65,6 +78,42 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
                     .at(s.span)
                     .on(table, None),
                 );
+            }
+            Action::ValidateConstraint { name } => {
+                // VALIDATE is harmless alone, but inside the transaction of the ALTER that added
+                // the constraint it scans while that ALTER's ACCESS EXCLUSIVE is still held.
+                let mut in_tx = cx.options.assume_in_transaction;
+                let mut locked = false;
+                for p in &cx.statements[..i] {
+                    match &p.op {
+                        Op::Begin => {
+                            in_tx = true;
+                            locked = false;
+                        }
+                        Op::Commit => {
+                            in_tx = cx.options.assume_in_transaction;
+                            locked = false;
+                        }
+                        Op::AlterTable { table: t, actions }
+                            if crate::model::same_name(crate::lint::short(t), crate::lint::short(table))
+                                && actions.iter().any(|a| !matches!(a, Action::ValidateConstraint { .. })) =>
+                        {
+                            locked = in_tx;
+                        }
+                        _ => {}
+                    }
+                }
+                if locked {
+                    out.push(
+                        Finding::new(
+                            Rule::ScansUnderExclusiveLock,
+                            format!("VALIDATE CONSTRAINT {name} runs in the same transaction as an ALTER of {table}, so it scans while ACCESS EXCLUSIVE is held"),
+                            "COMMIT after adding the constraint NOT VALID, and VALIDATE in its own transaction",
+                        )
+                        .at(s.span)
+                        .on(table, None),
+                    );
+                }
             }
             _ => {}
         }
