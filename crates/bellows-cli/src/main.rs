@@ -1,10 +1,13 @@
 //! `bellows`: the core on files. Reads DDL, prints what Bellows understood, exits non-zero when
 //! the input has errors, so it fits CI pipelines.
 
+mod diff;
+mod findings;
 mod inspect;
 mod output;
 mod plan;
 
+use bellows_core::lint::LintOptions;
 use bellows_core::{Dialect, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -52,7 +55,72 @@ enum Command {
         /// Rows per backfill batch.
         #[arg(long, default_value_t = 1000)]
         batch_size: u32,
+        /// Also write one file per stage (N-stage.up.sql, N-stage.down.sql) and RUNBOOK.md here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Exit 1 when a safety finding on the plan's steps is at or above this severity.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
     },
+    /// Audit a schema for debt: missing keys, unindexed foreign keys, duplicated entities, weak
+    /// types, naming. Exits 1 when a finding is at or above --fail-on.
+    Lint {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        /// Tables with more columns are flagged (wide-table).
+        #[arg(long, default_value_t = 50)]
+        max_columns: usize,
+        /// Tables with more indexes are flagged (wide-table).
+        #[arg(long, default_value_t = 15)]
+        max_indexes: usize,
+    },
+    /// Check a hand-written migration for steps that can hurt production (locks, rewrites,
+    /// drops, renames the running version still uses). Exits 1 when a finding is at or above
+    /// --fail-on.
+    Check {
+        migration: PathBuf,
+        /// The schema the migration runs on (lets the check know column types and which
+        /// tables exist).
+        #[arg(long, value_name = "BASE.sql")]
+        base: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        /// PostgreSQL major version the migration runs on.
+        #[arg(long, default_value_t = 16)]
+        pg_version: u32,
+        /// The migration tool wraps each file in a transaction.
+        #[arg(long)]
+        assume_in_transaction: bool,
+    },
+    /// What changes between two schemas; likely renames are offered, not applied.
+    Diff {
+        base: PathBuf,
+        target: PathBuf,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        #[arg(long = "rename", value_name = "OLD=NEW")]
+        renames: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+/// The lowest severity that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -60,6 +128,7 @@ pub enum PlanFormat {
     Text,
     Json,
     Sql,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -91,17 +160,50 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { file, dialect, format } => inspect::run(&file, dialect.map(Dialect::from), format),
-        Command::Plan { base, target, dialect, renames, format, pg_version, lock_timeout_ms, batch_size } => {
-            plan::run(&plan::Args {
-                base,
-                target,
+        Command::Plan {
+            base,
+            target,
+            dialect,
+            renames,
+            format,
+            pg_version,
+            lock_timeout_ms,
+            batch_size,
+            out,
+            fail_on,
+        } => plan::run(&plan::Args {
+            base,
+            target,
+            dialect: dialect.map(Dialect::from),
+            renames,
+            format,
+            pg_version,
+            lock_timeout_ms,
+            batch_size,
+            out,
+            fail_on,
+        }),
+        Command::Lint { file, dialect, format, fail_on, max_columns, max_indexes } => {
+            findings::lint(&findings::LintArgs {
+                file,
                 dialect: dialect.map(Dialect::from),
-                renames,
                 format,
-                pg_version,
-                lock_timeout_ms,
-                batch_size,
+                fail_on,
+                options: LintOptions { max_columns, max_indexes, ..LintOptions::default() },
             })
+        }
+        Command::Check { migration, base, dialect, format, fail_on, pg_version, assume_in_transaction } => {
+            findings::check(&findings::CheckArgs {
+                migration,
+                base,
+                dialect: dialect.map(Dialect::from),
+                format,
+                fail_on,
+                options: LintOptions { pg_version, assume_in_transaction, ..LintOptions::default() },
+            })
+        }
+        Command::Diff { base, target, dialect, renames, format } => {
+            diff::run(&diff::Args { base, target, dialect: dialect.map(Dialect::from), renames, format })
         }
     };
     match result {

@@ -1,8 +1,9 @@
 //! `bellows plan BASE TARGET`: the staged plan as text, JSON or SQL.
 
-use crate::{PlanFormat, Severity};
+use crate::{FailOn, PlanFormat, Severity};
 use bellows_core::diff::{DiffOptions, Matching, RenameHint};
-use bellows_core::plan::{plan, plan_sql, plan_text, PlanOptions};
+use bellows_core::lint::{check_plan, LintOptions};
+use bellows_core::plan::{plan, plan_files, plan_markdown, plan_sql, plan_text, PlanOptions};
 use bellows_core::{import, Dialect};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +18,8 @@ pub struct Args {
     pub pg_version: u32,
     pub lock_timeout_ms: u32,
     pub batch_size: u32,
+    pub out: Option<PathBuf>,
+    pub fail_on: FailOn,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
@@ -44,11 +47,32 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         ..PlanOptions::default()
     };
     let plan = plan(&base.schema, &target.schema, &DiffOptions { matching: Matching::Names, renames }, &options);
+    let findings =
+        check_plan(&plan, &base.schema, &LintOptions { pg_version: args.pg_version, ..LintOptions::default() });
     let text = match args.format {
-        PlanFormat::Text => plan_text(&plan),
+        PlanFormat::Text => {
+            let mut text = plan_text(&plan);
+            if !findings.is_empty() {
+                text.push('\n');
+                text.push_str(&crate::findings::text(&args.target, &findings, crate::output::Style::detect()));
+            }
+            text
+        }
         PlanFormat::Sql => plan_sql(&plan),
-        PlanFormat::Json => serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())? + "\n",
+        PlanFormat::Markdown => plan_markdown(&plan, &findings),
+        PlanFormat::Json => {
+            let mut value = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
+            value["findings"] = serde_json::to_value(&findings).map_err(|e| e.to_string())?;
+            serde_json::to_string_pretty(&value).map_err(|e| e.to_string())? + "\n"
+        }
     };
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for (name, contents) in plan_files(&plan, &findings) {
+            let path = dir.join(&name);
+            std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
     crate::emit(&text);
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(crate::findings::exit_code(&findings, args.fail_on, errors))
 }

@@ -84,3 +84,136 @@ fn a_missing_file_is_exit_2_with_a_message() {
     assert!(out.is_empty());
     assert!(err.contains("no/such/file.sql"), "{err}");
 }
+
+const LINT: &str = "crates/bellows-core/tests/lint";
+
+#[test]
+fn lint_reports_debt_with_file_line_column_and_fails_on_the_chosen_severity() {
+    let file = format!("{LINT}/unindexed-foreign-key/err.sql");
+    let (code, out, err) = bellows(&["lint", &file]);
+    assert_eq!((code, err.as_str()), (0, ""), "warnings do not fail the default --fail-on error");
+    snapshot("lint-unindexed.txt", &out);
+    assert!(out.contains(&format!("{file}:2:")), "{out}");
+    let (code, _, _) = bellows(&["lint", &file, "--fail-on", "warning"]);
+    assert_eq!(code, 1);
+    let (code, out, _) = bellows(&["lint", &file, "--format", "json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let first = &json["findings"][0];
+    for key in ["code", "severity", "message", "help", "line", "column"] {
+        assert!(first.get(key).is_some(), "missing finding field `{key}`: {out}");
+    }
+    assert_eq!(json["summary"]["findings"], json["findings"].as_array().map_or(0, Vec::len));
+}
+
+#[test]
+fn check_flags_unsafe_steps_of_a_hand_written_migration_against_its_base() {
+    let dir = format!("{LINT}/scans-under-exclusive-lock");
+    let (code, out, _) = bellows(&["check", &format!("{dir}/err.sql"), "--base", &format!("{dir}/base.sql")]);
+    assert_eq!(code, 1, "errors fail the run: {out}");
+    snapshot("check-scans.txt", &out);
+    let (code, out, _) = bellows(&["check", &format!("{dir}/ok.sql"), "--base", &format!("{dir}/base.sql")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("[scans-under-exclusive-lock]"), "{out}");
+}
+
+#[test]
+fn diff_lists_changes_and_offers_renames_without_applying_them() {
+    let (code, out, _) =
+        bellows(&["diff", "tests/fixtures/rename-column/before.sql", "tests/fixtures/rename-column/after.sql"]);
+    assert_eq!(code, 0);
+    snapshot("diff-rename.txt", &out);
+    assert!(out.contains("possible rename"), "{out}");
+    let (_, out, _) = bellows(&[
+        "diff",
+        "tests/fixtures/rename-column/before.sql",
+        "tests/fixtures/rename-column/after.sql",
+        "--rename",
+        "orders.total=amount",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(json["changes"].as_array().map_or(0, Vec::len), 1, "{out}");
+    assert!(json["changes"][0].as_str().unwrap_or("").contains("rename"), "{out}");
+}
+
+#[test]
+fn plan_writes_a_markdown_runbook_and_one_file_per_stage() {
+    let case = "tests/fixtures/combined-rename-and-not-null";
+    let renames = std::fs::read_to_string(workspace().join(case).join("case.toml")).unwrap_or_default();
+    let hint = renames.split('"').nth(1).unwrap_or("").to_string();
+    let dir = std::env::temp_dir().join(format!("bellows-plan-out-{}", std::process::id()));
+    let out_dir = dir.to_string_lossy().to_string();
+    let (code, out, err) = bellows(&[
+        "plan",
+        &format!("{case}/before.sql"),
+        &format!("{case}/after.sql"),
+        "--rename",
+        &hint,
+        "--format",
+        "markdown",
+        "--out",
+        &out_dir,
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    snapshot("plan-runbook.md", &out);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "1-expand.down.sql",
+            "1-expand.up.sql",
+            "2-backfill.down.sql",
+            "2-backfill.up.sql",
+            "4-contract.down.sql",
+            "4-contract.up.sql",
+            "RUNBOOK.md"
+        ]
+    );
+    let up = std::fs::read_to_string(dir.join("1-expand.up.sql")).unwrap_or_default();
+    assert!(up.contains("CREATE TRIGGER"), "{up}");
+    let down = std::fs::read_to_string(dir.join("1-expand.down.sql")).unwrap_or_default();
+    assert!(down.contains("DROP TRIGGER"), "{down}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The commands on every corpus schema: they run, never crash, and their JSON parses.
+#[test]
+fn lint_runs_on_every_corpus_schema() {
+    let root = match std::env::var_os("BELLOWS_CORPORA") {
+        Some(p) => PathBuf::from(p),
+        None => workspace().join("../shared/corpora"),
+    };
+    if !root.is_dir() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but the corpora are missing at {}",
+            root.display()
+        );
+        eprintln!("SKIPPED: corpus tests need ../shared/corpora");
+        return;
+    }
+    let mut files = 0;
+    for top in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        let name = top.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("schema-") {
+            continue;
+        }
+        for f in std::fs::read_dir(top.path()).into_iter().flatten().flatten() {
+            let path = f.path().to_string_lossy().into_owned();
+            if !path.ends_with(".sql") {
+                continue;
+            }
+            let (code, out, err) = bellows(&["lint", &path, "--format", "json", "--fail-on", "never"]);
+            assert!(code == 0 || code == 1, "{path}: exit {code}: {err}");
+            let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert!(json["findings"].is_array(), "{path}");
+            files += 1;
+        }
+    }
+    assert!(files >= 20, "{files}");
+}

@@ -11,7 +11,7 @@ mod postgres;
 mod render;
 mod sqlite;
 
-pub use render::{plan_sql, plan_text};
+pub use render::{plan_files, plan_markdown, plan_sql, plan_text};
 
 use crate::diff::{diff, Change, ChangeSet, DiffOptions};
 use crate::{Dialect, Schema};

@@ -120,3 +120,122 @@ pub fn plan_sql(plan: &Plan) -> String {
     }
     out
 }
+
+/// The plan as a Markdown runbook: what changes, then each stage with its checks, steps (SQL,
+/// undo, lock, reason) and what the application does, the compatibility table, and the safety
+/// findings on the plan's steps.
+pub fn plan_markdown(plan: &Plan, findings: &[crate::lint::Finding]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Migration runbook ({})\n", plan.dialect.label());
+    let _ = writeln!(out, "## Changes\n");
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "Nothing to do: the schemas are the same.");
+    }
+    for change in &plan.changes {
+        let _ = writeln!(out, "- {change}");
+    }
+    for s in &plan.suggestions {
+        let _ =
+            writeln!(out, "- possible rename, not applied: {} -> {} ({:.0}% sure)", s.from, s.to, s.confidence * 100.0);
+    }
+    for stage in &plan.stages {
+        let _ = writeln!(out, "\n## {} ({} steps)\n", stage.kind.label(), stage.steps.len());
+        for check in plan.prechecks.iter().filter(|c| c.before == stage.kind) {
+            let what = check.resolution.as_ref().map(|r| r.describe()).unwrap_or_default();
+            let _ = writeln!(out, "- [ ] Pre-check: {} ({what})\n\n  ```sql\n  {};\n  ```\n", check.title, check.sql);
+        }
+        for check in plan.verifications.iter().filter(|c| c.before == stage.kind) {
+            let _ = writeln!(out, "- [ ] Verify, must be 0: {}\n\n  ```sql\n  {};\n  ```\n", check.title, check.sql);
+        }
+        if stage.kind == StageKind::Switch {
+            for change in &plan.app_changes {
+                let _ = writeln!(out, "- [ ] Application: {change}");
+            }
+        }
+        for (n, step) in stage.steps.iter().enumerate() {
+            let _ = writeln!(out, "### {}.{} {}\n", stage.kind.label(), n + 1, step.title);
+            let _ = writeln!(out, "- Lock: {}\n- Why it is safe: {}", lock_line(step), step.reason);
+            for f in findings.iter().filter(|f| f.step.is_some_and(|s| s.stage == stage.kind && s.index == n)) {
+                let _ = writeln!(out, "- **{} [{}]**: {} ({})", f.severity, f.rule.code(), f.message, f.help);
+            }
+            let _ = writeln!(
+                out,
+                "\n```sql\n{}\n```\n",
+                step.sql.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n")
+            );
+            if !step.rollback.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "Undo:\n\n```sql\n{}\n```\n",
+                    step.rollback.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n")
+                );
+            } else if step.one_way {
+                let _ = writeln!(out, "Undo: none, this step is one-way.\n");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n## Compatibility\n\n| after | v1 works | v2 works | rollback without loss |\n|---|---|---|---|"
+    );
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    for row in &plan.compatibility {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            row.after.label(),
+            yes(row.v1_works),
+            yes(row.v2_works),
+            yes(row.rollback_without_loss)
+        );
+    }
+    for row in plan.compatibility.iter().filter(|r| !r.reasons.is_empty()) {
+        for reason in &row.reasons {
+            let _ = writeln!(out, "- {}: {reason}", row.after.label());
+        }
+    }
+    if !plan.notes.is_empty() {
+        let _ = writeln!(out, "\n## Notes\n");
+        for note in &plan.notes {
+            let _ = writeln!(out, "- {note}");
+        }
+    }
+    out
+}
+
+/// One file per stage: `(file name, contents)`, numbered in order, `up` (forward) and `down`
+/// (undo, steps in reverse) for each stage, plus the runbook. Empty stages are left out.
+pub fn plan_files(plan: &Plan, findings: &[crate::lint::Finding]) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for (i, stage) in plan.stages.iter().enumerate().filter(|(_, s)| !s.steps.is_empty()) {
+        let label = stage.kind.label().to_ascii_lowercase();
+        let mut up = format!("-- Bellows plan, stage {}: {} ({})\n", i + 1, stage.kind.label(), plan.dialect.label());
+        for check in plan.prechecks.iter().chain(&plan.verifications).filter(|c| c.before == stage.kind) {
+            let _ = writeln!(up, "-- before this stage, must be 0: {}\n-- {};", check.title, check.sql);
+        }
+        for step in &stage.steps {
+            let _ = writeln!(up, "\n-- {} [{}]", step.title, lock_line(step));
+            for sql in &step.sql {
+                let _ = writeln!(up, "{sql};");
+            }
+        }
+        let mut down = format!("-- Undo of stage {}: {}, steps in reverse order\n", i + 1, stage.kind.label());
+        for step in stage.steps.iter().rev() {
+            let _ = writeln!(down, "\n-- undo: {}", step.title);
+            if step.rollback.is_empty() {
+                let _ = writeln!(
+                    down,
+                    "-- (nothing to undo{})",
+                    if step.one_way { "; one-way: the data is gone" } else { "" }
+                );
+            }
+            for sql in &step.rollback {
+                let _ = writeln!(down, "{sql};");
+            }
+        }
+        files.push((format!("{}-{label}.up.sql", i + 1), up));
+        files.push((format!("{}-{label}.down.sql", i + 1), down));
+    }
+    files.push(("RUNBOOK.md".to_string(), plan_markdown(plan, findings)));
+    files
+}

@@ -34,26 +34,64 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
     if sets.len() > 3000 {
         return;
     }
-    for (i, (a, sa)) in sets.iter().enumerate() {
-        for (b, sb) in &sets[i + 1..] {
+    // Pairs that overlap join one group (union-find): a family of same-shaped tables (link
+    // tables, per-year archives) is one finding, not one per pair.
+    let mut parent: Vec<usize> = (0..sets.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut shared = vec![0usize; sets.len()];
+    for (i, (_, sa)) in sets.iter().enumerate() {
+        for (j, (_, sb)) in sets.iter().enumerate().skip(i + 1) {
             let common = sa.intersection(sb).count();
             let smaller = sa.len().min(sb.len());
             let union = sa.union(sb).count();
             if common * 4 >= smaller * 3 && common * 2 >= union {
-                out.push(
-                    Finding::new(
-                        Rule::DuplicateEntity,
-                        format!(
-                            "{} and {} share {common} of their columns: likely the same entity twice",
-                            a.qualified_name(),
-                            b.qualified_name()
-                        ),
-                        "merge them into one table, or document why both exist",
-                    )
-                    .at(b.span)
-                    .on(&b.qualified_name(), None),
-                );
+                let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+                if ri != rj {
+                    parent[rj.max(ri)] = ri.min(rj);
+                }
+                shared[j] = shared[j].max(common);
+                shared[i] = shared[i].max(common);
             }
         }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    for i in 0..sets.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let names: Vec<String> = members.iter().map(|&i| sets[i].0.qualified_name()).collect();
+        let shown = if names.len() > 4 {
+            format!("{} and {} more", names[..4].join(", "), names.len() - 4)
+        } else {
+            names.join(", ")
+        };
+        let second = sets[members[1]].0;
+        let message = if names.len() == 2 {
+            format!(
+                "{} and {} share {} of their columns: likely the same entity twice",
+                names[0], names[1], shared[members[1]]
+            )
+        } else {
+            format!(
+                "{} tables have largely the same columns ({shown}): likely one entity, or one pattern, repeated",
+                names.len()
+            )
+        };
+        out.push(
+            Finding::new(
+                Rule::DuplicateEntity,
+                message,
+                "merge them into one table (with a kind column if they differ by type), or document why each exists",
+            )
+            .at(second.span)
+            .on(&second.qualified_name(), None),
+        );
     }
 }
