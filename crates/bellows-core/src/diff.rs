@@ -189,8 +189,9 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
             out.changes.push(Change::CreateTable { table: table.qualified_name() });
         }
     }
+    let refs = Refs::new(base, target, &pairs, options);
     for &(b, t) in &pairs {
-        diff_table(&base.tables[b], &target.tables[t], options, &mut out);
+        diff_table(&base.tables[b], &target.tables[t], options, &refs, &mut out);
     }
     for (i, table) in base.tables.iter().enumerate() {
         if !matched_base[i] {
@@ -201,6 +202,52 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
         suggest_table_renames(base, target, &matched_base, &matched_target, &mut out);
     }
     out
+}
+
+/// How names in the base map to the target, for references: a foreign key to a renamed table
+/// (or a renamed column of it) is the same foreign key.
+#[derive(Debug, Default)]
+struct Refs {
+    /// (base table, target table, [(base column, target column)]).
+    tables: Vec<(String, String, ColumnRenames)>,
+}
+
+type ColumnRenames = Vec<(String, String)>;
+
+impl Refs {
+    fn new(base: &Schema, target: &Schema, pairs: &[(usize, usize)], options: &DiffOptions) -> Self {
+        let tables = pairs
+            .iter()
+            .map(|&(b, t)| {
+                let (bt, tt) = (&base.tables[b], &target.tables[t]);
+                let columns = match_columns(bt, tt, options)
+                    .into_iter()
+                    .map(|(bc, tc)| (bt.columns[bc].name.clone(), tt.columns[tc].name.clone()))
+                    .collect();
+                (bt.qualified_name(), tt.qualified_name(), columns)
+            })
+            .collect();
+        Self { tables }
+    }
+
+    fn map(&self, ref_table: &str, ref_columns: &[String]) -> (String, Vec<String>) {
+        let short = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
+        let found = self
+            .tables
+            .iter()
+            .find(|(b, _, _)| same_name(b, ref_table))
+            .or_else(|| self.tables.iter().find(|(b, _, _)| same_name(&short(b), &short(ref_table))));
+        match found {
+            Some((_, to, columns)) => (
+                to.clone(),
+                ref_columns
+                    .iter()
+                    .map(|c| columns.iter().find(|(b, _)| same_name(b, c)).map_or(c.clone(), |(_, t)| t.clone()))
+                    .collect(),
+            ),
+            None => (ref_table.to_string(), ref_columns.to_vec()),
+        }
+    }
 }
 
 fn qualified(namespace: &Option<String>, name: &str) -> String {
@@ -244,31 +291,15 @@ fn is_table_hint(hint: &RenameHint, base: &Schema) -> bool {
     base.find_table(&hint.from).is_some()
 }
 
-fn diff_table(base: &Table, target: &Table, options: &DiffOptions, out: &mut ChangeSet) {
+fn diff_table(base: &Table, target: &Table, options: &DiffOptions, refs: &Refs, out: &mut ChangeSet) {
     let table = target.qualified_name();
     if base.qualified_name() != table {
         out.changes.push(Change::RenameTable { from: base.qualified_name(), to: table.clone() });
     }
-    // Columns.
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for (t, column) in target.columns.iter().enumerate() {
-        let found = match options.matching {
-            Matching::Ids => base.columns.iter().position(|c| c.id == column.id),
-            Matching::Names => {
-                let hinted = options.renames.iter().find_map(|h| column_hint(h, base, target, &column.name));
-                match hinted {
-                    Some(from) => base.columns.iter().position(|c| same_name(&c.name, &from)),
-                    None => base.columns.iter().position(|c| same_name(&c.name, &column.name)),
-                }
-            }
-        };
-        if let Some(b) = found {
-            pairs.push((b, t));
-        }
-    }
+    let pairs = match_columns(base, target, options);
     // Drops of constraints come before the column changes they depend on; the planner orders
     // steps by stage and dependency, so here the order is only for readers.
-    diff_constraints(base, target, &table, &pairs, out);
+    diff_constraints(base, target, &table, &pairs, refs, out);
     for (t, column) in target.columns.iter().enumerate() {
         if !pairs.iter().any(|&(_, pt)| pt == t) {
             out.changes.push(Change::AddColumn { table: table.clone(), column: column.name.clone() });
@@ -311,6 +342,27 @@ fn diff_table(base: &Table, target: &Table, options: &DiffOptions, out: &mut Cha
     }
 }
 
+/// Pairs (base column, target column) of one matched table.
+fn match_columns(base: &Table, target: &Table, options: &DiffOptions) -> Vec<(usize, usize)> {
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (t, column) in target.columns.iter().enumerate() {
+        let found = match options.matching {
+            Matching::Ids => base.columns.iter().position(|c| c.id == column.id),
+            Matching::Names => {
+                let hinted = options.renames.iter().find_map(|h| column_hint(h, base, target, &column.name));
+                match hinted {
+                    Some(from) => base.columns.iter().position(|c| same_name(&c.name, &from)),
+                    None => base.columns.iter().position(|c| same_name(&c.name, &column.name)),
+                }
+            }
+        };
+        if let Some(b) = found {
+            pairs.push((b, t));
+        }
+    }
+    pairs
+}
+
 /// The base column a hint renames to `new_name` in this table, if any.
 fn column_hint(hint: &RenameHint, base: &Table, target: &Table, new_name: &str) -> Option<String> {
     let (from_table, from_column) = hint.from.rsplit_once('.')?;
@@ -330,7 +382,14 @@ fn renamed(base: &Table, target: &Table, pairs: &[(usize, usize)], name: &str) -
         .map_or(name.to_string(), |&(_, t)| target.columns[t].name.clone())
 }
 
-fn diff_constraints(base: &Table, target: &Table, table: &str, pairs: &[(usize, usize)], out: &mut ChangeSet) {
+fn diff_constraints(
+    base: &Table,
+    target: &Table,
+    table: &str,
+    pairs: &[(usize, usize)],
+    refs: &Refs,
+    out: &mut ChangeSet,
+) {
     let map = |names: &[String]| -> Vec<String> { names.iter().map(|n| renamed(base, target, pairs, n)).collect() };
     let same_cols = |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y));
     // Primary key.
@@ -367,9 +426,11 @@ fn diff_constraints(base: &Table, target: &Table, table: &str, pairs: &[(usize, 
         }
     }
     let fk_same = |b: &ForeignKey, t: &ForeignKey| {
+        // The base reference, seen through the renames of the table and columns it points at.
+        let (ref_table, ref_columns) = refs.map(&b.ref_table, &b.ref_columns);
         same_cols(&map(&b.columns), &t.columns)
-            && same_name(b.ref_table.rsplit('.').next().unwrap_or(""), t.ref_table.rsplit('.').next().unwrap_or(""))
-            && (b.ref_columns.is_empty() || t.ref_columns.is_empty() || same_cols(&b.ref_columns, &t.ref_columns))
+            && same_name(ref_table.rsplit('.').next().unwrap_or(""), t.ref_table.rsplit('.').next().unwrap_or(""))
+            && (ref_columns.is_empty() || t.ref_columns.is_empty() || same_cols(&ref_columns, &t.ref_columns))
             && b.on_delete == t.on_delete
             && b.on_update == t.on_update
     };

@@ -5,14 +5,18 @@
 //! wasm-bindgen, web-sys or leptos) and never panics on user input: every entry point returns a
 //! value plus [`Diagnostic`]s. It builds for `wasm32-unknown-unknown` and natively.
 
+pub mod analysis;
 pub mod diagnostic;
 pub mod dialect;
 pub mod diff;
+pub mod edit;
 pub mod import;
+pub mod layout;
 pub mod lint;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod share;
 pub mod synth;
 pub mod types;
 pub mod verify;

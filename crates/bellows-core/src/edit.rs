@@ -1,0 +1,476 @@
+//! Edits: the target schema as a list of changes to the base, as the user makes them on the
+//! canvas. Edits name tables and columns by id, so a rename stays a rename (the diff matches
+//! by id) and the list is small enough to travel in a share link.
+//!
+//! [`apply`] replays the list on the base. An edit whose table or column no longer exists (the
+//! user changed the base text since) is skipped and reported, never a panic; nothing else is
+//! lost.
+
+use crate::model::*;
+use crate::types::DataType;
+use crate::Span;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Edit {
+    AddTable {
+        table: TableId,
+        name: String,
+        key: ColumnId,
+    },
+    RenameTable {
+        table: TableId,
+        to: String,
+    },
+    DropTable {
+        table: TableId,
+    },
+    AddColumn {
+        table: TableId,
+        column: ColumnId,
+        name: String,
+        data_type: String,
+        nullable: bool,
+    },
+    RenameColumn {
+        table: TableId,
+        column: ColumnId,
+        to: String,
+    },
+    SetType {
+        table: TableId,
+        column: ColumnId,
+        data_type: String,
+    },
+    SetNullable {
+        table: TableId,
+        column: ColumnId,
+        nullable: bool,
+    },
+    SetDefault {
+        table: TableId,
+        column: ColumnId,
+        default: Option<String>,
+    },
+    /// Makes the column the whole primary key (`true`) or takes it out of the key (`false`).
+    SetPrimaryKey {
+        table: TableId,
+        column: ColumnId,
+        primary: bool,
+    },
+    SetUnique {
+        table: TableId,
+        column: ColumnId,
+        unique: bool,
+    },
+    DropColumn {
+        table: TableId,
+        column: ColumnId,
+    },
+    AddForeignKey {
+        table: TableId,
+        column: ColumnId,
+        ref_table: TableId,
+        ref_column: ColumnId,
+    },
+    DropForeignKey {
+        table: TableId,
+        column: ColumnId,
+    },
+    AddIndex {
+        table: TableId,
+        column: ColumnId,
+    },
+    DropIndex {
+        table: TableId,
+        name: String,
+    },
+}
+
+impl Edit {
+    /// The table the edit is about.
+    pub fn table(&self) -> TableId {
+        match self {
+            Edit::AddTable { table, .. }
+            | Edit::RenameTable { table, .. }
+            | Edit::DropTable { table }
+            | Edit::AddColumn { table, .. }
+            | Edit::RenameColumn { table, .. }
+            | Edit::SetType { table, .. }
+            | Edit::SetNullable { table, .. }
+            | Edit::SetDefault { table, .. }
+            | Edit::SetPrimaryKey { table, .. }
+            | Edit::SetUnique { table, .. }
+            | Edit::DropColumn { table, .. }
+            | Edit::AddForeignKey { table, .. }
+            | Edit::DropForeignKey { table, .. }
+            | Edit::AddIndex { table, .. }
+            | Edit::DropIndex { table, .. } => *table,
+        }
+    }
+}
+
+/// Ids for new objects: one above every id in the schema and the edits so far.
+pub fn next_ids(base: &Schema, edits: &[Edit]) -> (TableId, ColumnId) {
+    let mut t = base.tables.iter().map(|t| t.id.0).max().unwrap_or(0);
+    let mut c = base.tables.iter().flat_map(|t| t.columns.iter()).map(|c| c.id.0).max().unwrap_or(0);
+    for e in edits {
+        match e {
+            Edit::AddTable { table, key, .. } => {
+                t = t.max(table.0);
+                c = c.max(key.0);
+            }
+            Edit::AddColumn { column, .. } => c = c.max(column.0),
+            _ => {}
+        }
+    }
+    (TableId(t + 1), ColumnId(c + 1))
+}
+
+/// The target: `base` with `edits` applied in order, and a message for each edit skipped.
+pub fn apply(base: &Schema, edits: &[Edit]) -> (Schema, Vec<String>) {
+    let mut schema = base.clone();
+    let mut skipped = Vec::new();
+    for (i, edit) in edits.iter().enumerate() {
+        if let Err(why) = apply_one(&mut schema, edit) {
+            skipped.push(format!("edit {} skipped: {why}", i + 1));
+        }
+    }
+    (schema, skipped)
+}
+
+fn column_name(t: &Table, id: ColumnId) -> Result<String, String> {
+    t.columns
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.name.clone())
+        .ok_or_else(|| format!("no column #{} in {}", id.0, t.name))
+}
+
+fn rename_in(list: &mut [String], from: &str, to: &str) {
+    for c in list.iter_mut().filter(|c| same_name(c, from)) {
+        *c = to.to_string();
+    }
+}
+
+fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
+    let tid = edit.table();
+    if let Edit::AddTable { table, name, key } = edit {
+        if schema.tables.iter().any(|t| same_name(&t.name, name)) {
+            return Err(format!("a table named {name} exists"));
+        }
+        schema.tables.push(Table {
+            id: *table,
+            namespace: None,
+            name: name.clone(),
+            columns: vec![Column {
+                id: *key,
+                name: "id".into(),
+                data_type: DataType::parse("bigint"),
+                nullable: false,
+                default: None,
+                identity: Some(Identity::Always),
+                generated: None,
+                comment: None,
+                span: Span::new(1, 1),
+            }],
+            primary_key: Some(Key { name: None, columns: vec!["id".into()] }),
+            uniques: vec![],
+            checks: vec![],
+            foreign_keys: vec![],
+            indexes: vec![],
+            comment: None,
+            partition_of: None,
+            partition_bound: None,
+            partition_by: None,
+            inherits: vec![],
+            without_rowid: false,
+            span: Span::new(1, 1),
+        });
+        return Ok(());
+    }
+    let index = schema.tables.iter().position(|t| t.id == tid).ok_or_else(|| format!("no table #{}", tid.0))?;
+    let old_table_name = schema.tables[index].qualified_name();
+    match edit {
+        Edit::AddTable { .. } => {}
+        Edit::RenameTable { to, .. } => {
+            if to.trim().is_empty() {
+                return Err("a table needs a name".into());
+            }
+            schema.tables[index].name = to.clone();
+            let new_name = schema.tables[index].qualified_name();
+            for t in &mut schema.tables {
+                for fk in t.foreign_keys.iter_mut().filter(|fk| same_name(&fk.ref_table, &old_table_name)) {
+                    fk.ref_table = new_name.clone();
+                }
+            }
+        }
+        Edit::DropTable { .. } => {
+            schema.tables.remove(index);
+            for t in &mut schema.tables {
+                t.foreign_keys.retain(|fk| !same_name(&fk.ref_table, &old_table_name));
+            }
+        }
+        Edit::AddColumn { column, name, data_type, nullable, .. } => {
+            let t = &mut schema.tables[index];
+            if t.column(name).is_some() {
+                return Err(format!("{} already has a column {name}", t.name));
+            }
+            t.columns.push(Column {
+                id: *column,
+                name: name.clone(),
+                data_type: DataType::parse(data_type),
+                nullable: *nullable,
+                default: None,
+                identity: None,
+                generated: None,
+                comment: None,
+                span: Span::new(1, 1),
+            });
+        }
+        Edit::RenameColumn { column, to, .. } => {
+            let from = column_name(&schema.tables[index], *column)?;
+            if to.trim().is_empty() {
+                return Err("a column needs a name".into());
+            }
+            if !same_name(&from, to) && schema.tables[index].column(to).is_some() {
+                return Err(format!("{} already has a column {to}", schema.tables[index].name));
+            }
+            let t = &mut schema.tables[index];
+            if let Some(c) = t.columns.iter_mut().find(|c| c.id == *column) {
+                c.name = to.clone();
+            }
+            if let Some(pk) = &mut t.primary_key {
+                rename_in(&mut pk.columns, &from, to);
+            }
+            for k in &mut t.uniques {
+                rename_in(&mut k.columns, &from, to);
+            }
+            for fk in &mut t.foreign_keys {
+                rename_in(&mut fk.columns, &from, to);
+            }
+            for ix in &mut t.indexes {
+                for part in &mut ix.parts {
+                    if let IndexPart::Column { name, .. } = part {
+                        if same_name(name, &from) {
+                            *name = to.clone();
+                        }
+                    }
+                }
+            }
+            for other in &mut schema.tables {
+                for fk in other.foreign_keys.iter_mut().filter(|fk| same_name(&fk.ref_table, &old_table_name)) {
+                    rename_in(&mut fk.ref_columns, &from, to);
+                }
+            }
+        }
+        Edit::SetType { column, data_type, .. } => {
+            let t = &mut schema.tables[index];
+            let c = t.columns.iter_mut().find(|c| c.id == *column).ok_or("no such column")?;
+            c.data_type = DataType::parse(data_type);
+        }
+        Edit::SetNullable { column, nullable, .. } => {
+            let t = &mut schema.tables[index];
+            let name = column_name(t, *column)?;
+            if *nullable && t.is_primary_key(&name) {
+                return Err(format!("{name} is in the primary key"));
+            }
+            if let Some(c) = t.columns.iter_mut().find(|c| c.id == *column) {
+                c.nullable = *nullable;
+            }
+        }
+        Edit::SetDefault { column, default, .. } => {
+            let t = &mut schema.tables[index];
+            let c = t.columns.iter_mut().find(|c| c.id == *column).ok_or("no such column")?;
+            c.default = default
+                .as_ref()
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| DefaultValue { expr: d.clone(), volatile: crate::import::is_volatile(d) });
+        }
+        Edit::SetPrimaryKey { column, primary, .. } => {
+            let t = &mut schema.tables[index];
+            let name = column_name(t, *column)?;
+            if *primary {
+                t.primary_key = Some(Key {
+                    name: t.primary_key.as_ref().and_then(|k| k.name.clone()),
+                    columns: vec![name.clone()],
+                });
+                if let Some(c) = t.columns.iter_mut().find(|c| c.id == *column) {
+                    c.nullable = false;
+                }
+            } else if let Some(pk) = &mut t.primary_key {
+                pk.columns.retain(|c| !same_name(c, &name));
+                if pk.columns.is_empty() {
+                    t.primary_key = None;
+                }
+            }
+        }
+        Edit::SetUnique { column, unique, .. } => {
+            let t = &mut schema.tables[index];
+            let name = column_name(t, *column)?;
+            if *unique {
+                if !t.is_unique(&name) {
+                    t.uniques.push(Key { name: Some(format!("{}_{name}_key", t.name)), columns: vec![name] });
+                }
+            } else {
+                t.uniques.retain(|k| !(k.columns.len() == 1 && same_name(&k.columns[0], &name)));
+                t.indexes.retain(|ix| {
+                    !(ix.unique && ix.parts.len() == 1 && ix.parts[0].column().is_some_and(|c| same_name(c, &name)))
+                });
+            }
+        }
+        Edit::DropColumn { column, .. } => {
+            let t = &mut schema.tables[index];
+            let name = column_name(t, *column)?;
+            t.columns.retain(|c| c.id != *column);
+            if let Some(pk) = &mut t.primary_key {
+                pk.columns.retain(|c| !same_name(c, &name));
+                if pk.columns.is_empty() {
+                    t.primary_key = None;
+                }
+            }
+            t.uniques.retain(|k| !k.columns.iter().any(|c| same_name(c, &name)));
+            t.foreign_keys.retain(|fk| !fk.columns.iter().any(|c| same_name(c, &name)));
+            t.indexes.retain(|ix| !ix.parts.iter().any(|p| p.column().is_some_and(|c| same_name(c, &name))));
+            for other in &mut schema.tables {
+                other.foreign_keys.retain(|fk| {
+                    !(same_name(&fk.ref_table, &old_table_name) && fk.ref_columns.iter().any(|c| same_name(c, &name)))
+                });
+            }
+        }
+        Edit::AddForeignKey { column, ref_table, ref_column, .. } => {
+            let name = column_name(&schema.tables[index], *column)?;
+            let parent = schema.table(*ref_table).ok_or_else(|| format!("no table #{}", ref_table.0))?;
+            let parent_name = parent.qualified_name();
+            let ref_name = column_name(parent, *ref_column)?;
+            let t = &mut schema.tables[index];
+            if t.foreign_keys.iter().any(|fk| fk.columns.len() == 1 && same_name(&fk.columns[0], &name)) {
+                return Err(format!("{}.{name} already references a table", t.name));
+            }
+            t.foreign_keys.push(ForeignKey {
+                name: Some(format!("{}_{name}_fkey", t.name)),
+                columns: vec![name],
+                ref_table: parent_name,
+                ref_columns: vec![ref_name],
+                on_delete: RefAction::NoAction,
+                on_update: RefAction::NoAction,
+            });
+        }
+        Edit::DropForeignKey { column, .. } => {
+            let t = &mut schema.tables[index];
+            let name = column_name(t, *column)?;
+            t.foreign_keys.retain(|fk| !fk.columns.iter().any(|c| same_name(c, &name)));
+        }
+        Edit::AddIndex { column, .. } => {
+            let t = &mut schema.tables[index];
+            let name = column_name(t, *column)?;
+            let index_name = format!("{}_{name}_idx", t.name);
+            if t.indexes.iter().any(|ix| ix.name.as_deref() == Some(index_name.as_str())) {
+                return Err(format!("{index_name} exists"));
+            }
+            t.indexes.push(Index {
+                name: Some(index_name),
+                unique: false,
+                parts: vec![IndexPart::Column { name, descending: false }],
+                method: None,
+                predicate: None,
+                span: Span::new(1, 1),
+            });
+        }
+        Edit::DropIndex { name, .. } => {
+            let t = &mut schema.tables[index];
+            let before = t.indexes.len();
+            t.indexes.retain(|ix| ix.name.as_deref() != Some(name.as_str()));
+            if t.indexes.len() == before {
+                return Err(format!("no index {name}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{diff, Change, DiffOptions, Matching};
+    use crate::{import, Dialect};
+
+    fn shop() -> Schema {
+        import(
+            "CREATE TABLE customers (id bigint PRIMARY KEY, email text);\n\
+             CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id), total numeric(10,2));\n\
+             CREATE INDEX orders_customer_idx ON orders (customer_id);",
+            Some(Dialect::Postgres),
+        )
+        .schema
+    }
+
+    fn ids(s: &Schema, table: &str, column: &str) -> (TableId, ColumnId) {
+        let t = s.find_table(table).expect("table");
+        (t.id, t.column(column).expect("column").id)
+    }
+
+    #[test]
+    fn a_renamed_column_diffs_as_a_rename_and_keeps_its_constraints() {
+        let base = shop();
+        let (orders, customer_id) = ids(&base, "orders", "customer_id");
+        let (target, skipped) =
+            apply(&base, &[Edit::RenameColumn { table: orders, column: customer_id, to: "buyer_id".into() }]);
+        assert!(skipped.is_empty());
+        let t = target.find_table("orders").expect("orders");
+        assert_eq!(t.foreign_keys[0].columns, vec!["buyer_id".to_string()]);
+        assert_eq!(t.indexes[0].parts[0].column(), Some("buyer_id"));
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+        assert!(matches!(changes.changes.as_slice(), [Change::RenameColumn { .. }]), "{:?}", changes.changes);
+    }
+
+    #[test]
+    fn a_renamed_table_keeps_the_references_to_it() {
+        let base = shop();
+        let (customers, _) = ids(&base, "customers", "id");
+        let (target, _) = apply(&base, &[Edit::RenameTable { table: customers, to: "clients".into() }]);
+        assert_eq!(target.find_table("orders").expect("orders").foreign_keys[0].ref_table, "clients");
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+        assert!(matches!(changes.changes.as_slice(), [Change::RenameTable { .. }]), "{:?}", changes.changes);
+    }
+
+    #[test]
+    fn new_tables_columns_and_foreign_keys_apply_and_undo_is_replay_without_the_last() {
+        let base = shop();
+        let (next_table, next_column) = next_ids(&base, &[]);
+        let (orders, _) = ids(&base, "orders", "id");
+        let edits = vec![
+            Edit::AddTable { table: next_table, name: "shipments".into(), key: next_column },
+            Edit::AddColumn {
+                table: next_table,
+                column: ColumnId(next_column.0 + 1),
+                name: "order_id".into(),
+                data_type: "bigint".into(),
+                nullable: false,
+            },
+            Edit::AddForeignKey {
+                table: next_table,
+                column: ColumnId(next_column.0 + 1),
+                ref_table: orders,
+                ref_column: ids(&base, "orders", "id").1,
+            },
+        ];
+        let (target, skipped) = apply(&base, &edits);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let shipments = target.find_table("shipments").expect("shipments");
+        assert_eq!(shipments.foreign_keys[0].ref_table, "orders");
+        let (undone, _) = apply(&base, &edits[..2]);
+        assert!(undone.find_table("shipments").expect("shipments").foreign_keys.is_empty());
+        assert_eq!(next_ids(&base, &edits), (TableId(next_table.0 + 1), ColumnId(next_column.0 + 2)));
+    }
+
+    #[test]
+    fn edits_on_missing_objects_are_skipped_with_a_reason() {
+        let base = shop();
+        let (target, skipped) = apply(&base, &[Edit::DropColumn { table: TableId(999), column: ColumnId(1) }]);
+        assert_eq!(target, base);
+        assert_eq!(skipped.len(), 1);
+        assert!(skipped[0].contains("no table"), "{skipped:?}");
+    }
+}
