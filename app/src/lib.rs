@@ -1,31 +1,140 @@
 //! The Bellows playground: a Leptos client-side app over `bellows-core`.
 //!
 //! Components stay thin: they hold no planning logic, only signals and views over the core's
-//! plain data. Browser I/O lives in one module as it arrives.
+//! plain data (`state::Studio`). Browser I/O (storage, address bar, clipboard, files) lives in
+//! `browser`.
 
+pub mod browser;
 pub mod components;
-pub mod examples;
+pub mod scenarios;
+pub mod state;
 
-use bellows_core::{import, Dialect};
-use components::{ImportSummary, SourcePanel};
+use bellows_core::edit::Edit;
+use bellows_core::share::{decode, encode, Design};
+use components::{AuditPanel, Canvas, Header, Inspector, PlanPanel, SourcePanel};
+use leptos::ev;
 use leptos::prelude::*;
+use state::{Studio, Tab};
+use std::time::Duration;
 
-/// The whole page: header, the source panel and what was read from it.
+/// What opens: a shared link, else the autosaved design, else the first scenario (a realistic
+/// schema with debt, not an empty page). A link that cannot be read says why.
+fn initial_design() -> (Design, Option<String>) {
+    if let Some(fragment) = browser::fragment().filter(|f| f.starts_with("d=")) {
+        return match decode(&fragment) {
+            Ok(d) => (d, None),
+            Err(e) => (
+                restored_or_default(),
+                Some(format!("The link could not be opened: {e}. Showing your last design instead.")),
+            ),
+        };
+    }
+    (restored_or_default(), None)
+}
+
+fn restored_or_default() -> Design {
+    browser::load_autosave().and_then(|s| decode(&s).ok()).unwrap_or_else(|| scenarios::ALL[0].design())
+}
+
+/// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
-    let source = RwSignal::new(examples::SHOP.to_string());
-    // `None` means "detect from the text".
-    let dialect = RwSignal::new(None::<Dialect>);
-    let imported = Memo::new(move |_| source.with(|text| import(text, dialect.get())));
+    let (design, notice) = initial_design();
+    let studio = Studio::new(design);
+    studio.notice.set(notice);
+
+    // Autosave: after each change settles, the design goes to local storage (never anywhere else).
+    let pending = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        studio.source.track();
+        studio.edits.track();
+        studio.positions.track();
+        studio.options.track();
+        studio.dialect.track();
+        let g = pending.get_value() + 1;
+        pending.set_value(g);
+        set_timeout(
+            move || {
+                if pending.get_value() == g && !studio.read_only.get_untracked() {
+                    browser::save_autosave(&encode(&studio.design()));
+                }
+            },
+            Duration::from_millis(400),
+        );
+    });
+
+    // Keyboard: undo/redo anywhere but in a text field; Delete removes the selected table;
+    // Escape clears the selection.
+    let _keys = window_event_listener(ev::keydown, move |e: ev::KeyboardEvent| {
+        let in_field = e
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        let ctrl = e.ctrl_key() || e.meta_key();
+        let key = e.key().to_ascii_lowercase();
+        if e.key() == "Escape" {
+            studio.selected.set(None);
+            studio.notice.set(None);
+            return;
+        }
+        if in_field {
+            return;
+        }
+        if ctrl && key == "z" && !e.shift_key() {
+            e.prevent_default();
+            studio.undo();
+        } else if ctrl && (key == "y" || (key == "z" && e.shift_key())) {
+            e.prevent_default();
+            studio.redo();
+        } else if e.key() == "Delete" || e.key() == "Backspace" {
+            if let Some(t) = studio.selected.get_untracked() {
+                e.prevent_default();
+                studio.edit(Edit::DropTable { table: t });
+                studio.selected.set(None);
+            }
+        }
+    });
+
+    let audit_count = move || studio.analysis.with(|a| a.audit.len());
+    let step_count = move || studio.analysis.with(|a| a.plan.steps().count());
+    let tab_button = move |tab: Tab, label: &'static str, test_id: &'static str| {
+        view! {
+            <button type="button" role="tab" data-testid=test_id class:active=move || studio.tab.get() == tab
+                aria-selected=move || (studio.tab.get() == tab).to_string() on:click=move |_| studio.tab.set(tab)>
+                {label}
+                {move || match tab {
+                    Tab::Plan => Some(view! { <span class="tab-count" data-testid="step-count">{step_count()}</span> }),
+                    Tab::Audit => Some(view! { <span class="tab-count" data-testid="audit-count">{audit_count()}</span> }),
+                    Tab::Table => None,
+                }}
+            </button>
+        }
+    };
 
     view! {
-        <header class="app-header">
-            <span class="brand">"Bellows"</span>
-            <span class="tagline">"Design the schema you want. Get the migration that gets you there safely."</span>
-        </header>
+        <Header studio=studio />
+        {move || studio.notice.get().map(|n| view! {
+            <div class="notice-bar" role="status" data-testid="notice">{n}
+                <button type="button" class="link" aria-label="Dismiss" on:click=move |_| studio.notice.set(None)>"\u{00d7}"</button>
+            </div>
+        })}
         <main class="workspace">
-            <SourcePanel source=source dialect=dialect detected=Signal::derive(move || imported.with(|i| i.dialect)) />
-            <ImportSummary imported=imported />
+            <SourcePanel studio=studio />
+            <Canvas studio=studio />
+            <aside class="panel side-panel">
+                <div class="tabs" role="tablist">
+                    {tab_button(Tab::Table, "Table", "tab-table")}
+                    {tab_button(Tab::Plan, "Plan", "tab-plan")}
+                    {tab_button(Tab::Audit, "Audit", "tab-audit")}
+                </div>
+                <div class="tab-body">
+                    {move || match studio.tab.get() {
+                        Tab::Table => view! { <Inspector studio=studio /> }.into_any(),
+                        Tab::Plan => view! { <PlanPanel studio=studio /> }.into_any(),
+                        Tab::Audit => view! { <AuditPanel studio=studio /> }.into_any(),
+                    }}
+                </div>
+            </aside>
         </main>
     }
 }

@@ -7,13 +7,21 @@ use bellows_app::App;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlSelectElement, HtmlTextAreaElement};
+use web_sys::{
+    Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
+    KeyboardEventInit,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts the app into a fresh container and returns it; each test gets its own.
+/// Mounts the app into a fresh container and returns it; each test gets its own (and starts
+/// from the default design: no autosave, no link).
 fn mount() -> HtmlElement {
-    let document = web_sys::window().and_then(|w| w.document()).expect("a document");
+    let window = web_sys::window().expect("a window");
+    if let Ok(Some(storage)) = window.local_storage() {
+        let _ = storage.clear();
+    }
+    let document = window.document().expect("a document");
     let host: HtmlElement = document.create_element("div").expect("a div").unchecked_into();
     document.body().expect("a body").append_child(&host).expect("appended");
     leptos::mount::mount_to(host.clone(), App).forget();
@@ -30,9 +38,9 @@ fn text(host: &HtmlElement, test_id: &str) -> String {
     find(host, test_id).text_content().unwrap_or_default()
 }
 
-/// Lets Leptos run the effects that the last event scheduled.
+/// Lets Leptos run the effects that the last event scheduled (and the source's debounce).
 async fn settle() {
-    TimeoutFuture::new(20).await;
+    TimeoutFuture::new(400).await;
 }
 
 fn dispatch(target: &Element, event: &str) {
@@ -54,10 +62,87 @@ async fn opens_on_the_example_schema() {
     let host = mount();
     settle().await;
     assert_eq!(text(&host, "table-count"), "5 tables");
-    let list = text(&host, "table-list");
+    let names = card_names(&host);
     for table in ["customers", "products", "orders", "order_items", "shipments"] {
-        assert!(list.contains(table), "{table} missing from {list}");
+        assert!(names.iter().any(|n| n == table), "{table} missing from the canvas: {names:?}");
     }
+    assert!(text(&host, "audit-count").parse::<usize>().expect("a number") > 5, "the example has debt to show");
+}
+
+fn card_names(host: &HtmlElement) -> Vec<String> {
+    let cards = host.query_selector_all("[data-testid=\"table-card\"]").expect("selector");
+    (0..cards.length())
+        .filter_map(|i| cards.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .filter_map(|e| e.get_attribute("data-name"))
+        .collect()
+}
+
+fn click(el: &Element) {
+    el.dyn_ref::<HtmlElement>().expect("an HTML element").click();
+}
+
+/// Types into a text input and presses Enter, as the inspector expects.
+fn enter(input: &HtmlInputElement, value: &str) {
+    input.set_value(value);
+    dispatch(input, "input");
+    let init = KeyboardEventInit::new();
+    init.set_key("Enter");
+    init.set_bubbles(true);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("an event");
+    input.dispatch_event(&event).expect("dispatched");
+}
+
+#[wasm_bindgen_test]
+async fn renaming_a_column_in_the_inspector_plans_the_rename_recipe_and_undo_takes_it_back() {
+    let host = mount();
+    type_source(&host, "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);").await;
+    // Select the table the way the canvas does, then edit in the inspector.
+    click(&find(&host, "tab-table"));
+    settle().await;
+    let card = find(&host, "table-card");
+    let init = web_sys::PointerEventInit::new();
+    init.set_bubbles(true);
+    init.set_button(0);
+    let down = web_sys::PointerEvent::new_with_event_init_dict("pointerdown", &init).expect("event");
+    card.dispatch_event(&down).expect("dispatched");
+    let up = web_sys::PointerEvent::new_with_event_init_dict("pointerup", &init).expect("event");
+    card.dispatch_event(&up).expect("dispatched");
+    settle().await;
+    let name: HtmlInputElement = host
+        .query_selector("[data-column=\"created_at\"] input[type=\"text\"]")
+        .expect("selector")
+        .expect("the column's name field")
+        .unchecked_into();
+    enter(&name, "placed_at");
+    settle().await;
+    click(&find(&host, "tab-plan"));
+    settle().await;
+    let plan = text(&host, "plan");
+    assert!(plan.contains("rename column orders.created_at -> placed_at"), "{plan}");
+    assert!(plan.contains("CREATE TRIGGER"), "the rename recipe keeps both columns in step: {plan}");
+    click(&find(&host, "undo"));
+    settle().await;
+    assert!(
+        host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(),
+        "undo takes the rename back"
+    );
+    click(&find(&host, "redo"));
+    settle().await;
+    assert!(text(&host, "plan").contains("placed_at"));
+}
+
+#[wasm_bindgen_test]
+async fn a_scenario_loads_its_base_target_and_explanation() {
+    let host = mount();
+    let select: HtmlSelectElement = find(&host, "scenario-select").unchecked_into();
+    select.set_value("split-table");
+    dispatch(&select, "change");
+    settle().await;
+    assert!(text(&host, "scenario-note").contains("Split a table"));
+    assert!(card_names(&host).iter().any(|n| n == "addresses"), "the new table is on the canvas");
+    let plan = text(&host, "plan");
+    assert!(plan.contains("create table addresses"), "{plan}");
 }
 
 #[wasm_bindgen_test]

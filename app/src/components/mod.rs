@@ -1,7 +1,15 @@
 //! One component per file; each is thin and documents its props.
 
-mod import_summary;
+mod audit_panel;
+mod canvas;
+mod header;
+mod inspector;
+mod plan_panel;
 mod source_panel;
 
-pub use import_summary::ImportSummary;
+pub use audit_panel::AuditPanel;
+pub use canvas::Canvas;
+pub use header::Header;
+pub use inspector::Inspector;
+pub use plan_panel::PlanPanel;
 pub use source_panel::SourcePanel;

@@ -42,3 +42,47 @@ pub fn analyze(design: &Design) -> Analysis {
     let plan_findings = check_plan(&plan, &base.schema, &lint_options);
     Analysis { base, dialect, target, skipped_edits, changes, plan, audit, plan_findings }
 }
+
+/// The schema as it stands after the plan's stages `0..=stage` (0 = Expand ... 3 = Contract):
+/// the base text followed by every step's SQL, read by the importer, which applies the ALTERs.
+/// Statements that do not shape the schema (UPDATE batches, triggers) are skipped by the import.
+pub fn schema_after_stage(analysis: &Analysis, source: &str, stage: usize) -> Schema {
+    let mut text = String::with_capacity(source.len() + 4096);
+    text.push_str(source);
+    text.push_str(";\n");
+    for s in analysis.plan.stages.iter().take(stage + 1) {
+        for step in &s.steps {
+            for sql in &step.sql {
+                text.push_str(sql);
+                text.push_str(";\n");
+            }
+        }
+    }
+    import(&text, Some(analysis.dialect)).schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_after_each_stage_shows_expand_and_contract() {
+        let source = "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);";
+        let base = import(source, Some(Dialect::Postgres)).schema;
+        let t = base.find_table("orders").expect("orders");
+        let c = t.column("created_at").expect("column").id;
+        let mut design = Design::new(source);
+        design.edits.push(crate::edit::Edit::RenameColumn { table: t.id, column: c, to: "placed_at".into() });
+        let a = analyze(&design);
+        let after_expand = schema_after_stage(&a, source, 0);
+        let orders = after_expand.find_table("orders").expect("orders");
+        assert!(
+            orders.column("created_at").is_some() && orders.column("placed_at").is_some(),
+            "both during the migration"
+        );
+        let after_contract = schema_after_stage(&a, source, 3);
+        let orders = after_contract.find_table("orders").expect("orders");
+        assert!(orders.column("created_at").is_none() && orders.column("placed_at").is_some());
+        assert_eq!(orders.id, t.id, "base ids survive, so marks line up");
+    }
+}

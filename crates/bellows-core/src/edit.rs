@@ -474,3 +474,114 @@ mod tests {
         assert!(skipped[0].contains("no table"), "{skipped:?}");
     }
 }
+
+/// How an object of the target compares with the base, for the canvas's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mark {
+    Same,
+    Added,
+    Removed,
+    Changed,
+}
+
+/// The schema the canvas draws in "target against base" mode: the target, plus the tables and
+/// columns the edits removed (so they can be shown struck out), with a mark for each table and
+/// column (by id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Display {
+    pub schema: Schema,
+    pub tables: std::collections::BTreeMap<TableId, Mark>,
+    pub columns: std::collections::BTreeMap<ColumnId, Mark>,
+}
+
+pub fn display(base: &Schema, target: &Schema) -> Display {
+    use std::collections::BTreeMap;
+    let mut schema = target.clone();
+    let mut tables = BTreeMap::new();
+    let mut columns = BTreeMap::new();
+    for t in &mut schema.tables {
+        let Some(b) = base.table(t.id) else {
+            tables.insert(t.id, Mark::Added);
+            for c in &t.columns {
+                columns.insert(c.id, Mark::Added);
+            }
+            continue;
+        };
+        let mut changed = b.name != t.name
+            || b.primary_key != t.primary_key
+            || b.foreign_keys != t.foreign_keys
+            || b.indexes != t.indexes
+            || b.uniques != t.uniques;
+        for c in &t.columns {
+            let mark = match b.columns.iter().find(|x| x.id == c.id) {
+                None => Mark::Added,
+                Some(x)
+                    if x.name != c.name
+                        || x.data_type.kind != c.data_type.kind
+                        || x.nullable != c.nullable
+                        || x.default != c.default =>
+                {
+                    Mark::Changed
+                }
+                Some(_) => Mark::Same,
+            };
+            changed |= mark != Mark::Same;
+            columns.insert(c.id, mark);
+        }
+        // Removed columns come back, struck out, where they stood.
+        for (i, c) in b.columns.iter().enumerate() {
+            if t.columns.iter().all(|x| x.id != c.id) {
+                changed = true;
+                columns.insert(c.id, Mark::Removed);
+                let at = i.min(t.columns.len());
+                t.columns.insert(at, c.clone());
+            }
+        }
+        tables.insert(t.id, if changed { Mark::Changed } else { Mark::Same });
+    }
+    for b in &base.tables {
+        if target.table(b.id).is_none() {
+            tables.insert(b.id, Mark::Removed);
+            for c in &b.columns {
+                columns.insert(c.id, Mark::Removed);
+            }
+            schema.tables.push(b.clone());
+        }
+    }
+    Display { schema, tables, columns }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+    use crate::{import, Dialect};
+
+    #[test]
+    fn marks_show_what_the_edits_changed_and_keep_removed_items_visible() {
+        let base = import(
+            "CREATE TABLE a (id int PRIMARY KEY, x int, y int);\nCREATE TABLE gone (id int PRIMARY KEY);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let a = base.find_table("a").expect("a");
+        let (x, y) = (a.column("x").expect("x").id, a.column("y").expect("y").id);
+        let (next_t, next_c) = next_ids(&base, &[]);
+        let edits = vec![
+            Edit::RenameColumn { table: a.id, column: x, to: "xx".into() },
+            Edit::DropColumn { table: a.id, column: y },
+            Edit::DropTable { table: base.find_table("gone").expect("gone").id },
+            Edit::AddTable { table: next_t, name: "fresh".into(), key: next_c },
+        ];
+        let (target, _) = apply(&base, &edits);
+        let d = display(&base, &target);
+        assert_eq!(d.tables[&a.id], Mark::Changed);
+        assert_eq!(d.columns[&x], Mark::Changed);
+        assert_eq!(d.columns[&y], Mark::Removed);
+        assert_eq!(d.tables[&next_t], Mark::Added);
+        assert_eq!(d.tables.values().filter(|m| **m == Mark::Removed).count(), 1);
+        let shown = d.schema.find_table("a").expect("a");
+        assert_eq!(shown.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "xx", "y"]);
+        assert_eq!(d.schema.tables.len(), 3);
+    }
+}

@@ -1,0 +1,90 @@
+//! Every touch of the browser outside the DOM the components render: storage, the address bar,
+//! the clipboard, downloads and files. Each function fails soft (returns `None`/`false`), since
+//! a private window may refuse storage and a page opened from a file has no clipboard.
+
+use wasm_bindgen::JsCast;
+
+const AUTOSAVE_KEY: &str = "bellows.design.v1";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// The design saved by the last session, as a share fragment.
+pub fn load_autosave() -> Option<String> {
+    window()?.local_storage().ok()??.get_item(AUTOSAVE_KEY).ok()?
+}
+
+pub fn save_autosave(fragment: &str) -> bool {
+    window().and_then(|w| w.local_storage().ok().flatten()).is_some_and(|s| s.set_item(AUTOSAVE_KEY, fragment).is_ok())
+}
+
+pub fn clear_autosave() {
+    if let Some(s) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.remove_item(AUTOSAVE_KEY);
+    }
+}
+
+/// The URL fragment without `#`, when there is one.
+pub fn fragment() -> Option<String> {
+    let hash = window()?.location().hash().ok()?;
+    let hash = hash.trim_start_matches('#');
+    (!hash.is_empty()).then(|| hash.to_string())
+}
+
+/// The page's address with this fragment.
+pub fn link_with(fragment: &str) -> String {
+    let base = window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split('#').next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    format!("{base}#{fragment}")
+}
+
+/// Puts the fragment in the address bar without adding a history entry or reloading.
+pub fn replace_fragment(fragment: &str) {
+    if let Some(w) = window() {
+        if let Ok(history) = w.history() {
+            let url =
+                if fragment.is_empty() { w.location().pathname().unwrap_or_default() } else { format!("#{fragment}") };
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+}
+
+/// Copies text to the clipboard (asynchronously; the browser may refuse).
+pub fn copy(text: &str) {
+    if let Some(w) = window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Offers text as a file download.
+pub fn download(name: &str, mime: &str, text: &str) {
+    let Some(document) = window().and_then(|w| w.document()) else { return };
+    let href = format!("data:{mime};charset=utf-8,{}", String::from(js_sys::encode_uri_component(text)));
+    if let Ok(a) = document.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&href);
+        a.set_download(name);
+        if let Some(body) = document.body() {
+            let _ = body.append_child(&a);
+            a.click();
+            let _ = body.remove_child(&a);
+        }
+    }
+}
+
+/// Reads a file the user picked or dropped, as text.
+pub async fn read_file(file: web_sys::File) -> Option<String> {
+    let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok()?;
+    text.as_string()
+}
+
+pub fn confirm(message: &str) -> bool {
+    window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(true)
+}
+
+pub fn now_ms() -> f64 {
+    window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}

@@ -1,0 +1,584 @@
+//! The ER canvas (SVG): a card per table with its columns and marks, foreign-key edges from the
+//! column row to the referenced column, pan, zoom, drag, select, search, connect a column to
+//! another table's column to add a foreign key. Only cards on screen are in the DOM.
+
+use crate::state::{Studio, Tab, ViewMode};
+use bellows_core::analysis::schema_after_stage;
+use bellows_core::edit::{display, Display, Edit, Mark};
+use bellows_core::layout::{self, Rect, CHAR, HEADER, PAD, ROW};
+use bellows_core::{ColumnId, TableId};
+use leptos::ev;
+use leptos::html::Div;
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use wasm_bindgen::JsCast;
+
+#[derive(Debug, Clone, PartialEq)]
+struct RowData {
+    column: ColumnId,
+    name: String,
+    data_type: String,
+    mark: Mark,
+    key: &'static str,
+    flags: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct CardData {
+    id: TableId,
+    hash: u64,
+    name: String,
+    mark: Mark,
+    w: f64,
+    h: f64,
+    rows: Vec<RowData>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct EdgeData {
+    key: String,
+    from: TableId,
+    from_y: f64,
+    to: TableId,
+    to_y: f64,
+    mark: Mark,
+    /// Spreads edges that share a pair of tables, so distinct relations do not read as one.
+    lane: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Drag {
+    table: TableId,
+    start: (f64, f64),
+    now: (f64, f64),
+    origin: (f64, f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Connect {
+    table: TableId,
+    column: ColumnId,
+    from: (f64, f64),
+    now: (f64, f64),
+}
+
+fn mark_class(mark: Mark) -> &'static str {
+    match mark {
+        Mark::Same => "same",
+        Mark::Added => "added",
+        Mark::Removed => "removed",
+        Mark::Changed => "changed",
+    }
+}
+
+fn cards(d: &Display, collapsed: bool) -> Vec<CardData> {
+    d.schema
+        .tables
+        .iter()
+        .map(|t| {
+            let (w, h) = layout::card_size(t, collapsed);
+            let rows: Vec<RowData> = layout::visible_columns(t, collapsed)
+                .into_iter()
+                .map(|i| {
+                    let c = &t.columns[i];
+                    let pk = t.is_primary_key(&c.name);
+                    let fk = t.foreign_keys_of(&c.name).next().is_some();
+                    let mut flags = Vec::new();
+                    if !c.nullable && !pk {
+                        flags.push("NN");
+                    }
+                    if t.is_unique(&c.name) {
+                        flags.push("UQ");
+                    }
+                    RowData {
+                        column: c.id,
+                        name: c.name.clone(),
+                        data_type: c.data_type.spelling.chars().take(28).collect(),
+                        mark: d.columns.get(&c.id).copied().unwrap_or(Mark::Same),
+                        key: match (pk, fk) {
+                            (true, true) => "PF",
+                            (true, false) => "PK",
+                            (false, true) => "FK",
+                            _ => "",
+                        },
+                        flags: flags.join(" "),
+                    }
+                })
+                .collect();
+            let mark = d.tables.get(&t.id).copied().unwrap_or(Mark::Same);
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            (t.qualified_name(), mark_class(mark), w as u64).hash(&mut hasher);
+            for r in &rows {
+                (&r.name, &r.data_type, mark_class(r.mark), r.key, &r.flags).hash(&mut hasher);
+            }
+            CardData { id: t.id, hash: hasher.finish(), name: t.qualified_name(), mark, w, h, rows }
+        })
+        .collect()
+}
+
+fn edges(d: &Display, base: &bellows_core::Schema, collapsed: bool) -> Vec<EdgeData> {
+    let mut out = Vec::new();
+    let mut lanes: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+    for t in &d.schema.tables {
+        for fk in &t.foreign_keys {
+            let Some(parent) = d.schema.find_table(&fk.ref_table) else { continue };
+            let Some(ci) =
+                fk.columns.first().and_then(|c| t.columns.iter().position(|x| x.name.eq_ignore_ascii_case(c)))
+            else {
+                continue;
+            };
+            let ref_col = fk
+                .ref_columns
+                .first()
+                .cloned()
+                .or_else(|| parent.primary_key.as_ref().and_then(|k| k.columns.first().cloned()));
+            let pi =
+                ref_col.and_then(|c| parent.columns.iter().position(|x| x.name.eq_ignore_ascii_case(&c))).unwrap_or(0);
+            let from_y = layout::row_centre(t, ci, collapsed).unwrap_or(HEADER / 2.0);
+            let to_y = layout::row_centre(parent, pi, collapsed).unwrap_or(HEADER / 2.0);
+            let existed = base.table(t.id).is_some_and(|b| {
+                b.foreign_keys.iter().any(|x| x.columns.len() == fk.columns.len() && base.table(parent.id).is_some())
+            });
+            let table_mark = d.tables.get(&t.id).copied().unwrap_or(Mark::Same);
+            let mark = if table_mark == Mark::Removed || d.columns.get(&t.columns[ci].id) == Some(&Mark::Removed) {
+                Mark::Removed
+            } else if existed {
+                Mark::Same
+            } else {
+                Mark::Added
+            };
+            let lane = lanes.entry((t.id.0, parent.id.0)).or_default();
+            out.push(EdgeData {
+                key: format!("{}-{}-{}-{}", t.id.0, fk.columns.join(","), parent.id.0, mark_class(mark)),
+                from: t.id,
+                from_y,
+                to: parent.id,
+                to_y,
+                mark,
+                lane: *lane,
+            });
+            *lane += 1;
+        }
+    }
+    out
+}
+
+/// A cubic curve from the child's row to the parent's row, leaving and entering at the sides
+/// that face each other.
+fn edge_path(a: Rect, ay: f64, b: Rect, by: f64, lane: usize) -> String {
+    let spread = 18.0 + lane as f64 * 14.0;
+    let (sx, ex, dir) = if b.right() + 20.0 < a.x {
+        (a.x, b.right(), -1.0)
+    } else if a.right() + 20.0 < b.x {
+        (a.right(), b.x, 1.0)
+    } else {
+        // Overlapping columns: leave and enter on the right, looping out.
+        (a.right(), b.right(), 0.0)
+    };
+    let (y1, y2) = (a.y + ay, b.y + by);
+    if dir == 0.0 {
+        let out = a.right().max(b.right()) + 30.0 + spread;
+        return format!("M{sx:.1},{y1:.1} C{out:.1},{y1:.1} {out:.1},{y2:.1} {ex:.1},{y2:.1}");
+    }
+    let dx = ((ex - sx).abs() / 2.0).max(40.0) + spread - 18.0;
+    format!("M{sx:.1},{y1:.1} C{:.1},{y1:.1} {:.1},{y2:.1} {ex:.1},{y2:.1}", sx + dir * dx, ex - dir * dx)
+}
+
+#[component]
+pub fn Canvas(studio: Studio) -> impl IntoView {
+    let container = NodeRef::<Div>::new();
+    let size = RwSignal::new((1000.0f64, 700.0f64));
+    let pan = RwSignal::new((40.0f64, 40.0f64));
+    let zoom = RwSignal::new(1.0f64);
+    let drag = RwSignal::new(None::<Drag>);
+    let connect = RwSignal::new(None::<Connect>);
+    let panning = StoredValue::new(None::<((f64, f64), (f64, f64))>);
+    let search = RwSignal::new(String::new());
+
+    let display = Memo::new(move |_| {
+        let view = studio.view.get();
+        let source = studio.source.get();
+        studio.analysis.with(|a| match view {
+            ViewMode::Target => display(&a.base.schema, &a.target),
+            ViewMode::Base => display(&a.base.schema, &a.base.schema),
+            ViewMode::AfterStage(k) => display(&a.base.schema, &schema_after_stage(a, &source, k)),
+        })
+    });
+    let auto = Memo::new(move |_| {
+        let collapsed = studio.collapsed.get();
+        display.with(|d| layout::layout(&d.schema, collapsed))
+    });
+    let card_list = Memo::new(move |_| {
+        let collapsed = studio.collapsed.get();
+        display.with(|d| cards(d, collapsed))
+    });
+    let edge_list = Memo::new(move |_| {
+        let collapsed = studio.collapsed.get();
+        studio.analysis.with(|a| display.with(|d| edges(d, &a.base.schema, collapsed)))
+    });
+
+    // Where a table is: placed by hand, else the automatic layout; plus the drag in progress.
+    let rect_of = move |id: TableId| -> Option<Rect> {
+        let r = auto.with(|a| a.get(&id).copied())?;
+        let (mut x, mut y) = studio.positions.with(|p| p.get(&id.0).copied()).unwrap_or((r.x, r.y));
+        if let Some(d) = drag.get().filter(|d| d.table == id) {
+            x = d.origin.0 + (d.now.0 - d.start.0) / zoom.get_untracked();
+            y = d.origin.1 + (d.now.1 - d.start.1) / zoom.get_untracked();
+        }
+        Some(Rect { x, y, ..r })
+    };
+
+    let measure = move || {
+        if let Some(el) = container.get_untracked() {
+            let r = el.get_bounding_client_rect();
+            if r.width() > 0.0 {
+                size.set((r.width(), r.height()));
+            }
+        }
+    };
+    let fit = move || {
+        measure();
+        let rects: Vec<Rect> = card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_of(c.id)).collect());
+        if let Some(b) = layout::bounds(rects) {
+            let (w, h) = size.get_untracked();
+            let z = ((w - 60.0) / b.w).min((h - 60.0) / b.h).clamp(0.08, 1.2);
+            zoom.set(z);
+            pan.set(((w - b.w * z) / 2.0 - b.x * z, (h - b.h * z) / 2.0 - b.y * z));
+        }
+    };
+    // Fit when a new base arrives (a scenario, a link, a paste), once it is laid out.
+    let fitted_for = StoredValue::new(String::new());
+    Effect::new(move |_| {
+        let source = studio.source.get();
+        auto.track();
+        if fitted_for.with_value(|f| *f != source) {
+            fitted_for.set_value(source);
+            request_animation_frame(fit);
+        }
+    });
+    let _resize = window_event_listener(ev::resize, move |_| measure());
+
+    let to_world = move |cx: f64, cy: f64| -> (f64, f64) {
+        let origin =
+            container.get_untracked().map(|e| e.get_bounding_client_rect()).map_or((0.0, 0.0), |r| (r.left(), r.top()));
+        let (px, py) = pan.get_untracked();
+        let z = zoom.get_untracked();
+        ((cx - origin.0 - px) / z, (cy - origin.1 - py) / z)
+    };
+
+    // Cards on screen (with a margin), so hundreds of tables stay smooth.
+    let visible = Memo::new(move |_| {
+        let (w, h) = size.get();
+        let (px, py) = pan.get();
+        let z = zoom.get();
+        let view = Rect { x: -px / z - 200.0, y: -py / z - 200.0, w: w / z + 400.0, h: h / z + 400.0 };
+        card_list.with(|cs| {
+            cs.iter().filter(|c| rect_of(c.id).is_some_and(|r| r.intersects(&view))).cloned().collect::<Vec<_>>()
+        })
+    });
+    let visible_edges = Memo::new(move |_| {
+        let shown: Vec<TableId> = visible.with(|v| v.iter().map(|c| c.id).collect());
+        edge_list.with(|es| {
+            es.iter().filter(|e| shown.contains(&e.from) || shown.contains(&e.to)).cloned().collect::<Vec<_>>()
+        })
+    });
+
+    let zoom_by = move |factor: f64, at: Option<(f64, f64)>| {
+        let (w, h) = size.get_untracked();
+        let (cx, cy) = at.unwrap_or((w / 2.0, h / 2.0));
+        let z0 = zoom.get_untracked();
+        let z1 = (z0 * factor).clamp(0.08, 3.0);
+        let (px, py) = pan.get_untracked();
+        pan.set((cx - (cx - px) * z1 / z0, cy - (cy - py) * z1 / z0));
+        zoom.set(z1);
+    };
+    let on_wheel = move |e: ev::WheelEvent| {
+        e.prevent_default();
+        let origin = container
+            .get_untracked()
+            .map(|el| el.get_bounding_client_rect())
+            .map_or((0.0, 0.0), |r| (r.left(), r.top()));
+        let factor = (-e.delta_y() * 0.0015).exp();
+        zoom_by(factor, Some((e.client_x() as f64 - origin.0, e.client_y() as f64 - origin.1)));
+    };
+    let on_pointer_down = move |e: ev::PointerEvent| {
+        if e.button() != 0 {
+            return;
+        }
+        let target: Option<web_sys::Element> = e.target().and_then(|t| t.dyn_into().ok());
+        let Some(target) = target else { return };
+        let cxy = (e.client_x() as f64, e.client_y() as f64);
+        let attr =
+            |name: &str| target.closest(&format!("[{name}]")).ok().flatten().and_then(|el| el.get_attribute(name));
+        let table = attr("data-table-id").and_then(|v| v.parse::<u32>().ok()).map(TableId);
+        if let (Some(t), Some(c)) = (
+            target.get_attribute("data-handle-table").and_then(|v| v.parse::<u32>().ok()),
+            target.get_attribute("data-handle-column").and_then(|v| v.parse::<u32>().ok()),
+        ) {
+            let w = to_world(cxy.0, cxy.1);
+            connect.set(Some(Connect { table: TableId(t), column: ColumnId(c), from: w, now: w }));
+        } else if let Some(t) = table {
+            studio.selected.set(Some(t));
+            studio.selected_column.set(attr("data-column-id").and_then(|v| v.parse::<u32>().ok()).map(ColumnId));
+            studio.tab.set(Tab::Table);
+            if let Some(r) = rect_of(t) {
+                drag.set(Some(Drag { table: t, start: cxy, now: cxy, origin: (r.x, r.y) }));
+            }
+        } else {
+            studio.selected.set(None);
+            panning.set_value(Some((cxy, pan.get_untracked())));
+        }
+        if let Some(el) = container.get_untracked() {
+            let _ = el.set_pointer_capture(e.pointer_id());
+        }
+    };
+    let on_pointer_move = move |e: ev::PointerEvent| {
+        let cxy = (e.client_x() as f64, e.client_y() as f64);
+        if drag.with_untracked(Option::is_some) {
+            drag.update(|d| {
+                if let Some(d) = d {
+                    d.now = cxy;
+                }
+            });
+        } else if connect.with_untracked(Option::is_some) {
+            let w = to_world(cxy.0, cxy.1);
+            connect.update(|c| {
+                if let Some(c) = c {
+                    c.now = w;
+                }
+            });
+        } else if let Some((start, origin)) = panning.get_value() {
+            pan.set((origin.0 + cxy.0 - start.0, origin.1 + cxy.1 - start.1));
+        }
+    };
+    let on_pointer_up = move |e: ev::PointerEvent| {
+        panning.set_value(None);
+        if let Some(d) = drag.get_untracked() {
+            drag.set(None);
+            let moved = (d.now.0 - d.start.0).abs() + (d.now.1 - d.start.1).abs() > 3.0;
+            if moved && !studio.read_only.get_untracked() {
+                let z = zoom.get_untracked();
+                let mut p = studio.positions.get_untracked();
+                p.insert(
+                    d.table.0,
+                    (
+                        (d.origin.0 + (d.now.0 - d.start.0) / z).round(),
+                        (d.origin.1 + (d.now.1 - d.start.1) / z).round(),
+                    ),
+                );
+                studio.place(p);
+            }
+        }
+        if let Some(c) = connect.get_untracked() {
+            connect.set(None);
+            // The row under the pointer, found through the document (the capture hides it).
+            let hit = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.element_from_point(e.client_x() as f32, e.client_y() as f32))
+                .and_then(|el| el.closest("[data-column-id]").ok().flatten());
+            if let Some(row) = hit {
+                let t = row
+                    .closest("[data-table-id]")
+                    .ok()
+                    .flatten()
+                    .and_then(|g| g.get_attribute("data-table-id"))
+                    .and_then(|v| v.parse::<u32>().ok());
+                let col = row.get_attribute("data-column-id").and_then(|v| v.parse::<u32>().ok());
+                if let (Some(t), Some(col)) = (t, col) {
+                    if t != c.table.0 || col != c.column.0 {
+                        studio.edit(Edit::AddForeignKey {
+                            table: c.table,
+                            column: c.column,
+                            ref_table: TableId(t),
+                            ref_column: ColumnId(col),
+                        });
+                        studio.selected.set(Some(c.table));
+                    }
+                }
+            }
+        }
+    };
+
+    let jump = move || {
+        let q = search.get_untracked().trim().to_ascii_lowercase();
+        if q.is_empty() {
+            return;
+        }
+        let found = card_list.with_untracked(|cs| {
+            cs.iter()
+                .find(|c| c.name.to_ascii_lowercase() == q)
+                .or_else(|| cs.iter().find(|c| c.name.to_ascii_lowercase().contains(&q)))
+                .map(|c| c.id)
+        });
+        match found.and_then(|id| rect_of(id).map(|r| (id, r))) {
+            Some((id, r)) => {
+                measure();
+                let (w, h) = size.get_untracked();
+                let z = zoom.get_untracked().max(0.8);
+                zoom.set(z);
+                pan.set((w / 2.0 - (r.x + r.w / 2.0) * z, h / 2.0 - (r.y + r.h / 2.0) * z));
+                studio.selected.set(Some(id));
+                studio.tab.set(Tab::Table);
+            }
+            None => studio.notice.set(Some(format!("No table matches \u{201c}{}\u{201d}.", search.get_untracked()))),
+        }
+    };
+
+    let add_table = move || {
+        let (t, k) = studio.next_ids();
+        let taken: Vec<String> =
+            studio.analysis.with_untracked(|a| a.target.tables.iter().map(|t| t.name.to_ascii_lowercase()).collect());
+        let name = (1..)
+            .map(|n| if n == 1 { "new_table".to_string() } else { format!("new_table_{n}") })
+            .find(|n| !taken.contains(n))
+            .unwrap_or_default();
+        studio.edit(Edit::AddTable { table: t, name, key: k });
+        studio.selected.set(Some(t));
+        studio.tab.set(Tab::Table);
+        request_animation_frame(move || {
+            if let Some(r) = rect_of(t) {
+                let (w, h) = size.get_untracked();
+                let z = zoom.get_untracked();
+                pan.set((w / 2.0 - (r.x + r.w / 2.0) * z, h / 2.0 - (r.y + r.h / 2.0) * z));
+            }
+        });
+    };
+    let tidy = move || {
+        if !studio.positions.with_untracked(BTreeMap::is_empty) {
+            studio.place(BTreeMap::new());
+        }
+        request_animation_frame(fit);
+    };
+
+    let transform = move || {
+        let (x, y) = pan.get();
+        format!("translate({x:.1},{y:.1}) scale({:.4})", zoom.get())
+    };
+
+    view! {
+        <section class="canvas-panel" aria-label="Schema diagram">
+            <div class="canvas-toolbar">
+                <form class="search" on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); jump(); }>
+                    <input type="search" data-testid="table-search" placeholder="Find a table" aria-label="Find a table"
+                        prop:value=move || search.get() on:input=move |e| search.set(event_target_value(&e)) />
+                </form>
+                <div class="group" role="group" aria-label="Zoom">
+                    <button type="button" title="Zoom out" on:click=move |_| zoom_by(1.0 / 1.25, None)>"\u{2212}"</button>
+                    <span class="zoom-level" data-testid="zoom-level">{move || format!("{:.0}%", zoom.get() * 100.0)}</span>
+                    <button type="button" title="Zoom in" on:click=move |_| zoom_by(1.25, None)>"+"</button>
+                    <button type="button" title="Fit the whole schema on screen" data-testid="fit" on:click=move |_| fit()>"Fit"</button>
+                </div>
+                <button type="button" data-testid="tidy" title="Back to the automatic layout (one undo step)" on:click=move |_| tidy()>"Tidy up"</button>
+                <label class="toggle" title="Show only key and reference columns">
+                    <input type="checkbox" prop:checked=move || studio.collapsed.get() on:change=move |e| studio.collapsed.set(event_target_checked(&e)) />
+                    "Keys only"
+                </label>
+                <select data-testid="view-mode" aria-label="What the canvas shows" on:change=move |e| {
+                    let v = event_target_value(&e);
+                    studio.view.set(match v.as_str() {
+                        "base" => ViewMode::Base,
+                        "0" | "1" | "2" | "3" => ViewMode::AfterStage(v.parse().unwrap_or(0)),
+                        _ => ViewMode::Target,
+                    });
+                }>
+                    <option value="target" selected=move || studio.view.get() == ViewMode::Target>"Target vs base"</option>
+                    <option value="base" selected=move || studio.view.get() == ViewMode::Base>"Base only"</option>
+                    <option value="0" selected=move || studio.view.get() == ViewMode::AfterStage(0)>"After Expand"</option>
+                    <option value="1" selected=move || studio.view.get() == ViewMode::AfterStage(1)>"After Backfill"</option>
+                    <option value="2" selected=move || studio.view.get() == ViewMode::AfterStage(2)>"After Switch"</option>
+                    <option value="3" selected=move || studio.view.get() == ViewMode::AfterStage(3)>"After Contract"</option>
+                </select>
+                <button type="button" class="primary" data-testid="add-table" disabled=move || studio.read_only.get() on:click=move |_| add_table()>"+ Table"</button>
+                <span class="legend">
+                    <span class="added">"added"</span>
+                    <span class="changed">"changed"</span>
+                    <span class="removed">"removed"</span>
+                </span>
+            </div>
+            <div class="canvas" node_ref=container data-testid="canvas"
+                on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=on_pointer_move on:pointerup=on_pointer_up
+                class:dragging=move || drag.with(Option::is_some) class:connecting=move || connect.with(Option::is_some)>
+                <svg class="diagram" width="100%" height="100%">
+                    <defs>
+                        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                            <path d="M0,0 L10,5 L0,10 z" class="arrow-head"></path>
+                        </marker>
+                    </defs>
+                    <g transform=transform>
+                        <g class="edges">
+                            <For each=move || visible_edges.get() key=|e| e.key.clone() let(e)>
+                                {
+                                    let (from, to, fy, ty, lane) = (e.from, e.to, e.from_y, e.to_y, e.lane);
+                                    let d = move || match (rect_of(from), rect_of(to)) {
+                                        (Some(a), Some(b)) => edge_path(a, fy, b, ty, lane),
+                                        _ => String::new(),
+                                    };
+                                    view! { <path class=format!("edge {}", mark_class(e.mark)) d=d marker-end="url(#arrow)"></path> }
+                                }
+                            </For>
+                        </g>
+                        <g class="cards">
+                            <For each=move || visible.get() key=|c| (c.id, c.hash) let(c)>
+                                {card_view(c, studio, rect_of)}
+                            </For>
+                        </g>
+                        {move || connect.get().map(|c| view! {
+                            <line class="rubber-band" x1=c.from.0 y1=c.from.1 x2=c.now.0 y2=c.now.1></line>
+                        })}
+                    </g>
+                </svg>
+                <Show when=move || card_list.with(Vec::is_empty)>
+                    <p class="canvas-empty">"No tables yet: paste a schema on the left, pick a scenario, or add a table."</p>
+                </Show>
+            </div>
+        </section>
+    }
+}
+
+fn card_view(
+    c: CardData,
+    studio: Studio,
+    rect_of: impl Fn(TableId) -> Option<Rect> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = c.id;
+    let w = c.w;
+    let transform = move || rect_of(id).map(|r| format!("translate({:.1},{:.1})", r.x, r.y)).unwrap_or_default();
+    let selected = move || studio.selected.get() == Some(id);
+    let editable = move || !studio.read_only.get() && studio.view.get() == ViewMode::Target;
+    let name_chars = ((w - 2.0 * PAD) / CHAR) as usize;
+    let title: String = if c.name.chars().count() > name_chars {
+        format!("{}\u{2026}", c.name.chars().take(name_chars.saturating_sub(1)).collect::<String>())
+    } else {
+        c.name.clone()
+    };
+    let rows = c.rows.into_iter().enumerate().map(|(k, r)| {
+        let y = HEADER + k as f64 * ROW;
+        let column = r.column;
+        let selected_row = move || studio.selected.get() == Some(id) && studio.selected_column.get() == Some(column);
+        view! {
+            <g class=format!("row {}", mark_class(r.mark)) class:selected=selected_row data-column-id=r.column.0 transform=format!("translate(0,{y})")>
+                <rect class="row-bg" width=w height=ROW></rect>
+                <text class=format!("key {}", r.key.to_ascii_lowercase()) x=PAD y=15>{r.key}</text>
+                <text class="col-name" x=PAD + 22.0 y=15>{r.name.clone()}</text>
+                <text class="col-type" x=w - PAD y=15 text-anchor="end">
+                    {r.data_type.clone()}
+                    <tspan class="flags">{if r.flags.is_empty() { String::new() } else { format!(" {}", r.flags) }}</tspan>
+                </text>
+                <Show when=editable>
+                    <circle class="handle" cx=w cy=ROW / 2.0 r=5 data-handle-table=id.0 data-handle-column=column.0>
+                        <title>"Drag to a column of another table to add a foreign key"</title>
+                    </circle>
+                </Show>
+            </g>
+        }
+    }).collect_view();
+    view! {
+        <g class=format!("card {}", mark_class(c.mark)) class:selected=selected data-table-id=id.0 data-testid="table-card" data-name=c.name.clone() transform=transform>
+            <rect class="card-bg" width=w height=c.h rx=6></rect>
+            <path class="card-head" d=format!("M0,6 a6,6 0 0 1 6,-6 h{:.1} a6,6 0 0 1 6,6 v{:.1} h{:.1} z", w - 12.0, HEADER - 6.0, -w)></path>
+            <text class="card-title" x=PAD y=20>{title}<title>{c.name.clone()}</title></text>
+            {rows}
+        </g>
+    }
+}

@@ -1,0 +1,185 @@
+//! The selected table of the target, editable: its name, each column (name, type, NOT NULL,
+//! primary key, unique, default, index, the foreign key it holds), a row to add the next column
+//! (Enter adds it and keeps the cursor there), and deleting the table. Every change is one edit,
+//! so one undo step.
+
+use crate::state::Studio;
+use bellows_core::edit::Edit;
+use bellows_core::{ColumnId, TableId};
+use leptos::ev;
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, PartialEq)]
+struct ColumnRow {
+    id: ColumnId,
+    name: String,
+    data_type: String,
+    nullable: bool,
+    primary: bool,
+    unique: bool,
+    default: String,
+    references: Option<String>,
+    indexed: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct TableView {
+    id: TableId,
+    name: String,
+    added: bool,
+    columns: Vec<ColumnRow>,
+}
+
+/// Commits a text field on Enter or when it loses focus, if it changed; Escape restores it.
+fn commit_on(value: String, apply: impl Fn(String) + Copy + 'static) -> impl IntoView {
+    let original = value.clone();
+    let o2 = original.clone();
+    view! {
+        <input type="text" prop:value=value
+            on:keydown=move |e: ev::KeyboardEvent| {
+                let input = event_target::<web_sys::HtmlInputElement>(&e);
+                if e.key() == "Enter" {
+                    let v = input.value();
+                    if v.trim() != original.trim() { apply(v.trim().to_string()); }
+                } else if e.key() == "Escape" {
+                    input.set_value(&original);
+                }
+            }
+            on:change=move |e| {
+                let v = event_target_value(&e);
+                if v.trim() != o2.trim() { apply(v.trim().to_string()); }
+            } />
+    }
+}
+
+#[component]
+pub fn Inspector(studio: Studio) -> impl IntoView {
+    let table = Memo::new(move |_| {
+        let id = studio.selected.get()?;
+        studio.analysis.with(|a| {
+            let t = a.target.table(id)?;
+            Some(TableView {
+                id,
+                name: t.qualified_name(),
+                added: a.base.schema.table(id).is_none(),
+                columns: t
+                    .columns
+                    .iter()
+                    .map(|c| ColumnRow {
+                        id: c.id,
+                        name: c.name.clone(),
+                        data_type: c.data_type.spelling.clone(),
+                        nullable: c.nullable,
+                        primary: t.is_primary_key(&c.name),
+                        unique: t.is_unique(&c.name),
+                        default: c.default.as_ref().map(|d| d.expr.clone()).unwrap_or_default(),
+                        references: t
+                            .foreign_keys_of(&c.name)
+                            .next()
+                            .map(|fk| format!("{}({})", fk.ref_table, fk.ref_columns.join(", "))),
+                        indexed: t
+                            .indexes
+                            .iter()
+                            .find(|ix| {
+                                ix.parts.len() == 1
+                                    && ix.parts[0].column().is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+                            })
+                            .and_then(|ix| ix.name.clone()),
+                    })
+                    .collect(),
+            })
+        })
+    });
+    let removed_in_target = move || studio.selected.get().is_some() && table.with(Option::is_none);
+    let new_name = RwSignal::new(String::new());
+    let new_type = RwSignal::new("text".to_string());
+    let add_column = move |t: TableId| {
+        let name = new_name.get_untracked().trim().to_string();
+        if name.is_empty() {
+            return;
+        }
+        let (_, c) = studio.next_ids();
+        studio.edit(Edit::AddColumn { table: t, column: c, name, data_type: new_type.get_untracked(), nullable: true });
+        new_name.set(String::new());
+    };
+
+    view! {
+        <div class="inspector" data-testid="inspector">
+            <Show when=move || table.with(Option::is_some) fallback=move || view! {
+                <p class="hint">
+                    {move || if removed_in_target() {
+                        "This table is removed in the target (shown struck out). Undo brings it back."
+                    } else {
+                        "Select a table on the canvas to edit it. Drag a column's dot onto another table's column to add a foreign key."
+                    }}
+                </p>
+            }>
+                {move || table.get().map(|t| {
+                    let tid = t.id;
+                    let read_only = studio.read_only.get_untracked();
+                    view! {
+                        <div class="table-head">
+                            <label>"Table "
+                                {commit_on(t.name.clone(), move |v| studio.edit(Edit::RenameTable { table: tid, to: v }))}
+                            </label>
+                            {t.added.then(|| view! { <span class="pill added">"new"</span> })}
+                            <button type="button" class="danger" data-testid="delete-table" disabled=read_only
+                                on:click=move |_| { studio.edit(Edit::DropTable { table: tid }); studio.selected.set(None); }>"Delete table"</button>
+                        </div>
+                        <table class="columns" data-testid="column-editor">
+                            <thead><tr>
+                                <th>"Column"</th><th>"Type"</th><th title="NOT NULL">"NN"</th><th title="Primary key">"PK"</th>
+                                <th title="Unique">"UQ"</th><th>"Default"</th><th></th>
+                            </tr></thead>
+                            <tbody>
+                                {t.columns.into_iter().map(|c| {
+                                    let cid = c.id;
+                                    let selected = move || studio.selected_column.get() == Some(cid);
+                                    view! {
+                                        <tr class:selected=selected data-column=c.name.clone()>
+                                            <td>{commit_on(c.name.clone(), move |v| studio.edit(Edit::RenameColumn { table: tid, column: cid, to: v }))}
+                                                {c.references.clone().map(|r| view! {
+                                                    <div class="fk">"\u{2192} " {r}
+                                                        <button type="button" class="link" title="Remove this foreign key"
+                                                            on:click=move |_| studio.edit(Edit::DropForeignKey { table: tid, column: cid })>"\u{00d7}"</button>
+                                                    </div>
+                                                })}
+                                            </td>
+                                            <td>{commit_on(c.data_type.clone(), move |v| studio.edit(Edit::SetType { table: tid, column: cid, data_type: v }))}</td>
+                                            <td><input type="checkbox" aria-label="NOT NULL" prop:checked=!c.nullable disabled=c.primary
+                                                on:change=move |e| studio.edit(Edit::SetNullable { table: tid, column: cid, nullable: !event_target_checked(&e) }) /></td>
+                                            <td><input type="checkbox" aria-label="primary key" prop:checked=c.primary
+                                                on:change=move |e| studio.edit(Edit::SetPrimaryKey { table: tid, column: cid, primary: event_target_checked(&e) }) /></td>
+                                            <td><input type="checkbox" aria-label="unique" prop:checked=c.unique
+                                                on:change=move |e| studio.edit(Edit::SetUnique { table: tid, column: cid, unique: event_target_checked(&e) }) /></td>
+                                            <td class="default">{commit_on(c.default.clone(), move |v| studio.edit(Edit::SetDefault { table: tid, column: cid, default: (!v.is_empty()).then_some(v) }))}</td>
+                                            <td class="actions">
+                                                {match c.indexed.clone() {
+                                                    Some(name) => view! { <button type="button" class="link" title=format!("Drop index {name}")
+                                                        on:click=move |_| studio.edit(Edit::DropIndex { table: tid, name: name.clone() })>"unindex"</button> }.into_any(),
+                                                    None => view! { <button type="button" class="link" title="Add an index on this column"
+                                                        on:click=move |_| studio.edit(Edit::AddIndex { table: tid, column: cid })>"index"</button> }.into_any(),
+                                                }}
+                                                <button type="button" class="link danger" title="Delete this column" data-testid="delete-column"
+                                                    on:click=move |_| studio.edit(Edit::DropColumn { table: tid, column: cid })>"delete"</button>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                                <tr class="add-row">
+                                    <td><input type="text" data-testid="new-column-name" placeholder="new column, Enter to add" disabled=read_only
+                                        prop:value=move || new_name.get() on:input=move |e| new_name.set(event_target_value(&e))
+                                        on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" { add_column(tid) } /></td>
+                                    <td><input type="text" data-testid="new-column-type" disabled=read_only
+                                        prop:value=move || new_type.get() on:input=move |e| new_type.set(event_target_value(&e))
+                                        on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" { add_column(tid) } /></td>
+                                    <td colspan="5"><button type="button" disabled=read_only on:click=move |_| add_column(tid)>"Add column"</button></td>
+                                </tr>
+                            </tbody>
+                        </table>
+                    }
+                })}
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,149 @@
+//! The plan: options, the stages as a timeline (Expand, Backfill, Switch, Contract), each step
+//! with its lock and effect badges, reason, SQL (copy button) and undo SQL, safety findings on
+//! the step, the v1/v2 compatibility matrix, and downloads (runbook, SQL per stage).
+
+use crate::browser;
+use crate::state::Studio;
+use bellows_core::plan::{plan_files, plan_markdown, Effect, LockMode, StageKind};
+use leptos::prelude::*;
+
+fn lock_badge(mode: LockMode) -> (&'static str, String) {
+    let class = match mode {
+        LockMode::AccessExclusive => "lock hard",
+        LockMode::ShareRowExclusive | LockMode::Share | LockMode::Write => "lock medium",
+        _ => "lock soft",
+    };
+    (class, mode.label().to_string())
+}
+
+fn effect_badge(effect: Effect) -> (&'static str, &'static str) {
+    match effect {
+        Effect::Metadata => ("effect soft", "catalog only"),
+        Effect::Scan => ("effect medium", "scans"),
+        Effect::Rewrite => ("effect hard", "rewrites"),
+        Effect::Batched => ("effect soft", "batched"),
+        Effect::None => ("effect soft", "no server change"),
+    }
+}
+
+#[component]
+pub fn PlanPanel(studio: Studio) -> impl IntoView {
+    let plan = Memo::new(move |_| studio.analysis.with(|a| a.plan.clone()));
+    let findings = Memo::new(move |_| studio.analysis.with(|a| a.plan_findings.clone()));
+    let skipped = Memo::new(move |_| studio.analysis.with(|a| a.skipped_edits.clone()));
+    let set_option = move |f: fn(&mut bellows_core::share::ShareOptions, u32), v: String| {
+        if let Ok(n) = v.trim().parse::<u32>() {
+            studio.options.update(|o| f(o, n));
+        }
+    };
+    view! {
+        <div class="plan" data-testid="plan">
+            <div class="plan-options">
+                <label>"PostgreSQL "
+                    <select on:change=move |e| set_option(|o, n| o.pg_version = n, event_target_value(&e))>
+                        {(12..=17).map(|v| view! { <option value=v selected=move || studio.options.get().pg_version == v>{v}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"lock_timeout "
+                    <input type="number" min="100" step="100" prop:value=move || studio.options.get().lock_timeout_ms
+                        on:change=move |e| set_option(|o, n| o.lock_timeout_ms = n.max(1), event_target_value(&e)) />" ms"
+                </label>
+                <label>"batch "
+                    <input type="number" min="1" step="100" prop:value=move || studio.options.get().batch_size
+                        on:change=move |e| set_option(|o, n| o.batch_size = n.max(1), event_target_value(&e)) />" rows"
+                </label>
+            </div>
+            <div class="downloads">
+                <button type="button" data-testid="download-runbook" on:click=move |_| {
+                    let text = plan_markdown(&plan.get_untracked(), &findings.get_untracked());
+                    browser::download("bellows-runbook.md", "text/markdown", &text);
+                }>"Runbook (.md)"</button>
+                <button type="button" on:click=move |_| {
+                    for (name, text) in plan_files(&plan.get_untracked(), &findings.get_untracked()) {
+                        if name.ends_with(".sql") {
+                            browser::download(&name, "application/sql", &text);
+                        }
+                    }
+                }>"SQL per stage"</button>
+            </div>
+            <For each=move || skipped.get() key=|s| s.clone() let(s)>
+                <p class="notice warning">{s}</p>
+            </For>
+            {move || {
+                let p = plan.get();
+                if p.changes.is_empty() {
+                    return view! {
+                        <p class="hint" data-testid="plan-empty">"The target is the same as the base. Change something on the canvas (rename a column, add a table, drag a foreign key) and the plan appears here."</p>
+                    }.into_any();
+                }
+                let f = findings.get();
+                view! {
+                    <ol class="changes" data-testid="plan-changes">
+                        {p.changes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
+                    </ol>
+                    {p.notes.iter().map(|n| view! { <p class="notice">{n.clone()}</p> }).collect_view()}
+                    <ol class="timeline">
+                        {p.stages.iter().map(|stage| {
+                            let kind = stage.kind;
+                            let checks: Vec<_> = p.prechecks.iter().chain(p.verifications.iter()).filter(|c| c.before == kind).cloned().collect();
+                            view! {
+                                <li class=format!("stage stage-{}", kind.label().to_ascii_lowercase()) data-testid="stage">
+                                    <h3><span class="stage-name">{kind.label()}</span><span class="count">{format!("{} steps", stage.steps.len())}</span></h3>
+                                    {checks.into_iter().map(|c| view! {
+                                        <div class="check"><span class="label">"before: "</span>{c.title.clone()}
+                                            {c.resolution.as_ref().map(|r| view! { <span class="muted">{format!(" \u{2192} {}", r.describe())}</span> })}
+                                            <pre class="sql">{c.sql.clone()}</pre>
+                                        </div>
+                                    }).collect_view()}
+                                    {(kind == StageKind::Switch).then(|| p.app_changes.iter().map(|a| view! { <p class="app-change">"App: " {a.clone()}</p> }).collect_view())}
+                                    {stage.steps.iter().enumerate().map(|(n, step)| {
+                                        let (lc, ll) = lock_badge(step.lock.mode);
+                                        let (ec, el) = effect_badge(step.lock.effect);
+                                        let sql = step.sql.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n");
+                                        let undo = step.rollback.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n");
+                                        let copy_text = sql.clone();
+                                        let here: Vec<_> = f.iter().filter(|x| x.step.is_some_and(|s| s.stage == kind && s.index == n)).cloned().collect();
+                                        view! {
+                                            <div class="step" data-testid="step">
+                                                <div class="step-head">
+                                                    <span class="title">{step.title.clone()}</span>
+                                                    <span class=lc>{ll}</span>
+                                                    <span class=ec>{el}</span>
+                                                    {(!step.transactional).then(|| view! { <span class="badge">"outside a transaction"</span> })}
+                                                    {step.one_way.then(|| view! { <span class="badge hard">"one-way"</span> })}
+                                                </div>
+                                                <p class="why">{step.reason.clone()}</p>
+                                                {here.into_iter().map(|x| view! {
+                                                    <p class=format!("finding {}", x.severity)>{format!("{} [{}]: {}", x.severity, x.rule.code(), x.message)}</p>
+                                                }).collect_view()}
+                                                <div class="sql-block">
+                                                    <button type="button" class="copy" title="Copy this SQL" on:click=move |_| browser::copy(&copy_text)>"Copy"</button>
+                                                    <pre class="sql">{sql}</pre>
+                                                </div>
+                                                {(!undo.is_empty()).then(|| view! {
+                                                    <details><summary>"Rollback SQL"</summary><pre class="sql">{undo}</pre></details>
+                                                })}
+                                            </div>
+                                        }
+                                    }).collect_view()}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                    <table class="compat" data-testid="compatibility">
+                        <thead><tr><th>"after"</th><th>"v1 works"</th><th>"v2 works"</th><th>"rollback without loss"</th></tr></thead>
+                        <tbody>
+                            {p.compatibility.iter().map(|r| {
+                                let yes = |b: bool| if b { view! { <td class="yes">"yes"</td> } } else { view! { <td class="no">"no"</td> } };
+                                view! {
+                                    <tr><th>{r.after.label()}</th>{yes(r.v1_works)}{yes(r.v2_works)}{yes(r.rollback_without_loss)}</tr>
+                                    {(!r.reasons.is_empty()).then(|| view! { <tr class="reasons"><td colspan="4">{r.reasons.join("; ")}</td></tr> })}
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,180 @@
+//! Workshop scenarios: a base schema, the target as edits a user would make on the canvas,
+//! and a short explanation of the pattern. Written for Bellows, so they can be bundled.
+
+use bellows_core::edit::{next_ids, Edit};
+use bellows_core::share::Design;
+use bellows_core::{import, ColumnId, Dialect, Schema, TableId};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub explanation: &'static str,
+    pub source: &'static str,
+    edits: fn(&Schema) -> Vec<Edit>,
+}
+
+impl Scenario {
+    /// The design: base text plus the edits, made against the base's own ids.
+    pub fn design(&self) -> Design {
+        let base = import(self.source, Some(Dialect::Postgres)).schema;
+        let mut design = Design::new(self.source);
+        design.edits = (self.edits)(&base);
+        design
+    }
+}
+
+const SHOP: &str = include_str!("examples/shop.pg.sql");
+
+const ORDERS: &str = "-- Orders of a small shop.
+CREATE TABLE customers (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL,
+    name text NOT NULL,
+    street text,
+    city text,
+    postcode text
+);
+
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id bigint NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    quantity integer NOT NULL,
+    total numeric(10,2) NOT NULL
+);
+CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+
+CREATE TABLE clients (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL,
+    name text NOT NULL,
+    street text,
+    city text
+);
+";
+
+fn id(base: &Schema, table: &str, column: &str) -> (TableId, ColumnId) {
+    let t = base.find_table(table);
+    (t.map_or(TableId(0), |t| t.id), t.and_then(|t| t.column(column)).map_or(ColumnId(0), |c| c.id))
+}
+
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        id: "shop",
+        title: "A shop with debt (start here)",
+        explanation: "A real-looking schema with the debt teams find: a table without a primary key, money in floats, timestamps without time zone, a serial key that can overflow. Open the Audit tab, then change the schema on the canvas and watch the plan.",
+        source: SHOP,
+        edits: |_| Vec::new(),
+    },
+    Scenario {
+        id: "rename-column",
+        title: "Rename a column",
+        explanation: "orders.created_at becomes placed_at. A plain RENAME breaks the running version at once; the plan adds placed_at, keeps both in step with a trigger, backfills, lets v2 switch, and drops the old column only in Contract.",
+        source: ORDERS,
+        edits: |b| {
+            let (t, c) = id(b, "orders", "created_at");
+            vec![Edit::RenameColumn { table: t, column: c, to: "placed_at".into() }]
+        },
+    },
+    Scenario {
+        id: "change-type",
+        title: "Change a column's type",
+        explanation: "orders.quantity goes from integer to bigint. ALTER COLUMN TYPE would rewrite the table under ACCESS EXCLUSIVE; the plan builds a new column, syncs it with a trigger, backfills in batches and swaps in Contract.",
+        source: ORDERS,
+        edits: |b| {
+            let (t, c) = id(b, "orders", "quantity");
+            vec![Edit::SetType { table: t, column: c, data_type: "bigint".into() }]
+        },
+    },
+    Scenario {
+        id: "add-not-null",
+        title: "Add a NOT NULL column",
+        explanation: "customers gets a required country. With a constant default PostgreSQL 11+ adds it without a rewrite; the NOT NULL rule is held by a NOT VALID check, validated without blocking writes, then made a real NOT NULL.",
+        source: ORDERS,
+        edits: |b| {
+            let (t, _) = id(b, "customers", "id");
+            let (_, c) = next_ids(b, &[]);
+            vec![
+                Edit::AddColumn { table: t, column: c, name: "country".into(), data_type: "text".into(), nullable: false },
+                Edit::SetDefault { table: t, column: c, default: Some("'unknown'".into()) },
+            ]
+        },
+    },
+    Scenario {
+        id: "split-table",
+        title: "Split a table",
+        explanation: "The address moves out of customers into its own addresses table. The plan creates the table and its foreign key and drops the old columns in Contract. Copying the existing addresses into the new table is a data step you add yourself (INSERT INTO addresses ... SELECT FROM customers) between Backfill and Switch: Bellows does not write table-to-table copies yet.",
+        source: ORDERS,
+        edits: |b| {
+            let (customers, street) = id(b, "customers", "street");
+            let (_, city) = id(b, "customers", "city");
+            let (_, postcode) = id(b, "customers", "postcode");
+            let (_, customer_key) = id(b, "customers", "id");
+            let (t, k) = next_ids(b, &[]);
+            let col = |n: u32| ColumnId(k.0 + n);
+            vec![
+                Edit::AddTable { table: t, name: "addresses".into(), key: k },
+                Edit::AddColumn { table: t, column: col(1), name: "customer_id".into(), data_type: "bigint".into(), nullable: false },
+                Edit::AddColumn { table: t, column: col(2), name: "street".into(), data_type: "text".into(), nullable: true },
+                Edit::AddColumn { table: t, column: col(3), name: "city".into(), data_type: "text".into(), nullable: true },
+                Edit::AddForeignKey { table: t, column: col(1), ref_table: customers, ref_column: customer_key },
+                Edit::AddIndex { table: t, column: col(1) },
+                Edit::DropColumn { table: customers, column: street },
+                Edit::DropColumn { table: customers, column: city },
+                Edit::DropColumn { table: customers, column: postcode },
+            ]
+        },
+    },
+    Scenario {
+        id: "foreign-key-orphans",
+        title: "Add a foreign key to data with orphans",
+        explanation: "orders.customer_id gets the foreign key it always needed. Existing orders may point at deleted customers: the plan counts them first, adds the key NOT VALID (new rows are checked at once), and validates without blocking writes once the orphans are resolved; by default it stops rather than delete anything.",
+        source: ORDERS,
+        edits: |b| {
+            let (orders, customer_id) = id(b, "orders", "customer_id");
+            let (customers, key) = id(b, "customers", "id");
+            vec![Edit::AddForeignKey { table: orders, column: customer_id, ref_table: customers, ref_column: key }]
+        },
+    },
+    Scenario {
+        id: "merge-tables",
+        title: "Merge two tables that hold the same entity",
+        explanation: "clients duplicates customers (the Audit tab flags it). The target keeps customers and drops clients. Moving the clients' rows into customers is a data step you add between Backfill and Switch (INSERT ... SELECT ... ON CONFLICT DO NOTHING); the plan drops clients only in Contract, after every version reads customers.",
+        source: ORDERS,
+        edits: |b| {
+            let (clients, _) = id(b, "clients", "id");
+            vec![Edit::DropTable { table: clients }]
+        },
+    },
+];
+
+pub fn find(id: &str) -> Option<&'static Scenario> {
+    ALL.iter().find(|s| s.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bellows_core::analysis::analyze;
+
+    #[test]
+    fn every_scenario_applies_cleanly_and_plans_something() {
+        for s in ALL {
+            let a = analyze(&s.design());
+            assert!(a.skipped_edits.is_empty(), "{}: {:?}", s.id, a.skipped_edits);
+            assert!(a.base.errors().next().is_none(), "{}: import errors", s.id);
+            if s.id != "shop" {
+                assert!(!a.plan.is_empty(), "{}: empty plan", s.id);
+            }
+        }
+        assert!(ALL.len() >= 7);
+    }
+
+    #[test]
+    fn the_rename_scenario_plans_the_rename_recipe() {
+        let a = analyze(&find("rename-column").expect("scenario").design());
+        assert_eq!(a.plan.changes, vec!["rename column orders.created_at -> placed_at".to_string()]);
+        assert!(a.plan.steps().any(|(_, s)| s.sql.iter().any(|q| q.contains("CREATE TRIGGER"))));
+    }
+}

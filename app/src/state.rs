@@ -1,0 +1,181 @@
+//! The playground's state: the design (base text, edits, hand-placed tables, options) as
+//! signals, the undo history, the selection and view, and the analysis the core computes from
+//! the design. Components read these and call the actions here; none of them plans anything.
+
+use bellows_core::analysis::{analyze, Analysis};
+use bellows_core::edit::{next_ids, Edit};
+use bellows_core::share::{Design, ShareOptions};
+use bellows_core::{ColumnId, Dialect, TableId};
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// What the canvas shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewMode {
+    /// The target, with what changed against the base marked.
+    Target,
+    /// The base alone, as read from the source.
+    Base,
+    /// The schema as it stands after this stage of the plan (0 = Expand ... 3 = Contract).
+    AfterStage(usize),
+}
+
+/// One undo step: the edits and the hand-placed positions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    edits: Vec<Edit>,
+    positions: BTreeMap<u32, (f64, f64)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Studio {
+    pub source: RwSignal<String>,
+    pub dialect: RwSignal<Option<Dialect>>,
+    pub edits: RwSignal<Vec<Edit>>,
+    pub positions: RwSignal<BTreeMap<u32, (f64, f64)>>,
+    pub options: RwSignal<ShareOptions>,
+    pub read_only: RwSignal<bool>,
+    undo: RwSignal<Vec<Snapshot>>,
+    redo: RwSignal<Vec<Snapshot>>,
+    pub selected: RwSignal<Option<TableId>>,
+    pub selected_column: RwSignal<Option<ColumnId>>,
+    pub view: RwSignal<ViewMode>,
+    pub collapsed: RwSignal<bool>,
+    /// A message for the user (a refused link, a skipped edit), shown until dismissed.
+    pub notice: RwSignal<Option<String>>,
+    /// Which side panel is open.
+    pub tab: RwSignal<Tab>,
+    pub analysis: Memo<Analysis>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Table,
+    Plan,
+    Audit,
+}
+
+impl Studio {
+    pub fn new(design: Design) -> Self {
+        let source = RwSignal::new(design.source);
+        let dialect = RwSignal::new(design.dialect);
+        let edits = RwSignal::new(design.edits);
+        let options = RwSignal::new(design.options);
+        let analysis = Memo::new(move |_| {
+            let design = Design {
+                source: source.get(),
+                dialect: dialect.get(),
+                edits: edits.get(),
+                positions: BTreeMap::new(),
+                options: options.get(),
+                read_only: false,
+            };
+            analyze(&design)
+        });
+        Self {
+            source,
+            dialect,
+            edits,
+            positions: RwSignal::new(design.positions),
+            options,
+            read_only: RwSignal::new(design.read_only),
+            undo: RwSignal::new(Vec::new()),
+            redo: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
+            selected_column: RwSignal::new(None),
+            view: RwSignal::new(ViewMode::Target),
+            collapsed: RwSignal::new(false),
+            notice: RwSignal::new(None),
+            tab: RwSignal::new(Tab::Plan),
+            analysis,
+        }
+    }
+
+    /// The design as it stands (not tracked: for saving and sharing).
+    pub fn design(&self) -> Design {
+        Design {
+            source: self.source.get_untracked(),
+            dialect: self.dialect.get_untracked(),
+            edits: self.edits.get_untracked(),
+            positions: self.positions.get_untracked(),
+            options: self.options.get_untracked(),
+            read_only: self.read_only.get_untracked(),
+        }
+    }
+
+    /// Replaces the whole design (a scenario, a link, a file, "New"); the history starts over.
+    pub fn load(&self, design: Design) {
+        self.source.set(design.source);
+        self.dialect.set(design.dialect);
+        self.edits.set(design.edits);
+        self.positions.set(design.positions);
+        self.options.set(design.options);
+        self.read_only.set(design.read_only);
+        self.undo.set(Vec::new());
+        self.redo.set(Vec::new());
+        self.selected.set(None);
+        self.selected_column.set(None);
+        self.view.set(ViewMode::Target);
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot { edits: self.edits.get_untracked(), positions: self.positions.get_untracked() }
+    }
+
+    fn record(&self) {
+        let s = self.snapshot();
+        self.undo.update(|u| {
+            u.push(s);
+            if u.len() > 500 {
+                u.remove(0);
+            }
+        });
+        self.redo.set(Vec::new());
+    }
+
+    /// Applies one edit as one undo step. Read-only designs refuse.
+    pub fn edit(&self, edit: Edit) {
+        if self.read_only.get_untracked() {
+            self.notice.set(Some("This design is read-only: make a copy with \"Edit a copy\" to change it.".into()));
+            return;
+        }
+        self.record();
+        self.edits.update(|e| e.push(edit));
+    }
+
+    /// Moves tables (a drag, a tidy-up) as one undo step.
+    pub fn place(&self, positions: BTreeMap<u32, (f64, f64)>) {
+        self.record();
+        self.positions.set(positions);
+    }
+
+    pub fn can_undo(&self) -> bool {
+        self.undo.with(|u| !u.is_empty())
+    }
+
+    pub fn can_redo(&self) -> bool {
+        self.redo.with(|r| !r.is_empty())
+    }
+
+    pub fn undo(&self) {
+        let Some(previous) = self.undo.try_update(|u| u.pop()).flatten() else { return };
+        let now = self.snapshot();
+        self.redo.update(|r| r.push(now));
+        self.edits.set(previous.edits);
+        self.positions.set(previous.positions);
+    }
+
+    pub fn redo(&self) {
+        let Some(next) = self.redo.try_update(|r| r.pop()).flatten() else { return };
+        let now = self.snapshot();
+        self.undo.update(|u| u.push(now));
+        self.edits.set(next.edits);
+        self.positions.set(next.positions);
+    }
+
+    /// Ids for a new table or column, unique in the base and the edits so far.
+    pub fn next_ids(&self) -> (TableId, ColumnId) {
+        let edits = self.edits.get_untracked();
+        self.analysis.with_untracked(|a| next_ids(&a.base.schema, &edits))
+    }
+}
