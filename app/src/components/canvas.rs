@@ -94,7 +94,7 @@ fn cards(d: &Display, collapsed: bool) -> Vec<CardData> {
                     RowData {
                         column: c.id,
                         name: c.name.clone(),
-                        data_type: c.data_type.spelling.chars().take(28).collect(),
+                        data_type: c.data_type.spelling.to_lowercase().chars().take(28).collect(),
                         mark: d.columns.get(&c.id).copied().unwrap_or(Mark::Same),
                         key: match (pk, fk) {
                             (true, true) => "PF",
@@ -205,9 +205,34 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             ViewMode::AfterStage(k) => display(&a.base.schema, &schema_after_stage(a, &source, k)),
         })
     });
+    // The automatic layout comes from the base as imported, so editing never moves a table
+    // the user already sees; tables the edits add stand in a column to the right.
+    let base_layout = Memo::new(move |_| {
+        let collapsed = studio.collapsed.get();
+        studio.analysis.with(|a| layout::layout(&a.base.schema, collapsed))
+    });
     let auto = Memo::new(move |_| {
         let collapsed = studio.collapsed.get();
-        display.with(|d| layout::layout(&d.schema, collapsed))
+        base_layout.with(|base| {
+            display.with(|d| {
+                let mut out = std::collections::BTreeMap::new();
+                let right = layout::bounds(base.values().copied()).map_or(0.0, |b| b.right() + 90.0);
+                let mut y = 0.0;
+                for t in &d.schema.tables {
+                    let (w, h) = layout::card_size(t, collapsed);
+                    match base.get(&t.id) {
+                        Some(r) => {
+                            out.insert(t.id, Rect { w, h, ..*r });
+                        }
+                        None => {
+                            out.insert(t.id, Rect { x: right, y, w, h });
+                            y += h + 28.0;
+                        }
+                    }
+                }
+                out
+            })
+        })
     });
     let card_list = Memo::new(move |_| {
         let collapsed = studio.collapsed.get();

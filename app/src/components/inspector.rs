@@ -31,24 +31,30 @@ struct TableView {
 }
 
 /// Commits a text field on Enter or when it loses focus, if it changed; Escape restores it.
-fn commit_on(value: String, apply: impl Fn(String) + Copy + 'static) -> impl IntoView {
+/// A field that must not be empty (a name, a type) puts its value back instead of committing
+/// an empty one.
+fn commit_on(value: String, may_be_empty: bool, apply: impl Fn(String) + Copy + 'static) -> impl IntoView {
     let original = value.clone();
     let o2 = original.clone();
+    let accept = move |input: &web_sys::HtmlInputElement, original: &str| {
+        let v = input.value().trim().to_string();
+        if v.is_empty() && !may_be_empty {
+            input.set_value(original);
+        } else if v != original.trim() {
+            apply(v);
+        }
+    };
     view! {
         <input type="text" prop:value=value
             on:keydown=move |e: ev::KeyboardEvent| {
                 let input = event_target::<web_sys::HtmlInputElement>(&e);
                 if e.key() == "Enter" {
-                    let v = input.value();
-                    if v.trim() != original.trim() { apply(v.trim().to_string()); }
+                    accept(&input, &original);
                 } else if e.key() == "Escape" {
                     input.set_value(&original);
                 }
             }
-            on:change=move |e| {
-                let v = event_target_value(&e);
-                if v.trim() != o2.trim() { apply(v.trim().to_string()); }
-            } />
+            on:change=move |e| accept(&event_target::<web_sys::HtmlInputElement>(&e), &o2) />
     }
 }
 
@@ -120,7 +126,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                     view! {
                         <div class="table-head">
                             <label>"Table "
-                                {commit_on(t.name.clone(), move |v| studio.edit(Edit::RenameTable { table: tid, to: v }))}
+                                {commit_on(t.name.clone(), false, move |v| studio.edit(Edit::RenameTable { table: tid, to: v }))}
                             </label>
                             {t.added.then(|| view! { <span class="pill added">"new"</span> })}
                             <button type="button" class="danger" data-testid="delete-table" disabled=read_only
@@ -137,7 +143,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                     let selected = move || studio.selected_column.get() == Some(cid);
                                     view! {
                                         <tr class:selected=selected data-column=c.name.clone()>
-                                            <td>{commit_on(c.name.clone(), move |v| studio.edit(Edit::RenameColumn { table: tid, column: cid, to: v }))}
+                                            <td>{commit_on(c.name.clone(), false, move |v| studio.edit(Edit::RenameColumn { table: tid, column: cid, to: v }))}
                                                 {c.references.clone().map(|r| view! {
                                                     <div class="fk">"\u{2192} " {r}
                                                         <button type="button" class="link" title="Remove this foreign key"
@@ -145,14 +151,14 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                                     </div>
                                                 })}
                                             </td>
-                                            <td>{commit_on(c.data_type.clone(), move |v| studio.edit(Edit::SetType { table: tid, column: cid, data_type: v }))}</td>
+                                            <td>{commit_on(c.data_type.clone(), false, move |v| studio.edit(Edit::SetType { table: tid, column: cid, data_type: v }))}</td>
                                             <td><input type="checkbox" aria-label="NOT NULL" prop:checked=!c.nullable disabled=c.primary
                                                 on:change=move |e| studio.edit(Edit::SetNullable { table: tid, column: cid, nullable: !event_target_checked(&e) }) /></td>
                                             <td><input type="checkbox" aria-label="primary key" prop:checked=c.primary
                                                 on:change=move |e| studio.edit(Edit::SetPrimaryKey { table: tid, column: cid, primary: event_target_checked(&e) }) /></td>
                                             <td><input type="checkbox" aria-label="unique" prop:checked=c.unique
                                                 on:change=move |e| studio.edit(Edit::SetUnique { table: tid, column: cid, unique: event_target_checked(&e) }) /></td>
-                                            <td class="default">{commit_on(c.default.clone(), move |v| studio.edit(Edit::SetDefault { table: tid, column: cid, default: (!v.is_empty()).then_some(v) }))}</td>
+                                            <td class="default">{commit_on(c.default.clone(), true, move |v| studio.edit(Edit::SetDefault { table: tid, column: cid, default: (!v.is_empty()).then_some(v) }))}</td>
                                             <td class="actions">
                                                 {match c.indexed.clone() {
                                                     Some(name) => view! { <button type="button" class="link" title=format!("Drop index {name}")

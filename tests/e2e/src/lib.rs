@@ -271,4 +271,133 @@ impl Playground<'_> {
         }
         out
     }
+
+    /// The names of the table cards drawn on the canvas.
+    pub async fn card_names(&self) -> Vec<String> {
+        let value = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('[data-testid=\"table-card\"]')].map(e => e.getAttribute('data-name'));",
+                vec![],
+            )
+            .await
+            .expect("cards");
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    /// Each card's name and position on the canvas (its transform).
+    pub async fn card_positions(&self) -> Vec<(String, String)> {
+        let value = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('[data-testid=\"table-card\"]')].map(e => [e.getAttribute('data-name'), e.getAttribute('transform')]).sort();",
+                vec![],
+            )
+            .await
+            .expect("cards");
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    pub async fn click(&self, test_id: &str) {
+        self.element(&Self::by_test_id(test_id)).await.click().await.unwrap_or_else(|e| panic!("click {test_id}: {e}"));
+    }
+
+    /// Clicks a table's header on the canvas, as a user selects it.
+    pub async fn select_table(&self, name: &str) {
+        let title = self.element(&format!("[data-testid=\"table-card\"][data-name=\"{name}\"] .card-title")).await;
+        title.click().await.expect("card clicked");
+    }
+
+    /// Renames a column in the inspector: types the new name and presses Enter.
+    pub async fn rename_column(&self, column: &str, to: &str) {
+        let input = self.element(&format!("[data-column=\"{column}\"] input[type=\"text\"]")).await;
+        // Select what is there (Ctrl+A, then release Ctrl) and type over it, then Enter.
+        input.send_keys(&format!("\u{E009}a\u{E000}{to}\u{E007}")).await.expect("typed");
+    }
+
+    /// Adds a column with the inspector's last row (name, Enter).
+    pub async fn add_column(&self, name: &str) {
+        let input = self.element(&Self::by_test_id("new-column-name")).await;
+        input.send_keys(&format!("{name}\u{E007}")).await.expect("typed");
+    }
+
+    pub async fn plan_text(&self) -> String {
+        self.click("tab-plan").await;
+        self.text_of("plan").await
+    }
+
+    /// Drags from a column's connector dot to another table's column row, with the mouse.
+    pub async fn drag_foreign_key(&self, from_table: &str, from_column: &str, to_table: &str, to_column: &str) {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        // Where the source column's connector dot and the target column's name are on screen.
+        let points: Vec<f64> = serde_json::from_value(
+            self.client
+                .execute(
+                    "const row = (t, c) => [...document.querySelector(`[data-testid=\"table-card\"][data-name=\"${t}\"]`).querySelectorAll('.row')]
+                         .find(r => r.querySelector('.col-name').textContent === c);
+                     const centre = el => { const r = el.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; };
+                     return [...centre(row(arguments[0], arguments[1]).querySelector('circle')), ...centre(row(arguments[2], arguments[3]).querySelector('.col-name'))];",
+                    vec![from_table.into(), from_column.into(), to_table.into(), to_column.into()],
+                )
+                .await
+                .expect("rows on screen"),
+        )
+        .expect("four numbers");
+        let (hx, hy, tx, ty) = (points[0].round(), points[1].round(), points[2].round(), points[3].round());
+        let actions = MouseActions::new("mouse".to_string())
+            .then(PointerAction::MoveTo { duration: None, x: hx, y: hy })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::MoveTo { duration: Some(Duration::from_millis(100)), x: hx + 10.0, y: hy + 10.0 })
+            .then(PointerAction::MoveTo { duration: Some(Duration::from_millis(200)), x: tx, y: ty })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        self.client.perform_actions(actions).await.expect("dragged");
+        self.client.release_actions().await.expect("released");
+    }
+
+    /// Presses a key chord on the page body (`\u{E009}` is Control, `\u{E008}` Shift).
+    pub async fn press(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".to_string());
+        for c in keys.chars() {
+            actions = actions.then(KeyAction::Down { value: c });
+        }
+        for c in keys.chars().rev() {
+            actions = actions.then(KeyAction::Up { value: c });
+        }
+        // Focus the canvas area first, so the keys do not go to a text field.
+        self.client.execute("document.activeElement && document.activeElement.blur();", vec![]).await.expect("blur");
+        self.client.perform_actions(actions).await.expect("keys");
+        self.client.release_actions().await.expect("released");
+    }
+
+    /// Clicks "Copy link" and returns the page's address with the design's fragment.
+    pub async fn copy_link(&self) -> String {
+        self.click("copy-link").await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        self.client.current_url().await.expect("url").to_string()
+    }
+
+    /// Waits until `test_id`'s text contains `needle` (up to 10s); returns the last text read.
+    pub async fn wait_for_text(&self, test_id: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = match self.client.find(Locator::Css(&Self::by_test_id(test_id))).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if now.contains(needle) || Instant::now() > deadline {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }

@@ -42,3 +42,202 @@ async fn pasting_and_typing_ddl_updates_the_count_and_reports_errors_with_line_a
     session.screenshot("03-parse-error").await;
     session.close().await;
 }
+
+const BOOKS: &str = "CREATE TABLE authors (id bigint PRIMARY KEY, name text NOT NULL);\n\
+CREATE TABLE books (id bigint PRIMARY KEY, author_id bigint NOT NULL, title text NOT NULL, published_at timestamptz);\n\
+CREATE INDEX books_author_idx ON books (author_id);\n";
+
+async fn open_with<'a>(session: &'a Session, sql: &str) -> Playground<'a> {
+    session.client.goto(&session.site.url).await.expect("page loads");
+    let page = Playground { client: &session.client };
+    page.wait_until_ready().await;
+    page.paste_source(sql).await;
+    page
+}
+
+/// The corpora are read from ../shared/corpora (never bundled); without them this journey
+/// skips, except under CI where that is a failure.
+fn corpus(path: &str) -> Option<String> {
+    let root = std::env::var_os("BELLOWS_CORPORA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"));
+    match std::fs::read_to_string(root.join(path)) {
+        Ok(text) => Some(text),
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but {path} is missing from the corpora")
+        }
+        Err(_) => {
+            eprintln!("SKIPPED: {path} needs ../shared/corpora");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_pasted_pg_dump_shows_every_table_on_the_canvas() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-pagila/pagila-schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, &sql).await;
+    // As many tables as the core reads from the file natively (the corpus test checks that
+    // number against an independent count).
+    let expected = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema.tables.len();
+    let count = page.wait_for_table_count(&format!("{expected} tables")).await;
+    assert_eq!(count, format!("{expected} tables"));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut cards = page.card_names().await;
+    cards.sort();
+    cards.dedup();
+    assert_eq!(cards.len(), expected, "after fitting, every table is drawn: {cards:?}");
+    assert!(cards.iter().any(|c| c == "film_actor") && cards.iter().any(|c| c == "payment_p2022_01"), "{cards:?}");
+    session.screenshot("04-pagila-on-canvas").await;
+    session.close().await;
+}
+
+#[tokio::test]
+async fn renaming_a_column_on_the_canvas_plans_the_rename_recipe() {
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, BOOKS).await;
+    page.wait_for_table_count("2 tables").await;
+    page.select_table("books").await;
+    page.rename_column("published_at", "released_at").await;
+    let plan = page.plan_text().await;
+    assert!(plan.contains("rename column books.published_at -> released_at"), "{plan}");
+    assert!(plan.contains("CREATE TRIGGER bellows_sync_books_released_at"), "{plan}");
+    assert!(plan.contains("DROP COLUMN published_at"), "contract drops the old column: {plan}");
+    session.screenshot("05-rename-plan").await;
+    session.close().await;
+}
+
+#[tokio::test]
+async fn dragging_a_column_onto_another_table_adds_a_foreign_key_and_undo_redo_work() {
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, BOOKS).await;
+    page.wait_for_table_count("2 tables").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    page.drag_foreign_key("books", "author_id", "authors", "id").await;
+    page.click("tab-plan").await;
+    let plan = page.wait_for_text("plan", "add foreign key").await;
+    assert!(plan.contains("add foreign key books(author_id) -> authors"), "{plan}");
+    assert!(plan.contains("REFERENCES authors (id)"), "{plan}");
+    assert!(plan.contains("NOT VALID"), "{plan}");
+    session.screenshot("06-foreign-key-dragged").await;
+
+    page.press("\u{E009}z").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "Ctrl+Z takes the foreign key back: {plan}");
+    page.press("\u{E009}\u{E008}z").await;
+    let plan = page.wait_for_text("plan", "add foreign key").await;
+    assert!(plan.contains("add foreign key"), "Ctrl+Shift+Z brings it back: {plan}");
+    page.click("undo").await;
+    page.click("redo").await;
+    assert!(page.wait_for_text("plan", "add foreign key").await.contains("add foreign key"));
+    session.screenshot("07-after-undo-redo").await;
+    session.close().await;
+}
+
+#[tokio::test]
+async fn a_copied_link_opens_the_identical_design_in_a_fresh_browser() {
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, BOOKS).await;
+    page.wait_for_table_count("2 tables").await;
+    page.select_table("books").await;
+    page.rename_column("title", "headline").await;
+    page.add_column("isbn").await;
+    let plan_before = page.plan_text().await;
+    let cards_before = page.card_positions().await;
+    let link = page.copy_link().await;
+    assert!(link.contains("#d=1."), "{link}");
+    let fragment = link.split_once('#').map(|(_, f)| f.to_string()).unwrap_or_default();
+    assert!(page.text_of("link-length").await.ends_with("chars"));
+    session.close().await;
+
+    // A different browser profile: no autosave to fall back on.
+    let other = Session::open(&setup).await;
+    other.client.goto(&format!("{}#{fragment}", other.site.url)).await.expect("link opens");
+    let page = Playground { client: &other.client };
+    page.wait_until_ready().await;
+    page.wait_for_table_count("2 tables").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(page.source_value().await, BOOKS);
+    assert_eq!(page.plan_text().await, plan_before);
+    assert_eq!(page.card_positions().await, cards_before);
+    other.screenshot("08-opened-from-link").await;
+    other.close().await;
+}
+
+#[tokio::test]
+async fn a_reload_restores_the_autosaved_design() {
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, BOOKS).await;
+    page.wait_for_table_count("2 tables").await;
+    page.select_table("authors").await;
+    page.rename_column("name", "full_name").await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    session.client.refresh().await.expect("reload");
+    page.wait_until_ready().await;
+    assert_eq!(page.wait_for_table_count("2 tables").await, "2 tables");
+    let plan = page.plan_text().await;
+    assert!(plan.contains("rename column authors.name -> full_name"), "{plan}");
+    session.close().await;
+}
+
+#[tokio::test]
+async fn hostile_or_broken_links_are_refused_with_a_message() {
+    use base64_url::encode_deflated;
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open(&setup).await;
+    let base = session.site.url.clone();
+    let page = Playground { client: &session.client };
+
+    // A decompression bomb: 40 KB of link that unpacks to more than the cap.
+    let bomb = encode_deflated(&vec![b' '; 9 * 1024 * 1024]);
+    session.client.goto(&format!("{base}#d=1.{bomb}")).await.expect("page loads");
+    page.wait_until_ready().await;
+    let notice = page.wait_for_text("notice", "refused").await;
+    assert!(notice.contains("could not be opened") && notice.contains("refused"), "{notice}");
+    assert_eq!(page.table_count().await, "5 tables", "the page still works, on the default design");
+
+    // A cut link.
+    session.client.goto(&format!("{base}#d=1.eJzLSM3JyVcozy/KSQEAGgQEXQ")).await.expect("page loads");
+    session.client.refresh().await.expect("reload");
+    page.wait_until_ready().await;
+    assert!(page.wait_for_text("notice", "could not be opened").await.contains("could not be opened"));
+
+    // HTML in a table name is shown as text and never runs.
+    let design = serde_json::json!({ "source": "CREATE TABLE \"<img src=x onerror=window.__pwned=1>\" (id int);" });
+    let link = format!("{base}#d=1.{}", encode_deflated(design.to_string().as_bytes()));
+    session.client.goto(&link).await.expect("page loads");
+    session.client.refresh().await.expect("reload");
+    page.wait_until_ready().await;
+    page.wait_for_table_count("1 table").await;
+    let names = page.card_names().await;
+    assert_eq!(names, vec!["<img src=x onerror=window.__pwned=1>".to_string()]);
+    let pwned = session.client.execute("return window.__pwned === undefined;", vec![]).await.expect("eval");
+    assert_eq!(pwned, serde_json::Value::Bool(true), "no script ran");
+    session.screenshot("09-hostile-link-as-text").await;
+    session.close().await;
+}
+
+mod base64_url {
+    /// deflate + base64url without padding: the link format, written independently of the app.
+    pub fn encode_deflated(bytes: &[u8]) -> String {
+        use std::io::Write;
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(bytes).expect("deflate");
+        let packed = z.finish().expect("deflate");
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in packed.chunks(3) {
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+            for i in 0..=chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+}
