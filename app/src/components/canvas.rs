@@ -182,7 +182,17 @@ fn edge_path(a: Rect, ay: f64, b: Rect, by: f64, lane: usize) -> String {
         return format!("M{sx:.1},{y1:.1} C{out:.1},{y1:.1} {out:.1},{y2:.1} {ex:.1},{y2:.1}");
     }
     let dx = ((ex - sx).abs() / 2.0).max(40.0) + spread - 18.0;
-    format!("M{sx:.1},{y1:.1} C{:.1},{y1:.1} {:.1},{y2:.1} {ex:.1},{y2:.1}", sx + dir * dx, ex - dir * dx)
+    // A long edge bows upwards (more for each further lane), so it does not run level
+    // through the cards between its ends and read as a relation of theirs.
+    let span = (ex - sx).abs();
+    let bow = if span > 220.0 { (span * 0.18).min(160.0) + lane as f64 * 12.0 } else { 0.0 };
+    format!(
+        "M{sx:.1},{y1:.1} C{:.1},{:.1} {:.1},{:.1} {ex:.1},{y2:.1}",
+        sx + dir * dx,
+        y1 - bow,
+        ex - dir * dx,
+        y2 - bow
+    )
 }
 
 #[component]
@@ -216,8 +226,10 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         base_layout.with(|base| {
             display.with(|d| {
                 let mut out = std::collections::BTreeMap::new();
-                let right = layout::bounds(base.values().copied()).map_or(0.0, |b| b.right() + 90.0);
-                let mut y = 0.0;
+                // New tables: a row under the base, so their edges run up to what they
+                // reference instead of through the cards in between.
+                let bounds = layout::bounds(base.values().copied());
+                let (mut x, top) = bounds.map_or((0.0, 0.0), |b| (b.x, b.bottom() + 70.0));
                 for t in &d.schema.tables {
                     let (w, h) = layout::card_size(t, collapsed);
                     match base.get(&t.id) {
@@ -225,8 +237,8 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                             out.insert(t.id, Rect { w, h, ..*r });
                         }
                         None => {
-                            out.insert(t.id, Rect { x: right, y, w, h });
-                            y += h + 28.0;
+                            out.insert(t.id, Rect { x, y: top, w, h });
+                            x += w + 45.0;
                         }
                     }
                 }
@@ -243,16 +255,25 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         studio.analysis.with(|a| display.with(|d| edges(d, &a.base.schema, collapsed)))
     });
 
-    // Where a table is: placed by hand, else the automatic layout; plus the drag in progress.
-    let rect_of = move |id: TableId| -> Option<Rect> {
+    // Where a table rests: placed by hand, else the automatic layout.
+    let rect_at_rest = move |id: TableId| -> Option<Rect> {
         let r = auto.with(|a| a.get(&id).copied())?;
-        let (mut x, mut y) = studio.positions.with(|p| p.get(&id.0).copied()).unwrap_or((r.x, r.y));
-        if let Some(d) = drag.get().filter(|d| d.table == id) {
-            x = d.origin.0 + (d.now.0 - d.start.0) / zoom.get_untracked();
-            y = d.origin.1 + (d.now.1 - d.start.1) / zoom.get_untracked();
-        }
+        let (x, y) = studio.positions.with(|p| p.get(&id.0).copied()).unwrap_or((r.x, r.y));
         Some(Rect { x, y, ..r })
     };
+    // Where a table is drawn: at rest, moved by the drag in progress when it is the one
+    // dragged. Each card and edge reads its own drag memo, which changes only for the dragged
+    // table, so a pointer move touches the DOM of that table and its edges alone.
+    let rect_of = move |id: TableId, dragged: Option<Drag>| -> Option<Rect> {
+        let mut r = rect_at_rest(id)?;
+        if let Some(d) = dragged {
+            let z = zoom.get_untracked();
+            r.x = d.origin.0 + (d.now.0 - d.start.0) / z;
+            r.y = d.origin.1 + (d.now.1 - d.start.1) / z;
+        }
+        Some(r)
+    };
+    let drag_of = move |id: TableId| Memo::new(move |_| drag.get().filter(|d| d.table == id));
 
     let measure = move || {
         if let Some(el) = container.get_untracked() {
@@ -264,7 +285,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     };
     let fit = move || {
         measure();
-        let rects: Vec<Rect> = card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_of(c.id)).collect());
+        let rects: Vec<Rect> = card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_at_rest(c.id)).collect());
         if let Some(b) = layout::bounds(rects) {
             let (w, h) = size.get_untracked();
             let z = ((w - 60.0) / b.w).min((h - 60.0) / b.h).clamp(0.08, 1.2);
@@ -299,9 +320,12 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         let z = zoom.get();
         let view = Rect { x: -px / z - 200.0, y: -py / z - 200.0, w: w / z + 400.0, h: h / z + 400.0 };
         card_list.with(|cs| {
-            cs.iter().filter(|c| rect_of(c.id).is_some_and(|r| r.intersects(&view))).cloned().collect::<Vec<_>>()
+            cs.iter().filter(|c| rect_at_rest(c.id).is_some_and(|r| r.intersects(&view))).cloned().collect::<Vec<_>>()
         })
     });
+    // Far out, cards show their names only: thousands of unreadable text nodes would cost
+    // frames and say nothing.
+    let detailed = Memo::new(move |_| zoom.get() >= 0.35);
     let visible_edges = Memo::new(move |_| {
         let shown: Vec<TableId> = visible.with(|v| v.iter().map(|c| c.id).collect());
         edge_list.with(|es| {
@@ -347,7 +371,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             studio.selected.set(Some(t));
             studio.selected_column.set(attr("data-column-id").and_then(|v| v.parse::<u32>().ok()).map(ColumnId));
             studio.tab.set(Tab::Table);
-            if let Some(r) = rect_of(t) {
+            if let Some(r) = rect_at_rest(t) {
                 drag.set(Some(Drag { table: t, start: cxy, now: cxy, origin: (r.x, r.y) }));
             }
         } else {
@@ -436,7 +460,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                 .or_else(|| cs.iter().find(|c| c.name.to_ascii_lowercase().contains(&q)))
                 .map(|c| c.id)
         });
-        match found.and_then(|id| rect_of(id).map(|r| (id, r))) {
+        match found.and_then(|id| rect_at_rest(id).map(|r| (id, r))) {
             Some((id, r)) => {
                 measure();
                 let (w, h) = size.get_untracked();
@@ -462,7 +486,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         studio.selected.set(Some(t));
         studio.tab.set(Tab::Table);
         request_animation_frame(move || {
-            if let Some(r) = rect_of(t) {
+            if let Some(r) = rect_at_rest(t) {
                 let (w, h) = size.get_untracked();
                 let z = zoom.get_untracked();
                 pan.set((w / 2.0 - (r.x + r.w / 2.0) * z, h / 2.0 - (r.y + r.h / 2.0) * z));
@@ -535,7 +559,8 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                             <For each=move || visible_edges.get() key=|e| e.key.clone() let(e)>
                                 {
                                     let (from, to, fy, ty, lane) = (e.from, e.to, e.from_y, e.to_y, e.lane);
-                                    let d = move || match (rect_of(from), rect_of(to)) {
+                                    let (drag_from, drag_to) = (drag_of(from), drag_of(to));
+                                    let d = move || match (rect_of(from, drag_from.get()), rect_of(to, drag_to.get())) {
                                         (Some(a), Some(b)) => edge_path(a, fy, b, ty, lane),
                                         _ => String::new(),
                                     };
@@ -544,8 +569,13 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                             </For>
                         </g>
                         <g class="cards">
-                            <For each=move || visible.get() key=|c| (c.id, c.hash) let(c)>
-                                {card_view(c, studio, rect_of)}
+                            <For each=move || { let d = detailed.get(); visible.get().into_iter().map(move |c| (d, c)).collect::<Vec<_>>() }
+                                key=|(d, c)| (c.id, c.hash, *d) let((d, c))>
+                                {
+                                    let id = c.id;
+                                    let dragged = drag_of(id);
+                                    card_view(c, d, studio, move || rect_of(id, dragged.get()))
+                                }
                             </For>
                         </g>
                         {move || connect.get().map(|c| view! {
@@ -563,12 +593,13 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
 
 fn card_view(
     c: CardData,
+    detailed: bool,
     studio: Studio,
-    rect_of: impl Fn(TableId) -> Option<Rect> + Copy + Send + Sync + 'static,
+    rect: impl Fn() -> Option<Rect> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = c.id;
     let w = c.w;
-    let transform = move || rect_of(id).map(|r| format!("translate({:.1},{:.1})", r.x, r.y)).unwrap_or_default();
+    let transform = move || rect().map(|r| format!("translate({:.1},{:.1})", r.x, r.y)).unwrap_or_default();
     let selected = move || studio.selected.get() == Some(id);
     let editable = move || !studio.read_only.get() && studio.view.get() == ViewMode::Target;
     let name_chars = ((w - 2.0 * PAD) / CHAR) as usize;
@@ -577,7 +608,7 @@ fn card_view(
     } else {
         c.name.clone()
     };
-    let rows = c.rows.into_iter().enumerate().map(|(k, r)| {
+    let rows = c.rows.into_iter().filter(|_| detailed).enumerate().map(|(k, r)| {
         let y = HEADER + k as f64 * ROW;
         let column = r.column;
         let selected_row = move || studio.selected.get() == Some(id) && studio.selected_column.get() == Some(column);

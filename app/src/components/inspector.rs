@@ -74,7 +74,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                     .map(|c| ColumnRow {
                         id: c.id,
                         name: c.name.clone(),
-                        data_type: c.data_type.spelling.clone(),
+                        data_type: c.data_type.spelling.to_lowercase(),
                         nullable: c.nullable,
                         primary: t.is_primary_key(&c.name),
                         unique: t.is_unique(&c.name),
@@ -135,22 +135,16 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                         <table class="columns" data-testid="column-editor">
                             <thead><tr>
                                 <th>"Column"</th><th>"Type"</th><th title="NOT NULL">"NN"</th><th title="Primary key">"PK"</th>
-                                <th title="Unique">"UQ"</th><th>"Default"</th><th></th>
+                                <th title="Unique">"UQ"</th><th>"Default"</th>
                             </tr></thead>
                             <tbody>
                                 {t.columns.into_iter().map(|c| {
                                     let cid = c.id;
                                     let selected = move || studio.selected_column.get() == Some(cid);
+                                    let selected2 = selected;
                                     view! {
-                                        <tr class:selected=selected data-column=c.name.clone()>
-                                            <td>{commit_on(c.name.clone(), false, move |v| studio.edit(Edit::RenameColumn { table: tid, column: cid, to: v }))}
-                                                {c.references.clone().map(|r| view! {
-                                                    <div class="fk">"\u{2192} " {r}
-                                                        <button type="button" class="link" title="Remove this foreign key"
-                                                            on:click=move |_| studio.edit(Edit::DropForeignKey { table: tid, column: cid })>"\u{00d7}"</button>
-                                                    </div>
-                                                })}
-                                            </td>
+                                        <tr class="fields" class:selected=selected data-column=c.name.clone()>
+                                            <td>{commit_on(c.name.clone(), false, move |v| studio.edit(Edit::RenameColumn { table: tid, column: cid, to: v }))}</td>
                                             <td>{commit_on(c.data_type.clone(), false, move |v| studio.edit(Edit::SetType { table: tid, column: cid, data_type: v }))}</td>
                                             <td><input type="checkbox" aria-label="NOT NULL" prop:checked=!c.nullable disabled=c.primary
                                                 on:change=move |e| studio.edit(Edit::SetNullable { table: tid, column: cid, nullable: !event_target_checked(&e) }) /></td>
@@ -159,15 +153,23 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                             <td><input type="checkbox" aria-label="unique" prop:checked=c.unique
                                                 on:change=move |e| studio.edit(Edit::SetUnique { table: tid, column: cid, unique: event_target_checked(&e) }) /></td>
                                             <td class="default">{commit_on(c.default.clone(), true, move |v| studio.edit(Edit::SetDefault { table: tid, column: cid, default: (!v.is_empty()).then_some(v) }))}</td>
-                                            <td class="actions">
+                                        </tr>
+                                        <tr class="row-actions" class:selected=selected2>
+                                            <td colspan="6">
+                                                {c.references.clone().map(|r| view! {
+                                                    <span class="fk">"\u{2192} " {r}
+                                                        <button type="button" class="link" title="Remove this foreign key"
+                                                            on:click=move |_| studio.edit(Edit::DropForeignKey { table: tid, column: cid })>"remove key"</button>
+                                                    </span>
+                                                })}
                                                 {match c.indexed.clone() {
                                                     Some(name) => view! { <button type="button" class="link" title=format!("Drop index {name}")
-                                                        on:click=move |_| studio.edit(Edit::DropIndex { table: tid, name: name.clone() })>"unindex"</button> }.into_any(),
+                                                        on:click=move |_| studio.edit(Edit::DropIndex { table: tid, name: name.clone() })>"drop index"</button> }.into_any(),
                                                     None => view! { <button type="button" class="link" title="Add an index on this column"
-                                                        on:click=move |_| studio.edit(Edit::AddIndex { table: tid, column: cid })>"index"</button> }.into_any(),
+                                                        on:click=move |_| studio.edit(Edit::AddIndex { table: tid, column: cid })>"add index"</button> }.into_any(),
                                                 }}
                                                 <button type="button" class="link danger" title="Delete this column" data-testid="delete-column"
-                                                    on:click=move |_| studio.edit(Edit::DropColumn { table: tid, column: cid })>"delete"</button>
+                                                    on:click=move |_| studio.edit(Edit::DropColumn { table: tid, column: cid })>"delete column"</button>
                                             </td>
                                         </tr>
                                     }
@@ -179,7 +181,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                     <td><input type="text" data-testid="new-column-type" disabled=read_only
                                         prop:value=move || new_type.get() on:input=move |e| new_type.set(event_target_value(&e))
                                         on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" { add_column(tid) } /></td>
-                                    <td colspan="5"><button type="button" disabled=read_only on:click=move |_| add_column(tid)>"Add column"</button></td>
+                                    <td colspan="4"><button type="button" disabled=read_only on:click=move |_| add_column(tid)>"Add"</button></td>
                                 </tr>
                             </tbody>
                         </table>

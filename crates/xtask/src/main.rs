@@ -22,7 +22,7 @@ commands:
   test     every check and test: fmt, clippy, native tests, wasm32 check, browser tests, end-to-end
   dist     build the optimized static site into dist/ and print each file's size
   verify   DIR...  run case folders (before.sql, after.sql, case.toml) through the harness on PostgreSQL
-  bench    import throughput and plan time, natively and in WebAssembly in headless Chromium (figures for the README)
+  bench    import and plan time natively and in WebAssembly, and the playground's budgets, in headless Chromium (figures for the README)
   setup    only install the missing tools
 
 environment:
@@ -353,6 +353,14 @@ fn bench() -> Result {
     cmd.env("CHROMEDRIVER", &browser.chromedriver)
         .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", caps)
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &toolchain.wasm_bindgen_test_runner);
+    run(&mut cmd)?;
+    say("the playground's budgets on the release build in headless Chromium (transfer, load, import and draw, drag)");
+    let dist = build_dist(&toolchain)?;
+    let mut cmd = cargo_cmd(&["test", "-p", "bellows-e2e", "--test", "budgets", "--", "--include-ignored", "--nocapture"]);
+    cmd.env("BELLOWS_DIST", &dist)
+        .env("BELLOWS_CHROMIUM", &browser.chromium)
+        .env("BELLOWS_CHROMEDRIVER", &browser.chromedriver)
+        .env("BELLOWS_SCREENSHOTS", root.join("target/screenshots"));
     run(&mut cmd)
 }
 

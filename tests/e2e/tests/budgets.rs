@@ -1,0 +1,166 @@
+//! Size and speed budgets of the release build.
+//!
+//! The transfer size is deterministic, so it is a test (1 MB gzipped is the ceiling). The timings
+//! are measurements, not tests: `cargo xtask bench` runs `measure_budgets` (ignored otherwise)
+//! and prints each figure; the README records them.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use bellows_e2e::{Playground, Session, Setup};
+use std::io::Write;
+
+fn gzip_size(bytes: &[u8]) -> usize {
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(bytes).expect("gzip");
+    z.finish().expect("gzip").len()
+}
+
+/// wasm + js + css of the built site, gzipped, in bytes.
+fn transfer(dist: &std::path::Path) -> (usize, Vec<(String, usize, usize)>) {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dist).expect("dist").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if [".wasm", ".js", ".css"].iter().any(|e| name.ends_with(e)) {
+            let bytes = std::fs::read(entry.path()).expect("file");
+            files.push((name, bytes.len(), gzip_size(&bytes)));
+        }
+    }
+    files.sort();
+    (files.iter().map(|f| f.2).sum(), files)
+}
+
+#[test]
+fn the_release_build_transfers_less_than_one_megabyte() {
+    let Some(setup) = Setup::from_env() else { return };
+    let (total, files) = transfer(&setup.dist);
+    for (name, raw, gz) in &files {
+        println!("{name}: {raw} bytes, {gz} gzipped");
+    }
+    println!("BUDGET transfer: {:.1} KiB gzipped (ceiling 1024 KiB)", total as f64 / 1024.0);
+    assert!(total < 1024 * 1024, "the release build transfers {total} bytes gzipped, over the 1 MB budget");
+}
+
+async fn eval(session: &Session, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
+    session.client.execute_async(script, args).await.expect("script runs")
+}
+
+#[tokio::test]
+#[ignore = "a measurement, run by `cargo xtask bench`"]
+async fn measure_budgets() {
+    let Some(setup) = Setup::from_env() else { return };
+    let (total, _) = transfer(&setup.dist);
+    println!("BUDGET transfer (wasm + js + css, gzip -9): {:.1} KiB", total as f64 / 1024.0);
+
+    // Load to interactive: navigation start to the first table drawn, median of 5 fresh loads.
+    let mut loads = Vec::new();
+    for _ in 0..5 {
+        let session = Session::open(&setup).await;
+        session.client.goto(&session.site.url).await.expect("page loads");
+        let t = eval(
+            &session,
+            "const done = arguments[arguments.length - 1];
+             const tick = () => document.querySelector('[data-testid=\"table-card\"]') ? done(performance.now()) : requestAnimationFrame(tick);
+             tick();",
+            vec![],
+        )
+        .await;
+        loads.push(t.as_f64().unwrap_or(0.0));
+        session.close().await;
+    }
+    loads.sort_by(f64::total_cmp);
+    println!(
+        "BUDGET load to interactive (navigation start to the example drawn): median {:.0} ms of {:?}",
+        loads[2],
+        loads.iter().map(|x| x.round()).collect::<Vec<_>>()
+    );
+
+    let session = Session::open(&setup).await;
+    session.client.goto(&session.site.url).await.expect("page loads");
+    let page = Playground { client: &session.client };
+    page.wait_until_ready().await;
+
+    // Import and draw the largest corpus schema, after the typing pause (250 ms) ends.
+    let root = std::env::var_os("BELLOWS_CORPORA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"));
+    if let Ok(sql) = std::fs::read_to_string(root.join("schema-evergreen/evergreen_full_schema.pg.sql")) {
+        let tables = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema.tables.len();
+        let ms = eval(
+            &session,
+            "const [sql, want, done] = arguments;
+             const el = document.querySelector('[data-testid=\"source-input\"]');
+             el.value = sql; const t0 = performance.now();
+             el.dispatchEvent(new InputEvent('input', { bubbles: true }));
+             const tick = () => {
+               const n = document.querySelector('[data-testid=\"table-count\"]').textContent;
+               if (n === want + ' tables') { requestAnimationFrame(() => done(performance.now() - t0 - 250)); }
+               else requestAnimationFrame(tick);
+             };
+             tick();",
+            vec![sql.clone().into(), tables.into()],
+        )
+        .await;
+        println!(
+            "BUDGET import and draw Evergreen ({} KB, {tables} tables): {:.0} ms after the typing pause",
+            sql.len() / 1000,
+            ms.as_f64().unwrap_or(0.0)
+        );
+    } else {
+        println!("BUDGET import and draw Evergreen: skipped (../shared/corpora not present)");
+    }
+
+    // Frame time while dragging a table with 500 tables on the canvas (all on screen after fit).
+    let synthetic = bellows_core::synth::postgres_schema(500);
+    page.paste_source(&synthetic).await;
+    page.wait_for_table_count("500 tables").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let drag_script = "const done = arguments[arguments.length - 1];
+         const canvas = document.querySelector('[data-testid=\"canvas\"]');
+         const cr = canvas.getBoundingClientRect();
+         const cards = [...document.querySelectorAll('[data-testid=\"table-card\"] .card-title')];
+         const card = cards.find(c => { const r = c.getBoundingClientRect(); return r.x > cr.x && r.y > cr.y && r.right < cr.right && r.bottom < cr.bottom; }) || cards[0];
+         const r = card.getBoundingClientRect();
+         let x = r.x + 5, y = r.y + 5;
+         const opts = (x, y) => ({ bubbles: true, clientX: x, clientY: y, button: 0, pointerId: 1, isPrimary: true });
+         const idle = []; let last = performance.now(), n = 0;
+         const still = () => {
+           const now = performance.now(); idle.push(now - last); last = now;
+           if (++n < 30) { requestAnimationFrame(still); return; }
+           card.dispatchEvent(new PointerEvent('pointerdown', opts(x, y)));
+           const frames = [], handlers = []; n = 0; last = performance.now();
+           const step = () => {
+             const now = performance.now(); frames.push(now - last); last = now;
+             x += 3; y += 2;
+             const t = performance.now();
+             canvas.dispatchEvent(new PointerEvent('pointermove', opts(x, y)));
+             handlers.push(performance.now() - t);
+             if (++n < 90) requestAnimationFrame(step);
+             else { canvas.dispatchEvent(new PointerEvent('pointerup', opts(x, y))); done([idle.slice(2), frames.slice(2), handlers, document.querySelectorAll('[data-testid=\"table-card\"]').length]); }
+           };
+           requestAnimationFrame(step);
+         };
+         requestAnimationFrame(still);";
+    let stats = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[v.len() * 95 / 100])
+    };
+    for (label, zoom_in) in [("fitted, whole schema", false), ("at 100% zoom", true)] {
+        if zoom_in {
+            // Find a table and jump to it: the zoom a user works at.
+            let search =
+                session.client.find(fantoccini::Locator::Css("[data-testid=\"table-search\"]")).await.expect("search");
+            search.send_keys("t0250\u{E007}").await.expect("typed");
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        let result = eval(&session, drag_script, vec![]).await;
+        let (idle, frames, handlers, cards): (Vec<f64>, Vec<f64>, Vec<f64>, usize) =
+            serde_json::from_value(result).expect("numbers");
+        let (i50, _) = stats(idle);
+        let (f50, f95) = stats(frames);
+        let (h50, h95) = stats(handlers);
+        println!(
+            "BUDGET drag with 500 tables, {label} ({cards} cards drawn): frame interval median {f50:.1} ms, p95 {f95:.1} ms (idle page: {i50:.1} ms); pointermove handler median {h50:.1} ms, p95 {h95:.1} ms"
+        );
+    }
+    session.screenshot("10-500-tables").await;
+    session.close().await;
+}
