@@ -356,7 +356,8 @@ fn bench() -> Result {
     run(&mut cmd)?;
     say("the playground's budgets on the release build in headless Chromium (transfer, load, import and draw, drag)");
     let dist = build_dist(&toolchain)?;
-    let mut cmd = cargo_cmd(&["test", "-p", "bellows-e2e", "--test", "budgets", "--", "--include-ignored", "--nocapture"]);
+    let mut cmd =
+        cargo_cmd(&["test", "-p", "bellows-e2e", "--test", "budgets", "--", "--include-ignored", "--nocapture"]);
     cmd.env("BELLOWS_DIST", &dist)
         .env("BELLOWS_CHROMIUM", &browser.chromium)
         .env("BELLOWS_CHROMEDRIVER", &browser.chromedriver)
