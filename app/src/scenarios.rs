@@ -104,7 +104,7 @@ pub const ALL: &[Scenario] = &[
     Scenario {
         id: "split-table",
         title: "Split a table",
-        explanation: "The address moves out of customers into its own addresses table. The plan creates the table and its foreign key and drops the old columns in Contract. Copying the existing addresses into the new table is a data step you add yourself (INSERT INTO addresses ... SELECT FROM customers) between Backfill and Switch: Bellows does not write table-to-table copies yet.",
+        explanation: "The address moves out of customers into its own addresses table. The plan creates the table, keeps both places in step with triggers (v1 writes customers, v2 writes addresses), copies the existing addresses in batches, verifies the copy before Switch, and drops the old columns with the triggers in Contract.",
         source: ORDERS,
         edits: |b| {
             let (customers, street) = id(b, "customers", "street");
@@ -140,7 +140,7 @@ pub const ALL: &[Scenario] = &[
     Scenario {
         id: "merge-tables",
         title: "Merge two tables that hold the same entity",
-        explanation: "clients duplicates customers (the Audit tab flags it). The target keeps customers and drops clients. Moving the clients' rows into customers is a data step you add between Backfill and Switch (INSERT ... SELECT ... ON CONFLICT DO NOTHING); the plan drops clients only in Contract, after every version reads customers.",
+        explanation: "clients duplicates customers (the Audit tab flags it). The target keeps customers and drops clients. Bellows plans the structure: clients is dropped only in Contract, after every version reads customers. Moving the clients' rows into customers is a data step you add between Backfill and Switch (INSERT ... SELECT ... ON CONFLICT DO NOTHING): merge recipes are not generated yet.",
         source: ORDERS,
         edits: |b| {
             let (clients, _) = id(b, "clients", "id");
@@ -169,6 +169,17 @@ mod tests {
             }
         }
         assert!(ALL.len() >= 7);
+    }
+
+    #[test]
+    fn the_split_scenario_copies_the_moved_columns() {
+        let a = analyze(&find("split-table").expect("scenario").design());
+        assert!(
+            a.plan.steps().any(|(_, s)| s.sql.iter().any(|q| q.starts_with("INSERT INTO addresses"))),
+            "{:#?}",
+            a.plan.changes
+        );
+        assert!(a.plan.verifications.iter().any(|v| v.sql.contains("addresses")));
     }
 
     #[test]

@@ -766,6 +766,19 @@ impl Builder {
     }
 
     /// `ALTER SEQUENCE s OWNED BY t.c` (which sqlparser does not read): the column is serial.
+    /// An identity added to an existing column (pg_dump's form); false when there is no such column.
+    pub fn add_identity(&mut self, table: &str, column: &str, always: bool) -> bool {
+        let target = self.normalize_qualified(table);
+        match self.lookup(&target).and_then(|i| self.schema.tables[i].column_mut(column)) {
+            Some(c) => {
+                c.identity = Some(if always { Identity::Always } else { Identity::ByDefault });
+                c.nullable = false;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn sequence_owned_by(&mut self, sequence: &str, owner: &str) {
         let sequence = self.normalize_qualified(sequence);
         let owner = self.normalize_column_ref(owner);

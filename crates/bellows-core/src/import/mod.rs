@@ -215,6 +215,18 @@ fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk:
             ));
             return;
         }
+        Some(recover::Fallback::AddIdentity { table, column, always }) => {
+            if builder.add_identity(&table, &column, always) {
+                builder.stats.recovered += 1;
+                builder.diagnostics.push(Diagnostic::new(
+                    "recovered-statement",
+                    Severity::Info,
+                    chunk.start,
+                    format!("read the identity of `{table}.{column}` by its words (sqlparser does not read ADD GENERATED ... AS IDENTITY)"),
+                ));
+                return;
+            }
+        }
         Some(recover::Fallback::CreateTableLike { table, source }) => {
             builder.create_table_like(&table, &source, chunk.start);
             builder.stats.recovered += 1;
