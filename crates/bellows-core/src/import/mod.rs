@@ -215,17 +215,17 @@ fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk:
             ));
             return;
         }
-        Some(recover::Fallback::AddIdentity { table, column, always }) => {
-            if builder.add_identity(&table, &column, always) {
-                builder.stats.recovered += 1;
-                builder.diagnostics.push(Diagnostic::new(
-                    "recovered-statement",
-                    Severity::Info,
-                    chunk.start,
-                    format!("read the identity of `{table}.{column}` by its words (sqlparser does not read ADD GENERATED ... AS IDENTITY)"),
-                ));
-                return;
-            }
+        Some(recover::Fallback::AddIdentity { table, column, always })
+            if builder.add_identity(&table, &column, always) =>
+        {
+            builder.stats.recovered += 1;
+            builder.diagnostics.push(Diagnostic::new(
+                "recovered-statement",
+                Severity::Info,
+                chunk.start,
+                format!("read the identity of `{table}.{column}` by its words (sqlparser does not read ADD GENERATED ... AS IDENTITY)"),
+            ));
+            return;
         }
         Some(recover::Fallback::CreateTableLike { table, source }) => {
             builder.create_table_like(&table, &source, chunk.start);
@@ -238,7 +238,8 @@ fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk:
             ));
             return;
         }
-        None => {}
+        // An identity on a column that does not exist: reported as the error it is, below.
+        Some(recover::Fallback::AddIdentity { .. }) | None => {}
     }
     if shapes_tables(text) {
         builder.stats.failed += 1;

@@ -207,7 +207,7 @@ fn split_recipe(ctx: &Ctx<'_>, i: usize, s: &str, key: &str, t: &str, fk: &str, 
     let back_fn = qualified(split_qualified(t).0, &back, PG);
     let row =
         |vals: &[String]| if vals.len() == 1 { format!("ROW({})", vals[0]) } else { format!("({})", vals.join(", ")) };
-    let set_cols = if cols.len() == 1 { format!("({list})") } else { format!("({list})") };
+    let set_cols = format!("({list})");
     let forward_body = format!(
         "BEGIN IF pg_trigger_depth() > 1 THEN RETURN NEW; END IF; \
          UPDATE {tt} SET {set_cols} = {nv} WHERE {fk_q} = NEW.{key_q} AND ({list}) IS DISTINCT FROM ({nvl}); \
