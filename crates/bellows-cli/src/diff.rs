@@ -2,8 +2,8 @@
 //! as suggestions (never applied unless given with --rename).
 
 use crate::Format;
-use bellows_core::diff::{diff, DiffOptions, Matching, RenameHint};
-use bellows_core::{import, Dialect};
+use bellows_core::diff::{diff, DiffOptions, Matching};
+use bellows_core::Dialect;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,18 +17,10 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let base_text = crate::read_input(&args.base)?;
-    let target_text = crate::read_input(&args.target)?;
-    let dialect = args.dialect.unwrap_or_else(|| bellows_core::import::detect_dialect(&base_text));
-    let base = import(&base_text, Some(dialect));
-    let target = import(&target_text, Some(dialect));
-    let errors =
-        crate::findings::report_errors(&args.base, &base) + crate::findings::report_errors(&args.target, &target);
-    let mut renames = Vec::new();
-    for hint in &args.renames {
-        renames.push(RenameHint::parse(hint).ok_or_else(|| format!("--rename {hint}: expected OLD=NEW"))?);
-    }
-    let changes = diff(&base.schema, &target.schema, &DiffOptions { matching: Matching::Names, renames });
+    let pair = crate::read_pair(&args.base, &args.target, args.dialect, &args.renames)?;
+    let errors = pair.errors;
+    let changes =
+        diff(&pair.base.schema, &pair.target.schema, &DiffOptions { matching: Matching::Names, renames: pair.renames });
     let out = match args.format {
         Format::Text => {
             let mut out = String::new();

@@ -8,7 +8,7 @@ mod output;
 mod plan;
 
 use bellows_core::lint::LintOptions;
-use bellows_core::{Dialect, Severity};
+use bellows_core::Dialect;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -213,6 +213,38 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Two schemas read in one dialect (given, or detected from the base), their import errors
+/// reported as `file:line:column`, and the rename hints parsed: what `diff` and `plan` start from.
+#[derive(Debug)]
+pub struct Pair {
+    pub dialect: Dialect,
+    pub base: bellows_core::Import,
+    pub target: bellows_core::Import,
+    pub errors: usize,
+    pub renames: Vec<bellows_core::diff::RenameHint>,
+}
+
+pub fn read_pair(
+    base: &std::path::Path,
+    target: &std::path::Path,
+    dialect: Option<Dialect>,
+    renames: &[String],
+) -> Result<Pair, String> {
+    let base_text = read_input(base)?;
+    let target_text = read_input(target)?;
+    let dialect = dialect.unwrap_or_else(|| bellows_core::import::detect_dialect(&base_text));
+    let base_import = bellows_core::import(&base_text, Some(dialect));
+    let target_import = bellows_core::import(&target_text, Some(dialect));
+    let errors = findings::report_errors(base, &base_import) + findings::report_errors(target, &target_import);
+    let renames = renames
+        .iter()
+        .map(|hint| {
+            bellows_core::diff::RenameHint::parse(hint).ok_or_else(|| format!("--rename {hint}: expected OLD=NEW"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Pair { dialect, base: base_import, target: target_import, errors, renames })
 }
 
 /// Reads a file, or standard input for `-`.

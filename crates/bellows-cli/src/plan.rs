@@ -1,10 +1,10 @@
 //! `bellows plan BASE TARGET`: the staged plan as text, JSON or SQL.
 
-use crate::{FailOn, PlanFormat, Severity};
-use bellows_core::diff::{DiffOptions, Matching, RenameHint};
+use crate::{FailOn, PlanFormat};
+use bellows_core::diff::{DiffOptions, Matching};
 use bellows_core::lint::{check_plan, LintOptions};
 use bellows_core::plan::{plan, plan_files, plan_markdown, plan_sql, plan_text, PlanOptions};
-use bellows_core::{import, Dialect};
+use bellows_core::Dialect;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,22 +23,8 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let base_text = crate::read_input(&args.base)?;
-    let target_text = crate::read_input(&args.target)?;
-    let dialect = args.dialect.unwrap_or_else(|| bellows_core::import::detect_dialect(&base_text));
-    let base = import(&base_text, Some(dialect));
-    let target = import(&target_text, Some(dialect));
-    let mut errors = 0;
-    for (path, result) in [(&args.base, &base), (&args.target, &target)] {
-        for d in result.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
-            eprintln!("{}:{}:{}: error[{}] {}", path.display(), d.span.line, d.span.column, d.code, d.message);
-            errors += 1;
-        }
-    }
-    let mut renames = Vec::new();
-    for hint in &args.renames {
-        renames.push(RenameHint::parse(hint).ok_or_else(|| format!("--rename {hint}: expected OLD=NEW"))?);
-    }
+    let crate::Pair { dialect, base, target, errors, renames } =
+        crate::read_pair(&args.base, &args.target, args.dialect, &args.renames)?;
     let options = PlanOptions {
         dialect,
         pg_version: args.pg_version,

@@ -103,12 +103,7 @@ fn value(schema: &Schema, table: &Table, column: &Column, g: &str, numeric_text:
     match kind {
         TypeKind::SmallInt => format!("(({g}) % 30000)"),
         TypeKind::Integer | TypeKind::BigInt => format!("({g})"),
-        TypeKind::Decimal { precision, scale } => {
-            let limit = precision.map_or(1_000_000u64, |p| {
-                10u64.saturating_pow(p.saturating_sub(scale.unwrap_or(0)).saturating_sub(1).min(9))
-            });
-            format!("((({g}) % {limit}) * 0.25)")
-        }
+        TypeKind::Decimal { precision, scale } => format!("((({g}) % {}) * 0.25)", decimal_limit(*precision, *scale)),
         TypeKind::Real | TypeKind::Double => format!("(({g}) * 0.5)"),
         TypeKind::Boolean => format!("(({g}) % 2 = 0)"),
         TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. } => {
@@ -153,18 +148,18 @@ fn sqlite_comparable(c: &str) -> String {
     )
 }
 
+/// A bound that keeps `g % bound * 0.25` inside `numeric(precision, scale)`.
+fn decimal_limit(precision: Option<u32>, scale: Option<u32>) -> u64 {
+    precision.map_or(1_000_000, |p| 10u64.saturating_pow(p.saturating_sub(scale.unwrap_or(0)).saturating_sub(1).min(9)))
+}
+
 /// SQLite has no date, interval or array types: values are the text and numbers its type
 /// affinities store.
 fn sqlite_value(kind: &TypeKind, g: &str, numeric_text: bool) -> String {
     match kind {
         TypeKind::SmallInt => format!("(({g}) % 30000)"),
         TypeKind::Integer | TypeKind::BigInt => format!("({g})"),
-        TypeKind::Decimal { precision, scale } => {
-            let limit = precision.map_or(1_000_000u64, |p| {
-                10u64.saturating_pow(p.saturating_sub(scale.unwrap_or(0)).saturating_sub(1).min(9))
-            });
-            format!("((({g}) % {limit}) * 0.25)")
-        }
+        TypeKind::Decimal { precision, scale } => format!("((({g}) % {}) * 0.25)", decimal_limit(*precision, *scale)),
         TypeKind::Real | TypeKind::Double => format!("(({g}) * 0.5)"),
         TypeKind::Boolean => format!("(({g}) % 2 = 0)"),
         TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. } | TypeKind::Named { .. } => {

@@ -7,7 +7,7 @@ pub use ddl::{schema_sql, DdlOptions};
 use crate::Dialect;
 
 /// Words that must be quoted to be used as a name in at least one of the three dialects.
-const RESERVED: &[&str] = &[
+pub(crate) const RESERVED: &[&str] = &[
     "all",
     "alter",
     "analyse",
