@@ -120,6 +120,15 @@ fn step(
     }
 }
 
+/// A Backfill step: one statement run again and again, each run its own short transaction,
+/// until it changes no row.
+fn batched(title: String, change: usize, sql: String, table: &str, reason: &str) -> Step {
+    let mut s =
+        step(title, change, vec![sql], vec![], (LockMode::None, &[table], Effect::Batched), true, reason, R_BACKFILL);
+    s.repeat_until_no_rows = true;
+    s
+}
+
 pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: &PlanOptions, b: &mut Builder) {
     let ctx = Ctx { base, target, changes, options };
     // Columns that a rename or a rewriting type change replaces: other recipes leave them alone.
@@ -278,22 +287,18 @@ fn split_recipe(ctx: &Ctx<'_>, i: usize, s: &str, key: &str, t: &str, fk: &str, 
             R_SYNC + 6,
         ),
     );
-    let mut copy = step(
+    let copy = batched(
         format!("copy {list} of existing {s} rows into {t}"),
         i,
-        vec![format!(
+        format!(
             "INSERT INTO {tt} ({fk_q}, {list}) SELECT s.{key_q}, {} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q}) LIMIT {}",
             cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", "),
             any_value("s."),
             ctx.options.batch_size
-        )],
-        vec![],
-        (LockMode::None, &[t], Effect::Batched),
-        true,
+        ),
+        t,
         "batches of rows, each its own short transaction; rows written meanwhile are copied by the trigger",
-        R_BACKFILL,
     );
-    copy.repeat_until_no_rows = true;
     b.push(StageKind::Backfill, copy);
     b.verifications.push(CheckQuery {
         title: format!("every {s} row with {list} has them in {t}"),
@@ -731,17 +736,13 @@ fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &st
                 R_COLUMN,
             ),
         );
-        let mut fill = step(
+        let fill = batched(
             format!("fill {table}.{column} in existing rows"),
             i,
-            vec![ctx.batch_update(table, &format!("{} = {default}", q(column)), &format!("{} IS NULL", q(column)))],
-            vec![],
-            (LockMode::None, &[table], Effect::Batched),
-            true,
+            ctx.batch_update(table, &format!("{} = {default}", q(column)), &format!("{} IS NULL", q(column))),
+            table,
             "batches of rows, each its own short transaction",
-            R_BACKFILL,
         );
-        fill.repeat_until_no_rows = true;
         b.push(StageKind::Backfill, fill);
         return;
     }
@@ -949,17 +950,13 @@ fn set_not_null(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &
         resolution: Some(resolution.clone()),
     });
     if let Resolution::Fill { value } = &resolution {
-        let mut fill = step(
+        let fill = batched(
             format!("fill NULL {table}.{column} with {value}"),
             i,
-            vec![ctx.batch_update(table, &format!("{} = {value}", q(column)), &format!("{} IS NULL", q(column)))],
-            vec![],
-            (LockMode::None, &[table], Effect::Batched),
-            true,
+            ctx.batch_update(table, &format!("{} = {value}", q(column)), &format!("{} IS NULL", q(column))),
+            table,
             "batches of rows, each its own short transaction",
-            R_BACKFILL,
         );
-        fill.repeat_until_no_rows = true;
         b.push(StageKind::Backfill, fill);
     }
     validate_and_set_not_null(ctx, i, table, column, &check, b);
@@ -1375,21 +1372,17 @@ fn replace_column(
         }
     }
     // Backfill: copy old into new in batches.
-    let mut fill = step(
+    let fill = batched(
         format!("{title}: copy existing rows"),
         i,
-        vec![ctx.batch_update(
+        ctx.batch_update(
             table,
             &format!("{n} = {}", up.replace("NEW.", "")),
             &format!("{n} IS DISTINCT FROM {}", up.replace("NEW.", "")),
-        )],
-        vec![],
-        (LockMode::None, &[table], Effect::Batched),
-        true,
+        ),
+        table,
         "batches of rows, each its own short transaction; the trigger keeps rows written meanwhile in step",
-        R_BACKFILL,
     );
-    fill.repeat_until_no_rows = true;
     b.push(StageKind::Backfill, fill);
     b.verifications.push(CheckQuery {
         title: format!("{table}.{new} equals {old} in every row"),
@@ -1639,17 +1632,13 @@ fn add_foreign_key(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, fk: &F
         _ => None,
     };
     if let Some(fix) = fix {
-        let mut s = step(
+        let mut s = batched(
             format!("{} in {table}", resolution.describe()),
             i,
-            vec![fix],
-            vec![],
-            (LockMode::None, &[table], Effect::Batched),
-            true,
+            fix,
+            table,
             "the resolution chosen for rows the new foreign key rejects",
-            R_BACKFILL,
         );
-        s.repeat_until_no_rows = true;
         s.one_way = matches!(resolution, Resolution::DeleteOrphans | Resolution::NullOrphans);
         b.push(StageKind::Backfill, s);
     }
