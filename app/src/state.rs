@@ -59,6 +59,8 @@ impl Studio {
     pub fn new(design: Design) -> Self {
         let source = RwSignal::new(design.source);
         let dialect = RwSignal::new(design.dialect);
+        // A design without edits has no plan yet: open on what the schema's debt is.
+        let first_tab = if design.edits.is_empty() { Tab::Audit } else { Tab::Plan };
         let edits = RwSignal::new(design.edits);
         let options = RwSignal::new(design.options);
         let analysis = Memo::new(move |_| {
@@ -86,7 +88,7 @@ impl Studio {
             view: RwSignal::new(ViewMode::Target),
             collapsed: RwSignal::new(false),
             notice: RwSignal::new(None),
-            tab: RwSignal::new(Tab::Plan),
+            tab: RwSignal::new(first_tab),
             analysis,
         }
     }
@@ -105,6 +107,7 @@ impl Studio {
 
     /// Replaces the whole design (a scenario, a link, a file, "New"); the history starts over.
     pub fn load(&self, design: Design) {
+        self.tab.set(if design.edits.is_empty() { Tab::Audit } else { Tab::Plan });
         self.source.set(design.source);
         self.dialect.set(design.dialect);
         self.edits.set(design.edits);
