@@ -297,6 +297,28 @@ fn count(client: &mut Client, sql: &str) -> Result<i64, String> {
     client.query_one(sql, &[]).map(|r| r.get::<_, i64>(0)).map_err(|e| format!("{sql}: {}", db_error(&e)))
 }
 
+/// What both harnesses run: the two schemas read in one dialect, their changes and the plan.
+pub(crate) struct Prepared {
+    pub base: Schema,
+    pub target: Schema,
+    pub changes: ChangeSet,
+    pub plan: Plan,
+}
+
+pub(crate) fn prepare(
+    before_sql: &str,
+    after_sql: &str,
+    diff_options: &DiffOptions,
+    options: &PlanOptions,
+    dialect: Dialect,
+) -> Prepared {
+    let base = import(before_sql, Some(dialect)).schema;
+    let target = import(after_sql, Some(dialect)).schema;
+    let changes = diff(&base, &target, diff_options);
+    let plan = plan_changes(&base, &target, &changes, &PlanOptions { dialect, ..options.clone() });
+    Prepared { base, target, changes, plan }
+}
+
 /// Verifies one before/after pair on a fresh database named after the case.
 pub fn verify(
     case: &str,
@@ -307,12 +329,9 @@ pub fn verify(
 ) -> Result<Report, String> {
     let started = Instant::now();
     let mut report = Report { case: case.to_string(), ..Report::default() };
-    let base = import(before_sql, Some(Dialect::Postgres)).schema;
-    let target = import(after_sql, Some(Dialect::Postgres)).schema;
-    let changes: ChangeSet = diff(&base, &target, diff_options);
-    let mut options = options.clone();
-    options.pg_version = server_major_version()?;
-    let plan = plan_changes(&base, &target, &changes, &options);
+    let options = PlanOptions { pg_version: server_major_version()?, ..options.clone() };
+    let Prepared { base, target, changes, plan } =
+        prepare(before_sql, after_sql, diff_options, &options, Dialect::Postgres);
 
     // The process id keeps two runs on one server (two clones, two terminals) apart.
     let db: String = format!(

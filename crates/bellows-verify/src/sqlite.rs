@@ -3,9 +3,9 @@
 //! and v2 workloads run between the steps instead of during them: v1 before Expand and after
 //! every stage until Contract, v2 from the end of Expand through Contract.
 
-use crate::{differences, Report};
-use bellows_core::diff::{diff, ChangeSet, DiffOptions};
-use bellows_core::plan::{plan_changes, Plan, PlanOptions, StageKind, Step};
+use crate::{differences, prepare, Prepared, Report};
+use bellows_core::diff::{ChangeSet, DiffOptions};
+use bellows_core::plan::{Plan, PlanOptions, StageKind, Step};
 use bellows_core::verify::{carried_values, integer_key, seed, Workload, SEED_ROWS};
 use bellows_core::{import, Dialect, Schema, Severity};
 use rusqlite::Connection;
@@ -26,11 +26,7 @@ pub fn verify_sqlite(
 ) -> Result<Report, String> {
     let started = Instant::now();
     let mut report = Report { case: case.to_string(), ..Report::default() };
-    let base = import(before_sql, Some(SQ)).schema;
-    let target = import(after_sql, Some(SQ)).schema;
-    let changes = diff(&base, &target, diff_options);
-    let options = PlanOptions { dialect: SQ, ..options.clone() };
-    let plan = plan_changes(&base, &target, &changes, &options);
+    let Prepared { base, target, changes, plan } = prepare(before_sql, after_sql, diff_options, options, SQ);
     let conn = Connection::open_in_memory().map_err(|e| format!("cannot open SQLite: {e}"))?;
     run_plan(&conn, before_sql, &base, &target, &changes, &plan, &mut report)?;
     report.seconds = started.elapsed().as_secs_f64();
