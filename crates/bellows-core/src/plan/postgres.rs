@@ -396,10 +396,7 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
         }
         CreateTable { table } => {
             let Some(t) = ctx.target_table(table) else { return };
-            let mut sql: Vec<String> = table_statements(ctx.target, t, PG)
-                .into_iter()
-                .map(|s| s.trim_end().trim_end_matches(';').to_string())
-                .collect();
+            let mut sql = table_statements(ctx.target, t, PG);
             sql.retain(|s| !s.starts_with("COMMENT"));
             // Foreign keys to tables created in the same plan are fine inline: the ranks put
             // referenced tables first (dependency order below).
@@ -584,7 +581,7 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                 step(
                     format!("create index {} on {table}", index.name.as_deref().unwrap_or("")),
                     i,
-                    vec![sql.trim_end_matches(';').to_string()],
+                    vec![sql],
                     vec![drop],
                     (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
                     false,
@@ -602,7 +599,7 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                     format!("drop index {} on {table}", index.name.as_deref().unwrap_or("")),
                     i,
                     vec![index_drop(&bt.qualified_name(), index)],
-                    vec![create.trim_end_matches(';').to_string()],
+                    vec![create],
                     (LockMode::ShareUpdateExclusive, &[table], Effect::Metadata),
                     false,
                     "DROP INDEX CONCURRENTLY waits for queries using the index instead of blocking the table",
@@ -1232,7 +1229,7 @@ fn replace_column(
                 step(
                     format!("index {table}.{new} like {old}"),
                     i,
-                    vec![sql.trim_end_matches(';').to_string()],
+                    vec![sql],
                     vec![index_drop(table, &copy)],
                     (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
                     false,

@@ -99,7 +99,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
                         step(
                             format!("create index on {table}"),
                             i,
-                            vec![crate::render::ddl::create_index_sql(t, index, SQ).trim_end_matches(';').to_string()],
+                            vec![crate::render::ddl::create_index_sql(t, index, SQ)],
                             vec![],
                             table,
                             "SQLite builds it in one write transaction",
@@ -178,7 +178,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
             b.one_way.push(format!("the values of {table}.{} are gone after the rebuild", column.name));
         }
         let mut sql = vec!["PRAGMA foreign_keys = OFF".to_string(), "BEGIN".to_string()];
-        sql.extend(create.into_iter().map(|c| c.trim_end().trim_end_matches(';').to_string()));
+        sql.extend(create);
         sql.push(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {}",
             ident(&temp, SQ),
@@ -189,7 +189,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
         sql.push(format!("DROP TABLE {}", ident(&old.name, SQ)));
         sql.push(format!("ALTER TABLE {} RENAME TO {}", ident(&temp, SQ), ident(&t.name, SQ)));
         for index in indexes {
-            sql.push(index.replace(&ident(&temp, SQ), &ident(&t.name, SQ)).trim_end_matches(';').to_string());
+            sql.push(index.replace(&ident(&temp, SQ), &ident(&t.name, SQ)));
         }
         sql.push("PRAGMA foreign_key_check".to_string());
         sql.push("COMMIT".to_string());

@@ -292,7 +292,7 @@ fn create_table(
     }
     if target == Dialect::MySql {
         for index in table.indexes.iter().filter(|i| i.unique && portable_index(i, source, target)) {
-            after.push(create_index_sql(table, index, target));
+            after.push(format!("{};", create_index_sql(table, index, target)));
         }
     } else {
         index_statements(table, source, target, after);
@@ -396,7 +396,7 @@ pub fn create_index_sql(table: &Table, index: &Index, dialect: Dialect) -> Strin
         _ => String::new(),
     };
     format!(
-        "CREATE {unique}INDEX {name}ON {}{using} ({}){predicate};",
+        "CREATE {unique}INDEX {name}ON {}{using} ({}){predicate}",
         qualified(table.namespace.as_deref(), &table.name, dialect),
         index_parts(index, dialect)
     )
@@ -405,7 +405,7 @@ pub fn create_index_sql(table: &Table, index: &Index, dialect: Dialect) -> Strin
 fn index_statements(table: &Table, source: Dialect, dialect: Dialect, after: &mut Vec<String>) {
     for index in &table.indexes {
         if portable_index(index, source, dialect) {
-            after.push(create_index_sql(table, index, dialect));
+            after.push(format!("{};", create_index_sql(table, index, dialect)));
         } else {
             after.push(format!(
                 "-- index {} on {} not translated (expression or method)",
@@ -441,14 +441,13 @@ fn comment_statements(table: &Table, dialect: Dialect, after: &mut Vec<String>) 
     }
 }
 
-/// One table as statements: `CREATE TABLE` (foreign keys inline), then its indexes and comments.
+/// One table as statements without terminators (a plan adds its own): `CREATE TABLE` (foreign
+/// keys inline), then its indexes and comments.
 pub fn table_statements(schema: &Schema, table: &Table, dialect: Dialect) -> Vec<String> {
     let fks: Vec<&ForeignKey> = table.foreign_keys.iter().collect();
     let mut after = Vec::new();
     let create = create_table(schema, table, &fks, dialect, dialect, &mut after);
-    let mut out = vec![create.trim_end().to_string()];
-    out.extend(after);
-    out
+    std::iter::once(create).chain(after).map(|s| s.trim_end().trim_end_matches(';').to_string()).collect()
 }
 
 /// A column definition as in `ADD COLUMN`: name, type, and optionally NOT NULL and DEFAULT.
