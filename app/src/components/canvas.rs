@@ -12,6 +12,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +73,9 @@ fn mark_class(mark: Mark) -> &'static str {
     }
 }
 
-fn cards(d: &Display, collapsed: bool) -> Vec<CardData> {
+/// The cards to draw, shared (`Arc`) so that panning, which re-selects the cards on screen,
+/// copies pointers rather than every row's text.
+fn cards(d: &Display, collapsed: bool) -> Vec<Arc<CardData>> {
     d.schema
         .tables
         .iter()
@@ -112,7 +115,7 @@ fn cards(d: &Display, collapsed: bool) -> Vec<CardData> {
             for r in &rows {
                 (&r.name, &r.data_type, mark_class(r.mark), r.key, &r.flags).hash(&mut hasher);
             }
-            CardData { id: t.id, hash: hasher.finish(), name: t.qualified_name(), mark, w, h, rows }
+            Arc::new(CardData { id: t.id, hash: hasher.finish(), name: t.qualified_name(), mark, w, h, rows })
         })
         .collect()
 }
@@ -137,8 +140,13 @@ fn edges(d: &Display, base: &bellows_core::Schema, collapsed: bool) -> Vec<EdgeD
                 ref_col.and_then(|c| parent.columns.iter().position(|x| x.name.eq_ignore_ascii_case(&c))).unwrap_or(0);
             let from_y = layout::row_centre(t, ci, collapsed).unwrap_or(HEADER / 2.0);
             let to_y = layout::row_centre(parent, pi, collapsed).unwrap_or(HEADER / 2.0);
+            // The same foreign key in the base: from the same column (by id) to the same table (by id).
+            let column_id = t.columns[ci].id;
             let existed = base.table(t.id).is_some_and(|b| {
-                b.foreign_keys.iter().any(|x| x.columns.len() == fk.columns.len() && base.table(parent.id).is_some())
+                b.foreign_keys.iter().any(|x| {
+                    x.columns.first().and_then(|c| b.column(c)).is_some_and(|c| c.id == column_id)
+                        && base.find_table(&x.ref_table).is_some_and(|p| p.id == parent.id)
+                })
             });
             let table_mark = d.tables.get(&t.id).copied().unwrap_or(Mark::Same);
             let mark = if table_mark == Mark::Removed || d.columns.get(&t.columns[ci].id) == Some(&Mark::Removed) {
@@ -592,7 +600,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
 }
 
 fn card_view(
-    c: CardData,
+    c: Arc<CardData>,
     detailed: bool,
     studio: Studio,
     rect: impl Fn() -> Option<Rect> + Copy + Send + Sync + 'static,
@@ -608,7 +616,7 @@ fn card_view(
     } else {
         c.name.clone()
     };
-    let rows = c.rows.into_iter().filter(|_| detailed).enumerate().map(|(k, r)| {
+    let rows = c.rows.iter().filter(|_| detailed).enumerate().map(|(k, r)| {
         let y = HEADER + k as f64 * ROW;
         let column = r.column;
         let selected_row = move || studio.selected.get() == Some(id) && studio.selected_column.get() == Some(column);
@@ -636,5 +644,36 @@ fn card_view(
             <text class="card-title" x=PAD y=20>{title}<title>{c.name.clone()}</title></text>
             {rows}
         </g>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bellows_core::edit::{apply, display};
+    use bellows_core::{import, Dialect};
+
+    #[test]
+    fn an_added_foreign_key_is_marked_added_even_beside_an_existing_one() {
+        let base = import(
+            "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n\
+             CREATE TABLE c (id int PRIMARY KEY, a_id int REFERENCES a (id), b_id int);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let c = base.find_table("c").expect("c");
+        let b = base.find_table("b").expect("b");
+        let edit = Edit::AddForeignKey {
+            table: c.id,
+            column: c.column("b_id").expect("b_id").id,
+            ref_table: b.id,
+            ref_column: b.column("id").expect("id").id,
+        };
+        let (target, _) = apply(&base, &[edit]);
+        let marks: Vec<(u32, Mark)> =
+            edges(&display(&base, &target), &base, false).iter().map(|e| (e.to.0, e.mark)).collect();
+        let a = base.find_table("a").expect("a").id.0;
+        assert!(marks.contains(&(a, Mark::Same)), "{marks:?}");
+        assert!(marks.contains(&(b.id.0, Mark::Added)), "{marks:?}");
     }
 }
