@@ -160,34 +160,13 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         if schema.tables.iter().any(|t| same_name(&t.name, name)) {
             return Err(format!("a table named {name} exists"));
         }
-        schema.tables.push(Table {
-            id: *table,
-            namespace: None,
-            name: name.clone(),
-            columns: vec![Column {
-                id: *key,
-                name: "id".into(),
-                data_type: DataType::parse("bigint"),
-                nullable: false,
-                default: None,
-                identity: Some(Identity::Always),
-                generated: None,
-                comment: None,
-                span: Span::new(1, 1),
-            }],
-            primary_key: Some(Key { name: None, columns: vec!["id".into()] }),
-            uniques: vec![],
-            checks: vec![],
-            foreign_keys: vec![],
-            indexes: vec![],
-            comment: None,
-            partition_of: None,
-            partition_bound: None,
-            partition_by: None,
-            inherits: vec![],
-            without_rowid: false,
-            span: Span::new(1, 1),
+        let mut t = Table::new(*table, None, name.clone(), Span::new(1, 1));
+        t.columns.push(Column {
+            identity: Some(Identity::Always),
+            ..Column::new(*key, "id", DataType::parse("bigint"), false, Span::new(1, 1))
         });
+        t.primary_key = Some(Key { name: None, columns: vec!["id".into()] });
+        schema.tables.push(t);
         return Ok(());
     }
     let index = schema.tables.iter().position(|t| t.id == tid).ok_or_else(|| format!("no table #{}", tid.0))?;
@@ -217,17 +196,7 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             if t.column(name).is_some() {
                 return Err(format!("{} already has a column {name}", t.name));
             }
-            t.columns.push(Column {
-                id: *column,
-                name: name.clone(),
-                data_type: DataType::parse(data_type),
-                nullable: *nullable,
-                default: None,
-                identity: None,
-                generated: None,
-                comment: None,
-                span: Span::new(1, 1),
-            });
+            t.columns.push(Column::new(*column, name.clone(), DataType::parse(data_type), *nullable, Span::new(1, 1)));
         }
         Edit::RenameColumn { column, to, .. } => {
             let from = column_name(&schema.tables[index], *column)?;

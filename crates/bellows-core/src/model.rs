@@ -86,6 +86,23 @@ pub struct Column {
     pub span: Span,
 }
 
+impl Column {
+    /// A plain column: no default, identity, generation or comment.
+    pub fn new(id: ColumnId, name: impl Into<String>, data_type: DataType, nullable: bool, span: Span) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            data_type,
+            nullable,
+            default: None,
+            identity: None,
+            generated: None,
+            comment: None,
+            span,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DefaultValue {
     /// The expression as SQL text.
@@ -286,6 +303,28 @@ pub fn split_qualified(qualified: &str) -> (Option<&str>, &str) {
 }
 
 impl Table {
+    /// A table with no columns, keys or options yet.
+    pub fn new(id: TableId, namespace: Option<String>, name: impl Into<String>, span: Span) -> Self {
+        Self {
+            id,
+            namespace,
+            name: name.into(),
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            partition_of: None,
+            partition_bound: None,
+            partition_by: None,
+            inherits: Vec::new(),
+            without_rowid: false,
+            span,
+        }
+    }
+
     /// `namespace.name`, or `name` when there is no namespace.
     pub fn qualified_name(&self) -> String {
         match &self.namespace {

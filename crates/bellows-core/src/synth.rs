@@ -91,15 +91,8 @@ pub fn edited(base: &Schema, changes: usize) -> Schema {
         let mut new_column = |name: String, ty: &str, nullable: bool, default: Option<&str>| {
             next_id += 1;
             Column {
-                id: ColumnId(next_id),
-                name,
-                data_type: DataType::parse(ty),
-                nullable,
                 default: default.map(|d| DefaultValue { expr: d.to_string(), volatile: false }),
-                identity: None,
-                generated: None,
-                comment: None,
-                span: Span::new(1, 1),
+                ..Column::new(ColumnId(next_id), name, DataType::parse(ty), nullable, Span::new(1, 1))
             }
         };
         match i % 5 {

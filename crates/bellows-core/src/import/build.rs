@@ -213,22 +213,13 @@ impl Builder {
         }
         let id = self.new_table_id();
         let mut table = Table {
-            id,
-            namespace,
-            name,
-            columns: Vec::new(),
-            primary_key: None,
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
             comment: create.comment.as_ref().map(comment_text),
             partition_of: create.partition_of.as_ref().map(|p| self.qualify(p)),
             partition_bound: create.for_values.as_ref().map(|v| v.to_string()),
             partition_by: create.partition_by.as_ref().map(|p| p.to_string()),
             inherits: create.inherits.iter().flatten().map(|p| self.qualify(p)).collect(),
             without_rowid: create.sqlite_table_options.options.contains(&SqliteTableOption::WithoutRowid),
-            span: at,
+            ..Table::new(id, namespace, name, at)
         };
         if let Some(like) = &create.like {
             let like = match like {
@@ -300,15 +291,14 @@ impl Builder {
         let data_type = DataType::parse(&spelling);
         let lower = spelling.to_ascii_lowercase();
         let mut column = Column {
-            id: self.new_column_id(),
-            name: def.name.value.clone(),
-            data_type,
-            nullable: true,
-            default: None,
             identity: if lower.contains("serial") { Some(Identity::Serial) } else { None },
-            generated: None,
-            comment: None,
-            span: ident_span(&def.name).unwrap_or(at),
+            ..Column::new(
+                self.new_column_id(),
+                def.name.value.clone(),
+                data_type,
+                true,
+                ident_span(&def.name).unwrap_or(at),
+            )
         };
         if column.identity == Some(Identity::Serial) {
             column.nullable = false;
@@ -815,24 +805,7 @@ impl Builder {
         let (ns, n) = split_qualified(&qualified);
         let (namespace, name) = (ns.map(str::to_string), n.to_string());
         let id = self.new_table_id();
-        let mut table = Table {
-            id,
-            namespace,
-            name,
-            columns: Vec::new(),
-            primary_key: None,
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            partition_of: None,
-            partition_bound: None,
-            partition_by: None,
-            inherits: Vec::new(),
-            without_rowid: false,
-            span: at,
-        };
+        let mut table = Table::new(id, namespace, name, at);
         let source = self.normalize_qualified(source);
         self.copy_like(&mut table, &source, at);
         self.push_table(table);
@@ -1043,22 +1016,5 @@ fn collect_factor(
 
 /// Stands in for a table while it is being altered.
 fn placeholder() -> Table {
-    Table {
-        id: TableId(u32::MAX),
-        namespace: None,
-        name: String::new(),
-        columns: Vec::new(),
-        primary_key: None,
-        uniques: Vec::new(),
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        indexes: Vec::new(),
-        comment: None,
-        partition_of: None,
-        partition_bound: None,
-        partition_by: None,
-        inherits: Vec::new(),
-        without_rowid: false,
-        span: Span::new(0, 0),
-    }
+    Table::new(TableId(u32::MAX), None, String::new(), Span::new(0, 0))
 }
