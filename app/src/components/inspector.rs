@@ -141,7 +141,6 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                 {t.columns.into_iter().map(|c| {
                                     let cid = c.id;
                                     let selected = move || studio.selected_column.get() == Some(cid);
-                                    let selected2 = selected;
                                     view! {
                                         <tr class="fields" class:selected=selected data-column=c.name.clone()>
                                             <td>{commit_on(c.name.clone(), false, move |v| studio.edit(Edit::RenameColumn { table: tid, column: cid, to: v }))}</td>
@@ -154,7 +153,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                                 on:change=move |e| studio.edit(Edit::SetUnique { table: tid, column: cid, unique: event_target_checked(&e) }) /></td>
                                             <td class="default">{commit_on(c.default.clone(), true, move |v| studio.edit(Edit::SetDefault { table: tid, column: cid, default: (!v.is_empty()).then_some(v) }))}</td>
                                         </tr>
-                                        <tr class="row-actions" class:selected=selected2>
+                                        <tr class="row-actions" class:selected=selected>
                                             <td colspan="6">
                                                 {c.references.clone().map(|r| view! {
                                                     <span class="fk">"\u{2192} " {r}

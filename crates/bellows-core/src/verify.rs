@@ -265,7 +265,6 @@ struct WorkTable {
     insert: String,
     update: Option<String>,
     delete: Option<String>,
-    key: String,
 }
 
 impl Workload {
@@ -316,7 +315,7 @@ impl Workload {
                 let is_parent = referenced.contains(&table.qualified_name().to_ascii_lowercase());
                 let delete =
                     (!is_parent).then(|| format!("DELETE FROM {} WHERE {} = $K", tq(table, d), q(&key.name, d)));
-                Some(WorkTable { insert, update, delete, key: key.name.clone() })
+                Some(WorkTable { insert, update, delete })
             })
             .collect();
         Self { tables, version }
@@ -348,7 +347,6 @@ impl Workload {
                 out.push(d.replace("$K", &self.key(k - 3 * self.tables.len() as i64).to_string()));
             }
         }
-        let _ = &table.key;
         out
     }
 }

@@ -491,7 +491,6 @@ fn run_plan(
                 Some(_) => {}
             }
         }
-        let _ = seeded.get(table);
     }
     report.resolved_rows = resolution_deletes as u64;
     if missing != resolution_deletes || resolution_deletes != expected_deletes {
