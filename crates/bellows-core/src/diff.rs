@@ -44,29 +44,158 @@ pub struct DiffOptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Change {
-    CreateTable { table: String },
-    DropTable { table: String },
-    RenameTable { from: String, to: String },
-    AddColumn { table: String, column: String },
-    DropColumn { table: String, column: String },
-    RenameColumn { table: String, from: String, to: String },
-    ChangeType { table: String, column: String, from: DataType, to: DataType },
-    SetNotNull { table: String, column: String },
-    DropNotNull { table: String, column: String },
-    SetDefault { table: String, column: String, from: Option<String>, to: Option<String> },
-    AddPrimaryKey { table: String, key: Key },
-    DropPrimaryKey { table: String, key: Key },
-    AddUnique { table: String, key: Key },
-    DropUnique { table: String, key: Key },
-    AddCheck { table: String, check: Check },
-    DropCheck { table: String, check: Check },
-    AddForeignKey { table: String, foreign_key: ForeignKey },
-    DropForeignKey { table: String, foreign_key: ForeignKey },
-    CreateIndex { table: String, index: Index },
-    DropIndex { table: String, index: Index },
-    CreateEnum { name: String },
-    AddEnumValue { name: String, value: String },
-    RemoveEnumValues { name: String, values: Vec<String> },
+    CreateTable {
+        table: String,
+    },
+    DropTable {
+        table: String,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        table: String,
+        column: String,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    ChangeType {
+        table: String,
+        column: String,
+        from: DataType,
+        to: DataType,
+    },
+    SetNotNull {
+        table: String,
+        column: String,
+    },
+    DropNotNull {
+        table: String,
+        column: String,
+    },
+    SetDefault {
+        table: String,
+        column: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    AddPrimaryKey {
+        table: String,
+        key: Key,
+    },
+    DropPrimaryKey {
+        table: String,
+        key: Key,
+    },
+    AddUnique {
+        table: String,
+        key: Key,
+    },
+    DropUnique {
+        table: String,
+        key: Key,
+    },
+    AddCheck {
+        table: String,
+        check: Check,
+    },
+    DropCheck {
+        table: String,
+        check: Check,
+    },
+    AddForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        table: String,
+        index: Index,
+    },
+    CreateEnum {
+        name: String,
+    },
+    AddEnumValue {
+        name: String,
+        value: String,
+    },
+    RemoveEnumValues {
+        name: String,
+        values: Vec<String>,
+    },
+    CreateExtension {
+        name: String,
+    },
+    CreateDomain {
+        name: String,
+    },
+    DropDomain {
+        name: String,
+    },
+    /// The domain's base type, default, NOT NULL or checks differ.
+    ChangeDomain {
+        name: String,
+    },
+    /// A view (`name`, qualified) the target has and the base does not.
+    CreateView {
+        name: String,
+    },
+    DropView {
+        name: String,
+    },
+    /// The same view with another query.
+    ReplaceView {
+        name: String,
+    },
+    /// `signature` is `ns.name(arg types)`.
+    CreateRoutine {
+        signature: String,
+    },
+    DropRoutine {
+        signature: String,
+    },
+    ReplaceRoutine {
+        signature: String,
+    },
+    CreateTrigger {
+        table: String,
+        name: String,
+    },
+    DropTrigger {
+        table: String,
+        name: String,
+    },
+    ReplaceTrigger {
+        table: String,
+        name: String,
+    },
+    CreatePolicy {
+        table: String,
+        name: String,
+    },
+    DropPolicy {
+        table: String,
+        name: String,
+    },
+    ReplacePolicy {
+        table: String,
+        name: String,
+    },
 }
 
 impl Change {
@@ -92,8 +221,26 @@ impl Change {
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
             | CreateIndex { table, .. }
-            | DropIndex { table, .. } => Some(table),
-            CreateEnum { .. } | AddEnumValue { .. } | RemoveEnumValues { .. } => None,
+            | DropIndex { table, .. }
+            | CreateTrigger { table, .. }
+            | DropTrigger { table, .. }
+            | ReplaceTrigger { table, .. }
+            | CreatePolicy { table, .. }
+            | DropPolicy { table, .. }
+            | ReplacePolicy { table, .. } => Some(table),
+            CreateEnum { .. }
+            | AddEnumValue { .. }
+            | RemoveEnumValues { .. }
+            | CreateExtension { .. }
+            | CreateDomain { .. }
+            | DropDomain { .. }
+            | ChangeDomain { .. }
+            | CreateView { .. }
+            | DropView { .. }
+            | ReplaceView { .. }
+            | CreateRoutine { .. }
+            | DropRoutine { .. }
+            | ReplaceRoutine { .. } => None,
         }
     }
 
@@ -129,6 +276,22 @@ impl Change {
             CreateEnum { name } => format!("create enum {name}"),
             AddEnumValue { name, value } => format!("add value '{value}' to enum {name}"),
             RemoveEnumValues { name, values } => format!("remove values {} from enum {name}", values.join(", ")),
+            CreateExtension { name } => format!("create extension {name}"),
+            CreateDomain { name } => format!("create domain {name}"),
+            DropDomain { name } => format!("drop domain {name}"),
+            ChangeDomain { name } => format!("change domain {name}"),
+            CreateView { name } => format!("create view {name}"),
+            DropView { name } => format!("drop view {name}"),
+            ReplaceView { name } => format!("replace view {name}"),
+            CreateRoutine { signature } => format!("create routine {signature}"),
+            DropRoutine { signature } => format!("drop routine {signature}"),
+            ReplaceRoutine { signature } => format!("replace routine {signature}"),
+            CreateTrigger { table, name } => format!("create trigger {name} on {table}"),
+            DropTrigger { table, name } => format!("drop trigger {name} on {table}"),
+            ReplaceTrigger { table, name } => format!("replace trigger {name} on {table}"),
+            CreatePolicy { table, name } => format!("create policy {name} on {table}"),
+            DropPolicy { table, name } => format!("drop policy {name} on {table}"),
+            ReplacePolicy { table, name } => format!("replace policy {name} on {table}"),
         }
     }
 }
@@ -201,7 +364,141 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
     if options.matching == Matching::Names {
         suggest_table_renames(base, target, &matched_base, &matched_target, &mut out);
     }
+    diff_objects(base, target, &refs, &mut out.changes);
     out
+}
+
+/// Extensions, domains, views, routines, triggers and policies: matched by name (triggers and
+/// policies by name and table, seen through table renames), compared by their normalized text.
+fn diff_objects(base: &Schema, target: &Schema, refs: &Refs, out: &mut Vec<Change>) {
+    for e in &target.extensions {
+        if !base.extensions.iter().any(|b| same_name(b, e)) {
+            out.insert(0, Change::CreateExtension { name: e.clone() });
+        }
+    }
+    for d in &target.domains {
+        let name = qualified(&d.namespace, &d.name);
+        match base.find_domain(&name).filter(|b| b.namespace == d.namespace) {
+            None => out.push(Change::CreateDomain { name }),
+            Some(b) => {
+                let same = b.data_type.kind == d.data_type.kind
+                    && b.nullable == d.nullable
+                    && b.default.as_deref().map(normalize_expr) == d.default.as_deref().map(normalize_expr)
+                    && b.checks.len() == d.checks.len()
+                    && b.checks.iter().zip(&d.checks).all(|(x, y)| normalize_expr(&x.expr) == normalize_expr(&y.expr));
+                if !same {
+                    out.push(Change::ChangeDomain { name });
+                }
+            }
+        }
+    }
+    for d in &base.domains {
+        let name = qualified(&d.namespace, &d.name);
+        if target.find_domain(&name).filter(|t| t.namespace == d.namespace).is_none() {
+            out.push(Change::DropDomain { name });
+        }
+    }
+    for v in &target.views {
+        let name = qualified(&v.namespace, &v.name);
+        match base.find_view(&name) {
+            None => out.push(Change::CreateView { name }),
+            Some(b) => {
+                if b.materialized != v.materialized
+                    || normalize_definition(&b.definition) != normalize_definition(&v.definition)
+                {
+                    out.push(Change::ReplaceView { name });
+                }
+            }
+        }
+    }
+    for v in &base.views {
+        let name = qualified(&v.namespace, &v.name);
+        if target.find_view(&name).is_none() {
+            out.push(Change::DropView { name });
+        }
+    }
+    let routine_key =
+        |r: &Routine| (qualified(&r.namespace, &r.name).to_ascii_lowercase(), r.arguments.to_ascii_lowercase());
+    for r in &target.routines {
+        match base.routines.iter().find(|b| routine_key(b) == routine_key(r)) {
+            None => out.push(Change::CreateRoutine { signature: r.signature() }),
+            Some(b) if normalize_definition(&b.definition) != normalize_definition(&r.definition) => {
+                out.push(Change::ReplaceRoutine { signature: r.signature() })
+            }
+            Some(_) => {}
+        }
+    }
+    for r in &base.routines {
+        if !target.routines.iter().any(|t| routine_key(t) == routine_key(r)) {
+            out.push(Change::DropRoutine { signature: r.signature() });
+        }
+    }
+    // Triggers and policies live on tables: a base one on a renamed table is the target one
+    // of the same name on the new name.
+    let on_target = |table: &str| refs.map(table, &[]).0;
+    for t in &target.triggers {
+        let found =
+            base.triggers.iter().find(|b| same_name(&b.name, &t.name) && same_name(&on_target(&b.table), &t.table));
+        match found {
+            None => out.push(Change::CreateTrigger { table: t.table.clone(), name: t.name.clone() }),
+            Some(b) if normalize_definition(&b.definition) != normalize_definition(&t.definition) => {
+                out.push(Change::ReplaceTrigger { table: t.table.clone(), name: t.name.clone() })
+            }
+            Some(_) => {}
+        }
+    }
+    for b in &base.triggers {
+        if !target.triggers.iter().any(|t| same_name(&b.name, &t.name) && same_name(&on_target(&b.table), &t.table)) {
+            out.push(Change::DropTrigger { table: b.table.clone(), name: b.name.clone() });
+        }
+    }
+    for p in &target.policies {
+        let found =
+            base.policies.iter().find(|b| same_name(&b.name, &p.name) && same_name(&on_target(&b.table), &p.table));
+        match found {
+            None => out.push(Change::CreatePolicy { table: p.table.clone(), name: p.name.clone() }),
+            Some(b) if normalize_definition(&b.definition) != normalize_definition(&p.definition) => {
+                out.push(Change::ReplacePolicy { table: p.table.clone(), name: p.name.clone() })
+            }
+            Some(_) => {}
+        }
+    }
+    for b in &base.policies {
+        if !target.policies.iter().any(|p| same_name(&b.name, &p.name) && same_name(&on_target(&b.table), &p.table)) {
+            out.push(Change::DropPolicy { table: b.table.clone(), name: b.name.clone() });
+        }
+    }
+}
+
+/// An object's text as compared across versions: comments out, whitespace collapsed, case
+/// folded, `OR REPLACE` and the default namespace ignored.
+pub fn normalize_definition(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for line in text.lines() {
+        let line = match line.find("--") {
+            // A `--` inside a string is rare in DDL; cutting it only risks a spurious change.
+            Some(at) => &line[..at],
+            None => line,
+        };
+        for c in line.chars() {
+            if c.is_whitespace() {
+                space = true;
+                continue;
+            }
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        }
+        space = true;
+    }
+    out.replace("create or replace ", "create ")
+        .replace("public.", "")
+        .replace(" ;", ";")
+        .trim_end_matches(';')
+        .to_string()
 }
 
 /// How names in the base map to the target, for references: a foreign key to a renamed table
@@ -475,6 +772,7 @@ pub fn normalize_expr(expr: &str) -> String {
     crate::render::strip_casts(expr)
         .to_ascii_lowercase()
         .replace(|c: char| c.is_whitespace() || c == '(' || c == ')', "")
+        .replace("public.", "")
 }
 
 /// Similarity of two names, 0.0 to 1.0: shared prefix and suffix, and shared words.

@@ -27,6 +27,18 @@ pub struct Schema {
     /// Namespaces created explicitly (`CREATE SCHEMA`), besides the default one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<Domain>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routines: Vec<Routine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+    /// Row-level security policies and rewrite rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
+    /// `CREATE EXTENSION` names, as the schema needs them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,6 +253,107 @@ pub struct View {
     pub span: Span,
 }
 
+/// A domain: a base type with its own NOT NULL, default and CHECKs (`VALUE` names the value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    pub data_type: DataType,
+    pub nullable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// The `CREATE DOMAIN` statement as written.
+    pub definition: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoutineKind {
+    Function,
+    Procedure,
+    Aggregate,
+}
+
+impl RoutineKind {
+    pub fn sql(self) -> &'static str {
+        match self {
+            RoutineKind::Function => "FUNCTION",
+            RoutineKind::Procedure => "PROCEDURE",
+            RoutineKind::Aggregate => "AGGREGATE",
+        }
+    }
+}
+
+/// A function, procedure or aggregate. Bodies are in languages Bellows does not read, so a
+/// routine is kept as its text; what it uses is found by the names it mentions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Routine {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    pub kind: RoutineKind,
+    /// The argument types as the server identifies the routine: `(integer, text)`.
+    pub arguments: String,
+    /// The whole `CREATE` statement as written.
+    pub definition: String,
+    /// The `search_path` the routine was created under (its unqualified names live there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_path: Option<String>,
+    pub span: Span,
+}
+
+impl Routine {
+    /// `ns.name(args)`: the routine's identity, as `DROP FUNCTION` wants it.
+    pub fn signature(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}.{}{}", self.name, self.arguments),
+            None => format!("{}{}", self.name, self.arguments),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub name: String,
+    /// The table (or view) it is on, qualified as tables are.
+    pub table: String,
+    /// The function it executes, as written.
+    pub function: String,
+    /// `UPDATE OF` columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// The whole `CREATE TRIGGER` statement as written.
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_path: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyKind {
+    /// `CREATE POLICY` (row-level security).
+    RowSecurity,
+    /// `CREATE RULE` (the query rewrite system).
+    Rule,
+}
+
+/// A row-level security policy or a rewrite rule on a table, kept as its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub kind: PolicyKind,
+    pub name: String,
+    pub table: String,
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_path: Option<String>,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sequence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -279,6 +392,30 @@ impl Schema {
     pub fn find_table_mut(&mut self, qualified: &str) -> Option<&mut Table> {
         let (namespace, name) = split_qualified(qualified);
         self.tables.iter_mut().find(|t| t.matches(namespace, name))
+    }
+
+    pub fn find_domain(&self, qualified: &str) -> Option<&Domain> {
+        let (namespace, name) = split_qualified(qualified);
+        self.domains.iter().find(|d| {
+            same_name(&d.name, name)
+                && match (namespace, &d.namespace) {
+                    (Some(a), Some(b)) => same_name(a, b),
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                }
+        })
+    }
+
+    pub fn find_view(&self, qualified: &str) -> Option<&View> {
+        let (namespace, name) = split_qualified(qualified);
+        self.views.iter().find(|v| {
+            same_name(&v.name, name)
+                && match (namespace, &v.namespace) {
+                    (Some(a), Some(b)) => same_name(a, b),
+                    (None, None) => true,
+                    _ => false,
+                }
+        })
     }
 
     pub fn find_enum(&self, qualified: &str) -> Option<&EnumType> {

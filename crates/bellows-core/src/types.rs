@@ -79,6 +79,9 @@ impl TypeKind {
     pub fn parse(spelling: &str) -> Self {
         let lower = spelling.trim().to_ascii_lowercase();
         let lower = lower.replace(['"', '`'], "");
+        // PostgreSQL's default namespaces: `public.year` and `year` are one type.
+        let lower =
+            lower.strip_prefix("pg_catalog.").or_else(|| lower.strip_prefix("public.")).unwrap_or(&lower).to_string();
         if let Some(inner) = lower.strip_suffix("[]") {
             return TypeKind::Array { of: Box::new(TypeKind::parse(inner)) };
         }
@@ -234,7 +237,9 @@ mod tests {
             ("text[]", TypeKind::Array { of: Box::new(TypeKind::Text) }),
             ("double precision", TypeKind::Double),
             ("mpaa_rating", TypeKind::Named { name: "mpaa_rating".into() }),
-            ("public.mpaa_rating", TypeKind::Named { name: "public.mpaa_rating".into() }),
+            ("public.mpaa_rating", TypeKind::Named { name: "mpaa_rating".into() }),
+            ("musicbrainz.fluency", TypeKind::Named { name: "musicbrainz.fluency".into() }),
+            ("pg_catalog.int4", TypeKind::Integer),
         ];
         for (spelling, kind) in cases {
             assert_eq!(TypeKind::parse(spelling), kind, "{spelling}");

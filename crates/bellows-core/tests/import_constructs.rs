@@ -12,7 +12,7 @@ fn no_errors(result: &bellows_core::Import) {
 }
 
 #[test]
-fn pg_dump_preamble_functions_and_extensions_are_skipped_with_notes() {
+fn pg_dump_preamble_is_read_functions_and_extensions_kept_as_text() {
     let sql = "SET statement_timeout = 0;\n\
                SELECT pg_catalog.set_config('search_path', '', false);\n\
                CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;\n\
@@ -26,8 +26,12 @@ fn pg_dump_preamble_functions_and_extensions_are_skipped_with_notes() {
     let t = &result.schema.tables[0];
     assert_eq!(t.namespace, None, "public is the default namespace");
     assert_eq!(t.columns[1].default.as_ref().map(|d| (d.expr.as_str(), d.volatile)), Some(("now()", false)));
-    assert_eq!(result.stats.applied, 2, "CREATE TABLE and ALTER TABLE OWNER");
-    assert_eq!(result.stats.skipped, 5, "{:#?}", result.diagnostics);
+    assert_eq!(result.stats.applied, 5, "set_config, extension, function, CREATE TABLE and ALTER TABLE OWNER");
+    assert_eq!(result.stats.skipped, 2, "{:#?}", result.diagnostics);
+    assert_eq!(result.schema.extensions, ["pg_trgm"]);
+    let touch = &result.schema.routines[0];
+    assert_eq!((touch.namespace.as_deref(), touch.name.as_str(), touch.arguments.as_str()), (None, "touch", "()"));
+    assert!(touch.definition.starts_with("CREATE FUNCTION public.touch()") && touch.definition.ends_with("$$"));
     assert!(result.diagnostics.iter().all(|d| d.severity == Severity::Info));
 }
 

@@ -35,6 +35,21 @@ fn canonical(schema: &Schema) -> Schema {
     for q in &mut s.sequences {
         q.span = Span::new(0, 0);
     }
+    // Routines come out in two groups (before and after the tables); each keeps its text.
+    s.routines.sort_by(|a, b| (&a.namespace, &a.name, &a.arguments).cmp(&(&b.namespace, &b.name, &b.arguments)));
+    for r in &mut s.routines {
+        r.span = Span::new(0, 0);
+    }
+    for t in &mut s.triggers {
+        t.span = Span::new(0, 0);
+    }
+    for p in &mut s.policies {
+        p.span = Span::new(0, 0);
+    }
+    for d in &mut s.domains {
+        d.span = Span::new(0, 0);
+        d.definition = String::new(); // written anew from the model
+    }
     s
 }
 

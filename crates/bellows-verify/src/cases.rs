@@ -1,27 +1,48 @@
-//! Reads `tests/fixtures/<case>/`: before.sql, after.sql and the optional case.toml
-//! (`dialect`, `renames = ["t.old=new"]`, `[resolutions]` keyed by change, `[rows]` estimates).
+//! What the harness runs: a case folder (`tests/fixtures/<case>/`: before.sql, after.sql and
+//! the optional case.toml with `dialect`, `renames = ["t.old=new"]`, `[resolutions]` keyed by
+//! change and `[rows]` estimates), a real version pair from the corpora, or a base text with
+//! canvas edits.
 
 use bellows_core::diff::{DiffOptions, Matching, RenameHint};
+use bellows_core::edit::Edit;
 use bellows_core::plan::{PlanOptions, Resolution};
 use bellows_core::Dialect;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug)]
-pub struct Case {
+/// The target: a second text, or edits over the base (as the canvas makes them).
+#[derive(Debug, Clone)]
+pub enum After {
+    Text(String),
+    Edits(Vec<Edit>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Input {
     pub name: String,
-    pub dir: PathBuf,
-    pub before: String,
-    pub after: String,
+    pub dir: Option<PathBuf>,
     pub dialect: Dialect,
+    pub before: String,
+    pub after: After,
     pub diff: DiffOptions,
     pub options: PlanOptions,
+}
+
+impl Input {
+    /// The after text, for fixtures (which always have one).
+    pub fn after_text(&self) -> &str {
+        match &self.after {
+            After::Text(t) => t,
+            After::Edits(_) => "",
+        }
+    }
 }
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
-pub fn cases() -> Result<Vec<Case>, String> {
+/// Every fixture folder, sorted.
+pub fn cases() -> Result<Vec<Input>, String> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root())
         .map_err(|e| format!("tests/fixtures: {e}"))?
         .flatten()
@@ -32,7 +53,7 @@ pub fn cases() -> Result<Vec<Case>, String> {
     dirs.into_iter().map(|dir| load(&dir)).collect()
 }
 
-pub fn load(dir: &Path) -> Result<Case, String> {
+pub fn load(dir: &Path) -> Result<Input, String> {
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| format!("{}/{f}: {e}", dir.display()));
     let toml: toml::Table = match std::fs::read_to_string(dir.join("case.toml")) {
         Ok(t) => t.parse().map_err(|e| format!("{}/case.toml: {e}", dir.display()))?,
@@ -66,13 +87,175 @@ pub fn load(dir: &Path) -> Result<Case, String> {
             options.row_estimates.insert(table.clone(), n.as_integer().unwrap_or(0) as u64);
         }
     }
-    Ok(Case {
+    Ok(Input {
         name: dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
-        dir: dir.to_path_buf(),
-        before: read("before.sql")?,
-        after: read("after.sql")?,
+        dir: Some(dir.to_path_buf()),
         dialect,
+        before: read("before.sql")?,
+        after: After::Text(read("after.sql")?),
         diff: DiffOptions { matching: Matching::Names, renames },
         options,
     })
+}
+
+/// `../shared/corpora` (or `$BELLOWS_CORPORA`), when present.
+pub fn corpora() -> Option<PathBuf> {
+    let root = match std::env::var_os("BELLOWS_CORPORA") {
+        Some(path) => PathBuf::from(path),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"),
+    };
+    root.is_dir().then_some(root)
+}
+
+/// The real version pairs of the corpora, consecutive versions, one case per dialect: each
+/// project's own files, as they ship. MySQL pairs are not listed here (their plans are MySQL's).
+pub fn corpus_pairs(root: &Path) -> Vec<(String, PathBuf, PathBuf, Dialect)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root) else { return out };
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("pair-")))
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let project = dir.file_name().and_then(|n| n.to_str()).unwrap_or("").trim_start_matches("pair-").to_string();
+        // Version folders (`1.4.0/`) or versioned files side by side.
+        let mut files: Vec<PathBuf> = Vec::new();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let path = entry.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+                if path.is_dir() && !name.contains("upgrade") && !name.contains("deltas") {
+                    stack.push(path);
+                } else if (name.ends_with(".pg.sql") || name.ends_with(".sqlite.sql")) && !name.contains("upgrade") {
+                    files.push(path);
+                }
+            }
+        }
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            let suffix = if dialect == Dialect::Postgres { ".pg.sql" } else { ".sqlite.sql" };
+            // Group by the file's name with its version part taken out, in version order.
+            let mut series: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+            for f in files.iter().filter(|f| f.to_string_lossy().ends_with(suffix)) {
+                let rel = f.strip_prefix(&dir).unwrap_or(f).to_string_lossy().to_string();
+                let (version, stem) = match rel.split_once('/') {
+                    Some((v, file)) => (v.to_string(), file.to_string()),
+                    None => (rel.clone(), version_free(&rel)),
+                };
+                let _ = version;
+                series.entry(stem).or_default().push(f.clone());
+            }
+            for (stem, mut versions) in series {
+                versions.sort_by_key(|p| {
+                    let rel = p.strip_prefix(&dir).unwrap_or(p).to_string_lossy().to_string();
+                    (version_key(&rel), rel)
+                });
+                for pair in versions.windows(2) {
+                    let label = |p: &Path| version_label(&p.strip_prefix(&dir).unwrap_or(p).to_string_lossy());
+                    let name = format!(
+                        "{project}{} {} -> {}",
+                        if stem.is_empty() { String::new() } else { format!(" {}", stem_label(&stem, dialect)) },
+                        label(&pair[0]),
+                        label(&pair[1])
+                    );
+                    out.push((name, pair[0].clone(), pair[1].clone(), dialect));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `main_full_v54.pg.sql` -> `main_full.pg.sql`; `structure_2018-06.pg.sql` -> `structure.pg.sql`.
+fn version_free(name: &str) -> String {
+    let (stem, ext) = split_suffix(name);
+    let kept: Vec<&str> = stem.split('_').filter(|p| !is_version(p)).collect();
+    format!("{}{ext}", kept.join("_"))
+}
+
+fn split_suffix(name: &str) -> (&str, &str) {
+    for suffix in [".pg.sql", ".sqlite.sql", ".mysql.sql", ".sql"] {
+        if let Some(stem) = name.strip_suffix(suffix) {
+            return (stem, suffix);
+        }
+    }
+    (name, "")
+}
+
+/// `2018-06`, `3.15.0`, `v54`, `2018-02-a`.
+fn is_version(part: &str) -> bool {
+    part.starts_with(|c: char| c.is_ascii_digit())
+        || (part.len() > 1 && part.starts_with('v') && part[1..].chars().all(|c| c.is_ascii_digit()))
+}
+
+fn stem_label(stem: &str, dialect: Dialect) -> String {
+    let s = stem.trim_end_matches(".pg.sql").trim_end_matches(".sqlite.sql").trim_end_matches(".sql");
+    let s = s.trim_end_matches("_full").trim_end_matches("_full_schema");
+    match (s, dialect) {
+        (
+            "" | "schema" | "structure" | "pagila-schema" | "full_schema" | "postgres.initial" | "sqlite.initial",
+            Dialect::Sqlite,
+        ) => "sqlite".into(),
+        ("" | "schema" | "structure" | "pagila-schema" | "full_schema" | "postgres.initial", _) => "postgres".into(),
+        (other, Dialect::Sqlite) => format!("{other} sqlite"),
+        (other, _) => format!("{other} postgres"),
+    }
+}
+
+/// Numbers in a path, for sorting versions: `rt-4.4.0` < `rt-5.0.0`, `v29` < `v30`.
+fn version_key(rel: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in rel.chars() {
+        if c.is_ascii_digit() {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            out.push(cur.parse().unwrap_or(0));
+            cur.clear();
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur.parse().unwrap_or(0));
+    }
+    out
+}
+
+fn version_label(rel: &str) -> String {
+    match rel.split_once('/') {
+        Some((dir, _)) => dir.to_string(),
+        None => split_suffix(rel).0.split('_').filter(|p| is_version(p)).collect::<Vec<_>>().join("_"),
+    }
+}
+
+/// A corpus pair as a case.
+pub fn pair_input(name: &str, before: &Path, after: &Path, dialect: Dialect) -> Result<Input, String> {
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    Ok(Input {
+        name: name.to_string(),
+        dir: None,
+        dialect,
+        before: read(before)?,
+        after: After::Text(read(after)?),
+        diff: DiffOptions { matching: Matching::Names, renames: vec![] },
+        options: PlanOptions { dialect, ..PlanOptions::default() },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_sort_by_their_numbers_and_name_the_pair() {
+        assert!(version_key("rt-4.4.0/schema.pg.sql") < version_key("rt-5.0.0/schema.pg.sql"));
+        assert!(version_key("main_full_v54.pg.sql") < version_key("main_full_v72.pg.sql"));
+        assert_eq!(version_free("main_full_v54.pg.sql"), "main_full.pg.sql");
+        assert_eq!(version_free("structure_2018-06.pg.sql"), "structure.pg.sql");
+        assert_eq!(version_label("pagila-schema_2018-02-a.pg.sql"), "2018-02-a");
+        assert_eq!(version_label("1.4.0/postgres.initial.pg.sql"), "1.4.0");
+        assert_eq!(version_label("3.15.0_full_schema.pg.sql"), "3.15.0");
+        assert_eq!(version_free("3.15.0_full_schema.pg.sql"), "full_schema.pg.sql");
+    }
 }

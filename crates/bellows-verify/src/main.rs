@@ -1,6 +1,6 @@
 //! `bellows-verify DIR...`: runs each case folder (before.sql, after.sql, case.toml) through the
-//! harness on the server at `BELLOWS_PG` (default: the local socket) and prints one verdict line
-//! per case. `cargo xtask verify DIR` starts the server first.
+//! harness on its dialect's database (PostgreSQL at `BELLOWS_PG`, or SQLite in memory) and
+//! prints the verdict of each run. `cargo xtask verify DIR` starts the server first.
 
 use std::process::ExitCode;
 
@@ -19,13 +19,12 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        match bellows_verify::verify(&case.name, &case.before, &case.after, &case.diff, &case.options) {
-            Ok(report) => {
-                println!("{}", report.verdict());
-                for problem in report.problems() {
-                    println!("  {problem}");
+        match bellows_verify::verify(&case) {
+            Ok(outcome) => {
+                for line in outcome.lines() {
+                    println!("{line}");
                 }
-                ok &= report.passed();
+                ok &= outcome.passed();
             }
             Err(e) => {
                 println!("FAIL {}: {e}", case.name);

@@ -1,69 +1,80 @@
-//! Every PostgreSQL fixture, run on a real server with live v1 and v2 traffic. Without a
-//! server (a user's machine), it skips with a notice; under `CI=true` a missing server fails.
-//! `cargo xtask test` installs and starts PostgreSQL first.
+//! Every fixture, run on its dialect's database with live v1 and v2 traffic: PostgreSQL (a
+//! real server; without one, on a user's machine, it skips with a notice, and under `CI=true`
+//! a missing server fails) and SQLite (the bundled library). `cargo xtask test` installs and
+//! starts PostgreSQL first.
+
+#![allow(clippy::expect_used, clippy::panic)] // a test file: helpers fail the test they serve
 
 use bellows_core::Dialect;
 use bellows_verify::{cases, server_available, verify};
 
-#[test]
-fn every_postgres_fixture_passes_the_harness() {
-    if !server_available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no PostgreSQL server answers ({})",
-            bellows_verify::conninfo()
-        );
-        eprintln!("SKIPPED: no PostgreSQL server at `{}` (cargo xtask test starts one)", bellows_verify::conninfo());
-        return;
+fn postgres_or_skip() -> bool {
+    if server_available() {
+        return true;
     }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but no PostgreSQL server answers ({})",
+        bellows_verify::conninfo()
+    );
+    eprintln!("SKIPPED: no PostgreSQL server at `{}` (cargo xtask test starts one)", bellows_verify::conninfo());
+    false
+}
+
+fn run_fixtures(dialect: Dialect) {
     let mut failed = Vec::new();
-    let mut totals = (0u64, 0u64, 0u64, 0u64, 0usize);
-    for case in cases::cases().expect("fixtures").into_iter().filter(|c| c.dialect == Dialect::Postgres) {
-        let report = verify(&case.name, &case.before, &case.after, &case.diff, &case.options)
-            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        println!("{}", report.verdict());
-        totals.0 += report.rows_checked;
-        totals.1 += report.v1_statements;
-        totals.2 += report.v2_statements;
-        totals.3 += report.lock_timeouts;
-        totals.4 += 1;
-        if !report.passed() {
-            failed.push(format!("{}\n  {}", report.verdict(), report.problems().join("\n  ")));
+    let mut totals = (0u64, 0u64, 0u64, 0usize);
+    for case in cases::cases().expect("fixtures").into_iter().filter(|c| c.dialect == dialect) {
+        let outcome = match verify(&case) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                failed.push(format!("{}: {e}", case.name));
+                continue;
+            }
+        };
+        for line in outcome.lines() {
+            println!("{line}");
+        }
+        assert!(outcome.skipped.is_none(), "{}: fixtures need nothing the server lacks", case.name);
+        // Every step of every case runs: in the first run, or in the second on clean rows.
+        match outcome.complete() {
+            Some(complete) if complete.rows_checked > 0 && complete.v1_statements > 0 => {}
+            Some(complete) => failed.push(format!("{}: nothing was checked: {}", case.name, complete.verdict())),
+            None => failed.push(format!("{}: no run executed the whole plan", case.name)),
+        }
+        for r in &outcome.runs {
+            totals.0 += r.rows_checked;
+            totals.1 += r.v1_statements;
+            totals.2 += r.v2_statements;
+            assert_eq!(r.seed_errors, 0, "{}: a seed statement failed", case.name);
+        }
+        totals.3 += 1;
+        if !outcome.passed() {
+            failed.push(outcome.lines().join("\n"));
         }
     }
     println!(
-        "harness: {} cases, {} rows checked, v1 {} statements, v2 {} statements, {} lock timeouts, {} failed",
-        totals.4,
+        "harness ({dialect:?}): {} cases, {} rows checked, v1 {} statements, v2 {} statements, {} failed",
+        totals.3,
         totals.0,
         totals.1,
         totals.2,
-        totals.3,
         failed.len()
     );
+    assert!(totals.3 >= 2, "expected {dialect:?} fixtures");
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 
-/// Every SQLite fixture, on a real SQLite database (the bundled library): the same checks,
-/// with the workloads run between steps, as SQLite has one writer at a time.
+#[test]
+fn every_postgres_fixture_passes_the_harness() {
+    if postgres_or_skip() {
+        run_fixtures(Dialect::Postgres);
+    }
+}
+
+/// The same checks on a real SQLite database, the workloads running between steps (SQLite has
+/// one writer at a time).
 #[test]
 fn every_sqlite_fixture_passes_on_a_real_sqlite_database() {
-    let mut failed = Vec::new();
-    let mut ran = 0;
-    for case in cases::cases().expect("fixtures").into_iter().filter(|c| c.dialect == Dialect::Sqlite) {
-        let report =
-            bellows_verify::sqlite::verify_sqlite(&case.name, &case.before, &case.after, &case.diff, &case.options)
-                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        println!("{}", report.verdict());
-        assert!(
-            report.rows_checked > 0 && report.v1_statements > 0 && report.v2_statements > 0,
-            "{}",
-            report.verdict()
-        );
-        ran += 1;
-        if !report.passed() {
-            failed.push(format!("{}\n  {}", report.verdict(), report.problems().join("\n  ")));
-        }
-    }
-    assert!(ran >= 2, "expected SQLite fixtures, found {ran}");
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    run_fixtures(Dialect::Sqlite);
 }

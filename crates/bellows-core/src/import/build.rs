@@ -20,6 +20,9 @@ pub(super) struct Builder {
     pub stats: ImportStats,
     /// The first schema of `SET search_path` (PostgreSQL): where unqualified names live.
     pub search_path: Option<String>,
+    /// The whole `search_path` as written (`musicbrainz, public`), when it is not the default:
+    /// objects kept as text are created again under it.
+    pub search_path_text: Option<String>,
     /// Lower-cased qualified name -> position in `schema.tables`, so lookups stay O(1) on
     /// dumps with thousands of tables.
     by_name: HashMap<String, usize>,
@@ -57,6 +60,7 @@ impl Builder {
             diagnostics: Vec::new(),
             stats: ImportStats::default(),
             search_path: None,
+            search_path_text: None,
             by_name: HashMap::new(),
             next_table: 0,
             next_column: 0,
@@ -102,7 +106,7 @@ impl Builder {
                     definition: view.query.to_string(),
                     reads,
                     columns_read,
-                    search_path: self.search_path.clone(),
+                    search_path: self.search_path_text.clone(),
                     span: at,
                 });
             }
@@ -142,6 +146,98 @@ impl Builder {
             }
         }
         true
+    }
+
+    /// Applies an object read by its words ([`super::objects`]); false when it was skipped.
+    pub fn apply_object(&mut self, object: super::objects::Object, chunk: &Chunk<'_>) -> bool {
+        use super::objects::{Dropped, Object};
+        let at = chunk.start;
+        let definition = chunk.text.trim().trim_end_matches(';').trim_end().to_string();
+        let search_path = self.search_path_text.clone();
+        match object {
+            Object::Routine { name, kind, arguments } => {
+                let (namespace, name) = self.split_qualified_name(&name);
+                self.schema
+                    .routines
+                    .retain(|r| !(same_name(&r.name, &name) && r.namespace == namespace && r.arguments == arguments));
+                self.schema.routines.push(Routine {
+                    namespace,
+                    name,
+                    kind,
+                    arguments,
+                    definition,
+                    search_path,
+                    span: at,
+                });
+            }
+            Object::Trigger { name, table, function, columns } => {
+                let table = self.resolve_table(&self.normalize_qualified(&table));
+                self.schema.triggers.retain(|t| !(same_name(&t.name, &name) && same_name(&t.table, &table)));
+                self.schema.triggers.push(Trigger {
+                    name,
+                    table,
+                    function,
+                    columns,
+                    definition,
+                    search_path,
+                    span: at,
+                });
+            }
+            Object::Policy { kind, name, table } => {
+                let table = self.resolve_table(&self.normalize_qualified(&table));
+                self.schema.policies.retain(|p| !(same_name(&p.name, &name) && same_name(&p.table, &table)));
+                self.schema.policies.push(Policy { kind, name, table, definition, search_path, span: at });
+            }
+            Object::Domain { name, data_type, nullable, default, checks } => {
+                let (namespace, name) = self.split_qualified_name(&name);
+                let checks = checks.into_iter().map(|(name, expr)| Check { name, expr }).collect();
+                self.schema.domains.push(Domain {
+                    namespace,
+                    name,
+                    data_type,
+                    nullable,
+                    default,
+                    checks,
+                    definition,
+                    span: at,
+                });
+            }
+            Object::Extension { name } => {
+                if self.dialect != Dialect::Postgres {
+                    return false;
+                }
+                if !self.schema.extensions.iter().any(|e| same_name(e, &name)) && !same_name(&name, "plpgsql") {
+                    self.schema.extensions.push(name);
+                }
+            }
+            Object::Drop { what, names, table } => {
+                let table = table.map(|t| self.resolve_table(&self.normalize_qualified(&t)));
+                for name in names {
+                    let (namespace, name) = self.split_qualified_name(&name);
+                    let named = |n: &str, ns: &Option<String>| same_name(n, &name) && *ns == namespace;
+                    let on = |t: &str| table.as_deref().is_none_or(|x| same_name(x, t));
+                    match what {
+                        Dropped::Routine => self.schema.routines.retain(|r| !named(&r.name, &r.namespace)),
+                        Dropped::Trigger => {
+                            self.schema.triggers.retain(|t| !(same_name(&t.name, &name) && on(&t.table)))
+                        }
+                        Dropped::Policy => {
+                            self.schema.policies.retain(|p| !(same_name(&p.name, &name) && on(&p.table)))
+                        }
+                        Dropped::View => self.schema.views.retain(|v| !named(&v.name, &v.namespace)),
+                        Dropped::Domain => self.schema.domains.retain(|d| !named(&d.name, &d.namespace)),
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// `ns.name` or `name` (under the search path) -> (namespace, name), default namespace dropped.
+    fn split_qualified_name(&self, name: &str) -> (Option<String>, String) {
+        let qualified = self.normalize_qualified(name);
+        let (ns, n) = split_qualified(&qualified);
+        (ns.map(str::to_string), n.to_string())
     }
 
     // ---- names ---------------------------------------------------------------------------
@@ -311,6 +407,11 @@ impl Builder {
                 ColumnOption::NotNull => column.nullable = false,
                 ColumnOption::Default(expr) => {
                     let expr = expr.to_string();
+                    // `DEFAULT NULL` (with or without a cast) is no default at all.
+                    if crate::render::strip_casts(&expr).trim().eq_ignore_ascii_case("null") {
+                        column.default = None;
+                        continue;
+                    }
                     if expr.to_ascii_lowercase().starts_with("nextval(") {
                         column.identity = Some(Identity::Serial);
                     }
@@ -480,6 +581,22 @@ impl Builder {
 
     fn alter_table(&mut self, target: &str, op: AlterTableOperation, at: Span) {
         let target = self.resolve_table(target);
+        // pg_dump's `ALTER TABLE ONLY parent ATTACH PARTITION child FOR VALUES ...`: the child
+        // was created as a plain table and becomes a partition of the parent.
+        if let AlterTableOperation::AttachPartitionOf { partition, for_values } = &op {
+            let child = self.resolve_table(&self.qualify(partition));
+            if let Some(i) = self.lookup(&child) {
+                self.schema.tables[i].partition_of = Some(target.clone());
+                self.schema.tables[i].partition_bound = Some(for_values.to_string());
+            } else {
+                self.warn(
+                    "unknown-table",
+                    at,
+                    format!("ATTACH PARTITION names `{child}`, which is not defined before it"),
+                );
+            }
+            return;
+        }
         let Some(position) = self.lookup(&target) else {
             // pg_dump writes `ALTER TABLE` for views and sequences too (OWNER TO, SET DEFAULT).
             if !self.is_view_or_sequence(&target) {
@@ -629,10 +746,14 @@ impl Builder {
                     AlterColumnOperation::DropNotNull => column.nullable = true,
                     AlterColumnOperation::SetDefault { value } => {
                         let expr = value.to_string();
-                        if expr.to_ascii_lowercase().starts_with("nextval(") {
-                            column.identity = Some(Identity::Serial);
+                        if crate::render::strip_casts(&expr).trim().eq_ignore_ascii_case("null") {
+                            column.default = None;
+                        } else {
+                            if expr.to_ascii_lowercase().starts_with("nextval(") {
+                                column.identity = Some(Identity::Serial);
+                            }
+                            column.default = Some(DefaultValue { volatile: is_volatile(&expr), expr });
                         }
-                        column.default = Some(DefaultValue { volatile: is_volatile(&expr), expr });
                     }
                     AlterColumnOperation::DropDefault => column.default = None,
                     AlterColumnOperation::SetDataType { data_type, .. } => {
@@ -794,7 +915,7 @@ impl Builder {
             definition,
             reads,
             columns_read: Vec::new(),
-            search_path: self.search_path.clone(),
+            search_path: self.search_path_text.clone(),
             span: at,
         });
     }

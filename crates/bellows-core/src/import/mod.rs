@@ -5,6 +5,7 @@
 //! reported with its line and column while the import goes on.
 
 mod build;
+pub mod objects;
 mod recover;
 pub(crate) mod split;
 
@@ -133,11 +134,20 @@ fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk:
     let prepared = recover::prepare(chunk.text, builder.dialect);
     let text = prepared.as_deref().unwrap_or(chunk.text);
     if builder.dialect == Dialect::Postgres {
-        if let Some(path) = search_path(text) {
-            builder.search_path = path;
+        if let Some((first, full)) = search_path(text) {
+            builder.search_path = first;
+            builder.search_path_text = full;
             builder.stats.applied += 1;
             return;
         }
+    }
+    if let Some(object) = objects::read(text) {
+        if builder.apply_object(object, chunk) {
+            builder.stats.applied += 1;
+        } else {
+            builder.stats.skipped += 1;
+        }
+        return;
     }
     let error = match parse_statement(parser_dialect, chunk, text) {
         Ok(statement) => {
@@ -262,22 +272,29 @@ fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk:
     }
 }
 
-/// `SET search_path = a, b` / `SET search_path TO 'a'`: `Some(first schema)` (None for the
-/// default); `None` when the statement is something else.
-fn search_path(text: &str) -> Option<Option<String>> {
-    let t = text.trim_start();
+/// `SET search_path = a, b` / `SET search_path TO 'a'` / pg_dump's
+/// `SELECT pg_catalog.set_config('search_path', '', false)`: `Some((first schema, whole list))`,
+/// each `None` for the default path; `None` when the statement is something else.
+fn search_path(text: &str) -> Option<(Option<String>, Option<String>)> {
+    let t = text.trim().trim_end_matches(';').trim_end();
     let lower = t.to_ascii_lowercase();
+    if lower.starts_with("select pg_catalog.set_config('search_path'") {
+        return Some((None, None));
+    }
     let rest = lower.strip_prefix("set")?.trim_start();
     let rest = rest.strip_prefix("local").or_else(|| rest.strip_prefix("session")).unwrap_or(rest).trim_start();
     let rest = rest.strip_prefix("search_path")?.trim_start();
     let rest = rest.strip_prefix('=').or_else(|| rest.strip_prefix("to"))?.trim();
-    let first = rest.split(',').next().unwrap_or("").trim().trim_matches(|c| c == '\'' || c == '"');
-    let original_start = t.len() - t.trim_start().len();
-    let _ = original_start;
-    Some(match first {
+    // Same byte length as `t` (ASCII lower-casing), so the list keeps the user's spelling.
+    let list = &t[t.len() - rest.len()..];
+    let names: Vec<&str> =
+        rest.split(',').map(|n| n.trim().trim_matches(|c| c == '\'' || c == '"')).filter(|n| !n.is_empty()).collect();
+    let first = match names.first().copied().unwrap_or("") {
         "" | "public" | "default" | "$user" => None,
         ns => Some(ns.to_string()),
-    })
+    };
+    let default_path = names.iter().all(|n| matches!(*n, "public" | "default" | "$user"));
+    Some((first, (!default_path).then(|| list.to_string())))
 }
 
 fn mark_virtual(builder: &mut Builder, tables_before: usize) {

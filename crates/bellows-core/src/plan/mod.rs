@@ -244,6 +244,9 @@ pub(crate) struct Builder {
     pub one_way: Vec<String>,
     /// Reasons v2 works only once Contract has run (it must ship with Contract).
     pub v2_waits: Vec<String>,
+    /// Views, triggers and policies (`view:name`, `trigger:table.name`) that a Contract step
+    /// already created with their target definition: no later step replaces them again.
+    pub recreated: std::collections::BTreeSet<String>,
 }
 
 impl Builder {

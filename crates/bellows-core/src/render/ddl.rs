@@ -31,11 +31,26 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
             let _ = writeln!(out, "CREATE SCHEMA {};", ident(ns, target));
         }
     }
+    // Objects kept as text (routines, triggers, policies) travel only within their dialect.
+    let native = source == target;
     if pg {
+        if native && !schema.routines.is_empty() {
+            // As pg_dump does: bodies are checked when called, so order among routines, tables
+            // and defaults that call them does not matter.
+            let _ = writeln!(out, "SET check_function_bodies = false;");
+        }
+        if native {
+            for e in &schema.extensions {
+                let _ = writeln!(out, "CREATE EXTENSION IF NOT EXISTS {};", ident(e, target));
+            }
+        }
         for e in &schema.enums {
             let labels: Vec<String> = e.labels.iter().map(|l| string_literal(l)).collect();
             let name = qualified(e.namespace.as_deref(), &e.name, target);
             let _ = writeln!(out, "CREATE TYPE {name} AS ENUM ({});", labels.join(", "));
+        }
+        for d in &schema.domains {
+            let _ = writeln!(out, "{};", domain_sql(d, target));
         }
         for s in &schema.sequences {
             let _ = writeln!(out, "CREATE SEQUENCE {};", qualified(s.namespace.as_deref(), &s.name, target));
@@ -44,6 +59,15 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
             out.push('\n');
         }
     }
+    let mut path = PathWriter::default();
+    // Routines whose signature names a table (`RETURNS SETOF t`) come after the tables.
+    let (late, early): (Vec<&Routine>, Vec<&Routine>) =
+        schema.routines.iter().filter(|_| native).partition(|r| signature_names_a_table(r, schema));
+    for r in early {
+        path.set(&mut out, r.search_path.as_deref(), target);
+        out.push_str(&object_sql(&r.definition, target));
+    }
+    path.set(&mut out, None, target);
     let order = dependency_order(schema);
     let mut created: BTreeSet<String> = BTreeSet::new();
     let mut deferred: Vec<(&Table, &ForeignKey)> = Vec::new();
@@ -93,13 +117,13 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
             );
         }
     }
-    let mut search_path: Option<&str> = None;
+    for r in late {
+        path.set(&mut out, r.search_path.as_deref(), target);
+        out.push_str(&object_sql(&r.definition, target));
+    }
     for view in &schema.views {
         let kind = if view.materialized && pg { "MATERIALIZED VIEW" } else { "VIEW" };
-        if pg && view.search_path.as_deref() != search_path {
-            search_path = view.search_path.as_deref();
-            let _ = writeln!(out, "SET search_path = {}, public;", ident(search_path.unwrap_or("public"), target));
-        }
+        path.set(&mut out, view.search_path.as_deref(), target);
         let _ = writeln!(
             out,
             "CREATE {kind} {} AS {};",
@@ -107,7 +131,74 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
             view.definition.trim_end_matches(';')
         );
     }
+    if native {
+        for t in &schema.triggers {
+            path.set(&mut out, t.search_path.as_deref(), target);
+            out.push_str(&object_sql(&t.definition, target));
+        }
+        for p in &schema.policies {
+            path.set(&mut out, p.search_path.as_deref(), target);
+            out.push_str(&object_sql(&p.definition, target));
+        }
+    }
     out
+}
+
+/// Writes `SET search_path` when the next object was created under another one (PostgreSQL).
+#[derive(Default)]
+struct PathWriter {
+    current: Option<String>,
+}
+
+impl PathWriter {
+    fn set(&mut self, out: &mut String, wanted: Option<&str>, dialect: Dialect) {
+        if dialect != Dialect::Postgres || self.current.as_deref() == wanted {
+            return;
+        }
+        self.current = wanted.map(str::to_string);
+        let _ = writeln!(out, "SET search_path = {};", wanted.unwrap_or("public"));
+    }
+}
+
+/// An object kept as text, as a statement of the export: MySQL bodies hold `;`, so they go
+/// between `DELIMITER` lines.
+fn object_sql(definition: &str, dialect: Dialect) -> String {
+    let definition = definition.trim().trim_end_matches(';');
+    if dialect == Dialect::MySql && definition.contains(';') {
+        format!("DELIMITER ;;\n{definition};;\nDELIMITER ;\n")
+    } else {
+        format!("{definition};\n")
+    }
+}
+
+/// True when a routine's header (before its body) names a table of the schema.
+fn signature_names_a_table(routine: &Routine, schema: &Schema) -> bool {
+    let header_end = routine.definition.find(['$', '\'']).unwrap_or(routine.definition.len());
+    let header = &routine.definition[..header_end];
+    let header = header.split_once('(').map_or(header, |(_, rest)| rest);
+    schema.tables.iter().any(|t| crate::import::objects::mentions(header, &t.name))
+}
+
+/// `CREATE DOMAIN` from the model.
+pub fn domain_sql(domain: &Domain, dialect: Dialect) -> String {
+    let mut sql = format!(
+        "CREATE DOMAIN {} AS {}",
+        qualified(domain.namespace.as_deref(), &domain.name, dialect),
+        domain.data_type.spelling
+    );
+    if let Some(d) = &domain.default {
+        let _ = write!(sql, " DEFAULT {d}");
+    }
+    if !domain.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    for check in &domain.checks {
+        if let Some(name) = &check.name {
+            let _ = write!(sql, " CONSTRAINT {}", ident(name, dialect));
+        }
+        let _ = write!(sql, " CHECK ({})", check.expr);
+    }
+    sql
 }
 
 /// Table indexes in dependency order: referenced tables first, then the source order.

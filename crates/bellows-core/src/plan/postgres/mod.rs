@@ -1,5 +1,7 @@
 //! PostgreSQL recipes (12 and later). Lock facts are those of `expand-contract.md`.
 
+mod objects;
+
 use super::{Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step};
 use crate::diff::Change;
 use crate::model::*;
@@ -15,19 +17,32 @@ const PG: Dialect = Dialect::Postgres;
 pub const PREFIX: &str = "bellows_";
 
 // Ranks order steps inside a stage: lower first.
+const R_EXTENSION: u32 = 5;
 const R_ENUM: u32 = 10;
+/// Contract: views, triggers and policies dropped before the columns they read (11 to 15).
+const R_DROP_VIEW: u32 = 15;
+/// Contract: routines, triggers and policies that get a new definition.
+const R_REPLACE_ROUTINE: u32 = 16;
 const R_DROP_RULE: u32 = 20;
 const R_CREATE_TABLE: u32 = 30;
 const R_RENAME_TABLE: u32 = 35;
+/// Expand: new routines, before the columns whose defaults may call them.
+const R_ROUTINE: u32 = 39;
 const R_COLUMN: u32 = 40;
 const R_SYNC: u32 = 50;
 const R_INDEX: u32 = 60;
 const R_RULE: u32 = 70;
 const R_FK: u32 = 80;
+/// Expand: new views (85 to 94, readers of views later), then triggers and policies.
+const R_VIEW: u32 = 85;
+const R_TRIGGER: u32 = 95;
 const R_BACKFILL: u32 = 90;
 const R_VALIDATE: u32 = 100;
 const R_DROP_COLUMN: u32 = 120;
 const R_DROP_TABLE: u32 = 130;
+/// Contract: views with a new query, once the columns they read have their final shape.
+const R_REPLACE_VIEW: u32 = 140;
+const R_DROP_ROUTINE: u32 = 160;
 
 struct Ctx<'a> {
     base: &'a Schema,
@@ -136,6 +151,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
         recipe(&ctx, i, change, b);
     }
     split_tables(&ctx, b);
+    objects::blockers(&ctx, b);
 }
 
 /// Split: columns dropped from a table S that reappear, same name and type, in a new table T
@@ -227,8 +243,22 @@ fn split_recipe(ctx: &Ctx<'_>, i: usize, s: &str, key: &str, t: &str, fk: &str, 
         any_new = any_value("NEW."),
     );
     let delete_body = format!("BEGIN DELETE FROM {tt} WHERE {fk_q} = OLD.{key_q}; RETURN OLD; END");
+    // v2 deleting a row of T takes the values away from S too (v1 then reads NULL), where S
+    // allows NULL there.
+    let nullable_in_s =
+        ctx.base.find_table(s).is_some_and(|st| moved.iter().all(|m| st.column(m).is_some_and(|c| c.nullable)));
+    let nulls: Vec<String> = cols.iter().map(|_| "NULL".to_string()).collect();
+    let on_delete = if nullable_in_s {
+        format!(
+            "IF TG_OP = 'DELETE' THEN UPDATE {st} SET {set_cols} = {nr} WHERE {key_q} = OLD.{fk_q} AND ({list}) IS DISTINCT FROM ({nl}); RETURN OLD; END IF; ",
+            nr = row(&nulls),
+            nl = nulls.join(", ")
+        )
+    } else {
+        "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; ".to_string()
+    };
     let back_body = format!(
-        "BEGIN IF pg_trigger_depth() > 1 THEN RETURN NEW; END IF; \
+        "BEGIN IF pg_trigger_depth() > 1 THEN RETURN COALESCE(NEW, OLD); END IF; {on_delete}\
          UPDATE {st} SET {set_cols} = {nv} WHERE {key_q} = NEW.{fk_q} AND ({list}) IS DISTINCT FROM ({nvl}); RETURN NEW; END",
         nv = row(&new_vals),
         nvl = new_vals.join(", "),
@@ -244,7 +274,7 @@ fn split_recipe(ctx: &Ctx<'_>, i: usize, s: &str, key: &str, t: &str, fk: &str, 
                 lt.clone(),
                 format!("CREATE OR REPLACE FUNCTION {back_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {back_body} $$"),
                 format!(
-                    "CREATE TRIGGER {} AFTER INSERT OR UPDATE ON {tt} FOR EACH ROW EXECUTE FUNCTION {back_fn}()",
+                    "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {tt} FOR EACH ROW EXECUTE FUNCTION {back_fn}()",
                     q(&back)
                 ),
             ],
@@ -354,6 +384,9 @@ fn split_recipe(ctx: &Ctx<'_>, i: usize, s: &str, key: &str, t: &str, fk: &str, 
 
 fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
     use Change::*;
+    if objects::recipe(ctx, i, change, b) {
+        return;
+    }
     let lt = ctx.lock_timeout();
     match change {
         CreateEnum { name: e } => {
@@ -418,14 +451,15 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
         }
         DropTable { table } => {
             let depth = ctx.base.find_table(table).map_or(0, |t| 5 - fk_depth_in(ctx.base, t).min(5));
+            let around = objects::around(ctx, table, &[], StageKind::Contract, b);
             let mut s = step(
                 format!("drop table {table}"),
                 i,
-                vec![lt.clone(), format!("DROP TABLE {}", tq(table))],
+                around.wrap(vec![lt.clone(), format!("DROP TABLE {}", tq(table))]),
                 vec![],
                 (LockMode::AccessExclusive, &[table], Effect::Metadata),
                 true,
-                "after Switch no application version uses it; dropping is one-way (rename it aside first and drop it a release later to keep an undo)",
+                &around.reason("after Switch no application version uses it; dropping is one-way (rename it aside first and drop it a release later to keep an undo)"),
                 R_DROP_TABLE + depth as u32,
             );
             s.one_way = true;
@@ -607,6 +641,8 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                 ),
             );
         }
+        // Objects kept as text: planned by `objects::recipe` above.
+        _ => {}
     }
 }
 
@@ -1009,14 +1045,15 @@ fn drop_column(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, b: &mut Build
             ),
         );
     }
+    let around = objects::around(ctx, &bt.qualified_name(), &[column.to_string()], StageKind::Contract, b);
     let mut s = step(
         format!("drop column {table}.{column}"),
         i,
-        vec![lt, format!("ALTER TABLE {tt} DROP COLUMN {}", q(column))],
+        around.wrap(vec![lt, format!("ALTER TABLE {tt} DROP COLUMN {}", q(column))]),
         vec![],
         (LockMode::AccessExclusive, &[table], Effect::Metadata),
         true,
-        "catalog-only (the space is reclaimed by later writes); the values are gone",
+        &around.reason("catalog-only (the space is reclaimed by later writes); the values are gone"),
         R_DROP_COLUMN,
     );
     s.one_way = true;
@@ -1070,16 +1107,20 @@ fn change_type(
         .map(|c| c.data_type.spelling.clone())
         .unwrap_or_default();
     if from.is_binary_coercible_to(&to.kind) {
+        let base_name = ctx.base_table(table).map_or(table.to_string(), Table::qualified_name);
+        let around = objects::around(ctx, &base_name, &[column.to_string()], StageKind::Expand, b);
         b.push(
             StageKind::Expand,
             step(
                 format!("change type of {table}.{column} to {}", to.spelling),
                 i,
-                vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {}", q(column), to.spelling)],
-                vec![lt, format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {old_spelling}", q(column))],
+                around.wrap(vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {}", q(column), to.spelling)]),
+                around.wrap_undo(vec![lt, format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {old_spelling}", q(column))]),
                 (LockMode::AccessExclusive, &[table], Effect::Metadata),
                 true,
-                "a binary-compatible widening: catalog-only, no rewrite and no scan (its rollback narrows, which scans)",
+                &around.reason(
+                    "a binary-compatible widening: catalog-only, no rewrite and no scan (its rollback narrows, which scans)",
+                ),
                 R_COLUMN,
             ),
         );
@@ -1106,20 +1147,6 @@ fn change_type(
     }
     let title = format!("change type of {table}.{column} to {}", to.spelling);
     replace_column(ctx, i, table, column, &staging, col, &up, &down, &title, b);
-    // Contract of a type change ends with the staging column taking the old name.
-    b.push(
-        StageKind::Contract,
-        step(
-            format!("give {table}.{staging} the name {column}"),
-            i,
-            vec![lt.clone(), format!("ALTER TABLE {tt} RENAME COLUMN {} TO {}", q(&staging), q(column))],
-            vec![lt, format!("ALTER TABLE {tt} RENAME COLUMN {} TO {}", q(column), q(&staging))],
-            (LockMode::AccessExclusive, &[table], Effect::Metadata),
-            true,
-            "in the same short transaction as the drop of the old column",
-            R_DROP_COLUMN + 1,
-        ),
-    );
     b.app_changes.push(format!(
         "v2 reads and writes {table}.{staging} ({}) until Contract gives it the name {column}",
         to.spelling
@@ -1425,20 +1452,41 @@ fn replace_column(
             ),
         );
     }
-    // Contract: drop the trigger and the old column.
+    // Contract: drop the trigger and the old column; a type change's staging column takes the
+    // old name in the same transaction, and what depends on the old column moves to the new.
+    let swap = ctx.changes.iter().any(
+        |c| matches!(c, Change::ChangeType { table: t, column: col, .. } if same_name(t, table) && same_name(col, old)),
+    ) && !ctx
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::RenameColumn { table: t, to, .. } if same_name(t, table) && same_name(to, old)));
+    let base_name = ctx.base_table(table).map_or(table.to_string(), Table::qualified_name);
+    let around = objects::around(ctx, &base_name, &[old.to_string()], StageKind::Contract, b);
+    let mut sql = vec![
+        lt.clone(),
+        format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&trigger)),
+        format!("DROP FUNCTION IF EXISTS {function}()"),
+        format!("ALTER TABLE {tt} DROP COLUMN {o}"),
+    ];
+    if swap {
+        sql.push(format!("ALTER TABLE {tt} RENAME COLUMN {n} TO {o}"));
+    }
     let mut s = step(
-        format!("{title}: drop the trigger and {old}"),
+        if swap {
+            format!("{title}: drop {old} and give {new} its name")
+        } else {
+            format!("{title}: drop the trigger and {old}")
+        },
         i,
-        vec![
-            lt.clone(),
-            format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&trigger)),
-            format!("DROP FUNCTION IF EXISTS {function}()"),
-            format!("ALTER TABLE {tt} DROP COLUMN {o}"),
-        ],
+        around.wrap(sql),
         vec![],
         (LockMode::AccessExclusive, &[table], Effect::Metadata),
         true,
-        "v1 no longer runs; dropping a column is catalog-only",
+        &around.reason(if swap {
+            "v1 no longer runs; dropping a column and renaming one are catalog-only, in one short transaction"
+        } else {
+            "v1 no longer runs; dropping a column is catalog-only"
+        }),
         R_DROP_COLUMN,
     );
     s.one_way = true;

@@ -1,0 +1,202 @@
+//! What the verification harness runs, as plain data derived from the two schemas alone: seed
+//! rows ([`seed`]), the v1 and v2 workloads ([`workload`]), and the queries that prove every
+//! seeded row was carried over ([`carried_values`]). Execution lives in `bellows-verify`
+//! (native); nothing here touches a database.
+//!
+//! Rows are identified by the keys the database gives them, whatever their type: seeds leave
+//! identity and serial columns to the database and take foreign key values from the parent's
+//! real rows; workloads read the keys of what they insert back (`RETURNING`). Workloads build
+//! their own rows, parents included, so their triggers and cascades never touch seeded rows.
+
+pub mod seed;
+pub mod values;
+pub mod workload;
+
+pub use seed::{seed, Seed, SeedOptions};
+pub use workload::{workload, Insert, Unit, Workload};
+
+use crate::diff::{Change, ChangeSet};
+use crate::model::*;
+use crate::types::TypeKind;
+use crate::Dialect;
+use values::{cast_type, column_sql, table_sql};
+
+/// Rows per table for a schema of `tables` tables: enough to meet every recipe's batches,
+/// few enough that a 500-table dump seeds in seconds.
+pub fn rows_for(tables: usize) -> i64 {
+    (200_000 / tables.max(1) as i64).clamp(60, 2000)
+}
+
+/// The row numbers workloads use start here (per version), far above any seeded row.
+pub const WORKLOAD_BASE: i64 = 10_000_000;
+
+/// The name a table has in the target, through a rename.
+pub fn renamed_table(changes: &ChangeSet, base_name: &str) -> String {
+    changes
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::RenameTable { from, to } if same_name(from, base_name) => Some(to.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| base_name.to_string())
+}
+
+/// The name a column has in the target, through a rename.
+pub fn renamed_column(changes: &ChangeSet, target_table: &str, base_column: &str) -> String {
+    changes
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::RenameColumn { table, from, to }
+                if same_name(table, target_table) && same_name(from, base_column) =>
+            {
+                Some(to.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| base_column.to_string())
+}
+
+/// The columns that identify a row: the primary key, else a unique key of NOT NULL columns.
+pub fn row_key(table: &Table) -> Option<Vec<String>> {
+    if let Some(pk) = &table.primary_key {
+        return Some(pk.columns.clone());
+    }
+    let not_null = |cols: &[String]| cols.iter().all(|c| table.column(c).is_some_and(|c| !c.nullable));
+    table
+        .uniques
+        .iter()
+        .map(|k| k.columns.clone())
+        .chain(
+            table
+                .indexes
+                .iter()
+                .filter(|i| i.unique && i.predicate.is_none() && i.parts.iter().all(|p| p.column().is_some()))
+                .map(|i| i.parts.iter().filter_map(|p| p.column().map(str::to_string)).collect()),
+        )
+        .find(|cols: &Vec<String>| !cols.is_empty() && not_null(cols))
+}
+
+/// A query per seeded base table that survives: `before` on the base shape and `after` on the
+/// target shape, each returning `(key, values)` as text, where `values` joins every column
+/// carried over, cast to its target type. Equal pairs mean the values were carried over; a key
+/// missing afterwards is a lost row. A table without a key compares its rows as a multiset
+/// (`keyed` false, the key column empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Carried {
+    pub table: String,
+    pub keyed: bool,
+    pub before: String,
+    pub after: String,
+    /// `before` without the casts to the target's types: what undoing a stage must give back,
+    /// readable even while rows hold values the target's types refuse.
+    pub before_raw: String,
+}
+
+pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect) -> Vec<Carried> {
+    let mut out = Vec::new();
+    for table in &base.tables {
+        if table.partition_of.is_some() {
+            continue; // its rows are read through the partitioned table
+        }
+        let target_name = renamed_table(changes, &table.qualified_name());
+        let Some(t) = target.find_table(&target_name) else { continue };
+        let mut before = Vec::new();
+        let mut raw = Vec::new();
+        let mut after = Vec::new();
+        for column in &table.columns {
+            let new_name = renamed_column(changes, &target_name, &column.name);
+            let Some(tc) = t.column(&new_name) else { continue };
+            // A column the plan fills (NOT NULL with a fill value) changes by design.
+            let filled = changes.changes.iter().any(|c| {
+                matches!(c, Change::SetNotNull { table: ct, column: cc } if same_name(ct, &target_name) && same_name(cc, &new_name))
+            });
+            if filled || tc.generated.is_some() && column.generated.is_none() {
+                continue;
+            }
+            before.push(as_text(&column_sql(&column.name, d), Some(&tc.data_type), d));
+            raw.push(as_text(&column_sql(&column.name, d), None, d));
+            after.push(as_text(&column_sql(&tc.name, d), None, d));
+        }
+        let key =
+            row_key(table).filter(|k| k.iter().all(|c| t.column(&renamed_column(changes, &target_name, c)).is_some()));
+        let key_raw: Vec<String> = key.iter().flatten().map(|c| as_text(&column_sql(c, d), None, d)).collect();
+        let (key_before, key_after) = match &key {
+            Some(cols) => (
+                cols.iter()
+                    .filter_map(|c| {
+                        let tc = t.column(&renamed_column(changes, &target_name, c))?;
+                        Some(as_text(&column_sql(c, d), Some(&tc.data_type), d))
+                    })
+                    .collect::<Vec<_>>(),
+                cols.iter()
+                    .filter_map(|c| {
+                        let tc = t.column(&renamed_column(changes, &target_name, c))?;
+                        Some(as_text(&column_sql(&tc.name, d), None, d))
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            None => (vec![], vec![]),
+        };
+        let select = |keys: &[String], cols: &[String], from: String| {
+            format!(
+                "SELECT {}, {} FROM {from}",
+                if keys.is_empty() { "''".to_string() } else { joined(keys, d) },
+                if cols.is_empty() { "''".to_string() } else { joined(cols, d) },
+            )
+        };
+        out.push(Carried {
+            table: table.qualified_name(),
+            keyed: key.is_some(),
+            before: select(&key_before, &before, only(table, d)),
+            after: select(&key_after, &after, only(t, d)),
+            before_raw: select(&key_raw, &raw, only(table, d)),
+        });
+    }
+    out
+}
+
+/// `ONLY t` in PostgreSQL, so a parent of inheritance children reads its own rows.
+fn only(table: &Table, d: Dialect) -> String {
+    if d == Dialect::Postgres && table.partition_by.is_none() {
+        format!("ONLY {}", table_sql(table, d))
+    } else {
+        table_sql(table, d)
+    }
+}
+
+fn joined(parts: &[String], d: Dialect) -> String {
+    match d {
+        Dialect::MySql => format!("CONCAT_WS('|', {})", parts.join(", ")),
+        _ => parts.join(" || '|' || "),
+    }
+}
+
+/// A value as comparable text: cast to `to` first (the target type) when given.
+fn as_text(column: &str, to: Option<&crate::DataType>, d: Dialect) -> String {
+    match d {
+        // SQLite stores by column affinity (1.0 becomes 1 in a NUMERIC column), so values
+        // compare as numbers where they are numbers, as text otherwise.
+        Dialect::Sqlite => format!(
+            "coalesce(CASE WHEN typeof({column}) IN ('integer', 'real') AND {column} = CAST({column} AS INTEGER) \
+             THEN CAST(CAST({column} AS INTEGER) AS TEXT) ELSE CAST({column} AS TEXT) END, '~')"
+        ),
+        Dialect::MySql => match to {
+            Some(ty) => format!("coalesce(CAST(CAST({column} AS {}) AS CHAR), '~')", mysql_cast(ty)),
+            None => format!("coalesce(CAST({column} AS CHAR), '~')"),
+        },
+        Dialect::Postgres => match to {
+            Some(ty) => format!("coalesce(CAST(CAST({column} AS {}) AS text), '~')", cast_type(ty, d)),
+            None => format!("coalesce(CAST({column} AS text), '~')"),
+        },
+    }
+}
+
+fn mysql_cast(ty: &crate::DataType) -> &'static str {
+    match ty.kind {
+        TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt | TypeKind::Boolean => "SIGNED",
+        TypeKind::Decimal { .. } | TypeKind::Real | TypeKind::Double => "DECIMAL(65, 30)",
+        _ => "CHAR",
+    }
+}

@@ -1,0 +1,398 @@
+//! The statements one application version runs while the plan does its work.
+//!
+//! A unit of work writes one row of a table the way an application would: first the parent rows
+//! its required references need (so it never leans on seeded rows, and its triggers and
+//! cascades stay among its own rows), then the row, reading back the keys the database gave
+//! each (`RETURNING`). Later it updates that row and, for tables nothing references, deletes
+//! an older one. v1 writes what the base allows and also keeps the rules the target adds
+//! (a new foreign key, a new check, values that fit a narrower type), since those rules apply
+//! to new rows from Expand on; v2 writes the target's shape.
+//!
+//! Placeholders, replaced by the harness: `@@K@@` the unit's row number; `@@P<i>_<j>@@` the
+//! `j`-th value returned by the unit's `i`-th insert; `@@R<j>@@` the `j`-th key value of the
+//! row an update or delete is for. Values arrive as SQL string literals.
+
+use super::seed::{database_fills, narrowed_to, passes, path_for, references, row_checks, Reference};
+use super::values::{base_value, cast_type, column_sql, resolve, table_sql};
+use crate::diff::{Change, ChangeSet};
+use crate::model::*;
+use crate::Dialect;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Workload {
+    /// 1 (knows the base) or 2 (knows the target).
+    pub version: u8,
+    pub units: Vec<Unit>,
+    /// Tables this version cannot write, and why.
+    pub skipped: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The table the unit writes a row of (as this version names it).
+    pub table: String,
+    pub search_path: Option<String>,
+    /// Parents first; the last is the unit's own row.
+    pub inserts: Vec<Insert>,
+    /// Updates the unit's own row (`@@R<j>@@` = its key).
+    pub update: Option<String>,
+    /// Deletes a row an earlier run of the unit wrote.
+    pub delete: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insert {
+    pub table: String,
+    pub sql: String,
+    /// The columns `RETURNING` gives back, as text, in order.
+    pub returns: Vec<String>,
+    /// How many of `returns` (from the first) are the row's key.
+    pub key_len: usize,
+}
+
+/// The schema this version runs against and what it must honour.
+struct Version<'a> {
+    schema: &'a Schema,
+    base: &'a Schema,
+    target: &'a Schema,
+    changes: &'a ChangeSet,
+    v1: bool,
+    d: Dialect,
+}
+
+impl Version<'_> {
+    /// The references a row must satisfy: its schema's, and for v1 those the target adds.
+    fn references(&self, table: &Table) -> Vec<Reference> {
+        if self.v1 {
+            references(self.base, self.target, self.changes, table)
+        } else {
+            references(self.schema, self.schema, &ChangeSet::default(), table)
+        }
+    }
+
+    fn checks(&self, table: &Table) -> Vec<String> {
+        if self.v1 {
+            row_checks(self.base, self.target, self.changes, table, true, self.d)
+        } else {
+            row_checks(self.schema, self.schema, &ChangeSet::default(), table, false, self.d)
+        }
+    }
+
+    /// The value a column gets at row `g`: of a narrower target type where v1 must keep to it.
+    fn value(&self, table: &Table, column: &Column, g: &str) -> Option<String> {
+        if self.v1 {
+            let target_name = super::renamed_table(self.changes, &table.qualified_name());
+            if let Some((_, to)) = narrowed_to(self.changes, &target_name, &column.name) {
+                let base = resolve(self.schema, &column.data_type).base;
+                return base_value(self.target, to, g, self.d)
+                    .map(|v| format!("CAST({v} AS {})", cast_type(&base, self.d)));
+            }
+        }
+        base_value(self.schema, &column.data_type, g, self.d)
+    }
+
+    /// Columns whose values other rows reference: returned by every insert, key first.
+    fn returned(&self, table: &Table) -> (Vec<String>, usize) {
+        let mut out: Vec<String> = super::row_key(table).unwrap_or_default();
+        let key_len = out.len();
+        for other in &self.schema.tables {
+            for r in self.references(other) {
+                if same_name(&r.parent, &table.qualified_name())
+                    || self.schema.find_table(&r.parent).is_some_and(|p| p.id == table.id)
+                {
+                    for c in r.parent_columns {
+                        if !out.iter().any(|o| same_name(o, &c)) {
+                            out.push(c);
+                        }
+                    }
+                }
+            }
+        }
+        (out, key_len)
+    }
+}
+
+/// The workload of the version that knows `schema` (`version` 1: the base, with `other` the
+/// target; 2: the target).
+pub fn workload(base: &Schema, target: &Schema, changes: &ChangeSet, version: u8, d: Dialect) -> Workload {
+    let v1 = version == 1;
+    let schema = if v1 { base } else { target };
+    let ver = Version { schema, base, target, changes, v1, d };
+    let mut out = Workload { version, ..Workload::default() };
+    for table in &schema.tables {
+        // Partitioned tables are written through the partitioned table itself only when the
+        // key lands somewhere: rows go to their partitions (range and list bounds are not
+        // aimed at here), so only tables that take any row are units.
+        if table.partition_of.is_some() || table.partition_by.is_some() {
+            out.skipped.push((table.qualified_name(), "partitioned: its rows are written by seeding only".into()));
+            continue;
+        }
+        let mut inserts = Vec::new();
+        match build(&ver, table, 0, &mut inserts) {
+            Ok(_) => {}
+            Err(why) => {
+                out.skipped.push((table.qualified_name(), why));
+                continue;
+            }
+        }
+        let Some(own) = inserts.last() else { continue };
+        let key = super::row_key(table);
+        let key_match = |key: &[String]| -> String {
+            key.iter()
+                .enumerate()
+                .map(|(j, k)| {
+                    let ty = table.column(k).map(|c| cast_type(&c.data_type, d)).unwrap_or_else(|| "text".into());
+                    format!("{} = CAST(@@R{j}@@ AS {ty})", column_sql(k, d))
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let update = key.as_ref().filter(|_| own.key_len > 0).and_then(|key| {
+            let column = updatable(&ver, table)?;
+            let value = ver.value(table, column, "(@@K@@ + 7)")?;
+            let checks: Vec<String> = ver
+                .checks(table)
+                .iter()
+                .filter(|c| crate::import::objects::mentions(c, &column.name))
+                .map(|c| passes(&substitute(c, &column.name, &format!("({value})"))))
+                .collect();
+            let mut condition = key_match(key);
+            for c in checks {
+                condition.push_str(" AND ");
+                condition.push_str(&c);
+            }
+            Some(format!(
+                "UPDATE {} SET {} = {value} WHERE {condition}",
+                table_sql(table, d),
+                column_sql(&column.name, d)
+            ))
+        });
+        let referenced = [base, target].iter().any(|s| {
+            s.tables
+                .iter()
+                .any(|t| t.foreign_keys.iter().any(|fk| same_name(split_qualified(&fk.ref_table).1, &table.name)))
+        });
+        let delete = key
+            .as_ref()
+            .filter(|_| own.key_len > 0 && !referenced)
+            .map(|key| format!("DELETE FROM {} WHERE {}", table_sql(table, d), key_match(key)));
+        out.units.push(Unit {
+            table: table.qualified_name(),
+            search_path: path_for(table, d),
+            inserts,
+            update,
+            delete,
+        });
+    }
+    out
+}
+
+/// A column an update may change: not a key, reference, unique, generated or identity column.
+fn updatable<'a>(ver: &Version<'_>, table: &'a Table) -> Option<&'a Column> {
+    let refs = ver.references(table);
+    table.columns.iter().find(|c| {
+        !table.is_primary_key(&c.name)
+            && c.generated.is_none()
+            && !database_fills(table, c, ver.d)
+            && !refs.iter().any(|r| r.columns.iter().any(|x| same_name(x, &c.name)))
+            && !table.uniques.iter().any(|u| u.columns.iter().any(|x| same_name(x, &c.name)))
+            && !table
+                .indexes
+                .iter()
+                .any(|i| i.unique && i.parts.iter().any(|p| p.column().is_some_and(|x| same_name(x, &c.name))))
+            && !matches!(c.data_type.kind, crate::TypeKind::Json)
+            && ver.value(table, c, "1").is_some()
+    })
+}
+
+/// `text` with the identifier `name` replaced by `with` (outside string literals).
+fn substitute(text: &str, name: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let n = name.len();
+    let mut i = 0;
+    let mut in_string = false;
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    while i < text.len() {
+        let c = bytes[i];
+        if c == b'\'' {
+            in_string = !in_string;
+        }
+        if !in_string
+            && text.get(i..i + n).is_some_and(|w| w.eq_ignore_ascii_case(name))
+            && i.checked_sub(1).is_none_or(|p| !ident(bytes[p]) && bytes[p] != b'.')
+            && bytes.get(i + n).is_none_or(|&b| !ident(b))
+        {
+            out.push_str(with);
+            i += n;
+            continue;
+        }
+        let end = (i + 1..=text.len()).find(|&j| text.is_char_boundary(j)).unwrap_or(text.len());
+        out.push_str(&text[i..end]);
+        i = end;
+    }
+    out
+}
+
+/// Adds the inserts `table`'s row needs (its required parents first) and its own; returns
+/// the index of its own insert.
+fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Insert>) -> Result<usize, String> {
+    if depth > 8 {
+        return Err("its required references go too deep (a cycle of NOT NULL references?)".into());
+    }
+    let d = ver.d;
+    let name = table.qualified_name();
+    let mut values: Vec<(String, String)> = Vec::new(); // (column sql, value)
+    let mut taken: Vec<String> = Vec::new();
+    for r in ver.references(table) {
+        let required = r.columns.iter().any(|c| table.column(c).is_some_and(|c| !c.nullable));
+        if !required {
+            continue;
+        }
+        let Some(parent) = ver.schema.find_table(&r.parent) else {
+            return Err(format!(
+                "{name}({}) must reference {}, which this version does not have",
+                r.columns.join(", "),
+                r.parent
+            ));
+        };
+        if parent.id == table.id || same_name(&parent.qualified_name(), &name) {
+            // Points at itself: the referenced values are this row's own.
+            for (c, pc) in r.columns.iter().zip(&r.parent_columns) {
+                let col = table.column(pc).ok_or(format!("{name}.{pc} is no column"))?;
+                if database_fills(table, col, d) {
+                    return Err(format!("{name}({}) must reference its own generated key", r.columns.join(", ")));
+                }
+                let v = ver.value(table, col, "@@K@@").ok_or(format!("cannot fill {name}.{pc}"))?;
+                values.push((column_sql(c, d), v));
+                taken.push(c.to_ascii_lowercase());
+            }
+            continue;
+        }
+        let index = build(ver, parent, depth + 1, inserts)?;
+        let returns = &inserts[index].returns;
+        for (c, pc) in r.columns.iter().zip(&r.parent_columns) {
+            let Some(j) = returns.iter().position(|x| same_name(x, pc)) else {
+                return Err(format!("{}.{pc} is not read back", parent.qualified_name()));
+            };
+            let ty = parent.column(pc).map(|c| cast_type(&c.data_type, d)).unwrap_or_else(|| "text".into());
+            let v = format!("CAST(@@P{index}_{j}@@ AS {ty})");
+            values.push((column_sql(c, d), v));
+            taken.push(c.to_ascii_lowercase());
+        }
+    }
+    let refs = ver.references(table);
+    let mut inner = Vec::new();
+    let mut outer = Vec::new();
+    let mut columns = Vec::new();
+    for column in &table.columns {
+        if column.generated.is_some() || database_fills(table, column, d) {
+            continue;
+        }
+        let key = column.name.to_ascii_lowercase();
+        let resolved = resolve(ver.schema, &column.data_type);
+        let value = if let Some((_, v)) = values.iter().find(|(c, _)| same_name(c.trim_matches('"'), &column.name)) {
+            v.clone()
+        } else if refs.iter().any(|r| r.columns.iter().any(|c| same_name(c, &column.name))) && column.nullable {
+            "NULL".to_string()
+        } else {
+            match ver.value(table, column, "@@K@@") {
+                Some(v) => v,
+                None if column.nullable => "NULL".to_string(),
+                None if column.default.is_some() => continue,
+                None => {
+                    return Err(format!("cannot fill {name}.{} of type {}", column.name, column.data_type.spelling))
+                }
+            }
+        };
+        let _ = taken.contains(&key);
+        let c = column_sql(&column.name, d);
+        if d == Dialect::Sqlite {
+            inner.push(format!("{value} AS {c}"));
+        } else {
+            inner.push(format!("CAST({value} AS {}) AS {c}", cast_type(&resolved.base, d)));
+        }
+        outer.push(if resolved.domain.is_some() && d == Dialect::Postgres {
+            format!("CAST(s.{c} AS {})", cast_type(&column.data_type, d))
+        } else {
+            format!("s.{c}")
+        });
+        columns.push(c);
+    }
+    let (returns, key_len) = ver.returned(table);
+    let mut filters: Vec<String> = ver.checks(table).iter().map(|c| passes(c)).collect();
+    if filters.is_empty() {
+        filters.push("1 = 1".into());
+    }
+    let returning: Vec<String> = returns
+        .iter()
+        .map(|c| match d {
+            Dialect::MySql => format!("CAST({} AS CHAR)", column_sql(c, d)),
+            _ => format!("CAST({} AS TEXT)", column_sql(c, d)),
+        })
+        .collect();
+    let head = if columns.is_empty() {
+        format!("INSERT INTO {} DEFAULT VALUES", table_sql(table, d))
+    } else {
+        format!(
+            "INSERT INTO {} ({}) SELECT {} FROM (SELECT {}) AS s WHERE {} ON CONFLICT DO NOTHING",
+            table_sql(table, d),
+            columns.join(", "),
+            outer.join(", "),
+            inner.join(", "),
+            filters.join(" AND ")
+        )
+    };
+    let sql = if returning.is_empty() { head } else { format!("{head} RETURNING {}", returning.join(", ")) };
+    inserts.push(Insert { table: name, sql, returns, key_len });
+    Ok(inserts.len() - 1)
+}
+
+/// Which changes make v1's writes to a table follow rules the base does not have: used by
+/// the harness to explain a v1 failure.
+pub fn v1_follows_target_rules(changes: &ChangeSet, table: &str) -> bool {
+    changes.changes.iter().any(|c| {
+        c.table().is_some_and(|t| same_name(t, table))
+            && matches!(c, Change::AddForeignKey { .. } | Change::AddCheck { .. } | Change::ChangeType { .. })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{diff, DiffOptions};
+    use crate::import;
+
+    #[test]
+    fn a_unit_writes_its_required_parents_first_and_reads_keys_back() {
+        let s = import(
+            "CREATE TABLE customer (id serial PRIMARY KEY, email text NOT NULL);\n\
+             CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL REFERENCES customer(id), note text, total numeric(10,2) CHECK (total >= 0));",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let changes = diff(&s, &s, &DiffOptions::default());
+        let w = workload(&s, &s, &changes, 1, Dialect::Postgres);
+        let orders = w.units.iter().find(|u| u.table == "orders").expect("orders unit");
+        assert_eq!(orders.inserts.len(), 2);
+        assert!(orders.inserts[0].sql.starts_with("INSERT INTO customer (email)"), "{}", orders.inserts[0].sql);
+        assert!(orders.inserts[0].sql.ends_with("RETURNING CAST(id AS TEXT)"), "{}", orders.inserts[0].sql);
+        let own = &orders.inserts[1].sql;
+        assert!(own.contains("CAST(@@P0_0@@ AS int)"), "{own}");
+        assert!(own.contains("((total >= 0) IS NOT FALSE)"), "{own}");
+        let update = orders.update.as_deref().expect("an update");
+        assert!(
+            update.starts_with("UPDATE orders SET note = ") && update.contains("id = CAST(@@R0@@ AS bigint)"),
+            "{update}"
+        );
+        assert!(orders.delete.is_some() && w.units[0].delete.is_none(), "customer is referenced: never deleted");
+    }
+
+    #[test]
+    fn substitution_is_by_whole_identifier() {
+        assert_eq!(
+            substitute("total >= 0 AND subtotal > 1 AND t.total < 9", "total", "(5)"),
+            "(5) >= 0 AND subtotal > 1 AND t.total < 9"
+        );
+    }
+}

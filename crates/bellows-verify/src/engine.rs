@@ -1,0 +1,394 @@
+//! One orchestration for every database: seed, snapshot, workloads, the plan stage by stage
+//! with its pre-checks, undo and redo of Expand and Backfill, and the checks at the end. The
+//! engines (`postgres`, `sqlite`) only say how to talk to their database and how traffic runs
+//! beside the plan (threads on a server, bursts between steps on SQLite).
+
+use crate::report::Report;
+use crate::runner::{Exec, Rows, Runner};
+use bellows_core::diff::{diff, Change, ChangeSet, DiffOptions, Matching};
+use bellows_core::plan::{Plan, Resolution, StageKind, Step};
+use bellows_core::verify::{carried_values, seed, workload, Carried, Seed, SeedOptions, WORKLOAD_BASE};
+use bellows_core::{Dialect, Schema};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+/// How the orchestration talks to one database.
+pub trait Engine {
+    /// `postgres 15.18`, `sqlite 3.49.1`.
+    fn server(&self) -> String;
+    fn dialect(&self) -> Dialect;
+    /// The main connection, for statements of the harness itself.
+    fn exec(&mut self) -> &mut dyn Exec;
+    fn introspect(&mut self) -> Result<Schema, String>;
+    /// Runs the seed statements (user triggers held off where the database allows it), then
+    /// the fix-ups; returns the statements that failed, with the error.
+    fn seed(&mut self, seed: &Seed) -> Vec<(String, String)>;
+    /// Runs a step; returns the rows changed by its batches and resolutions.
+    fn run_step(&mut self, step: &Step, report: &mut Report) -> Result<u64, String>;
+    /// Runs a step's undo.
+    fn undo_step(&mut self, step: &Step) -> Result<(), String>;
+    /// Starts a workload beside the plan; `stage` says which stage is running.
+    fn start(&mut self, runner: Runner, stage: Arc<AtomicU8>) -> Result<(), String>;
+    /// Called between steps: SQLite runs its workloads now (one writer at a time).
+    fn between_steps(&mut self, at: &str);
+    /// Stops the workloads and gives them back with their figures.
+    fn stop(&mut self) -> Vec<Runner>;
+    /// Pauses (SQLite: nothing runs anyway) so that traffic overlaps a stage.
+    fn settle(&mut self) {}
+    /// A connection to the reference database (the target built from its own text), where
+    /// v2's workload is calibrated.
+    fn reference(&mut self) -> Option<&mut dyn Exec>;
+}
+
+/// Runs `sql` and reads one number.
+pub fn count(exec: &mut dyn Exec, sql: &str) -> Result<i64, String> {
+    let rows = exec.run(sql)?;
+    rows.first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.as_deref())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| format!("{sql}: no number came back"))
+}
+
+/// A savepoint-per-statement wrapper, so one failure does not spoil the transaction that the
+/// calibration runs in (and rolls back).
+struct Savepoints<'a> {
+    inner: &'a mut dyn Exec,
+}
+
+impl Exec for Savepoints<'_> {
+    fn run(&mut self, sql: &str) -> Result<Rows, String> {
+        self.inner.run("SAVEPOINT bellows_calibration")?;
+        match self.inner.run(sql) {
+            Ok(rows) => {
+                self.inner.run("RELEASE SAVEPOINT bellows_calibration")?;
+                Ok(rows)
+            }
+            Err(e) => {
+                self.inner.run("ROLLBACK TO SAVEPOINT bellows_calibration")?;
+                Err(e)
+            }
+        }
+    }
+
+    fn search_path(&mut self, path: Option<&str>) -> Result<(), String> {
+        self.inner.search_path(path)
+    }
+}
+
+/// Runs every unit of `runner` once in a transaction that is rolled back.
+pub fn calibrate(exec: &mut dyn Exec, runner: &mut Runner) -> Result<(), String> {
+    exec.run("BEGIN")?;
+    runner.calibrate(&mut Savepoints { inner: exec });
+    exec.run("ROLLBACK").map(|_| ())
+}
+
+/// What one run needs: the schemas, their changes and the plan.
+#[derive(Debug)]
+pub struct Prepared<'a> {
+    pub base: &'a Schema,
+    pub target: &'a Schema,
+    pub changes: &'a ChangeSet,
+    pub plan: &'a Plan,
+    /// The target as a database built from its own text reads it back (pg_dump, sqlite_master).
+    pub reference: &'a Schema,
+    /// Rows per table.
+    pub rows: i64,
+    /// Mix in rows that break the target's new rules.
+    pub breaks: bool,
+}
+
+type Snapshot = BTreeMap<String, (bool, BTreeMap<String, Vec<String>>)>;
+
+/// Which query of a [`Carried`] a snapshot reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// The base shape, values cast to the target's types: compared with [`Shape::Target`].
+    Base,
+    /// The base shape as stored: compared with itself around an undo.
+    BaseRaw,
+    Target,
+}
+
+/// Key -> row texts (several for a table without a key, where the key is empty).
+fn snapshot(exec: &mut dyn Exec, queries: &[Carried], shape: Shape) -> Result<Snapshot, String> {
+    let mut out = BTreeMap::new();
+    for q in queries {
+        let sql = match shape {
+            Shape::Base => &q.before,
+            Shape::BaseRaw => &q.before_raw,
+            Shape::Target => &q.after,
+        };
+        let rows = exec.run(sql).map_err(|e| format!("{sql}: {e}"))?;
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for row in rows {
+            let key = row.first().cloned().flatten().unwrap_or_default();
+            let value = row.get(1).cloned().flatten().unwrap_or_default();
+            map.entry(key).or_default().push(value);
+        }
+        out.insert(q.table.clone(), (q.keyed, map));
+    }
+    Ok(out)
+}
+
+/// Seeded rows missing or changed in `now`: (missing, changed descriptions).
+fn compare(seeded: &Snapshot, now: &Snapshot) -> (u64, Vec<String>, u64) {
+    let mut missing = 0;
+    let mut checked = 0;
+    let mut changed = Vec::new();
+    for (table, (keyed, rows)) in seeded {
+        let Some((_, after)) = now.get(table) else { continue };
+        if *keyed {
+            for (key, values) in rows {
+                checked += 1;
+                match after.get(key) {
+                    None => missing += 1,
+                    Some(v) if v.first() != values.first() => {
+                        changed.push(format!("{table} key {key}: {} -> {}", values.join(""), v.join("")))
+                    }
+                    Some(_) => {}
+                }
+            }
+        } else {
+            // A multiset: every seeded row is still there as many times.
+            let mut pool: BTreeMap<&String, usize> = BTreeMap::new();
+            for v in after.values().flatten() {
+                *pool.entry(v).or_default() += 1;
+            }
+            for v in rows.values().flatten() {
+                checked += 1;
+                match pool.get_mut(v) {
+                    Some(n) if *n > 0 => *n -= 1,
+                    _ => missing += 1,
+                }
+            }
+        }
+    }
+    (missing, changed, checked)
+}
+
+/// The rows of `seeded` that `now` still has, with their values now.
+fn still_there(seeded: &Snapshot, now: &Snapshot) -> Snapshot {
+    let mut out = Snapshot::new();
+    for (table, (keyed, rows)) in seeded {
+        let Some((_, current)) = now.get(table) else { continue };
+        let kept: BTreeMap<String, Vec<String>> = if *keyed {
+            rows.keys().filter_map(|k| current.get(k).map(|v| (k.clone(), v.clone()))).collect()
+        } else {
+            rows.clone()
+        };
+        out.insert(table.clone(), (*keyed, kept));
+    }
+    out
+}
+
+fn differences(a: &Schema, b: &Schema) -> Vec<Change> {
+    diff(a, b, &DiffOptions { matching: Matching::Names, renames: vec![] }).changes
+}
+
+/// A step that applies a resolution to rows (deletes orphans or duplicates): its row count is
+/// what the plan said it would remove.
+pub fn is_resolution(step: &Step) -> bool {
+    step.one_way && step.lock.effect == bellows_core::plan::Effect::Batched
+}
+
+/// One run of the plan on a database the engine has loaded with the base (and nothing else).
+pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Result<(), String> {
+    let d = engine.dialect();
+    report.server = engine.server();
+    report.steps_total = p.plan.steps().count();
+    let seed = seed(p.base, p.target, p.changes, d, &SeedOptions { rows: p.rows, breaks: p.breaks });
+    report.unseeded = seed.skipped.clone();
+    let failed = engine.seed(&seed);
+    report.unseeded.extend(failed.iter().map(|(t, e)| (t.clone(), format!("seed statement failed: {e}"))));
+    report.seed_errors = failed.len();
+    let queries = carried_values(p.base, p.target, p.changes, d);
+    let seeded_raw = snapshot(engine.exec(), &queries, Shape::BaseRaw)?;
+    report.rows_seeded = seeded_raw.values().map(|(_, rows)| rows.values().map(Vec::len).sum::<usize>() as u64).sum();
+    // Rows a narrower type cannot hold (mixed in on purpose) make the cast fail: the plan stops
+    // before such a change, so there is nothing to compare at the end.
+    let seeded = snapshot(engine.exec(), &queries, Shape::Base);
+
+    // The workloads, calibrated where the plan has not run: v1 on the base, v2 on the
+    // reference (its own shape).
+    let mut v1 = Runner::new(1, workload(p.base, p.target, p.changes, 1, d).units);
+    calibrate(engine.exec(), &mut v1)?;
+    let mut v2 = Runner::new(2, workload(p.base, p.target, p.changes, 2, d).units);
+    report.excluded.extend(v1.excluded.iter().map(|(t, e)| (format!("v1 {t}"), e.clone())));
+    if let Some(reference) = engine.reference() {
+        calibrate(reference, &mut v2)?;
+        report.excluded.extend(v2.excluded.iter().map(|(t, e)| (format!("v2 {t}"), e.clone())));
+    }
+
+    let after_contract = Runner::new(2, v2.remaining_units()).with_offset(WORKLOAD_BASE / 2);
+    let stage_now = Arc::new(AtomicU8::new(0));
+    engine.start(v1, stage_now.clone())?;
+    let mut v2 = Some(v2);
+    let mut resolution_changes: i64 = 0;
+    let mut expected_changes: i64 = 0;
+    let mut stopped = false;
+    for (index, kind) in StageKind::ALL.iter().enumerate() {
+        stage_now.store(index as u8, Ordering::Relaxed);
+        if *kind == StageKind::Contract {
+            // Contract begins: v1 no longer runs, and v2 pauses while the old shape goes.
+            finish(engine, report);
+        }
+        for check in p.plan.verifications.iter().filter(|c| c.before == *kind) {
+            let n = count(engine.exec(), &check.sql)?;
+            if n != 0 {
+                report.step_failures.push(format!("verification before {}: {} = {n}", kind.label(), check.title));
+            }
+        }
+        for check in p.plan.prechecks.iter().filter(|c| c.before == *kind) {
+            let n = count(engine.exec(), &check.sql)?;
+            match &check.resolution {
+                Some(Resolution::DeleteOrphans | Resolution::KeepFirstDuplicate | Resolution::NullOrphans) => {
+                    expected_changes += n
+                }
+                Some(Resolution::StopBeforeContract) | None if n > 0 && check.must_be_zero => {
+                    if report.stopped_before.is_none() {
+                        report.stopped_before = Some((*kind, format!("{}: {n}", check.title)));
+                    }
+                    report.stopping_changes.push(check.change);
+                }
+                _ => {}
+            }
+        }
+        if report.stopped_before.is_some() {
+            stopped = true;
+            break;
+        }
+        let Some(stage) = p.plan.stage(*kind) else { continue };
+        let one_way = stage.steps.iter().any(|s| s.one_way);
+        let checked_undo = matches!(kind, StageKind::Expand | StageKind::Backfill) && !one_way;
+        let before = if checked_undo {
+            // The seeded rows as they are now (a resolution may have removed some).
+            let now = snapshot(engine.exec(), &queries, Shape::BaseRaw)?;
+            Some((engine.introspect()?, still_there(&seeded_raw, &now)))
+        } else {
+            None
+        };
+        let mut failed = false;
+        for step in &stage.steps {
+            match engine.run_step(step, report) {
+                Ok(changed) => {
+                    if is_resolution(step) {
+                        resolution_changes += changed as i64;
+                    }
+                    report.steps_run += 1;
+                }
+                Err(e) => {
+                    report.step_failures.push(e);
+                    failed = true;
+                    break;
+                }
+            }
+            engine.between_steps(&format!("after step {} of {}", report.steps_run, kind.label()));
+        }
+        if failed {
+            break;
+        }
+        engine.settle();
+        // Roll the stage back, check, and run it again (Expand and Backfill promise lossless undo).
+        if let Some((schema_before, rows_before)) = before {
+            let undone =
+                stage.steps.iter().rev().filter(|s| !s.rollback.is_empty()).try_for_each(|s| engine.undo_step(s));
+            match undone {
+                Ok(()) => {
+                    let schema_after = engine.introspect()?;
+                    for c in differences(&schema_before, &schema_after) {
+                        report.rollback_problems.push(format!("after undoing {}: {}", kind.label(), c.describe()));
+                    }
+                    // Every seeded row is back as it was (the workloads' rows come and go).
+                    let rows_after = snapshot(engine.exec(), &queries, Shape::BaseRaw)?;
+                    let (missing, changed, _) = compare(&rows_before, &rows_after);
+                    if missing > 0 || !changed.is_empty() {
+                        report.rollback_problems.push(format!(
+                            "undoing {} lost {missing} rows and changed {} ({})",
+                            kind.label(),
+                            changed.len(),
+                            changed.first().cloned().unwrap_or_default()
+                        ));
+                    }
+                }
+                Err(e) => report.rollback_problems.push(e),
+            }
+            for step in &stage.steps {
+                if let Err(e) = engine.run_step(step, report) {
+                    report.step_failures.push(format!("{} again after its undo: {e}", kind.label()));
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                break;
+            }
+        }
+        let v2_now = p.plan.compatibility.iter().find(|c| c.after == *kind).is_none_or(|c| c.v2_works);
+        if v2_now && *kind != StageKind::Contract {
+            if let Some(runner) = v2.take() {
+                engine.start(runner, stage_now.clone())?;
+            }
+        }
+        engine.between_steps(&format!("after {}", kind.label()));
+    }
+    finish(engine, report);
+    if stopped || !report.step_failures.is_empty() {
+        return Ok(());
+    }
+    // The server's schema is the target's, as a database built from the target's text has it.
+    let live = engine.introspect()?;
+    // Indexes the plan adds for new foreign keys are part of its promise (printed as steps).
+    let added_indexes: Vec<String> = p
+        .plan
+        .steps()
+        .filter(|(_, s)| s.title.ends_with("for the new foreign key"))
+        .map(|(_, s)| s.title.trim_start_matches("index ").trim_end_matches(" for the new foreign key").to_string())
+        .collect();
+    report.schema_differences = differences(p.reference, &live)
+        .iter()
+        .filter(|c| match c {
+            Change::CreateIndex { table, index } => {
+                let cols: Vec<&str> = index.parts.iter().filter_map(|p| p.column()).collect();
+                !added_indexes.contains(&format!("{table}({})", cols.join(", ")))
+            }
+            _ => true,
+        })
+        .map(Change::describe)
+        .collect();
+    let seeded = seeded?;
+    let now = snapshot(engine.exec(), &queries, Shape::Target)?;
+    // v2 keeps working once the old shape is gone: a round of its units on the final schema.
+    let mut after_contract = after_contract;
+    for _ in 0..after_contract.units().max(1) * 2 {
+        after_contract.iteration(engine.exec(), "after Contract");
+    }
+    report.v2_statements += after_contract.statements;
+    report.empty_inserts += after_contract.empty;
+    report.v2_failures.extend(after_contract.failures);
+    let (missing, changed, checked) = compare(&seeded, &now);
+    report.rows_checked = checked;
+    report.changed_rows = changed;
+    report.resolved_rows = resolution_changes.max(0) as u64;
+    let removed_by_design = if p.plan.steps().any(|(_, s)| is_resolution(s)) { resolution_changes } else { 0 };
+    if missing as i64 != removed_by_design || resolution_changes != expected_changes {
+        report.lost_rows.push(format!(
+            "{missing} seeded rows are gone; the resolutions removed {resolution_changes}, their pre-checks counted {expected_changes}"
+        ));
+    }
+    Ok(())
+}
+
+fn finish(engine: &mut dyn Engine, report: &mut Report) {
+    for runner in engine.stop() {
+        report.empty_inserts += runner.empty;
+        if runner.version == 1 {
+            report.v1_statements += runner.statements;
+            report.v1_failures.extend(runner.failures);
+        } else {
+            report.v2_statements += runner.statements;
+            report.v2_failures.extend(runner.failures);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Runs a workload's units against a database, whatever the engine: each iteration writes one
+//! unit (its parents, its row), updates the row, and now and then deletes an older one,
+//! reading back the keys the database gave. Failures are kept with the stage they happened in.
+
+use bellows_core::verify::{Unit, WORKLOAD_BASE};
+use std::collections::VecDeque;
+
+/// Text cells of the rows a statement returned (`None` for NULL).
+pub type Rows = Vec<Vec<Option<String>>>;
+
+/// Something that runs one statement and returns its rows.
+pub trait Exec {
+    fn run(&mut self, sql: &str) -> Result<Rows, String>;
+    /// Sets the search path for the statements that follow (PostgreSQL), or does nothing.
+    fn search_path(&mut self, path: Option<&str>) -> Result<(), String>;
+}
+
+#[derive(Debug)]
+pub struct Runner {
+    pub version: u8,
+    units: Vec<Unit>,
+    /// Units that failed on a database where the plan had not run yet: the generator's limit,
+    /// not the plan's fault, so they are left out (and reported).
+    pub excluded: Vec<(String, String)>,
+    active: Vec<usize>,
+    next: i64,
+    /// Added to row numbers, so a second runner of one version writes rows of its own.
+    offset: i64,
+    history: Vec<VecDeque<Vec<Option<String>>>>,
+    pub statements: u64,
+    /// Inserts that wrote no row (a CHECK filtered it, or a unique key refused it).
+    pub empty: u64,
+    pub failures: Vec<String>,
+}
+
+fn literal(value: &Option<String>) -> String {
+    match value {
+        Some(v) => format!("'{}'", v.replace('\'', "''")),
+        None => "NULL".to_string(),
+    }
+}
+
+fn fill(sql: &str, k: i64, parents: &[Vec<Option<String>>], key: Option<&[Option<String>]>) -> String {
+    let mut out = sql.replace("@@K@@", &k.to_string());
+    for (i, row) in parents.iter().enumerate().rev() {
+        for (j, v) in row.iter().enumerate().rev() {
+            out = out.replace(&format!("@@P{i}_{j}@@"), &literal(v));
+        }
+    }
+    if let Some(key) = key {
+        for (j, v) in key.iter().enumerate().rev() {
+            out = out.replace(&format!("@@R{j}@@"), &literal(v));
+        }
+    }
+    out
+}
+
+/// What one unit's run did.
+enum Outcome {
+    Wrote,
+    Empty,
+    Failed(String),
+}
+
+impl Runner {
+    pub fn new(version: u8, units: Vec<Unit>) -> Self {
+        let n = units.len();
+        Self {
+            version,
+            units,
+            excluded: Vec::new(),
+            active: (0..n).collect(),
+            next: 1,
+            offset: 0,
+            history: vec![VecDeque::new(); n],
+            statements: 0,
+            empty: 0,
+            failures: Vec::new(),
+        }
+    }
+
+    /// This runner's row numbers start `offset` above the version's.
+    pub fn with_offset(mut self, offset: i64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// The units left after calibration, to run again later (after Contract).
+    pub fn remaining_units(&self) -> Vec<Unit> {
+        self.active.iter().map(|&u| self.units[u].clone()).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.active.is_empty()
+    }
+
+    pub fn units(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Runs every unit once on a database the plan has not touched (inside a transaction the
+    /// caller rolls back, or on a scratch database); units that fail there are left out.
+    pub fn calibrate(&mut self, exec: &mut dyn Exec) {
+        let mut keep = Vec::new();
+        for &u in &self.active.clone() {
+            let k = self.row_number();
+            match self.run_unit(exec, u, k, false) {
+                Outcome::Failed(e) => self.excluded.push((self.units[u].table.clone(), e)),
+                _ => keep.push(u),
+            }
+        }
+        self.active = keep;
+        self.history.iter_mut().for_each(VecDeque::clear);
+        self.statements = 0;
+        self.empty = 0;
+    }
+
+    fn row_number(&mut self) -> i64 {
+        let k = WORKLOAD_BASE * i64::from(self.version) + self.offset + self.next;
+        self.next += 1;
+        k
+    }
+
+    /// One iteration: the next unit in turn. A failure is recorded with `stage`.
+    pub fn iteration(&mut self, exec: &mut dyn Exec, stage: &str) {
+        if self.active.is_empty() {
+            return;
+        }
+        let u = self.active[(self.next as usize) % self.active.len()];
+        let k = self.row_number();
+        match self.run_unit(exec, u, k, true) {
+            Outcome::Failed(e) => self.failures.push(format!("during {stage}: {e}")),
+            Outcome::Empty => self.empty += 1,
+            Outcome::Wrote => {}
+        }
+    }
+
+    fn run_unit(&mut self, exec: &mut dyn Exec, u: usize, k: i64, deletes: bool) -> Outcome {
+        let unit = self.units[u].clone();
+        if let Err(e) = exec.search_path(unit.search_path.as_deref()) {
+            return Outcome::Failed(e);
+        }
+        let outcome = self.write(exec, &unit, u, k, deletes);
+        let _ = exec.search_path(None);
+        outcome
+    }
+
+    fn write(&mut self, exec: &mut dyn Exec, unit: &Unit, u: usize, k: i64, deletes: bool) -> Outcome {
+        let mut returned: Vec<Vec<Option<String>>> = Vec::new();
+        for insert in &unit.inserts {
+            let sql = fill(&insert.sql, k, &returned, None);
+            self.statements += 1;
+            match exec.run(&sql) {
+                Ok(rows) => match rows.into_iter().next() {
+                    Some(row) => returned.push(row),
+                    None if insert.returns.is_empty() => returned.push(Vec::new()),
+                    None => return Outcome::Empty,
+                },
+                Err(e) => return Outcome::Failed(format!("{sql}: {e}")),
+            }
+        }
+        let own_len = unit.inserts.last().map_or(0, |i| i.key_len);
+        let own: Vec<Option<String>> =
+            returned.last().map(|r| r.iter().take(own_len).cloned().collect()).unwrap_or_default();
+        if let Some(update) = &unit.update {
+            if own_len > 0 {
+                let sql = fill(update, k, &returned, Some(&own));
+                self.statements += 1;
+                if let Err(e) = exec.run(&sql) {
+                    return Outcome::Failed(format!("{sql}: {e}"));
+                }
+            }
+        }
+        if own_len > 0 {
+            self.history[u].push_back(own);
+        }
+        if deletes && self.history[u].len() > 3 {
+            if let (Some(delete), Some(old)) = (&unit.delete, self.history[u].pop_front()) {
+                let sql = fill(delete, k, &returned, Some(&old));
+                self.statements += 1;
+                if let Err(e) = exec.run(&sql) {
+                    return Outcome::Failed(format!("{sql}: {e}"));
+                }
+            }
+        }
+        Outcome::Wrote
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_literals() {
+        let parents = vec![vec![Some("4".to_string()), Some("it's".to_string())], vec![None]];
+        assert_eq!(
+            fill(
+                "INSERT ... (@@K@@, CAST(@@P0_0@@ AS int), @@P0_1@@, @@P1_0@@) WHERE id = @@R0@@",
+                12,
+                &parents,
+                Some(&[Some("9".into())])
+            ),
+            "INSERT ... (12, CAST('4' AS int), 'it''s', NULL) WHERE id = '9'"
+        );
+    }
+}
