@@ -141,6 +141,12 @@ pub enum Change {
     CreateExtension {
         name: String,
     },
+    CreateSequence {
+        name: String,
+    },
+    DropSequence {
+        name: String,
+    },
     CreateDomain {
         name: String,
     },
@@ -232,6 +238,8 @@ impl Change {
             | AddEnumValue { .. }
             | RemoveEnumValues { .. }
             | CreateExtension { .. }
+            | CreateSequence { .. }
+            | DropSequence { .. }
             | CreateDomain { .. }
             | DropDomain { .. }
             | ChangeDomain { .. }
@@ -277,6 +285,8 @@ impl Change {
             AddEnumValue { name, value } => format!("add value '{value}' to enum {name}"),
             RemoveEnumValues { name, values } => format!("remove values {} from enum {name}", values.join(", ")),
             CreateExtension { name } => format!("create extension {name}"),
+            CreateSequence { name } => format!("create sequence {name}"),
+            DropSequence { name } => format!("drop sequence {name}"),
             CreateDomain { name } => format!("create domain {name}"),
             DropDomain { name } => format!("drop domain {name}"),
             ChangeDomain { name } => format!("change domain {name}"),
@@ -368,9 +378,35 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
     out
 }
 
-/// Extensions, domains, views, routines, triggers and policies: matched by name (triggers and
-/// policies by name and table, seen through table renames), compared by their normalized text.
+/// Extensions, sequences, domains, views, routines, triggers and policies: matched by name
+/// (triggers and policies by name and table, seen through table renames), compared by their
+/// normalized text.
 fn diff_objects(base: &Schema, target: &Schema, refs: &Refs, out: &mut Vec<Change>) {
+    // Sequences that belong to a column (serial, OWNED BY) come and go with it.
+    let seq_name = |s: &Sequence| qualified(&s.namespace, &s.name);
+    let belongs = |schema: &Schema, s: &Sequence| {
+        s.owned_by.is_some()
+            || schema.tables.iter().any(|t| {
+                t.columns.iter().any(|c| {
+                    c.identity == Some(Identity::Serial)
+                        && is_implicit_sequence(&s.name, &format!("{}_{}_seq", t.name, c.name).to_ascii_lowercase())
+                })
+            })
+    };
+    let standalone = |schema: &Schema, name: &str| {
+        schema.sequences.iter().any(|s| same_name(&seq_name(s), name) && !belongs(schema, s))
+    };
+    for s in target.sequences.iter().filter(|s| !belongs(target, s)) {
+        if !base.sequences.iter().any(|b| same_name(&seq_name(b), &seq_name(s))) {
+            out.push(Change::CreateSequence { name: seq_name(s) });
+        }
+    }
+    for s in base.sequences.iter().filter(|s| !belongs(base, s)) {
+        if !standalone(target, &seq_name(s)) && !target.sequences.iter().any(|t| same_name(&seq_name(t), &seq_name(s)))
+        {
+            out.push(Change::DropSequence { name: seq_name(s) });
+        }
+    }
     for e in &target.extensions {
         if !base.extensions.iter().any(|b| same_name(b, e)) {
             out.insert(0, Change::CreateExtension { name: e.clone() });
@@ -625,7 +661,7 @@ fn diff_table(base: &Table, target: &Table, options: &DiffOptions, refs: &Refs, 
             out.changes.push(Change::DropNotNull { table: table.clone(), column: new.name.clone() });
         }
         let (od, nd) = (old.default.as_ref().map(|d| d.expr.clone()), new.default.as_ref().map(|d| d.expr.clone()));
-        if od.as_deref().map(normalize_expr) != nd.as_deref().map(normalize_expr) {
+        if effective_default(base, old) != effective_default(target, new) {
             out.changes.push(Change::SetDefault { table: table.clone(), column: new.name.clone(), from: od, to: nd });
         }
     }
@@ -764,6 +800,37 @@ fn diff_constraints(
             out.changes.push(Change::CreateIndex { table: table.to_string(), index: index.clone() });
         }
     }
+}
+
+/// A column's default as compared: `serial`, and a `nextval` of the sequence a serial column
+/// makes (`t_c_seq`, or `t_c_seq1` when that name was taken), are the same default.
+fn effective_default(table: &Table, column: &Column) -> Option<String> {
+    let implicit = format!("{}_{}_seq", table.name, column.name).to_ascii_lowercase();
+    match &column.default {
+        Some(d) => {
+            let norm = normalize_expr(&d.expr);
+            match norm.strip_prefix("nextval") {
+                Some(rest) => {
+                    let seq = rest.trim_matches(|c: char| c == '\'' || c == '"');
+                    let seq = seq.rsplit('.').next().unwrap_or(seq).trim_matches(|c: char| c == '\'' || c == '"');
+                    if is_implicit_sequence(seq, &implicit) {
+                        Some("serial".to_string())
+                    } else {
+                        Some(format!("nextval:{seq}"))
+                    }
+                }
+                None => Some(norm),
+            }
+        }
+        None if column.identity == Some(Identity::Serial) => Some("serial".to_string()),
+        None => None,
+    }
+}
+
+/// `t_c_seq`, `t_c_seq1`, ...: the name PostgreSQL gives a serial column's sequence.
+fn is_implicit_sequence(name: &str, implicit: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.strip_prefix(implicit).is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// An expression as the server may print it back: `'new'::text` and `'new'`, or

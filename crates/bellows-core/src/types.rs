@@ -193,6 +193,29 @@ impl TypeKind {
         }
     }
 
+    /// True when some values of `self` do not convert to `to`: a cast would fail on them (a
+    /// text that is no number, a number out of range, a string too long). A type change in
+    /// that direction has a precondition on the data.
+    pub fn narrows_to(&self, to: &TypeKind) -> bool {
+        use TypeKind::*;
+        match (self, to) {
+            (a, b) if a == b => false,
+            (Text | Varchar { .. } | Char { .. } | Named { .. }, Text) => false,
+            (Varchar { .. } | Named { .. }, Varchar { length: None }) => false,
+            (Varchar { length: Some(a) }, Varchar { length: Some(b) }) => b < a,
+            (Text | Varchar { .. } | Char { .. } | Named { .. }, _) => true,
+            (BigInt, Integer | SmallInt) | (Integer, SmallInt) => true,
+            (Decimal { precision: Some(a), scale: s1 }, Decimal { precision: Some(b), scale: s2 }) => {
+                b.saturating_sub(s2.unwrap_or(0)) < a.saturating_sub(s1.unwrap_or(0))
+            }
+            (Decimal { precision: None, .. }, Decimal { precision: Some(_), .. }) => true,
+            (Real | Double | Decimal { .. }, SmallInt | Integer | BigInt | Decimal { .. }) => true,
+            (BigInt, Decimal { precision: Some(p), scale }) => p.saturating_sub(scale.unwrap_or(0)) < 19,
+            (Integer, Decimal { precision: Some(p), scale }) => p.saturating_sub(scale.unwrap_or(0)) < 10,
+            _ => false,
+        }
+    }
+
     /// True when PostgreSQL changes a column from `self` to `to` without rewriting the table
     /// (and, with a widening, without scanning it): `varchar(n)` -> `varchar(m>=n)` or `text`,
     /// `numeric(p,s)` -> `numeric(q>=p,s)`, `varchar` <-> `text`, `timestamp` -> `timestamptz` is

@@ -7,9 +7,10 @@ use crate::report::Report;
 use crate::runner::{Exec, Rows, Runner};
 use bellows_core::diff::{diff, Change, ChangeSet, DiffOptions, Matching};
 use bellows_core::plan::{Plan, Resolution, StageKind, Step};
-use bellows_core::verify::{carried_values, seed, workload, Carried, Seed, SeedOptions, WORKLOAD_BASE};
+use bellows_core::verify::{carried_values, seed, touches, workload, Carried, Seed, SeedOptions, WORKLOAD_BASE};
 use bellows_core::{Dialect, Schema};
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
@@ -214,6 +215,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     // reference (its own shape).
     let mut v1 = Runner::new(1, workload(p.base, p.target, p.changes, 1, d).units);
     calibrate(engine.exec(), &mut v1)?;
+    let v1 = v1.with_touches(touches(p.base, p.target, p.changes, 1, d));
     let mut v2 = Runner::new(2, workload(p.base, p.target, p.changes, 2, d).units);
     report.excluded.extend(v1.excluded.iter().map(|(t, e)| (format!("v1 {t}"), e.clone())));
     if let Some(reference) = engine.reference() {
@@ -221,7 +223,11 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         report.excluded.extend(v2.excluded.iter().map(|(t, e)| (format!("v2 {t}"), e.clone())));
     }
 
-    let after_contract = Runner::new(2, v2.remaining_units()).with_offset(WORKLOAD_BASE / 2);
+    let v2 = v2.with_touches(touches(p.base, p.target, p.changes, 2, d));
+    let after_contract = Runner::new(2, v2.remaining_units())
+        .with_offset(WORKLOAD_BASE / 2)
+        .with_touches(touches(p.base, p.target, p.changes, 2, d));
+    let mut touched: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let stage_now = Arc::new(AtomicU8::new(0));
     engine.start(v1, stage_now.clone())?;
     let mut v2 = Some(v2);
@@ -232,7 +238,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         stage_now.store(index as u8, Ordering::Relaxed);
         if *kind == StageKind::Contract {
             // Contract begins: v1 no longer runs, and v2 pauses while the old shape goes.
-            finish(engine, report);
+            finish(engine, report, &mut touched);
         }
         for check in p.plan.verifications.iter().filter(|c| c.before == *kind) {
             let n = count(engine.exec(), &check.sql)?;
@@ -333,7 +339,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         }
         engine.between_steps(&format!("after {}", kind.label()));
     }
-    finish(engine, report);
+    finish(engine, report, &mut touched);
     if stopped || !report.step_failures.is_empty() {
         return Ok(());
     }
@@ -367,7 +373,18 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     report.v2_statements += after_contract.statements;
     report.empty_inserts += after_contract.empty;
     report.v2_failures.extend(after_contract.failures);
+    merge(&mut touched, after_contract.touched);
+    report.rows_touched = touched.values().map(BTreeSet::len).sum::<usize>() as u64;
     let (missing, changed, checked) = compare(&seeded, &now);
+    // A row touched by a workload may have values changed by the schema's own triggers.
+    let changed: Vec<String> = changed
+        .into_iter()
+        .filter(|c| {
+            !touched.iter().any(|(t, keys)| {
+                c.starts_with(&format!("{t} key ")) && keys.iter().any(|k| c.starts_with(&format!("{t} key {k}: ")))
+            })
+        })
+        .collect();
     report.rows_checked = checked;
     report.changed_rows = changed;
     report.resolved_rows = resolution_changes.max(0) as u64;
@@ -380,8 +397,15 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     Ok(())
 }
 
-fn finish(engine: &mut dyn Engine, report: &mut Report) {
+fn merge(into: &mut BTreeMap<String, BTreeSet<String>>, from: BTreeMap<String, BTreeSet<String>>) {
+    for (table, keys) in from {
+        into.entry(table).or_default().extend(keys);
+    }
+}
+
+fn finish(engine: &mut dyn Engine, report: &mut Report, touched: &mut BTreeMap<String, BTreeSet<String>>) {
     for runner in engine.stop() {
+        merge(touched, runner.touched.clone());
         report.empty_inserts += runner.empty;
         if runner.version == 1 {
             report.v1_statements += runner.statements;

@@ -13,6 +13,8 @@ pub struct Report {
     pub steps_total: usize,
     pub rows_seeded: u64,
     pub rows_checked: u64,
+    /// Seeded rows the workloads updated in place (`SET c = c`) to wake triggers and checks.
+    pub rows_touched: u64,
     /// Tables the seed left empty, and why.
     pub unseeded: Vec<(String, String)>,
     /// Seed statements the database refused: a defect of the seed generator.

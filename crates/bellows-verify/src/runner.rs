@@ -2,8 +2,8 @@
 //! unit (its parents, its row), updates the row, and now and then deletes an older one,
 //! reading back the keys the database gave. Failures are kept with the stage they happened in.
 
-use bellows_core::verify::{Unit, WORKLOAD_BASE};
-use std::collections::VecDeque;
+use bellows_core::verify::{Touch, Unit, WORKLOAD_BASE};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Text cells of the rows a statement returned (`None` for NULL).
 pub type Rows = Vec<Vec<Option<String>>>;
@@ -31,6 +31,10 @@ pub struct Runner {
     /// Inserts that wrote no row (a CHECK filtered it, or a unique key refused it).
     pub empty: u64,
     pub failures: Vec<String>,
+    touches: Vec<Touch>,
+    /// Keys of the rows touched, per base table: their values may be changed by the schema's
+    /// own triggers (a `last_update` column), so only their presence is compared.
+    pub touched: BTreeMap<String, BTreeSet<String>>,
 }
 
 fn literal(value: &Option<String>) -> String {
@@ -76,7 +80,15 @@ impl Runner {
             statements: 0,
             empty: 0,
             failures: Vec::new(),
+            touches: Vec::new(),
+            touched: BTreeMap::new(),
         }
+    }
+
+    /// Also touches old rows, one per iteration in turn.
+    pub fn with_touches(mut self, touches: Vec<Touch>) -> Self {
+        self.touches = touches;
+        self
     }
 
     /// This runner's row numbers start `offset` above the version's.
@@ -132,6 +144,18 @@ impl Runner {
             Outcome::Failed(e) => self.failures.push(format!("during {stage}: {e}")),
             Outcome::Empty => self.empty += 1,
             Outcome::Wrote => {}
+        }
+        if !self.touches.is_empty() {
+            let touch = &self.touches[(self.next as usize) % self.touches.len()];
+            let sql = touch.sql.replace("@@K@@", &self.next.to_string());
+            self.statements += 1;
+            match exec.run(&sql) {
+                Ok(rows) => {
+                    let keys = self.touched.entry(touch.table.clone()).or_default();
+                    keys.extend(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()));
+                }
+                Err(e) => self.failures.push(format!("during {stage}: {sql}: {e}")),
+            }
         }
     }
 

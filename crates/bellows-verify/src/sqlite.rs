@@ -28,9 +28,10 @@ impl SqliteExec {
         Ok(Self { conn })
     }
 
-    /// Loads a schema text (a whole script).
+    /// Loads a schema text (a whole script), as an installer would: `#` comment lines, which
+    /// SQLite rejects and RT's installer strips, are left out.
     pub fn load(&self, sql: &str) -> Result<(), String> {
-        self.conn.execute_batch(sql).map_err(|e| e.to_string())
+        self.conn.execute_batch(&bellows_core::import::without_hash_comments(sql)).map_err(|e| e.to_string())
     }
 
     /// The schema as SQLite has it: `sqlite_master`, imported by the core.

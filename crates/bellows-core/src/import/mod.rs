@@ -87,6 +87,12 @@ pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
     Import { dialect, schema: builder.schema, diagnostics: builder.diagnostics, stats: builder.stats }
 }
 
+/// The text with `#` line comments blanked (outside quotes), as RT's and similar installers
+/// strip them before SQLite sees the file (SQLite rejects them); lines and columns are kept.
+pub fn without_hash_comments(text: &str) -> String {
+    recover::prepare(text, Dialect::Sqlite).unwrap_or_else(|| text.to_string())
+}
+
 /// Detects the dialect: from tell-tale spellings when they are clear, otherwise by trying the
 /// first statements that define tables with each dialect's parser and taking the one that
 /// reads the most (ties go to the tell-tales, then to PostgreSQL).

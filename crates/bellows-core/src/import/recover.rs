@@ -99,7 +99,30 @@ pub const REWRITES: &[Rewrite] = &[
         note: "ignored MySQL's `USING BTREE`/`USING HASH` in a position sqlparser does not accept",
         apply: mysql_using_index_type,
     },
+    Rewrite {
+        dialects: &[Dialect::Postgres],
+        note: "read `CREATE INDEX ... ON ONLY` (pg_dump's index on a partitioned table, attached to its partitions' indexes) as an index on the table",
+        apply: index_on_only,
+    },
 ];
+
+/// `CREATE [UNIQUE] INDEX name ON ONLY t ...` -> `... ON      t ...`.
+fn index_on_only(text: &str) -> Option<String> {
+    let creates_index = find_words(text, "create").first().is_some_and(|&(s, _)| text[..s].trim().is_empty())
+        && !find_words(text, "index").is_empty();
+    if !creates_index {
+        return None;
+    }
+    let ranges: Vec<(usize, usize)> = find_words(text, "only")
+        .into_iter()
+        .filter(|&(start, _)| {
+            let before = text[..start].trim_end();
+            before.len() >= 2 && before[before.len() - 2..].eq_ignore_ascii_case("on")
+        })
+        .take(1)
+        .collect();
+    (!ranges.is_empty()).then(|| blank(text, &ranges))
+}
 
 /// Finds `word` as a whole word outside quotes, case-insensitively; returns byte ranges.
 fn find_words(text: &str, word: &str) -> Vec<(usize, usize)> {

@@ -15,6 +15,71 @@ pub mod workload;
 pub use seed::{seed, Seed, SeedOptions};
 pub use workload::{workload, Insert, Unit, Workload};
 
+/// An update that writes no new value into a row written before the plan (`SET c = c`): the
+/// database's triggers and checks, and the plan's, meet old rows as real traffic makes them.
+/// It returns the row's key as the carried-value queries write it, so the comparison at the
+/// end knows which seeded rows a trigger of the schema may have changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touch {
+    /// The base table's name (the carried-value queries' key).
+    pub table: String,
+    /// `@@K@@` picks the row: one of the first hundred by key.
+    pub sql: String,
+}
+
+/// The touches of version 1 (on the base shape) or 2 (on the target's).
+pub fn touches(base: &Schema, target: &Schema, changes: &ChangeSet, version: u8, d: Dialect) -> Vec<Touch> {
+    let mut out = Vec::new();
+    for table in &base.tables {
+        if table.partition_of.is_some() {
+            continue;
+        }
+        let target_name = renamed_table(changes, &table.qualified_name());
+        let Some(t) = target.find_table(&target_name) else { continue };
+        let Some(key) = row_key(table) else { continue };
+        let has_rules = |schema: &Schema, name: &str| {
+            schema.policies.iter().any(|p| p.kind == PolicyKind::Rule && same_name(&p.table, name))
+        };
+        if has_rules(base, &table.qualified_name()) || has_rules(target, &target_name) {
+            continue; // RETURNING through a rule is refused
+        }
+        let tkey: Option<Vec<&Column>> =
+            key.iter().map(|c| t.column(&renamed_column(changes, &target_name, c))).collect();
+        let Some(tkey) = tkey else { continue };
+        let (shape, keys, returned): (&Table, Vec<String>, Vec<String>) = if version == 1 {
+            let returned =
+                key.iter().zip(&tkey).map(|(c, tc)| as_text(&column_sql(c, d), Some(&tc.data_type), d)).collect();
+            (table, key.iter().map(|c| column_sql(c, d)).collect(), returned)
+        } else {
+            let names: Vec<String> = tkey.iter().map(|c| column_sql(&c.name, d)).collect();
+            let returned = names.iter().map(|c| as_text(c, None, d)).collect();
+            (t, names, returned)
+        };
+        // A column both versions write, not computed: set to itself.
+        let Some(column) = shape.columns.iter().find(|c| {
+            c.generated.is_none() && !shape.is_primary_key(&c.name) && !matches!(c.data_type.kind, TypeKind::Json)
+        }) else {
+            continue;
+        };
+        let c = column_sql(&column.name, d);
+        let list = keys.join(", ");
+        let from = if d == Dialect::Postgres && shape.partition_by.is_none() {
+            format!("ONLY {}", table_sql(shape, d))
+        } else {
+            table_sql(shape, d)
+        };
+        out.push(Touch {
+            table: table.qualified_name(),
+            sql: format!(
+                "UPDATE {from} SET {c} = {c} WHERE ({list}) IN (SELECT {list} FROM {} ORDER BY {list} LIMIT 1 OFFSET ((@@K@@) % 97)) RETURNING {}",
+                table_sql(shape, d),
+                joined(&returned, d)
+            ),
+        });
+    }
+    out
+}
+
 use crate::diff::{Change, ChangeSet};
 use crate::model::*;
 use crate::types::TypeKind;

@@ -213,23 +213,9 @@ pub(super) fn narrowed_to<'a>(
     })
 }
 
-/// True when some values of `from` do not fit `to`.
+/// True when some values of `from` do not fit `to` (see [`TypeKind::narrows_to`]).
 pub fn narrows(from: &TypeKind, to: &TypeKind) -> bool {
-    use TypeKind::*;
-    match (from, to) {
-        (a, b) if a == b => false,
-        (Text | Varchar { .. } | Char { .. } | Named { .. }, Text) => false,
-        (Varchar { .. }, Varchar { length: None }) => false,
-        (Varchar { length: Some(a) }, Varchar { length: Some(b) }) => b < a,
-        (Text | Varchar { .. } | Char { .. } | Named { .. }, _) => true,
-        (BigInt, Integer | SmallInt) | (Integer, SmallInt) => true,
-        (Decimal { precision: Some(a), scale: s1 }, Decimal { precision: Some(b), scale: s2 }) => {
-            b.saturating_sub(s2.unwrap_or(0)) < a.saturating_sub(s1.unwrap_or(0))
-        }
-        (Real | Double | Decimal { .. }, SmallInt | Integer | BigInt) => true,
-        (Timestamp | TimestampTz, Date) => true,
-        _ => false,
-    }
+    from.narrows_to(to)
 }
 
 /// A check expression with `VALUE` (a domain's) naming the column.

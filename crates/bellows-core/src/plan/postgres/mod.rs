@@ -832,42 +832,7 @@ fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &st
     if fill_value.is_some() {
         validate_and_set_not_null(ctx, i, table, column, &check, b);
     } else {
-        // v1 cannot write the column, so the rule waits for Contract, staged as everywhere
-        // else: a NOT VALID check (brief lock), VALIDATE (no write lock), SET NOT NULL (no scan).
-        b.push(
-            StageKind::Contract,
-            step(
-                format!("hold {table}.{column} to NOT NULL, not yet validated"),
-                i,
-                vec![
-                    lt.clone(),
-                    format!(
-                        "ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
-                        q(&check),
-                        q(column)
-                    ),
-                ],
-                vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&check))],
-                (LockMode::AccessExclusive, &[table], Effect::Metadata),
-                true,
-                "NOT VALID: no scan under the lock; v1 no longer runs, so every insert now writes the column",
-                R_RULE - 2,
-            ),
-        );
-        b.push(
-            StageKind::Contract,
-            step(
-                format!("validate {table}.{column} IS NOT NULL"),
-                i,
-                vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(&check))],
-                vec![],
-                (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
-                true,
-                "VALIDATE scans without blocking reads or writes; it runs once the pre-check finds no NULL",
-                R_RULE - 1,
-            ),
-        );
-        b.push(StageKind::Contract, set_not_null_step(ctx, i, table, column, &check));
+        contract_not_null(ctx, i, table, column, &check, b);
     }
     if col.default.is_none() && fill_value.is_some() {
         b.push(
@@ -914,6 +879,43 @@ fn validate_and_set_not_null(ctx: &Ctx<'_>, i: usize, table: &str, column: &str,
     b.push(StageKind::Contract, set_not_null_step(ctx, i, table, column, check));
 }
 
+/// NOT NULL in Contract, when v1 could write NULL until then: staged as everywhere else, a NOT
+/// VALID check (brief lock), VALIDATE (no write lock), SET NOT NULL (no scan).
+fn contract_not_null(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, check: &str, b: &mut Builder) {
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    b.push(
+        StageKind::Contract,
+        step(
+            format!("hold {table}.{column} to NOT NULL, not yet validated"),
+            i,
+            vec![
+                lt.clone(),
+                format!("ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", q(check), q(column)),
+            ],
+            vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(check))],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "NOT VALID: no scan under the lock; v1 no longer runs, so every write now keeps the rule",
+            R_RULE - 2,
+        ),
+    );
+    b.push(
+        StageKind::Contract,
+        step(
+            format!("validate {table}.{column} IS NOT NULL"),
+            i,
+            vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(check))],
+            vec![],
+            (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
+            true,
+            "VALIDATE scans without blocking reads or writes; it runs once the pre-check finds no NULL",
+            R_RULE - 1,
+        ),
+    );
+    b.push(StageKind::Contract, set_not_null_step(ctx, i, table, column, check));
+}
+
 /// SET NOT NULL after a validated check (no scan, PostgreSQL 12+), then the check goes.
 fn set_not_null_step(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, check: &str) -> Step {
     let tt = tq(table);
@@ -945,6 +947,25 @@ fn set_not_null(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &
     let default = col.default.as_ref().filter(|d| !d.volatile).map(|d| Resolution::Fill { value: d.expr.clone() });
     let resolution = ctx.resolution(change, default.unwrap_or(Resolution::StopBeforeContract));
     let check = name(&[split_qualified(table).1, column, "not_null"]);
+    if !matches!(resolution, Resolution::Fill { .. }) {
+        // No fill value: v1 may still write NULL (and update rows that hold one), so no rule
+        // can hold before Contract. The plan stops before Contract until the NULLs are gone.
+        b.prechecks.push(CheckQuery {
+            title: format!("rows where {table}.{column} is NULL"),
+            change: i,
+            sql: format!("SELECT count(*) FROM {tt} WHERE {} IS NULL", q(column)),
+            must_be_zero: true,
+            before: StageKind::Contract,
+            resolution: Some(resolution.clone()),
+        });
+        b.notes.push(format!(
+            "{table}.{column} becomes NOT NULL with no fill value: v1 may write NULL until Contract, so the rule comes in Contract, once the pre-check finds no NULL (fix them by hand, or choose a fill value)"
+        ));
+        contract_not_null(ctx, i, table, column, &check, b);
+        b.app_changes.push(format!("v2 writes {table}.{column} on every insert and update"));
+        b.v1_breaks.push(format!("v1 may write NULL into {table}.{column}, which Contract forbids"));
+        return;
+    }
     let (trigger, trigger_q) = sync_trigger(table, &format!("{column}_fill"));
     let mut sql = vec![lt.clone()];
     let mut rollback = vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&check))];
@@ -1131,19 +1152,19 @@ fn change_type(
     let up = format!("CAST(NEW.{} AS {})", q(column), to.spelling);
     let down = format!("CAST(NEW.{} AS {old_spelling})", q(&staging));
     if can_fail(from, &to.kind) {
-        let test = match ctx.options.pg_version {
-            16.. => format!("NOT pg_input_is_valid({}::text, {})", q(column), lit(&to.spelling)),
-            _ if to.kind.is_integer() => format!("{}::text !~ '^\\s*[-+]?[0-9]+\\s*$'", q(column)),
-            _ => format!("{}::text !~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$'", q(column)),
-        };
+        let (test, what) = does_not_fit(&q(column), from, &to.kind, &to.spelling, ctx.options.pg_version);
         b.prechecks.push(CheckQuery {
-            title: format!("rows of {table}.{column} that do not convert to {}", to.spelling),
+            title: format!("rows of {table}.{column} that do not fit {} ({what})", to.spelling),
             change: i,
-            sql: format!("SELECT count(*) FROM {tt} WHERE {} IS NOT NULL AND {test}", q(column)),
+            sql: format!("SELECT count(*) FROM {tt} WHERE {} IS NOT NULL AND ({test})", q(column)),
             must_be_zero: true,
             before: StageKind::Expand,
             resolution: Some(ctx.resolution(change, Resolution::StopBeforeContract)),
         });
+        b.notes.push(format!(
+            "precondition of {table}.{column} -> {}: every value fits ({what}); the plan checks existing rows before Expand, and from Expand on v1 must write only such values (the trigger casts v1's writes, so one that does not fit fails)",
+            to.spelling
+        ));
     }
     let title = format!("change type of {table}.{column} to {}", to.spelling);
     replace_column(ctx, i, table, column, &staging, col, &up, &down, &title, b);
@@ -1153,29 +1174,70 @@ fn change_type(
     ));
 }
 
-fn can_fail(from: &TypeKind, to: &TypeKind) -> bool {
+/// The rows a cast from `from` to `to` rejects (a predicate on `c`), and the rule in words.
+/// On PostgreSQL 16 and later, `pg_input_is_valid` judges text exactly as the cast will;
+/// numbers are checked against the target's range (a cast rounds fractions, never rejects them).
+fn does_not_fit(c: &str, from: &TypeKind, to: &TypeKind, spelling: &str, pg_version: u32) -> (String, String) {
     use TypeKind::*;
-    matches!(
-        (from, to),
-        (
-            Text | Varchar { .. } | Char { .. } | Named { .. },
-            Integer
-                | BigInt
-                | SmallInt
-                | Decimal { .. }
-                | Real
-                | Double
-                | Boolean
-                | Date
-                | Timestamp
-                | TimestampTz
-                | Uuid
-                | Json
-                | Jsonb
-        )
-    ) || matches!((from, to), (BigInt, Integer | SmallInt) | (Integer, SmallInt))
-        || matches!((from, to), (Varchar { length: Some(a) }, Varchar { length: Some(b) }) if b < a)
-        || matches!((from, to), (Text, Varchar { length: Some(_) } | Char { .. }))
+    let textual = matches!(from, Text | Varchar { .. } | Char { .. } | Named { .. });
+    let range = |t: &TypeKind| -> Option<(&'static str, &'static str)> {
+        match t {
+            SmallInt => Some(("-32768", "32767")),
+            Integer => Some(("-2147483648", "2147483647")),
+            BigInt => Some(("-9223372036854775808", "9223372036854775807")),
+            _ => None,
+        }
+    };
+    let number = "'^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$'";
+    if textual && pg_version >= 16 {
+        return (format!("NOT pg_input_is_valid({c}::text, {})", lit(spelling)), format!("values {spelling} reads"));
+    }
+    match (from, to) {
+        (_, Varchar { length: Some(n) } | Char { length: Some(n) }) => {
+            (format!("char_length({c}::text) > {n}"), format!("at most {n} characters"))
+        }
+        (_, t) if range(t).is_some() => {
+            let (lo, hi) = range(t).unwrap_or(("0", "0"));
+            if textual {
+                (
+                    format!("CASE WHEN {c}::text ~ {number} THEN round({c}::text::numeric) NOT BETWEEN {lo} AND {hi} ELSE true END"),
+                    format!("whole numbers from {lo} to {hi}"),
+                )
+            } else {
+                (format!("round({c}::numeric) NOT BETWEEN {lo} AND {hi}"), format!("whole numbers from {lo} to {hi}"))
+            }
+        }
+        (_, Decimal { precision: Some(p), scale }) => {
+            let digits = p.saturating_sub(scale.unwrap_or(0));
+            let limit = format!("1{}", "0".repeat(digits as usize));
+            if textual {
+                (
+                    format!("CASE WHEN {c}::text ~ {number} THEN abs({c}::text::numeric) >= {limit} ELSE true END"),
+                    format!("numbers below {limit} in absolute value"),
+                )
+            } else {
+                (format!("abs({c}::numeric) >= {limit}"), format!("numbers below {limit} in absolute value"))
+            }
+        }
+        (_, Real | Double | Decimal { .. }) => (format!("{c}::text !~ {number}"), "numbers".to_string()),
+        (_, Uuid) => (
+            format!("{c}::text !~* '^\\{{?[0-9a-f]{{8}}-?[0-9a-f]{{4}}-?[0-9a-f]{{4}}-?[0-9a-f]{{4}}-?[0-9a-f]{{12}}\\}}?$'"),
+            "UUIDs".to_string(),
+        ),
+        (_, Boolean) => (
+            format!("lower(trim({c}::text)) NOT IN ('t', 'f', 'true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n')"),
+            "true or false".to_string(),
+        ),
+        (_, Date) => (format!("{c}::text !~ '^\\s*[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}'"), "dates as YYYY-MM-DD".to_string()),
+        _ => (
+            "false".to_string(),
+            format!("values {spelling} reads; PostgreSQL before 16 cannot test that without converting, so the copy in Backfill stops the plan on the first one"),
+        ),
+    }
+}
+
+fn can_fail(from: &TypeKind, to: &TypeKind) -> bool {
+    from.narrows_to(to)
 }
 
 /// The shared core of rename and rewriting type change: `new` is added, kept in step with `old`
@@ -1200,13 +1262,16 @@ fn replace_column(
     let (o, n) = (q(old), q(new));
     // Expand: the new column (nullable, no constraints yet) and the trigger. On INSERT only v2
     // writes the new column, so a value there wins: the old column may hold nothing but its
-    // default, which must not overwrite what v2 wrote.
+    // default, which must not overwrite what v2 wrote. An update that touches neither column
+    // of a row the backfill has not reached yet fills the new one too: the row must pass the
+    // new column's NOT NULL check, which holds every written row (the harness saw it).
     let body = format!(
         "BEGIN \
          IF TG_OP = 'INSERT' THEN \
            IF NEW.{n} IS NULL THEN NEW.{n} := {up}; ELSE NEW.{o} := {down}; END IF; \
          ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN NEW.{n} := {up}; \
          ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN NEW.{o} := {down}; \
+         ELSIF NEW.{n} IS NULL THEN NEW.{n} := {up}; \
          END IF; RETURN NEW; END"
     );
     b.push(
@@ -1716,6 +1781,10 @@ fn add_unique(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, key: &Key, 
     let index_name = cname.clone();
     let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
     let resolution = ctx.resolution(change, Resolution::StopBeforeContract);
+    // A key over a column this plan adds can only be checked (and indexed) once the column is
+    // there and filled: in Backfill instead of Expand.
+    let new_column = key.columns.iter().any(|c| added_column(ctx, table, c));
+    let (stage, rank) = if new_column { (StageKind::Backfill, R_VALIDATE + 5) } else { (StageKind::Expand, R_INDEX) };
     b.prechecks.push(CheckQuery {
         title: format!("duplicate ({}) in {table}", key.columns.join(", ")),
         change: i,
@@ -1725,7 +1794,7 @@ fn add_unique(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, key: &Key, 
             cols.join(", ")
         ),
         must_be_zero: matches!(resolution, Resolution::StopBeforeContract),
-        before: StageKind::Expand,
+        before: stage,
         resolution: Some(resolution.clone()),
     });
     if resolution == Resolution::KeepFirstDuplicate {
@@ -1738,13 +1807,13 @@ fn add_unique(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, key: &Key, 
             (LockMode::None, &[table], Effect::Batched),
             true,
             "the resolution chosen for rows the new unique key rejects",
-            R_COLUMN,
+            rank - 1,
         );
         s.one_way = true;
-        b.push(StageKind::Expand, s);
+        b.push(stage, s);
     }
     b.push(
-        StageKind::Expand,
+        stage,
         step(
             format!("unique index on {table}({})", key.columns.join(", ")),
             i,
@@ -1753,7 +1822,7 @@ fn add_unique(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, key: &Key, 
             (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
             false,
             "built without blocking writes; from now on duplicates are rejected",
-            R_INDEX,
+            rank,
         ),
     );
     let mut sql = vec![lt.clone()];

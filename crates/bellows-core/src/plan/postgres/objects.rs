@@ -31,6 +31,13 @@ fn view_name(v: &View) -> String {
     }
 }
 
+fn view_like_name(namespace: &Option<String>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}.{name}"),
+        None => name.to_string(),
+    }
+}
+
 fn view_kind(v: &View) -> &'static str {
     if v.materialized {
         "MATERIALIZED VIEW"
@@ -345,6 +352,58 @@ pub(super) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) 
                     true,
                     "the extension's types and functions are new: nothing uses them yet",
                     R_EXTENSION,
+                ),
+            );
+        }
+        CreateSequence { name } => {
+            let owner = ctx
+                .target
+                .sequences
+                .iter()
+                .find(|s| same_name(&view_like_name(&s.namespace, &s.name), name))
+                .and_then(|s| s.owned_by.clone());
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("create sequence {name}"),
+                    i,
+                    vec![format!("CREATE SEQUENCE IF NOT EXISTS {}", tq(name))],
+                    vec![format!("DROP SEQUENCE IF EXISTS {}", tq(name))],
+                    (LockMode::None, &[], Effect::Metadata),
+                    true,
+                    "a new sequence touches no table",
+                    R_ENUM,
+                ),
+            );
+            if let Some(owner) = owner {
+                let (table, column) = owner.rsplit_once('.').unwrap_or((owner.as_str(), ""));
+                b.push(
+                    StageKind::Expand,
+                    step(
+                        format!("sequence {name} belongs to {owner}"),
+                        i,
+                        vec![format!("ALTER SEQUENCE {} OWNED BY {}.{}", tq(name), tq(table), q(column))],
+                        vec![format!("ALTER SEQUENCE IF EXISTS {} OWNED BY NONE", tq(name))],
+                        (LockMode::None, &[], Effect::Metadata),
+                        true,
+                        "dropping the column later drops the sequence with it",
+                        R_FK + 1,
+                    ),
+                );
+            }
+        }
+        DropSequence { name } => {
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("drop sequence {name}"),
+                    i,
+                    vec![format!("DROP SEQUENCE IF EXISTS {}", tq(name))],
+                    vec![format!("CREATE SEQUENCE IF NOT EXISTS {}", tq(name))],
+                    (LockMode::None, &[], Effect::Metadata),
+                    true,
+                    "no default draws from it once the old shape is gone (a sequence owned by a dropped column is already gone)",
+                    R_DROP_ROUTINE,
                 ),
             );
         }
