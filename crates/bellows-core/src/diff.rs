@@ -384,14 +384,18 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
 fn diff_objects(base: &Schema, target: &Schema, refs: &Refs, out: &mut Vec<Change>) {
     // Sequences that belong to a column (serial, OWNED BY) come and go with it.
     let seq_name = |s: &Sequence| qualified(&s.namespace, &s.name);
+    // The sequence a `serial` column makes (or its `_seq1` when the name was taken): not named
+    // in the DDL, made and dropped with the column.
     let belongs = |schema: &Schema, s: &Sequence| {
-        s.owned_by.is_some()
-            || schema.tables.iter().any(|t| {
-                t.columns.iter().any(|c| {
-                    c.identity == Some(Identity::Serial)
-                        && is_implicit_sequence(&s.name, &format!("{}_{}_seq", t.name, c.name).to_ascii_lowercase())
-                })
+        schema.tables.iter().any(|t| {
+            t.columns.iter().any(|c| {
+                let implicit = format!("{}_{}_seq", t.name, c.name).to_ascii_lowercase();
+                let name = s.name.to_ascii_lowercase();
+                c.identity == Some(Identity::Serial)
+                    && ((name == implicit && c.default.is_none())
+                        || (name.len() > implicit.len() && is_implicit_sequence(&name, &implicit)))
             })
+        })
     };
     let standalone = |schema: &Schema, name: &str| {
         schema.sequences.iter().any(|s| same_name(&seq_name(s), name) && !belongs(schema, s))
@@ -790,13 +794,31 @@ fn diff_constraints(
                 _ => false,
             })
     };
-    for index in &base.indexes {
-        if !target.indexes.iter().any(|t| index_same(index, t)) {
+    // An index is matched by its name first (the same name with another definition is a new
+    // index), then, when the other side has no index of that name, by its definition.
+    let same_named = |a: &Index, others: &[Index]| -> Option<usize> {
+        let name = a.name.as_deref()?;
+        others.iter().position(|o| o.name.as_deref().is_some_and(|n| same_name(n, name)))
+    };
+    let matched_base: Vec<bool> = base
+        .indexes
+        .iter()
+        .map(|index| match same_named(index, &target.indexes) {
+            Some(t) => index_same(index, &target.indexes[t]),
+            None => target.indexes.iter().any(|t| same_named(t, &base.indexes).is_none() && index_same(index, t)),
+        })
+        .collect();
+    for (index, matched) in base.indexes.iter().zip(matched_base) {
+        if !matched {
             out.changes.push(Change::DropIndex { table: table.to_string(), index: index.clone() });
         }
     }
     for index in &target.indexes {
-        if !base.indexes.iter().any(|b| index_same(b, index)) {
+        let matched = match same_named(index, &base.indexes) {
+            Some(b) => index_same(&base.indexes[b], index),
+            None => base.indexes.iter().any(|b| same_named(b, &target.indexes).is_none() && index_same(b, index)),
+        };
+        if !matched {
             out.changes.push(Change::CreateIndex { table: table.to_string(), index: index.clone() });
         }
     }

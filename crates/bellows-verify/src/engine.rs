@@ -213,9 +213,30 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
 
     // The workloads, calibrated where the plan has not run: v1 on the base, v2 on the
     // reference (its own shape).
+    // The seeded rows the workloads touch: their values may be changed by the schema's own
+    // triggers, so only their presence is compared.
+    let mut touched: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut targets: BTreeMap<String, Vec<Vec<Option<String>>>> = BTreeMap::new();
+    for touch in touches(p.base, p.target, p.changes, 1, d) {
+        let rows = engine.exec().run(&touch.keys).unwrap_or_default();
+        touched
+            .entry(touch.table.clone())
+            .or_default()
+            .extend(rows.iter().filter_map(|r| r.first().cloned().flatten()));
+        targets.insert(touch.table.clone(), rows.into_iter().map(|r| r.into_iter().skip(1).collect()).collect());
+    }
+    let with_rows = |version: u8| -> Vec<(bellows_core::verify::Touch, Vec<Vec<Option<String>>>)> {
+        touches(p.base, p.target, p.changes, version, d)
+            .into_iter()
+            .map(|t| {
+                let rows = targets.get(&t.table).cloned().unwrap_or_default();
+                (t, rows)
+            })
+            .collect()
+    };
     let mut v1 = Runner::new(1, workload(p.base, p.target, p.changes, 1, d).units);
     calibrate(engine.exec(), &mut v1)?;
-    let v1 = v1.with_touches(touches(p.base, p.target, p.changes, 1, d));
+    let v1 = v1.with_touches(with_rows(1));
     let mut v2 = Runner::new(2, workload(p.base, p.target, p.changes, 2, d).units);
     report.excluded.extend(v1.excluded.iter().map(|(t, e)| (format!("v1 {t}"), e.clone())));
     if let Some(reference) = engine.reference() {
@@ -223,11 +244,8 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         report.excluded.extend(v2.excluded.iter().map(|(t, e)| (format!("v2 {t}"), e.clone())));
     }
 
-    let v2 = v2.with_touches(touches(p.base, p.target, p.changes, 2, d));
-    let after_contract = Runner::new(2, v2.remaining_units())
-        .with_offset(WORKLOAD_BASE / 2)
-        .with_touches(touches(p.base, p.target, p.changes, 2, d));
-    let mut touched: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let v2 = v2.with_touches(with_rows(2));
+    let after_contract = Runner::new(2, v2.remaining_units()).with_offset(WORKLOAD_BASE / 2).with_touches(with_rows(2));
     let stage_now = Arc::new(AtomicU8::new(0));
     engine.start(v1, stage_now.clone())?;
     let mut v2 = Some(v2);
@@ -238,7 +256,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         stage_now.store(index as u8, Ordering::Relaxed);
         if *kind == StageKind::Contract {
             // Contract begins: v1 no longer runs, and v2 pauses while the old shape goes.
-            finish(engine, report, &mut touched);
+            finish(engine, report);
         }
         for check in p.plan.verifications.iter().filter(|c| c.before == *kind) {
             let n = count(engine.exec(), &check.sql)?;
@@ -309,6 +327,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
                     // Every seeded row is back as it was (the workloads' rows come and go).
                     let rows_after = snapshot(engine.exec(), &queries, Shape::BaseRaw)?;
                     let (missing, changed, _) = compare(&rows_before, &rows_after);
+                    let changed = untouched(changed, &touched);
                     if missing > 0 || !changed.is_empty() {
                         report.rollback_problems.push(format!(
                             "undoing {} lost {missing} rows and changed {} ({})",
@@ -339,7 +358,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         }
         engine.between_steps(&format!("after {}", kind.label()));
     }
-    finish(engine, report, &mut touched);
+    finish(engine, report);
     if stopped || !report.step_failures.is_empty() {
         return Ok(());
     }
@@ -373,18 +392,9 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     report.v2_statements += after_contract.statements;
     report.empty_inserts += after_contract.empty;
     report.v2_failures.extend(after_contract.failures);
-    merge(&mut touched, after_contract.touched);
     report.rows_touched = touched.values().map(BTreeSet::len).sum::<usize>() as u64;
     let (missing, changed, checked) = compare(&seeded, &now);
-    // A row touched by a workload may have values changed by the schema's own triggers.
-    let changed: Vec<String> = changed
-        .into_iter()
-        .filter(|c| {
-            !touched.iter().any(|(t, keys)| {
-                c.starts_with(&format!("{t} key ")) && keys.iter().any(|k| c.starts_with(&format!("{t} key {k}: ")))
-            })
-        })
-        .collect();
+    let changed = untouched(changed, &touched);
     report.rows_checked = checked;
     report.changed_rows = changed;
     report.resolved_rows = resolution_changes.max(0) as u64;
@@ -397,15 +407,16 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     Ok(())
 }
 
-fn merge(into: &mut BTreeMap<String, BTreeSet<String>>, from: BTreeMap<String, BTreeSet<String>>) {
-    for (table, keys) in from {
-        into.entry(table).or_default().extend(keys);
-    }
+/// Changed rows, without those a workload touched (the schema's triggers may change them).
+fn untouched(changed: Vec<String>, touched: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    changed
+        .into_iter()
+        .filter(|c| !touched.iter().any(|(t, keys)| keys.iter().any(|k| c.starts_with(&format!("{t} key {k}: ")))))
+        .collect()
 }
 
-fn finish(engine: &mut dyn Engine, report: &mut Report, touched: &mut BTreeMap<String, BTreeSet<String>>) {
+fn finish(engine: &mut dyn Engine, report: &mut Report) {
     for runner in engine.stop() {
-        merge(touched, runner.touched.clone());
         report.empty_inserts += runner.empty;
         if runner.version == 1 {
             report.v1_statements += runner.statements;

@@ -3,7 +3,7 @@
 //! reading back the keys the database gave. Failures are kept with the stage they happened in.
 
 use bellows_core::verify::{Touch, Unit, WORKLOAD_BASE};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Text cells of the rows a statement returned (`None` for NULL).
 pub type Rows = Vec<Vec<Option<String>>>;
@@ -31,10 +31,8 @@ pub struct Runner {
     /// Inserts that wrote no row (a CHECK filtered it, or a unique key refused it).
     pub empty: u64,
     pub failures: Vec<String>,
-    touches: Vec<Touch>,
-    /// Keys of the rows touched, per base table: their values may be changed by the schema's
-    /// own triggers (a `last_update` column), so only their presence is compared.
-    pub touched: BTreeMap<String, BTreeSet<String>>,
+    /// Each touch with the key columns (as text) of the rows it may update.
+    touches: Vec<(Touch, Vec<Vec<Option<String>>>)>,
 }
 
 fn literal(value: &Option<String>) -> String {
@@ -81,13 +79,12 @@ impl Runner {
             empty: 0,
             failures: Vec::new(),
             touches: Vec::new(),
-            touched: BTreeMap::new(),
         }
     }
 
     /// Also touches old rows, one per iteration in turn.
-    pub fn with_touches(mut self, touches: Vec<Touch>) -> Self {
-        self.touches = touches;
+    pub fn with_touches(mut self, touches: Vec<(Touch, Vec<Vec<Option<String>>>)>) -> Self {
+        self.touches = touches.into_iter().filter(|(_, rows)| !rows.is_empty()).collect();
         self
     }
 
@@ -146,15 +143,12 @@ impl Runner {
             Outcome::Wrote => {}
         }
         if !self.touches.is_empty() {
-            let touch = &self.touches[(self.next as usize) % self.touches.len()];
-            let sql = touch.sql.replace("@@K@@", &self.next.to_string());
+            let (touch, rows) = &self.touches[(self.next as usize) % self.touches.len()];
+            let row = &rows[(self.next as usize / self.touches.len().max(1)) % rows.len()];
+            let sql = fill(&touch.sql, k, &[], Some(row));
             self.statements += 1;
-            match exec.run(&sql) {
-                Ok(rows) => {
-                    let keys = self.touched.entry(touch.table.clone()).or_default();
-                    keys.extend(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()));
-                }
-                Err(e) => self.failures.push(format!("during {stage}: {sql}: {e}")),
+            if let Err(e) = exec.run(&sql) {
+                self.failures.push(format!("during {stage}: {sql}: {e}"));
             }
         }
     }

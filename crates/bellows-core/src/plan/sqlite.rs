@@ -1,7 +1,7 @@
 //! SQLite: ALTER TABLE covers ADD COLUMN, RENAME COLUMN, RENAME TO and DROP COLUMN; anything
 //! else rebuilds the table as SQLite documents (new table, copy, drop, rename, indexes, checks).
 
-use super::{Builder, Effect, Lock, LockMode, PlanOptions, StageKind, Step};
+use super::{Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step};
 use crate::diff::Change;
 use crate::model::*;
 use crate::render::ddl::{column_definition, table_statements};
@@ -9,6 +9,187 @@ use crate::render::ident;
 use crate::Dialect;
 
 const SQ: Dialect = Dialect::Sqlite;
+
+/// Changes that SQLite's ALTER TABLE cannot make: the table is rebuilt.
+fn needs_rebuild(change: &Change) -> bool {
+    !matches!(
+        change,
+        Change::CreateIndex { .. }
+            | Change::DropIndex { .. }
+            | Change::CreateTrigger { .. }
+            | Change::DropTrigger { .. }
+            | Change::ReplaceTrigger { .. }
+            | Change::CreatePolicy { .. }
+            | Change::DropPolicy { .. }
+            | Change::ReplacePolicy { .. }
+    )
+}
+
+/// Views (of either version) that read a table, and the views that read those, in creation
+/// order.
+fn views_reading<'a>(base: &'a Schema, target: &'a Schema, old: &str, new: &str) -> Vec<&'a View> {
+    use crate::import::objects::mentions;
+    let mut out: Vec<&View> = Vec::new();
+    let mut names: Vec<String> = vec![old.to_string(), new.to_string()];
+    loop {
+        let before = out.len();
+        for v in base.views.iter().chain(&target.views) {
+            if !out.iter().any(|o| same_name(&o.name, &v.name)) && names.iter().any(|n| mentions(&v.definition, n)) {
+                out.push(v);
+                names.push(v.name.clone());
+            }
+        }
+        if out.len() == before {
+            break;
+        }
+    }
+    out
+}
+
+/// Triggers, views: kept as text, created in Expand, dropped in Contract, replaced in Contract
+/// (a rebuilt table's triggers and readers come back with the rebuild).
+fn object_recipe(base: &Schema, target: &Schema, i: usize, change: &Change, rebuilt: &[String], b: &mut Builder) {
+    let rebuilds = |table: &str| rebuilt.iter().any(|t| same_name(t, table));
+    let trigger = |schema: &Schema, table: &str, name: &str| {
+        schema
+            .triggers
+            .iter()
+            .find(|t| same_name(&t.name, name) && same_name(&t.table, table))
+            .map(|t| t.definition.trim().trim_end_matches(';').to_string())
+    };
+    match change {
+        Change::CreateTrigger { table, name } if !rebuilds(table) => {
+            let Some(def) = trigger(target, table, name) else { return };
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("create trigger {name} on {table}"),
+                    i,
+                    vec![def],
+                    vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ))],
+                    table,
+                    "a trigger is schema text; from now on it runs for v1's writes too",
+                    60,
+                ),
+            );
+        }
+        Change::DropTrigger { table, name } if !rebuilds(table) => {
+            let undo: Vec<String> = trigger(base, table, name).into_iter().collect();
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("drop trigger {name} on {table}"),
+                    i,
+                    vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ))],
+                    undo,
+                    table,
+                    "v1 relied on it until Contract",
+                    5,
+                ),
+            );
+        }
+        Change::ReplaceTrigger { table, name } if !rebuilds(table) => {
+            let Some(def) = trigger(target, table, name) else { return };
+            let mut undo = vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ))];
+            undo.extend(trigger(base, table, name));
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("replace trigger {name} on {table}"),
+                    i,
+                    vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ)), def],
+                    undo,
+                    table,
+                    "dropped and created in one transaction",
+                    6,
+                ),
+            );
+        }
+        Change::CreateView { name } => {
+            let Some(v) = target.find_view(name) else { return };
+            b.push(
+                StageKind::Expand,
+                step(
+                    format!("create view {name}"),
+                    i,
+                    vec![format!("CREATE VIEW {} AS {}", ident(name, SQ), v.definition.trim().trim_end_matches(';'))],
+                    vec![format!("DROP VIEW IF EXISTS {}", ident(name, SQ))],
+                    name,
+                    "a view is schema text",
+                    70,
+                ),
+            );
+        }
+        Change::DropView { name } => {
+            let undo: Vec<String> = base
+                .find_view(name)
+                .map(|v| format!("CREATE VIEW {} AS {}", ident(name, SQ), v.definition.trim().trim_end_matches(';')))
+                .into_iter()
+                .collect();
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("drop view {name}"),
+                    i,
+                    vec![format!("DROP VIEW IF EXISTS {}", ident(name, SQ))],
+                    undo,
+                    name,
+                    "no version reads it after Switch",
+                    4,
+                ),
+            );
+        }
+        Change::ReplaceView { name } => {
+            let Some(v) = target.find_view(name) else { return };
+            if rebuilt.iter().any(|t| views_reading(base, target, t, t).iter().any(|r| same_name(&r.name, name))) {
+                return; // a rebuild brings it back in its new definition
+            }
+            let mut undo = vec![format!("DROP VIEW IF EXISTS {}", ident(name, SQ))];
+            undo.extend(
+                base.find_view(name).map(|o| {
+                    format!("CREATE VIEW {} AS {}", ident(name, SQ), o.definition.trim().trim_end_matches(';'))
+                }),
+            );
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("replace view {name}"),
+                    i,
+                    vec![
+                        format!("DROP VIEW IF EXISTS {}", ident(name, SQ)),
+                        format!("CREATE VIEW {} AS {}", ident(name, SQ), v.definition.trim().trim_end_matches(';')),
+                    ],
+                    undo,
+                    name,
+                    "dropped and created in one transaction",
+                    95,
+                ),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// The tables the plan rebuilds: those with a change ALTER TABLE cannot make.
+fn rebuilt_tables(target: &Schema, changes: &[Change]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for change in changes {
+        let rebuild = match change {
+            Change::CreateTable { .. } | Change::DropTable { .. } => false,
+            Change::AddColumn { table, column } => target
+                .find_table(table)
+                .and_then(|t| t.column(column))
+                .is_some_and(|c| !c.nullable && c.default.is_none()),
+            other => needs_rebuild(other),
+        };
+        if let (true, Some(table)) = (rebuild, change.table()) {
+            if !out.iter().any(|t| same_name(t, table)) {
+                out.push(table.to_string());
+            }
+        }
+    }
+    out
+}
 
 fn step(
     title: String,
@@ -33,9 +214,179 @@ fn step(
     }
 }
 
-pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options: &PlanOptions, b: &mut Builder) {
-    let mut rebuild: Vec<String> = Vec::new();
+/// A batched statement of Backfill: run again until it changes no row.
+fn batched(title: String, change: usize, sql: String, table: &str, reason: &str, one_way: bool) -> Step {
+    let mut s = step(title, change, vec![sql], vec![], table, reason, 40);
+    s.lock.effect = Effect::Batched;
+    s.repeat_until_no_rows = true;
+    s.one_way = one_way;
+    s
+}
+
+/// The rows a rebuild into the target's shape would refuse, counted before Contract, and what
+/// the chosen resolution does with them in Backfill.
+fn precheck(base: &Schema, target: &Schema, i: usize, change: &Change, options: &PlanOptions, b: &mut Builder) {
+    let resolution = options.resolutions.get(&change.describe()).cloned().unwrap_or(Resolution::StopBeforeContract);
+    // Only rows that exist can break a rule: columns the rebuild adds hold nothing yet.
+    let existing = |table: &str, columns: &[String]| {
+        base.find_table(table).is_some_and(|t| columns.iter().all(|c| t.column(c).is_some()))
+    };
+    let columns_ok = match change {
+        Change::AddForeignKey { table, foreign_key } => existing(table, &foreign_key.columns),
+        Change::AddUnique { table, key } | Change::AddPrimaryKey { table, key } => existing(table, &key.columns),
+        Change::AddCheck { table, check } => base.find_table(table).is_some_and(|t| {
+            !target.find_table(table).is_some_and(|tt| {
+                tt.columns
+                    .iter()
+                    .any(|c| t.column(&c.name).is_none() && crate::import::objects::mentions(&check.expr, &c.name))
+            })
+        }),
+        _ => true,
+    };
+    if !columns_ok {
+        return;
+    }
+    let q = |n: &str| ident(n, SQ);
+    let batch = options.batch_size;
+    let (title, sql, fix): (String, String, Option<(String, String, bool)>) = match change {
+        Change::AddForeignKey { table, foreign_key: fk } => {
+            let parent = q(&fk.ref_table);
+            let ref_columns: Vec<String> = if fk.ref_columns.is_empty() {
+                target
+                    .find_table(&fk.ref_table)
+                    .and_then(|p| p.primary_key.as_ref())
+                    .map(|k| k.columns.clone())
+                    .unwrap_or_default()
+            } else {
+                fk.ref_columns.clone()
+            };
+            if ref_columns.len() != fk.columns.len() {
+                return;
+            }
+            let join: Vec<String> =
+                fk.columns.iter().zip(&ref_columns).map(|(c, r)| format!("p.{} = c.{}", q(r), q(c))).collect();
+            let present: Vec<String> = fk.columns.iter().map(|c| format!("c.{} IS NOT NULL", q(c))).collect();
+            let orphans = format!(
+                "FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
+                q(table),
+                present.join(" AND "),
+                join.join(" AND ")
+            );
+            let fix = match &resolution {
+                Resolution::DeleteOrphans => Some((
+                    format!("delete orphan rows in {table}"),
+                    format!("DELETE FROM {} WHERE rowid IN (SELECT c.rowid {orphans} LIMIT {batch})", q(table)),
+                    true,
+                )),
+                Resolution::NullOrphans => Some((
+                    format!("set orphan references in {table} to NULL"),
+                    format!(
+                        "UPDATE {} SET {} WHERE rowid IN (SELECT c.rowid {orphans} LIMIT {batch})",
+                        q(table),
+                        fk.columns.iter().map(|c| format!("{} = NULL", q(c))).collect::<Vec<_>>().join(", ")
+                    ),
+                    true,
+                )),
+                _ => None,
+            };
+            (
+                format!("orphan rows in {table}({}) with no {}", fk.columns.join(", "), fk.ref_table),
+                format!("SELECT count(*) {orphans}"),
+                fix,
+            )
+        }
+        Change::AddUnique { table, key } | Change::AddPrimaryKey { table, key } => {
+            let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
+            let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+            let fix = (resolution == Resolution::KeepFirstDuplicate).then(|| {
+                (
+                    format!("delete duplicate ({}) rows in {table}, keeping the first", key.columns.join(", ")),
+                    format!(
+                        "DELETE FROM {t} WHERE {} AND rowid NOT IN (SELECT min(rowid) FROM {t} WHERE {} GROUP BY {})",
+                        present.join(" AND "),
+                        present.join(" AND "),
+                        cols.join(", "),
+                        t = q(table)
+                    ),
+                    true,
+                )
+            });
+            (
+                format!("duplicate ({}) in {table}", key.columns.join(", ")),
+                format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1)",
+                    q(table),
+                    present.join(" AND "),
+                    cols.join(", ")
+                ),
+                fix,
+            )
+        }
+        Change::SetNotNull { table, column } | Change::AddColumn { table, column } => {
+            let required = target
+                .find_table(table)
+                .and_then(|t| t.column(column))
+                .is_some_and(|c| !c.nullable && c.default.is_none());
+            let existing = base.find_table(table).is_some_and(|t| t.column(column).is_some());
+            if !required || !existing {
+                return;
+            }
+            let fix = match &resolution {
+                Resolution::Fill { value } => Some((
+                    format!("fill NULL {table}.{column} with {value}"),
+                    format!(
+                        "UPDATE {t} SET {c} = {value} WHERE rowid IN (SELECT rowid FROM {t} WHERE {c} IS NULL LIMIT {batch})",
+                        t = q(table),
+                        c = q(column)
+                    ),
+                    false,
+                )),
+                _ => None,
+            };
+            (
+                format!("rows where {table}.{column} is NULL"),
+                format!("SELECT count(*) FROM {} WHERE {} IS NULL", q(table), q(column)),
+                fix,
+            )
+        }
+        Change::AddCheck { table, check } => (
+            format!("rows of {table} that break ({})", check.expr),
+            format!("SELECT count(*) FROM {} WHERE NOT ({})", q(table), check.expr),
+            None,
+        ),
+        _ => return,
+    };
+    let stops = fix.is_none();
+    b.prechecks.push(CheckQuery {
+        title,
+        change: i,
+        sql,
+        must_be_zero: stops,
+        before: if stops { StageKind::Contract } else { StageKind::Backfill },
+        resolution: Some(resolution.clone()),
+    });
+    if let Some((title, sql, one_way)) = fix {
+        let table = change.table().unwrap_or_default().to_string();
+        b.push(
+            StageKind::Backfill,
+            batched(
+                title,
+                i,
+                sql,
+                &table,
+                "the resolution chosen for rows the new rule rejects; batches, each its own transaction",
+                one_way,
+            ),
+        );
+    }
+}
+
+pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: &PlanOptions, b: &mut Builder) {
+    let rebuild = rebuilt_tables(target, changes);
+    let rebuilds = |table: &str| rebuild.iter().any(|t| same_name(t, table));
     for (i, change) in changes.iter().enumerate() {
+        precheck(base, target, i, change, options, b);
+        object_recipe(base, target, i, change, &rebuild, b);
         match change {
             Change::CreateTable { table } => {
                 if let Some(t) = target.find_table(table) {
@@ -56,7 +407,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
             Change::AddColumn { table, column } => {
                 let Some(col) = target.find_table(table).and_then(|t| t.column(column)) else { continue };
                 // SQLite adds NOT NULL columns only with a non-NULL default.
-                if col.nullable || col.default.is_some() {
+                if !rebuilds(table) {
                     b.push(
                         StageKind::Expand,
                         step(
@@ -73,8 +424,6 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
                             20,
                         ),
                     );
-                } else if !rebuild.contains(table) {
-                    rebuild.push(table.clone());
                 }
             }
             Change::DropTable { table } => {
@@ -93,29 +442,55 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
                 b.one_way.push(format!("the rows of {table} are gone after Contract"));
             }
             Change::CreateIndex { table, index } => {
-                if let Some(t) = target.find_table(table) {
-                    b.push(
-                        StageKind::Expand,
-                        step(
-                            format!("create index on {table}"),
-                            i,
-                            vec![crate::render::ddl::create_index_sql(t, index, SQ)],
-                            vec![],
-                            table,
-                            "SQLite builds it in one write transaction",
-                            30,
-                        ),
-                    );
+                let Some(t) = target.find_table(table) else { continue };
+                if rebuilds(table) {
+                    continue; // the rebuild creates the table's indexes
                 }
+                let drop = index.name.as_ref().map(|n| format!("DROP INDEX IF EXISTS {}", ident(n, SQ)));
+                // The same name in the base: the old index goes first, in Contract.
+                let replaces = index.name.as_ref().is_some_and(|n| {
+                    changes.iter().any(|c| matches!(c, Change::DropIndex { index: old, .. } if old.name.as_deref().is_some_and(|o| same_name(o, n))))
+                });
+                let stage = if replaces { StageKind::Contract } else { StageKind::Expand };
+                b.push(
+                    stage,
+                    step(
+                        format!("create index {} on {table}", index.name.as_deref().unwrap_or("")),
+                        i,
+                        vec![crate::render::ddl::create_index_sql(t, index, SQ)],
+                        drop.into_iter().collect(),
+                        table,
+                        if replaces {
+                            "the index of the same name was dropped just before; SQLite builds it in one write transaction"
+                        } else {
+                            "SQLite builds it in one write transaction"
+                        },
+                        if replaces { 31 } else { 30 },
+                    ),
+                );
             }
-            other => {
-                if let Some(table) = other.table() {
-                    let known = base.find_table(table).is_some() || target.find_table(table).is_some();
-                    if known && !rebuild.iter().any(|t| t == table) {
-                        rebuild.push(table.to_string());
-                    }
+            Change::DropIndex { table, index } => {
+                if rebuilds(table)
+                    || changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)))
+                {
+                    continue;
                 }
+                let Some(name) = &index.name else { continue };
+                let recreate = base.find_table(table).map(|t| crate::render::ddl::create_index_sql(t, index, SQ));
+                b.push(
+                    StageKind::Contract,
+                    step(
+                        format!("drop index {name} on {table}"),
+                        i,
+                        vec![format!("DROP INDEX IF EXISTS {}", ident(name, SQ))],
+                        recreate.into_iter().collect(),
+                        table,
+                        "no version relies on it after Switch",
+                        30,
+                    ),
+                );
             }
+            _ => {}
         }
     }
     for table in rebuild {
@@ -186,10 +561,23 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], _options:
             from.join(", "),
             ident(&old.name, SQ)
         ));
+        // Views that read the table go out before it and come back after (SQLite checks the
+        // schema when a table is renamed); its triggers go with the old table and come back in
+        // the target's definitions.
+        let readers = views_reading(base, target, &old.name, &t.name);
+        for v in readers.iter().rev() {
+            sql.push(format!("DROP VIEW IF EXISTS {}", ident(&v.name, SQ)));
+        }
         sql.push(format!("DROP TABLE {}", ident(&old.name, SQ)));
         sql.push(format!("ALTER TABLE {} RENAME TO {}", ident(&temp, SQ), ident(&t.name, SQ)));
         for index in indexes {
             sql.push(index.replace(&ident(&temp, SQ), &ident(&t.name, SQ)));
+        }
+        for trigger in target.triggers.iter().filter(|tr| same_name(&tr.table, &t.qualified_name())) {
+            sql.push(trigger.definition.trim().trim_end_matches(';').to_string());
+        }
+        for v in readers.iter().filter_map(|v| target.find_view(&v.name)) {
+            sql.push(format!("CREATE VIEW {} AS {}", ident(&v.name, SQ), v.definition.trim().trim_end_matches(';')));
         }
         sql.push("PRAGMA foreign_key_check".to_string());
         sql.push("COMMIT".to_string());

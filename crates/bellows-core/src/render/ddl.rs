@@ -262,24 +262,15 @@ fn create_table(
     let name = qualified(table.namespace.as_deref(), &table.name, target);
     let pg = target == Dialect::Postgres;
     let mut out = String::new();
-    if let (Some(parent), Some(bound), true) = (&table.partition_of, &table.partition_bound, pg) {
-        // A partition takes its columns from its parent; its own constraints follow.
-        let (ns, p) = split_qualified(parent);
-        let _ = writeln!(out, "CREATE TABLE {name} PARTITION OF {} {bound};", qualified(ns, p, target));
-        let mut adds = Vec::new();
-        if let Some(pk) = &table.primary_key {
-            adds.push(key_sql(pk, "PRIMARY KEY", target));
+    // A partition is created as pg_dump does: a table of its own with its indexes, then
+    // attached, so the parent's indexes find their match instead of being built again.
+    let attach = match (&table.partition_of, &table.partition_bound, pg) {
+        (Some(parent), Some(bound), true) => {
+            let (ns, p) = split_qualified(parent);
+            Some(format!("ALTER TABLE {} ATTACH PARTITION {name} {bound};", qualified(ns, p, target)))
         }
-        adds.extend(table.uniques.iter().map(|k| key_sql(k, "UNIQUE", target)));
-        adds.extend(table.checks.iter().map(|c| check_sql(c, target)));
-        adds.extend(foreign_keys.iter().map(|fk| foreign_key_sql(fk, target)));
-        for add in adds {
-            let _ = writeln!(out, "ALTER TABLE {name} ADD {add};");
-        }
-        index_statements(table, source, target, after);
-        comment_statements(table, target, after);
-        return out;
-    }
+        _ => None,
+    };
     let single_pk_autoincrement = target == Dialect::Sqlite
         && table.primary_key.as_ref().is_some_and(|pk| pk.columns.len() == 1 && pk.name.is_none())
         && table.columns.iter().any(|c| c.identity == Some(Identity::AutoIncrement));
@@ -387,6 +378,9 @@ fn create_table(
         }
     } else {
         index_statements(table, source, target, after);
+    }
+    if let Some(attach) = attach {
+        after.push(attach);
     }
     comment_statements(table, target, after);
     out

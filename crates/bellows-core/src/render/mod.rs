@@ -278,6 +278,44 @@ pub fn strip_casts(expr: &str) -> String {
 }
 
 /// A SQL string literal.
+/// `text` (SQL) with the identifier `name` replaced by `with`, outside string literals: whole
+/// identifiers only, unqualified or after a `.`, quoted or not.
+pub fn rename_identifier(text: &str, name: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let n = name.len();
+    let mut i = 0;
+    let mut in_string = false;
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    while i < text.len() {
+        let c = bytes[i];
+        if c == b'\'' {
+            in_string = !in_string;
+        }
+        if !in_string {
+            // `"name"`
+            if c == b'"' && text.get(i + 1..i + 1 + n).is_some_and(|w| w == name) && bytes.get(i + 1 + n) == Some(&b'"')
+            {
+                out.push_str(with);
+                i += n + 2;
+                continue;
+            }
+            if text.get(i..i + n).is_some_and(|w| w.eq_ignore_ascii_case(name))
+                && i.checked_sub(1).is_none_or(|p| !is_ident(bytes[p]) && bytes[p] != b'"')
+                && bytes.get(i + n).is_none_or(|&b| !is_ident(b) && b != b'"')
+            {
+                out.push_str(with);
+                i += n;
+                continue;
+            }
+        }
+        let end = (i + 1..=text.len()).find(|&j| text.is_char_boundary(j)).unwrap_or(text.len());
+        out.push_str(&text[i..end]);
+        i = end;
+    }
+    out
+}
+
 pub fn string_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }

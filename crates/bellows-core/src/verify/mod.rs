@@ -17,13 +17,15 @@ pub use workload::{workload, Insert, Unit, Workload};
 
 /// An update that writes no new value into a row written before the plan (`SET c = c`): the
 /// database's triggers and checks, and the plan's, meet old rows as real traffic makes them.
-/// It returns the row's key as the carried-value queries write it, so the comparison at the
-/// end knows which seeded rows a trigger of the schema may have changed.
+/// The rows are chosen once, after seeding (`keys`): the comparisons know that the schema's own
+/// triggers may have changed their values (a `last_update` column), and check their presence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Touch {
     /// The base table's name (the carried-value queries' key).
     pub table: String,
-    /// `@@K@@` picks the row: one of the first hundred by key.
+    /// Up to 40 seeded rows: the carried-value key, then each key column as text.
+    pub keys: String,
+    /// `@@R<j>@@` is the row's `j`-th key column as text.
     pub sql: String,
 }
 
@@ -37,44 +39,48 @@ pub fn touches(base: &Schema, target: &Schema, changes: &ChangeSet, version: u8,
         let target_name = renamed_table(changes, &table.qualified_name());
         let Some(t) = target.find_table(&target_name) else { continue };
         let Some(key) = row_key(table) else { continue };
-        let has_rules = |schema: &Schema, name: &str| {
-            schema.policies.iter().any(|p| p.kind == PolicyKind::Rule && same_name(&p.table, name))
-        };
-        if has_rules(base, &table.qualified_name()) || has_rules(target, &target_name) {
-            continue; // RETURNING through a rule is refused
-        }
         let tkey: Option<Vec<&Column>> =
             key.iter().map(|c| t.column(&renamed_column(changes, &target_name, c))).collect();
         let Some(tkey) = tkey else { continue };
-        let (shape, keys, returned): (&Table, Vec<String>, Vec<String>) = if version == 1 {
-            let returned =
-                key.iter().zip(&tkey).map(|(c, tc)| as_text(&column_sql(c, d), Some(&tc.data_type), d)).collect();
-            (table, key.iter().map(|c| column_sql(c, d)).collect(), returned)
+        let shape = if version == 1 { table } else { t };
+        let names: Vec<String> = if version == 1 {
+            key.iter().map(|c| column_sql(c, d)).collect()
         } else {
-            let names: Vec<String> = tkey.iter().map(|c| column_sql(&c.name, d)).collect();
-            let returned = names.iter().map(|c| as_text(c, None, d)).collect();
-            (t, names, returned)
+            tkey.iter().map(|c| column_sql(&c.name, d)).collect()
         };
-        // A column both versions write, not computed: set to itself.
+        // A column written by the application, not computed: set to itself.
         let Some(column) = shape.columns.iter().find(|c| {
             c.generated.is_none() && !shape.is_primary_key(&c.name) && !matches!(c.data_type.kind, TypeKind::Json)
         }) else {
             continue;
         };
         let c = column_sql(&column.name, d);
-        let list = keys.join(", ");
-        let from = if d == Dialect::Postgres && shape.partition_by.is_none() {
-            format!("ONLY {}", table_sql(shape, d))
-        } else {
-            table_sql(shape, d)
+        let base_keys: Vec<String> = key.iter().map(|k| column_sql(k, d)).collect();
+        let snapshot_key: Vec<String> =
+            key.iter().zip(&tkey).map(|(k, tc)| as_text(&column_sql(k, d), Some(&tc.data_type), d)).collect();
+        let text = |c: &str| match d {
+            Dialect::MySql => format!("CAST({c} AS CHAR)"),
+            _ => format!("CAST({c} AS TEXT)"),
+        };
+        let raw: Vec<String> = base_keys.iter().map(|k| text(k)).collect();
+        let matches: Vec<String> = names.iter().enumerate().map(|(j, n)| format!("{} = @@R{j}@@", text(n))).collect();
+        let from = |t: &Table| {
+            if d == Dialect::Postgres && t.partition_by.is_none() {
+                format!("ONLY {}", table_sql(t, d))
+            } else {
+                table_sql(t, d)
+            }
         };
         out.push(Touch {
             table: table.qualified_name(),
-            sql: format!(
-                "UPDATE {from} SET {c} = {c} WHERE ({list}) IN (SELECT {list} FROM {} ORDER BY {list} LIMIT 1 OFFSET ((@@K@@) % 97)) RETURNING {}",
-                table_sql(shape, d),
-                joined(&returned, d)
+            keys: format!(
+                "SELECT {}, {} FROM {} ORDER BY {} LIMIT 40",
+                joined(&snapshot_key, d),
+                raw.join(", "),
+                from(table),
+                base_keys.join(", ")
             ),
+            sql: format!("UPDATE {} SET {c} = {c} WHERE {}", from(shape), matches.join(" AND ")),
         });
     }
     out

@@ -287,6 +287,11 @@ pub(super) fn path_for(table: &Table, d: Dialect) -> Option<String> {
     table.namespace.as_ref().map(|ns| format!("{}, public", column_sql(ns, d)))
 }
 
+/// True when rewrite rules act on the table (`ON CONFLICT` is refused there).
+pub(super) fn has_rules(schema: &Schema, table: &Table) -> bool {
+    schema.policies.iter().any(|p| p.kind == PolicyKind::Rule && same_name(&p.table, &table.qualified_name()))
+}
+
 /// `(expr) IS NOT FALSE`: a CHECK passes on NULL, and so does the filter.
 pub(super) fn passes(check: &str) -> String {
     format!("(({check}) IS NOT FALSE)")
@@ -687,6 +692,7 @@ fn table_statement(
     };
     let conflict = match d {
         Dialect::MySql => "",
+        _ if has_rules(base, table) => "",
         _ => " ON CONFLICT DO NOTHING",
     };
     let insert_into = if d == Dialect::MySql { "INSERT IGNORE INTO" } else { "INSERT INTO" };

@@ -12,7 +12,7 @@
 //! `j`-th value returned by the unit's `i`-th insert; `@@R<j>@@` the `j`-th key value of the
 //! row an update or delete is for. Values arrive as SQL string literals.
 
-use super::seed::{database_fills, narrowed_to, passes, path_for, references, row_checks, Reference};
+use super::seed::{database_fills, has_rules, narrowed_to, passes, path_for, references, row_checks, Reference};
 use super::values::{base_value, cast_type, column_sql, resolve, table_sql};
 use crate::diff::{Change, ChangeSet};
 use crate::model::*;
@@ -245,7 +245,9 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
     let mut values: Vec<(String, String)> = Vec::new(); // (column sql, value)
     let mut taken: Vec<String> = Vec::new();
     for r in ver.references(table) {
-        let required = r.columns.iter().any(|c| table.column(c).is_some_and(|c| !c.nullable));
+        // A key column is never left NULL, even where the database would allow it (SQLite).
+        let required =
+            r.columns.iter().any(|c| table.column(c).is_some_and(|c| !c.nullable) || table.is_primary_key(c));
         if !required {
             continue;
         }
@@ -293,7 +295,10 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
         let resolved = resolve(ver.schema, &column.data_type);
         let value = if let Some((_, v)) = values.iter().find(|(c, _)| same_name(c.trim_matches('"'), &column.name)) {
             v.clone()
-        } else if refs.iter().any(|r| r.columns.iter().any(|c| same_name(c, &column.name))) && column.nullable {
+        } else if refs.iter().any(|r| r.columns.iter().any(|c| same_name(c, &column.name)))
+            && column.nullable
+            && !table.is_primary_key(&column.name)
+        {
             "NULL".to_string()
         } else {
             match ver.value(table, column, "@@K@@") {
@@ -335,12 +340,13 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
         format!("INSERT INTO {} DEFAULT VALUES", table_sql(table, d))
     } else {
         format!(
-            "INSERT INTO {} ({}) SELECT {} FROM (SELECT {}) AS s WHERE {} ON CONFLICT DO NOTHING",
+            "INSERT INTO {} ({}) SELECT {} FROM (SELECT {}) AS s WHERE {}{}",
             table_sql(table, d),
             columns.join(", "),
             outer.join(", "),
             inner.join(", "),
-            filters.join(" AND ")
+            filters.join(" AND "),
+            if has_rules(ver.schema, table) { "" } else { " ON CONFLICT DO NOTHING" }
         )
     };
     let sql = if returning.is_empty() { head } else { format!("{head} RETURNING {}", returning.join(", ")) };

@@ -429,11 +429,24 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
         }
         CreateTable { table } => {
             let Some(t) = ctx.target_table(table) else { return };
-            let mut sql = table_statements(ctx.target, t, PG);
+            let mut sql = match (&t.partition_of, &t.partition_bound) {
+                (Some(parent), Some(bound)) => new_partition(ctx, t, parent, bound),
+                _ => table_statements(ctx.target, t, PG),
+            };
             sql.retain(|s| !s.starts_with("COMMENT"));
             // Foreign keys to tables created in the same plan are fine inline: the ranks put
             // referenced tables first (dependency order below).
             let depth = fk_depth(ctx, t);
+            let (lock, reason) = match &t.partition_of {
+                Some(parent) => (
+                    (LockMode::ShareUpdateExclusive, vec![parent.as_str()]),
+                    "a new partition is made a table of its own with its indexes, then attached: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the partitioned table (reads and writes go on) and checks the bound against a default partition if there is one",
+                ),
+                None => (
+                    (LockMode::None, vec![]),
+                    "a new table is empty: its constraints and indexes need no staging, and v1 does not know it",
+                ),
+            };
             b.push(
                 StageKind::Expand,
                 step(
@@ -441,9 +454,9 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                     i,
                     sql,
                     vec![format!("DROP TABLE {}", tq(table))],
-                    (LockMode::None, &[], Effect::Metadata),
+                    (lock.0, &lock.1, Effect::Metadata),
                     true,
-                    "a new table is empty: its constraints and indexes need no staging, and v1 does not know it",
+                    reason,
                     R_CREATE_TABLE + depth,
                 ),
             );
@@ -602,9 +615,11 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
         }
         CreateIndex { table, index } => {
             if added_table(ctx, table)
-                || index.parts.iter().any(|p| p.column().is_some_and(|c| replaced_column(ctx, table, c)))
+                || ctx.target_table(table).is_some_and(|t| {
+                    t.columns.iter().any(|c| replaced_column(ctx, table, &c.name) && index_uses(index, &c.name))
+                })
             {
-                return;
+                return; // the column's replacement builds it
             }
             let Some(t) = ctx.target_table(table) else { return };
             let mut sql = create_index_sql(t, index, PG);
@@ -644,6 +659,74 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
         // Objects kept as text: planned by `objects::recipe` above.
         _ => {}
     }
+}
+
+/// A new partition, made like its partitioned table as it is at that moment (which may hold
+/// staging columns of this plan), then attached: ATTACH takes SHARE UPDATE EXCLUSIVE on the
+/// partitioned table, where `CREATE TABLE ... PARTITION OF` would take ACCESS EXCLUSIVE, and
+/// finds the partition's copies of the partitioned table's indexes, keys and foreign keys.
+/// Indexes and constraints of the partition's own follow.
+fn new_partition(ctx: &Ctx<'_>, t: &Table, parent: &str, bound: &str) -> Vec<String> {
+    let name = tq(&t.qualified_name());
+    let mut sql = vec![
+        format!("CREATE TABLE {name} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE)", tq(parent)),
+        format!("ALTER TABLE {} ATTACH PARTITION {name} {bound}", tq(parent)),
+    ];
+    let Some(p) = ctx.target.find_table(parent) else { return sql };
+    let same_cols = |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y));
+    if let Some(pk) = t.primary_key.as_ref().filter(|_| p.primary_key.is_none()) {
+        let cols: Vec<String> = pk.columns.iter().map(|c| q(c)).collect();
+        sql.push(format!("ALTER TABLE {name} ADD PRIMARY KEY ({})", cols.join(", ")));
+    }
+    for u in t.uniques.iter().filter(|u| !p.uniques.iter().any(|x| same_cols(&x.columns, &u.columns))) {
+        sql.push(format!("ALTER TABLE {name} ADD {}", crate::render::ddl::constraint_sql_unique(u, PG)));
+    }
+    for fk in t.foreign_keys.iter().filter(|fk| !p.foreign_keys.iter().any(|x| same_cols(&x.columns, &fk.columns))) {
+        sql.push(format!("ALTER TABLE {name} ADD {}", foreign_key_sql(fk, PG)));
+    }
+    let parent_index = |ix: &Index| {
+        p.indexes.iter().any(|x| {
+            x.unique == ix.unique && x.method == ix.method && x.predicate == ix.predicate && x.parts == ix.parts
+        }) || ix.unique
+            && ix.parts.iter().all(|part| part.column().is_some())
+            && (p.primary_key.as_ref().is_some_and(|k| {
+                same_cols(
+                    &k.columns,
+                    &ix.parts.iter().filter_map(|x| x.column().map(str::to_string)).collect::<Vec<_>>(),
+                )
+            }))
+    };
+    for ix in t.indexes.iter().filter(|ix| !parent_index(ix)) {
+        sql.push(create_index_sql(t, ix, PG));
+    }
+    sql
+}
+
+/// The columns of `table` (target names) that this plan replaces with a new column, each with
+/// the name of the column that holds its new values until Contract: a renamed column's new
+/// name, or a rewritten type's staging column.
+fn replaced_columns(ctx: &Ctx<'_>, table: &str) -> Vec<(String, String)> {
+    let Some(t) = ctx.target_table(table) else { return vec![] };
+    t.columns
+        .iter()
+        .filter(|c| replaced_column(ctx, table, &c.name))
+        .map(|c| {
+            let renamed = ctx.changes.iter().any(
+                |x| matches!(x, Change::RenameColumn { table: tt, to, .. } if same_name(tt, table) && same_name(to, &c.name)),
+            );
+            let live = if renamed { c.name.clone() } else { name(&[&c.name, "new"]) };
+            (c.name.clone(), live)
+        })
+        .collect()
+}
+
+/// True when the index reads the column: as a part, in an expression, or in its WHERE.
+fn index_uses(index: &Index, column: &str) -> bool {
+    use crate::import::objects::mentions;
+    index.parts.iter().any(|p| match p {
+        IndexPart::Column { name, .. } => same_name(name, column),
+        IndexPart::Expression { sql } => mentions(sql, column),
+    }) || index.predicate.as_deref().is_some_and(|w| mentions(w, column))
 }
 
 fn index_drop(table: &str, index: &Index) -> String {
@@ -1300,88 +1383,155 @@ fn replace_column(
             R_SYNC,
         ),
     );
-    // Indexes and unique keys on the old column, copied CONCURRENTLY onto the new one.
-    if let Some(bt) = ctx.base_table(table) {
-        for (k, index) in bt
-            .indexes
-            .iter()
-            .filter(|ix| ix.parts.len() == 1 && ix.parts[0].column().is_some_and(|c| same_name(c, old)))
-            .enumerate()
-        {
-            let index_name =
-                name(&[split_qualified(table).1, new, if index.unique { "key" } else { "idx" }, &k.to_string()]);
+    // What the target has on the column (indexes, unique keys, the primary key, foreign keys)
+    // is built on the new column in Expand, CONCURRENTLY, under a name of its own where the
+    // old one still holds the target's name; the swap in Contract drops the old column (which
+    // takes the old indexes and constraints along) and gives the copies their names.
+    let swap = ctx.changes.iter().any(
+        |c| matches!(c, Change::ChangeType { table: t, column: col, .. } if same_name(t, table) && same_name(col, old)),
+    ) && !ctx
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::RenameColumn { table: t, to, .. } if same_name(t, table) && same_name(to, old)));
+    let final_name = if swap { old } else { new };
+    // Every column of the table that this plan replaces, with the name that holds its new
+    // values until Contract: an index over several of them is built once (by the first one's
+    // recipe), on all their new columns.
+    let replaced = replaced_columns(ctx, table);
+    let responsible = |uses: &dyn Fn(&str) -> bool| {
+        replaced.iter().find(|(f, _)| uses(f)).is_some_and(|(f, _)| same_name(f, final_name))
+    };
+    let live =
+        |text: &str| replaced.iter().fold(text.to_string(), |t, (f, l)| crate::render::rename_identifier(&t, f, &q(l)));
+    let live_column =
+        |c: &str| replaced.iter().find(|(f, _)| same_name(f, c)).map_or(c.to_string(), |(_, l)| l.clone());
+    let short = split_qualified(table).1;
+    let namespace = split_qualified(table).0;
+    let taken_in_base = |n: &str| {
+        ctx.base.tables.iter().filter(|t| t.namespace.as_deref() == namespace).any(|t| {
+            t.indexes.iter().any(|ix| ix.name.as_deref().is_some_and(|x| same_name(x, n)))
+                || t.uniques
+                    .iter()
+                    .chain(t.primary_key.iter())
+                    .any(|k| k.name.as_deref().is_some_and(|x| same_name(x, n)))
+        })
+    };
+    let mut after_swap: Vec<String> = Vec::new();
+    if let Some(tt_) = ctx.target_table(table) {
+        for (k, index) in tt_.indexes.iter().filter(|ix| responsible(&|c: &str| index_uses(ix, c))).enumerate() {
+            let final_index = index.name.clone();
+            let temp = match &final_index {
+                Some(n) if !taken_in_base(n) => n.clone(),
+                _ => name(&[PREFIX.trim_end_matches('_'), short, new, &k.to_string(), "idx"]),
+            };
             let copy = Index {
-                name: Some(index_name.clone()),
-                parts: vec![IndexPart::Column { name: new.to_string(), descending: false }],
+                name: Some(temp.clone()),
+                parts: index
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        IndexPart::Column { name: c, descending } => {
+                            IndexPart::Column { name: live_column(c), descending: *descending }
+                        }
+                        IndexPart::Expression { sql } => IndexPart::Expression { sql: live(sql) },
+                    })
+                    .collect(),
+                predicate: index.predicate.as_deref().map(live),
                 ..index.clone()
             };
-            let sql = create_index_sql(bt, &copy, PG).replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
+            let sql = create_index_sql(tt_, &copy, PG).replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
             b.push(
                 StageKind::Expand,
                 step(
-                    format!("index {table}.{new} like {old}"),
+                    format!(
+                        "index {} on {table}.{new}, as the target has it on {final_name}",
+                        final_index.as_deref().unwrap_or("")
+                    ),
                     i,
                     vec![sql],
                     vec![index_drop(table, &copy)],
                     (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
                     false,
-                    "built without blocking writes, so reads by the new name are as fast at Switch",
+                    "built without blocking writes, so reads by the new column are as fast at Switch",
                     R_INDEX,
                 ),
             );
+            if let Some(final_index) = final_index.filter(|f| !same_name(f, &temp)) {
+                after_swap.push(format!(
+                    "ALTER INDEX {} RENAME TO {}",
+                    qualified(namespace, &temp, PG),
+                    q(&final_index)
+                ));
+            }
         }
-        for (k, key) in bt.uniques.iter().filter(|u| u.columns.len() == 1 && same_name(&u.columns[0], old)).enumerate()
-        {
-            let index_name = name(&[split_qualified(table).1, new, "key", &k.to_string()]);
+        let keys: Vec<(bool, &Key)> = tt_
+            .primary_key
+            .iter()
+            .map(|k| (true, k))
+            .chain(tt_.uniques.iter().map(|k| (false, k)))
+            .filter(|(_, k)| responsible(&|c: &str| k.columns.iter().any(|x| same_name(x, c))))
+            .collect();
+        for (k, (primary, key)) in keys.into_iter().enumerate() {
+            let base_had = ctx.base_table(table).is_some_and(|bt| {
+                let pk = bt.primary_key.as_ref().filter(|_| primary);
+                pk.is_some_and(|pk| pk.columns.iter().any(|c| same_name(c, old)))
+                    || !primary && bt.uniques.iter().any(|u| u.columns.iter().any(|c| same_name(c, old)))
+            });
+            if !base_had {
+                continue; // a key the plan adds: its own recipe builds it
+            }
+            let index_name =
+                name(&[PREFIX.trim_end_matches('_'), short, new, if primary { "pkey" } else { "key" }, &k.to_string()]);
+            let cols: Vec<String> = key.columns.iter().map(|c| q(&live_column(c))).collect();
             b.push(
                 StageKind::Expand,
                 step(
-                    format!("unique index on {table}.{new} like {old}"),
+                    format!(
+                        "unique index on {table}({}) for its {}",
+                        cols.join(", "),
+                        if primary { "primary key" } else { "unique key" }
+                    ),
                     i,
-                    vec![format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {tt} ({n})", q(&index_name))],
-                    vec![format!(
-                        "DROP INDEX CONCURRENTLY IF EXISTS {}",
-                        qualified(split_qualified(table).0, &index_name, PG)
-                    )],
+                    vec![format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {tt} ({})", q(&index_name), cols.join(", "))],
+                    vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(namespace, &index_name, PG))],
                     (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
                     false,
-                    "the copy of the unique key, built without blocking writes; it becomes the constraint in Contract",
+                    "built without blocking writes; it becomes the key in Contract",
                     R_INDEX,
                 ),
             );
-            let constraint = key.name.clone().unwrap_or_else(|| name(&[split_qualified(table).1, new, "key"]));
-            b.push(
-                StageKind::Contract,
-                step(
-                    format!("unique ({new}) on {table} from its index"),
-                    i,
-                    vec![
-                        lt.clone(),
-                        format!(
-                            "ALTER TABLE {tt} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
-                            q(&constraint),
-                            q(&index_name)
-                        ),
-                    ],
-                    vec![],
-                    (LockMode::AccessExclusive, &[table], Effect::Metadata),
-                    true,
-                    "adopting a built index is catalog-only",
-                    R_DROP_COLUMN + 2,
-                ),
-            );
+            let constraint = key.name.clone().unwrap_or_else(|| {
+                if primary {
+                    format!("{short}_pkey")
+                } else {
+                    name(&[short, &key.columns.join("_"), "key"])
+                }
+            });
+            after_swap.push(format!(
+                "ALTER TABLE {tt} ADD CONSTRAINT {} {} USING INDEX {}",
+                q(&constraint),
+                if primary { "PRIMARY KEY" } else { "UNIQUE" },
+                q(&index_name)
+            ));
         }
-        for fk in bt.foreign_keys.iter().filter(|fk| fk.columns.len() == 1 && same_name(&fk.columns[0], old)) {
+        for fk in
+            tt_.foreign_keys.iter().filter(|fk| responsible(&|c: &str| fk.columns.iter().any(|x| same_name(x, c))))
+        {
+            let final_fk = fk.name.clone().unwrap_or_else(|| name(&[short, &fk.columns.join("_"), "fkey"]));
+            let taken = ctx.base_table(table).is_some_and(|bt| {
+                bt.foreign_keys.iter().any(|x| x.name.as_deref().is_some_and(|n| same_name(n, &final_fk)))
+            });
+            let cname =
+                if taken { name(&[PREFIX.trim_end_matches('_'), short, new, "fkey"]) } else { final_fk.clone() };
             let copy = ForeignKey {
-                name: Some(name(&[split_qualified(table).1, new, "fkey"])),
-                columns: vec![new.to_string()],
+                name: Some(cname.clone()),
+                columns: fk.columns.iter().map(|c| live_column(c)).collect(),
                 ..fk.clone()
             };
-            let cname = copy.name.clone().unwrap_or_default();
             b.push(
                 StageKind::Expand,
                 step(
-                    format!("foreign key on {table}.{new} like {old}, not yet validated"),
+                    format!("foreign key on {table}.{new} like the target's, not yet validated"),
                     i,
                     vec![lt.clone(), format!("ALTER TABLE {tt} ADD {} NOT VALID", foreign_key_sql(&copy, PG))],
                     vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&cname))],
@@ -1404,60 +1554,9 @@ fn replace_column(
                     R_VALIDATE + 1,
                 ),
             );
-        }
-        if bt.is_primary_key(old) {
-            b.notes.push(format!(
-                "{table}.{old} is part of the primary key: the plan keeps the key on {old} until Contract and then moves it to {new} with a unique index built in Expand"
-            ));
-            let index_name = name(&[split_qualified(table).1, new, "pkey"]);
-            let cols: Vec<String> = bt
-                .primary_key
-                .iter()
-                .flat_map(|k| k.columns.iter())
-                .map(|c| if same_name(c, old) { q(new) } else { q(c) })
-                .collect();
-            b.push(
-                StageKind::Expand,
-                step(
-                    format!("unique index for the primary key on {table}.{new}"),
-                    i,
-                    vec![format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {tt} ({})", q(&index_name), cols.join(", "))],
-                    vec![format!(
-                        "DROP INDEX CONCURRENTLY IF EXISTS {}",
-                        qualified(split_qualified(table).0, &index_name, PG)
-                    )],
-                    (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
-                    false,
-                    "built without blocking writes; adopted as the primary key in Contract",
-                    R_INDEX,
-                ),
-            );
-            let pk_name = bt
-                .primary_key
-                .as_ref()
-                .and_then(|k| k.name.clone())
-                .unwrap_or_else(|| format!("{}_pkey", split_qualified(table).1));
-            b.push(
-                StageKind::Contract,
-                step(
-                    format!("move the primary key of {table} to {new}"),
-                    i,
-                    vec![
-                        lt.clone(),
-                        format!("ALTER TABLE {tt} DROP CONSTRAINT {}", q(&pk_name)),
-                        format!(
-                            "ALTER TABLE {tt} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}",
-                            q(&pk_name),
-                            q(&index_name)
-                        ),
-                    ],
-                    vec![],
-                    (LockMode::AccessExclusive, &[table], Effect::Metadata),
-                    true,
-                    "the index exists and the column is NOT NULL: catalog-only",
-                    R_DROP_COLUMN - 1,
-                ),
-            );
+            if taken {
+                after_swap.push(format!("ALTER TABLE {tt} RENAME CONSTRAINT {} TO {}", q(&cname), q(&final_fk)));
+            }
         }
     }
     // Backfill: copy old into new in batches.
@@ -1519,12 +1618,6 @@ fn replace_column(
     }
     // Contract: drop the trigger and the old column; a type change's staging column takes the
     // old name in the same transaction, and what depends on the old column moves to the new.
-    let swap = ctx.changes.iter().any(
-        |c| matches!(c, Change::ChangeType { table: t, column: col, .. } if same_name(t, table) && same_name(col, old)),
-    ) && !ctx
-        .changes
-        .iter()
-        .any(|c| matches!(c, Change::RenameColumn { table: t, to, .. } if same_name(t, table) && same_name(to, old)));
     let base_name = ctx.base_table(table).map_or(table.to_string(), Table::qualified_name);
     let around = objects::around(ctx, &base_name, &[old.to_string()], StageKind::Contract, b);
     let mut sql = vec![
@@ -1536,6 +1629,7 @@ fn replace_column(
     if swap {
         sql.push(format!("ALTER TABLE {tt} RENAME COLUMN {n} TO {o}"));
     }
+    sql.extend(after_swap);
     let mut s = step(
         if swap {
             format!("{title}: drop {old} and give {new} its name")
