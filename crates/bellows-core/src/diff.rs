@@ -637,6 +637,10 @@ fn diff_table(base: &Table, target: &Table, options: &DiffOptions, refs: &Refs, 
     // Drops of constraints come before the column changes they depend on; the planner orders
     // steps by stage and dependency, so here the order is only for readers.
     diff_constraints(base, target, &table, &pairs, refs, out);
+    // A partition's columns are its partitioned table's: they change there, and it follows.
+    if base.partition_of.is_some() && target.partition_of.is_some() {
+        return;
+    }
     for (t, column) in target.columns.iter().enumerate() {
         if !pairs.iter().any(|&(_, pt)| pt == t) {
             out.changes.push(Change::AddColumn { table: table.clone(), column: column.name.clone() });

@@ -165,7 +165,7 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             identity: Some(Identity::Always),
             ..Column::new(*key, "id", DataType::parse("bigint"), false, Span::new(1, 1))
         });
-        t.primary_key = Some(Key { name: None, columns: vec!["id".into()] });
+        t.primary_key = Some(Key::new(None, vec!["id".into()]));
         schema.tables.push(t);
         return Ok(());
     }
@@ -261,10 +261,7 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             let t = &mut schema.tables[index];
             let name = column_name(t, *column)?;
             if *primary {
-                t.primary_key = Some(Key {
-                    name: t.primary_key.as_ref().and_then(|k| k.name.clone()),
-                    columns: vec![name.clone()],
-                });
+                t.primary_key = Some(Key::new(t.primary_key.as_ref().and_then(|k| k.name.clone()), vec![name.clone()]));
                 if let Some(c) = t.columns.iter_mut().find(|c| c.id == *column) {
                     c.nullable = false;
                 }
@@ -280,7 +277,7 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             let name = column_name(t, *column)?;
             if *unique {
                 if !t.is_unique(&name) {
-                    t.uniques.push(Key { name: Some(format!("{}_{name}_key", t.name)), columns: vec![name] });
+                    t.uniques.push(Key::new(Some(format!("{}_{name}_key", t.name)), vec![name]));
                 }
             } else {
                 t.uniques.retain(|k| !(k.columns.len() == 1 && same_name(&k.columns[0], &name)));

@@ -150,6 +150,22 @@ pub struct Key {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// `DEFERRABLE` (checked at commit when `INITIALLY DEFERRED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<Deferrable>,
+}
+
+impl Key {
+    pub fn new(name: Option<String>, columns: Vec<String>) -> Self {
+        Self { name, columns, deferrable: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Deferrable {
+    InitiallyImmediate,
+    InitiallyDeferred,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

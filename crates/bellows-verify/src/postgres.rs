@@ -72,6 +72,9 @@ impl std::fmt::Display for LoadError {
 #[derive(Debug)]
 pub struct Database {
     pub name: String,
+    /// The database's own `search_path`, when the schema lives in namespaces of its own (set
+    /// as installers set it: `ALTER DATABASE ... SET search_path`).
+    pub search_path: std::sync::Mutex<Option<String>>,
 }
 
 impl Database {
@@ -86,7 +89,23 @@ impl Database {
             None => format!("CREATE DATABASE {name}"),
         };
         admin.batch_execute(&sql).map_err(|e| db_error(&e))?;
-        Ok(Self { name })
+        let db = Self { name, search_path: std::sync::Mutex::new(None) };
+        // A copy keeps its template's search path (CREATE DATABASE does not copy settings).
+        if let Some(path) = template.and_then(|t| t.search_path.lock().ok().and_then(|p| p.clone())) {
+            db.set_search_path(&path)?;
+        }
+        Ok(db)
+    }
+
+    fn set_search_path(&self, path: &str) -> Result<(), String> {
+        let mut admin = connect("postgres")?;
+        admin
+            .batch_execute(&format!("ALTER DATABASE {} SET search_path = {path}", self.name))
+            .map_err(|e| db_error(&e))?;
+        if let Ok(mut p) = self.search_path.lock() {
+            *p = Some(path.to_string());
+        }
+        Ok(())
     }
 
     /// Loads a schema text with `psql`, stopping at the first error. Statements that would
@@ -96,7 +115,38 @@ impl Database {
         if !missing.is_empty() {
             return Err(LoadError::Missing(missing.join(", ")));
         }
-        let text = for_this_database(sql);
+        // Namespaces the text puts objects in without creating them: its installer creates
+        // them first (MusicBrainz's InitDb.pl does), so the harness does too.
+        let schema = import(sql, Some(Dialect::Postgres)).schema;
+        let mut used: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        used.extend(schema.tables.iter().filter_map(|t| t.namespace.clone()));
+        used.extend(schema.views.iter().filter_map(|v| v.namespace.clone()));
+        used.extend(schema.routines.iter().filter_map(|r| r.namespace.clone()));
+        used.extend(schema.enums.iter().filter_map(|e| e.namespace.clone()));
+        used.extend(schema.domains.iter().filter_map(|d| d.namespace.clone()));
+        used.extend(schema.sequences.iter().filter_map(|s| s.namespace.clone()));
+        let created: Vec<String> = schema.namespaces.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let prelude: String = used
+            .iter()
+            .filter(|ns| !created.contains(&ns.to_ascii_lowercase()))
+            .map(|ns| format!("CREATE SCHEMA IF NOT EXISTS {};\n", bellows_core::render::ident(ns, Dialect::Postgres)))
+            .collect();
+        // ... and sets the database's search path to them (the most used first), so files that
+        // name tables without a namespace find them.
+        if let Some((_, Some(path))) = bellows_core::import::installer_search_path(sql) {
+            self.set_search_path(&path).map_err(LoadError::Failed)?;
+        } else if !used.is_empty() {
+            let mut counts: Vec<(usize, &String)> = used
+                .iter()
+                .map(|ns| (schema.tables.iter().filter(|t| t.namespace.as_ref() == Some(ns)).count(), ns))
+                .collect();
+            counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+            let mut path: Vec<String> =
+                counts.iter().map(|(_, ns)| bellows_core::render::ident(ns, Dialect::Postgres)).collect();
+            path.push("public".into());
+            self.set_search_path(&path.join(", ")).map_err(LoadError::Failed)?;
+        }
+        let text = format!("{prelude}{}", for_this_database(sql));
         let mut child = Command::new("psql")
             .args([
                 "-X",
@@ -175,6 +225,12 @@ fn for_this_database(sql: &str) -> String {
             out.push('\n');
             continue;
         }
+        // Files joined into one (`-- >>> path` starts each part, as in the corpora) each ran in
+        // a session of their own: a `SET search_path` of one does not reach the next.
+        if t.starts_with("-- >>> ") {
+            out.push_str("RESET search_path;\n");
+            continue;
+        }
         if lower.starts_with("\\c ") || lower == "\\c" || lower.starts_with("\\connect") {
             out.push('\n');
             continue;
@@ -211,9 +267,38 @@ pub fn missing_requirements(sql: &str) -> Vec<String> {
     }
     let lower = sql.to_ascii_lowercase();
     for language in ["plperlu", "plperl", "plpython3u", "pltcl", "pltclu", "plv8"] {
-        let used = lower.contains(&format!("language {language}")) || lower.contains(&format!("language '{language}'"));
+        let used = [format!("language {language}"), format!("language '{language}'")].iter().any(|needle| {
+            lower
+                .match_indices(needle.as_str())
+                .any(|(at, m)| !lower[at + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        });
         if used && !available.iter().any(|a| a == language) {
             missing.push(format!("the procedural language `{language}`, which this server does not have"));
+        }
+    }
+    // PL/Perl compiles a function when it is created: every module it uses must be installed.
+    if lower.contains("language plperl") || lower.contains("language 'plperl") {
+        let mut modules: Vec<String> = Vec::new();
+        for line in sql.lines() {
+            let t = line.trim_start();
+            let Some(rest) = t.strip_prefix("use ") else { continue };
+            let module: String =
+                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '_').collect();
+            if module.starts_with(|c: char| c.is_ascii_uppercase()) && !modules.contains(&module) {
+                modules.push(module);
+            }
+        }
+        let absent: Vec<String> = modules
+            .into_iter()
+            .filter(|m| {
+                !Command::new("perl").args([&format!("-M{m}"), "-e", "1"]).output().is_ok_and(|o| o.status.success())
+            })
+            .collect();
+        if !absent.is_empty() {
+            missing.push(format!(
+                "the Perl modules {} (its plperlu functions use them), which this machine does not have",
+                absent.join(", ")
+            ));
         }
     }
     let mut rest = sql;
@@ -269,9 +354,14 @@ impl Exec for PgExec {
             .collect())
     }
 
+    /// `path` goes before the database's own search path (the schema's triggers and functions
+    /// rely on that one, as the application's sessions do).
     fn search_path(&mut self, path: Option<&str>) -> Result<(), String> {
         let sql = match path {
-            Some(p) => format!("SET search_path = {p}"),
+            Some(p) => format!(
+                "SET search_path = DEFAULT; SELECT set_config('search_path', {} || ', ' || current_setting('search_path'), false)",
+                bellows_core::render::string_literal(p)
+            ),
             None => "SET search_path = DEFAULT".to_string(),
         };
         self.client.batch_execute(&sql).map_err(|e| db_error(&e))
@@ -467,6 +557,10 @@ mod tests {
     fn database_level_statements_are_left_out() {
         let text = "DROP DATABASE IF EXISTS chinook;\nCREATE DATABASE chinook\n  ENCODING 'UTF8';\n\\c chinook;\nCREATE TABLE a (id int);";
         assert_eq!(for_this_database(text), "\n\n\n\nCREATE TABLE a (id int);\n");
+        assert_eq!(
+            for_this_database("-- >>> a.sql\nSET search_path = x;\n"),
+            "RESET search_path;\nSET search_path = x;\n"
+        );
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub struct Report {
     pub rows_checked: u64,
     /// Seeded rows the workloads updated in place (`SET c = c`) to wake triggers and checks.
     pub rows_touched: u64,
+    /// Seeded rows the schema's own triggers change or remove when the workloads write (seen
+    /// on the base, before the plan): left out of the comparisons.
+    pub volatile_rows: u64,
     /// Tables the seed left empty, and why.
     pub unseeded: Vec<(String, String)>,
     /// Seed statements the database refused: a defect of the seed generator.
@@ -111,15 +114,19 @@ impl Report {
     }
 
     /// Notes that are not failures: what the generators could not cover.
+    /// (`BELLOWS_VERBOSE=1` lists every one.)
     pub fn notes(&self) -> Vec<String> {
+        let limit = if std::env::var_os("BELLOWS_VERBOSE").is_some() { usize::MAX } else { 5 };
         let mut out: Vec<String> =
-            self.unseeded.iter().take(5).map(|(t, why)| format!("not seeded: {t}: {why}")).collect();
-        if self.unseeded.len() > 5 {
-            out.push(format!("not seeded: ... and {} more", self.unseeded.len() - 5));
+            self.unseeded.iter().take(limit).map(|(t, why)| format!("not seeded: {t}: {why}")).collect();
+        if self.unseeded.len() > limit {
+            out.push(format!("not seeded: ... and {} more", self.unseeded.len() - limit));
         }
-        out.extend(self.excluded.iter().take(5).map(|(t, why)| format!("workload left out: {t}: {}", shorten(why))));
-        if self.excluded.len() > 5 {
-            out.push(format!("workload left out: ... and {} more", self.excluded.len() - 5));
+        out.extend(
+            self.excluded.iter().take(limit).map(|(t, why)| format!("workload left out: {t}: {}", shorten(why))),
+        );
+        if self.excluded.len() > limit {
+            out.push(format!("workload left out: ... and {} more", self.excluded.len() - limit));
         }
         out
     }

@@ -94,6 +94,11 @@ impl Runner {
         self
     }
 
+    /// The rows each touch may update, as calibration left them (by base table).
+    pub fn touch_rows(&self) -> std::collections::BTreeMap<String, Vec<Vec<Option<String>>>> {
+        self.touches.iter().map(|(t, rows)| (t.table.clone(), rows.clone())).collect()
+    }
+
     /// The units left after calibration, to run again later (after Contract).
     pub fn remaining_units(&self) -> Vec<Unit> {
         self.active.iter().map(|&u| self.units[u].clone()).collect()
@@ -111,14 +116,50 @@ impl Runner {
     /// caller rolls back, or on a scratch database); units that fail there are left out.
     pub fn calibrate(&mut self, exec: &mut dyn Exec) {
         let mut keep = Vec::new();
-        for &u in &self.active.clone() {
-            let k = self.row_number();
-            match self.run_unit(exec, u, k, false) {
-                Outcome::Failed(e) => self.excluded.push((self.units[u].table.clone(), e)),
-                _ => keep.push(u),
+        // Three rows each: values alternate (a flag every other row, a NULL every seventh), and
+        // the schema's own triggers may refuse some of them.
+        'units: for &u in &self.active.clone() {
+            for _ in 0..3 {
+                let k = self.row_number();
+                if let Outcome::Failed(e) = self.run_unit(exec, u, k, true, false) {
+                    // An update or a delete the schema refuses is left out; the unit still
+                    // writes its rows.
+                    let unit = &mut self.units[u];
+                    if e.starts_with("UPDATE") && unit.update.is_some() {
+                        unit.update = None;
+                        continue;
+                    }
+                    if e.starts_with("DELETE") && unit.delete.is_some() {
+                        unit.delete = None;
+                        continue;
+                    }
+                    self.excluded.push((unit.table.clone(), e));
+                    continue 'units;
+                }
             }
+            keep.push(u);
         }
         self.active = keep;
+        // Touches too, row by row: a table whose own triggers refuse any update (`link rows
+        // are immutable`) is not touched, nor a seeded row that breaks a rule only a trigger
+        // enforces (seeding holds triggers off).
+        let mut touches = Vec::new();
+        for (touch, rows) in std::mem::take(&mut self.touches) {
+            let mut kept = Vec::new();
+            let mut last_error = None;
+            for row in rows {
+                let sql = fill(&touch.sql, 1, &[], Some(&row));
+                match exec.run(&sql) {
+                    Ok(_) => kept.push(row),
+                    Err(e) => last_error = Some(format!("{sql}: {e}")),
+                }
+            }
+            match (kept.is_empty(), last_error) {
+                (true, Some(e)) => self.excluded.push((format!("{} (touch)", touch.table), e)),
+                _ => touches.push((touch, kept)),
+            }
+        }
+        self.touches = touches.into_iter().filter(|(_, rows)| !rows.is_empty()).collect();
         self.history.iter_mut().for_each(VecDeque::clear);
         self.statements = 0;
         self.empty = 0;
@@ -137,7 +178,7 @@ impl Runner {
         }
         let u = self.active[(self.next as usize) % self.active.len()];
         let k = self.row_number();
-        match self.run_unit(exec, u, k, true) {
+        match self.run_unit(exec, u, k, true, true) {
             Outcome::Failed(e) => self.failures.push(format!("during {stage}: {e}")),
             Outcome::Empty => self.empty += 1,
             Outcome::Wrote => {}
@@ -153,12 +194,32 @@ impl Runner {
         }
     }
 
-    fn run_unit(&mut self, exec: &mut dyn Exec, u: usize, k: i64, deletes: bool) -> Outcome {
+    /// One unit of work; in its own transaction (`transaction`), as an application writes an
+    /// object and its parents together, so deferred checks and triggers see the whole of it.
+    fn run_unit(&mut self, exec: &mut dyn Exec, u: usize, k: i64, deletes: bool, transaction: bool) -> Outcome {
         let unit = self.units[u].clone();
         if let Err(e) = exec.search_path(unit.search_path.as_deref()) {
             return Outcome::Failed(e);
         }
-        let outcome = self.write(exec, &unit, u, k, deletes);
+        if transaction {
+            if let Err(e) = exec.run("BEGIN") {
+                return Outcome::Failed(e);
+            }
+        }
+        let mut outcome = self.write(exec, &unit, u, k, deletes);
+        if transaction {
+            match outcome {
+                Outcome::Wrote => {
+                    if let Err(e) = exec.run("COMMIT") {
+                        let _ = exec.run("ROLLBACK");
+                        outcome = Outcome::Failed(format!("COMMIT of a unit writing {}: {e}", unit.table));
+                    }
+                }
+                _ => {
+                    let _ = exec.run("ROLLBACK");
+                }
+            }
+        }
         let _ = exec.search_path(None);
         outcome
     }
@@ -192,7 +253,7 @@ impl Runner {
         if own_len > 0 {
             self.history[u].push_back(own);
         }
-        if deletes && self.history[u].len() > 3 {
+        if deletes && self.history[u].len() > 2 {
             if let (Some(delete), Some(old)) = (&unit.delete, self.history[u].pop_front()) {
                 let sql = fill(delete, k, &returned, Some(&old));
                 self.statements += 1;

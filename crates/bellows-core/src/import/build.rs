@@ -512,12 +512,13 @@ impl Builder {
                         }
                     }
                 }
-                table.primary_key = Some(Key { name: pk.name.map(|n| n.value), columns });
+                table.primary_key =
+                    Some(Key { name: pk.name.map(|n| n.value), columns, deferrable: deferrable(pk.characteristics) });
             }
             TableConstraint::Unique(unique) => {
                 let columns = unique.columns.iter().map(index_column_name).collect();
                 let name = unique.name.or(unique.index_name).map(|n| n.value);
-                table.uniques.push(Key { name, columns });
+                table.uniques.push(Key { name, columns, deferrable: deferrable(unique.characteristics) });
             }
             TableConstraint::ForeignKey(fk) => {
                 table.foreign_keys.push(ForeignKey {
@@ -568,7 +569,7 @@ impl Builder {
                     .find(|i| i.name.as_deref().is_some_and(|n| same_name(n, &c.index_name.value)))
                     .map(|i| i.parts.iter().filter_map(|p| p.column().map(str::to_string)).collect());
                 if let Some(columns) = columns {
-                    table.uniques.push(Key { name: c.name.map(|n| n.value), columns });
+                    table.uniques.push(Key::new(c.name.map(|n| n.value), columns));
                 }
             }
             TableConstraint::Exclude(_) => {
@@ -931,6 +932,14 @@ impl Builder {
         self.copy_like(&mut table, &source, at);
         self.push_table(table);
     }
+}
+
+fn deferrable(characteristics: Option<sqlparser::ast::ConstraintCharacteristics>) -> Option<Deferrable> {
+    let c = characteristics?;
+    (c.deferrable == Some(true)).then_some(match c.initially {
+        Some(sqlparser::ast::DeferrableInitial::Deferred) => Deferrable::InitiallyDeferred,
+        _ => Deferrable::InitiallyImmediate,
+    })
 }
 
 fn rename_column(table: &mut Table, old: &str, new: &str) {

@@ -61,7 +61,20 @@ pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
         Dialect::Sqlite => &SQLiteDialect {},
     };
     let mut builder = Builder::new(dialect);
+    // Files joined into one, as the corpora join an installer's files (`-- >>> path @ commit`
+    // starts each part): each part ran in a session of its own, so a `SET search_path` ends
+    // with its part.
+    let parts: Vec<u32> =
+        sql.lines().enumerate().filter(|(_, l)| l.starts_with("-- >>> ")).map(|(i, _)| i as u32 + 1).collect();
+    let mut next_part = 0;
+    let installer_path = if parts.is_empty() { None } else { installer_search_path(sql) };
     for chunk in split::split(sql, dialect) {
+        while parts.get(next_part).is_some_and(|&line| line < chunk.start.line) {
+            let (first, full) = installer_path.clone().unwrap_or((None, None));
+            builder.search_path = first;
+            builder.search_path_text = full;
+            next_part += 1;
+        }
         match chunk.kind {
             ChunkKind::Statement => {
                 builder.stats.statements += 1;
@@ -276,6 +289,20 @@ fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk:
             .with_help("it does not define tables, columns, keys or indexes, so the model is complete without it"),
         );
     }
+}
+
+/// The search path a session starts with when an installer runs the parts of a joined file
+/// (`-- >>> path` before each) one by one: the database's own, which such installers set to the
+/// first path their files name (MusicBrainz: `musicbrainz, public`). `None` when the text names
+/// none, or is no joined file.
+pub fn installer_search_path(sql: &str) -> Option<(Option<String>, Option<String>)> {
+    if !sql.lines().any(|l| l.starts_with("-- >>> ")) {
+        return None;
+    }
+    sql.lines().find_map(|line| {
+        let t = line.trim_start();
+        t.to_ascii_lowercase().starts_with("set search_path").then(|| search_path(t)).flatten()
+    })
 }
 
 /// `SET search_path = a, b` / `SET search_path TO 'a'` / pg_dump's

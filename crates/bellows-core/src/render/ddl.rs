@@ -412,7 +412,12 @@ fn constraint_prefix(name: &Option<String>, dialect: Dialect) -> String {
 }
 
 fn key_sql(key: &Key, kind: &str, dialect: Dialect) -> String {
-    format!("{}{kind} ({})", constraint_prefix(&key.name, dialect), columns_list(&key.columns, dialect))
+    let deferrable = match (key.deferrable, dialect) {
+        (Some(Deferrable::InitiallyDeferred), Dialect::Postgres) => " DEFERRABLE INITIALLY DEFERRED",
+        (Some(Deferrable::InitiallyImmediate), Dialect::Postgres) => " DEFERRABLE",
+        _ => "",
+    };
+    format!("{}{kind} ({}){deferrable}", constraint_prefix(&key.name, dialect), columns_list(&key.columns, dialect))
 }
 
 fn check_sql(check: &Check, dialect: Dialect) -> String {

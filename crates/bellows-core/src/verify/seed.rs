@@ -65,7 +65,16 @@ pub(super) fn references(base: &Schema, target: &Schema, changes: &ChangeSet, ta
     let key_of = |parent: &str| -> Vec<String> {
         base.find_table(parent).and_then(|p| p.primary_key.as_ref()).map(|k| k.columns.clone()).unwrap_or_default()
     };
-    for fk in &table.foreign_keys {
+    // A partition's rows answer to its partitioned table's foreign keys too.
+    let mut own: Vec<&ForeignKey> = table.foreign_keys.iter().collect();
+    let mut parent = table.partition_of.as_deref();
+    let mut depth = 0;
+    while let (Some(p), true) = (parent.and_then(|p| base.find_table(p)), depth < 4) {
+        own.extend(p.foreign_keys.iter());
+        parent = p.partition_of.as_deref();
+        depth += 1;
+    }
+    for fk in own {
         let parent_columns = if fk.ref_columns.is_empty() { key_of(&fk.ref_table) } else { fk.ref_columns.clone() };
         out.push(Reference { columns: fk.columns.clone(), parent: fk.ref_table.clone(), parent_columns, added: false });
     }
@@ -187,6 +196,11 @@ pub(super) fn seed_order(base: &Schema, target: &Schema, changes: &ChangeSet) ->
 /// True when the database gives the column its value: identity, serial, AUTO_INCREMENT, or
 /// SQLite's INTEGER PRIMARY KEY (the rowid).
 pub(super) fn database_fills(table: &Table, column: &Column, d: Dialect) -> bool {
+    if self_keyed(table, column) || checked(table, column) {
+        // A row points at itself, or a CHECK reads the key (`id <> 1 OR ...`): the key is
+        // written, so the row can be made to keep the rule.
+        return false;
+    }
     if column.identity.is_some() {
         return true;
     }
@@ -194,6 +208,22 @@ pub(super) fn database_fills(table: &Table, column: &Column, d: Dialect) -> bool
         && column.data_type.kind == TypeKind::Integer
         && table.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1 && same_name(&k.columns[0], &column.name))
         && !table.without_rowid
+}
+
+/// True when a CHECK of the table reads the column.
+fn checked(table: &Table, column: &Column) -> bool {
+    table.checks.iter().any(|c| mentions(&c.expr, &column.name))
+}
+
+/// True when `column` is a key a required reference of the same table points at (a tree's
+/// `root`, say): rows must name their own key, so the key cannot be left to a sequence.
+pub(super) fn self_keyed(table: &Table, column: &Column) -> bool {
+    table.foreign_keys.iter().any(|fk| {
+        same_name(split_qualified(&fk.ref_table).1, &table.name)
+            && fk.columns.iter().any(|c| table.column(c).is_some_and(|c| !c.nullable))
+            && (fk.ref_columns.iter().any(|r| same_name(r, &column.name))
+                || fk.ref_columns.is_empty() && table.is_primary_key(&column.name))
+    })
 }
 
 /// How a row's value of a column whose type the target narrows is made: of the target's kind,
@@ -281,15 +311,18 @@ pub(super) fn row_checks(
     checks
 }
 
-/// The search path a table's statements run under: its namespace, then the default.
+/// The namespace a table's statements put first on the search path (before the database's
+/// own path), so its checks' unqualified functions resolve.
 pub(super) fn path_for(table: &Table, d: Dialect) -> Option<String> {
     (d == Dialect::Postgres).then_some(())?;
-    table.namespace.as_ref().map(|ns| format!("{}, public", column_sql(ns, d)))
+    table.namespace.as_ref().map(|ns| column_sql(ns, d))
 }
 
-/// True when rewrite rules act on the table (`ON CONFLICT` is refused there).
+/// True when `ON CONFLICT DO NOTHING` is refused on the table: rewrite rules act on it, or a
+/// key is deferrable.
 pub(super) fn has_rules(schema: &Schema, table: &Table) -> bool {
     schema.policies.iter().any(|p| p.kind == PolicyKind::Rule && same_name(&p.table, &table.qualified_name()))
+        || table.uniques.iter().chain(table.primary_key.iter()).any(|k| k.deferrable.is_some())
 }
 
 /// `(expr) IS NOT FALSE`: a CHECK passes on NULL, and so does the filter.
@@ -676,7 +709,14 @@ fn table_statement(
     if columns.is_empty() {
         return Err("no column can be written (all are computed by the database)".into());
     }
-    filters.extend(row_checks(base, target, changes, table, !options.breaks, d).iter().map(|c| passes(c)));
+    // A check that reads a column the database fills (an identity `id > 0`) is left to it.
+    let unwritten: Vec<&Column> = table.columns.iter().filter(|c| !columns.contains(&column_sql(&c.name, d))).collect();
+    filters.extend(
+        row_checks(base, target, changes, table, !options.breaks, d)
+            .iter()
+            .filter(|c| !unwritten.iter().any(|u| mentions(c, &u.name)))
+            .map(|c| passes(c)),
+    );
     if let Some(f) = partition.and_then(|p| p.filter.clone()) {
         filters.push(f);
     }
@@ -696,8 +736,28 @@ fn table_statement(
         _ => " ON CONFLICT DO NOTHING",
     };
     let insert_into = if d == Dialect::MySql { "INSERT IGNORE INTO" } else { "INSERT INTO" };
+    // Keys written over an identity or a sequence: OVERRIDING where PostgreSQL insists, and the
+    // sequence moved past them afterwards, so later inserts do not collide.
+    let overridden: Vec<&Column> =
+        table.columns.iter().filter(|c| c.identity.is_some() && !database_fills(table, c, d)).collect();
+    let overriding = if d == Dialect::Postgres && overridden.iter().any(|c| c.identity == Some(Identity::Always)) {
+        " OVERRIDING SYSTEM VALUE"
+    } else {
+        ""
+    };
+    if d == Dialect::Postgres {
+        for c in &overridden {
+            let t = table_sql(table, d);
+            fixups.push(format!(
+                "SELECT setval(pg_get_serial_sequence({}, {}), (SELECT max({}) FROM {t}))",
+                crate::render::string_literal(&t),
+                crate::render::string_literal(&c.name),
+                column_sql(&c.name, d)
+            ));
+        }
+    }
     let sql = format!(
-        "{insert_into} {} ({}) SELECT {} FROM (SELECT k.g AS bellows_g, {} FROM {numbers} {}) AS s WHERE {}{conflict}",
+        "{insert_into} {} ({}){overriding} SELECT {} FROM (SELECT k.g AS bellows_g, {} FROM {numbers} {}) AS s WHERE {}{conflict}",
         table_sql(table, d),
         columns.join(", "),
         outer.join(", "),

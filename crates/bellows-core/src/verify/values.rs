@@ -87,14 +87,16 @@ fn postgres_value(kind: &TypeKind, spelling: &str, g: &str, labels: Option<&[Str
             format!("CAST({} AS {spelling})", text_within(g, *length, Dialect::Postgres))
         }
         TypeKind::Bytes => format!("decode(md5(({g})::text), 'hex')"),
-        TypeKind::Date => format!("(DATE '2020-01-01' + CAST(({g}) % 3000 AS integer))"),
+        // Dates and times in the past (row numbers of workloads run to tens of millions):
+        // schemas check that a confirmation or a creation is not in the future.
+        TypeKind::Date => format!("(DATE '2000-01-01' + CAST(({g}) % 3000 AS integer))"),
         TypeKind::Time if lower.contains("with time zone") || lower.starts_with("timetz") => {
             format!("CAST(TIME '00:00' + (({g}) % 86400) * INTERVAL '1 second' AS {spelling})")
         }
         TypeKind::Time => format!("CAST(TIME '00:00' + (({g}) % 86400) * INTERVAL '1 second' AS {spelling})"),
-        TypeKind::Timestamp => format!("CAST(TIMESTAMP '2020-01-01' + ({g}) * INTERVAL '1 minute' AS {spelling})"),
+        TypeKind::Timestamp => format!("CAST(TIMESTAMP '2000-01-01' + ({g}) * INTERVAL '1 second' AS {spelling})"),
         TypeKind::TimestampTz => {
-            format!("CAST(TIMESTAMPTZ '2020-01-01 00:00:00+00' + ({g}) * INTERVAL '1 minute' AS {spelling})")
+            format!("CAST(TIMESTAMPTZ '2000-01-01 00:00:00+00' + ({g}) * INTERVAL '1 second' AS {spelling})")
         }
         TypeKind::Interval => format!("(({g}) * INTERVAL '1 second')"),
         TypeKind::Uuid => format!("CAST(md5(({g})::text) AS uuid)"),
@@ -191,8 +193,8 @@ fn sqlite_value(kind: &TypeKind, g: &str) -> String {
         TypeKind::Boolean => format!("(({g}) % 2 = 0)"),
         TypeKind::Text | TypeKind::Named { .. } => text_within(g, None, Dialect::Sqlite),
         TypeKind::Varchar { length } | TypeKind::Char { length } => text_within(g, *length, Dialect::Sqlite),
-        TypeKind::Date => format!("date('2020-01-01', '+' || (({g}) % 3000) || ' days')"),
-        TypeKind::Timestamp | TypeKind::TimestampTz => format!("datetime('2020-01-01', '+' || ({g}) || ' minutes')"),
+        TypeKind::Date => format!("date('2000-01-01', '+' || (({g}) % 3000) || ' days')"),
+        TypeKind::Timestamp | TypeKind::TimestampTz => format!("datetime('2000-01-01', '+' || ({g}) || ' seconds')"),
         TypeKind::Time => format!("time('00:00:00', '+' || (({g}) % 86400) || ' seconds')"),
         TypeKind::Interval => format!("(({g}) || ' seconds')"),
         TypeKind::Uuid | TypeKind::Bytes => format!("hex(({g}))"),

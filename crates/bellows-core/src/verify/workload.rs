@@ -287,8 +287,26 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
     let mut inner = Vec::new();
     let mut outer = Vec::new();
     let mut columns = Vec::new();
+    let keyed: Vec<&str> = table
+        .uniques
+        .iter()
+        .chain(table.primary_key.iter())
+        .flat_map(|k| k.columns.iter().map(String::as_str))
+        .chain(table.indexes.iter().filter(|i| i.unique).flat_map(|i| i.parts.iter().filter_map(|p| p.column())))
+        .collect();
     for column in &table.columns {
         if column.generated.is_some() || database_fills(table, column, d) {
+            continue;
+        }
+        // An application leaves a column with a default to it (a flag starts false, a
+        // timestamp starts now), unless the column makes the row unique or is changing type.
+        let changing =
+            ver.v1 && narrowed_to(ver.changes, &super::renamed_table(ver.changes, &name), &column.name).is_some();
+        if column.default.is_some()
+            && !keyed.iter().any(|k| same_name(k, &column.name))
+            && !refs.iter().any(|r| r.columns.iter().any(|c| same_name(c, &column.name)))
+            && !changing
+        {
             continue;
         }
         let key = column.name.to_ascii_lowercase();
@@ -325,7 +343,13 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
         columns.push(c);
     }
     let (returns, key_len) = ver.returned(table);
-    let mut filters: Vec<String> = ver.checks(table).iter().map(|c| passes(c)).collect();
+    let unwritten: Vec<&Column> = table.columns.iter().filter(|c| !columns.contains(&column_sql(&c.name, d))).collect();
+    let mut filters: Vec<String> = ver
+        .checks(table)
+        .iter()
+        .filter(|c| !unwritten.iter().any(|u| crate::import::objects::mentions(c, &u.name)))
+        .map(|c| passes(c))
+        .collect();
     if filters.is_empty() {
         filters.push("1 = 1".into());
     }
@@ -339,10 +363,13 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
     let head = if columns.is_empty() {
         format!("INSERT INTO {} DEFAULT VALUES", table_sql(table, d))
     } else {
+        let overriding = d == Dialect::Postgres
+            && table.columns.iter().any(|c| c.identity == Some(Identity::Always) && !database_fills(table, c, d));
         format!(
-            "INSERT INTO {} ({}) SELECT {} FROM (SELECT {}) AS s WHERE {}{}",
+            "INSERT INTO {} ({}){} SELECT {} FROM (SELECT {}) AS s WHERE {}{}",
             table_sql(table, d),
             columns.join(", "),
+            if overriding { " OVERRIDING SYSTEM VALUE" } else { "" },
             outer.join(", "),
             inner.join(", "),
             filters.join(" AND "),
