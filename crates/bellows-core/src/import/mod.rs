@@ -309,7 +309,8 @@ pub fn installer_search_path(sql: &str) -> Option<(Option<String>, Option<String
 /// `SELECT pg_catalog.set_config('search_path', '', false)`: `Some((first schema, whole list))`,
 /// each `None` for the default path; `None` when the statement is something else.
 fn search_path(text: &str) -> Option<(Option<String>, Option<String>)> {
-    let t = text.trim().trim_end_matches(';').trim_end();
+    // The statement ends at its `;`: a comment may follow on the same line.
+    let t = text.split(';').next().unwrap_or(text).trim();
     let lower = t.to_ascii_lowercase();
     if lower.starts_with("select pg_catalog.set_config('search_path'") {
         return Some((None, None));
