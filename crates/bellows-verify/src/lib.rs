@@ -73,9 +73,33 @@ pub fn resolutions_for(stopping: &[usize], p: &Prepared, options: &PlanOptions) 
         let Some(change) = p.changes.changes.get(i) else { continue };
         let resolution = match change {
             Change::SetNotNull { table, column } | Change::AddColumn { table, column } => {
-                let value = p.target.find_table(table).and_then(|t| t.column(column)).and_then(|c| {
-                    bellows_core::verify::values::base_value(&p.target, &c.data_type, "1", options.dialect)
+                let t = p.target.find_table(table);
+                let c = t.and_then(|t| t.column(column));
+                // A column a key makes unique needs a value per row; any other, a constant.
+                let same = |x: &str| x.eq_ignore_ascii_case(column);
+                let unique = t.is_some_and(|t| {
+                    t.is_primary_key(column)
+                        || t.uniques.iter().any(|k| k.columns.iter().any(|x| same(x)))
+                        || t.indexes.iter().any(|ix| ix.unique && ix.parts.iter().any(|p| p.column().is_some_and(same)))
                 });
+                let sqlite = options.dialect == Dialect::Sqlite;
+                let value = match (unique, c.map(|c| &c.data_type.kind)) {
+                    (true, Some(bellows_core::TypeKind::Uuid)) if !sqlite => Some("gen_random_uuid()".to_string()),
+                    (true, Some(bellows_core::TypeKind::Text | bellows_core::TypeKind::Varchar { length: None })) => {
+                        Some(
+                            if sqlite {
+                                "lower(hex(randomblob(16)))"
+                            } else {
+                                "md5(random()::text || clock_timestamp()::text)"
+                            }
+                            .to_string(),
+                        )
+                    }
+                    (true, _) => None,
+                    (false, _) => c.and_then(|c| {
+                        bellows_core::verify::values::base_value(&p.target, &c.data_type, "1", options.dialect)
+                    }),
+                };
                 value.map(|value| Resolution::Fill { value })
             }
             Change::AddForeignKey { .. } => Some(Resolution::DeleteOrphans),

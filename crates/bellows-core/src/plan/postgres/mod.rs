@@ -135,9 +135,34 @@ fn step(
     }
 }
 
+/// The plan's own triggers fire in every session, the backfill's too (which runs as a
+/// replica, so that the application's triggers do not).
+fn always(table_sql: &str, trigger: &str) -> String {
+    format!("ALTER TABLE {table_sql} ENABLE ALWAYS TRIGGER {}", q(trigger))
+}
+
 /// A Backfill step: one statement run again and again, each run its own short transaction,
-/// until it changes no row.
+/// until it changes no row. It fills what the plan added, so the application's own triggers
+/// stay out of it (a `last_updated` trigger would mark every row as changed, an audit trigger
+/// would log the migration): the session runs as a replica does, with ordinary triggers off.
 fn batched(title: String, change: usize, sql: String, table: &str, reason: &str) -> Step {
+    let mut s = step(
+        title,
+        change,
+        vec!["SET session_replication_role = replica".to_string(), sql, "RESET session_replication_role".to_string()],
+        vec![],
+        (LockMode::None, &[table], Effect::Batched),
+        true,
+        &format!("{reason}; the application's triggers do not fire for the batches (session_replication_role = replica, which needs a superuser or a role granted it)"),
+        R_BACKFILL,
+    );
+    s.repeat_until_no_rows = true;
+    s
+}
+
+/// A batched step that changes the application's rows (a resolution deleting orphans): its
+/// triggers and cascades run, as for any delete.
+fn batched_with_triggers(title: String, change: usize, sql: String, table: &str, reason: &str) -> Step {
     let mut s =
         step(title, change, vec![sql], vec![], (LockMode::None, &[table], Effect::Batched), true, reason, R_BACKFILL);
     s.repeat_until_no_rows = true;
@@ -146,12 +171,51 @@ fn batched(title: String, change: usize, sql: String, table: &str, reason: &str)
 
 pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: &PlanOptions, b: &mut Builder) {
     let ctx = Ctx { base, target, changes, options };
-    // Columns that a rename or a rewriting type change replaces: other recipes leave them alone.
+    // Tables whose row type a replaced routine returns or takes, and whose columns change: no
+    // body matches a shape between the old and the new, so they are rebuilt in one step.
+    let bound = objects::row_type_bound_tables(&ctx);
     for (i, change) in changes.iter().enumerate() {
-        recipe(&ctx, i, change, b);
+        // A rebuilt table (and its partitions) takes every change of its columns, keys and
+        // indexes with it.
+        let on_bound = |t: &str| {
+            bound.iter().any(|x| {
+                same_name(x, t)
+                    || target.find_table(t).and_then(|tb| tb.partition_of.as_deref()).is_some_and(|p| same_name(p, x))
+            })
+        };
+        match change {
+            Change::AddColumn { table, .. }
+            | Change::DropColumn { table, .. }
+            | Change::ChangeType { table, .. }
+            | Change::SetNotNull { table, .. }
+            | Change::DropNotNull { table, .. }
+            | Change::SetDefault { table, .. }
+            | Change::CreateIndex { table, .. }
+            | Change::DropIndex { table, .. }
+            | Change::AddUnique { table, .. }
+            | Change::DropUnique { table, .. }
+            | Change::AddCheck { table, .. }
+            | Change::DropCheck { table, .. }
+            | Change::AddPrimaryKey { table, .. }
+            | Change::DropPrimaryKey { table, .. }
+            | Change::AddForeignKey { table, .. }
+            | Change::DropForeignKey { table, .. }
+            | Change::CreateTrigger { table, .. }
+            | Change::ReplaceTrigger { table, .. }
+            | Change::DropTrigger { table, .. }
+                if on_bound(table) =>
+            {
+                continue
+            }
+            _ => recipe(&ctx, i, change, b),
+        }
+    }
+    for table in &bound {
+        objects::reshape_in_contract(&ctx, table, b);
     }
     split_tables(&ctx, b);
     objects::blockers(&ctx, b);
+    objects::bind_routines_to_row_types(&ctx, b);
 }
 
 /// Split: columns dropped from a table S that reappear, same name and type, in a new table T
@@ -277,6 +341,7 @@ fn split_recipe(ctx: &Ctx<'_>, i: usize, s: &str, key: &str, t: &str, fk: &str, 
                     "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {tt} FOR EACH ROW EXECUTE FUNCTION {back_fn}()",
                     q(&back)
                 ),
+                always(&tt, &back),
             ],
             vec![
                 lt.clone(),
@@ -301,8 +366,10 @@ fn split_recipe(ctx: &Ctx<'_>, i: usize, s: &str, key: &str, t: &str, fk: &str, 
                     "CREATE TRIGGER {} AFTER INSERT OR UPDATE OF {list} ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_fn}()",
                     q(&forward)
                 ),
+                always(&st, &forward),
                 format!("CREATE OR REPLACE FUNCTION {forward_del_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {delete_body} $$"),
                 format!("CREATE TRIGGER {} BEFORE DELETE ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_del_fn}()", q(&forward_del)),
+                always(&st, &forward_del),
             ],
             vec![
                 lt.clone(),
@@ -553,8 +620,15 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                 Some(d) => format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d}", tq(table), q(column)),
                 None => format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", tq(table), q(column)),
             };
+            // v1 may leave the column to its old default: a default is taken away or changed
+            // once v1 no longer runs; a new one can come at once.
+            let (stage, reason) = if from.is_some() {
+                (StageKind::Contract, "v1 relied on the old default when it left the column out; a default applies to new rows only: catalog-only")
+            } else {
+                (StageKind::Expand, "a default applies to new rows only: catalog-only; v1 wrote the column itself, as it had no default")
+            };
             b.push(
-                StageKind::Expand,
+                stage,
                 step(
                     change.describe(),
                     i,
@@ -562,7 +636,7 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                     vec![lt.clone(), set(from)],
                     (LockMode::AccessExclusive, &[table], Effect::Metadata),
                     true,
-                    "a default applies to new rows only: catalog-only",
+                    reason,
                     R_COLUMN,
                 ),
             );
@@ -622,11 +696,58 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                 return; // the column's replacement builds it
             }
             let Some(t) = ctx.target_table(table) else { return };
-            let mut sql = create_index_sql(t, index, PG);
+            if t.partition_by.is_some() {
+                partitioned_index(ctx, i, t, index, b);
+                return;
+            }
+            if partition_copy(ctx, t, index) {
+                return; // built and attached by its partitioned table's index
+            }
+            // The same name on an index the plan drops: built under a name of its own, and
+            // given its name in Contract, once the old one is gone.
+            let replaces = index.name.as_deref().filter(|n| {
+                ctx.changes.iter().any(|c| matches!(c, Change::DropIndex { index: old, .. } if old.name.as_deref().is_some_and(|o| same_name(o, n))))
+            });
+            let built = match replaces {
+                Some(n) => Index { name: Some(name(&[PREFIX.trim_end_matches('_'), n])), ..index.clone() },
+                None => index.clone(),
+            };
+            let mut sql = create_index_sql(t, &built, PG);
             sql = sql.replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
-            let drop = index_drop(table, index);
+            let drop = index_drop(table, &built);
+            // A unique index over a column this plan adds is built once the column is filled.
+            let new_column = t.columns.iter().any(|c| added_column(ctx, table, &c.name) && index_uses(index, &c.name));
+            let (stage, rank) = if index.unique && new_column {
+                (StageKind::Backfill, R_VALIDATE + 5)
+            } else {
+                (StageKind::Expand, R_INDEX)
+            };
+            if index.unique && index.parts.iter().all(|p| p.column().is_some()) && !added_table(ctx, table) {
+                let cols: Vec<String> = index.parts.iter().filter_map(IndexPart::column).map(q).collect();
+                let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+                let filter = match &index.predicate {
+                    Some(p) => format!("({p}) AND {}", present.join(" AND ")),
+                    None => present.join(" AND "),
+                };
+                b.prechecks.push(CheckQuery {
+                    title: format!(
+                        "duplicate ({}) in {table}, which the unique index {} refuses",
+                        cols.join(", "),
+                        index.name.as_deref().unwrap_or("")
+                    ),
+                    change: i,
+                    sql: format!(
+                        "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {filter} GROUP BY {} HAVING count(*) > 1) d",
+                        tq(table),
+                        cols.join(", ")
+                    ),
+                    must_be_zero: true,
+                    before: stage,
+                    resolution: Some(Resolution::StopBeforeContract),
+                });
+            }
             b.push(
-                StageKind::Expand,
+                stage,
                 step(
                     format!("create index {} on {table}", index.name.as_deref().unwrap_or("")),
                     i,
@@ -635,12 +756,41 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                     (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
                     false,
                     "CONCURRENTLY builds without blocking writes; if it fails it leaves an INVALID index: drop it and retry",
-                    R_INDEX,
+                    rank,
                 ),
             );
+            if let (Some(final_name), Some(temp)) = (replaces, built.name.as_deref()) {
+                let ns = split_qualified(table).0;
+                b.push(
+                    StageKind::Contract,
+                    step(
+                        format!("give index {temp} the name {final_name}"),
+                        i,
+                        vec![
+                            lt.clone(),
+                            format!("ALTER INDEX {} RENAME TO {}", qualified(ns, temp, PG), q(final_name)),
+                        ],
+                        vec![
+                            lt.clone(),
+                            format!("ALTER INDEX {} RENAME TO {}", qualified(ns, final_name, PG), q(temp)),
+                        ],
+                        (LockMode::ShareUpdateExclusive, &[table], Effect::Metadata),
+                        true,
+                        "the index of that name was dropped just before; renaming is catalog-only",
+                        R_DROP_RULE + 1,
+                    ),
+                );
+            }
         }
         DropIndex { table, index } => {
             let Some(bt) = ctx.base_table(table) else { return };
+            if bt.partition_by.is_some() {
+                drop_partitioned_index(ctx, i, bt, table, index, b);
+                return;
+            }
+            if partition_copy(ctx, bt, index) {
+                return; // goes with its partitioned table's index
+            }
             let create = create_index_sql(bt, index, PG).replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
             b.push(
                 StageKind::Contract,
@@ -668,10 +818,16 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
 /// Indexes and constraints of the partition's own follow.
 fn new_partition(ctx: &Ctx<'_>, t: &Table, parent: &str, bound: &str) -> Vec<String> {
     let name = tq(&t.qualified_name());
-    let mut sql = vec![
-        format!("CREATE TABLE {name} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE)", tq(parent)),
-        format!("ALTER TABLE {} ATTACH PARTITION {name} {bound}", tq(parent)),
-    ];
+    let mut sql = vec![format!(
+        "CREATE TABLE {name} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE)",
+        tq(parent)
+    )];
+    // Its own indexes first: ATTACH adopts one where the partitioned table has the same index,
+    // instead of building another.
+    for ix in &t.indexes {
+        sql.push(create_index_sql(t, ix, PG).replacen("INDEX ", "INDEX IF NOT EXISTS ", 1));
+    }
+    sql.push(format!("ALTER TABLE {} ATTACH PARTITION {name} {bound}", tq(parent)));
     let Some(p) = ctx.target.find_table(parent) else { return sql };
     let same_cols = |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y));
     if let Some(pk) = t.primary_key.as_ref().filter(|_| p.primary_key.is_none()) {
@@ -683,21 +839,6 @@ fn new_partition(ctx: &Ctx<'_>, t: &Table, parent: &str, bound: &str) -> Vec<Str
     }
     for fk in t.foreign_keys.iter().filter(|fk| !p.foreign_keys.iter().any(|x| same_cols(&x.columns, &fk.columns))) {
         sql.push(format!("ALTER TABLE {name} ADD {}", foreign_key_sql(fk, PG)));
-    }
-    let parent_index = |ix: &Index| {
-        p.indexes.iter().any(|x| {
-            x.unique == ix.unique && x.method == ix.method && x.predicate == ix.predicate && x.parts == ix.parts
-        }) || ix.unique
-            && ix.parts.iter().all(|part| part.column().is_some())
-            && (p.primary_key.as_ref().is_some_and(|k| {
-                same_cols(
-                    &k.columns,
-                    &ix.parts.iter().filter_map(|x| x.column().map(str::to_string)).collect::<Vec<_>>(),
-                )
-            }))
-    };
-    for ix in t.indexes.iter().filter(|ix| !parent_index(ix)) {
-        sql.push(create_index_sql(t, ix, PG));
     }
     sql
 }
@@ -718,6 +859,116 @@ fn replaced_columns(ctx: &Ctx<'_>, table: &str) -> Vec<(String, String)> {
             (c.name.clone(), live)
         })
         .collect()
+}
+
+/// True when `index` of partition `t` is its partitioned table's index as the partition has
+/// it: the same parts, and the partitioned table's index is created or dropped by this plan.
+fn partition_copy(ctx: &Ctx<'_>, t: &Table, index: &Index) -> bool {
+    let Some(parent) = &t.partition_of else { return false };
+    ctx.changes.iter().any(|c| match c {
+        Change::CreateIndex { table, index: pi } | Change::DropIndex { table, index: pi } => {
+            same_name(table, parent) && same_definition(pi, index)
+        }
+        _ => false,
+    })
+}
+
+fn same_definition(a: &Index, b: &Index) -> bool {
+    a.unique == b.unique && a.method == b.method && a.predicate == b.predicate && a.parts == b.parts
+}
+
+/// An index on a partitioned table: CONCURRENTLY is refused there, so it is made on the
+/// partitioned table alone (invalid, instant), built CONCURRENTLY on each partition, and each
+/// build attached; the last attachment makes it valid, and partitions made later get it.
+fn partitioned_index(ctx: &Ctx<'_>, i: usize, t: &Table, index: &Index, b: &mut Builder) {
+    let table = t.qualified_name();
+    let ns = t.namespace.as_deref();
+    let parent_name = index.name.clone().unwrap_or_else(|| name(&[&t.name, "idx"]));
+    let on_only = create_index_sql(t, &Index { name: Some(parent_name.clone()), ..index.clone() }, PG).replacen(
+        " ON ",
+        " ON ONLY ",
+        1,
+    );
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("index {parent_name} on the partitioned table {table}, not yet valid"),
+            i,
+            vec![ctx.lock_timeout(), on_only],
+            vec![ctx.lock_timeout(), format!("DROP INDEX IF EXISTS {}", qualified(ns, &parent_name, PG))],
+            (LockMode::Share, &[&table], Effect::Metadata),
+            true,
+            "ON ONLY makes the index on the partitioned table alone: no rows are read, the lock is brief",
+            R_INDEX - 1,
+        ),
+    );
+    for part in ctx.target.tables.iter().filter(|p| p.partition_of.as_deref().is_some_and(|x| same_name(x, &table))) {
+        let own = part.indexes.iter().find(|x| same_definition(x, index)).and_then(|x| x.name.clone());
+        let part_index = own.unwrap_or_else(|| name(&[&part.name, &parent_name]));
+        let mut built = create_index_sql(part, &Index { name: Some(part_index.clone()), ..index.clone() }, PG);
+        built = built.replacen("INDEX ", "INDEX CONCURRENTLY IF NOT EXISTS ", 1);
+        let pns = part.namespace.as_deref();
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("index {parent_name} on partition {}, attached", part.qualified_name()),
+                i,
+                vec![
+                    built,
+                    format!(
+                        "ALTER INDEX {} ATTACH PARTITION {}",
+                        qualified(ns, &parent_name, PG),
+                        qualified(pns, &part_index, PG)
+                    ),
+                ],
+                vec![],
+                (LockMode::ShareUpdateExclusive, &[&part.qualified_name()], Effect::Scan),
+                false,
+                "CONCURRENTLY on the partition: writes go on; attaching is catalog-only",
+                R_INDEX,
+            ),
+        );
+    }
+}
+
+/// Dropping a partitioned table's index drops its partitions' with it (CONCURRENTLY is
+/// refused there); a partition index the target keeps on its own is built again after.
+fn drop_partitioned_index(ctx: &Ctx<'_>, i: usize, bt: &Table, table: &str, index: &Index, b: &mut Builder) {
+    let Some(n) = &index.name else { return };
+    let ns = split_qualified(table).0;
+    let lt = ctx.lock_timeout();
+    let recreate = create_index_sql(bt, index, PG).replacen(" ON ", " ON ONLY ", 1);
+    b.push(
+        StageKind::Contract,
+        step(
+            format!("drop index {n} on the partitioned table {table}"),
+            i,
+            vec![lt.clone(), format!("DROP INDEX IF EXISTS {}", qualified(ns, n, PG))],
+            vec![lt, recreate],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "a partitioned index cannot be dropped CONCURRENTLY: the lock is brief, and its partitions' indexes go with it",
+            R_DROP_RULE,
+        ),
+    );
+    for part in ctx.target.tables.iter().filter(|p| p.partition_of.as_deref().is_some_and(|x| same_name(x, table))) {
+        for own in part.indexes.iter().filter(|x| same_definition(x, index)) {
+            let sql = create_index_sql(part, own, PG).replacen("INDEX ", "INDEX CONCURRENTLY IF NOT EXISTS ", 1);
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("index {} on {}, of its own now", own.name.as_deref().unwrap_or(""), part.qualified_name()),
+                    i,
+                    vec![sql],
+                    vec![],
+                    (LockMode::ShareUpdateExclusive, &[&part.qualified_name()], Effect::Scan),
+                    false,
+                    "the partition keeps this index in the target: built again, without blocking writes",
+                    R_DROP_RULE + 2,
+                ),
+            );
+        }
+    }
 }
 
 /// True when the index reads the column: as a part, in an expression, or in its WHERE.
@@ -860,6 +1111,84 @@ fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &st
             "batches of rows, each its own short transaction",
         );
         b.push(StageKind::Backfill, fill);
+        return;
+    }
+    // NOT NULL with a value computed per row (its volatile default, or a chosen fill such as
+    // gen_random_uuid()): added nullable with that default for new rows, filled in batches,
+    // then held to NOT NULL through a validated check.
+    let per_row = match (&col.default, ctx.resolution(change, Resolution::StopBeforeContract)) {
+        (Some(d), _) if d.volatile && col.identity.is_none() => Some((d.expr.clone(), true)),
+        (None, Resolution::Fill { value }) if crate::import::is_volatile(&value) => Some((value, false)),
+        _ => None,
+    };
+    if let Some((expr, keeps_default)) = per_row {
+        let check = name(&[split_qualified(table).1, column, "not_null"]);
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("add column {table}.{column}, filled per row for new rows"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("ALTER TABLE {tt} ADD COLUMN {} {}", q(column), col.data_type.spelling),
+                    format!("ALTER TABLE {tt} ALTER COLUMN {} SET DEFAULT {expr}", q(column)),
+                ],
+                drop,
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "a volatile default on ADD COLUMN would rewrite the table: added without it, then set for new rows (v1's too)",
+                R_COLUMN,
+            ),
+        );
+        b.push(
+            StageKind::Backfill,
+            batched(
+                format!("fill {table}.{column} in existing rows"),
+                i,
+                ctx.batch_update(table, &format!("{} = {expr}", q(column)), &format!("{} IS NULL", q(column))),
+                table,
+                "batches of rows, each its own short transaction",
+            ),
+        );
+        // The rule comes once every row has a value: earlier, an update of a row the fill has
+        // not reached would break it (the harness saw it).
+        b.push(
+            StageKind::Backfill,
+            step(
+                format!("hold {table}.{column} to NOT NULL, not yet validated"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!(
+                        "ALTER TABLE {tt} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+                        q(&check),
+                        q(column)
+                    ),
+                ],
+                vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&check))],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "NOT VALID: no scan under the lock; new rows take the default",
+                R_VALIDATE - 1,
+            ),
+        );
+        validate_and_set_not_null(ctx, i, table, column, &check, b);
+        if !keeps_default {
+            b.push(
+                StageKind::Contract,
+                step(
+                    format!("drop the temporary default of {table}.{column}"),
+                    i,
+                    vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} DROP DEFAULT", q(column))],
+                    vec![lt, format!("ALTER TABLE {tt} ALTER COLUMN {} SET DEFAULT {expr}", q(column))],
+                    (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                    true,
+                    "v1, which relied on it, no longer runs",
+                    R_DROP_COLUMN,
+                ),
+            );
+        }
+        b.app_changes.push(format!("v2 writes {table}.{column} on every insert"));
         return;
     }
     // NOT NULL.
@@ -1061,6 +1390,7 @@ fn set_not_null(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &
             "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {tt} FOR EACH ROW EXECUTE FUNCTION {trigger_q}()",
             q(&trigger)
         ));
+        sql.push(always(&tt, &trigger));
         rollback.push(format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&trigger)));
         rollback.push(format!("DROP FUNCTION IF EXISTS {trigger_q}()"));
     }
@@ -1370,6 +1700,7 @@ fn replace_column(
                     "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {tt} FOR EACH ROW EXECUTE FUNCTION {function}()",
                     q(&trigger)
                 ),
+                always(&tt, &trigger),
             ],
             vec![
                 lt.clone(),
@@ -1836,7 +2167,7 @@ fn add_foreign_key(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, fk: &F
         _ => None,
     };
     if let Some(fix) = fix {
-        let mut s = batched(
+        let mut s = batched_with_triggers(
             format!("{} in {table}", resolution.describe()),
             i,
             fix,

@@ -773,6 +773,246 @@ pub(super) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) 
     true
 }
 
+/// The tables named in the signature of a routine this plan replaces.
+fn signature_tables(ctx: &Ctx<'_>, r: &Routine) -> Vec<String> {
+    let header_end = r.definition.find(['$', '\'']).unwrap_or(r.definition.len());
+    let header = r.definition[..header_end].split_once('(').map_or("", |(_, rest)| rest);
+    ctx.target.tables.iter().filter(|t| mentions(header, &t.name)).map(Table::qualified_name).collect()
+}
+
+/// Tables whose row type a routine the plan replaces returns or takes, and which both gain
+/// and lose columns: between the two, the table has both, and neither body returns that.
+pub(super) fn row_type_bound_tables(ctx: &Ctx<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for change in ctx.changes {
+        let Change::ReplaceRoutine { signature } = change else { continue };
+        let Some(r) = find_routine(ctx.target, signature) else { continue };
+        for table in signature_tables(ctx, r) {
+            let adds =
+                ctx.changes.iter().any(|c| matches!(c, Change::AddColumn { table: t, .. } if same_name(t, &table)));
+            let drops =
+                ctx.changes.iter().any(|c| matches!(c, Change::DropColumn { table: t, .. } if same_name(t, &table)));
+            if adds && drops && !out.iter().any(|o| same_name(o, &table)) {
+                out.push(table);
+            }
+        }
+    }
+    out
+}
+
+/// A row-type-bound table is rebuilt in its target shape in one Contract transaction: the old
+/// table (and its partitions) set aside, the new one created with the target's columns in the
+/// target's order (a routine's `RETURN QUERY` depends on it), the rows copied, the old dropped,
+/// then keys, indexes, triggers, and the routines' new bodies. The copy holds the lock for as
+/// long as it takes: v2 ships with Contract.
+pub(super) fn reshape_in_contract(ctx: &Ctx<'_>, table: &str, b: &mut Builder) {
+    use crate::render::ddl::{
+        column_definition, constraint_sql_check, constraint_sql_unique, create_index_sql, foreign_key_sql,
+    };
+    let lt = ctx.lock_timeout();
+    let (Some(t), Some(old)) = (ctx.target.find_table(table), ctx.base.find_table(table)) else { return };
+    let tt = tq(table);
+    let ns = t.namespace.as_deref();
+    let aside = |n: &str| super::name(&[PREFIX.trim_end_matches('_'), "old", n]);
+    let partitions = |schema: &'_ Schema| -> Vec<Table> {
+        schema
+            .tables
+            .iter()
+            .filter(|p| p.partition_of.as_deref().is_some_and(|x| same_name(x, table)))
+            .cloned()
+            .collect()
+    };
+    let (old_parts, new_parts) = (partitions(ctx.base), partitions(ctx.target));
+    let around = around(ctx, table, &[], StageKind::Contract, b);
+    let mut sql = vec![lt.clone()];
+    sql.push(format!("ALTER TABLE {tt} RENAME TO {}", q(&aside(&old.name))));
+    for p in &old_parts {
+        sql.push(format!("ALTER TABLE {} RENAME TO {}", tq(&p.qualified_name()), q(&aside(&p.name))));
+    }
+    let columns: Vec<String> =
+        t.columns.iter().map(|c| format!("    {}", column_definition(c, PG, true, true))).collect();
+    let partition_by = t.partition_by.as_ref().map(|by| format!(" PARTITION BY {by}")).unwrap_or_default();
+    sql.push(format!("CREATE TABLE {tt} (\n{}\n){partition_by}", columns.join(",\n")));
+    for p in &new_parts {
+        if let Some(bound) = &p.partition_bound {
+            sql.push(format!("CREATE TABLE {} PARTITION OF {tt} {bound}", tq(&p.qualified_name())));
+        }
+    }
+    // The rows: columns both shapes have, and for a new required column its fill value.
+    let mut into = Vec::new();
+    let mut from = Vec::new();
+    for c in &t.columns {
+        if old.column(&c.name).is_some() {
+            into.push(q(&c.name));
+            from.push(q(&c.name));
+        } else if !c.nullable && c.default.is_none() {
+            let position = ctx.changes.iter().position(
+                |x| matches!(x, Change::AddColumn { table: tb, column } if same_name(tb, table) && same_name(column, &c.name)),
+            );
+            match position.map(|k| ctx.resolution(&ctx.changes[k], Resolution::StopBeforeContract)) {
+                Some(Resolution::Fill { value }) => {
+                    into.push(q(&c.name));
+                    from.push(value);
+                }
+                _ => b.prechecks.push(CheckQuery {
+                    title: format!("rows of {table}, which has nothing to fill the new required column {} with (choose a fill value)", c.name),
+                    change: position.unwrap_or(0),
+                    sql: format!("SELECT count(*) FROM {tt}"),
+                    must_be_zero: true,
+                    before: StageKind::Contract,
+                    resolution: Some(Resolution::StopBeforeContract),
+                }),
+            }
+        }
+    }
+    sql.push(format!(
+        "INSERT INTO {tt} ({}) SELECT {} FROM {}",
+        into.join(", "),
+        from.join(", "),
+        qualified(ns, &aside(&old.name), PG)
+    ));
+    // Routines whose signature holds the old row type depend on it: they go before the old
+    // table, and come back in their target definition on the new one.
+    let typed = |schema: &Schema| -> Vec<Routine> {
+        schema
+            .routines
+            .iter()
+            .filter(|r| {
+                let header_end = r.definition.find(['$', '\'']).unwrap_or(r.definition.len());
+                let header = r.definition[..header_end].split_once('(').map_or("", |(_, rest)| rest);
+                mentions(header, &t.name)
+            })
+            .cloned()
+            .collect()
+    };
+    let (old_routines, new_routines) = (typed(ctx.base), typed(ctx.target));
+    for r in &old_routines {
+        sql.push(format!("DROP {} IF EXISTS {}", r.kind.sql(), routine_identity(r)));
+    }
+    sql.push(format!("DROP TABLE {}", qualified(ns, &aside(&old.name), PG)));
+    for r in &new_routines {
+        sql.extend(routine_sql(r, true));
+        let signature = r.signature();
+        if let Some(k) = ctx
+            .changes
+            .iter()
+            .position(|c| matches!(c, Change::ReplaceRoutine { signature: x } if x.eq_ignore_ascii_case(&signature)))
+        {
+            if let Some(contract) = b.steps.get_mut(&StageKind::Contract) {
+                contract.retain(|s| !(s.change == k && s.title.starts_with("replace ")));
+            }
+            b.notes.retain(|n| !n.starts_with(&format!("{signature} gets its new body in Contract")));
+        }
+    }
+    // Keys, checks, references, indexes and triggers of the target, on the new tables.
+    for tb in std::iter::once(t).chain(new_parts.iter()) {
+        let name = tq(&tb.qualified_name());
+        let is_partition = tb.partition_of.is_some();
+        if let Some(pk) = tb.primary_key.as_ref().filter(|_| !is_partition || t.primary_key.is_none()) {
+            let key =
+                crate::model::Key { name: pk.name.clone(), columns: pk.columns.clone(), deferrable: pk.deferrable };
+            sql.push(format!(
+                "ALTER TABLE {name} ADD {}",
+                constraint_sql_unique(&key, PG).replacen("UNIQUE", "PRIMARY KEY", 1)
+            ));
+        }
+        for u in tb.uniques.iter().filter(|_| !is_partition) {
+            sql.push(format!("ALTER TABLE {name} ADD {}", constraint_sql_unique(u, PG)));
+        }
+        for c in tb.checks.iter().filter(|c| !is_partition || !t.checks.iter().any(|x| x.expr == c.expr)) {
+            sql.push(format!("ALTER TABLE {name} ADD {}", constraint_sql_check(c, PG)));
+        }
+        for fk in tb.foreign_keys.iter().filter(|_| !is_partition) {
+            sql.push(format!("ALTER TABLE {name} ADD {}", foreign_key_sql(fk, PG)));
+        }
+        for ix in tb.indexes.iter().filter(|ix| !is_partition || !t.indexes.iter().any(|x| same_index(x, ix))) {
+            sql.push(create_index_sql(tb, ix, PG));
+        }
+        for tr in ctx.target.triggers.iter().filter(|tr| same_name(&tr.table, &tb.qualified_name())) {
+            sql.extend(object_sql(&tr.definition, tr.search_path.as_deref()));
+            b.recreated.insert(format!(
+                "trigger:{}.{}",
+                tb.qualified_name().to_ascii_lowercase(),
+                tr.name.to_ascii_lowercase()
+            ));
+        }
+    }
+    let first = ctx.changes.iter().position(|c| c.table().is_some_and(|x| same_name(x, table))).unwrap_or(0);
+    let mut s = step(
+        format!("rebuild {table} in its new shape, with the routines that return its rows"),
+        first,
+        around.wrap(sql),
+        vec![],
+        (LockMode::AccessExclusive, &[table], Effect::Rewrite),
+        true,
+        &around.reason(&format!(
+            "a routine returns this table's rows, so no shape between the old and the new works for it, and the new one must have the target's column order: the table is built anew and its rows copied while it is locked{}",
+            ctx.rows_note(table)
+        )),
+        R_DROP_COLUMN,
+    );
+    s.one_way = true;
+    b.push(StageKind::Contract, s);
+    b.v2_waits.push(format!("v2 uses the new shape of {table}, built in Contract (a routine returns its rows)"));
+    b.v1_breaks.push(format!("v1 uses the old shape of {table}, rebuilt in Contract"));
+    b.one_way.push(format!("{table} is rebuilt in Contract: its dropped columns are gone"));
+}
+
+fn same_index(a: &Index, b: &Index) -> bool {
+    a.unique == b.unique && a.method == b.method && a.predicate == b.predicate && a.parts == b.parts
+}
+
+/// A routine whose signature names a table's row type (`RETURNS SETOF t`, an argument of type
+/// `t`) must change with the table's columns: its new body is put into the last step that
+/// changes the table's columns (in Expand, or in Contract), in that step's transaction, so no
+/// call ever sees a body and a row type that do not match (the harness saw it on MusicBrainz).
+pub(super) fn bind_routines_to_row_types(ctx: &Ctx<'_>, b: &mut Builder) {
+    for (i, change) in ctx.changes.iter().enumerate() {
+        let Change::ReplaceRoutine { signature } = change else { continue };
+        let (Some(r), Some(old)) = (find_routine(ctx.target, signature), find_routine(ctx.base, signature)) else {
+            continue;
+        };
+        let tables: Vec<String> = signature_tables(ctx, r).iter().map(|t| tq(t)).collect();
+        if tables.is_empty() {
+            continue;
+        }
+        let alters = |step: &Step| {
+            step.sql.iter().any(|s| {
+                tables.iter().any(|t| s.starts_with(&format!("ALTER TABLE {t} ")))
+                    && [" ADD COLUMN ", " DROP COLUMN ", " RENAME COLUMN "].iter().any(|w| s.contains(w))
+                    || tables
+                        .iter()
+                        .any(|t| s.starts_with(&format!("ALTER TABLE {t} ALTER COLUMN ")) && s.contains(" TYPE "))
+            })
+        };
+        for stage in [StageKind::Expand, StageKind::Contract] {
+            let Some(steps) = b.steps.get_mut(&stage) else { continue };
+            let last = steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.transactional && alters(s))
+                .max_by_key(|(_, s)| (s.rank, s.change))
+                .map(|(k, _)| k);
+            if let Some(k) = last {
+                let target_step = &mut steps[k];
+                target_step.sql.extend(routine_sql(r, true));
+                if !target_step.rollback.is_empty() {
+                    target_step.rollback.extend(routine_sql(old, true));
+                }
+                target_step.reason.push_str(&format!(
+                    "; {signature} returns or takes this table's rows, so its new body comes in the same transaction"
+                ));
+                // The routine's own step in Contract is no longer needed.
+                if let Some(contract) = b.steps.get_mut(&StageKind::Contract) {
+                    contract.retain(|s| !(s.change == i && s.title.starts_with("replace ")));
+                }
+                b.notes.retain(|n| !n.starts_with(&format!("{signature} gets its new body in Contract")));
+                break;
+            }
+        }
+    }
+}
+
 fn find_routine<'a>(schema: &'a Schema, signature: &str) -> Option<&'a Routine> {
     schema.routines.iter().find(|r| r.signature().eq_ignore_ascii_case(signature))
 }
