@@ -141,6 +141,11 @@ pub enum Change {
     CreateExtension {
         name: String,
     },
+    /// The table's partitioning changes: partitioned by another key or method, or from
+    /// inheritance children to declarative partitions (the table is rebuilt).
+    ChangePartitioning {
+        table: String,
+    },
     CreateSequence {
         name: String,
     },
@@ -228,6 +233,7 @@ impl Change {
             | DropForeignKey { table, .. }
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
+            | ChangePartitioning { table }
             | CreateTrigger { table, .. }
             | DropTrigger { table, .. }
             | ReplaceTrigger { table, .. }
@@ -285,6 +291,7 @@ impl Change {
             AddEnumValue { name, value } => format!("add value '{value}' to enum {name}"),
             RemoveEnumValues { name, values } => format!("remove values {} from enum {name}", values.join(", ")),
             CreateExtension { name } => format!("create extension {name}"),
+            ChangePartitioning { table } => format!("change the partitioning of {table}"),
             CreateSequence { name } => format!("create sequence {name}"),
             DropSequence { name } => format!("drop sequence {name}"),
             CreateDomain { name } => format!("create domain {name}"),
@@ -636,6 +643,10 @@ fn diff_table(base: &Table, target: &Table, options: &DiffOptions, refs: &Refs, 
     let pairs = match_columns(base, target, options);
     // Drops of constraints come before the column changes they depend on; the planner orders
     // steps by stage and dependency, so here the order is only for readers.
+    let key = |by: &Option<String>| by.as_deref().map(|b| b.to_ascii_lowercase().replace(char::is_whitespace, ""));
+    if key(&base.partition_by) != key(&target.partition_by) {
+        out.changes.push(Change::ChangePartitioning { table: table.clone() });
+    }
     diff_constraints(base, target, &table, &pairs, refs, out);
     // A partition's columns are its partitioned table's: they change there, and it follows.
     if base.partition_of.is_some() && target.partition_of.is_some() {

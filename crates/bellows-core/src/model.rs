@@ -381,6 +381,69 @@ pub struct Sequence {
     pub span: Span,
 }
 
+/// A partition's bound, read from its text (`FOR VALUES FROM (a) TO (b)`, `IN (...)`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartitionBound {
+    /// Single-column range bounds as SQL literals; `MINVALUE`/`MAXVALUE` kept as words.
+    Range {
+        from: String,
+        to: String,
+    },
+    List(Vec<String>),
+    Hash,
+    Default,
+}
+
+impl PartitionBound {
+    /// The rows the bound takes, as a predicate on the key column (`None` for hash and default
+    /// partitions, which no predicate of the key describes alone).
+    pub fn predicate(&self, key: &str, ty: &str) -> Option<String> {
+        match self {
+            PartitionBound::Range { from, to } => {
+                let mut parts = Vec::new();
+                if !from.eq_ignore_ascii_case("minvalue") {
+                    parts.push(format!("{key} >= CAST({from} AS {ty})"));
+                }
+                if !to.eq_ignore_ascii_case("maxvalue") {
+                    parts.push(format!("{key} < CAST({to} AS {ty})"));
+                }
+                Some(if parts.is_empty() { "true".into() } else { format!("({})", parts.join(" AND ")) })
+            }
+            PartitionBound::List(values) => {
+                let casts: Vec<String> = values.iter().map(|v| format!("CAST({v} AS {ty})")).collect();
+                Some(format!("{key} IN ({})", casts.join(", ")))
+            }
+            PartitionBound::Hash | PartitionBound::Default => None,
+        }
+    }
+}
+
+/// Splits `a, 'b,c', (d)` on its top-level commas.
+fn split_values(list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut quote = false;
+    let mut cur = String::new();
+    for c in list.chars() {
+        match c {
+            '\'' => quote = !quote,
+            '(' if !quote => depth += 1,
+            ')' if !quote => depth -= 1,
+            ',' if !quote && depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
 /// Compares identifiers the way a reader expects: case-insensitively.
 pub fn same_name(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
@@ -518,6 +581,47 @@ impl Table {
                     && i.parts.len() == 1
                     && i.parts[0].column().is_some_and(|c| same_name(c, column))
             })
+    }
+
+    /// The bound of a partition, read from its text.
+    pub fn bound(&self) -> Option<PartitionBound> {
+        let bound = self.partition_bound.as_deref()?.trim();
+        let upper = bound.to_ascii_uppercase();
+        if upper == "DEFAULT" {
+            return Some(PartitionBound::Default);
+        }
+        if upper.starts_with("FOR VALUES WITH") {
+            return Some(PartitionBound::Hash);
+        }
+        let inner = |t: &str| t.trim().trim_start_matches('(').trim_end_matches(')').trim().to_string();
+        if upper.starts_with("FOR VALUES IN") {
+            let values = split_values(&inner(&bound["FOR VALUES IN".len()..]));
+            return (!values.is_empty()).then_some(PartitionBound::List(values));
+        }
+        if upper.starts_with("FOR VALUES FROM") {
+            let rest = &bound["FOR VALUES FROM".len()..];
+            let at = rest.to_ascii_uppercase().find(" TO ")?;
+            let (from, to) = (inner(&rest[..at]), inner(&rest[at + 4..]));
+            // One key column only: several make a bound no single predicate reads simply.
+            if split_values(&from).len() != 1 {
+                return None;
+            }
+            return Some(PartitionBound::Range { from, to });
+        }
+        None
+    }
+
+    /// The one column a partitioned table is keyed by (`PARTITION BY RANGE (c)`), if it is
+    /// one column.
+    pub fn partition_key(&self) -> Option<String> {
+        let by = self.partition_by.as_deref()?;
+        let inner = by.split_once('(').map(|(_, r)| r.trim_end().trim_end_matches(')'))?;
+        let columns: Vec<&str> =
+            inner.split(',').map(|c| c.trim().trim_matches('"')).filter(|c| !c.is_empty()).collect();
+        match columns.as_slice() {
+            [one] if one.chars().all(|c| c.is_alphanumeric() || c == '_') => Some(one.to_string()),
+            _ => None,
+        }
     }
 
     /// The foreign keys that include this column.

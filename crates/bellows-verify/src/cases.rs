@@ -230,6 +230,12 @@ fn version_label(rel: &str) -> String {
 }
 
 /// A corpus pair as a case.
+/// Every real pair in the corpora as a case; an error when the corpora are not there.
+pub fn real_pairs() -> Result<Vec<Input>, String> {
+    let root = corpora().ok_or("no corpora: ../shared/corpora (or $BELLOWS_CORPORA) is not there")?;
+    corpus_pairs(&root).iter().map(|(name, before, after, d)| pair_input(name, before, after, *d)).collect()
+}
+
 pub fn pair_input(name: &str, before: &Path, after: &Path, dialect: Dialect) -> Result<Input, String> {
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
     Ok(Input {

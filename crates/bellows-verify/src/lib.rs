@@ -124,9 +124,12 @@ pub fn verify(input: &Input) -> Result<Outcome, String> {
             let template = postgres::Database::create(&format!("bellows_base_{}", input.name), None)?;
             match template.load(&input.before) {
                 Ok(()) => verify_postgres(input, &template),
-                Err(postgres::LoadError::Missing(what)) => {
-                    Ok(Outcome { runs: vec![], skipped: Some(format!("the base needs {what}")), blocked: None })
-                }
+                Err(postgres::LoadError::Missing(what)) => Ok(Outcome {
+                    case: input.name.clone(),
+                    runs: vec![],
+                    skipped: Some(format!("the base needs {what}")),
+                    blocked: None,
+                }),
                 Err(postgres::LoadError::Failed(e)) => Err(format!("the base does not load: {e}")),
             }
         }
@@ -144,7 +147,12 @@ pub fn verify_postgres(input: &Input, template: &postgres::Database) -> Result<O
     match reference.load(&p.target_text) {
         Ok(()) => {}
         Err(postgres::LoadError::Missing(what)) => {
-            return Ok(Outcome { runs: vec![], skipped: Some(format!("the target needs {what}")), blocked: None })
+            return Ok(Outcome {
+                case: input.name.clone(),
+                runs: vec![],
+                skipped: Some(format!("the target needs {what}")),
+                blocked: None,
+            })
         }
         Err(postgres::LoadError::Failed(e)) => return Err(format!("the target does not load: {e}")),
     }
@@ -183,7 +191,7 @@ pub fn verify_postgres(input: &Input, template: &postgres::Database) -> Result<O
         }
         runs.push(second);
     }
-    Ok(Outcome { runs, skipped: None, blocked })
+    Ok(Outcome { case: input.name.clone(), runs, skipped: None, blocked })
 }
 
 pub fn verify_sqlite(input: &Input) -> Result<Outcome, String> {
@@ -226,7 +234,7 @@ pub fn verify_sqlite(input: &Input) -> Result<Outcome, String> {
         }
         runs.push(second);
     }
-    Ok(Outcome { runs, skipped: None, blocked })
+    Ok(Outcome { case: input.name.clone(), runs, skipped: None, blocked })
 }
 
 pub use postgres::{conninfo, server_available};

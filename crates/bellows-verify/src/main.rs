@@ -1,24 +1,38 @@
 //! `bellows-verify DIR...`: runs each case folder (before.sql, after.sql, case.toml) through the
 //! harness on its dialect's database (PostgreSQL at `BELLOWS_PG`, or SQLite in memory) and
-//! prints the verdict of each run. `cargo xtask verify DIR` starts the server first.
+//! prints the verdict of each run; `--pairs` runs every real pair of consecutive versions in
+//! the corpora. `cargo xtask verify DIR` starts the server first.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let dirs: Vec<String> = std::env::args().skip(1).collect();
     if dirs.is_empty() {
-        eprintln!("usage: bellows-verify CASE_DIR...");
+        eprintln!("usage: bellows-verify CASE_DIR... | --pairs");
         return ExitCode::from(2);
     }
-    let mut ok = true;
+    let mut cases = Vec::new();
     for dir in dirs {
-        let case = match bellows_verify::cases::load(std::path::Path::new(&dir)) {
-            Ok(case) => case,
+        if dir == "--pairs" {
+            match bellows_verify::cases::real_pairs() {
+                Ok(pairs) => cases.extend(pairs),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            }
+            continue;
+        }
+        match bellows_verify::cases::load(std::path::Path::new(&dir)) {
+            Ok(case) => cases.push(case),
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::from(2);
             }
-        };
+        }
+    }
+    let mut ok = true;
+    for case in cases {
         match bellows_verify::verify(&case) {
             Ok(outcome) => {
                 for line in outcome.lines() {

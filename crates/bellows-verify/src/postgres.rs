@@ -79,8 +79,15 @@ pub struct Database {
 
 impl Database {
     pub fn create(name: &str, template: Option<&Database>) -> Result<Self, String> {
-        let name = name.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_");
-        let name: String = name.chars().take(50).collect();
+        let full = name.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+        // Long names keep a hash of the whole, so two cases never share a database.
+        let name = if full.len() > 48 {
+            let hash =
+                full.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+            format!("{}_{:08x}", &full[..38], hash as u32)
+        } else {
+            full
+        };
         let name = format!("{name}_{}", std::process::id());
         let mut admin = connect("postgres")?;
         admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).map_err(|e| db_error(&e))?;
@@ -398,6 +405,16 @@ impl PgEngine {
     }
 }
 
+/// How many times a transactional step is retried after a lock timeout or a deadlock.
+const LOCK_RETRIES: u32 = 5;
+
+/// A lock not granted in time (55P03) or a deadlock this session lost (40P01).
+fn lock_conflict(e: &postgres::Error) -> bool {
+    e.code().is_some_and(|c| {
+        *c == postgres::error::SqlState::LOCK_NOT_AVAILABLE || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+    })
+}
+
 impl Engine for PgEngine {
     fn server(&self) -> String {
         format!("postgres {}", self.version)
@@ -456,8 +473,22 @@ impl Engine for PgEngine {
         let resolution = crate::engine::is_resolution(step);
         let mut changed = 0;
         let result = if step.transactional && !step.repeat_until_no_rows && !resolution {
+            // The plan runs every such step under lock_timeout and calls it safe to retry: an
+            // operator retries a step that timed out on its lock or lost a deadlock (it rolled
+            // back whole). So does the harness, a few times, counting each retry.
             let joined = format!("BEGIN;\n{};\nCOMMIT;", step.sql.join(";\n"));
-            client.batch_execute(&joined)
+            let mut attempt = 0;
+            loop {
+                match client.batch_execute(&joined) {
+                    Err(e) if attempt < LOCK_RETRIES && lock_conflict(&e) => {
+                        let _ = client.batch_execute("ROLLBACK");
+                        attempt += 1;
+                        report.lock_retries += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50 << attempt));
+                    }
+                    other => break other,
+                }
+            }
         } else {
             let mut r = Ok(());
             'statements: for sql in &step.sql {
@@ -491,11 +522,7 @@ impl Engine for PgEngine {
             Ok(()) => Ok(changed),
             Err(e) => {
                 let _ = client.batch_execute("ROLLBACK");
-                let message = db_error(&e);
-                if message.contains("lock timeout") || message.contains("55P03") {
-                    report.lock_timeouts += 1;
-                }
-                Err(format!("{}: {message}", step.title))
+                Err(format!("{}: {}", step.title, db_error(&e)))
             }
         }
     }
@@ -508,10 +535,21 @@ impl Engine for PgEngine {
         } else {
             statements.join(";\n")
         };
-        self.main.client.batch_execute(&script).map_err(|e| {
-            let _ = self.main.client.batch_execute("ROLLBACK");
-            format!("undo of {}: {}", step.title, db_error(&e))
-        })
+        let mut attempt = 0;
+        loop {
+            match self.main.client.batch_execute(&script) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    let _ = self.main.client.batch_execute("ROLLBACK");
+                    if step.transactional && attempt < LOCK_RETRIES && lock_conflict(&e) {
+                        attempt += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50 << attempt));
+                        continue;
+                    }
+                    return Err(format!("undo of {}: {}", step.title, db_error(&e)));
+                }
+            }
+        }
     }
 
     fn start(&mut self, mut runner: Runner, stage: Arc<AtomicU8>) -> Result<(), String> {

@@ -33,7 +33,8 @@ pub struct Report {
     pub v1_failures: Vec<String>,
     pub v2_failures: Vec<String>,
     pub step_failures: Vec<String>,
-    pub lock_timeouts: u64,
+    /// Steps retried after a lock timeout or a lost deadlock, as the plan allows.
+    pub lock_retries: u64,
     pub rollback_problems: Vec<String>,
     pub schema_differences: Vec<String>,
     pub lost_rows: Vec<String>,
@@ -52,7 +53,6 @@ impl Report {
         self.v1_failures.is_empty()
             && self.v2_failures.is_empty()
             && self.step_failures.is_empty()
-            && self.lock_timeouts == 0
             && self.rollback_problems.is_empty()
             && self.schema_differences.is_empty()
             && self.lost_rows.is_empty()
@@ -73,7 +73,7 @@ impl Report {
         .flatten()
         .collect::<Vec<_>>();
         format!(
-            "{} {} (run {}, {}): {}/{} steps, {} rows seeded, {} rows checked, v1 {} statements ({} failed), v2 {} statements ({} failed), {} rows resolved, {} lock timeouts{}, {:.1}s{stop}",
+            "{} {} (run {}, {}): {}/{} steps, {} rows seeded, {} rows checked, v1 {} statements ({} failed), v2 {} statements ({} failed), {} rows resolved, {} lock retries{}, {:.1}s{stop}",
             if self.passed() { "PASS" } else { "FAIL" },
             self.case,
             self.run,
@@ -87,7 +87,7 @@ impl Report {
             self.v2_statements,
             self.v2_failures.len(),
             self.resolved_rows,
-            self.lock_timeouts,
+            self.lock_retries,
             if notes.is_empty() { String::new() } else { format!(", {}", notes.join(", ")) },
             self.seconds
         )
@@ -146,6 +146,7 @@ fn shorten(text: &str) -> String {
 /// planned, on clean rows with a resolution for every pre-check that stopped it.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    pub case: String,
     pub runs: Vec<Report>,
     /// Set when the plan cannot run at all here (a missing extension, a library the server
     /// lacks): the case is skipped with this reason.
@@ -168,7 +169,7 @@ impl Outcome {
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(why) = &self.skipped {
-            out.push(format!("SKIPPED: {why}"));
+            out.push(format!("SKIPPED {}: {why}", self.case));
         }
         for r in &self.runs {
             out.push(r.verdict());

@@ -21,7 +21,9 @@ commands:
   serve    install what is missing, then serve the app on http://127.0.0.1:8080 with live rebuild
   test     every check and test: fmt, clippy, native tests, wasm32 check, browser tests, end-to-end
   dist     build the optimized static site into dist/ and print each file's size
-  verify   DIR...  run case folders (before.sql, after.sql, case.toml) through the harness on PostgreSQL
+  verify   DIR...  run case folders (before.sql, after.sql, case.toml) through the harness on their
+                   dialect's database (PostgreSQL, started if needed, or SQLite); --pairs runs
+                   every real pair in ../shared/corpora
   bench    import and plan time natively and in WebAssembly, and the playground's budgets, in headless Chromium (figures for the README)
   setup    only install the missing tools
 
@@ -310,18 +312,35 @@ fn verify(dirs: &[String]) -> Result {
     if dirs.is_empty() {
         return Err("usage: cargo xtask verify CASE_DIR... (e.g. tests/fixtures/rename-column)".into());
     }
-    let conninfo = tools::postgres()?;
     let root = workspace_root();
     let mut cmd = Command::new(cargo());
-    cmd.current_dir(&root)
-        .args(["run", "--quiet", "--release", "-p", "bellows-verify", "--"])
-        .env("BELLOWS_PG", conninfo);
+    cmd.current_dir(&root).args(["run", "--quiet", "--release", "-p", "bellows-verify", "--"]);
+    // SQLite cases run on the bundled library: PostgreSQL is started only for the others (and
+    // for the real pairs, which include PostgreSQL ones).
+    let needs_postgres = dirs.iter().any(|d| d == "--pairs" || !sqlite_case(Path::new(d)));
+    if needs_postgres {
+        cmd.env("BELLOWS_PG", tools::postgres()?);
+    }
     for dir in dirs {
+        if dir.starts_with("--") {
+            cmd.arg(dir);
+            continue;
+        }
         // Paths are relative to where the user ran the command.
         let path = env::current_dir().map(|d| d.join(dir)).unwrap_or_else(|_| PathBuf::from(dir));
         cmd.arg(path);
     }
     run(&mut cmd)
+}
+
+/// True when the case folder's `case.toml` says `dialect = "sqlite"`.
+fn sqlite_case(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("case.toml")).is_ok_and(|toml| {
+        toml.lines().any(|l| {
+            let l = l.split('#').next().unwrap_or("");
+            l.split_once('=').is_some_and(|(k, v)| k.trim() == "dialect" && v.trim().trim_matches('"') == "sqlite")
+        })
+    })
 }
 
 fn bench() -> Result {

@@ -201,6 +201,25 @@ pub fn postgres() -> Result<String> {
             }
         }
     }
+    // Extensions real schemas in the corpora need (the README lists them): PostGIS, for
+    // OpenStreetMap. Installed once, as PostgreSQL is; without root, the pairs needing them
+    // skip with the reason.
+    for line in listing.lines() {
+        let Some(version) = line.split_whitespace().next() else { continue };
+        for (extension, package) in [("postgis", format!("postgresql-{version}-postgis-3"))] {
+            let control = format!("/usr/share/postgresql/{version}/extension/{extension}.control");
+            if Path::new(&control).exists() {
+                continue;
+            }
+            if !is_root() || which("apt-get").is_none() {
+                say(&format!("PostgreSQL {version} has no {extension}; pairs needing it skip (install {package})"));
+                continue;
+            }
+            say(&format!("installing {package} (first run only)"));
+            let install = format!("DEBIAN_FRONTEND=noninteractive apt-get install -y {package} || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y {package})");
+            run(Command::new("sh").args(["-c", &install]))?;
+        }
+    }
     // A superuser role for us, so the harness can create and drop its databases.
     let probe = Command::new("psql").args(["-d", "postgres", "-tAc", "SELECT 1"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {

@@ -587,8 +587,19 @@ impl Builder {
         if let AlterTableOperation::AttachPartitionOf { partition, for_values } = &op {
             let child = self.resolve_table(&self.qualify(partition));
             if let Some(i) = self.lookup(&child) {
-                self.schema.tables[i].partition_of = Some(target.clone());
-                self.schema.tables[i].partition_bound = Some(for_values.to_string());
+                // pg_dump writes the parent's checks into the child's CREATE TABLE; once
+                // attached they are the parent's, inherited, not the partition's own.
+                let inherited: Vec<Check> =
+                    self.lookup(&target).map(|p| self.schema.tables[p].checks.clone()).unwrap_or_default();
+                let table = &mut self.schema.tables[i];
+                table.checks.retain(|c| {
+                    !inherited.iter().any(|p| {
+                        p.name.as_deref().map(str::to_lowercase) == c.name.as_deref().map(str::to_lowercase)
+                            && crate::diff::normalize_expr(&p.expr) == crate::diff::normalize_expr(&c.expr)
+                    })
+                });
+                table.partition_of = Some(target.clone());
+                table.partition_bound = Some(for_values.to_string());
             } else {
                 self.warn(
                     "unknown-table",

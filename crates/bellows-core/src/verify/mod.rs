@@ -217,15 +217,50 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
                 if cols.is_empty() { "''".to_string() } else { joined(cols, d) },
             )
         };
+        // Rows in partitions the target drops go with them, as planned: they are not carried.
+        let from_before = match dropped_partitions(base, target, changes, table) {
+            dropped if dropped.is_empty() || d != Dialect::Postgres => only(table, d),
+            dropped => format!(
+                "{} WHERE tableoid NOT IN ({})",
+                only(table, d),
+                dropped
+                    .iter()
+                    .map(|p| format!("{}::regclass", crate::render::string_literal(&table_sql(p, d))))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         out.push(Carried {
             table: table.qualified_name(),
             keyed: key.is_some(),
-            before: select(&key_before, &before, only(table, d)),
+            before: select(&key_before, &before, from_before.clone()),
             after: select(&key_after, &after, only(t, d)),
-            before_raw: select(&key_raw, &raw, only(table, d)),
+            before_raw: select(&key_raw, &raw, from_before),
         });
     }
     out
+}
+
+/// The partitions of `table` (at any depth) that the target no longer has.
+fn dropped_partitions<'a>(base: &'a Schema, target: &Schema, changes: &ChangeSet, table: &Table) -> Vec<&'a Table> {
+    if table.partition_by.is_none() {
+        return Vec::new();
+    }
+    let under = |mut t: &'a Table| {
+        for _ in 0..8 {
+            let Some(parent) = t.partition_of.as_deref().and_then(|p| base.find_table(p)) else { return false };
+            if parent.id == table.id {
+                return true;
+            }
+            t = parent;
+        }
+        false
+    };
+    base.tables
+        .iter()
+        .filter(|p| p.partition_of.is_some() && under(p))
+        .filter(|p| target.find_table(&renamed_table(changes, &p.qualified_name())).is_none())
+        .collect()
 }
 
 /// `ONLY t` in PostgreSQL, so a parent of inheritance children reads its own rows.

@@ -243,6 +243,26 @@ pub(super) fn narrowed_to<'a>(
     })
 }
 
+/// The old type of a column the target widens by a rewrite (some of its values do not fit the
+/// old type, which keeps taking v2's writes until Contract); `None` otherwise.
+pub(super) fn widened_from<'a>(
+    changes: &'a ChangeSet,
+    target_table: &str,
+    column: &str,
+) -> Option<&'a crate::DataType> {
+    changes.changes.iter().find_map(|c| match c {
+        Change::ChangeType { table, column: col, from, to }
+            if same_name(table, target_table)
+                && same_name(col, column)
+                && !from.kind.is_binary_coercible_to(&to.kind)
+                && narrows(&to.kind, &from.kind) =>
+        {
+            Some(from)
+        }
+        _ => None,
+    })
+}
+
 /// True when some values of `from` do not fit `to` (see [`TypeKind::narrows_to`]).
 pub fn narrows(from: &TypeKind, to: &TypeKind) -> bool {
     from.narrows_to(to)
@@ -373,6 +393,8 @@ pub fn seed(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect, opt
                     }
                 }
             }
+            // A table the target partitions anew: clean rows fall inside its partitions.
+            _ if !options.breaks && d == Dialect::Postgres => target_partitioning(target, changes, table, d),
             _ => None,
         };
         match table_statement(base, target, changes, table, d, options, &seeded, partition.as_ref()) {
@@ -402,105 +424,89 @@ struct PartitionValue {
 
 fn partition_key_value(leaf: &Table, parent: Option<&Table>, d: Dialect) -> Result<PartitionValue, String> {
     let parent = parent.ok_or("its partitioned table is not in the schema")?;
-    let by = parent.partition_by.as_deref().unwrap_or("");
-    let inner = by.split_once('(').map(|(_, r)| r.trim_end().trim_end_matches(')')).unwrap_or("");
-    let columns: Vec<&str> = inner.split(',').map(|c| c.trim().trim_matches('"')).filter(|c| !c.is_empty()).collect();
-    let [column] = columns.as_slice() else {
-        return Err(format!("partition key `{by}` has several columns or expressions"));
-    };
+    let column = parent.partition_key().ok_or(format!(
+        "partition key `{}` has several columns or expressions",
+        parent.partition_by.as_deref().unwrap_or("")
+    ))?;
     let col = leaf
-        .column(column)
-        .or_else(|| parent.column(column))
+        .column(&column)
+        .or_else(|| parent.column(&column))
         .ok_or(format!("partition key `{column}` is no column"))?;
+    let bound =
+        leaf.bound().ok_or(format!("cannot read the bound `{}`", leaf.partition_bound.as_deref().unwrap_or("")))?;
+    key_in_bounds(col, &[bound], d)
+}
+
+/// A value of the key column inside one of `bounds` (row `g` takes them in turn), and the
+/// filter that keeps rows inside.
+fn key_in_bounds(col: &Column, bounds: &[PartitionBound], d: Dialect) -> Result<PartitionValue, String> {
     let ty = cast_type(&col.data_type, d);
-    let bound = leaf.partition_bound.as_deref().unwrap_or("").trim();
-    let upper = bound.to_ascii_uppercase();
     let c = column_sql(&col.name, d);
-    if upper == "DEFAULT" {
-        return Err("a DEFAULT partition holds what no other partition takes: not seeded".into());
-    }
-    if let Some(list) = upper.strip_prefix("FOR VALUES IN").map(|_| &bound["FOR VALUES IN".len()..]) {
-        let values = split_values(list.trim().trim_start_matches('(').trim_end_matches(')'));
-        if values.is_empty() {
-            return Err(format!("cannot read the bound `{bound}`"));
-        }
-        let cases: Vec<String> =
-            values.iter().enumerate().map(|(i, v)| format!("WHEN {i} THEN CAST({v} AS {ty})")).collect();
-        return Ok(PartitionValue {
-            column: col.name.clone(),
-            expr: format!("CASE k.g % {} {} END", values.len(), cases.join(" ")),
-            filter: None,
-        });
-    }
-    if upper.starts_with("FOR VALUES FROM") {
-        let rest = &bound["FOR VALUES FROM".len()..];
-        let (from, to) = rest
-            .split_once(" TO ")
-            .or_else(|| rest.split_once(" to "))
-            .ok_or(format!("cannot read the bound `{bound}`"))?;
-        let from = from.trim().trim_start_matches('(').trim_end_matches(')').trim();
-        let to = to.trim().trim_start_matches('(').trim_end_matches(')').trim();
-        let step = match col.data_type.kind {
-            TypeKind::Date => "CAST(k.g % 28 AS integer)".to_string(),
-            TypeKind::Timestamp | TypeKind::TimestampTz => "(k.g % 100000) * INTERVAL '1 second'".to_string(),
-            TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt | TypeKind::Decimal { .. } => {
-                "(k.g % 1000)".to_string()
+    let mut values = Vec::new();
+    let mut filters = Vec::new();
+    for bound in bounds {
+        match bound {
+            PartitionBound::Default => {
+                return Err("a DEFAULT partition holds what no other partition takes: not seeded".into())
             }
-            _ => return Err(format!("range partitions on a {} key are not seeded", col.data_type.spelling)),
-        };
-        let minvalue = from.eq_ignore_ascii_case("minvalue");
-        let maxvalue = to.eq_ignore_ascii_case("maxvalue");
-        let expr = if minvalue {
-            if maxvalue {
-                return Ok(PartitionValue { column: col.name.clone(), expr: base_value_or_null(col, d), filter: None });
+            PartitionBound::Hash => return Err("hash partitions are seeded through their partitioned table".into()),
+            PartitionBound::List(list) => values.extend(list.iter().map(|v| format!("CAST({v} AS {ty})"))),
+            PartitionBound::Range { from, to } => {
+                let step = match col.data_type.kind {
+                    TypeKind::Date => "CAST(k.g % 28 AS integer)".to_string(),
+                    TypeKind::Timestamp | TypeKind::TimestampTz => "(k.g % 100000) * INTERVAL '1 second'".to_string(),
+                    TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt | TypeKind::Decimal { .. } => {
+                        "(k.g % 1000)".to_string()
+                    }
+                    _ => return Err(format!("range partitions on a {} key are not seeded", col.data_type.spelling)),
+                };
+                let expr = match (from.eq_ignore_ascii_case("minvalue"), to.eq_ignore_ascii_case("maxvalue")) {
+                    (true, true) => base_value_or_null(col, d),
+                    (true, false) => format!("(CAST({to} AS {ty}) - {step} - 1)"),
+                    _ => format!("(CAST({from} AS {ty}) + {step})"),
+                };
+                values.push(format!("CAST({expr} AS {ty})"));
             }
-            format!("(CAST({to} AS {ty}) - {step} - 1)")
-        } else {
-            format!("(CAST({from} AS {ty}) + {step})")
-        };
-        let mut filters = Vec::new();
-        if !minvalue {
-            filters.push(format!("{c} >= CAST({from} AS {ty})"));
         }
-        if !maxvalue {
-            filters.push(format!("{c} < CAST({to} AS {ty})"));
+        if let Some(p) = bound.predicate(&c, &ty) {
+            filters.push(p);
         }
-        return Ok(PartitionValue {
-            column: col.name.clone(),
-            expr: format!("CAST({expr} AS {ty})"),
-            filter: Some(filters.join(" AND ")),
-        });
     }
-    Err(format!("cannot read the bound `{bound}`"))
+    if values.is_empty() {
+        return Err("no bound to aim at".into());
+    }
+    let cases: Vec<String> = values.iter().enumerate().map(|(i, v)| format!("WHEN {i} THEN {v}")).collect();
+    let expr = if values.len() == 1 {
+        values[0].clone()
+    } else {
+        format!("CASE k.g % {} {} END", values.len(), cases.join(" "))
+    };
+    let filter = (!filters.is_empty()).then(|| format!("({})", filters.join(" OR ")));
+    Ok(PartitionValue { column: col.name.clone(), expr, filter })
 }
 
 fn base_value_or_null(col: &Column, d: Dialect) -> String {
     base_value(&Schema::default(), &col.data_type, "k.g", d).unwrap_or_else(|| "NULL".into())
 }
 
-fn split_values(list: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0;
-    let mut quote = false;
-    let mut cur = String::new();
-    for c in list.chars() {
-        match c {
-            '\'' => quote = !quote,
-            '(' if !quote => depth += 1,
-            ')' if !quote => depth -= 1,
-            ',' if !quote && depth == 0 => {
-                out.push(cur.trim().to_string());
-                cur.clear();
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
+/// For a table the target partitions (and the base does not, or partitions otherwise): a key
+/// value inside the target's partitions, so the rebuild finds a place for every clean row.
+fn target_partitioning(target: &Schema, changes: &ChangeSet, table: &Table, d: Dialect) -> Option<PartitionValue> {
+    let name = super::renamed_table(changes, &table.qualified_name());
+    let t = target.find_table(&name)?;
+    if t.partition_by.is_none() || t.partition_by == table.partition_by {
+        return None;
     }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
+    let column = t.partition_key()?;
+    let col = table.column(&column)?;
+    let bounds: Vec<PartitionBound> = target
+        .tables
+        .iter()
+        .filter(|p| p.partition_of.as_deref().is_some_and(|x| same_name(x, &name)))
+        .filter_map(Table::bound)
+        .filter(|b| !matches!(b, PartitionBound::Default))
+        .collect();
+    key_in_bounds(col, &bounds, d).ok()
 }
 
 /// Multipliers that spread a table's references over different parent rows.

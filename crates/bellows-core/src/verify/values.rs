@@ -176,11 +176,51 @@ fn postgres_named(name: &str, lower: &str, spelling: &str, g: &str) -> Option<St
                 format!("CAST('[' || ({g}) || ',{zeros}]' AS {spelling})")
             }
         }
-        "geometry" | "geography" => format!("CAST('SRID=4326;POINT(' || (({g}) % 180) || ' ' || (({g}) % 90) || ')' AS {spelling})"),
+        "geometry" | "geography" => spatial(lower, spelling, g),
         "citext" => format!("CAST('t' || ({g}) AS citext)"),
         "txid_snapshot" => "CAST('10:20:10,14,15' AS txid_snapshot)".to_string(),
         _ => return None,
     })
+}
+
+/// A PostGIS value of the shape and SRID the type modifier asks for (`geometry(Polygon, 4326)`,
+/// `geography(PointZ)`): a column constrained to one shape refuses every other.
+fn spatial(lower: &str, spelling: &str, g: &str) -> String {
+    let mods: Vec<&str> =
+        lower.split(['(', ')']).nth(1).map(|m| m.split(',').map(str::trim).collect()).unwrap_or_default();
+    let shape = mods.first().copied().unwrap_or("point");
+    let srid = mods.get(1).and_then(|s| s.parse::<i64>().ok()).filter(|s| *s > 0).unwrap_or(4326);
+    let (base, dims) = match shape.strip_suffix("zm") {
+        Some(b) => (b, " ZM"),
+        None => match shape.strip_suffix('z') {
+            Some(b) => (b, " Z"),
+            None => match shape.strip_suffix('m').filter(|b| !b.is_empty() && *b != "geo") {
+                Some(b) if b != "geometryco" => (b, " M"),
+                _ => (shape, ""),
+            },
+        },
+    };
+    let extra = match dims {
+        " ZM" => " 0 0",
+        " Z" | " M" => " 0",
+        _ => "",
+    };
+    // Coordinates within longitude and latitude, so geography takes them too.
+    let (x, y) = (format!("' || (({g}) % 170) || '"), format!("' || (({g}) % 80) || '"));
+    let (x1, y1) = (format!("' || (({g}) % 170 + 1) || '"), format!("' || (({g}) % 80 + 1) || '"));
+    let p = |a: &str, b: &str| format!("{a} {b}{extra}");
+    let ring = format!("({}, {}, {}, {})", p(&x, &y), p(&x1, &y), p(&x1, &y1), p(&x, &y));
+    let line = format!("({}, {})", p(&x, &y), p(&x1, &y1));
+    let wkt = match base {
+        "linestring" => format!("LINESTRING{dims} {line}"),
+        "polygon" => format!("POLYGON{dims} ({ring})"),
+        "multipoint" => format!("MULTIPOINT{dims} ({})", p(&x, &y)),
+        "multilinestring" => format!("MULTILINESTRING{dims} ({line})"),
+        "multipolygon" => format!("MULTIPOLYGON{dims} (({ring}))"),
+        "geometrycollection" => format!("GEOMETRYCOLLECTION{dims} (POINT{dims} ({}))", p(&x, &y)),
+        _ => format!("POINT{dims} ({})", p(&x, &y)),
+    };
+    format!("CAST('SRID={srid};{wkt}' AS {spelling})")
 }
 
 /// SQLite stores by affinity: numbers and text are all it needs.
@@ -296,6 +336,24 @@ mod tests {
             assert!(base_value(&Schema::default(), &ty, "g", Dialect::Postgres).is_some(), "{spelling}");
         }
         assert!(base_value(&Schema::default(), &DataType::parse("my_custom_type"), "g", Dialect::Postgres).is_none());
+    }
+
+    #[test]
+    fn spatial_values_take_the_shape_and_srid_of_their_type_modifier() {
+        let v = |spelling: &str| {
+            let ty = DataType::parse(spelling);
+            base_value(&Schema::default(), &ty, "7", Dialect::Postgres).unwrap_or_default()
+        };
+        assert!(
+            v("geometry(Polygon,3857)").starts_with("CAST('SRID=3857;POLYGON (("),
+            "{}",
+            v("geometry(Polygon,3857)")
+        );
+        assert!(v("geometry(MultiPolygonZ, 4326)").contains("MULTIPOLYGON Z ((("));
+        assert!(v("geography(PointM)").contains("SRID=4326;POINT M ("));
+        assert!(v("geometry(LineStringZM,4326)").contains("LINESTRING ZM ("));
+        assert!(v("geometry(GeometryCollection)").contains("GEOMETRYCOLLECTION (POINT ("));
+        assert!(v("geometry").contains("SRID=4326;POINT ("));
     }
 
     #[test]

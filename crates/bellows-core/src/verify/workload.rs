@@ -12,7 +12,9 @@
 //! `j`-th value returned by the unit's `i`-th insert; `@@R<j>@@` the `j`-th key value of the
 //! row an update or delete is for. Values arrive as SQL string literals.
 
-use super::seed::{database_fills, has_rules, narrowed_to, passes, path_for, references, row_checks, Reference};
+use super::seed::{
+    database_fills, has_rules, narrowed_to, passes, path_for, references, row_checks, widened_from, Reference,
+};
 use super::values::{base_value, cast_type, column_sql, resolve, table_sql};
 use crate::diff::{Change, ChangeSet};
 use crate::model::*;
@@ -87,6 +89,12 @@ impl Version<'_> {
                 return base_value(self.target, to, g, self.d)
                     .map(|v| format!("CAST({v} AS {})", cast_type(&base, self.d)));
             }
+        } else if let Some(from) = widened_from(self.changes, &table.qualified_name(), &column.name) {
+            // Until Contract the old column takes v2's writes too: the plan's precondition
+            // for v2 is values that fit both types.
+            let target = resolve(self.schema, &column.data_type).base;
+            return base_value(self.base, from, g, self.d)
+                .map(|v| format!("CAST({v} AS {})", cast_type(&target, self.d)));
         }
         base_value(self.schema, &column.data_type, g, self.d)
     }

@@ -203,6 +203,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
             | Change::CreateTrigger { table, .. }
             | Change::ReplaceTrigger { table, .. }
             | Change::DropTrigger { table, .. }
+            | Change::ChangePartitioning { table }
                 if on_bound(table) =>
             {
                 continue
@@ -530,7 +531,7 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
             b.app_changes.push(format!("v2 may use the new table {table}"));
         }
         DropTable { table } => {
-            let depth = ctx.base.find_table(table).map_or(0, |t| 5 - fk_depth_in(ctx.base, t).min(5));
+            let depth = referenced_depth(ctx, table, 0).min(9);
             let around = objects::around(ctx, table, &[], StageKind::Contract, b);
             let mut s = step(
                 format!("drop table {table}"),
@@ -540,7 +541,7 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
                 (LockMode::AccessExclusive, &[table], Effect::Metadata),
                 true,
                 &around.reason("after Switch no application version uses it; dropping is one-way (rename it aside first and drop it a release later to keep an undo)"),
-                R_DROP_TABLE + depth as u32,
+                R_DROP_TABLE + depth,
             );
             s.one_way = true;
             b.push(StageKind::Contract, s);
@@ -829,7 +830,6 @@ fn new_partition(ctx: &Ctx<'_>, t: &Table, parent: &str, bound: &str) -> Vec<Str
     }
     sql.push(format!("ALTER TABLE {} ATTACH PARTITION {name} {bound}", tq(parent)));
     let Some(p) = ctx.target.find_table(parent) else { return sql };
-    let same_cols = |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y));
     if let Some(pk) = t.primary_key.as_ref().filter(|_| p.primary_key.is_none()) {
         let cols: Vec<String> = pk.columns.iter().map(|c| q(c)).collect();
         sql.push(format!("ALTER TABLE {name} ADD PRIMARY KEY ({})", cols.join(", ")));
@@ -871,6 +871,11 @@ fn partition_copy(ctx: &Ctx<'_>, t: &Table, index: &Index) -> bool {
         }
         _ => false,
     })
+}
+
+/// The same column names, in order.
+pub(super) fn same_cols(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y))
 }
 
 fn same_definition(a: &Index, b: &Index) -> bool {
@@ -931,6 +936,78 @@ fn partitioned_index(ctx: &Ctx<'_>, i: usize, t: &Table, index: &Index, b: &mut 
     }
 }
 
+/// A primary key or unique key on a partitioned table: CONCURRENTLY is refused there, so the
+/// key is made on the partitioned table alone (its index invalid), and each partition gets its
+/// unique index built CONCURRENTLY, its own key made from it, and that key attached; once all
+/// are attached the index is valid, and partitions made later get the key.
+fn partitioned_key(ctx: &Ctx<'_>, i: usize, table: &str, key: &Key, primary: bool, cname: &str, b: &mut Builder) {
+    let tt = tq(table);
+    let lt = ctx.lock_timeout();
+    let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+    let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
+    let ns = split_qualified(table).0;
+    b.push(
+        StageKind::Expand,
+        step(
+            format!(
+                "{} ({}) on the partitioned table {table}, not yet valid",
+                kind.to_ascii_lowercase(),
+                key.columns.join(", ")
+            ),
+            i,
+            vec![lt.clone(), format!("ALTER TABLE ONLY {tt} ADD CONSTRAINT {} {kind} ({})", q(cname), cols.join(", "))],
+            vec![lt.clone(), format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(cname))],
+            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            true,
+            "ONLY: the key is made on the partitioned table alone, reading no rows; the lock is brief",
+            R_INDEX - 1,
+        ),
+    );
+    for part in ctx.target.tables.iter().filter(|p| p.partition_of.as_deref().is_some_and(|x| same_name(x, table))) {
+        let same = |k: &Key| {
+            k.columns.len() == key.columns.len() && k.columns.iter().zip(&key.columns).all(|(a, b)| same_name(a, b))
+        };
+        let own =
+            if primary { part.primary_key.as_ref().filter(|k| same(k)) } else { part.uniques.iter().find(|k| same(k)) };
+        let part_key = own
+            .and_then(|k| k.name.clone())
+            .unwrap_or_else(|| name(&[&part.name, &key.columns.join("_"), if primary { "pkey" } else { "key" }]));
+        let building = name(&[PREFIX.trim_end_matches('_'), &part_key]);
+        let pt = tq(&part.qualified_name());
+        let pns = part.namespace.as_deref();
+        b.push(
+            StageKind::Expand,
+            step(
+                format!(
+                    "{} ({}) on partition {}, attached",
+                    kind.to_ascii_lowercase(),
+                    key.columns.join(", "),
+                    part.qualified_name()
+                ),
+                i,
+                vec![
+                    format!(
+                        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {pt} ({})",
+                        q(&building),
+                        cols.join(", ")
+                    ),
+                    format!("ALTER TABLE {pt} ADD CONSTRAINT {} {kind} USING INDEX {}", q(&part_key), q(&building)),
+                    format!(
+                        "ALTER INDEX {} ATTACH PARTITION {}",
+                        qualified(ns, cname, PG),
+                        qualified(pns, &part_key, PG)
+                    ),
+                ],
+                vec![],
+                (LockMode::ShareUpdateExclusive, &[&part.qualified_name()], Effect::Scan),
+                false,
+                "the index is built without blocking writes; the key adopts it and is attached, both catalog-only",
+                R_INDEX,
+            ),
+        );
+    }
+}
+
 /// Dropping a partitioned table's index drops its partitions' with it (CONCURRENTLY is
 /// refused there); a partition index the target keeps on its own is built again after.
 fn drop_partitioned_index(ctx: &Ctx<'_>, i: usize, bt: &Table, table: &str, index: &Index, b: &mut Builder) {
@@ -951,8 +1028,12 @@ fn drop_partitioned_index(ctx: &Ctx<'_>, i: usize, bt: &Table, table: &str, inde
             R_DROP_RULE,
         ),
     );
+    // An index over a column this plan replaces is built on the new column by that recipe.
+    let replaced = replaced_columns(ctx, table);
     for part in ctx.target.tables.iter().filter(|p| p.partition_of.as_deref().is_some_and(|x| same_name(x, table))) {
-        for own in part.indexes.iter().filter(|x| same_definition(x, index)) {
+        for own in
+            part.indexes.iter().filter(|x| same_definition(x, index) && !replaced.iter().any(|(c, _)| index_uses(x, c)))
+        {
             let sql = create_index_sql(part, own, PG).replacen("INDEX ", "INDEX CONCURRENTLY IF NOT EXISTS ", 1);
             b.push(
                 StageKind::Contract,
@@ -1016,6 +1097,27 @@ fn fk_depth_in(schema: &Schema, table: &Table) -> usize {
         frontier = next;
     }
     depth
+}
+
+/// How many tables this plan drops reference `table`, chained: a table goes after those that
+/// reference it.
+fn referenced_depth(ctx: &Ctx<'_>, table: &str, depth: u32) -> u32 {
+    if depth > 8 {
+        return depth;
+    }
+    let dropped = |t: &str| ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: x } if same_name(x, t)));
+    ctx.base
+        .tables
+        .iter()
+        .filter(|t| !same_name(&t.qualified_name(), table) && dropped(&t.qualified_name()))
+        .filter(|t| {
+            t.foreign_keys.iter().any(|fk| {
+                same_name(&fk.ref_table, table) || same_name(split_qualified(&fk.ref_table).1, split_qualified(table).1)
+            })
+        })
+        .map(|t| 1 + referenced_depth(ctx, &t.qualified_name(), depth + 1))
+        .max()
+        .unwrap_or(0)
 }
 
 fn added_table(ctx: &Ctx<'_>, table: &str) -> bool {
@@ -1585,6 +1687,11 @@ fn change_type(
         "v2 reads and writes {table}.{staging} ({}) until Contract gives it the name {column}",
         to.spelling
     ));
+    if can_fail(&to.kind, from) {
+        b.app_changes.push(format!(
+            "until Contract v2 writes to {table}.{staging} only values that also fit {old_spelling}: the trigger copies them into {column} for v1, and one that does not fit fails"
+        ));
+    }
 }
 
 /// The rows a cast from `from` to `to` rejects (a predicate on `c`), and the rule in words.
@@ -1887,6 +1994,104 @@ fn replace_column(
             );
             if taken {
                 after_swap.push(format!("ALTER TABLE {tt} RENAME CONSTRAINT {} TO {}", q(&cname), q(&final_fk)));
+            }
+        }
+    }
+    // A partitioned table's partitions may have indexes and foreign keys of their own on the
+    // column: each is built on the partition's new column the same way, under a name of its
+    // own (the partition may be one this plan creates, with the old one under the final
+    // name), and takes the target's name in the swap.
+    if let Some(tt_) = ctx.target_table(table).filter(|t| t.partition_by.is_some()) {
+        for part in ctx.target.tables.iter().filter(|p| p.partition_of.as_deref().is_some_and(|x| same_name(x, table)))
+        {
+            let pt = tq(&part.qualified_name());
+            let pns = part.namespace.as_deref();
+            let own_indexes = part.indexes.iter().filter(|ix| {
+                !tt_.indexes.iter().any(|p| same_definition(p, ix)) && responsible(&|c: &str| index_uses(ix, c))
+            });
+            for (k, index) in own_indexes.enumerate() {
+                let temp = name(&[PREFIX.trim_end_matches('_'), &part.name, new, &k.to_string(), "idx"]);
+                let copy = Index {
+                    name: Some(temp.clone()),
+                    parts: index
+                        .parts
+                        .iter()
+                        .map(|p| match p {
+                            IndexPart::Column { name: c, descending } => {
+                                IndexPart::Column { name: live_column(c), descending: *descending }
+                            }
+                            IndexPart::Expression { sql } => IndexPart::Expression { sql: live(sql) },
+                        })
+                        .collect(),
+                    predicate: index.predicate.as_deref().map(live),
+                    ..index.clone()
+                };
+                let sql = create_index_sql(part, &copy, PG).replacen("INDEX ", "INDEX CONCURRENTLY IF NOT EXISTS ", 1);
+                b.push(
+                    StageKind::Expand,
+                    step(
+                        format!(
+                            "index {} on partition {}.{new}, as the target has it on {final_name}",
+                            index.name.as_deref().unwrap_or(""),
+                            part.qualified_name()
+                        ),
+                        i,
+                        vec![sql],
+                        vec![index_drop(&part.qualified_name(), &copy)],
+                        (LockMode::ShareUpdateExclusive, &[&part.qualified_name()], Effect::Scan),
+                        false,
+                        "built on the partition without blocking writes",
+                        R_INDEX + 1,
+                    ),
+                );
+                if let Some(final_index) = &index.name {
+                    after_swap.push(format!("ALTER INDEX {} RENAME TO {}", qualified(pns, &temp, PG), q(final_index)));
+                }
+            }
+            let own_fks = part.foreign_keys.iter().filter(|fk| {
+                !tt_.foreign_keys
+                    .iter()
+                    .any(|p| same_cols(&p.columns, &fk.columns) && same_name(&p.ref_table, &fk.ref_table))
+                    && responsible(&|c: &str| fk.columns.iter().any(|x| same_name(x, c)))
+            });
+            for (k, fk) in own_fks.enumerate() {
+                let final_fk = fk.name.clone().unwrap_or_else(|| name(&[&part.name, &fk.columns.join("_"), "fkey"]));
+                let cname = name(&[PREFIX.trim_end_matches('_'), &part.name, new, &k.to_string(), "fkey"]);
+                let copy = ForeignKey {
+                    name: Some(cname.clone()),
+                    columns: fk.columns.iter().map(|c| live_column(c)).collect(),
+                    ..fk.clone()
+                };
+                b.push(
+                    StageKind::Expand,
+                    step(
+                        format!(
+                            "foreign key on partition {}.{new} like the target's, not yet validated",
+                            part.qualified_name()
+                        ),
+                        i,
+                        vec![lt.clone(), format!("ALTER TABLE {pt} ADD {} NOT VALID", foreign_key_sql(&copy, PG))],
+                        vec![lt.clone(), format!("ALTER TABLE {pt} DROP CONSTRAINT IF EXISTS {}", q(&cname))],
+                        (LockMode::ShareRowExclusive, &[&part.qualified_name(), &fk.ref_table], Effect::Metadata),
+                        true,
+                        "NOT VALID checks new rows only: a brief lock on the partition and the referenced table",
+                        R_FK,
+                    ),
+                );
+                b.push(
+                    StageKind::Backfill,
+                    step(
+                        format!("validate the foreign key on partition {}.{new}", part.qualified_name()),
+                        i,
+                        vec![format!("ALTER TABLE {pt} VALIDATE CONSTRAINT {}", q(&cname))],
+                        vec![],
+                        (LockMode::ShareUpdateExclusive, &[&part.qualified_name()], Effect::Scan),
+                        true,
+                        "VALIDATE scans without blocking writes",
+                        R_VALIDATE + 1,
+                    ),
+                );
+                after_swap.push(format!("ALTER TABLE {pt} RENAME CONSTRAINT {} TO {}", q(&cname), q(&final_fk)));
             }
         }
     }
@@ -2222,6 +2427,10 @@ fn add_unique(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, key: &Key, 
         before: stage,
         resolution: Some(resolution.clone()),
     });
+    if ctx.target_table(table).is_some_and(|t| t.partition_by.is_some()) {
+        partitioned_key(ctx, i, table, key, primary, &cname, b);
+        return;
+    }
     if resolution == Resolution::KeepFirstDuplicate {
         let same: Vec<String> = key.columns.iter().map(|c| format!("a.{c} = b.{c}", c = q(c))).collect();
         let mut s = step(

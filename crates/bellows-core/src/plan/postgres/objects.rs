@@ -797,6 +797,14 @@ pub(super) fn row_type_bound_tables(ctx: &Ctx<'_>) -> Vec<String> {
             }
         }
     }
+    // A table partitioned anew is rebuilt too.
+    for change in ctx.changes {
+        if let Change::ChangePartitioning { table } = change {
+            if ctx.base.find_table(table).is_some() && !out.iter().any(|o| same_name(o, table)) {
+                out.push(table.clone());
+            }
+        }
+    }
     out
 }
 
@@ -814,23 +822,61 @@ pub(super) fn reshape_in_contract(ctx: &Ctx<'_>, table: &str, b: &mut Builder) {
     let tt = tq(table);
     let ns = t.namespace.as_deref();
     let aside = |n: &str| super::name(&[PREFIX.trim_end_matches('_'), "old", n]);
+    // Its partitions, or the children that inherit from it.
     let partitions = |schema: &'_ Schema| -> Vec<Table> {
         schema
             .tables
             .iter()
-            .filter(|p| p.partition_of.as_deref().is_some_and(|x| same_name(x, table)))
+            .filter(|p| {
+                p.partition_of.as_deref().is_some_and(|x| same_name(x, table))
+                    || p.inherits.iter().any(|x| same_name(x, table))
+            })
             .cloned()
             .collect()
     };
     let (old_parts, new_parts) = (partitions(ctx.base), partitions(ctx.target));
+    // Every row must find a partition of the new partitioning: counted before Contract.
+    if let (Some(key), Some(col)) = (t.partition_key(), t.partition_key().and_then(|k| t.column(&k))) {
+        let bounds: Vec<crate::model::PartitionBound> = new_parts.iter().filter_map(Table::bound).collect();
+        let ty = crate::verify::values::cast_type(&col.data_type, PG);
+        let predicates: Option<Vec<String>> = bounds.iter().map(|b| b.predicate(&q(&key), &ty)).collect();
+        let takes_all = bounds.iter().any(|b| matches!(b, crate::model::PartitionBound::Default));
+        if let (Some(predicates), false, false) = (predicates, bounds.is_empty(), takes_all) {
+            let first = ctx.changes.iter().position(|c| c.table().is_some_and(|x| same_name(x, table))).unwrap_or(0);
+            b.prechecks.push(CheckQuery {
+                title: format!("rows of {table} that no partition of its new partitioning takes"),
+                change: first,
+                sql: format!("SELECT count(*) FROM {tt} WHERE NOT ({})", predicates.join(" OR ")),
+                must_be_zero: true,
+                before: StageKind::Contract,
+                resolution: Some(Resolution::StopBeforeContract),
+            });
+        }
+    }
     let around = around(ctx, table, &[], StageKind::Contract, b);
     let mut sql = vec![lt.clone()];
     sql.push(format!("ALTER TABLE {tt} RENAME TO {}", q(&aside(&old.name))));
     for p in &old_parts {
         sql.push(format!("ALTER TABLE {} RENAME TO {}", tq(&p.qualified_name()), q(&aside(&p.name))));
     }
-    let columns: Vec<String> =
-        t.columns.iter().map(|c| format!("    {}", column_definition(c, PG, true, true))).collect();
+    // A serial column keeps drawing from its sequence (no new sequence is made).
+    let columns: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| {
+            if c.identity == Some(crate::model::Identity::Serial) && c.default.is_none() {
+                let seq = qualified(ns, &format!("{}_{}_seq", old.name, c.name), PG);
+                format!(
+                    "    {} {} NOT NULL DEFAULT nextval({}::regclass)",
+                    q(&c.name),
+                    c.data_type.kind.sql(PG),
+                    crate::render::string_literal(&seq)
+                )
+            } else {
+                format!("    {}", column_definition(c, PG, true, true))
+            }
+        })
+        .collect();
     let partition_by = t.partition_by.as_ref().map(|by| format!(" PARTITION BY {by}")).unwrap_or_default();
     sql.push(format!("CREATE TABLE {tt} (\n{}\n){partition_by}", columns.join(",\n")));
     for p in &new_parts {
@@ -889,7 +935,40 @@ pub(super) fn reshape_in_contract(ctx: &Ctx<'_>, table: &str, b: &mut Builder) {
     for r in &old_routines {
         sql.push(format!("DROP {} IF EXISTS {}", r.kind.sql(), routine_identity(r)));
     }
-    sql.push(format!("DROP TABLE {}", qualified(ns, &aside(&old.name), PG)));
+    // Sequences owned by the old table's columns would go with it: they are set free first,
+    // and belong to the new table's columns after.
+    let owned: Vec<(String, String)> = ctx
+        .base
+        .sequences
+        .iter()
+        .filter_map(|seq| {
+            let owner = seq.owned_by.as_deref()?;
+            let (tb, column) = owner.rsplit_once('.')?;
+            same_name(tb, table).then(|| (qualified(seq.namespace.as_deref(), &seq.name, PG), column.to_string()))
+        })
+        .chain(
+            old.columns
+                .iter()
+                .filter(|c| c.identity == Some(crate::model::Identity::Serial) && c.default.is_none())
+                .map(|c| (qualified(ns, &format!("{}_{}_seq", old.name, c.name), PG), c.name.clone())),
+        )
+        .collect();
+    for (seq, _) in &owned {
+        sql.push(format!("ALTER SEQUENCE IF EXISTS {seq} OWNED BY NONE"));
+    }
+    let mut drops = vec![qualified(ns, &aside(&old.name), PG)];
+    drops.extend(
+        old_parts
+            .iter()
+            .filter(|p| p.partition_of.is_none())
+            .map(|p| qualified(p.namespace.as_deref(), &aside(&p.name), PG)),
+    );
+    sql.push(format!("DROP TABLE {}", drops.join(", ")));
+    for (seq, column) in &owned {
+        if t.column(column).is_some() {
+            sql.push(format!("ALTER SEQUENCE {seq} OWNED BY {tt}.{}", q(column)));
+        }
+    }
     for r in &new_routines {
         sql.extend(routine_sql(r, true));
         let signature = r.signature();
@@ -905,6 +984,7 @@ pub(super) fn reshape_in_contract(ctx: &Ctx<'_>, table: &str, b: &mut Builder) {
         }
     }
     // Keys, checks, references, indexes and triggers of the target, on the new tables.
+    let mut indexes: Vec<(crate::Span, String)> = Vec::new();
     for tb in std::iter::once(t).chain(new_parts.iter()) {
         let name = tq(&tb.qualified_name());
         let is_partition = tb.partition_of.is_some();
@@ -916,17 +996,27 @@ pub(super) fn reshape_in_contract(ctx: &Ctx<'_>, table: &str, b: &mut Builder) {
                 constraint_sql_unique(&key, PG).replacen("UNIQUE", "PRIMARY KEY", 1)
             ));
         }
-        for u in tb.uniques.iter().filter(|_| !is_partition) {
+        for u in
+            tb.uniques.iter().filter(|u| !is_partition || !t.uniques.iter().any(|x| same_cols(&x.columns, &u.columns)))
+        {
             sql.push(format!("ALTER TABLE {name} ADD {}", constraint_sql_unique(u, PG)));
         }
         for c in tb.checks.iter().filter(|c| !is_partition || !t.checks.iter().any(|x| x.expr == c.expr)) {
             sql.push(format!("ALTER TABLE {name} ADD {}", constraint_sql_check(c, PG)));
         }
-        for fk in tb.foreign_keys.iter().filter(|_| !is_partition) {
+        for fk in tb
+            .foreign_keys
+            .iter()
+            .filter(|fk| !is_partition || !t.foreign_keys.iter().any(|x| same_cols(&x.columns, &fk.columns)))
+        {
             sql.push(format!("ALTER TABLE {name} ADD {}", foreign_key_sql(fk, PG)));
         }
-        for ix in tb.indexes.iter().filter(|ix| !is_partition || !t.indexes.iter().any(|x| same_index(x, ix))) {
-            sql.push(create_index_sql(tb, ix, PG));
+        for ix in &tb.indexes {
+            let sql_ix = create_index_sql(tb, ix, PG);
+            indexes.push((
+                ix.span,
+                if is_partition { sql_ix.replacen("INDEX ", "INDEX IF NOT EXISTS ", 1) } else { sql_ix },
+            ));
         }
         for tr in ctx.target.triggers.iter().filter(|tr| same_name(&tr.table, &tb.qualified_name())) {
             sql.extend(object_sql(&tr.definition, tr.search_path.as_deref()));
@@ -936,30 +1026,42 @@ pub(super) fn reshape_in_contract(ctx: &Ctx<'_>, table: &str, b: &mut Builder) {
                 tr.name.to_ascii_lowercase()
             ));
         }
+        for p in ctx.target.policies.iter().filter(|p| same_name(&p.table, &tb.qualified_name())) {
+            sql.extend(object_sql(&p.definition, p.search_path.as_deref()));
+            b.recreated.insert(format!(
+                "policy:{}.{}",
+                tb.qualified_name().to_ascii_lowercase(),
+                p.name.to_ascii_lowercase()
+            ));
+        }
     }
+    // Indexes in the order the target makes them: an index on the partitioned table adopts a
+    // partition's equivalent index made before it, and makes its own copy otherwise.
+    indexes.sort_by_key(|(span, _)| (span.line, span.column));
+    sql.extend(indexes.into_iter().map(|(_, s)| s));
     let first = ctx.changes.iter().position(|c| c.table().is_some_and(|x| same_name(x, table))).unwrap_or(0);
     let mut s = step(
-        format!("rebuild {table} in its new shape, with the routines that return its rows"),
+        format!("rebuild {table} in its new shape"),
         first,
         around.wrap(sql),
         vec![],
         (LockMode::AccessExclusive, &[table], Effect::Rewrite),
         true,
         &around.reason(&format!(
-            "a routine returns this table's rows, so no shape between the old and the new works for it, and the new one must have the target's column order: the table is built anew and its rows copied while it is locked{}",
+            "its partitioning changes, or a routine returns its rows (no shape between the old and the new works for it, and the new one must have the target's column order): the table is built anew and its rows copied while it is locked{}",
             ctx.rows_note(table)
         )),
         R_DROP_COLUMN,
     );
     s.one_way = true;
     b.push(StageKind::Contract, s);
-    b.v2_waits.push(format!("v2 uses the new shape of {table}, built in Contract (a routine returns its rows)"));
-    b.v1_breaks.push(format!("v1 uses the old shape of {table}, rebuilt in Contract"));
+    // Only a change of columns keeps v2 waiting and ends v1: a new partitioning alone does not.
+    let same_columns = t.columns.len() == old.columns.len() && t.columns.iter().all(|c| old.column(&c.name).is_some());
+    if !same_columns {
+        b.v2_waits.push(format!("v2 uses the new shape of {table}, built in Contract (a routine returns its rows)"));
+        b.v1_breaks.push(format!("v1 uses the old shape of {table}, rebuilt in Contract"));
+    }
     b.one_way.push(format!("{table} is rebuilt in Contract: its dropped columns are gone"));
-}
-
-fn same_index(a: &Index, b: &Index) -> bool {
-    a.unique == b.unique && a.method == b.method && a.predicate == b.predicate && a.parts == b.parts
 }
 
 /// A routine whose signature names a table's row type (`RETURNS SETOF t`, an argument of type
