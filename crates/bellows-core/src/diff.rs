@@ -419,8 +419,8 @@ fn diff_objects(base: &Schema, target: &Schema, refs: &Refs, out: &mut Vec<Chang
         }
     }
     for e in &target.extensions {
-        if !base.extensions.iter().any(|b| same_name(b, e)) {
-            out.insert(0, Change::CreateExtension { name: e.clone() });
+        if !base.extensions.iter().any(|b| same_name(&b.name, &e.name)) {
+            out.insert(0, Change::CreateExtension { name: e.name.clone() });
         }
     }
     for d in &target.domains {

@@ -160,7 +160,15 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         if schema.tables.iter().any(|t| same_name(&t.name, name)) {
             return Err(format!("a table named {name} exists"));
         }
-        let mut t = Table::new(*table, None, name.clone(), Span::new(1, 1));
+        // A new table goes where most of the schema's tables live (MusicBrainz keeps them all
+        // in `musicbrainz`, under a search path that starts there).
+        let mut counts: std::collections::BTreeMap<Option<&str>, usize> = std::collections::BTreeMap::new();
+        for t in &schema.tables {
+            *counts.entry(t.namespace.as_deref()).or_default() += 1;
+        }
+        let namespace =
+            counts.into_iter().max_by_key(|(ns, n)| (*n, ns.is_none())).and_then(|(ns, _)| ns.map(str::to_string));
+        let mut t = Table::new(*table, namespace, name.clone(), Span::new(1, 1));
         t.columns.push(Column {
             identity: Some(Identity::Always),
             ..Column::new(*key, "id", DataType::parse("bigint"), false, Span::new(1, 1))
@@ -177,18 +185,41 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             if to.trim().is_empty() {
                 return Err("a table needs a name".into());
             }
+            let old_short = schema.tables[index].name.clone();
             schema.tables[index].name = to.clone();
             let new_name = schema.tables[index].qualified_name();
             for t in &mut schema.tables {
                 for fk in t.foreign_keys.iter_mut().filter(|fk| same_name(&fk.ref_table, &old_table_name)) {
                     fk.ref_table = new_name.clone();
                 }
+                if t.partition_of.as_deref().is_some_and(|p| same_name(p, &old_table_name)) {
+                    t.partition_of = Some(new_name.clone());
+                }
+                for parent in t.inherits.iter_mut().filter(|p| same_name(p, &old_table_name)) {
+                    *parent = new_name.clone();
+                }
             }
+            dependents::rename_table(schema, &old_table_name, &old_short, to, &new_name);
         }
         Edit::DropTable { .. } => {
-            schema.tables.remove(index);
+            if let Some(child) = schema.tables.iter().find(|t| t.inherits.iter().any(|p| same_name(p, &old_table_name)))
+            {
+                return Err(format!("{} inherits from it; drop or detach {} first", child.name, child.name));
+            }
+            // Partitions go with their partitioned table, as the server drops them.
+            let mut gone = vec![old_table_name.clone()];
+            while let Some(more) = schema.tables.iter().find(|t| {
+                t.partition_of.as_deref().is_some_and(|p| gone.iter().any(|g| same_name(g, p)))
+                    && !gone.iter().any(|g| same_name(g, &t.qualified_name()))
+            }) {
+                gone.push(more.qualified_name());
+            }
+            schema.tables.retain(|t| !gone.iter().any(|g| same_name(g, &t.qualified_name())));
             for t in &mut schema.tables {
-                t.foreign_keys.retain(|fk| !same_name(&fk.ref_table, &old_table_name));
+                t.foreign_keys.retain(|fk| !gone.iter().any(|g| same_name(&fk.ref_table, g)));
+            }
+            for g in &gone {
+                dependents::drop_table(schema, g);
             }
         }
         Edit::AddColumn { column, name, data_type, nullable, .. } => {
@@ -206,33 +237,12 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             if !same_name(&from, to) && schema.tables[index].column(to).is_some() {
                 return Err(format!("{} already has a column {to}", schema.tables[index].name));
             }
-            let t = &mut schema.tables[index];
-            if let Some(c) = t.columns.iter_mut().find(|c| c.id == *column) {
-                c.name = to.clone();
-            }
-            if let Some(pk) = &mut t.primary_key {
-                rename_in(&mut pk.columns, &from, to);
-            }
-            for k in &mut t.uniques {
-                rename_in(&mut k.columns, &from, to);
-            }
-            for fk in &mut t.foreign_keys {
-                rename_in(&mut fk.columns, &from, to);
-            }
-            for ix in &mut t.indexes {
-                for part in &mut ix.parts {
-                    if let IndexPart::Column { name, .. } = part {
-                        if same_name(name, &from) {
-                            *name = to.clone();
-                        }
-                    }
-                }
-            }
             for other in &mut schema.tables {
                 for fk in other.foreign_keys.iter_mut().filter(|fk| same_name(&fk.ref_table, &old_table_name)) {
                     rename_in(&mut fk.ref_columns, &from, to);
                 }
             }
+            dependents::rename_column(schema, index, &from, to);
         }
         Edit::SetType { column, data_type, .. } => {
             let t = &mut schema.tables[index];
@@ -258,8 +268,17 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 .map(|d| DefaultValue { expr: d.clone(), volatile: crate::import::is_volatile(d) });
         }
         Edit::SetPrimaryKey { column, primary, .. } => {
+            let name = column_name(&schema.tables[index], *column)?;
+            // A key that foreign keys reference stays (the server refuses to drop it).
+            let current: Vec<String> =
+                schema.tables[index].primary_key.iter().flat_map(|k| k.columns.clone()).collect();
+            let keeps_same_key = *primary && current.len() == 1 && same_name(&current[0], &name);
+            if !current.is_empty() && !keeps_same_key {
+                if let Some(child) = referencing(schema, &old_table_name, &current) {
+                    return Err(format!("{child} references the primary key; drop that foreign key first"));
+                }
+            }
             let t = &mut schema.tables[index];
-            let name = column_name(t, *column)?;
             if *primary {
                 t.primary_key = Some(Key::new(t.primary_key.as_ref().and_then(|k| k.name.clone()), vec![name.clone()]));
                 if let Some(c) = t.columns.iter_mut().find(|c| c.id == *column) {
@@ -273,8 +292,13 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             }
         }
         Edit::SetUnique { column, unique, .. } => {
+            let name = column_name(&schema.tables[index], *column)?;
+            if !*unique {
+                if let Some(child) = referencing(schema, &old_table_name, std::slice::from_ref(&name)) {
+                    return Err(format!("{child} references it; drop that foreign key first"));
+                }
+            }
             let t = &mut schema.tables[index];
-            let name = column_name(t, *column)?;
             if *unique {
                 if !t.is_unique(&name) {
                     t.uniques.push(Key::new(Some(format!("{}_{name}_key", t.name)), vec![name]));
@@ -289,6 +313,21 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         Edit::DropColumn { column, .. } => {
             let t = &mut schema.tables[index];
             let name = column_name(t, *column)?;
+            let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+            if t.partition_by.as_deref().is_some_and(|p| crate::rewrite::names(p, d, &name)) {
+                return Err(format!("{name} is in the partition key of {}", t.name));
+            }
+            // Indexes and CHECKs that read it go with it, as the server drops them.
+            t.checks.retain(|c| !crate::rewrite::names(&c.expr, d, &name));
+            t.indexes.retain(|ix| {
+                !ix.parts
+                    .iter()
+                    .any(|p| matches!(p, IndexPart::Expression { sql } if crate::rewrite::names(sql, d, &name)))
+                    && !ix.predicate.as_deref().is_some_and(|p| crate::rewrite::names(p, d, &name))
+            });
+            let owned = format!("{}.{name}", old_table_name);
+            schema.sequences.retain(|s| !s.owned_by.as_deref().is_some_and(|o| same_name(o, &owned)));
+            let t = &mut schema.tables[index];
             t.columns.retain(|c| c.id != *column);
             if let Some(pk) = &mut t.primary_key {
                 pk.columns.retain(|c| !same_name(c, &name));
@@ -354,6 +393,183 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A foreign key (as `table(columns)`) that references exactly `columns` of `table`.
+fn referencing(schema: &Schema, table: &str, columns: &[String]) -> Option<String> {
+    schema.tables.iter().find_map(|t| {
+        t.foreign_keys
+            .iter()
+            .find(|fk| {
+                same_name(&fk.ref_table, table)
+                    && fk.ref_columns.len() == columns.len()
+                    && fk.ref_columns.iter().zip(columns).all(|(a, b)| same_name(a, b))
+            })
+            .map(|fk| format!("{}({})", t.name, fk.columns.join(", ")))
+    })
+}
+
+/// What reads a renamed or dropped table or column (views, triggers, policies, sequences, a
+/// table's own expressions), kept in step as the server keeps its stored objects.
+mod dependents {
+    use crate::model::*;
+    use crate::rewrite::{self, TableRef};
+    use crate::Dialect;
+
+    fn dialect(schema: &Schema) -> Dialect {
+        schema.dialect.unwrap_or(Dialect::Postgres)
+    }
+
+    pub(super) fn rename_table(schema: &mut Schema, old: &str, old_short: &str, to: &str, new_name: &str) {
+        let d = dialect(schema);
+        let (ns, _) = split_qualified(old);
+        let ns = ns.map(str::to_string);
+        let table = TableRef { namespace: ns.as_deref(), name: old_short };
+        for view in &mut schema.views {
+            if rewrite::reads_table(&view.definition, d, table) {
+                if let Ok(def) = rewrite::rename_table_in_query(&view.definition, d, table, to) {
+                    view.definition = def;
+                }
+                for r in view.reads.iter_mut().filter(|r| same_name(r, old)) {
+                    *r = new_name.to_string();
+                }
+            }
+        }
+        for t in schema.triggers.iter_mut().filter(|t| same_name(&t.table, old)) {
+            t.table = new_name.to_string();
+            t.definition = rewrite::rename_table_after_on(&t.definition, d, table, to);
+        }
+        for p in schema.policies.iter_mut().filter(|p| same_name(&p.table, old)) {
+            p.table = new_name.to_string();
+            p.definition = rewrite::rename_table_after_on(&p.definition, d, table, to);
+        }
+        for s in &mut schema.sequences {
+            if let Some(owner) = &s.owned_by {
+                if let Some((t, c)) = owner.rsplit_once('.') {
+                    if same_name(t, old) {
+                        s.owned_by = Some(format!("{new_name}.{c}"));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn drop_table(schema: &mut Schema, table: &str) {
+        // Triggers, policies and owned sequences go with the table; views that read it stay
+        // (the plan stops on them: a person decides what they become).
+        schema.triggers.retain(|t| !same_name(&t.table, table));
+        schema.policies.retain(|p| !same_name(&p.table, table));
+        schema.sequences.retain(|s| {
+            !s.owned_by.as_deref().and_then(|o| o.rsplit_once('.')).is_some_and(|(t, _)| same_name(t, table))
+        });
+    }
+
+    pub(super) fn rename_column(schema: &mut Schema, index: usize, from: &str, to: &str) {
+        let d = dialect(schema);
+        let (qualified, short, ns) = {
+            let t = &schema.tables[index];
+            (t.qualified_name(), t.name.clone(), t.namespace.clone())
+        };
+        rename_in_table(&mut schema.tables[index], d, from, to);
+        // Partitions (at any depth) and inheritance children have the column too.
+        let mut family = vec![qualified.clone()];
+        while let Some(i) = schema.tables.iter().position(|t| {
+            !family.iter().any(|f| same_name(f, &t.qualified_name()))
+                && (t.partition_of.as_deref().is_some_and(|p| family.iter().any(|f| same_name(f, p)))
+                    || t.inherits.iter().any(|p| family.iter().any(|f| same_name(f, p))))
+        }) {
+            family.push(schema.tables[i].qualified_name());
+            rename_in_table(&mut schema.tables[i], d, from, to);
+        }
+        let columns: Vec<(String, Vec<String>)> = schema
+            .tables
+            .iter()
+            .map(|t| (t.qualified_name(), t.columns.iter().map(|c| c.name.clone()).collect()))
+            .collect();
+        let columns_of = |parts: &[&str]| -> Option<Vec<String>> {
+            let name = parts.join(".");
+            let t = schema_table(&columns, &name)?;
+            Some(t.clone())
+        };
+        let table = TableRef { namespace: ns.as_deref(), name: &short };
+        for view in &mut schema.views {
+            if let Ok(def) = rewrite::rename_column_in_query(&view.definition, d, table, from, to, &columns_of) {
+                view.definition = def;
+            }
+        }
+        for t in schema.triggers.iter_mut().filter(|t| same_name(&t.table, &qualified)) {
+            t.definition = rewrite::rename_column_in_header(&t.definition, d, &["new", "old", &short], from, to);
+            for c in t.columns.iter_mut().filter(|c| same_name(c, from)) {
+                *c = to.to_string();
+            }
+        }
+        for p in
+            schema.policies.iter_mut().filter(|p| same_name(&p.table, &qualified) && p.kind == PolicyKind::RowSecurity)
+        {
+            p.definition = rewrite::rename_column_in_header(&p.definition, d, &[&short], from, to);
+        }
+        let owner = format!("{qualified}.{from}");
+        for s in schema.sequences.iter_mut().filter(|s| s.owned_by.as_deref().is_some_and(|o| same_name(o, &owner))) {
+            s.owned_by = Some(format!("{qualified}.{to}"));
+        }
+    }
+
+    /// Renames the column in the table and in everything of its own that names it: keys,
+    /// foreign keys, indexes (parts, expressions, predicates), CHECKs, generated columns and
+    /// the partition key.
+    fn rename_in_table(t: &mut Table, d: Dialect, from: &str, to: &str) {
+        let short = t.name.clone();
+        let local = |text: &str| rewrite::rename_column_in_header(text, d, &[short.as_str()], from, to);
+        let rename = |names: &mut Vec<String>| {
+            for n in names.iter_mut().filter(|n| same_name(n, from)) {
+                *n = to.to_string();
+            }
+        };
+        for c in t.columns.iter_mut().filter(|c| same_name(&c.name, from)) {
+            c.name = to.to_string();
+        }
+        if let Some(pk) = &mut t.primary_key {
+            rename(&mut pk.columns);
+        }
+        for k in &mut t.uniques {
+            rename(&mut k.columns);
+        }
+        for fk in &mut t.foreign_keys {
+            rename(&mut fk.columns);
+        }
+        for c in &mut t.checks {
+            c.expr = local(&c.expr);
+        }
+        for ix in &mut t.indexes {
+            for part in &mut ix.parts {
+                match part {
+                    IndexPart::Column { name, .. } if same_name(name, from) => *name = to.to_string(),
+                    IndexPart::Expression { sql } => *sql = local(sql),
+                    IndexPart::Column { .. } => {}
+                }
+            }
+            ix.predicate = ix.predicate.as_deref().map(local);
+        }
+        for c in &mut t.columns {
+            if let Some(g) = &mut c.generated {
+                g.expr = local(&g.expr);
+            }
+        }
+        t.partition_by = t.partition_by.as_deref().map(local);
+    }
+
+    /// A table's columns by its name as a query writes it (`t` or `ns.t`).
+    fn schema_table<'a>(columns: &'a [(String, Vec<String>)], name: &str) -> Option<&'a Vec<String>> {
+        columns
+            .iter()
+            .find(|(q, _)| same_name(q, name))
+            .or_else(|| columns.iter().find(|(q, _)| same_name(split_qualified(q).1, name) && !name.contains('.')))
+            .or_else(|| {
+                let (ns, t) = split_qualified(name);
+                ns.filter(|n| same_name(n, "public")).and_then(|_| columns.iter().find(|(q, _)| same_name(q, t)))
+            })
+            .map(|(_, c)| c)
+    }
 }
 
 #[cfg(test)]

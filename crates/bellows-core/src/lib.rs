@@ -16,6 +16,7 @@ pub mod lint;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod rewrite;
 pub mod share;
 pub mod synth;
 pub mod types;

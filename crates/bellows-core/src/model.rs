@@ -17,6 +17,9 @@ pub struct ColumnId(pub u32);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
+    /// The dialect the schema was read in, when it came from text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<crate::Dialect>,
     pub tables: Vec<Table>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub enums: Vec<EnumType>,
@@ -36,9 +39,48 @@ pub struct Schema {
     /// Row-level security policies and rewrite rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<Policy>,
-    /// `CREATE EXTENSION` names, as the schema needs them.
+    /// `CREATE EXTENSION`s, as the schema needs them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extensions: Vec<String>,
+    pub extensions: Vec<Extension>,
+    /// Other statements that define what tables and indexes may use (collations, text search
+    /// configurations, composite and range types, operators, casts, `DO` blocks), kept as
+    /// text in source order so an export loads as the original did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<OtherObject>,
+}
+
+/// An extension and the schema its objects go to (`WITH SCHEMA`, or the first schema of the
+/// search path it was created under), when not the default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+}
+
+impl Extension {
+    /// `CREATE EXTENSION IF NOT EXISTS name [WITH SCHEMA s]`.
+    pub fn create_sql(&self) -> String {
+        let q = |n: &str| crate::render::ident(n, crate::Dialect::Postgres);
+        match &self.schema {
+            Some(s) => format!("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}", q(&self.name), q(s)),
+            None => format!("CREATE EXTENSION IF NOT EXISTS {}", q(&self.name)),
+        }
+    }
+}
+
+/// A statement kept as text: `kind` is its object kind in lower case (`collation`,
+/// `text search configuration`, `type`, `do`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherObject {
+    pub kind: String,
+    /// The object's name, empty for a `DO` block.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_path: Option<String>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +119,10 @@ pub struct Table {
     /// SQLite `WITHOUT ROWID`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub without_rowid: bool,
+    /// The `search_path` the table was created under, when not the default: the unqualified
+    /// names in its CHECKs and defaults (functions, types) live there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_path: Option<String>,
     /// Where the table is defined in the source text.
     pub span: Span,
 }
@@ -267,6 +313,16 @@ pub struct View {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_path: Option<String>,
     pub span: Span,
+}
+
+impl View {
+    /// `namespace.name`, or `name` when there is no namespace.
+    pub fn qualified_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// A domain: a base type with its own NOT NULL, default and CHECKs (`VALUE` names the value).
@@ -537,6 +593,7 @@ impl Table {
             partition_by: None,
             inherits: Vec::new(),
             without_rowid: false,
+            search_path: None,
             span,
         }
     }

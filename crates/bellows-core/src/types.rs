@@ -58,6 +58,17 @@ impl DataType {
         Self { spelling: spelling.trim().to_string(), kind: TypeKind::parse(spelling) }
     }
 
+    /// The spelling as a type name `CAST` and `ALTER COLUMN ... TYPE` accept: PostgreSQL's
+    /// `serial` shorthands (a type plus a sequence default) are their integer types.
+    pub fn as_type(&self) -> String {
+        match self.spelling.trim().to_ascii_lowercase().as_str() {
+            "serial" | "serial4" => "integer".into(),
+            "bigserial" | "serial8" => "bigint".into(),
+            "smallserial" | "serial2" => "smallint".into(),
+            _ => self.spelling.clone(),
+        }
+    }
+
     /// The type in a dialect's spelling: the user's own spelling when it is already that
     /// dialect's, a translation otherwise.
     pub fn sql(&self, source: Dialect, target: Dialect) -> String {

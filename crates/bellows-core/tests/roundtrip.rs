@@ -50,6 +50,9 @@ fn canonical(schema: &Schema) -> Schema {
         d.span = Span::new(0, 0);
         d.definition = String::new(); // written anew from the model
     }
+    for o in &mut s.others {
+        o.span = Span::new(0, 0);
+    }
     s
 }
 

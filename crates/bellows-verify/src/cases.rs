@@ -25,6 +25,11 @@ pub struct Input {
     pub after: After,
     pub diff: DiffOptions,
     pub options: PlanOptions,
+    /// Seed rows per table, when not the default for the schema's size.
+    pub rows: Option<i64>,
+    /// Seed and write only the tables the change touches and their neighbours (for single
+    /// edits on large schemas); the schema is still compared whole.
+    pub focus: bool,
 }
 
 impl Input {
@@ -95,6 +100,8 @@ pub fn load(dir: &Path) -> Result<Input, String> {
         after: After::Text(read("after.sql")?),
         diff: DiffOptions { matching: Matching::Names, renames },
         options,
+        rows: None,
+        focus: false,
     })
 }
 
@@ -246,6 +253,8 @@ pub fn pair_input(name: &str, before: &Path, after: &Path, dialect: Dialect) -> 
         after: After::Text(read(after)?),
         diff: DiffOptions { matching: Matching::Names, renames: vec![] },
         options: PlanOptions { dialect, ..PlanOptions::default() },
+        rows: None,
+        focus: false,
     })
 }
 

@@ -7,7 +7,7 @@ use crate::report::Report;
 use crate::runner::{Exec, Rows, Runner};
 use bellows_core::diff::{diff, Change, ChangeSet, DiffOptions, Matching};
 use bellows_core::plan::{Plan, Resolution, StageKind, Step};
-use bellows_core::verify::{carried_values, seed, touches, workload, Carried, Seed, SeedOptions, WORKLOAD_BASE};
+use bellows_core::verify::{carried_values, seed, touches_of, workload_of, Carried, Seed, SeedOptions, WORKLOAD_BASE};
 use bellows_core::{Dialect, Schema};
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -152,6 +152,15 @@ pub struct Prepared<'a> {
     pub rows: i64,
     /// Mix in rows that break the target's new rules.
     pub breaks: bool,
+    /// Tables (lower-cased names, base or target) that seeds and workloads are limited to:
+    /// those a single edit touches and their neighbours. `None`: every table.
+    pub focus: Option<&'a [String]>,
+}
+
+impl Prepared<'_> {
+    fn in_focus(&self, table: &str) -> bool {
+        self.focus.is_none_or(|f| f.iter().any(|x| bellows_core::model::same_name(x, table)))
+    }
 }
 
 type Snapshot = BTreeMap<String, (bool, BTreeMap<String, Vec<String>>)>;
@@ -265,14 +274,63 @@ pub fn is_resolution(step: &Step) -> bool {
     step.one_way && step.lock.effect == bellows_core::plan::Effect::Batched
 }
 
+/// Phase timings, printed with `BELLOWS_TIMING=1` (to see where a slow case spends its time).
+struct Phases {
+    on: bool,
+    at: std::time::Instant,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Self { on: std::env::var_os("BELLOWS_TIMING").is_some(), at: std::time::Instant::now() }
+    }
+
+    fn mark(&mut self, what: &str) {
+        if self.on {
+            eprintln!("  timing: {what} {:.1}s", self.at.elapsed().as_secs_f64());
+            self.at = std::time::Instant::now();
+        }
+    }
+}
+
+/// Empties every table of the base.
+fn clear(exec: &mut dyn Exec, base: &Schema, d: Dialect) -> Result<(), String> {
+    let tables: Vec<String> = base.tables.iter().map(|t| bellows_core::verify::values::table_sql(t, d)).collect();
+    if tables.is_empty() {
+        return Ok(());
+    }
+    match d {
+        Dialect::Sqlite => {
+            exec.run("PRAGMA foreign_keys = OFF")?;
+            for t in &tables {
+                exec.run(&format!("DELETE FROM {t}"))?;
+            }
+            exec.run("PRAGMA foreign_keys = ON")?;
+        }
+        _ => {
+            exec.run(&format!("TRUNCATE TABLE {} CASCADE", tables.join(", ")))?;
+        }
+    }
+    Ok(())
+}
+
 /// One run of the plan on a database the engine has loaded with the base (and nothing else).
 pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Result<(), String> {
+    let mut phase = Phases::new();
     let d = engine.dialect();
     report.server = engine.server();
     report.steps_total = p.plan.steps().count();
-    let seed = seed(p.base, p.target, p.changes, d, &SeedOptions { rows: p.rows, breaks: p.breaks });
+    if !p.breaks {
+        // A run on clean rows has only the harness's own rows: rows the schema's file inserted
+        // (real data, which may break the target's rules) go first.
+        clear(engine.exec(), p.base, d)?;
+    }
+    let mut seed = seed(p.base, p.target, p.changes, d, &SeedOptions { rows: p.rows, breaks: p.breaks });
+    seed.statements.retain(|s| p.in_focus(&s.table));
+    seed.fixups.retain(|s| p.in_focus(&s.table));
     report.unseeded = seed.skipped.clone();
     let failed = engine.seed(&seed);
+    phase.mark("seed");
     report.unseeded.extend(failed.iter().map(|(t, e)| (t.clone(), format!("seed statement failed: {e}"))));
     report.seed_errors = failed.len();
     let queries = carried_values(p.base, p.target, p.changes, d);
@@ -281,6 +339,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     // Rows a narrower type cannot hold (mixed in on purpose) make the cast fail: the plan stops
     // before such a change, so there is nothing to compare at the end.
     let seeded = snapshot(engine.exec(), &queries, Shape::Base);
+    phase.mark("snapshots");
 
     // The workloads, calibrated where the plan has not run: v1 on the base, v2 on the
     // reference (its own shape).
@@ -288,7 +347,8 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     // triggers, so only their presence is compared.
     let mut touched: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut targets: BTreeMap<String, Vec<Vec<Option<String>>>> = BTreeMap::new();
-    for touch in touches(p.base, p.target, p.changes, 1, d) {
+    let keep = |t: &str| p.in_focus(t);
+    for touch in touches_of(p.base, p.target, p.changes, 1, d, &keep) {
         let rows = engine.exec().run(&touch.keys).unwrap_or_default();
         touched
             .entry(touch.table.clone())
@@ -297,7 +357,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         targets.insert(touch.table.clone(), rows.into_iter().map(|r| r.into_iter().skip(1).collect()).collect());
     }
     let with_rows = |version: u8| -> Vec<(bellows_core::verify::Touch, Vec<Vec<Option<String>>>)> {
-        touches(p.base, p.target, p.changes, version, d)
+        touches_of(p.base, p.target, p.changes, version, d, &keep)
             .into_iter()
             .map(|t| {
                 let rows = targets.get(&t.table).cloned().unwrap_or_default();
@@ -305,15 +365,17 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
             })
             .collect()
     };
-    let mut v1 = Runner::new(1, workload(p.base, p.target, p.changes, 1, d).units).with_touches(with_rows(1));
+    let units = |version: u8| workload_of(p.base, p.target, p.changes, version, d, &keep).units;
+    let mut v1 = Runner::new(1, units(1)).with_touches(with_rows(1));
     let volatile = calibrate_v1(engine.exec(), &mut v1, &queries, &seeded_raw, d)?;
+    phase.mark(&format!("calibrate v1 ({} units)", v1.units()));
     report.volatile_rows = volatile.values().map(|(_, rows)| rows.len() as u64).sum();
     let seeded_raw = stable(&seeded_raw, &volatile);
     let seeded = seeded.map(|s| stable(&s, &volatile));
     // A table whose own triggers refuse updates refuses v2's touches as well as v1's.
     let refused: Vec<String> =
         v1.excluded.iter().filter_map(|(t, _)| t.strip_suffix(" (touch)").map(str::to_string)).collect();
-    let mut v2 = Runner::new(2, workload(p.base, p.target, p.changes, 2, d).units);
+    let mut v2 = Runner::new(2, units(2));
     report.excluded.extend(v1.excluded.iter().map(|(t, e)| (format!("v1 {t}"), e.clone())));
     if let Some(reference) = engine.reference() {
         calibrate(reference, &mut v2)?;
@@ -330,6 +392,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
             .collect::<Vec<_>>()
     };
     let v2 = v2.with_touches(v2_touches(with_rows(2)));
+    phase.mark("calibrate v2");
     let after_contract =
         Runner::new(2, v2.remaining_units()).with_offset(WORKLOAD_BASE / 2).with_touches(v2_touches(with_rows(2)));
     let stage_now = Arc::new(AtomicU8::new(0));
@@ -448,6 +511,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     if stopped || !report.step_failures.is_empty() {
         return Ok(());
     }
+    phase.mark("stages");
     // The server's schema is the target's, as a database built from the target's text has it.
     let live = engine.introspect()?;
     // Indexes the plan adds for new foreign keys are part of its promise (printed as steps).
@@ -468,6 +532,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         })
         .map(Change::describe)
         .collect();
+    phase.mark("schema compared");
     let seeded = seeded?;
     let now = snapshot(engine.exec(), &queries, Shape::Target)?;
     // v2 keeps working once the old shape is gone: a round of its units on the final schema.
@@ -475,6 +540,7 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     for _ in 0..after_contract.units().max(1) * 2 {
         after_contract.iteration(engine.exec(), "after Contract");
     }
+    phase.mark("after Contract");
     report.v2_statements += after_contract.statements;
     report.empty_inserts += after_contract.empty;
     report.v2_failures.extend(after_contract.failures);

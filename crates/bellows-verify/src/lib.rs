@@ -24,6 +24,7 @@ pub mod engine;
 pub mod postgres;
 pub mod report;
 pub mod runner;
+pub mod sample;
 pub mod sqlite;
 
 pub use cases::{After, Input};
@@ -102,7 +103,14 @@ pub fn resolutions_for(stopping: &[usize], p: &Prepared, options: &PlanOptions) 
                 };
                 value.map(|value| Resolution::Fill { value })
             }
-            Change::AddForeignKey { .. } => Some(Resolution::DeleteOrphans),
+            // Orphans of a nullable reference lose the reference; others, the row.
+            Change::AddForeignKey { table, foreign_key } => {
+                let nullable = p
+                    .target
+                    .find_table(table)
+                    .is_some_and(|t| foreign_key.columns.iter().all(|c| t.column(c).is_some_and(|c| c.nullable)));
+                Some(if nullable { Resolution::NullOrphans } else { Resolution::DeleteOrphans })
+            }
             Change::AddUnique { .. } | Change::AddPrimaryKey { .. } => Some(Resolution::KeepFirstDuplicate),
             _ => None,
         };
@@ -115,6 +123,75 @@ pub fn resolutions_for(stopping: &[usize], p: &Prepared, options: &PlanOptions) 
 
 fn plan_for(p: &Prepared, options: &PlanOptions) -> Plan {
     plan_changes(&p.base, &p.target, &p.changes, options)
+}
+
+/// The tables a change set touches, their partitions, the tables that reference them and
+/// every table they reference (transitively, so their rows can be seeded): lower-cased names
+/// in base and target spelling.
+pub fn focus_for(p: &Prepared) -> Vec<String> {
+    use bellows_core::model::same_name;
+    let mut names: Vec<String> = Vec::new();
+    let add = |names: &mut Vec<String>, n: &str| {
+        if !names.iter().any(|x| same_name(x, n)) {
+            names.push(n.to_ascii_lowercase());
+        }
+    };
+    for c in &p.changes.changes {
+        if let Some(t) = c.table() {
+            add(&mut names, t);
+        }
+        match c {
+            Change::RenameTable { from, .. } => add(&mut names, from),
+            Change::AddForeignKey { foreign_key, .. } | Change::DropForeignKey { foreign_key, .. } => {
+                add(&mut names, &foreign_key.ref_table)
+            }
+            _ => {}
+        }
+    }
+    // Through ids, a table's name on the other side.
+    let other_side = |names: &mut Vec<String>| {
+        for (a, b) in [(&p.base, &p.target), (&p.target, &p.base)] {
+            for t in &a.tables {
+                if names.iter().any(|n| same_name(n, &t.qualified_name())) {
+                    if let Some(o) = b.tables.iter().find(|o| o.id == t.id) {
+                        add(names, &o.qualified_name());
+                    }
+                }
+            }
+        }
+    };
+    other_side(&mut names);
+    // Children (one level) and partitions.
+    for schema in [&p.base, &p.target] {
+        for t in &schema.tables {
+            let refers = t.foreign_keys.iter().any(|fk| names.iter().any(|n| same_name(n, &fk.ref_table)));
+            let part = t.partition_of.as_deref().is_some_and(|x| names.iter().any(|n| same_name(n, x)));
+            if refers || part {
+                add(&mut names, &t.qualified_name());
+            }
+        }
+    }
+    other_side(&mut names);
+    // Ancestors, transitively, and the parents of partitions.
+    loop {
+        let before = names.len();
+        for schema in [&p.base, &p.target] {
+            let parents: Vec<String> = schema
+                .tables
+                .iter()
+                .filter(|t| names.iter().any(|n| same_name(n, &t.qualified_name())))
+                .flat_map(|t| t.foreign_keys.iter().map(|fk| fk.ref_table.clone()).chain(t.partition_of.clone()))
+                .collect();
+            for parent in parents {
+                add(&mut names, &parent);
+            }
+        }
+        other_side(&mut names);
+        if names.len() == before {
+            break;
+        }
+    }
+    names
 }
 
 /// Runs a case on its dialect's database: PostgreSQL (the server at `BELLOWS_PG`) or SQLite.
@@ -140,8 +217,23 @@ pub fn verify(input: &Input) -> Result<Outcome, String> {
 
 /// Runs a PostgreSQL case on databases made from `template` (a database with the base loaded
 /// and nothing else), so several cases on one schema load it once.
+/// The outcome of a case whose plan names dependents only a person can change: it does not
+/// run (the plan says so), and the outcome says what blocks it.
+fn blocked_by_design(input: &Input, p: &Prepared, options: &PlanOptions) -> Option<Outcome> {
+    let plan = plan_for(p, options);
+    (!plan.blockers.is_empty()).then(|| Outcome {
+        case: input.name.clone(),
+        runs: vec![],
+        skipped: None,
+        blocked: Some(plan.blockers.join("; ")),
+    })
+}
+
 pub fn verify_postgres(input: &Input, template: &postgres::Database) -> Result<Outcome, String> {
     let p = prepare(input);
+    if let Some(blocked) = blocked_by_design(input, &p, &input.options) {
+        return Ok(blocked);
+    }
     let (major, _) = postgres::server_version()?;
     let reference = postgres::Database::create(&format!("bellows_target_{}", input.name), None)?;
     match reference.load(&p.target_text) {
@@ -158,6 +250,7 @@ pub fn verify_postgres(input: &Input, template: &postgres::Database) -> Result<O
     }
     let reference_schema = reference.introspect()?;
     let options = PlanOptions { dialect: Dialect::Postgres, pg_version: major, ..input.options.clone() };
+    let focus = input.focus.then(|| focus_for(&p));
     let mut runs = Vec::new();
     let run = |number: u8, options: &PlanOptions| -> Result<Report, String> {
         let started = Instant::now();
@@ -171,8 +264,9 @@ pub fn verify_postgres(input: &Input, template: &postgres::Database) -> Result<O
             changes: &p.changes,
             plan: &plan,
             reference: &reference_schema,
-            rows: rows_for(p.base.tables.len()),
+            rows: input.rows.unwrap_or_else(|| rows_for(p.base.tables.len())),
             breaks: number == 1,
+            focus: focus.as_deref(),
         };
         engine::run(&mut engine, &prepared, &mut report)?;
         report.seconds = started.elapsed().as_secs_f64();
@@ -196,12 +290,16 @@ pub fn verify_postgres(input: &Input, template: &postgres::Database) -> Result<O
 
 pub fn verify_sqlite(input: &Input) -> Result<Outcome, String> {
     let p = prepare(input);
+    if let Some(blocked) = blocked_by_design(input, &p, &input.options) {
+        return Ok(blocked);
+    }
     let reference_schema = {
         let r = sqlite::SqliteExec::open()?;
         r.load(&p.target_text).map_err(|e| format!("the target does not load: {e}"))?;
         r.introspect()?
     };
     let options = PlanOptions { dialect: Dialect::Sqlite, ..input.options.clone() };
+    let focus = input.focus.then(|| focus_for(&p));
     let run = |number: u8, options: &PlanOptions| -> Result<Report, String> {
         let started = Instant::now();
         let plan = plan_for(&p, options);
@@ -213,8 +311,9 @@ pub fn verify_sqlite(input: &Input) -> Result<Outcome, String> {
             changes: &p.changes,
             plan: &plan,
             reference: &reference_schema,
-            rows: rows_for(p.base.tables.len()).min(500),
+            rows: input.rows.unwrap_or_else(|| rows_for(p.base.tables.len()).min(500)),
             breaks: number == 1,
+            focus: focus.as_deref(),
         };
         engine::run(&mut engine, &prepared, &mut report)?;
         report.seconds = started.elapsed().as_secs_f64();

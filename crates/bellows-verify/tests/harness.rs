@@ -43,6 +43,9 @@ fn run_fixtures(dialect: Dialect) {
             None => failed.push(format!("{}: no run executed the whole plan", case.name)),
         }
         for r in &outcome.runs {
+            // Each case runs on its own dialect's server, and says which.
+            let server = if dialect == Dialect::Sqlite { "sqlite " } else { "postgres " };
+            assert!(r.server.starts_with(server), "{}: ran on {}", case.name, r.server);
             totals.0 += r.rows_checked;
             totals.1 += r.v1_statements;
             totals.2 += r.v2_statements;

@@ -99,3 +99,43 @@ fn every_real_pair_passes_the_harness_on_its_server() {
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+/// `bellows plan` on every real pair: both files read without an error, no dependent is named
+/// as a blocker, and the plan's own safety findings never contradict its recipes (no error
+/// finding on any step).
+#[test]
+fn every_real_pair_plans_without_an_error_diagnostic() {
+    use bellows_core::lint::{check_plan, LintOptions};
+    use bellows_core::{import, Severity};
+    let pairs = match cases::real_pairs() {
+        Ok(pairs) => pairs,
+        Err(e) => {
+            assert!(!ci(), "CI=true but the corpora are missing: {e}");
+            eprintln!("SKIPPED: {e}");
+            return;
+        }
+    };
+    let mut problems = Vec::new();
+    for pair in &pairs {
+        let before = import(&pair.before, Some(pair.dialect));
+        let after = import(pair.after_text(), Some(pair.dialect));
+        for (which, result) in [("base", &before), ("target", &after)] {
+            for d in result.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+                problems.push(format!("{} ({which}): {d}", pair.name));
+            }
+        }
+        let plan = bellows_core::plan::plan(&before.schema, &after.schema, &pair.diff, &pair.options);
+        // A real project's next version does not keep objects that read what it drops: a
+        // blocker here would be a false alarm.
+        for b in &plan.blockers {
+            problems.push(format!("{}: blocker: {b}", pair.name));
+        }
+        for f in
+            check_plan(&plan, &before.schema, &LintOptions::default()).iter().filter(|f| f.severity == Severity::Error)
+        {
+            problems.push(format!("{}: {:?} at {:?}: {}", pair.name, f.rule, f.step, f.message));
+        }
+    }
+    println!("{} pairs planned", pairs.len());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -11,9 +11,20 @@ use sqlparser::parser::Parser;
 
 /// Statements valid on the server that sqlparser 0.64 does not read.
 const SQLPARSER_GAPS: &[&str] = &[
-    "DROP INDEX CONCURRENTLY", // sqlparser 0.64 reads DROP INDEX but not CONCURRENTLY
-    "PRAGMA",                  // SQLite pragmas without a value (`PRAGMA foreign_key_check`)
+    "DROP INDEX CONCURRENTLY",  // sqlparser 0.64 reads DROP INDEX but not CONCURRENTLY
+    "PRAGMA",                   // SQLite pragmas without a value (`PRAGMA foreign_key_check`)
+    "CREATE INDEX ... ON ONLY", // an index on a partitioned table alone
+    "ALTER INDEX ... ATTACH PARTITION",
 ];
+
+/// The gap a statement sqlparser cannot read falls in, if any.
+fn gap(sql: &str) -> Option<&'static str> {
+    let sql = sql.trim_start();
+    SQLPARSER_GAPS.iter().copied().find(|g| match g.split_once(" ... ") {
+        Some((head, tail)) => sql.starts_with(head) && sql.contains(&format!(" {tail} ")),
+        None => sql.starts_with(g),
+    })
+}
 
 fn reparses(sql: &str, dialect: Dialect) -> Result<(), String> {
     let result = match dialect {
@@ -57,7 +68,7 @@ fn every_fixture_plans_as_its_snapshot_and_its_sql_reparses() {
         for (_, step) in plan.steps() {
             for sql in step.sql.iter().chain(&step.rollback) {
                 if let Err(e) = reparses(sql, case.dialect) {
-                    match SQLPARSER_GAPS.iter().find(|g| sql.trim_start().starts_with(*g)) {
+                    match gap(sql) {
                         Some(gap) => *unparsed_kinds.entry(gap.to_string()).or_default() += 1,
                         None => failures.push(format!("{}: `{sql}` does not re-parse: {e}", case.name)),
                     }

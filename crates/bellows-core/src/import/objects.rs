@@ -35,6 +35,13 @@ pub enum Object {
     },
     Extension {
         name: String,
+        /// `WITH SCHEMA s`.
+        schema: Option<String>,
+    },
+    /// A statement kept as text ([`crate::OtherObject`]).
+    Other {
+        kind: String,
+        name: String,
     },
     /// `DROP FUNCTION|PROCEDURE|TRIGGER|POLICY|RULE|VIEW|DOMAIN ...`: removed from the model.
     Drop {
@@ -160,6 +167,7 @@ fn dollar_tag(text: &str) -> Option<&str> {
         .then(|| &text[..end + 2])
 }
 
+#[derive(Clone)]
 struct Cursor<'a> {
     t: &'a [Token],
     i: usize,
@@ -243,8 +251,25 @@ pub fn read(text: &str) -> Option<Object> {
     if c.eat("drop") {
         return read_drop(&mut c);
     }
+    // `DO $$ ... $$` runs once, at install: kept to run again where the schema is built anew.
+    if c.is("do")
+        && c.t.get(1).is_some_and(|t| {
+            t.text.starts_with('$') || t.text.starts_with('\'') || t.text.eq_ignore_ascii_case("language")
+        })
+    {
+        return Some(Object::Other { kind: "do".into(), name: String::new() });
+    }
+    if c.eat_all(&["alter", "text", "search"]) {
+        let kind = c.peek()?.text.to_ascii_lowercase();
+        c.i += 1;
+        let name = c.name()?;
+        return Some(Object::Other { kind: format!("text search {kind}"), name });
+    }
     if !c.eat("create") {
         return None;
+    }
+    if let Some(other) = read_other(&mut c.clone()) {
+        return Some(other);
     }
     c.eat_all(&["or", "replace"]);
     // MySQL: `CREATE DEFINER = user@host TRIGGER`.
@@ -334,9 +359,61 @@ pub fn read(text: &str) -> Option<Object> {
     if c.eat("extension") {
         c.eat_all(&["if", "not", "exists"]);
         let name = c.name()?;
-        return Some(Object::Extension { name });
+        let mut schema = None;
+        while c.peek().is_some() {
+            if c.eat("schema") {
+                schema = c.name();
+                break;
+            }
+            c.i += 1;
+        }
+        return Some(Object::Extension { name, schema });
     }
     None
+}
+
+/// `CREATE COLLATION | TEXT SEARCH ... | TYPE (not an enum) | OPERATOR ... | CAST`, after
+/// `CREATE`.
+fn read_other(c: &mut Cursor<'_>) -> Option<Object> {
+    let kind = if c.eat("collation") {
+        "collation".to_string()
+    } else if c.eat_all(&["text", "search"]) {
+        let what = c.peek()?.text.to_ascii_lowercase();
+        c.i += 1;
+        format!("text search {what}")
+    } else if c.eat("type") {
+        // An enum is the model's own; every other type is kept as text.
+        let name = c.name()?;
+        if c.eat("as") && c.is("enum") {
+            return None;
+        }
+        return Some(Object::Other { kind: "type".into(), name });
+    } else if c.eat("operator") {
+        if c.eat("class") || c.eat("family") {
+            "operator class".to_string()
+        } else {
+            // An operator's name is symbols: the text up to its `(`.
+            let name: String = std::iter::from_fn(|| {
+                let t = c.peek().filter(|t| t.text != "(")?;
+                c.i += 1;
+                Some(t.text.clone())
+            })
+            .collect();
+            return Some(Object::Other { kind: "operator".into(), name });
+        }
+    } else if c.eat("cast") {
+        let name: Vec<String> = c.t[c.i..]
+            .iter()
+            .take_while(|t| t.text != "with" && t.text != "WITH" && !t.text.eq_ignore_ascii_case("without"))
+            .map(|t| t.text.clone())
+            .collect();
+        return Some(Object::Other { kind: "cast".into(), name: name.join(" ") });
+    } else {
+        return None;
+    };
+    c.eat_all(&["if", "not", "exists"]);
+    let name = c.name()?;
+    Some(Object::Other { kind, name })
 }
 
 fn read_drop(c: &mut Cursor<'_>) -> Option<Object> {
@@ -624,8 +701,22 @@ mod tests {
         assert_eq!(checks, [(Some("year_check".into()), "((VALUE >= 1901) AND (VALUE <= 2155))".into())]);
         assert_eq!(
             read("CREATE EXTENSION IF NOT EXISTS cube WITH SCHEMA public"),
-            Some(Object::Extension { name: "cube".into() })
+            Some(Object::Extension { name: "cube".into(), schema: Some("public".into()) })
         );
+        assert_eq!(
+            read("CREATE COLLATION musicbrainz (provider = icu, locale = 'x')"),
+            Some(Object::Other { kind: "collation".into(), name: "musicbrainz".into() })
+        );
+        assert_eq!(
+            read("CREATE TYPE vandelay.tcn_data AS (tcn TEXT, used BOOL)"),
+            Some(Object::Other { kind: "type".into(), name: "vandelay.tcn_data".into() })
+        );
+        assert_eq!(read("CREATE TYPE mood AS ENUM ('a')"), None);
+        assert_eq!(
+            read("ALTER TEXT SEARCH CONFIGURATION mb_simple ALTER MAPPING FOR word WITH simple"),
+            Some(Object::Other { kind: "text search configuration".into(), name: "mb_simple".into() })
+        );
+        assert_eq!(read("DO $$ BEGIN NULL; END $$"), Some(Object::Other { kind: "do".into(), name: String::new() }));
         assert_eq!(read("CREATE TABLE t (id int)"), None);
     }
 

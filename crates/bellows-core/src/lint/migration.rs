@@ -32,6 +32,8 @@ pub enum Op {
         name: Option<String>,
         concurrently: bool,
         unique: bool,
+        /// `ON ONLY` a partitioned table: made on the table alone, reading no rows.
+        only: bool,
     },
     DropIndex {
         names: Vec<String>,
@@ -46,6 +48,10 @@ pub enum Op {
     },
     Truncate {
         tables: Vec<String>,
+    },
+    /// `CREATE [OR REPLACE] VIEW name`.
+    CreateView {
+        name: String,
     },
     /// `ALTER TYPE name ADD VALUE` / `RENAME VALUE` / `DROP TYPE` of an enum.
     AlterEnum {
@@ -335,9 +341,9 @@ fn read(toks: &[Tok]) -> Op {
             if !p.eat("ON") {
                 return Op::Other;
             }
-            p.eat("ONLY");
+            let only = p.eat("ONLY");
             return match p.name() {
-                Some(table) => Op::CreateIndex { table, name, concurrently, unique },
+                Some(table) => Op::CreateIndex { table, name, concurrently, unique, only },
                 None => Op::Other,
             };
         }
@@ -347,6 +353,9 @@ fn read(toks: &[Tok]) -> Op {
         if p.eat("TABLE") {
             p.eat_all(&["IF", "NOT", "EXISTS"]);
             return p.name().map_or(Op::Other, |table| Op::CreateTable { table });
+        }
+        if p.eat("VIEW") {
+            return p.name().map_or(Op::Other, |name| Op::CreateView { name });
         }
         return Op::Other;
     }
@@ -563,7 +572,13 @@ mod tests {
         assert_eq!(got[1], Op::SetLockTimeout);
         assert_eq!(
             got[2],
-            Op::CreateIndex { table: "public.t".into(), name: Some("i".into()), concurrently: true, unique: false }
+            Op::CreateIndex {
+                table: "public.t".into(),
+                name: Some("i".into()),
+                concurrently: true,
+                unique: false,
+                only: false
+            }
         );
         assert_eq!(got[3], Op::DropIndex { names: vec!["i".into()], concurrently: true });
         let Op::AlterTable { table, actions } = &got[4] else { panic!("{:?}", got[4]) };

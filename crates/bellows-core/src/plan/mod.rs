@@ -7,6 +7,7 @@
 //! before its foreign key; a foreign key dropped before the column it uses), then by the order
 //! of the changes.
 
+mod blockers;
 mod postgres;
 mod render;
 mod sqlite;
@@ -205,6 +206,10 @@ pub struct Compatibility {
 pub struct Plan {
     pub dialect: Dialect,
     pub changes: Vec<String>,
+    /// Objects of the target that read what the target drops or renames: the plan does not
+    /// run until the design says what they become.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<String>,
     pub stages: Vec<Stage>,
     pub prechecks: Vec<CheckQuery>,
     pub verifications: Vec<CheckQuery>,
@@ -320,6 +325,7 @@ pub fn plan_changes(base: &Schema, target: &Schema, changes: &ChangeSet, options
     Plan {
         dialect: options.dialect,
         changes: changes.changes.iter().map(Change::describe).collect(),
+        blockers: blockers::blockers(base, target, &changes.changes, options.dialect),
         stages,
         prechecks: b.prechecks,
         verifications: b.verifications,

@@ -46,6 +46,12 @@ pub fn plan_text(plan: &Plan) -> String {
             s.hint
         );
     }
+    if !plan.blockers.is_empty() {
+        let _ = writeln!(out, "\nBLOCKED: the plan does not run until the design says what these become:");
+        for b in &plan.blockers {
+            let _ = writeln!(out, "  - {b}");
+        }
+    }
     for stage in &plan.stages {
         let _ = writeln!(out, "\n== {} ({} steps)", stage.kind.label(), stage.steps.len());
         for check in plan.verifications.iter().filter(|c| c.before == stage.kind) {
@@ -97,6 +103,9 @@ pub fn plan_text(plan: &Plan) -> String {
 pub fn plan_sql(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "-- Bellows plan for {}: {} changes", plan.dialect.label(), plan.changes.len());
+    for b in &plan.blockers {
+        let _ = writeln!(out, "-- BLOCKED: {b}");
+    }
     for stage in &plan.stages {
         let _ = writeln!(out, "\n-- ==== {} ====", stage.kind.label());
         for check in plan.prechecks.iter().filter(|c| c.before == stage.kind) {
@@ -130,6 +139,13 @@ pub fn plan_markdown(plan: &Plan, findings: &[crate::lint::Finding]) -> String {
     let _ = writeln!(out, "## Changes\n");
     if plan.changes.is_empty() {
         let _ = writeln!(out, "Nothing to do: the schemas are the same.");
+    }
+    if !plan.blockers.is_empty() {
+        let _ = writeln!(out, "\n**Blocked**: the plan does not run until the design says what these become:\n");
+        for b in &plan.blockers {
+            let _ = writeln!(out, "- {b}");
+        }
+        let _ = writeln!(out);
     }
     for change in &plan.changes {
         let _ = writeln!(out, "- {change}");

@@ -328,7 +328,24 @@ fn precheck(base: &Schema, target: &Schema, i: usize, change: &Change, options: 
                 .and_then(|t| t.column(column))
                 .is_some_and(|c| !c.nullable && c.default.is_none());
             let existing = base.find_table(table).is_some_and(|t| t.column(column).is_some());
-            if !required || !existing {
+            if !required {
+                return;
+            }
+            if !existing {
+                // A new NOT NULL column without a default: every row the rebuild copies needs a
+                // value, the fill value chosen for it, or the plan stops while there are rows.
+                if base.find_table(table).is_none() {
+                    return;
+                }
+                let fill = matches!(resolution, Resolution::Fill { .. });
+                b.prechecks.push(CheckQuery {
+                    title: format!("rows of {table}, which need a value for the new NOT NULL {column}"),
+                    change: i,
+                    sql: format!("SELECT count(*) FROM {}", q(table)),
+                    must_be_zero: !fill,
+                    before: StageKind::Contract,
+                    resolution: Some(resolution.clone()),
+                });
                 return;
             }
             let fix = match &resolution {
@@ -508,22 +525,34 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
         staged.name = temp.clone();
         let mut create = table_statements(target, &staged, SQ);
         let indexes: Vec<String> = create.split_off(1);
-        // Columns that exist in both (by name, or renamed): copied.
-        let mut into = Vec::new();
-        let mut from = Vec::new();
-        for column in &t.columns {
-            let source = changes.iter().find_map(|c| match c {
-                Change::RenameColumn { table: ct, from, to }
-                    if same_name(ct, &table) && same_name(to, &column.name) =>
-                {
-                    Some(from.clone())
+        // Renamed columns are renamed in place first (SQLite rewrites the foreign keys that
+        // reference them, since 3.26); then columns that exist in both are copied by name.
+        let renames: Vec<(String, String)> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::RenameColumn { table: ct, from, to } if same_name(ct, &table) => {
+                    Some((from.clone(), to.clone()))
                 }
                 _ => None,
-            });
+            })
+            .collect();
+        let mut into = Vec::new();
+        let mut from = Vec::new();
+        let mut kept: Vec<String> = Vec::new(); // the old columns whose values are copied
+        for column in &t.columns {
+            let source = renames.iter().find(|(_, to)| same_name(to, &column.name)).map(|(f, _)| f.clone());
             let source = source.unwrap_or_else(|| column.name.clone());
             if old.column(&source).is_some() {
                 into.push(ident(&column.name, SQ));
-                from.push(ident(&source, SQ));
+                from.push(ident(&column.name, SQ));
+                kept.push(source);
+            } else if let Some(Resolution::Fill { value }) = options
+                .resolutions
+                .get(&Change::AddColumn { table: table.clone(), column: column.name.clone() }.describe())
+            {
+                // A new NOT NULL column gets the value chosen for the rows it finds.
+                into.push(ident(&column.name, SQ));
+                from.push(value.clone());
             }
         }
         // What v2 can do before the rebuild: it needs the new shape for a new or renamed
@@ -543,24 +572,33 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
                     .column(column)
                     .filter(|c| !c.nullable && c.default.is_none())
                     .map(|_| format!("v2 inserts no {table}.{column}, which is NOT NULL until the rebuild")),
+                // A rule the target drops still holds until the rebuild: v2 may write rows it
+                // rejects.
+                Change::DropForeignKey { foreign_key, .. } => Some(format!(
+                    "v2 may write {table}({}) values with no {}, which the foreign key rejects until the rebuild",
+                    foreign_key.columns.join(", "),
+                    foreign_key.ref_table
+                )),
+                Change::DropNotNull { column, .. } => {
+                    Some(format!("v2 may write NULL into {table}.{column}, NOT NULL until the rebuild"))
+                }
+                Change::DropCheck { check, .. } => {
+                    Some(format!("v2 may write rows of {table} that break ({}), checked until the rebuild", check.expr))
+                }
+                Change::DropUnique { key, .. } | Change::DropPrimaryKey { key, .. } => Some(format!(
+                    "v2 may write duplicate {table}({}), unique until the rebuild",
+                    key.columns.join(", ")
+                )),
                 _ => None,
             };
             if let Some(w) = waits {
                 b.v2_waits.push(w);
             }
         }
-        for column in old.columns.iter().filter(|c| !from.iter().any(|f| f == &ident(&c.name, SQ))) {
+        for column in old.columns.iter().filter(|c| !kept.iter().any(|k| same_name(k, &c.name))) {
             b.one_way.push(format!("the values of {table}.{} are gone after the rebuild", column.name));
         }
         let mut sql = vec!["PRAGMA foreign_keys = OFF".to_string(), "BEGIN".to_string()];
-        sql.extend(create);
-        sql.push(format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {}",
-            ident(&temp, SQ),
-            into.join(", "),
-            from.join(", "),
-            ident(&old.name, SQ)
-        ));
         // Views that read the table go out before it and come back after (SQLite checks the
         // schema when a table is renamed); its triggers go with the old table and come back in
         // the target's definitions.
@@ -568,7 +606,31 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
         for v in readers.iter().rev() {
             sql.push(format!("DROP VIEW IF EXISTS {}", ident(&v.name, SQ)));
         }
-        sql.push(format!("DROP TABLE {}", ident(&old.name, SQ)));
+        // A renamed table is renamed first: SQLite rewrites the foreign keys of the tables
+        // that reference it (since 3.26), which a copy under the new name would leave behind.
+        let current = if same_name(&old.name, &t.name) {
+            old.name.clone()
+        } else {
+            sql.push(format!("ALTER TABLE {} RENAME TO {}", ident(&old.name, SQ), ident(&t.name, SQ)));
+            t.name.clone()
+        };
+        for (f, to) in &renames {
+            sql.push(format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                ident(&current, SQ),
+                ident(f, SQ),
+                ident(to, SQ)
+            ));
+        }
+        sql.extend(create);
+        sql.push(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            ident(&temp, SQ),
+            into.join(", "),
+            from.join(", "),
+            ident(&current, SQ)
+        ));
+        sql.push(format!("DROP TABLE {}", ident(&current, SQ)));
         sql.push(format!("ALTER TABLE {} RENAME TO {}", ident(&temp, SQ), ident(&t.name, SQ)));
         for index in indexes {
             sql.push(index.replace(&ident(&temp, SQ), &ident(&t.name, SQ)));

@@ -41,7 +41,7 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
         }
         if native {
             for e in &schema.extensions {
-                let _ = writeln!(out, "CREATE EXTENSION IF NOT EXISTS {};", ident(e, target));
+                let _ = writeln!(out, "{};", e.create_sql());
             }
         }
         for e in &schema.enums {
@@ -60,6 +60,14 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
         }
     }
     let mut path = PathWriter::default();
+    // Collations, text search configurations, types and the like, in source order: tables and
+    // indexes may use them.
+    if pg && native {
+        for o in &schema.others {
+            path.set(&mut out, o.search_path.as_deref(), target);
+            out.push_str(&object_sql(&o.definition, target));
+        }
+    }
     // Routines whose signature names a table (`RETURNS SETOF t`) come after the tables.
     let (late, early): (Vec<&Routine>, Vec<&Routine>) =
         schema.routines.iter().filter(|_| native).partition(|r| signature_names_a_table(r, schema));
@@ -71,7 +79,9 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
     let order = dependency_order(schema);
     let mut created: BTreeSet<String> = BTreeSet::new();
     let mut deferred: Vec<(&Table, &ForeignKey)> = Vec::new();
-    let mut after: Vec<String> = Vec::new();
+    // Statements after the tables (indexes, attachments, comments), with the search path of
+    // the table they belong to: an index expression's unqualified functions live there.
+    let mut after: Vec<(Option<String>, Vec<String>)> = Vec::new();
     for &index in &order {
         let table = &schema.tables[index];
         created.insert(table.qualified_name().to_ascii_lowercase());
@@ -88,9 +98,15 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
                 ready
             })
             .collect();
-        out.push_str(&create_table(schema, table, &inline, source, target, &mut after));
+        if native {
+            path.set(&mut out, table.search_path.as_deref(), target);
+        }
+        let mut own = Vec::new();
+        out.push_str(&create_table(schema, table, &inline, source, target, &mut own));
         out.push('\n');
+        after.push((table.search_path.clone().filter(|_| native), own));
     }
+    path.set(&mut out, None, target);
     for (table, fk) in deferred {
         let _ = writeln!(
             out,
@@ -99,10 +115,16 @@ pub fn schema_sql(schema: &Schema, options: DdlOptions) -> String {
             foreign_key_sql(fk, target)
         );
     }
-    for line in after {
-        out.push_str(&line);
-        out.push('\n');
+    for (search_path, lines) in after {
+        if !lines.is_empty() {
+            path.set(&mut out, search_path.as_deref(), target);
+        }
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
+    path.set(&mut out, None, target);
     if pg {
         for s in schema.sequences.iter().filter(|s| s.owned_by.is_some()) {
             let owner = s.owned_by.as_deref().unwrap_or_default();
@@ -173,10 +195,49 @@ fn object_sql(definition: &str, dialect: Dialect) -> String {
 
 /// True when a routine's header (before its body) names a table of the schema.
 fn signature_names_a_table(routine: &Routine, schema: &Schema) -> bool {
-    let header_end = routine.definition.find(['$', '\'']).unwrap_or(routine.definition.len());
-    let header = &routine.definition[..header_end];
-    let header = header.split_once('(').map_or(header, |(_, rest)| rest);
+    let header = routine_signature(&routine.definition);
     schema.tables.iter().any(|t| crate::import::objects::mentions(header, &t.name))
+}
+
+/// A routine's arguments and RETURNS type, up to the first option (`LANGUAGE sql` names no
+/// table, even where a table is called `language`): where a table's row type appears.
+pub(crate) fn routine_signature(definition: &str) -> &str {
+    let header_end = definition.find(['$', '\'']).unwrap_or(definition.len());
+    let header = &definition[..header_end];
+    let header = header.split_once('(').map_or(header, |(_, rest)| rest);
+    const OPTIONS: [&str; 14] = [
+        "language",
+        "as",
+        "immutable",
+        "stable",
+        "volatile",
+        "strict",
+        "called",
+        "security",
+        "parallel",
+        "cost",
+        "rows",
+        "set",
+        "window",
+        "leakproof",
+    ];
+    let mut end = header.len();
+    let mut start = None;
+    for (i, c) in header.char_indices().chain(std::iter::once((header.len(), ' '))) {
+        let word_char = c.is_alphanumeric() || c == '_';
+        match (start, word_char) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                if OPTIONS.iter().any(|o| header[s..i].eq_ignore_ascii_case(o)) {
+                    end = s;
+                    break;
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    &header[..end]
 }
 
 /// `CREATE DOMAIN` from the model.

@@ -13,7 +13,7 @@ pub mod values;
 pub mod workload;
 
 pub use seed::{seed, Seed, SeedOptions};
-pub use workload::{workload, Insert, Unit, Workload};
+pub use workload::{workload, workload_of, Insert, Unit, Workload};
 
 /// An update that writes no new value into a row written before the plan (`SET c = c`): the
 /// database's triggers and checks, and the plan's, meet old rows as real traffic makes them.
@@ -31,8 +31,20 @@ pub struct Touch {
 
 /// The touches of version 1 (on the base shape) or 2 (on the target's).
 pub fn touches(base: &Schema, target: &Schema, changes: &ChangeSet, version: u8, d: Dialect) -> Vec<Touch> {
+    touches_of(base, target, changes, version, d, &|_| true)
+}
+
+/// [`touches`] of the base tables `keep` accepts.
+pub fn touches_of(
+    base: &Schema,
+    target: &Schema,
+    changes: &ChangeSet,
+    version: u8,
+    d: Dialect,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<Touch> {
     let mut out = Vec::new();
-    for table in &base.tables {
+    for table in base.tables.iter().filter(|t| keep(&t.qualified_name())) {
         if table.partition_of.is_some() {
             continue;
         }

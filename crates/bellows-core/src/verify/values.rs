@@ -285,7 +285,7 @@ pub fn cast_type(ty: &DataType, d: Dialect) -> String {
     if lower.contains("serial") {
         ty.kind.sql(d)
     } else {
-        ty.spelling.clone()
+        ty.as_type()
     }
 }
 

@@ -123,11 +123,23 @@ impl Version<'_> {
 /// The workload of the version that knows `schema` (`version` 1: the base, with `other` the
 /// target; 2: the target).
 pub fn workload(base: &Schema, target: &Schema, changes: &ChangeSet, version: u8, d: Dialect) -> Workload {
+    workload_of(base, target, changes, version, d, &|_| true)
+}
+
+/// [`workload`] for the tables `keep` accepts (by the name this version gives them).
+pub fn workload_of(
+    base: &Schema,
+    target: &Schema,
+    changes: &ChangeSet,
+    version: u8,
+    d: Dialect,
+    keep: &dyn Fn(&str) -> bool,
+) -> Workload {
     let v1 = version == 1;
     let schema = if v1 { base } else { target };
     let ver = Version { schema, base, target, changes, v1, d };
     let mut out = Workload { version, ..Workload::default() };
-    for table in &schema.tables {
+    for table in schema.tables.iter().filter(|t| keep(&t.qualified_name())) {
         // Partitioned tables are written through the partitioned table itself only when the
         // key lands somewhere: rows go to their partitions (range and list bounds are not
         // aimed at here), so only tables that take any row are units.

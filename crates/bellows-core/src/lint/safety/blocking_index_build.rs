@@ -19,7 +19,8 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
     }
     for (i, s) in cx.statements.iter().enumerate() {
         match &s.op {
-            Op::CreateIndex { table, concurrently: false, name, .. } if !cx.created_here(table, i) => {
+            // ON ONLY builds nothing (the partitions' indexes are built and attached apart).
+            Op::CreateIndex { table, concurrently: false, name, only: false, .. } if !cx.created_here(table, i) => {
                 let name = name.as_deref().unwrap_or("the index");
                 out.push(
                     Finding::new(
@@ -31,7 +32,9 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
                     .on(table, None),
                 );
             }
-            Op::DropIndex { names, concurrently: false } => {
+            // A partitioned table's index cannot be dropped CONCURRENTLY (and its drop is
+            // catalog-only).
+            Op::DropIndex { names, concurrently: false } if !names.iter().all(|n| super::partitioned_index(cx, n)) => {
                 // An index on a table created in this migration is new too.
                 let on_new_table = names.iter().all(|n| {
                     cx.statements[..i].iter().enumerate().any(|(j, p)| {

@@ -14,7 +14,15 @@ pub(crate) const DOC: Doc = Doc {
 };
 
 pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
-    for (_, s, table, action) in super::existing_table_actions(cx) {
+    for (i, s, table, action) in super::existing_table_actions(cx) {
+        // A view under the old name, made right after the rename, keeps v1 working: the
+        // recipe this rule recommends.
+        let kept_as_view = cx.statements[i + 1..].iter().any(|later| {
+            matches!(&later.op, crate::lint::migration::Op::CreateView { name } if crate::model::same_name(name, table))
+        });
+        if matches!(action, Action::RenameTo { .. }) && kept_as_view {
+            continue;
+        }
         match action {
             Action::RenameColumn { from, to } => out.push(
                 Finding::new(Rule::BreaksRunningApp, format!("renaming {table}.{from} to {to} breaks the running version, which still uses {from}"), "add the new column, keep both in step with a trigger, backfill, switch the application, then drop the old one")

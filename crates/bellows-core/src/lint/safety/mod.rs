@@ -29,6 +29,28 @@ pub(crate) fn run(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
 
 /// Every `ALTER TABLE` action on a table that exists before the migration (not created
 /// earlier in it): (statement index, statement, table, action).
+/// True when the statement is `ALTER TABLE ONLY t` and the base has `t` partitioned.
+pub(crate) fn only_partitioned(cx: &SafetyCx<'_>, s: &Statement, table: &str) -> bool {
+    let words: Vec<String> = s.text.split_whitespace().take(3).map(str::to_ascii_uppercase).collect();
+    words.len() == 3
+        && words[0] == "ALTER"
+        && words[1] == "TABLE"
+        && words[2] == "ONLY"
+        && cx.base.and_then(|b| b.find_table(table)).is_some_and(|t| t.partition_by.is_some())
+}
+
+/// True when an index of that name is on a partitioned table of the base: it cannot be
+/// dropped CONCURRENTLY, and dropping it is catalog-only.
+pub(crate) fn partitioned_index(cx: &SafetyCx<'_>, name: &str) -> bool {
+    let short = crate::lint::short(name);
+    cx.base.is_some_and(|b| {
+        b.tables
+            .iter()
+            .filter(|t| t.partition_by.is_some())
+            .any(|t| t.indexes.iter().any(|ix| ix.name.as_deref().is_some_and(|n| crate::model::same_name(n, short))))
+    })
+}
+
 pub(crate) fn existing_table_actions<'a>(
     cx: &'a SafetyCx<'a>,
 ) -> impl Iterator<Item = (usize, &'a Statement, &'a str, &'a Action)> + 'a {

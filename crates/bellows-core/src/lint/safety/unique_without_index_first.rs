@@ -18,6 +18,11 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     for (_, s, table, action) in super::existing_table_actions(cx) {
+        // `ALTER TABLE ONLY` a partitioned table makes the key's index on the table alone,
+        // invalid and empty: nothing is built (the partitions' indexes are built apart).
+        if super::only_partitioned(cx, s, table) {
+            continue;
+        }
         let what = match action {
             Action::AddConstraint { constraint: Constraint::Unique, using_index: false, .. } => Some("UNIQUE"),
             Action::AddConstraint { constraint: Constraint::PrimaryKey, using_index: false, .. } => Some("PRIMARY KEY"),

@@ -828,6 +828,8 @@ fn new_partition(ctx: &Ctx<'_>, t: &Table, parent: &str, bound: &str) -> Vec<Str
     for ix in &t.indexes {
         sql.push(create_index_sql(t, ix, PG).replacen("INDEX ", "INDEX IF NOT EXISTS ", 1));
     }
+    // SHARE UPDATE EXCLUSIVE still queues behind a long transaction's lock: bounded like any.
+    sql.push(ctx.lock_timeout());
     sql.push(format!("ALTER TABLE {} ATTACH PARTITION {name} {bound}", tq(parent)));
     let Some(p) = ctx.target.find_table(parent) else { return sql };
     if let Some(pk) = t.primary_key.as_ref().filter(|_| p.primary_key.is_none()) {
@@ -1603,12 +1605,12 @@ fn drop_column(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, b: &mut Build
 fn rename_column(ctx: &Ctx<'_>, i: usize, table: &str, from: &str, to: &str, b: &mut Builder) {
     let Some(t) = ctx.target_table(table) else { return };
     let Some(col) = t.column(to) else { return };
-    let old_type = ctx.base_table(table).and_then(|bt| bt.column(from)).map(|c| c.data_type.spelling.clone());
+    let old_type = ctx.base_table(table).and_then(|bt| bt.column(from)).map(|c| c.data_type.as_type());
     let type_changes = old_type.as_deref().is_some_and(|o| TypeKind::parse(o) != col.data_type.kind);
     // A type change on a renamed column: cast both ways.
     let (up, down) = if type_changes {
         (
-            format!("CAST(NEW.{} AS {})", q(from), col.data_type.spelling),
+            format!("CAST(NEW.{} AS {})", q(from), col.data_type.as_type()),
             format!("CAST(NEW.{} AS {})", q(to), old_type.clone().unwrap_or_default()),
         )
     } else {
@@ -1637,11 +1639,8 @@ fn change_type(
     }
     let tt = tq(table);
     let lt = ctx.lock_timeout();
-    let old_spelling = ctx
-        .base_table(table)
-        .and_then(|bt| bt.column(column))
-        .map(|c| c.data_type.spelling.clone())
-        .unwrap_or_default();
+    let old_spelling =
+        ctx.base_table(table).and_then(|bt| bt.column(column)).map(|c| c.data_type.as_type()).unwrap_or_default();
     if from.is_binary_coercible_to(&to.kind) {
         let base_name = ctx.base_table(table).map_or(table.to_string(), Table::qualified_name);
         let around = objects::around(ctx, &base_name, &[column.to_string()], StageKind::Expand, b);
@@ -1650,7 +1649,7 @@ fn change_type(
             step(
                 format!("change type of {table}.{column} to {}", to.spelling),
                 i,
-                around.wrap(vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {}", q(column), to.spelling)]),
+                around.wrap(vec![lt.clone(), format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {}", q(column), to.as_type())]),
                 around.wrap_undo(vec![lt, format!("ALTER TABLE {tt} ALTER COLUMN {} TYPE {old_spelling}", q(column))]),
                 (LockMode::AccessExclusive, &[table], Effect::Metadata),
                 true,
@@ -1664,10 +1663,10 @@ fn change_type(
     }
     let Some(col) = ctx.target_table(table).and_then(|t| t.column(column)) else { return };
     let staging = name(&[column, "new"]);
-    let up = format!("CAST(NEW.{} AS {})", q(column), to.spelling);
+    let up = format!("CAST(NEW.{} AS {})", q(column), to.as_type());
     let down = format!("CAST(NEW.{} AS {old_spelling})", q(&staging));
     if can_fail(from, &to.kind) {
-        let (test, what) = does_not_fit(&q(column), from, &to.kind, &to.spelling, ctx.options.pg_version);
+        let (test, what) = does_not_fit(&q(column), from, &to.kind, &to.as_type(), ctx.options.pg_version);
         b.prechecks.push(CheckQuery {
             title: format!("rows of {table}.{column} that do not fit {} ({what})", to.spelling),
             change: i,
@@ -1801,7 +1800,7 @@ fn replace_column(
             i,
             vec![
                 lt.clone(),
-                format!("ALTER TABLE {tt} ADD COLUMN {n} {}", target_col.data_type.spelling),
+                format!("ALTER TABLE {tt} ADD COLUMN {n} {}", target_col.data_type.as_type()),
                 format!("CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"),
                 format!(
                     "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {tt} FOR EACH ROW EXECUTE FUNCTION {function}()",
@@ -1997,6 +1996,89 @@ fn replace_column(
             }
         }
     }
+    // Foreign keys of other tables that reference the column: the old column cannot be
+    // dropped under them. Each gets a copy that references the new column, added once the
+    // backfill has filled it (a row not yet filled would fail a child's write) and validated;
+    // the swap drops the old one and gives the copy its name.
+    let mut child_locks: Vec<String> = Vec::new();
+    let mut before_drop: Vec<String> = Vec::new();
+    let target_name = ctx.target_table(table).map_or(table.to_string(), Table::qualified_name);
+    let base_name = ctx.base_table(table).map_or(table.to_string(), Table::qualified_name);
+    for child in &ctx.target.tables {
+        let child_name = child.qualified_name();
+        for (k, fk) in child.foreign_keys.iter().enumerate().filter(|(_, fk)| {
+            same_name(&fk.ref_table, &target_name)
+                && fk.ref_columns.iter().any(|c| same_name(c, final_name))
+                && responsible(&|c: &str| fk.ref_columns.iter().any(|x| same_name(x, c)))
+        }) {
+            if same_name(&child_name, &target_name)
+                && fk.columns.iter().any(|c| replaced.iter().any(|(f, _)| same_name(f, c)))
+            {
+                continue; // a self-reference over replaced columns: copied with the table's own keys
+            }
+            // The base's key on the old column, which the swap drops first.
+            let Some(base_child) = ctx.base_table(&child_name).or_else(|| {
+                let id = child.id;
+                ctx.base.tables.iter().find(|t| t.id == id)
+            }) else {
+                continue; // a new table: its own recipe adds the key after the swap
+            };
+            let Some(old_fk) = base_child.foreign_keys.iter().find(|b| {
+                same_name(&b.ref_table, &base_name)
+                    && b.ref_columns.iter().any(|c| same_name(c, old))
+                    && same_cols(&b.columns, &fk.columns)
+            }) else {
+                continue;
+            };
+            let old_fk_name =
+                old_fk.name.clone().unwrap_or_else(|| name(&[&base_child.name, &old_fk.columns.join("_"), "fkey"]));
+            let final_fk = fk.name.clone().unwrap_or_else(|| name(&[&child.name, &fk.columns.join("_"), "fkey"]));
+            let temp = name(&[PREFIX.trim_end_matches('_'), &child.name, new, &k.to_string(), "fkey"]);
+            let ct = tq(&base_child.qualified_name());
+            let copy = ForeignKey {
+                name: Some(temp.clone()),
+                ref_table: table.to_string(),
+                ref_columns: fk.ref_columns.iter().map(|c| live_column(c)).collect(),
+                ..fk.clone()
+            };
+            b.push(
+                StageKind::Backfill,
+                step(
+                    format!("foreign key {} -> {table}.{new}, not yet validated", base_child.qualified_name()),
+                    i,
+                    vec![lt.clone(), format!("ALTER TABLE {ct} ADD {} NOT VALID", foreign_key_sql(&copy, PG))],
+                    vec![lt.clone(), format!("ALTER TABLE {ct} DROP CONSTRAINT IF EXISTS {}", q(&temp))],
+                    (LockMode::ShareRowExclusive, &[&base_child.qualified_name(), table], Effect::Metadata),
+                    true,
+                    "after the copy, every row has its new value: NOT VALID checks new writes only, with a brief lock on both tables",
+                    R_VALIDATE - 1,
+                ),
+            );
+            b.push(
+                StageKind::Backfill,
+                step(
+                    format!("validate the foreign key {} -> {table}.{new}", base_child.qualified_name()),
+                    i,
+                    vec![format!("ALTER TABLE {ct} VALIDATE CONSTRAINT {}", q(&temp))],
+                    vec![],
+                    (LockMode::ShareUpdateExclusive, &[&base_child.qualified_name()], Effect::Scan),
+                    true,
+                    "VALIDATE scans without blocking writes",
+                    R_VALIDATE + 1,
+                ),
+            );
+            before_drop.push(format!("ALTER TABLE {ct} DROP CONSTRAINT IF EXISTS {}", q(&old_fk_name)));
+            let renamed_child = tq(&child_name);
+            if !same_name(&temp, &final_fk) {
+                after_swap.push(format!(
+                    "ALTER TABLE {renamed_child} RENAME CONSTRAINT {} TO {}",
+                    q(&temp),
+                    q(&final_fk)
+                ));
+            }
+            child_locks.push(base_child.qualified_name());
+        }
+    }
     // A partitioned table's partitions may have indexes and foreign keys of their own on the
     // column: each is built on the partition's new column the same way, under a name of its
     // own (the partition may be one this plan creates, with the old one under the final
@@ -2137,7 +2219,28 @@ fn replace_column(
         );
         validate_and_set_not_null(ctx, i, table, new, &check, b);
     }
-    if let Some(d) = &target_col.default {
+    // Sequences the old column owns (serial): the old column's drop would take them along,
+    // so the new column owns them from the swap on, and a serial's default moves with it.
+    let owned: Vec<String> = ctx
+        .base
+        .sequences
+        .iter()
+        .filter(|sq| {
+            sq.owned_by
+                .as_deref()
+                .and_then(|o| o.rsplit_once('.'))
+                .is_some_and(|(t, c)| same_name(t, &base_name) && same_name(c, old))
+        })
+        .map(|sq| qualified(sq.namespace.as_deref(), &sq.name, PG))
+        .collect();
+    for sequence in &owned {
+        before_drop.push(format!("ALTER SEQUENCE {sequence} OWNED BY {tt}.{n}"));
+    }
+    let serial_default = (target_col.default.is_none() && target_col.identity == Some(Identity::Serial)).then(|| {
+        let sequence = owned.first().cloned().unwrap_or_else(|| q(&name(&[split_qualified(&base_name).1, old, "seq"])));
+        DefaultValue { expr: format!("nextval({})", lit(&sequence)), volatile: true }
+    });
+    if let Some(d) = target_col.default.as_ref().or(serial_default.as_ref()) {
         b.push(
             StageKind::Contract,
             step(
@@ -2160,12 +2263,14 @@ fn replace_column(
         lt.clone(),
         format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&trigger)),
         format!("DROP FUNCTION IF EXISTS {function}()"),
-        format!("ALTER TABLE {tt} DROP COLUMN {o}"),
     ];
+    sql.extend(before_drop);
+    sql.push(format!("ALTER TABLE {tt} DROP COLUMN {o}"));
     if swap {
         sql.push(format!("ALTER TABLE {tt} RENAME COLUMN {n} TO {o}"));
     }
     sql.extend(after_swap);
+    let locked: Vec<&str> = std::iter::once(table).chain(child_locks.iter().map(String::as_str)).collect();
     let mut s = step(
         if swap {
             format!("{title}: drop {old} and give {new} its name")
@@ -2175,7 +2280,7 @@ fn replace_column(
         i,
         around.wrap(sql),
         vec![],
-        (LockMode::AccessExclusive, &[table], Effect::Metadata),
+        (LockMode::AccessExclusive, &locked, Effect::Metadata),
         true,
         &around.reason(if swap {
             "v1 no longer runs; dropping a column and renaming one are catalog-only, in one short transaction"
@@ -2274,7 +2379,8 @@ fn drop_constraint(
             (LockMode::AccessExclusive, &[table], Effect::Metadata),
             true,
             "relaxing a rule first lets v2 write what the target allows while v1 still runs",
-            R_DROP_RULE,
+            // Foreign keys go before the keys they may reference.
+            if what.starts_with("foreign key") { R_DROP_RULE - 1 } else { R_DROP_RULE },
         ),
     );
 }
@@ -2357,6 +2463,18 @@ fn add_foreign_key(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, fk: &F
         before: StageKind::Backfill,
         resolution: Some(resolution.clone()),
     });
+    if resolution == Resolution::DeleteOrphans {
+        referenced_rows_stop(
+            ctx,
+            i,
+            table,
+            "c",
+            &format!("SELECT count(*) {orphans}"),
+            "orphan",
+            StageKind::Backfill,
+            b,
+        );
+    }
     let fix = match &resolution {
         Resolution::DeleteOrphans => {
             Some(format!("DELETE FROM {tt} WHERE ctid IN (SELECT c.ctid {orphans} LIMIT {})", ctx.options.batch_size))
@@ -2397,6 +2515,64 @@ fn add_foreign_key(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, fk: &F
     );
 }
 
+/// A resolution that deletes rows cannot delete rows other tables reference (without a
+/// cascade the delete fails in the middle of the plan; with one it takes rows nobody chose):
+/// a pre-check counts them, and while there are any the plan stops before `stage`. `count` is
+/// `SELECT count(*) FROM t alias WHERE ...` over the rows the resolution deletes.
+#[allow(clippy::too_many_arguments)]
+fn referenced_rows_stop(
+    ctx: &Ctx<'_>,
+    i: usize,
+    table: &str,
+    alias: &str,
+    count: &str,
+    what: &str,
+    stage: StageKind,
+    b: &mut Builder,
+) {
+    let Some(bt) = ctx.base_table(table) else { return };
+    let base_name = bt.qualified_name();
+    for child in &ctx.base.tables {
+        for fk in child.foreign_keys.iter().filter(|fk| {
+            same_name(&fk.ref_table, &base_name)
+                && fk.on_delete != RefAction::SetNull
+                && fk.on_delete != RefAction::SetDefault
+        }) {
+            let parent_cols: Vec<String> = if fk.ref_columns.is_empty() {
+                bt.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
+            } else {
+                fk.ref_columns.clone()
+            };
+            if parent_cols.len() != fk.columns.len() || parent_cols.is_empty() {
+                continue;
+            }
+            let join: Vec<String> =
+                fk.columns.iter().zip(&parent_cols).map(|(c, p)| format!("r.{} = {alias}.{}", q(c), q(p))).collect();
+            let sql = format!(
+                "{count} AND EXISTS (SELECT 1 FROM {} r WHERE {})",
+                tq(&child.qualified_name()),
+                join.join(" AND ")
+            );
+            let verb = if fk.on_delete == RefAction::Cascade {
+                "would delete with them (ON DELETE CASCADE)"
+            } else {
+                "references"
+            };
+            b.prechecks.push(CheckQuery {
+                title: format!(
+                    "{what} rows of {table} that {} {verb}: the resolution cannot delete them; resolve them by hand",
+                    child.qualified_name()
+                ),
+                change: i,
+                sql,
+                must_be_zero: true,
+                before: stage,
+                resolution: None,
+            });
+        }
+    }
+}
+
 fn add_unique(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, key: &Key, primary: bool, b: &mut Builder) {
     let tt = tq(table);
     let lt = ctx.lock_timeout();
@@ -2433,6 +2609,11 @@ fn add_unique(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, key: &Key, 
     }
     if resolution == Resolution::KeepFirstDuplicate {
         let same: Vec<String> = key.columns.iter().map(|c| format!("a.{c} = b.{c}", c = q(c))).collect();
+        let doomed = format!(
+            "SELECT count(*) FROM {tt} a WHERE EXISTS (SELECT 1 FROM {tt} b WHERE {} AND a.ctid > b.ctid)",
+            same.join(" AND ")
+        );
+        referenced_rows_stop(ctx, i, table, "a", &doomed, "duplicate", stage, b);
         let mut s = step(
             format!("delete duplicate ({}) rows in {table}, keeping the first", key.columns.join(", ")),
             i,

@@ -346,7 +346,10 @@ pub(super) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) 
                 step(
                     format!("create extension {name}"),
                     i,
-                    vec![format!("CREATE EXTENSION IF NOT EXISTS {}", q(name))],
+                    vec![ctx.target.extensions.iter().find(|e| same_name(&e.name, name)).map_or_else(
+                        || format!("CREATE EXTENSION IF NOT EXISTS {}", q(name)),
+                        crate::Extension::create_sql,
+                    )],
                     vec![format!("DROP EXTENSION IF EXISTS {}", q(name))],
                     (LockMode::None, &[], Effect::Metadata),
                     true,

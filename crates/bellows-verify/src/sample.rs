@@ -1,0 +1,363 @@
+//! A deterministic sample of single edits on a real schema, of every kind the canvas offers,
+//! for the property test. Targets with dependents are chosen on purpose: columns views read,
+//! keys foreign keys reference, partitioned tables, tables with triggers. Every sampled edit
+//! applies cleanly to the schema (an edit the designer would refuse is not sampled).
+
+use bellows_core::edit::{self, Edit};
+use bellows_core::model::{same_name, ColumnId, Schema, Table, TableId};
+use bellows_core::rewrite::{query_info, QueryInfo, TableRef};
+use bellows_core::types::TypeKind;
+use bellows_core::Dialect;
+
+/// The edit kinds of the canvas, in the order the test reports them.
+pub const KINDS: [&str; 15] = [
+    "add-table",
+    "rename-table",
+    "drop-table",
+    "add-column",
+    "rename-column",
+    "set-type",
+    "set-nullable",
+    "set-default",
+    "set-primary-key",
+    "set-unique",
+    "drop-column",
+    "add-foreign-key",
+    "drop-foreign-key",
+    "add-index",
+    "drop-index",
+];
+
+/// What makes a target interesting: what depends on it.
+const FEATURES: [&str; 4] =
+    ["read by a view", "referenced by a foreign key", "on a partitioned table", "on a table with triggers"];
+
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub kind: &'static str,
+    /// The target in words: `orders.note (read by a view)`.
+    pub about: String,
+    pub edit: Edit,
+}
+
+/// FNV-1a: a stable order that does not depend on the platform.
+fn hash(parts: &[&str]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+#[derive(Clone)]
+struct Candidate<'a> {
+    table: &'a Table,
+    column: Option<&'a bellows_core::model::Column>,
+    features: Vec<&'static str>,
+}
+
+impl Candidate<'_> {
+    fn about(&self) -> String {
+        let what = match self.column {
+            Some(c) => format!("{}.{}", self.table.qualified_name(), c.name),
+            None => self.table.qualified_name(),
+        };
+        if self.features.is_empty() {
+            what
+        } else {
+            format!("{what} ({})", self.features.join(", "))
+        }
+    }
+}
+
+fn table_features(schema: &Schema, views: &[QueryInfo], t: &Table) -> Vec<&'static str> {
+    let name = t.qualified_name();
+    let r = TableRef { namespace: t.namespace.as_deref(), name: &t.name };
+    let mut out = Vec::new();
+    if views.iter().any(|v| v.reads(r)) {
+        out.push(FEATURES[0]);
+    }
+    if schema.tables.iter().any(|o| o.foreign_keys.iter().any(|fk| same_name(&fk.ref_table, &name))) {
+        out.push(FEATURES[1]);
+    }
+    if t.partition_by.is_some() {
+        out.push(FEATURES[2]);
+    }
+    if schema.triggers.iter().any(|tr| same_name(&tr.table, &name)) {
+        out.push(FEATURES[3]);
+    }
+    out
+}
+
+fn column_features(schema: &Schema, views: &[QueryInfo], t: &Table, c: &str) -> Vec<&'static str> {
+    let name = t.qualified_name();
+    let r = TableRef { namespace: t.namespace.as_deref(), name: &t.name };
+    let mut out = Vec::new();
+    if views.iter().any(|v| v.reads(r) && v.names(c)) {
+        out.push(FEATURES[0]);
+    }
+    if schema.tables.iter().any(|o| {
+        o.foreign_keys
+            .iter()
+            .any(|fk| same_name(&fk.ref_table, &name) && fk.ref_columns.iter().any(|x| same_name(x, c)))
+    }) {
+        out.push(FEATURES[1]);
+    }
+    if t.partition_by.is_some() {
+        out.push(FEATURES[2]);
+    }
+    if schema.triggers.iter().any(|tr| same_name(&tr.table, &name)) {
+        out.push(FEATURES[3]);
+    }
+    out
+}
+
+/// Picks up to `n` candidates: first one with the feature this kind prefers (so the kinds
+/// between them cover every feature), then with any feature, then the rest, each group in a
+/// stable pseudo-random order.
+fn pick<'a>(mut all: Vec<Candidate<'a>>, kind_index: usize, seed: &str, kind: &str) -> Vec<Candidate<'a>> {
+    let key =
+        |c: &Candidate<'_>| hash(&[seed, kind, &c.table.qualified_name(), c.column.map_or("", |c| c.name.as_str())]);
+    let preferred = FEATURES[kind_index % FEATURES.len()];
+    all.sort_by_key(|c| {
+        let group = if c.features.contains(&preferred) {
+            0
+        } else if c.features.is_empty() {
+            2
+        } else {
+            1
+        };
+        (group, key(c))
+    });
+    // Interleave: the preferred first, then one plain target, then the rest as sorted.
+    let plain = all.iter().position(|c| c.features.is_empty());
+    if let Some(p) = plain.filter(|&p| p > 1) {
+        let c = all.remove(p);
+        all.insert(1, c);
+    }
+    all
+}
+
+/// A type change for a column of kind `k`: widening at even `variant`, narrowing at odd.
+fn changed_type(k: &TypeKind, variant: usize) -> Option<String> {
+    use TypeKind::*;
+    let widen = variant.is_multiple_of(2);
+    Some(match k {
+        SmallInt => "integer".into(),
+        Integer if widen => "bigint".into(),
+        Integer => "smallint".into(),
+        BigInt if widen => "numeric(20,0)".into(),
+        BigInt => "integer".into(),
+        Decimal { precision: Some(p), scale } if widen => format!("numeric({}, {})", p + 4, scale.unwrap_or(0)),
+        Decimal { precision: Some(p), scale } => {
+            format!("numeric({}, {})", p.saturating_sub(2).max(scale.unwrap_or(0) + 1), scale.unwrap_or(0))
+        }
+        Decimal { .. } => "double precision".into(),
+        Real => "double precision".into(),
+        Varchar { length: Some(n) } if widen => format!("varchar({})", n.saturating_mul(2).min(10_000)),
+        Varchar { .. } => "text".into(),
+        Char { length: Some(n) } => format!("varchar({n})"),
+        Text if widen => "varchar(500)".into(),
+        Text => "varchar(40)".into(),
+        Timestamp => "timestamptz".into(),
+        TimestampTz => "timestamp".into(),
+        Date => "timestamp".into(),
+        Uuid => "text".into(),
+        Json => "jsonb".into(),
+        _ => return None,
+    })
+}
+
+/// A default of the column's kind.
+fn default_for(k: &TypeKind, d: Dialect) -> Option<String> {
+    use TypeKind::*;
+    Some(match k {
+        SmallInt | Integer | BigInt | Decimal { .. } | Real | Double => "0".into(),
+        Boolean if d == Dialect::Sqlite => "0".into(),
+        Boolean => "false".into(),
+        Text | Varchar { length: None } => "'bellows'".into(),
+        Varchar { length: Some(n) } | Char { length: Some(n) } if *n >= 7 => "'bellows'".into(),
+        Varchar { .. } | Char { .. } => "'b'".into(),
+        Date => "CURRENT_DATE".into(),
+        Timestamp | TimestampTz => "CURRENT_TIMESTAMP".into(),
+        _ => return None,
+    })
+}
+
+/// The sample: up to `per_kind` edits of each kind (one for add-table), each applying cleanly.
+pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<Sample> {
+    let tables: Vec<&Table> = schema
+        .tables
+        .iter()
+        .filter(|t| t.partition_of.is_none() && t.inherits.is_empty() && !t.columns.is_empty())
+        // A parent of inheritance children: its columns belong to them too.
+        .filter(|t| !schema.tables.iter().any(|c| c.inherits.iter().any(|p| same_name(p, &t.qualified_name()))))
+        .collect();
+    // What each view reads, found once (the views of a large schema are read for every column).
+    let views: Vec<QueryInfo> = schema.views.iter().filter_map(|v| query_info(&v.definition, d)).collect();
+    let views = views.as_slice();
+    let table_candidates = || -> Vec<Candidate<'_>> {
+        tables
+            .iter()
+            .map(|t| Candidate { table: t, column: None, features: table_features(schema, views, t) })
+            .collect()
+    };
+    let all_columns: Vec<Candidate<'_>> = tables
+        .iter()
+        .flat_map(|t| {
+            t.columns.iter().filter(|c| c.generated.is_none()).map(move |c| Candidate {
+                table: t,
+                column: Some(c),
+                features: column_features(schema, views, t, &c.name),
+            })
+        })
+        .collect();
+    let column_candidates = |keep: &dyn Fn(&Table, &bellows_core::model::Column) -> bool| -> Vec<Candidate<'_>> {
+        all_columns.iter().filter(|c| c.column.is_some_and(|col| keep(c.table, col))).cloned().collect()
+    };
+    let (next_table, next_column) = edit::next_ids(schema, &[]);
+    let mut out = Vec::new();
+    for (k, kind) in KINDS.iter().enumerate() {
+        let candidates: Vec<Candidate<'_>> = match *kind {
+            "add-table" => {
+                let name = (0..)
+                    .map(|i| if i == 0 { "bellows_added".to_string() } else { format!("bellows_added_{i}") })
+                    .find(|n| !schema.tables.iter().any(|t| same_name(&t.name, n)))
+                    .unwrap_or_default();
+                let edit = Edit::AddTable { table: next_table, name: name.clone(), key: next_column };
+                out.push(Sample { kind, about: name, edit });
+                continue;
+            }
+            "rename-table" | "drop-table" | "add-column" => table_candidates(),
+            "set-primary-key" => column_candidates(&|t, c| match &t.primary_key {
+                None => !matches!(c.data_type.kind, TypeKind::Array { .. } | TypeKind::Json),
+                Some(pk) => pk.columns.len() == 1 && same_name(&pk.columns[0], &c.name),
+            }),
+            "set-unique" => column_candidates(&|t, c| !t.is_primary_key(&c.name)),
+            "drop-foreign-key" => column_candidates(&|t, c| {
+                t.foreign_keys.iter().any(|fk| fk.columns.len() == 1 && same_name(&fk.columns[0], &c.name))
+            }),
+            "add-index" => column_candidates(&|t, c| {
+                !t.indexes
+                    .iter()
+                    .any(|ix| ix.parts.first().and_then(|p| p.column()).is_some_and(|x| same_name(x, &c.name)))
+                    && !t.is_primary_key(&c.name)
+            }),
+            "drop-index" => tables
+                .iter()
+                .filter(|t| t.indexes.iter().any(|ix| !ix.unique && ix.name.is_some()))
+                .map(|t| Candidate { table: t, column: None, features: table_features(schema, views, t) })
+                .collect(),
+            "add-foreign-key" => column_candidates(&|t, c| {
+                !t.foreign_keys.iter().any(|fk| fk.columns.iter().any(|x| same_name(x, &c.name)))
+                    && parent_for(schema, t, c).is_some()
+            }),
+            "set-type" => column_candidates(&|_, c| changed_type(&c.data_type.kind, 0).is_some()),
+            "set-default" => {
+                column_candidates(&|_, c| default_for(&c.data_type.kind, d).is_some() && c.identity.is_none())
+            }
+            "set-nullable" => column_candidates(&|t, c| !t.is_primary_key(&c.name) && c.identity.is_none()),
+            _ => column_candidates(&|_, _| true),
+        };
+        let mut taken = 0;
+        for (variant, c) in pick(candidates, k, seed, kind).into_iter().enumerate() {
+            if taken == per_kind {
+                break;
+            }
+            let Some(edit) = make(kind, &c, schema, d, variant, next_column) else { continue };
+            let (_, skipped) = edit::apply(schema, std::slice::from_ref(&edit));
+            if !skipped.is_empty() {
+                continue;
+            }
+            out.push(Sample { kind, about: c.about(), edit });
+            taken += 1;
+        }
+    }
+    out
+}
+
+/// A parent for a new foreign key from `c`: a single-column primary key of the same type kind,
+/// preferring a table whose name the column's name contains.
+fn parent_for<'a>(schema: &'a Schema, t: &Table, c: &bellows_core::model::Column) -> Option<(&'a Table, String)> {
+    let fits = |p: &'a Table| -> Option<(&'a Table, String)> {
+        let pk = p.primary_key.as_ref().filter(|k| k.columns.len() == 1)?;
+        let col = p.column(&pk.columns[0])?;
+        (col.data_type.kind == c.data_type.kind && p.partition_of.is_none() && p.partition_by.is_none() && p.id != t.id)
+            .then(|| (p, col.name.clone()))
+    };
+    let lower = c.name.to_ascii_lowercase();
+    schema
+        .tables
+        .iter()
+        .filter(|p| lower.contains(&p.name.to_ascii_lowercase()))
+        .find_map(fits)
+        .or_else(|| schema.tables.iter().find_map(fits))
+}
+
+fn make(
+    kind: &str,
+    c: &Candidate<'_>,
+    schema: &Schema,
+    d: Dialect,
+    variant: usize,
+    new_column: ColumnId,
+) -> Option<Edit> {
+    let table: TableId = c.table.id;
+    let col = c.column;
+    let suffix = |name: &str| {
+        let mut n: String = name.chars().take(50).collect();
+        n.push_str("_v2");
+        n
+    };
+    Some(match kind {
+        "rename-table" => Edit::RenameTable { table, to: suffix(&c.table.name) },
+        "drop-table" => Edit::DropTable { table },
+        "add-column" => {
+            let nullable = variant.is_multiple_of(2);
+            let name = (0..)
+                .map(|i| if i == 0 { "bellows_added".to_string() } else { format!("bellows_added_{i}") })
+                .find(|n| c.table.column(n).is_none())?;
+            Edit::AddColumn {
+                table,
+                column: new_column,
+                name,
+                data_type: if nullable { "text".into() } else { "integer".into() },
+                nullable,
+            }
+        }
+        "rename-column" => Edit::RenameColumn { table, column: col?.id, to: suffix(&col?.name) },
+        "set-type" => Edit::SetType { table, column: col?.id, data_type: changed_type(&col?.data_type.kind, variant)? },
+        "set-nullable" => Edit::SetNullable { table, column: col?.id, nullable: !col?.nullable },
+        "set-default" => Edit::SetDefault {
+            table,
+            column: col?.id,
+            default: if col?.default.is_some() && variant % 2 == 1 {
+                None
+            } else {
+                default_for(&col?.data_type.kind, d)
+            },
+        },
+        "set-primary-key" => {
+            let is_pk = c.table.is_primary_key(&col?.name);
+            Edit::SetPrimaryKey { table, column: col?.id, primary: !is_pk }
+        }
+        "set-unique" => Edit::SetUnique { table, column: col?.id, unique: !c.table.is_unique(&col?.name) },
+        "drop-column" => Edit::DropColumn { table, column: col?.id },
+        "add-foreign-key" => {
+            let (parent, ref_name) = parent_for(schema, c.table, col?)?;
+            let ref_column = parent.column(&ref_name)?.id;
+            Edit::AddForeignKey { table, column: col?.id, ref_table: parent.id, ref_column }
+        }
+        "drop-foreign-key" => Edit::DropForeignKey { table, column: col?.id },
+        "add-index" => Edit::AddIndex { table, column: col?.id },
+        "drop-index" => {
+            let mut names: Vec<&str> =
+                c.table.indexes.iter().filter(|ix| !ix.unique).filter_map(|ix| ix.name.as_deref()).collect();
+            names.sort_by_key(|n| hash(&[n]));
+            Edit::DropIndex { table, name: names.first()?.to_string() }
+        }
+        _ => return None,
+    })
+}
