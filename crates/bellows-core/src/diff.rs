@@ -537,7 +537,11 @@ pub fn normalize_definition(text: &str) -> String {
                 out.push(' ');
             }
             space = false;
-            out.extend(c.to_lowercase());
+            // Quotes around a name change nothing once case is folded (SQLite quotes the
+            // names it rewrites in a trigger when a table is renamed).
+            if c != '"' {
+                out.extend(c.to_lowercase());
+            }
         }
         space = true;
     }

@@ -247,7 +247,19 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         Edit::SetType { column, data_type, .. } => {
             let t = &mut schema.tables[index];
             let c = t.columns.iter_mut().find(|c| c.id == *column).ok_or("no such column")?;
-            c.data_type = DataType::parse(data_type);
+            // A serial column retyped to another integer keeps its sequence: it stays a serial
+            // of that width (the plan moves and widens the sequence with it).
+            let serial = match data_type.trim().to_ascii_lowercase().as_str() {
+                "bigint" | "int8" if c.identity == Some(Identity::Serial) && c.default.is_none() => Some("bigserial"),
+                "integer" | "int" | "int4" if c.identity == Some(Identity::Serial) && c.default.is_none() => {
+                    Some("serial")
+                }
+                "smallint" | "int2" if c.identity == Some(Identity::Serial) && c.default.is_none() => {
+                    Some("smallserial")
+                }
+                _ => None,
+            };
+            c.data_type = DataType::parse(serial.unwrap_or(data_type));
         }
         Edit::SetNullable { column, nullable, .. } => {
             let t = &mut schema.tables[index];
@@ -329,11 +341,9 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             schema.sequences.retain(|s| !s.owned_by.as_deref().is_some_and(|o| same_name(o, &owned)));
             let t = &mut schema.tables[index];
             t.columns.retain(|c| c.id != *column);
-            if let Some(pk) = &mut t.primary_key {
-                pk.columns.retain(|c| !same_name(c, &name));
-                if pk.columns.is_empty() {
-                    t.primary_key = None;
-                }
+            // A key loses all its columns with one of them, as the server drops the constraint.
+            if t.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| same_name(c, &name))) {
+                t.primary_key = None;
             }
             t.uniques.retain(|k| !k.columns.iter().any(|c| same_name(c, &name)));
             t.foreign_keys.retain(|fk| !fk.columns.iter().any(|c| same_name(c, &name)));
@@ -438,6 +448,13 @@ mod dependents {
         for t in schema.triggers.iter_mut().filter(|t| same_name(&t.table, old)) {
             t.table = new_name.to_string();
             t.definition = rewrite::rename_table_after_on(&t.definition, d, table, to);
+        }
+        // SQLite's triggers hold their statements, and the server renames the table in them
+        // (any table's triggers); PostgreSQL's run a function, whose body it leaves alone.
+        if d == Dialect::Sqlite {
+            for t in schema.triggers.iter_mut().filter(|t| crate::import::objects::mentions(&t.definition, old_short)) {
+                t.definition = crate::render::rename_identifier(&t.definition, old_short, &crate::render::ident(to, d));
+            }
         }
         for p in schema.policies.iter_mut().filter(|p| same_name(&p.table, old)) {
             p.table = new_name.to_string();
@@ -605,6 +622,27 @@ mod tests {
         assert_eq!(t.indexes[0].parts[0].column(), Some("buyer_id"));
         let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
         assert!(matches!(changes.changes.as_slice(), [Change::RenameColumn { .. }]), "{:?}", changes.changes);
+    }
+
+    #[test]
+    fn a_serial_key_widened_to_bigint_keeps_its_sequence_and_dropping_a_key_column_drops_the_key() {
+        let base = import(
+            "CREATE TABLE tags (id serial PRIMARY KEY, name text);\n\
+             CREATE TABLE pairs (a int, b int, note text, PRIMARY KEY (a, b));",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let (tags, id) = ids(&base, "tags", "id");
+        let (target, skipped) =
+            apply(&base, &[Edit::SetType { table: tags, column: id, data_type: "bigint".into() }]);
+        assert!(skipped.is_empty());
+        let column = target.find_table("tags").and_then(|t| t.column("id")).expect("id");
+        assert_eq!(column.data_type.spelling.to_ascii_lowercase(), "bigserial");
+        assert_eq!(column.identity, Some(Identity::Serial));
+        // The server drops a key with any of its columns; so does the edit.
+        let (pairs, b) = ids(&base, "pairs", "b");
+        let (target, _) = apply(&base, &[Edit::DropColumn { table: pairs, column: b }]);
+        assert_eq!(target.find_table("pairs").expect("pairs").primary_key, None);
     }
 
     #[test]

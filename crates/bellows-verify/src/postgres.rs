@@ -390,6 +390,9 @@ impl PgEngine {
 
 /// How many times a transactional step is retried after a lock timeout or a deadlock.
 const LOCK_RETRIES: u32 = 5;
+/// A batch waits 100 ms at most on a lock (its lock_timeout) and gives way: under heavy
+/// traffic it may do so several times in a row before it finds its rows free.
+const BATCH_RETRIES: u32 = 20;
 
 /// A lock not granted in time (55P03) or a deadlock this session lost (40P01).
 fn lock_conflict(e: &postgres::Error) -> bool {
@@ -476,10 +479,21 @@ impl Engine for PgEngine {
             let mut r = Ok(());
             'statements: for sql in &step.sql {
                 if step.repeat_until_no_rows {
+                    // A batch that lost a lock cycle (it gives way to the application) rolled
+                    // back alone and is run again, as the runbook says; a few in a row fail.
+                    let mut lost = 0;
                     for _ in 0..1_000_000 {
                         match client.execute(sql.as_str(), &[]) {
                             Ok(0) => break,
-                            Ok(n) => changed += n,
+                            Ok(n) => {
+                                changed += n;
+                                lost = 0;
+                            }
+                            Err(e) if lost < BATCH_RETRIES && lock_conflict(&e) => {
+                                lost += 1;
+                                report.lock_retries += 1;
+                                std::thread::sleep(std::time::Duration::from_millis(20 * u64::from(lost)));
+                            }
                             Err(e) => {
                                 r = Err(e);
                                 break 'statements;

@@ -39,7 +39,10 @@ impl SqliteExec {
         let mut stmt = self
             .conn
             .prepare(
+                // A virtual table's shadow tables (an FTS index's `_content`, `_segdir`, ...)
+                // are SQLite's own: the virtual table stands for them.
                 "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' \
+                 AND name NOT IN (SELECT name FROM pragma_table_list WHERE type = 'shadow') \
                  ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid",
             )
             .map_err(|e| e.to_string())?;

@@ -30,6 +30,41 @@ pub(super) fn blockers(base: &Schema, target: &Schema, changes: &[Change], d: Di
         }
     }
     let mut out = Vec::new();
+    // A new foreign key on a column whose values a sequence or identity generates: every row
+    // inserted with the generated value would point at a row the other table does not have.
+    for c in changes {
+        let Change::AddForeignKey { table, foreign_key } = c else { continue };
+        let Some(t) = target.find_table(table) else { continue };
+        for column in foreign_key.columns.iter().filter_map(|n| t.column(n)) {
+            let generated = column.identity.is_some()
+                || column.default.as_ref().is_some_and(|d| d.expr.to_ascii_lowercase().contains("nextval("));
+            if generated {
+                out.push(format!(
+                    "foreign key {table}({}) -> {}: {table}.{} takes its values from a sequence, so new rows would point at {} rows that do not exist; reference {} from another column",
+                    foreign_key.columns.join(", "),
+                    foreign_key.ref_table,
+                    column.name,
+                    foreign_key.ref_table,
+                    foreign_key.ref_table
+                ));
+            }
+        }
+    }
+    // A new single-column key on a column with a constant default: the second row inserted
+    // with the default collides with the first.
+    for c in changes {
+        let (Change::AddUnique { table, key } | Change::AddPrimaryKey { table, key }) = c else { continue };
+        let Some(t) = target.find_table(table) else { continue };
+        let [only] = key.columns.as_slice() else { continue };
+        let Some(column) = t.column(only) else { continue };
+        if let Some(d) = column.default.as_ref().filter(|d| !d.volatile && !d.expr.trim().eq_ignore_ascii_case("null"))
+        {
+            out.push(format!(
+                "unique ({only}) on {table}: {table}.{only} defaults to {}, so a second row inserted with the default would be a duplicate; drop the default or the key",
+                d.expr
+            ));
+        }
+    }
     let probe = "bellows_probe_name";
     for g in &gone {
         match g {
@@ -194,6 +229,21 @@ mod tests {
 
     const TABLES: &str = "CREATE TABLE orders (id int PRIMARY KEY, total numeric, note text);\n\
         CREATE TABLE lines (id int PRIMARY KEY, note text);\n";
+
+    #[test]
+    fn a_reference_from_a_generated_key_is_named() {
+        let base = "CREATE TABLE acls (id int PRIMARY KEY);\nCREATE TABLE notes (id serial PRIMARY KEY, body text, acl int);\n";
+        let from_id = base.replace("id serial PRIMARY KEY, body", "id serial PRIMARY KEY REFERENCES acls (id), body");
+        let found = blockers_of(base, &from_id);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("foreign key notes(id) -> acls: notes.id takes its values from a sequence"),
+            "{found:?}"
+        );
+        // From a column the application writes, the same reference is fine.
+        let from_acl = base.replace("acl int", "acl int REFERENCES acls (id)");
+        assert!(blockers_of(base, &from_acl).is_empty());
+    }
 
     #[test]
     fn a_view_reading_a_dropped_column_is_named() {

@@ -48,7 +48,16 @@ fn views_reading<'a>(base: &'a Schema, target: &'a Schema, old: &str, new: &str)
 
 /// Triggers, views: kept as text, created in Expand, dropped in Contract, replaced in Contract
 /// (a rebuilt table's triggers and readers come back with the rebuild).
-fn object_recipe(base: &Schema, target: &Schema, i: usize, change: &Change, rebuilt: &[String], b: &mut Builder) {
+#[allow(clippy::too_many_arguments)]
+fn object_recipe(
+    base: &Schema,
+    target: &Schema,
+    changes: &[Change],
+    i: usize,
+    change: &Change,
+    rebuilt: &[String],
+    b: &mut Builder,
+) {
     let rebuilds = |table: &str| rebuilt.iter().any(|t| same_name(t, table));
     let trigger = |schema: &Schema, table: &str, name: &str| {
         schema
@@ -90,6 +99,21 @@ fn object_recipe(base: &Schema, target: &Schema, i: usize, change: &Change, rebu
         }
         Change::ReplaceTrigger { table, name } if !rebuilds(table) => {
             let Some(def) = trigger(target, table, name) else { return };
+            // A trigger that changes only by a table's new name: SQLite renames it there itself.
+            let renamed = trigger(base, table, name).map(|old| {
+                changes.iter().fold(old, |text: String, c| match c {
+                    Change::RenameTable { from, to } => crate::render::rename_identifier(
+                        &text,
+                        split_qualified(from).1,
+                        &ident(split_qualified(to).1, SQ),
+                    ),
+                    _ => text,
+                })
+            });
+            if renamed.is_some_and(|r| crate::diff::normalize_definition(&r) == crate::diff::normalize_definition(&def))
+            {
+                return;
+            }
             let mut undo = vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ))];
             undo.extend(trigger(base, table, name));
             b.push(
@@ -403,7 +427,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
     let rebuilds = |table: &str| rebuild.iter().any(|t| same_name(t, table));
     for (i, change) in changes.iter().enumerate() {
         precheck(base, target, i, change, options, b);
-        object_recipe(base, target, i, change, &rebuild, b);
+        object_recipe(base, target, changes, i, change, &rebuild, b);
         match change {
             Change::CreateTable { table } => {
                 if let Some(t) = target.find_table(table) {
@@ -510,7 +534,17 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
             _ => {}
         }
     }
-    for table in rebuild {
+    // A table that lets go of a reference to another rebuilt table is rebuilt first: the
+    // other's rebuild may take away the key it points at, and SQLite's foreign_key_check then
+    // fails on the reference ("foreign key mismatch") rather than on rows.
+    let mut ordered = rebuild.clone();
+    ordered.sort_by_key(|table| {
+        !changes.iter().any(|c| {
+            matches!(c, Change::DropForeignKey { table: t, foreign_key }
+                if same_name(t, table) && rebuilds(&foreign_key.ref_table) && !same_name(&foreign_key.ref_table, table))
+        })
+    });
+    for table in ordered {
         let Some(t) = target.find_table(&table) else { continue };
         let Some(old) = base.find_table(&table).or_else(|| {
             changes.iter().find_map(|c| match c {
@@ -585,6 +619,10 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
                 Change::DropCheck { check, .. } => {
                     Some(format!("v2 may write rows of {table} that break ({}), checked until the rebuild", check.expr))
                 }
+                // A default SQLite can only give with the rebuild: v2 leaves the column to it.
+                Change::SetDefault { column, to: Some(_), .. } => {
+                    Some(format!("v2 leaves {table}.{column} to its new default, which comes with the rebuild"))
+                }
                 Change::DropUnique { key, .. } | Change::DropPrimaryKey { key, .. } => Some(format!(
                     "v2 may write duplicate {table}({}), unique until the rebuild",
                     key.columns.join(", ")
@@ -631,7 +669,12 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
             ident(&current, SQ)
         ));
         sql.push(format!("DROP TABLE {}", ident(&current, SQ)));
+        // Triggers of other tables may name the table: while it is gone, SQLite's check of
+        // the schema at a rename would refuse them. The new table takes the name as text, as
+        // the documented rebuild expects (legacy_alter_table), and they read it again.
+        sql.push("PRAGMA legacy_alter_table = ON".to_string());
         sql.push(format!("ALTER TABLE {} RENAME TO {}", ident(&temp, SQ), ident(&t.name, SQ)));
+        sql.push("PRAGMA legacy_alter_table = OFF".to_string());
         for index in indexes {
             sql.push(index.replace(&ident(&temp, SQ), &ident(&t.name, SQ)));
         }

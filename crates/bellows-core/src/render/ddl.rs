@@ -387,6 +387,19 @@ fn create_table(
         items.push(format!("    {}", key_sql(pk, "PRIMARY KEY", target)));
     }
     for key in &table.uniques {
+        // PostgreSQL leaves out of a CREATE TABLE a unique constraint on the primary key's
+        // columns (it finds the index redundant); added afterwards, it stays, as in the source.
+        let same_as_pk = table.primary_key.as_ref().is_some_and(|pk| {
+            pk.columns.len() == key.columns.len() && pk.columns.iter().zip(&key.columns).all(|(a, b)| same_name(a, b))
+        });
+        if same_as_pk && target == Dialect::Postgres && key.name.is_some() {
+            after.push(format!(
+                "ALTER TABLE {} ADD {};",
+                qualified(table.namespace.as_deref(), &table.name, target),
+                key_sql(key, "UNIQUE", target)
+            ));
+            continue;
+        }
         items.push(format!("    {}", key_sql(key, "UNIQUE", target)));
     }
     for check in &table.checks {

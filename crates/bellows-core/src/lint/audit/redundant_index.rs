@@ -62,12 +62,51 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                             t.qualified_name(),
                             cols.join(", ")
                         ),
-                        format!("drop it: DROP INDEX CONCURRENTLY {}", ix.name.as_deref().unwrap_or("...")),
+                        drop_index_sql(cx.dialect, &t.qualified_name(), ix.name.as_deref().unwrap_or("...")),
                     )
                     .at(ix.span)
                     .on(&t.qualified_name(), cols.first().copied()),
                 );
             }
         }
+    }
+}
+
+/// The fix in the schema's own dialect: PostgreSQL drops without blocking writes
+/// (CONCURRENTLY), MySQL and MariaDB in place without a lock, SQLite plainly.
+fn drop_index_sql(dialect: crate::Dialect, table: &str, index: &str) -> String {
+    match dialect {
+        crate::Dialect::Postgres => format!("drop it: DROP INDEX CONCURRENTLY {index}"),
+        crate::Dialect::MySql => {
+            format!("drop it: ALTER TABLE {table} DROP INDEX {index}, ALGORITHM=INPLACE, LOCK=NONE")
+        }
+        crate::Dialect::Sqlite => format!("drop it: DROP INDEX {index}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{audit, LintOptions, Rule};
+    use crate::{import, Dialect};
+
+    #[test]
+    fn the_fix_is_written_in_the_schemas_dialect() {
+        let sql = "CREATE TABLE orders (id int PRIMARY KEY, customer_id int, placed_at date);\n\
+                   CREATE INDEX orders_customer_idx ON orders (customer_id);\n\
+                   CREATE INDEX orders_customer_date_idx ON orders (customer_id, placed_at);\n";
+        let help = |d: Dialect| {
+            let schema = import(sql, Some(d)).schema;
+            audit(&schema, d, &LintOptions::default())
+                .into_iter()
+                .find(|f| f.rule == Rule::RedundantIndex)
+                .map(|f| f.help)
+                .unwrap_or_default()
+        };
+        assert_eq!(help(Dialect::Postgres), "drop it: DROP INDEX CONCURRENTLY orders_customer_idx");
+        assert_eq!(
+            help(Dialect::MySql),
+            "drop it: ALTER TABLE orders DROP INDEX orders_customer_idx, ALGORITHM=INPLACE, LOCK=NONE"
+        );
+        assert_eq!(help(Dialect::Sqlite), "drop it: DROP INDEX orders_customer_idx");
     }
 }

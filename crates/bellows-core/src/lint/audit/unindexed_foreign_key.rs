@@ -42,7 +42,17 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                             t.qualified_name(),
                             fk.ref_table
                         ),
-                        format!("CREATE INDEX CONCURRENTLY ON {} ({cols})", t.qualified_name()),
+                        if cx.dialect == Dialect::Postgres {
+                            format!("CREATE INDEX CONCURRENTLY ON {} ({cols})", t.qualified_name())
+                        } else {
+                            // SQLite (MySQL indexes a foreign key's columns itself).
+                            format!(
+                                "CREATE INDEX {}_{}_idx ON {} ({cols})",
+                                t.name,
+                                fk.columns.join("_"),
+                                t.qualified_name()
+                            )
+                        },
                     )
                     .at(span)
                     .on(&t.qualified_name(), fk.columns.first().map(String::as_str)),

@@ -71,6 +71,51 @@ fn name(parts: &[&str]) -> String {
     n
 }
 
+/// The name PostgreSQL gives a constraint written without one (`makeObjectName`): the table's
+/// name, the columns' joined by `_`, and the label, the longer of the first two cut until the
+/// whole fits in 63 bytes.
+fn pg_default_name(table: &str, columns: Option<&str>, label: &str) -> String {
+    let (name1, name2) = (split_qualified(table).1, columns.unwrap_or(""));
+    let overhead = if name2.is_empty() { 0 } else { 1 } + label.len() + 1;
+    let avail = 63usize.saturating_sub(overhead);
+    let (mut n1, mut n2) = (name1.len(), name2.len());
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    // Whole characters only.
+    let clip = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    let mut out = clip(name1, n1);
+    if !name2.is_empty() {
+        out.push('_');
+        out.push_str(&clip(name2, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+/// The name PostgreSQL gives a CHECK written without one: `t_c_check` when its expression reads
+/// one column of the table, `t_check` otherwise.
+fn pg_check_name(ctx: &Ctx<'_>, table: &str, check: &Check) -> String {
+    let columns: Vec<&Column> = ctx
+        .base_table(table)
+        .map(|t| t.columns.iter().filter(|c| crate::import::objects::mentions(&check.expr, &c.name)).collect())
+        .unwrap_or_default();
+    match columns.as_slice() {
+        [one] => pg_default_name(table, Some(&one.name), "check"),
+        _ => pg_default_name(table, None, "check"),
+    }
+}
+
 impl Ctx<'_> {
     fn lock_timeout(&self) -> String {
         format!("SET lock_timeout = '{}ms'", self.options.lock_timeout_ms)
@@ -121,6 +166,8 @@ fn step(
     reason: &str,
     rank: u32,
 ) -> Step {
+    let sql = referenced_first(sql, &lock);
+    let rollback = referenced_first(rollback, &lock);
     Step {
         title,
         change,
@@ -133,6 +180,32 @@ fn step(
         reason: reason.to_string(),
         rank,
     }
+}
+
+/// A step that adds a foreign key locks the referenced table too (SHARE ROW EXCLUSIVE), after
+/// the table it alters. A unit of work that holds the referenced table and then writes the
+/// other would wait on the step while the step waits on it: a deadlock in which the
+/// application's transaction may be the one cancelled. Taking the referenced table first, with
+/// nothing else held, makes the step the one that waits first in any cycle, so the server
+/// cancels the step (which is retried), never the application.
+///
+/// Its undo drops the key, which locks both tables in ACCESS EXCLUSIVE mode: the referenced
+/// one first there too.
+fn referenced_first(mut sql: Vec<String>, lock: &(LockMode, &[&str], Effect)) -> Vec<String> {
+    let (mode, tables, _) = lock;
+    let adds = sql.iter().any(|s| s.contains("FOREIGN KEY"));
+    let drops = !adds && sql.iter().any(|s| s.contains("DROP CONSTRAINT"));
+    if *mode != LockMode::ShareRowExclusive || tables.len() < 2 || !(adds || drops) {
+        return sql;
+    }
+    let others: Vec<String> = tables[1..].iter().filter(|t| !same_name(t, tables[0])).map(|t| tq(t)).collect();
+    if others.is_empty() {
+        return sql;
+    }
+    let at = sql.iter().position(|s| s.starts_with("SET lock_timeout")).map_or(0, |p| p + 1);
+    let mode = if adds { "SHARE ROW EXCLUSIVE" } else { "ACCESS EXCLUSIVE" };
+    sql.insert(at, format!("LOCK TABLE {} IN {mode} MODE", others.join(", ")));
+    sql
 }
 
 /// The plan's own triggers fire in every session, the backfill's too (which runs as a
@@ -149,11 +222,17 @@ fn batched(title: String, change: usize, sql: String, table: &str, reason: &str)
     let mut s = step(
         title,
         change,
-        vec!["SET session_replication_role = replica".to_string(), sql, "RESET session_replication_role".to_string()],
+        vec![
+            "SET session_replication_role = replica".to_string(),
+            "SET lock_timeout = '100ms'".to_string(),
+            sql,
+            "RESET lock_timeout".to_string(),
+            "RESET session_replication_role".to_string(),
+        ],
         vec![],
         (LockMode::None, &[table], Effect::Batched),
         true,
-        &format!("{reason}; the application's triggers do not fire for the batches (session_replication_role = replica, which needs a superuser or a role granted it)"),
+        &format!("{reason}; the application's triggers do not fire for the batches (session_replication_role = replica, which needs a superuser or a role granted it), and a batch never waits on the application's locks for more than 100ms (lock_timeout): it gives way and is run again, so a lock cycle never cancels the application's transaction"),
         R_BACKFILL,
     );
     s.repeat_until_no_rows = true;
@@ -645,30 +724,39 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
         AddCheck { table, check } => add_check(ctx, i, change, table, check, b),
         DropCheck { table, check } => {
             let readd = constraint_sql_check(check, PG);
-            drop_constraint(ctx, i, table, check.name.as_deref(), &format!("check ({})", check.expr), Some(readd), b)
+            let name = check.name.clone().unwrap_or_else(|| pg_check_name(ctx, table, check));
+            let readd = if check.name.is_some() { readd } else { format!("CONSTRAINT {} {readd}", q(&name)) };
+            drop_constraint(ctx, i, table, Some(&name), &format!("check ({})", check.expr), Some(readd), None, b)
         }
         DropUnique { table, key } => {
             let readd = crate::render::ddl::constraint_sql_unique(key, PG);
+            let name = key.name.clone().unwrap_or_else(|| pg_default_name(table, Some(&key.columns.join("_")), "key"));
+            let readd = if key.name.is_some() { readd } else { format!("CONSTRAINT {} {readd}", q(&name)) };
             drop_constraint(
                 ctx,
                 i,
                 table,
-                key.name.as_deref(),
+                Some(&name),
                 &format!("unique ({})", key.columns.join(", ")),
                 Some(readd),
+                None,
                 b,
             )
         }
         DropForeignKey { table, foreign_key } => {
-            let readd = foreign_key_sql(foreign_key, PG);
+            let name = foreign_key
+                .name
+                .clone()
+                .unwrap_or_else(|| pg_default_name(table, Some(&foreign_key.columns.join("_")), "fkey"));
+            let readd = foreign_key_sql(&ForeignKey { name: Some(name.clone()), ..foreign_key.clone() }, PG);
             let what = format!("foreign key ({})", foreign_key.columns.join(", "));
-            drop_constraint(ctx, i, table, foreign_key.name.as_deref(), &what, Some(readd), b)
+            drop_constraint(ctx, i, table, Some(&name), &what, Some(readd), Some(&foreign_key.ref_table), b)
         }
         DropPrimaryKey { table, key } => {
             let name = key.name.clone().unwrap_or_else(|| format!("{}_pkey", split_qualified(table).1));
             let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
             let readd = format!("CONSTRAINT {} PRIMARY KEY ({})", q(&name), cols.join(", "));
-            drop_constraint(ctx, i, table, Some(&name), "primary key", Some(readd), b);
+            drop_constraint(ctx, i, table, Some(&name), "primary key", Some(readd), None, b);
         }
         AddForeignKey { table, foreign_key } => {
             if added_table(ctx, table) {
@@ -1951,8 +2039,18 @@ fn replace_column(
                 q(&index_name)
             ));
         }
-        for fk in
-            tt_.foreign_keys.iter().filter(|fk| responsible(&|c: &str| fk.columns.iter().any(|x| same_name(x, c))))
+        for fk in tt_
+            .foreign_keys
+            .iter()
+            .filter(|fk| responsible(&|c: &str| fk.columns.iter().any(|x| same_name(x, c))))
+            // A key that references columns another table's recipe replaces too: that
+            // recipe builds it, from these new columns to its own.
+            .filter(|fk| {
+                same_name(&fk.ref_table, table)
+                    || !replaced_columns(ctx, &fk.ref_table)
+                        .iter()
+                        .any(|(f, _)| fk.ref_columns.iter().any(|c| same_name(c, f)))
+            })
         {
             let final_fk = fk.name.clone().unwrap_or_else(|| name(&[short, &fk.columns.join("_"), "fkey"]));
             let taken = ctx.base_table(table).is_some_and(|bt| {
@@ -2035,8 +2133,15 @@ fn replace_column(
             let final_fk = fk.name.clone().unwrap_or_else(|| name(&[&child.name, &fk.columns.join("_"), "fkey"]));
             let temp = name(&[PREFIX.trim_end_matches('_'), &child.name, new, &k.to_string(), "fkey"]);
             let ct = tq(&base_child.qualified_name());
+            // The child's own columns may be replaced too (both sides of the key widened):
+            // the copy joins the two new columns, and the old key goes with the child's swap.
+            let child_replaced = replaced_columns(ctx, &child_name);
+            let child_live = |c: &str| {
+                child_replaced.iter().find(|(f, _)| same_name(f, c)).map_or(c.to_string(), |(_, l)| l.clone())
+            };
             let copy = ForeignKey {
                 name: Some(temp.clone()),
+                columns: fk.columns.iter().map(|c| child_live(c)).collect(),
                 ref_table: table.to_string(),
                 ref_columns: fk.ref_columns.iter().map(|c| live_column(c)).collect(),
                 ..fk.clone()
@@ -2221,7 +2326,7 @@ fn replace_column(
     }
     // Sequences the old column owns (serial): the old column's drop would take them along,
     // so the new column owns them from the swap on, and a serial's default moves with it.
-    let owned: Vec<String> = ctx
+    let mut owned: Vec<String> = ctx
         .base
         .sequences
         .iter()
@@ -2233,7 +2338,25 @@ fn replace_column(
         })
         .map(|sq| qualified(sq.namespace.as_deref(), &sq.name, PG))
         .collect();
+    // A column written `serial` owns the sequence the server made for it, `t_c_seq` in the
+    // table's schema, which no statement of the dump names.
+    let base_col = ctx.base_table(table).and_then(|t| t.column(old));
+    if owned.is_empty() && base_col.is_some_and(|c| c.identity == Some(Identity::Serial) && c.default.is_none()) {
+        let (ns, short) = split_qualified(&base_name);
+        owned.push(qualified(ns, &name(&[short, old, "seq"]), PG));
+    }
+    // A sequence that feeds a widened integer column widens with it (`serial` makes an
+    // integer sequence, which would run out where the old column did).
+    let seq_type = {
+        let t = target_col.data_type.as_type().to_ascii_lowercase();
+        let base_t = base_col.map(|c| c.data_type.as_type().to_ascii_lowercase()).unwrap_or_default();
+        let int = |x: &str| matches!(x, "smallint" | "int2" | "integer" | "int" | "int4" | "bigint" | "int8");
+        (int(&t) && int(&base_t) && t != base_t).then_some(t)
+    };
     for sequence in &owned {
+        if let Some(t) = &seq_type {
+            before_drop.push(format!("ALTER SEQUENCE {sequence} AS {}", t.to_ascii_uppercase()));
+        }
         before_drop.push(format!("ALTER SEQUENCE {sequence} OWNED BY {tt}.{n}"));
     }
     let serial_default = (target_col.default.is_none() && target_col.identity == Some(Identity::Serial)).then(|| {
@@ -2339,6 +2462,9 @@ fn add_check(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, check: &Chec
     );
 }
 
+/// Drops a constraint in Expand. `referenced`: the table a foreign key points at, which the
+/// drop locks too (ACCESS EXCLUSIVE), taken first (see [`referenced_first`]).
+#[allow(clippy::too_many_arguments)]
 fn drop_constraint(
     ctx: &Ctx<'_>,
     i: usize,
@@ -2346,6 +2472,7 @@ fn drop_constraint(
     name: Option<&str>,
     what: &str,
     readd: Option<String>,
+    referenced: Option<&str>,
     b: &mut Builder,
 ) {
     if ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table))) {
@@ -2369,14 +2496,24 @@ fn drop_constraint(
         Some(definition) => vec![lt.clone(), format!("ALTER TABLE {tt} ADD {definition}")],
         None => vec![],
     };
+    let referenced = referenced.filter(|r| !same_name(r, table));
+    let mut sql = vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(name))];
+    let mut rollback = rollback;
+    if let Some(r) = referenced {
+        sql.insert(1, format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", tq(r)));
+        if !rollback.is_empty() {
+            rollback.insert(1, format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", tq(r)));
+        }
+    }
+    let tables: Vec<&str> = std::iter::once(table).chain(referenced).collect();
     b.push(
         StageKind::Expand,
         step(
             format!("drop {what} on {table}"),
             i,
-            vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(name))],
+            sql,
             rollback,
-            (LockMode::AccessExclusive, &[table], Effect::Metadata),
+            (LockMode::AccessExclusive, &tables, Effect::Metadata),
             true,
             "relaxing a rule first lets v2 write what the target allows while v1 still runs",
             // Foreign keys go before the keys they may reference.
