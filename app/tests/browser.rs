@@ -179,3 +179,40 @@ async fn the_dialect_can_be_chosen_instead_of_detected() {
     assert_eq!(text(&host, "table-count"), "1 table");
     assert!(host.query_selector("[data-testid=\"error-count\"]").expect("selector").is_none());
 }
+
+#[wasm_bindgen_test]
+async fn deleting_a_column_a_view_reads_shows_the_plan_as_blocked_and_names_the_view() {
+    let host = mount();
+    type_source(
+        &host,
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10,2) NOT NULL, note text);\n\
+         CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;",
+    )
+    .await;
+    click(&find(&host, "tab-table"));
+    settle().await;
+    let card = find(&host, "table-card");
+    let init = web_sys::PointerEventInit::new();
+    init.set_bubbles(true);
+    init.set_button(0);
+    for kind in ["pointerdown", "pointerup"] {
+        let e = web_sys::PointerEvent::new_with_event_init_dict(kind, &init).expect("event");
+        card.dispatch_event(&e).expect("dispatched");
+    }
+    settle().await;
+    let delete = host
+        .query_selector("tr[data-column=\"total\"] + tr [data-testid=\"delete-column\"]")
+        .expect("selector")
+        .expect("the column's delete button");
+    click(&delete);
+    settle().await;
+    click(&find(&host, "tab-plan"));
+    settle().await;
+    let blockers = text(&host, "plan-blockers");
+    assert!(blockers.contains("cannot run yet"), "{blockers}");
+    assert!(blockers.contains("view big_orders reads orders.total"), "{blockers}");
+    // Undo takes the deletion back, and the blocker with it.
+    click(&find(&host, "undo"));
+    settle().await;
+    assert!(host.query_selector("[data-testid=\"plan-blockers\"]").expect("selector").is_none());
+}

@@ -81,6 +81,13 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                     <ol class="changes" data-testid="plan-changes">
                         {p.changes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
                     </ol>
+                    {(!p.blockers.is_empty()).then(|| view! {
+                        <div class="blockers" role="alert" data-testid="plan-blockers">
+                            <h3>"This plan cannot run yet"</h3>
+                            <p>"The target still has objects that use what it drops or renames. Bellows cannot rewrite them; change or drop them in the design:"</p>
+                            <ul>{p.blockers.iter().map(|b| view! { <li>{b.clone()}</li> }).collect_view()}</ul>
+                        </div>
+                    })}
                     {p.notes.iter().map(|n| view! { <p class="notice">{n.clone()}</p> }).collect_view()}
                     <ol class="timeline">
                         {p.stages.iter().map(|stage| {

@@ -324,6 +324,12 @@ impl Playground<'_> {
         input.send_keys(&format!("\u{E009}a\u{E000}{to}\u{E007}")).await.expect("typed");
     }
 
+    /// Deletes a column with its row's "delete column" action in the inspector.
+    pub async fn delete_column(&self, column: &str) {
+        let button = self.element(&format!("tr[data-column=\"{column}\"] + tr [data-testid=\"delete-column\"]")).await;
+        button.click().await.expect("delete clicked");
+    }
+
     /// Adds a column with the inspector's last row (name, Enter).
     pub async fn add_column(&self, name: &str) {
         let input = self.element(&Self::by_test_id("new-column-name")).await;

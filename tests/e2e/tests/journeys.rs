@@ -111,6 +111,23 @@ async fn renaming_a_column_on_the_canvas_plans_the_rename_recipe() {
 }
 
 #[tokio::test]
+async fn deleting_a_column_a_view_reads_blocks_the_plan_and_names_the_view() {
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open(&setup).await;
+    let sql = format!("{BOOKS}\nCREATE VIEW recent_books AS SELECT id, title, published_at FROM books WHERE published_at > now() - interval '1 year';\n");
+    let page = open_with(&session, &sql).await;
+    page.wait_for_table_count("2 tables").await;
+    page.select_table("books").await;
+    page.delete_column("published_at").await;
+    page.click("tab-plan").await;
+    let blockers = page.wait_for_text("plan-blockers", "recent_books").await;
+    assert!(blockers.contains("This plan cannot run yet"), "{blockers}");
+    assert!(blockers.contains("view recent_books reads books.published_at, which the target drops"), "{blockers}");
+    session.screenshot("05b-plan-blocked-by-a-view").await;
+    session.close().await;
+}
+
+#[tokio::test]
 async fn dragging_a_column_onto_another_table_adds_a_foreign_key_and_undo_redo_work() {
     let Some(setup) = Setup::from_env() else { return };
     let session = Session::open(&setup).await;
