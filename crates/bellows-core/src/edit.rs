@@ -340,6 +340,8 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             let owned = format!("{}.{name}", old_table_name);
             schema.sequences.retain(|s| !s.owned_by.as_deref().is_some_and(|o| same_name(o, &owned)));
             let t = &mut schema.tables[index];
+            let in_primary_key =
+                t.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| same_name(c, &name)));
             t.columns.retain(|c| c.id != *column);
             // A key loses all its columns with one of them, as the server drops the constraint.
             if t.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| same_name(c, &name))) {
@@ -349,8 +351,11 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             t.foreign_keys.retain(|fk| !fk.columns.iter().any(|c| same_name(c, &name)));
             t.indexes.retain(|ix| !ix.parts.iter().any(|p| p.column().is_some_and(|c| same_name(c, &name))));
             for other in &mut schema.tables {
+                // `REFERENCES t` without columns points at the primary key the column was part of.
                 other.foreign_keys.retain(|fk| {
-                    !(same_name(&fk.ref_table, &old_table_name) && fk.ref_columns.iter().any(|c| same_name(c, &name)))
+                    !(same_name(&fk.ref_table, &old_table_name)
+                        && (fk.ref_columns.iter().any(|c| same_name(c, &name))
+                            || (fk.ref_columns.is_empty() && in_primary_key)))
                 });
             }
         }
@@ -407,13 +412,16 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
 
 /// A foreign key (as `table(columns)`) that references exactly `columns` of `table`.
 fn referencing(schema: &Schema, table: &str, columns: &[String]) -> Option<String> {
+    // `REFERENCES t` without columns points at t's primary key.
+    let primary: Vec<String> =
+        schema.find_table(table).and_then(|t| t.primary_key.as_ref()).map(|k| k.columns.clone()).unwrap_or_default();
+    let same = |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y));
     schema.tables.iter().find_map(|t| {
         t.foreign_keys
             .iter()
             .find(|fk| {
                 same_name(&fk.ref_table, table)
-                    && fk.ref_columns.len() == columns.len()
-                    && fk.ref_columns.iter().zip(columns).all(|(a, b)| same_name(a, b))
+                    && if fk.ref_columns.is_empty() { same(&primary, columns) } else { same(&fk.ref_columns, columns) }
             })
             .map(|fk| format!("{}({})", t.name, fk.columns.join(", ")))
     })
@@ -633,12 +641,22 @@ mod tests {
         )
         .schema;
         let (tags, id) = ids(&base, "tags", "id");
-        let (target, skipped) =
-            apply(&base, &[Edit::SetType { table: tags, column: id, data_type: "bigint".into() }]);
+        let (target, skipped) = apply(&base, &[Edit::SetType { table: tags, column: id, data_type: "bigint".into() }]);
         assert!(skipped.is_empty());
         let column = target.find_table("tags").and_then(|t| t.column("id")).expect("id");
         assert_eq!(column.data_type.spelling.to_ascii_lowercase(), "bigserial");
         assert_eq!(column.identity, Some(Identity::Serial));
+        // A key that `REFERENCES tags` (no columns) points at stays: the edit is refused.
+        let with_ref = import(
+            "CREATE TABLE tags (id int PRIMARY KEY);\nCREATE TABLE uses (tag int REFERENCES tags);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let (t, tid) = ids(&with_ref, "tags", "id");
+        let (_, skipped) = apply(&with_ref, &[Edit::SetPrimaryKey { table: t, column: tid, primary: false }]);
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        let (after_drop, _) = apply(&with_ref, &[Edit::DropColumn { table: t, column: tid }]);
+        assert!(after_drop.find_table("uses").expect("uses").foreign_keys.is_empty());
         // The server drops a key with any of its columns; so does the edit.
         let (pairs, b) = ids(&base, "pairs", "b");
         let (target, _) = apply(&base, &[Edit::DropColumn { table: pairs, column: b }]);
