@@ -206,3 +206,20 @@ fn a_broken_create_table_is_an_error_at_its_place_and_a_broken_function_is_only_
     assert_eq!(errors[0].span.line, 3);
     assert_eq!(result.stats.failed, 1);
 }
+
+#[test]
+fn a_mysql_file_that_never_switches_its_delimiter_back_loads_as_the_client_loads_it() {
+    // Cacti's cacti.sql says `DELIMITER //` once, for a routine, and never `DELIMITER ;`: the
+    // mysql client sends the rest as one text, which the server runs statement by statement.
+    let sql = "DELIMITER //\n\
+               CREATE FUNCTION `NOAUTOCREATENEEDED`() RETURNS int DETERMINISTIC\nBEGIN\n  DECLARE x int;\n  SET x = 1;\n  RETURN x;\nEND //\n\
+               CREATE TABLE `aggregate_graph_templates` (\n  `id` int(10) unsigned NOT NULL auto_increment,\n  `name` varchar(64) NOT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB;\n\
+               CREATE TABLE `aggregate_graphs` (\n  `id` int(10) unsigned NOT NULL auto_increment,\n  `aggregate_template_id` int(10) unsigned NOT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB;\n\
+               INSERT INTO `aggregate_graph_templates` VALUES (1, 'a');\n";
+    let result = import(sql, Some(Dialect::MySql));
+    no_errors(&result);
+    let names: Vec<&str> = result.schema.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["aggregate_graph_templates", "aggregate_graphs"]);
+    // Positions still point into the file: the second table starts on line 13.
+    assert_eq!(result.schema.tables[1].span.line, 13);
+}

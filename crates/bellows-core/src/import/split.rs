@@ -224,10 +224,19 @@ pub(crate) fn split(src: &str, dialect: Dialect) -> Vec<Chunk<'_>> {
         let mut in_trigger = false;
         let mut body_depth: u32 = 0;
         let mut end = src.len();
+        // Under another delimiter, the client sends what lies between two of them (or up to the
+        // end of the file, when the file never switches back) and the server runs each `;`
+        // statement in it, except a routine, trigger or event, whose body holds them.
+        let semicolon_ends = dialect == Dialect::MySql && delimiter != b";";
         while let Some(b) = cur.peek() {
             if cur.starts_with(&delimiter) && body_depth == 0 {
                 end = cur.pos;
                 cur.bump_n(delimiter.len());
+                break;
+            }
+            if semicolon_ends && b == b';' && !is_compound_definition(&src[offset..cur.pos]) {
+                end = cur.pos;
+                cur.bump();
                 break;
             }
             match b {
@@ -321,6 +330,15 @@ fn is_create_trigger(head: &str) -> bool {
     words.first().is_some_and(|w| w == "CREATE") && words.iter().any(|w| w == "TRIGGER")
 }
 
+/// `CREATE [DEFINER=...] PROCEDURE | FUNCTION | TRIGGER | EVENT`, mysqldump's version comments
+/// (`/*!50003 CREATE*/`) included: a statement whose body holds `;`.
+fn is_compound_definition(head: &str) -> bool {
+    let words: Vec<String> =
+        head_words(head, 16).into_iter().filter(|w| !w.chars().all(|c| c.is_ascii_digit())).collect();
+    words.first().is_some_and(|w| w == "CREATE")
+        && words.iter().take(10).any(|w| matches!(w.as_str(), "PROCEDURE" | "FUNCTION" | "TRIGGER" | "EVENT"))
+}
+
 fn is_copy_from_stdin(statement: &str) -> bool {
     head_words(statement, 1).first().is_some_and(|w| w == "COPY")
         && statement.to_ascii_uppercase().contains("FROM STDIN")
@@ -377,6 +395,20 @@ mod tests {
         assert_eq!(chunks.len(), 3);
         assert_eq!(chunks[1].0, ChunkKind::CopyData);
         assert_eq!(chunks[2], stmt("CREATE TABLE u (id int)", "5:1"));
+    }
+
+    #[test]
+    fn a_delimiter_never_switched_back_still_runs_each_statement_as_the_client_does() {
+        // Cacti's cacti.sql: `DELIMITER //` once, a routine, then tables to the end of the file.
+        let src = "DELIMITER //\nCREATE FUNCTION f(x int) RETURNS int DETERMINISTIC BEGIN DECLARE y int; SET y = x; RETURN y; END //\n\
+                   CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n";
+        let chunks = split(src, Dialect::MySql);
+        let statements: Vec<&str> = chunks.iter().filter(|c| c.kind == ChunkKind::Statement).map(|c| c.text).collect();
+        assert_eq!(statements.len(), 3, "{statements:?}");
+        assert!(statements[0].starts_with("CREATE FUNCTION") && statements[0].ends_with("END"));
+        assert_eq!(statements[1], "CREATE TABLE a (id int)");
+        assert_eq!(statements[2], "CREATE TABLE b (id int)");
+        assert_eq!(chunks.last().map(|c| c.start.to_string()), Some("4:1".to_string()));
     }
 
     #[test]
