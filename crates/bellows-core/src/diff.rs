@@ -6,7 +6,7 @@
 //! applied, and likely renames are offered as [`RenameSuggestion`]s with a confidence.
 
 use crate::model::*;
-use crate::types::DataType;
+use crate::types::{DataType, TypeKind};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -848,8 +848,29 @@ fn diff_constraints(
 fn effective_default(table: &Table, column: &Column) -> Option<String> {
     let implicit = format!("{}_{}_seq", table.name, column.name).to_ascii_lowercase();
     match &column.default {
+        // `DEFAULT NULL` on a column that allows NULL is no default at all.
+        Some(d) if column.nullable && is_null_literal(&d.expr) => None,
         Some(d) => {
             let norm = normalize_expr(&d.expr);
+            // A number quoted or not is the same default on a numeric column (`DEFAULT '1'`
+            // and `DEFAULT 1` on MySQL's tinyint(1) or boolean).
+            let norm = match &column.data_type.kind {
+                TypeKind::Boolean
+                | TypeKind::SmallInt
+                | TypeKind::Integer
+                | TypeKind::BigInt
+                | TypeKind::Decimal { .. }
+                | TypeKind::Real
+                | TypeKind::Double => {
+                    let unquoted = norm.trim_matches('\'');
+                    if unquoted.len() + 2 == norm.len() && unquoted.parse::<f64>().is_ok() {
+                        unquoted.to_string()
+                    } else {
+                        norm
+                    }
+                }
+                _ => norm,
+            };
             match norm.strip_prefix("nextval") {
                 Some(rest) => {
                     let seq = rest.trim_matches(|c: char| c == '\'' || c == '"');
@@ -866,6 +887,12 @@ fn effective_default(table: &Table, column: &Column) -> Option<String> {
         None if column.identity == Some(Identity::Serial) => Some("serial".to_string()),
         None => None,
     }
+}
+
+/// `NULL`, or `NULL::type` as pg_dump casts it.
+fn is_null_literal(expr: &str) -> bool {
+    let e = expr.trim().to_ascii_lowercase();
+    e == "null" || e.starts_with("null::") || (e.starts_with("cast(null as") && e.ends_with(')'))
 }
 
 /// `t_c_seq`, `t_c_seq1`, ...: the name PostgreSQL gives a serial column's sequence.
@@ -1040,5 +1067,24 @@ mod tests {
                 "drop NOT NULL on c.note"
             ]
         );
+    }
+
+    #[test]
+    fn spellings_that_mean_the_same_default_are_no_change() {
+        let a = import(
+            "CREATE TABLE users (id int(11) NOT NULL, created datetime DEFAULT NULL, active tinyint(1) NOT NULL DEFAULT '1', PRIMARY KEY (id));",
+            Some(Dialect::MySql),
+        )
+        .schema;
+        let b = import(
+            "CREATE TABLE users (id int NOT NULL, created datetime, active boolean NOT NULL DEFAULT 1, PRIMARY KEY (id));",
+            Some(Dialect::MySql),
+        )
+        .schema;
+        assert_eq!(diff(&a, &b, &DiffOptions::default()), ChangeSet::default());
+        // A NOT NULL column's DEFAULT NULL and a text column's '1' still count.
+        let c = import("CREATE TABLE t (id int PRIMARY KEY, code text DEFAULT '1');", Some(Dialect::Postgres)).schema;
+        let d = import("CREATE TABLE t (id int PRIMARY KEY, code text DEFAULT 1);", Some(Dialect::Postgres)).schema;
+        assert_eq!(diff(&c, &d, &DiffOptions::default()).changes.len(), 1);
     }
 }
