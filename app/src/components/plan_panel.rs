@@ -95,7 +95,7 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                             let checks: Vec<_> = p.prechecks.iter().chain(p.verifications.iter()).filter(|c| c.before == kind).cloned().collect();
                             view! {
                                 <li class=format!("stage stage-{}", kind.label().to_ascii_lowercase()) data-testid="stage">
-                                    <h3><span class="stage-name">{kind.label()}</span><span class="count">{format!("{} steps", stage.steps.len())}</span></h3>
+                                    <h3><span class="stage-name">{kind.label()}</span><span class="count">{match stage.steps.len() { 1 => "1 step".to_string(), n => format!("{n} steps") }}</span></h3>
                                     {checks.into_iter().map(|c| view! {
                                         <div class="check"><span class="label">"before: "</span>{c.title.clone()}
                                             {c.resolution.as_ref().map(|r| view! { <span class="muted">{format!(" \u{2192} {}", r.describe())}</span> })}

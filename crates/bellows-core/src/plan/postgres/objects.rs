@@ -131,8 +131,9 @@ impl Around {
         if self.is_empty() {
             reason.to_string()
         } else {
+            let (verb, be) = if self.names.len() == 1 { ("depends", "is") } else { ("depend", "are") };
             format!(
-                "{reason}; {} depend on it and are dropped and created again in the same transaction",
+                "{reason}; {} {verb} on it and {be} dropped and created again in the same transaction",
                 self.names.join(", ")
             )
         }
