@@ -1930,6 +1930,22 @@ fn replace_column(
         |text: &str| replaced.iter().fold(text.to_string(), |t, (f, l)| crate::render::rename_identifier(&t, f, &q(l)));
     let live_column =
         |c: &str| replaced.iter().find(|(f, _)| same_name(f, c)).map_or(c.to_string(), |(_, l)| l.clone());
+    // An index of the target built on the new columns, under the name `temp`.
+    let live_index = |index: &Index, temp: &str| Index {
+        name: Some(temp.to_string()),
+        parts: index
+            .parts
+            .iter()
+            .map(|p| match p {
+                IndexPart::Column { name: c, descending } => {
+                    IndexPart::Column { name: live_column(c), descending: *descending }
+                }
+                IndexPart::Expression { sql } => IndexPart::Expression { sql: live(sql) },
+            })
+            .collect(),
+        predicate: index.predicate.as_deref().map(live),
+        ..index.clone()
+    };
     let short = split_qualified(table).1;
     let namespace = split_qualified(table).0;
     let taken_in_base = |n: &str| {
@@ -1949,21 +1965,7 @@ fn replace_column(
                 Some(n) if !taken_in_base(n) => n.clone(),
                 _ => name(&[PREFIX.trim_end_matches('_'), short, new, &k.to_string(), "idx"]),
             };
-            let copy = Index {
-                name: Some(temp.clone()),
-                parts: index
-                    .parts
-                    .iter()
-                    .map(|p| match p {
-                        IndexPart::Column { name: c, descending } => {
-                            IndexPart::Column { name: live_column(c), descending: *descending }
-                        }
-                        IndexPart::Expression { sql } => IndexPart::Expression { sql: live(sql) },
-                    })
-                    .collect(),
-                predicate: index.predicate.as_deref().map(live),
-                ..index.clone()
-            };
+            let copy = live_index(index, &temp);
             let sql = create_index_sql(tt_, &copy, PG).replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
             b.push(
                 StageKind::Expand,
@@ -2198,21 +2200,7 @@ fn replace_column(
             });
             for (k, index) in own_indexes.enumerate() {
                 let temp = name(&[PREFIX.trim_end_matches('_'), &part.name, new, &k.to_string(), "idx"]);
-                let copy = Index {
-                    name: Some(temp.clone()),
-                    parts: index
-                        .parts
-                        .iter()
-                        .map(|p| match p {
-                            IndexPart::Column { name: c, descending } => {
-                                IndexPart::Column { name: live_column(c), descending: *descending }
-                            }
-                            IndexPart::Expression { sql } => IndexPart::Expression { sql: live(sql) },
-                        })
-                        .collect(),
-                    predicate: index.predicate.as_deref().map(live),
-                    ..index.clone()
-                };
+                let copy = live_index(index, &temp);
                 let sql = create_index_sql(part, &copy, PG).replacen("INDEX ", "INDEX CONCURRENTLY IF NOT EXISTS ", 1);
                 b.push(
                     StageKind::Expand,
