@@ -49,6 +49,10 @@ enum Command {
         /// PostgreSQL major version (12 to 17).
         #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(12..=17))]
         pg_version: u32,
+        /// The MySQL or MariaDB server a MySQL plan runs on: mysql-8.0, mysql-8.4, mariadb-10.11
+        /// or mariadb-11.4. Default: MariaDB 10.11 when the dump says MariaDB, else MySQL 8.4.
+        #[arg(long, value_parser = parse_server)]
+        server: Option<bellows_core::plan::MySqlServer>,
         /// lock_timeout for every step that takes a blocking lock, in milliseconds.
         #[arg(long, default_value_t = 2000)]
         lock_timeout_ms: u32,
@@ -156,6 +160,13 @@ pub enum Format {
     Json,
 }
 
+fn parse_server(text: &str) -> Result<bellows_core::plan::MySqlServer, String> {
+    bellows_core::plan::MySqlServer::parse(text).ok_or_else(|| {
+        let ids: Vec<&str> = bellows_core::plan::MySqlServer::ALL.iter().map(|s| s.id()).collect();
+        format!("unknown server `{text}`; one of {}", ids.join(", "))
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -167,6 +178,7 @@ fn main() -> ExitCode {
             renames,
             format,
             pg_version,
+            server,
             lock_timeout_ms,
             batch_size,
             out,
@@ -178,6 +190,7 @@ fn main() -> ExitCode {
             renames,
             format,
             pg_version,
+            server,
             lock_timeout_ms,
             batch_size,
             out,
@@ -224,6 +237,8 @@ pub struct Pair {
     pub target: bellows_core::Import,
     pub errors: usize,
     pub renames: Vec<bellows_core::diff::RenameHint>,
+    /// The MySQL server the base dump names (MySQL 8.4 when it names none).
+    pub server: bellows_core::plan::MySqlServer,
 }
 
 pub fn read_pair(
@@ -244,7 +259,8 @@ pub fn read_pair(
             bellows_core::diff::RenameHint::parse(hint).ok_or_else(|| format!("--rename {hint}: expected OLD=NEW"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Pair { dialect, base: base_import, target: target_import, errors, renames })
+    let server = bellows_core::plan::MySqlServer::detect(&base_text);
+    Ok(Pair { dialect, base: base_import, target: target_import, errors, renames, server })
 }
 
 /// Reads a file, or standard input for `-`.

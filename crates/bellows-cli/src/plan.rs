@@ -16,6 +16,7 @@ pub struct Args {
     pub renames: Vec<String>,
     pub format: PlanFormat,
     pub pg_version: u32,
+    pub server: Option<bellows_core::plan::MySqlServer>,
     pub lock_timeout_ms: u32,
     pub batch_size: u32,
     pub out: Option<PathBuf>,
@@ -23,11 +24,12 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let crate::Pair { dialect, base, target, errors, renames } =
+    let crate::Pair { dialect, base, target, errors, renames, server } =
         crate::read_pair(&args.base, &args.target, args.dialect, &args.renames)?;
     let options = PlanOptions {
         dialect,
         pg_version: args.pg_version,
+        mysql_server: args.server.unwrap_or(server),
         lock_timeout_ms: args.lock_timeout_ms,
         batch_size: args.batch_size,
         ..PlanOptions::default()

@@ -32,6 +32,7 @@ pub fn analyze(design: &Design) -> Analysis {
     let options = PlanOptions {
         dialect,
         pg_version: design.options.pg_version,
+        mysql_server: design.options.mysql_server.unwrap_or_else(|| crate::plan::MySqlServer::detect(&design.source)),
         lock_timeout_ms: design.options.lock_timeout_ms,
         batch_size: design.options.batch_size,
         ..PlanOptions::default()

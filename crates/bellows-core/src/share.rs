@@ -45,6 +45,9 @@ pub struct Design {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareOptions {
     pub pg_version: u32,
+    /// The MySQL or MariaDB server a MySQL plan targets; `None`: the one the dump names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql_server: Option<crate::plan::MySqlServer>,
     pub lock_timeout_ms: u32,
     pub batch_size: u32,
 }
@@ -52,7 +55,12 @@ pub struct ShareOptions {
 impl Default for ShareOptions {
     fn default() -> Self {
         let p = PlanOptions::default();
-        Self { pg_version: p.pg_version, lock_timeout_ms: p.lock_timeout_ms, batch_size: p.batch_size }
+        Self {
+            pg_version: p.pg_version,
+            mysql_server: None,
+            lock_timeout_ms: p.lock_timeout_ms,
+            batch_size: p.batch_size,
+        }
     }
 }
 

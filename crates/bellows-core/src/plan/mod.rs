@@ -8,10 +8,12 @@
 //! of the changes.
 
 mod blockers;
+mod mysql;
 mod postgres;
 mod render;
 mod sqlite;
 
+pub use mysql::{Algorithm, MySqlServer};
 pub use render::{plan_files, plan_markdown, plan_sql, plan_text};
 
 use crate::diff::{diff, Change, ChangeSet, DiffOptions};
@@ -24,6 +26,8 @@ pub struct PlanOptions {
     pub dialect: Dialect,
     /// PostgreSQL major version, 12 to 17.
     pub pg_version: u32,
+    /// The MySQL or MariaDB server and version a MySQL plan runs on.
+    pub mysql_server: MySqlServer,
     pub lock_timeout_ms: u32,
     pub batch_size: u32,
     /// Known row counts per table, for the size notes on scans and rewrites.
@@ -38,6 +42,7 @@ impl Default for PlanOptions {
         Self {
             dialect: Dialect::Postgres,
             pg_version: 16,
+            mysql_server: MySqlServer::default(),
             lock_timeout_ms: 2000,
             batch_size: 1000,
             row_estimates: BTreeMap::new(),
@@ -107,6 +112,14 @@ pub enum LockMode {
     AccessExclusive,
     /// SQLite: the database write lock.
     Write,
+    /// MySQL: the exclusive metadata lock every ALTER takes; with ALGORITHM=INSTANT it is all
+    /// the step takes, for a moment, but the statements queued behind it wait too.
+    Metadata,
+    /// MySQL: LOCK=NONE, reads and writes go on; a brief exclusive metadata lock at the start
+    /// and the end.
+    Online,
+    /// MySQL: LOCK=SHARED, reads go on and writes wait for the whole step.
+    NoWrites,
 }
 
 impl LockMode {
@@ -119,12 +132,23 @@ impl LockMode {
             LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
             LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
             LockMode::Write => "database write lock",
+            LockMode::Metadata => "exclusive metadata lock",
+            LockMode::Online => "LOCK=NONE (reads and writes go on)",
+            LockMode::NoWrites => "LOCK=SHARED (writes wait)",
         }
     }
 
     /// True when the lock blocks reads or writes of the table while held.
     pub fn blocks_traffic(self) -> bool {
-        matches!(self, LockMode::Share | LockMode::ShareRowExclusive | LockMode::AccessExclusive | LockMode::Write)
+        matches!(
+            self,
+            LockMode::Share
+                | LockMode::ShareRowExclusive
+                | LockMode::AccessExclusive
+                | LockMode::Write
+                | LockMode::Metadata
+                | LockMode::NoWrites
+        )
     }
 }
 
@@ -271,12 +295,7 @@ pub fn plan_changes(base: &Schema, target: &Schema, changes: &ChangeSet, options
     match options.dialect {
         Dialect::Postgres => postgres::plan(base, target, &changes.changes, options, &mut b),
         Dialect::Sqlite => sqlite::plan(base, target, &changes.changes, options, &mut b),
-        Dialect::MySql => {
-            b.notes.push(
-                "MySQL plans are not staged yet: the steps below are PostgreSQL's recipes and must be adapted (ALGORITHM=INSTANT/INPLACE, no NOT VALID); run table-copying changes with gh-ost or pt-online-schema-change".into(),
-            );
-            postgres::plan(base, target, &changes.changes, options, &mut b);
-        }
+        Dialect::MySql => mysql::plan(base, target, &changes.changes, options, &mut b),
     }
     let stages = StageKind::ALL
         .iter()

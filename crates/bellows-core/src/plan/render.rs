@@ -1,9 +1,21 @@
 //! A plan as a reader sees it (text) and as a script (SQL with stage headers).
 
 use super::{Plan, StageKind, Step};
+use crate::Dialect;
 use std::fmt::Write;
 
-fn lock_line(step: &Step) -> String {
+/// One statement as a script line. A MySQL statement with a body (a trigger or routine with
+/// BEGIN ... END) holds semicolons of its own: the `mysql` client reads it between DELIMITER
+/// lines, as a dump writes it.
+fn script_statement(sql: &str, dialect: Dialect) -> String {
+    if dialect == Dialect::MySql && sql.contains(';') {
+        format!("DELIMITER //\n{sql} //\nDELIMITER ;")
+    } else {
+        format!("{sql};")
+    }
+}
+
+fn lock_line(step: &Step, dialect: Dialect) -> String {
     let effect = match step.lock.effect {
         super::Effect::Metadata => "brief (catalog only)",
         super::Effect::Scan => "scans the table",
@@ -15,7 +27,9 @@ fn lock_line(step: &Step) -> String {
     if !step.lock.tables.is_empty() {
         let _ = write!(line, " on {}", step.lock.tables.join(", "));
     }
-    if !step.transactional {
+    // MySQL DDL is never transactional: every step there is its own unit, so saying it on
+    // each step would be noise.
+    if !step.transactional && dialect != Dialect::MySql {
         line.push_str("; outside a transaction");
     }
     if step.repeat_until_no_rows {
@@ -67,8 +81,14 @@ pub fn plan_text(plan: &Plan) -> String {
             }
         }
         for (n, step) in stage.steps.iter().enumerate() {
-            let _ =
-                writeln!(out, "  {}. {}\n     lock: {}\n     why: {}", n + 1, step.title, lock_line(step), step.reason);
+            let _ = writeln!(
+                out,
+                "  {}. {}\n     lock: {}\n     why: {}",
+                n + 1,
+                step.title,
+                lock_line(step, plan.dialect),
+                step.reason
+            );
             for sql in &step.sql {
                 let _ = writeln!(out, "     > {sql};");
             }
@@ -118,9 +138,9 @@ pub fn plan_sql(plan: &Plan) -> String {
             );
         }
         for step in &stage.steps {
-            let _ = writeln!(out, "\n-- {} [{}]", step.title, lock_line(step));
+            let _ = writeln!(out, "\n-- {} [{}]", step.title, lock_line(step, plan.dialect));
             for sql in &step.sql {
-                let _ = writeln!(out, "{sql};");
+                let _ = writeln!(out, "{}", script_statement(sql, plan.dialect));
             }
         }
         for check in plan.verifications.iter().filter(|c| c.before == stage.kind) {
@@ -170,7 +190,7 @@ pub fn plan_markdown(plan: &Plan, findings: &[crate::lint::Finding]) -> String {
         }
         for (n, step) in stage.steps.iter().enumerate() {
             let _ = writeln!(out, "### {}.{} {}\n", stage.kind.label(), n + 1, step.title);
-            let _ = writeln!(out, "- Lock: {}\n- Why it is safe: {}", lock_line(step), step.reason);
+            let _ = writeln!(out, "- Lock: {}\n- Why it is safe: {}", lock_line(step, plan.dialect), step.reason);
             for f in findings.iter().filter(|f| f.step.is_some_and(|s| s.stage == stage.kind && s.index == n)) {
                 let _ = writeln!(out, "- **{} [{}]**: {} ({})", f.severity, f.rule.code(), f.message, f.help);
             }
@@ -230,9 +250,9 @@ pub fn plan_files(plan: &Plan, findings: &[crate::lint::Finding]) -> Vec<(String
             let _ = writeln!(up, "-- before this stage, must be 0: {}\n-- {};", check.title, check.sql);
         }
         for step in &stage.steps {
-            let _ = writeln!(up, "\n-- {} [{}]", step.title, lock_line(step));
+            let _ = writeln!(up, "\n-- {} [{}]", step.title, lock_line(step, plan.dialect));
             for sql in &step.sql {
-                let _ = writeln!(up, "{sql};");
+                let _ = writeln!(up, "{}", script_statement(sql, plan.dialect));
             }
         }
         let mut down = format!("-- Undo of stage {}: {}, steps in reverse order\n", i + 1, stage.kind.label());
@@ -246,7 +266,7 @@ pub fn plan_files(plan: &Plan, findings: &[crate::lint::Finding]) -> Vec<(String
                 );
             }
             for sql in &step.rollback {
-                let _ = writeln!(down, "{sql};");
+                let _ = writeln!(down, "{}", script_statement(sql, plan.dialect));
             }
         }
         files.push((format!("{}-{label}.up.sql", i + 1), up));

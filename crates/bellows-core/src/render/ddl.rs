@@ -518,7 +518,7 @@ pub fn foreign_key_sql(fk: &ForeignKey, dialect: Dialect) -> String {
     out
 }
 
-fn index_parts(index: &Index, dialect: Dialect) -> String {
+pub(crate) fn index_parts(index: &Index, dialect: Dialect) -> String {
     index
         .parts
         .iter()
@@ -531,7 +531,7 @@ fn index_parts(index: &Index, dialect: Dialect) -> String {
         .join(", ")
 }
 
-fn mysql_inline_index(index: &Index) -> String {
+pub(crate) fn mysql_inline_index(index: &Index) -> String {
     let kind = match index.method.as_deref() {
         Some("fulltext") => "FULLTEXT KEY",
         Some("spatial") => "SPATIAL KEY",

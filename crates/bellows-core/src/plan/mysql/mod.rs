@@ -1,0 +1,628 @@
+//! MySQL and MariaDB recipes. The facts they rest on are in `../shared/design/mysql-online-ddl.md`;
+//! what differs between servers and versions is in [`server`].
+//!
+//! Rules every recipe follows:
+//! - every ALTER names its `ALGORITHM` (and `LOCK`), so the server refuses rather than falls
+//!   back to a blocking copy, and every DDL step first bounds its metadata-lock wait
+//!   (`SET SESSION lock_wait_timeout`, and `WAIT n` on MariaDB);
+//! - DDL commits on its own: no step is wrapped in a transaction, each has its own undo;
+//! - there is no NOT VALID: a gate query counts the rows a new rule rejects right before the
+//!   ALTER, and where the server does not check existing rows (a foreign key added with
+//!   `foreign_key_checks = 0`) a verification counts them again after it;
+//! - a change only a table copy can make is done on a shadow column kept in step by BEFORE
+//!   INSERT and BEFORE UPDATE triggers, filled in batches along the primary key, verified, and
+//!   swapped in by rename in Contract; for a key column, the step is a copy and the plan prints
+//!   the gh-ost and pt-online-schema-change command lines.
+
+mod columns;
+mod keys;
+mod server;
+
+pub use server::{Algorithm, MySqlServer};
+
+use super::{Builder, Effect, Lock, LockMode, PlanOptions, StageKind, Step};
+use crate::diff::Change;
+use crate::model::*;
+use crate::render::ddl::table_statements;
+use crate::render::{ident, qualified, string_literal};
+use crate::Span;
+use crate::{Dialect, TypeKind};
+
+const MY: Dialect = Dialect::MySql;
+/// Every trigger the plan creates starts with this, so Contract and rollbacks find them.
+pub const PREFIX: &str = "bellows_";
+
+// Ranks order steps inside a stage: lower first (the same scale as PostgreSQL's).
+/// Contract: a renamed table takes its new name before anything else runs on it.
+const R_SWAP_TABLE: u32 = 1;
+const R_DROP_VIEW: u32 = 15;
+const R_DROP_RULE: u32 = 20;
+const R_CREATE_TABLE: u32 = 30;
+const R_ROUTINE: u32 = 39;
+const R_COLUMN: u32 = 40;
+const R_SYNC: u32 = 50;
+const R_INDEX: u32 = 60;
+const R_RULE: u32 = 70;
+const R_FK: u32 = 80;
+const R_VIEW: u32 = 85;
+const R_BACKFILL: u32 = 90;
+const R_TRIGGER: u32 = 95;
+const R_VALIDATE: u32 = 100;
+const R_DROP_COLUMN: u32 = 120;
+const R_SWAP_COLUMN: u32 = 125;
+const R_DROP_TABLE: u32 = 130;
+const R_REPLACE_VIEW: u32 = 140;
+const R_DROP_ROUTINE: u32 = 160;
+
+pub(super) struct Ctx<'a> {
+    base: &'a Schema,
+    target: &'a Schema,
+    changes: &'a [Change],
+    options: &'a PlanOptions,
+    server: MySqlServer,
+}
+
+fn q(name: &str) -> String {
+    ident(name, MY)
+}
+
+fn tq(name: &str) -> String {
+    let (ns, n) = split_qualified(name);
+    qualified(ns, n, MY)
+}
+
+fn lit(text: &str) -> String {
+    string_literal(text)
+}
+
+/// A valid identifier from parts: MySQL allows 64 characters; a longer name keeps its head and
+/// a hash of the whole, so two long names stay apart.
+fn name(parts: &[&str]) -> String {
+    let n = parts.join("_").to_ascii_lowercase().replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_'), "_");
+    if n.len() <= 64 {
+        return n;
+    }
+    let hash = n.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    format!("{}_{:08x}", &n[..55], hash as u32)
+}
+
+/// The full column definition MODIFY COLUMN needs (MySQL forgets whatever it leaves out:
+/// NOT NULL, the default, AUTO_INCREMENT, the comment).
+fn column_sql(col: &Column) -> String {
+    let mut out = format!("{} {}", q(&col.name), col.data_type.spelling);
+    if let Some(g) = &col.generated {
+        out.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+    }
+    out.push_str(if col.nullable { " NULL" } else { " NOT NULL" });
+    if let Some(d) = &col.default {
+        out.push_str(&format!(" DEFAULT {}", d.expr));
+    }
+    if col.identity.is_some() {
+        out.push_str(" AUTO_INCREMENT");
+    }
+    if let Some(c) = &col.comment {
+        out.push_str(&format!(" COMMENT {}", lit(c)));
+    }
+    out
+}
+
+/// True when the statement is DDL (it takes a metadata lock and commits on its own).
+fn is_ddl(sql: &str) -> bool {
+    let head = sql.trim_start().get(..12).unwrap_or(sql).to_ascii_uppercase();
+    ["ALTER", "RENAME", "DROP", "CREATE"].iter().any(|k| head.starts_with(k))
+}
+
+impl<'a> Ctx<'a> {
+    fn target_table(&self, name: &str) -> Option<&'a Table> {
+        self.target.find_table(name)
+    }
+
+    /// The base table that became `target_name` (following a rename).
+    fn base_table(&self, target_name: &str) -> Option<&'a Table> {
+        self.base.find_table(self.renamed_from(target_name).unwrap_or(target_name))
+    }
+
+    fn renamed_from(&self, target_name: &str) -> Option<&'a str> {
+        self.changes.iter().find_map(|c| match c {
+            Change::RenameTable { from, to } if same_name(to, target_name) => Some(from.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The table as the server names it during `stage`: a renamed table keeps its old name
+    /// until Contract swaps the names (v2 reaches it through a view meanwhile).
+    fn live(&self, table: &str, stage: StageKind) -> String {
+        match self.renamed_from(table) {
+            Some(from) if stage != StageKind::Contract => tq(from),
+            _ => tq(table),
+        }
+    }
+
+    fn resolution(&self, change: &Change, default: super::Resolution) -> super::Resolution {
+        self.options.resolutions.get(&change.describe()).cloned().unwrap_or(default)
+    }
+
+    fn wait_seconds(&self) -> u32 {
+        self.options.lock_timeout_ms.div_ceil(1000).max(1)
+    }
+
+    /// `ALTER TABLE t [WAIT n] clauses, ALGORITHM=..., LOCK=...`.
+    fn alter(&self, table_sql: &str, clauses: &str, algorithm: Algorithm) -> String {
+        let wait = if self.server.has_wait_clause() { format!(" WAIT {}", self.wait_seconds()) } else { String::new() };
+        format!("ALTER TABLE {table_sql}{wait} {clauses}, {}", algorithm.clause())
+    }
+
+    /// A step: DDL runs after `SET SESSION lock_wait_timeout`, forward and undo alike.
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        title: String,
+        change: usize,
+        sql: Vec<String>,
+        rollback: Vec<String>,
+        lock: (LockMode, &[&str], Effect),
+        reason: &str,
+        rank: u32,
+    ) -> Step {
+        let bound = |mut v: Vec<String>| {
+            if v.iter().any(|s| is_ddl(s)) {
+                v.insert(0, format!("SET SESSION lock_wait_timeout = {}", self.wait_seconds()));
+            }
+            v
+        };
+        Step {
+            title,
+            change,
+            sql: bound(sql),
+            rollback: bound(rollback),
+            lock: Lock { mode: lock.0, tables: lock.1.iter().map(|t| t.to_string()).collect(), effect: lock.2 },
+            transactional: false,
+            repeat_until_no_rows: false,
+            one_way: false,
+            reason: reason.to_string(),
+            rank,
+        }
+    }
+
+    /// The key batches walk, in order: the primary key, or else a unique key over NOT NULL
+    /// columns. `None` when the table has neither.
+    fn walk_key(&self, table: &Table) -> Option<Vec<String>> {
+        table.primary_key.as_ref().map(|k| k.columns.clone()).or_else(|| {
+            table
+                .uniques
+                .iter()
+                .find(|u| u.columns.iter().all(|c| table.column(c).is_some_and(|c| !c.nullable)))
+                .map(|u| u.columns.clone())
+        })
+    }
+
+    /// A Backfill step: `UPDATE ... LIMIT n` along the key, repeated until it changes no row,
+    /// each run its own autocommit transaction. Every TIMESTAMP/DATETIME column is assigned
+    /// its own value, so `ON UPDATE CURRENT_TIMESTAMP` does not stamp rows the migration only
+    /// copied into.
+    fn batched(&self, title: String, change: usize, table: &str, set: &str, condition: &str, reason: &str) -> Step {
+        let t = self.live(table, StageKind::Backfill);
+        let base = self.base_table(table);
+        let touch: String = base
+            .map(|bt| {
+                bt.columns
+                    .iter()
+                    .filter(|c| matches!(c.data_type.kind, TypeKind::Timestamp | TypeKind::TimestampTz))
+                    .filter(|c| c.generated.is_none())
+                    .map(|c| format!(", {0} = {0}", q(&c.name)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let order = base
+            .and_then(|bt| self.walk_key(bt))
+            .map(|k| format!(" ORDER BY {}", k.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")))
+            .unwrap_or_default();
+        let sql = format!("UPDATE {t} SET {set}{touch} WHERE {condition}{order} LIMIT {}", self.options.batch_size);
+        let walk = if order.is_empty() {
+            "; the table has no primary key, so batches are taken in no particular order (unsafe with statement-based replication)"
+        } else {
+            ", taken along the primary key"
+        };
+        let mut s = self.step(
+            title,
+            change,
+            vec![sql],
+            vec![],
+            (LockMode::None, &[table], Effect::Batched),
+            &format!("{reason}; each batch is its own short transaction{walk}; the application's triggers fire for these updates (MySQL cannot turn them off for one session)"),
+            R_BACKFILL,
+        );
+        s.repeat_until_no_rows = true;
+        s
+    }
+
+    fn added_table(&self, table: &str) -> bool {
+        self.changes.iter().any(|c| matches!(c, Change::CreateTable { table: t } if same_name(t, table)))
+    }
+
+    fn added_column(&self, table: &str, column: &str) -> bool {
+        self.changes.iter().any(
+            |c| matches!(c, Change::AddColumn { table: t, column: col } if same_name(t, table) && same_name(col, column)),
+        )
+    }
+
+    fn dropped_table(&self, table: &str) -> bool {
+        self.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)))
+    }
+
+    /// The gh-ost and pt-online-schema-change command lines for an ALTER that only a table copy
+    /// can make, with their caveats.
+    fn copy_tools(&self, table: &str, clauses: &str) -> String {
+        let (ns, short) = split_qualified(table);
+        let db = ns.unwrap_or("DATABASE");
+        let alter = clauses.replace('"', "\\\"");
+        format!(
+            "on a large table, run the copy with an online schema change tool instead: `gh-ost --database={db} --table={short} --alter=\"{alter}\" --execute` (refuses tables with foreign keys or triggers) or `pt-online-schema-change --alter \"{alter}\" --preserve-triggers D={db},t={short} --execute` (needs a primary or unique key; foreign keys to the table need --alter-foreign-keys-method); run it before this plan's triggers go in or after they come out"
+        )
+    }
+}
+
+fn fk_depth(schema: &Schema, table: &Table) -> u32 {
+    let mut depth = 0;
+    let mut frontier = vec![table.qualified_name()];
+    let mut seen = frontier.clone();
+    while !frontier.is_empty() && depth < 9 {
+        let mut next = Vec::new();
+        for n in &frontier {
+            for fk in schema.find_table(n).map(|t| t.foreign_keys.as_slice()).unwrap_or_default() {
+                if !seen.iter().any(|s| same_name(s, &fk.ref_table)) {
+                    seen.push(fk.ref_table.clone());
+                    next.push(fk.ref_table.clone());
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        depth += 1;
+        frontier = next;
+    }
+    depth
+}
+
+pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: &PlanOptions, b: &mut Builder) {
+    let ctx = Ctx { base, target, changes, options, server: options.mysql_server };
+    for (i, change) in changes.iter().enumerate() {
+        recipe(&ctx, i, change, b);
+    }
+    if let Some(cap) = ctx.server.instant_row_versions() {
+        let instant = b
+            .steps
+            .values()
+            .flatten()
+            .filter(|s| s.sql.iter().any(|q| q.contains("ALGORITHM=INSTANT") && q.contains(" COLUMN ")))
+            .count();
+        if instant > 0 {
+            b.notes.push(format!(
+                "{}: each instant ADD or DROP COLUMN uses one of a table's {cap} row versions; a table that has used them all refuses ALGORITHM=INSTANT (error 4092) until it is rebuilt with OPTIMIZE TABLE",
+                ctx.server.label()
+            ));
+        }
+    }
+}
+
+fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
+    use Change::*;
+    match change {
+        CreateTable { table } => create_table(ctx, i, table, b),
+        DropTable { table } => drop_table(ctx, i, table, b),
+        RenameTable { from, to } => rename_table(ctx, i, from, to, b),
+        AddColumn { table, column } => columns::add_column(ctx, i, change, table, column, b),
+        DropColumn { table, column } => columns::drop_column(ctx, i, table, column, b),
+        RenameColumn { table, from, to } => columns::rename_column(ctx, i, table, from, to, b),
+        ChangeType { table, column, from, to } => columns::change_type(ctx, i, change, table, column, from, to, b),
+        SetNotNull { table, column } => columns::set_not_null(ctx, i, change, table, column, b),
+        DropNotNull { table, column } => columns::drop_not_null(ctx, i, table, column, b),
+        SetDefault { table, column, from, to } => columns::set_default(ctx, i, table, column, from, to, b),
+        AddPrimaryKey { table, key } => keys::add_key(ctx, i, change, table, key, true, b),
+        AddUnique { table, key } => keys::add_key(ctx, i, change, table, key, false, b),
+        DropPrimaryKey { table, key } => keys::drop_primary_key(ctx, i, table, key, b),
+        DropUnique { table, key } => {
+            let index = Index {
+                name: key.name.clone(),
+                unique: true,
+                parts: key.columns.iter().map(|c| IndexPart::Column { name: c.clone(), descending: false }).collect(),
+                method: None,
+                predicate: None,
+                span: Span::new(0, 0),
+            };
+            keys::drop_index(ctx, i, table, &index, b)
+        }
+        AddCheck { table, check } => keys::add_check(ctx, i, change, table, check, b),
+        DropCheck { table, check } => keys::drop_check(ctx, i, table, check, b),
+        AddForeignKey { table, foreign_key } => keys::add_foreign_key(ctx, i, change, table, foreign_key, b),
+        DropForeignKey { table, foreign_key } => keys::drop_foreign_key(ctx, i, table, foreign_key, b),
+        CreateIndex { table, index } => keys::create_index(ctx, i, change, table, index, b),
+        DropIndex { table, index } => keys::drop_index(ctx, i, table, index, b),
+        CreateView { name: v } => {
+            let Some(view) = ctx.target.find_view(v) else { return };
+            b.push(
+                StageKind::Expand,
+                ctx.step(
+                    format!("create view {v}"),
+                    i,
+                    vec![format!("CREATE VIEW {} AS {}", tq(v), view.definition.trim().trim_end_matches(';'))],
+                    vec![format!("DROP VIEW IF EXISTS {}", tq(v))],
+                    (LockMode::None, &[], Effect::Metadata),
+                    "a new view is schema text only; v1 does not know it",
+                    R_VIEW,
+                ),
+            );
+        }
+        DropView { name: v } => {
+            let undo: Vec<String> = ctx
+                .base
+                .find_view(v)
+                .map(|view| format!("CREATE VIEW {} AS {}", tq(v), view.definition.trim().trim_end_matches(';')))
+                .into_iter()
+                .collect();
+            b.push(
+                StageKind::Contract,
+                ctx.step(
+                    format!("drop view {v}"),
+                    i,
+                    vec![format!("DROP VIEW IF EXISTS {}", tq(v))],
+                    undo,
+                    (LockMode::None, &[], Effect::Metadata),
+                    "v1 may read it until Contract",
+                    R_DROP_VIEW,
+                ),
+            );
+            b.v1_breaks.push(format!("v1 may read view {v}, dropped in Contract"));
+        }
+        ReplaceView { name: v } => {
+            let Some(view) = ctx.target.find_view(v) else { return };
+            let undo: Vec<String> = ctx
+                .base
+                .find_view(v)
+                .map(|old| {
+                    format!("CREATE OR REPLACE VIEW {} AS {}", tq(v), old.definition.trim().trim_end_matches(';'))
+                })
+                .into_iter()
+                .collect();
+            b.push(
+                StageKind::Contract,
+                ctx.step(
+                    format!("replace view {v}"),
+                    i,
+                    vec![format!("CREATE OR REPLACE VIEW {} AS {}", tq(v), view.definition.trim().trim_end_matches(';'))],
+                    undo,
+                    (LockMode::None, &[], Effect::Metadata),
+                    "CREATE OR REPLACE swaps the query in one statement, once the columns it reads have their final shape",
+                    R_REPLACE_VIEW,
+                ),
+            );
+        }
+        CreateTrigger { table, name: n } | ReplaceTrigger { table, name: n } | DropTrigger { table, name: n } => {
+            trigger(ctx, i, change, table, n, b)
+        }
+        CreateRoutine { signature } | ReplaceRoutine { signature } | DropRoutine { signature } => {
+            routine(ctx, i, change, signature, b)
+        }
+        other => b.notes.push(format!("{}: MySQL has no such object; the change is not planned", other.describe())),
+    }
+}
+
+fn create_table(ctx: &Ctx<'_>, i: usize, table: &str, b: &mut Builder) {
+    let Some(t) = ctx.target_table(table) else { return };
+    let sql: Vec<String> = table_statements(ctx.target, t, MY)
+        .into_iter()
+        .map(|s| s.trim().trim_end_matches(';').to_string())
+        .filter(|s| !s.is_empty() && !s.starts_with("--"))
+        .collect();
+    b.push(
+        StageKind::Expand,
+        ctx.step(
+            format!("create table {table}"),
+            i,
+            sql,
+            vec![format!("DROP TABLE IF EXISTS {}", tq(table))],
+            (LockMode::None, &[], Effect::Metadata),
+            "a new table is empty: its keys and indexes need no staging, and v1 does not know it",
+            R_CREATE_TABLE + fk_depth(ctx.target, t),
+        ),
+    );
+    b.app_changes.push(format!("v2 may use the new table {table}"));
+}
+
+fn drop_table(ctx: &Ctx<'_>, i: usize, table: &str, b: &mut Builder) {
+    // Tables that reference this one and are dropped too go first.
+    let depth = ctx
+        .base
+        .tables
+        .iter()
+        .filter(|t| ctx.dropped_table(&t.qualified_name()) && !same_name(&t.qualified_name(), table))
+        .filter(|t| t.foreign_keys.iter().any(|fk| same_name(&fk.ref_table, table)))
+        .count()
+        .min(9) as u32;
+    let mut s = ctx.step(
+        format!("drop table {table}"),
+        i,
+        vec![format!("DROP TABLE {}", tq(table))],
+        vec![],
+        (LockMode::Metadata, &[table], Effect::Metadata),
+        "after Switch no application version uses it; dropping is one-way (rename it aside first and drop it a release later to keep an undo)",
+        R_DROP_TABLE + 9 - depth,
+    );
+    s.one_way = true;
+    b.push(StageKind::Contract, s);
+    b.app_changes.push(format!("v2 stops reading and writing {table}"));
+    b.v1_breaks.push(format!("v1 uses table {table}, dropped in Contract"));
+    b.one_way.push(format!("the rows of {table} are gone after Contract"));
+}
+
+/// Rename: v2 reaches the table by its new name through a view from Expand on (a single-table
+/// `SELECT *` view is updatable and insertable, and applies the table's defaults); Contract
+/// swaps the names in one atomic RENAME TABLE, so no query ever finds neither name.
+fn rename_table(ctx: &Ctx<'_>, i: usize, from: &str, to: &str, b: &mut Builder) {
+    let (old, new) = (tq(from), tq(to));
+    let parked = tq(&name(&[PREFIX.trim_end_matches('_'), "old", split_qualified(to).1]));
+    b.push(
+        StageKind::Expand,
+        ctx.step(
+            format!("let v2 use {to}: a view of {from} under the new name"),
+            i,
+            vec![format!("CREATE VIEW {new} AS SELECT * FROM {old}")],
+            vec![format!("DROP VIEW IF EXISTS {new}")],
+            (LockMode::None, &[], Effect::Metadata),
+            "a single-table view is updatable and insertable, so v2 reads and writes the table under its new name while v1 keeps the old one; the view lists the columns the table has once Expand's column steps ran",
+            R_VIEW,
+        ),
+    );
+    b.push(
+        StageKind::Contract,
+        ctx.step(
+            format!("rename table {from} to {to}, in place of the view"),
+            i,
+            vec![format!("RENAME TABLE {new} TO {parked}, {old} TO {new}"), format!("DROP VIEW {parked}")],
+            vec![
+                format!("RENAME TABLE {new} TO {old}"),
+                format!("CREATE VIEW {new} AS SELECT * FROM {old}"),
+            ],
+            (LockMode::Metadata, &[from], Effect::Metadata),
+            "RENAME TABLE swaps both names in one atomic statement (metadata only); the table's triggers, indexes and the foreign keys to it follow it",
+            R_SWAP_TABLE,
+        ),
+    );
+    b.app_changes.push(format!("v2 uses table {to} instead of {from}"));
+    b.v1_breaks.push(format!("v1 uses {from}, renamed in Contract"));
+}
+
+fn trigger(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, n: &str, b: &mut Builder) {
+    let find = |s: &Schema| {
+        s.triggers
+            .iter()
+            .find(|t| same_name(&t.name, n) && same_name(&t.table, table))
+            .map(|t| t.definition.trim().trim_end_matches(';').to_string())
+    };
+    let drop = format!("DROP TRIGGER IF EXISTS {}", tq(n));
+    match change {
+        Change::CreateTrigger { .. } => {
+            let Some(def) = find(ctx.target) else { return };
+            b.push(
+                StageKind::Expand,
+                ctx.step(
+                    format!("create trigger {n} on {table}"),
+                    i,
+                    vec![def],
+                    vec![drop],
+                    (LockMode::Metadata, &[table], Effect::Metadata),
+                    "a trigger is schema text; from now on it runs for v1's writes too",
+                    R_TRIGGER,
+                ),
+            );
+        }
+        Change::DropTrigger { .. } => {
+            b.push(
+                StageKind::Contract,
+                ctx.step(
+                    format!("drop trigger {n} on {table}"),
+                    i,
+                    vec![drop],
+                    find(ctx.base).into_iter().collect(),
+                    (LockMode::Metadata, &[table], Effect::Metadata),
+                    "v1 relied on it until Contract",
+                    R_DROP_VIEW,
+                ),
+            );
+        }
+        _ => {
+            let Some(def) = find(ctx.target) else { return };
+            let (sql, reason) = if ctx.server.create_or_replace() {
+                (
+                    vec![def.replacen("CREATE TRIGGER", "CREATE OR REPLACE TRIGGER", 1)],
+                    "CREATE OR REPLACE TRIGGER swaps the body in one statement",
+                )
+            } else {
+                (vec![drop.clone(), def], "MySQL has no CREATE OR REPLACE TRIGGER: it is dropped and created again, and a write in between runs without it")
+            };
+            let mut undo = vec![drop];
+            undo.extend(find(ctx.base));
+            b.push(
+                StageKind::Contract,
+                ctx.step(
+                    format!("replace trigger {n} on {table}"),
+                    i,
+                    sql,
+                    undo,
+                    (LockMode::Metadata, &[table], Effect::Metadata),
+                    reason,
+                    R_REPLACE_VIEW,
+                ),
+            );
+        }
+    }
+}
+
+fn routine(ctx: &Ctx<'_>, i: usize, change: &Change, signature: &str, b: &mut Builder) {
+    let find = |s: &'_ Schema| {
+        s.routines.iter().find(|r| same_name(&r.signature(), signature)).map(|r| {
+            let n = match &r.namespace {
+                Some(ns) => format!("{ns}.{}", r.name),
+                None => r.name.clone(),
+            };
+            (r.kind, r.definition.trim().trim_end_matches(';').to_string(), n)
+        })
+    };
+    let kind_word = |k: RoutineKind| if matches!(k, RoutineKind::Procedure) { "PROCEDURE" } else { "FUNCTION" };
+    match change {
+        Change::CreateRoutine { .. } => {
+            let Some((k, def, n)) = find(ctx.target) else { return };
+            b.push(
+                StageKind::Expand,
+                ctx.step(
+                    format!("create {} {n}", kind_word(k).to_lowercase()),
+                    i,
+                    vec![def],
+                    vec![format!("DROP {} IF EXISTS {}", kind_word(k), tq(&n))],
+                    (LockMode::None, &[], Effect::Metadata),
+                    "a new routine touches no table",
+                    R_ROUTINE,
+                ),
+            );
+        }
+        Change::DropRoutine { .. } => {
+            let Some((k, def, n)) = find(ctx.base) else { return };
+            b.push(
+                StageKind::Contract,
+                ctx.step(
+                    format!("drop {} {n}", kind_word(k).to_lowercase()),
+                    i,
+                    vec![format!("DROP {} IF EXISTS {}", kind_word(k), tq(&n))],
+                    vec![def],
+                    (LockMode::None, &[], Effect::Metadata),
+                    "v1 may call it until Contract",
+                    R_DROP_ROUTINE,
+                ),
+            );
+        }
+        _ => {
+            let Some((k, def, n)) = find(ctx.target) else { return };
+            let drop = format!("DROP {} IF EXISTS {}", kind_word(k), tq(&n));
+            let sql = if ctx.server.create_or_replace() {
+                vec![def.replacen("CREATE ", "CREATE OR REPLACE ", 1)]
+            } else {
+                vec![drop.clone(), def]
+            };
+            let mut undo = vec![drop];
+            undo.extend(find(ctx.base).map(|(_, d, _)| d));
+            b.push(
+                StageKind::Contract,
+                ctx.step(
+                    format!("replace {} {n}", kind_word(k).to_lowercase()),
+                    i,
+                    sql,
+                    undo,
+                    (LockMode::None, &[], Effect::Metadata),
+                    "the new body once the tables it reads have their final shape",
+                    R_REPLACE_VIEW,
+                ),
+            );
+        }
+    }
+}
