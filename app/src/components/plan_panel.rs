@@ -4,13 +4,14 @@
 
 use crate::browser;
 use crate::state::Studio;
-use bellows_core::plan::{plan_files, plan_markdown, Effect, LockMode, StageKind};
+use bellows_core::plan::{plan_files, plan_markdown, Effect, LockMode, MySqlServer, StageKind};
+use bellows_core::Dialect;
 use leptos::prelude::*;
 
 fn lock_badge(mode: LockMode) -> (&'static str, String) {
     let class = match mode {
-        LockMode::AccessExclusive => "lock hard",
-        LockMode::ShareRowExclusive | LockMode::Share | LockMode::Write => "lock medium",
+        LockMode::AccessExclusive | LockMode::NoWrites => "lock hard",
+        LockMode::ShareRowExclusive | LockMode::Share | LockMode::Write | LockMode::Metadata => "lock medium",
         _ => "lock soft",
     };
     (class, mode.label().to_string())
@@ -39,11 +40,28 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
     view! {
         <div class="plan" data-testid="plan">
             <div class="plan-options">
-                <label>"PostgreSQL "
-                    <select on:change=move |e| set_option(|o, n| o.pg_version = n, event_target_value(&e))>
-                        {(12..=17).map(|v| view! { <option value=v selected=move || studio.options.get().pg_version == v>{v}</option> }).collect_view()}
-                    </select>
-                </label>
+                {move || match studio.analysis.with(|a| a.dialect) {
+                    Dialect::Postgres => view! {
+                        <label>"PostgreSQL "
+                            <select on:change=move |e| set_option(|o, n| o.pg_version = n, event_target_value(&e))>
+                                {(12..=17).map(|v| view! { <option value=v selected=move || studio.options.get().pg_version == v>{v}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    }.into_any(),
+                    Dialect::MySql => view! {
+                        <label>"Server "
+                            <select data-testid="mysql-server" on:change=move |e| {
+                                let server = MySqlServer::parse(&event_target_value(&e));
+                                studio.options.update(|o| o.mysql_server = server);
+                            }>
+                                {MySqlServer::ALL.iter().map(|&s| view! {
+                                    <option value=s.id() selected=move || plan.with(|p| p.options.mysql_server) == s>{s.label()}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    }.into_any(),
+                    Dialect::Sqlite => ().into_any(),
+                }}
                 <label>"lock_timeout "
                     <input type="number" min="100" step="100" prop:value=move || studio.options.get().lock_timeout_ms
                         on:change=move |e| set_option(|o, n| o.lock_timeout_ms = n.max(1), event_target_value(&e)) />" ms"

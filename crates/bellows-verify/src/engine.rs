@@ -264,6 +264,25 @@ fn still_there(seeded: &Snapshot, now: &Snapshot) -> Snapshot {
     out
 }
 
+/// The schema without the indexes InnoDB makes for foreign keys: a plain index over exactly a
+/// foreign key's columns, whatever its name (the key's name, or its first column's when the key
+/// has none, depending on how the key was written).
+fn without_implicit_fk_indexes(schema: &Schema) -> Schema {
+    let mut out = schema.clone();
+    for t in &mut out.tables {
+        let fks = t.foreign_keys.clone();
+        t.indexes.retain(|ix| {
+            let cols: Vec<&str> = ix.parts.iter().filter_map(|p| p.column()).collect();
+            ix.unique
+                || !fks.iter().any(|fk| {
+                    cols.len() == fk.columns.len()
+                        && cols.iter().zip(&fk.columns).all(|(a, b)| bellows_core::model::same_name(a, b))
+                })
+        });
+    }
+    out
+}
+
 fn differences(a: &Schema, b: &Schema) -> Vec<Change> {
     diff(a, b, &DiffOptions { matching: Matching::Names, renames: vec![] }).changes
 }
@@ -307,7 +326,14 @@ fn clear(exec: &mut dyn Exec, base: &Schema, d: Dialect) -> Result<(), String> {
             }
             exec.run("PRAGMA foreign_keys = ON")?;
         }
-        _ => {
+        Dialect::MySql => {
+            exec.run("SET SESSION foreign_key_checks = 0")?;
+            for t in &tables {
+                exec.run(&format!("DELETE FROM {t}"))?;
+            }
+            exec.run("SET SESSION foreign_key_checks = 1")?;
+        }
+        Dialect::Postgres => {
             exec.run(&format!("TRUNCATE TABLE {} CASCADE", tables.join(", ")))?;
         }
     }
@@ -521,7 +547,15 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
         .filter(|(_, s)| s.title.ends_with("for the new foreign key"))
         .map(|(_, s)| s.title.trim_start_matches("index ").trim_end_matches(" for the new foreign key").to_string())
         .collect();
-    report.schema_differences = differences(p.reference, &live)
+    // InnoDB indexes a foreign key's columns itself when no index serves them, named after
+    // the key, and keeps that index when a later one would serve: whether one exists follows
+    // the order the statements ran in, not the design. Both sides leave them out (MySQL).
+    let (reference, live) = if d == Dialect::MySql {
+        (without_implicit_fk_indexes(p.reference), without_implicit_fk_indexes(&live))
+    } else {
+        (p.reference.clone(), live)
+    };
+    report.schema_differences = differences(&reference, &live)
         .iter()
         .filter(|c| match c {
             Change::CreateIndex { table, index } => {
@@ -570,6 +604,7 @@ fn untouched(changed: Vec<String>, touched: &BTreeMap<String, BTreeSet<String>>)
 fn finish(engine: &mut dyn Engine, report: &mut Report) {
     for runner in engine.stop() {
         report.empty_inserts += runner.empty;
+        report.deadlock_retries += runner.retried;
         if runner.version == 1 {
             report.v1_statements += runner.statements;
             report.v1_failures.extend(runner.failures);

@@ -21,6 +21,7 @@
 
 pub mod cases;
 pub mod engine;
+pub mod mariadb;
 pub mod postgres;
 pub mod report;
 pub mod runner;
@@ -211,7 +212,7 @@ pub fn verify(input: &Input) -> Result<Outcome, String> {
             }
         }
         Dialect::Sqlite => verify_sqlite(input),
-        Dialect::MySql => Err("MySQL and MariaDB cases are not run by this harness yet".into()),
+        Dialect::MySql => verify_mariadb(input),
     }
 }
 
@@ -312,6 +313,72 @@ pub fn verify_sqlite(input: &Input) -> Result<Outcome, String> {
             plan: &plan,
             reference: &reference_schema,
             rows: input.rows.unwrap_or_else(|| rows_for(p.base.tables.len()).min(500)),
+            breaks: number == 1,
+            focus: focus.as_deref(),
+        };
+        engine::run(&mut engine, &prepared, &mut report)?;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    };
+    let first = run(1, &options)?;
+    let mut runs = vec![];
+    let stopping = first.stopping_changes.clone();
+    let stopped = first.stopped_before.is_some();
+    runs.push(first);
+    let mut blocked = None;
+    if stopped {
+        let second_options = PlanOptions { resolutions: resolutions_for(&stopping, &p, &options), ..options.clone() };
+        let second = run(2, &second_options)?;
+        if let Some((_, why)) = &second.stopped_before {
+            blocked = Some(why.clone());
+        }
+        runs.push(second);
+    }
+    Ok(Outcome { case: input.name.clone(), runs, skipped: None, blocked })
+}
+
+/// The target server a plan is made for, from the version the server reports.
+fn server_of(version: &str) -> bellows_core::plan::MySqlServer {
+    use bellows_core::plan::MySqlServer;
+    let v = version.to_ascii_lowercase();
+    let major_minor: Vec<u32> = v.split(['.', '-']).take(2).filter_map(|p| p.parse().ok()).collect();
+    match (v.contains("mariadb"), major_minor.as_slice()) {
+        (true, [major, minor]) if (*major, *minor) >= (11, 2) => MySqlServer::MariaDb114,
+        (true, _) => MySqlServer::MariaDb1011,
+        (false, [8, 0]) => MySqlServer::MySql80,
+        _ => MySqlServer::MySql84,
+    }
+}
+
+/// Runs a MySQL case on the MariaDB server at `BELLOWS_MYSQL` (a local socket): the plan is
+/// made for that server's version.
+pub fn verify_mariadb(input: &Input) -> Result<Outcome, String> {
+    let p = prepare(input);
+    if let Some(blocked) = blocked_by_design(input, &p, &input.options) {
+        return Ok(blocked);
+    }
+    let version = mariadb::server_version()?;
+    let reference = mariadb::Database::create(&format!("bellows_target_{}", input.name))?;
+    reference.load(&p.target_text).map_err(|e| format!("the target does not load: {e}"))?;
+    let reference_schema = reference.introspect()?;
+    let options = PlanOptions { dialect: Dialect::MySql, mysql_server: server_of(&version), ..input.options.clone() };
+    let focus = input.focus.then(|| focus_for(&p));
+    let run = |number: u8, options: &PlanOptions| -> Result<Report, String> {
+        let started = Instant::now();
+        let plan = plan_for(&p, options);
+        let mut engine = mariadb::MariaDbEngine::new(
+            &format!("bellows_run{number}_{}", input.name),
+            &input.before,
+            Some(&reference),
+        )?;
+        let mut report = Report { case: input.name.clone(), run: number, against_reference: true, ..Report::default() };
+        let prepared = engine::Prepared {
+            base: &p.base,
+            target: &p.target,
+            changes: &p.changes,
+            plan: &plan,
+            reference: &reference_schema,
+            rows: input.rows.unwrap_or_else(|| rows_for(p.base.tables.len())),
             breaks: number == 1,
             focus: focus.as_deref(),
         };

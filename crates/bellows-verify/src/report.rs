@@ -35,6 +35,8 @@ pub struct Report {
     pub step_failures: Vec<String>,
     /// Steps retried after a lock timeout or a lost deadlock, as the plan allows.
     pub lock_retries: u64,
+    /// Application units run again after InnoDB chose them as a deadlock victim (MySQL).
+    pub deadlock_retries: u64,
     pub rollback_problems: Vec<String>,
     pub schema_differences: Vec<String>,
     pub lost_rows: Vec<String>,
@@ -68,6 +70,7 @@ impl Report {
         let notes = [
             (!self.unseeded.is_empty()).then(|| format!("{} tables not seeded", self.unseeded.len())),
             (!self.excluded.is_empty()).then(|| format!("{} workload tables left out", self.excluded.len())),
+            (self.deadlock_retries > 0).then(|| format!("{} units retried after a deadlock", self.deadlock_retries)),
         ]
         .into_iter()
         .flatten()

@@ -13,6 +13,12 @@ pub trait Exec {
     fn run(&mut self, sql: &str) -> Result<Rows, String>;
     /// Sets the search path for the statements that follow (PostgreSQL), or does nothing.
     fn search_path(&mut self, path: Option<&str>) -> Result<(), String>;
+    /// True when the error rolled the whole transaction back and the database's own guidance is
+    /// to run it again (InnoDB's deadlock victim, which two single-row writes of the application
+    /// can make on index gaps with no plan involved). PostgreSQL: never.
+    fn retry_transaction(&self, _error: &str) -> bool {
+        false
+    }
 }
 
 #[derive(Debug)]
@@ -31,6 +37,8 @@ pub struct Runner {
     /// Inserts that wrote no row (a CHECK filtered it, or a unique key refused it).
     pub empty: u64,
     pub failures: Vec<String>,
+    /// Units run again after the database rolled them back as a deadlock victim.
+    pub retried: u64,
     /// Each touch with the key columns (as text) of the rows it may update.
     touches: Vec<(Touch, Vec<Vec<Option<String>>>)>,
 }
@@ -78,6 +86,7 @@ impl Runner {
             statements: 0,
             empty: 0,
             failures: Vec::new(),
+            retried: 0,
             touches: Vec::new(),
         }
     }
@@ -188,8 +197,19 @@ impl Runner {
             let row = &rows[(self.next as usize / self.touches.len().max(1)) % rows.len()];
             let sql = fill(&touch.sql, k, &[], Some(row));
             self.statements += 1;
-            if let Err(e) = exec.run(&sql) {
-                self.failures.push(format!("during {stage}: {sql}: {e}"));
+            let mut attempt = 0;
+            loop {
+                match exec.run(&sql) {
+                    Err(e) if attempt < 3 && exec.retry_transaction(&e) => {
+                        attempt += 1;
+                        self.retried += 1;
+                    }
+                    Err(e) => {
+                        self.failures.push(format!("during {stage}: {sql}: {e}"));
+                        break;
+                    }
+                    Ok(_) => break,
+                }
             }
         }
     }
@@ -197,6 +217,20 @@ impl Runner {
     /// One unit of work; in its own transaction (`transaction`), as an application writes an
     /// object and its parents together, so deferred checks and triggers see the whole of it.
     fn run_unit(&mut self, exec: &mut dyn Exec, u: usize, k: i64, deletes: bool, transaction: bool) -> Outcome {
+        let mut attempt = 0;
+        loop {
+            let outcome = self.run_unit_once(exec, u, k, deletes, transaction);
+            match &outcome {
+                Outcome::Failed(e) if transaction && attempt < 3 && exec.retry_transaction(e) => {
+                    attempt += 1;
+                    self.retried += 1;
+                }
+                _ => return outcome,
+            }
+        }
+    }
+
+    fn run_unit_once(&mut self, exec: &mut dyn Exec, u: usize, k: i64, deletes: bool, transaction: bool) -> Outcome {
         let unit = self.units[u].clone();
         if let Err(e) = exec.search_path(unit.search_path.as_deref()) {
             return Outcome::Failed(e);

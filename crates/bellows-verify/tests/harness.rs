@@ -1,7 +1,7 @@
 //! Every fixture, run on its dialect's database with live v1 and v2 traffic: PostgreSQL (a
 //! real server; without one, on a user's machine, it skips with a notice, and under `CI=true`
-//! a missing server fails) and SQLite (the bundled library). `cargo xtask test` installs and
-//! starts PostgreSQL first.
+//! a missing server fails), MariaDB for MySQL cases (the same way) and SQLite (the bundled
+//! library). `cargo xtask test` installs and starts PostgreSQL and MariaDB first.
 
 #![allow(clippy::expect_used, clippy::panic)] // a test file: helpers fail the test they serve
 
@@ -18,6 +18,19 @@ fn postgres_or_skip() -> bool {
         bellows_verify::conninfo()
     );
     eprintln!("SKIPPED: no PostgreSQL server at `{}` (cargo xtask test starts one)", bellows_verify::conninfo());
+    false
+}
+
+fn mariadb_or_skip() -> bool {
+    if bellows_verify::mariadb::server_available() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but no MariaDB server answers at {}",
+        bellows_verify::mariadb::socket()
+    );
+    eprintln!("SKIPPED: no MariaDB server at `{}` (cargo xtask test starts one)", bellows_verify::mariadb::socket());
     false
 }
 
@@ -44,7 +57,11 @@ fn run_fixtures(dialect: Dialect) {
         }
         for r in &outcome.runs {
             // Each case runs on its own dialect's server, and says which.
-            let server = if dialect == Dialect::Sqlite { "sqlite " } else { "postgres " };
+            let server = match dialect {
+                Dialect::Sqlite => "sqlite ",
+                Dialect::MySql => "mariadb ",
+                Dialect::Postgres => "postgres ",
+            };
             assert!(r.server.starts_with(server), "{}: ran on {}", case.name, r.server);
             totals.0 += r.rows_checked;
             totals.1 += r.v1_statements;
@@ -66,6 +83,14 @@ fn run_fixtures(dialect: Dialect) {
     );
     assert!(totals.3 >= 2, "expected {dialect:?} fixtures");
     assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// MySQL cases on a real MariaDB server, with the workloads on threads beside the plan.
+#[test]
+fn every_mysql_fixture_passes_the_harness_on_mariadb() {
+    if mariadb_or_skip() {
+        run_fixtures(Dialect::MySql);
+    }
 }
 
 #[test]

@@ -485,6 +485,18 @@ fn read_action(toks: &[Tok]) -> Action {
             p.eat_all(&["IF", "EXISTS"]);
             return p.name().map_or(Action::Other, |name| Action::DropConstraint { name });
         }
+        // MySQL's DROP FOREIGN KEY, DROP CHECK, DROP PRIMARY KEY and DROP INDEX / KEY drop no
+        // column.
+        if p.eat_all(&["FOREIGN", "KEY"]) || p.eat("CHECK") {
+            p.eat_all(&["IF", "EXISTS"]);
+            return p.name().map_or(Action::Other, |name| Action::DropConstraint { name });
+        }
+        if p.eat_all(&["PRIMARY", "KEY"]) {
+            return Action::DropConstraint { name: "PRIMARY".into() };
+        }
+        if p.eat("INDEX") || p.eat("KEY") {
+            return Action::Other;
+        }
         p.eat("COLUMN");
         p.eat_all(&["IF", "EXISTS"]);
         return p.name().map_or(Action::Other, |column| Action::DropColumn { column });
@@ -493,7 +505,7 @@ fn read_action(toks: &[Tok]) -> Action {
         if p.eat("TO") {
             return p.name().map_or(Action::Other, |to| Action::RenameTo { to });
         }
-        if p.eat("CONSTRAINT") {
+        if p.eat("CONSTRAINT") || p.eat("INDEX") || p.eat("KEY") {
             return Action::Other;
         }
         p.eat("COLUMN");

@@ -338,7 +338,17 @@ fn create_table(
     let mut items: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     for column in &table.columns {
-        let mut line = format!("    {} {}", ident(&column.name, target), column_type(schema, column, source, target));
+        let mut ty = column_type(schema, column, source, target);
+        // MySQL indexes no TEXT column whole: one in a key or an index becomes VARCHAR(255)
+        // (1,020 bytes in utf8mb4, within InnoDB's 3,072-byte key limit).
+        if target == Dialect::MySql
+            && source != Dialect::MySql
+            && column.data_type.kind == TypeKind::Text
+            && keyed(schema, table, &column.name)
+        {
+            ty = "varchar(255)".to_string();
+        }
+        let mut line = format!("    {} {}", ident(&column.name, target), ty);
         let inline_pk = single_pk_autoincrement && table.is_primary_key(&column.name);
         if let Some(g) = &column.generated {
             match portable_expr(&g.expr, source, target) {
@@ -374,7 +384,8 @@ fn create_table(
             line.push_str(" PRIMARY KEY");
         }
         match column.identity {
-            Some(Identity::AutoIncrement) if target == Dialect::MySql => line.push_str(" AUTO_INCREMENT"),
+            // An identity column of any kind is MySQL's AUTO_INCREMENT.
+            Some(_) if target == Dialect::MySql => line.push_str(" AUTO_INCREMENT"),
             Some(Identity::AutoIncrement) if inline_pk => line.push_str(" AUTOINCREMENT"),
             _ => {}
         }
@@ -516,6 +527,21 @@ pub fn foreign_key_sql(fk: &ForeignKey, dialect: Dialect) -> String {
         let _ = write!(out, " ON UPDATE {}", fk.on_update.sql());
     }
     out
+}
+
+/// True when the column is in the table's keys or indexes, or a foreign key elsewhere
+/// references it.
+fn keyed(schema: &Schema, table: &Table, column: &str) -> bool {
+    table.is_primary_key(column)
+        || table.uniques.iter().any(|k| k.columns.iter().any(|c| same_name(c, column)))
+        || table.foreign_keys.iter().any(|fk| fk.columns.iter().any(|c| same_name(c, column)))
+        || table.indexes.iter().any(|ix| ix.parts.iter().any(|p| p.column().is_some_and(|c| same_name(c, column))))
+        || schema.tables.iter().any(|t| {
+            t.foreign_keys.iter().any(|fk| {
+                same_name(split_qualified(&fk.ref_table).1, &table.name)
+                    && fk.ref_columns.iter().any(|c| same_name(c, column))
+            })
+        })
 }
 
 pub(crate) fn index_parts(index: &Index, dialect: Dialect) -> String {

@@ -207,8 +207,13 @@ pub fn portable_expr(expr: &str, from: Dialect, to: Dialect) -> Option<String> {
         if pg_only.iter().any(|p| lower.contains(p)) {
             return None;
         }
-        if lower == "now()" || lower == "transaction_timestamp()" {
+        if ["now()", "transaction_timestamp()", "statement_timestamp()", "clock_timestamp()"].contains(&lower.as_str())
+        {
             return Some("CURRENT_TIMESTAMP".to_string());
+        }
+        if to == Dialect::MySql && ["gen_random_uuid()", "uuid_generate_v4()"].contains(&lower.as_str()) {
+            // MySQL and MariaDB take a function default in parentheses.
+            return Some("(uuid())".to_string());
         }
     }
     if from == Dialect::MySql {

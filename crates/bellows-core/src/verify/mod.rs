@@ -301,20 +301,12 @@ fn as_text(column: &str, to: Option<&crate::DataType>, d: Dialect) -> String {
              THEN CAST(CAST({column} AS INTEGER) AS TEXT) ELSE CAST({column} AS TEXT) END, '~')"
         ),
         Dialect::MySql => match to {
-            Some(ty) => format!("coalesce(CAST(CAST({column} AS {}) AS CHAR), '~')", mysql_cast(ty)),
+            Some(ty) => format!("coalesce(CAST(CAST({column} AS {}) AS CHAR), '~')", values::mysql_cast_target(ty)),
             None => format!("coalesce(CAST({column} AS CHAR), '~')"),
         },
         Dialect::Postgres => match to {
             Some(ty) => format!("coalesce(CAST(CAST({column} AS {}) AS text), '~')", cast_type(ty, d)),
             None => format!("coalesce(CAST({column} AS text), '~')"),
         },
-    }
-}
-
-fn mysql_cast(ty: &crate::DataType) -> &'static str {
-    match ty.kind {
-        TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt | TypeKind::Boolean => "SIGNED",
-        TypeKind::Decimal { .. } | TypeKind::Real | TypeKind::Double => "DECIMAL(65, 30)",
-        _ => "CHAR",
     }
 }

@@ -243,13 +243,126 @@ fn sqlite_value(kind: &TypeKind, g: &str) -> String {
     }
 }
 
+/// The labels of MySQL's inline `enum('a','b')` or `set('a','b')`.
+fn mysql_labels(spelling: &str) -> Option<Vec<String>> {
+    let t = spelling.trim();
+    let lower = t.to_ascii_lowercase();
+    let open = if lower.starts_with("enum(") {
+        5
+    } else if lower.starts_with("set(") {
+        4
+    } else {
+        return None;
+    };
+    let body = t.get(open..)?.trim_end().strip_suffix(')')?;
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if quoted && chars.peek() == Some(&'\'') => {
+                cur.push('\'');
+                chars.next();
+            }
+            '\'' => {
+                if quoted {
+                    out.push(std::mem::take(&mut cur));
+                }
+                quoted = !quoted;
+            }
+            _ if quoted => cur.push(c),
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// The length in a spelling such as `varbinary(16)`.
+fn length_of(spelling: &str) -> Option<u32> {
+    spelling.split(['(', ')']).nth(1).and_then(|n| n.split(',').next()).and_then(|n| n.trim().parse().ok())
+}
+
+/// The expression for `kind` at row `g` in MySQL and MariaDB, or `None` when Bellows cannot
+/// fill it. Values are computed in the types the server converts on assignment.
+fn mysql_value(kind: &TypeKind, spelling: &str, g: &str) -> Option<String> {
+    let lower = spelling.trim().to_ascii_lowercase();
+    let unsigned = lower.contains("unsigned");
+    if let Some(labels) = mysql_labels(spelling) {
+        if labels.is_empty() {
+            return None;
+        }
+        let cases: Vec<String> =
+            labels.iter().enumerate().map(|(i, l)| format!("WHEN {i} THEN {}", string_literal(l))).collect();
+        return Some(format!("(CASE ({g}) % {} {} END)", labels.len(), cases.join(" ")));
+    }
+    Some(match kind {
+        TypeKind::Boolean => format!("(({g}) % 2)"),
+        TypeKind::SmallInt if lower.starts_with("tinyint") => {
+            format!("(({g}) % {})", if unsigned { 250 } else { 120 })
+        }
+        TypeKind::SmallInt => format!("(({g}) % 30000)"),
+        TypeKind::Integer if lower.starts_with("mediumint") => format!("(({g}) % 8000000)"),
+        TypeKind::Integer | TypeKind::BigInt => format!("({g})"),
+        TypeKind::Decimal { precision, scale } => format!("((({g}) % {}) * 0.25)", decimal_limit(*precision, *scale)),
+        TypeKind::Real | TypeKind::Double => format!("(({g}) * 0.5)"),
+        TypeKind::Text | TypeKind::Json | TypeKind::Jsonb if lower.starts_with("json") => {
+            format!("JSON_OBJECT('g', {g})")
+        }
+        TypeKind::Text => text_within(g, None, Dialect::MySql),
+        TypeKind::Varchar { length } | TypeKind::Char { length } => text_within(g, *length, Dialect::MySql),
+        TypeKind::Bytes => match length_of(&lower) {
+            Some(n) if n < 16 => format!("LEFT(UNHEX(MD5({g})), {n})"),
+            _ => format!("UNHEX(MD5({g}))"),
+        },
+        TypeKind::Date => format!("(DATE '2000-01-01' + INTERVAL (({g}) % 3000) DAY)"),
+        TypeKind::Timestamp | TypeKind::TimestampTz => {
+            format!("(TIMESTAMP '2000-01-01 00:00:00' + INTERVAL ({g}) SECOND)")
+        }
+        TypeKind::Time => format!("SEC_TO_TIME(({g}) % 86400)"),
+        TypeKind::Uuid => format!("MD5({g})"),
+        TypeKind::Json | TypeKind::Jsonb => format!("JSON_OBJECT('g', {g})"),
+        TypeKind::Named { name } => match name.split('(').next().unwrap_or(name).trim() {
+            "year" => format!("(1990 + ({g}) % 100)"),
+            "bit" => format!("(({g}) % 2)"),
+            "tinytext" => text_within(g, Some(200), Dialect::MySql),
+            _ => return None,
+        },
+        TypeKind::Interval | TypeKind::Array { .. } => return None,
+    })
+}
+
+/// The type MySQL's CAST converts to for a column of this type (CAST knows only a few).
+pub fn mysql_cast_target(ty: &DataType) -> String {
+    let lower = ty.spelling.to_ascii_lowercase();
+    let unsigned = lower.contains("unsigned");
+    match &ty.kind {
+        TypeKind::Boolean | TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt => {
+            if unsigned { "UNSIGNED" } else { "SIGNED" }.to_string()
+        }
+        TypeKind::Decimal { precision, scale } => {
+            format!("DECIMAL({}, {})", precision.unwrap_or(10), scale.unwrap_or(0))
+        }
+        TypeKind::Real | TypeKind::Double => "DOUBLE".into(),
+        TypeKind::Date => "DATE".into(),
+        TypeKind::Timestamp | TypeKind::TimestampTz => match length_of(&lower) {
+            Some(p) => format!("DATETIME({p})"),
+            None => "DATETIME".into(),
+        },
+        TypeKind::Time => "TIME".into(),
+        TypeKind::Bytes => "BINARY".into(),
+        _ => "CHAR".into(),
+    }
+}
+
 /// A value of the column's base type at row `g` (the caller casts to a domain after the
 /// domain's checks have filtered the row); `None` when Bellows cannot fill the type.
 pub fn base_value(schema: &Schema, ty: &DataType, g: &str, d: Dialect) -> Option<String> {
     let r = resolve(schema, ty);
     match d {
         Dialect::Sqlite => Some(sqlite_value(&r.base.kind, g)),
-        _ => postgres_value(&r.base.kind, &r.base.spelling, g, r.enum_labels),
+        Dialect::MySql => mysql_value(&r.base.kind, &r.base.spelling, g),
+        Dialect::Postgres => postgres_value(&r.base.kind, &r.base.spelling, g, r.enum_labels),
     }
 }
 
@@ -257,7 +370,8 @@ pub fn base_value(schema: &Schema, ty: &DataType, g: &str, d: Dialect) -> Option
 pub fn out_of_range(from: &TypeKind, to: &TypeKind, g: &str, d: Dialect) -> Option<String> {
     let text = |s: String| match d {
         Dialect::Sqlite => s,
-        _ => format!("CAST({s} AS text)"),
+        Dialect::MySql => s.replace(" || (", ", (").replacen("'", "CONCAT('", 1) + ")",
+        Dialect::Postgres => format!("CAST({s} AS text)"),
     };
     match (from, to) {
         (TypeKind::Integer | TypeKind::BigInt, TypeKind::SmallInt) => Some(format!("(40000 + ({g}))")),
@@ -281,6 +395,9 @@ pub fn out_of_range(from: &TypeKind, to: &TypeKind, g: &str, d: Dialect) -> Opti
 /// The column's type for `CAST`: the declared spelling, or the kind's own when the spelling is
 /// a shorthand that is no type (`serial`).
 pub fn cast_type(ty: &DataType, d: Dialect) -> String {
+    if d == Dialect::MySql {
+        return mysql_cast_target(ty);
+    }
     let lower = ty.spelling.to_ascii_lowercase();
     if lower.contains("serial") {
         ty.kind.sql(d)

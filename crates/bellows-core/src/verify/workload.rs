@@ -380,7 +380,9 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
             _ => format!("CAST({} AS TEXT)", column_sql(c, d)),
         })
         .collect();
-    let head = if columns.is_empty() {
+    let head = if columns.is_empty() && d == Dialect::MySql {
+        format!("INSERT INTO {} () VALUES ()", table_sql(table, d))
+    } else if columns.is_empty() {
         format!("INSERT INTO {} DEFAULT VALUES", table_sql(table, d))
     } else {
         let overriding = d == Dialect::Postgres
@@ -393,7 +395,10 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
             outer.join(", "),
             inner.join(", "),
             filters.join(" AND "),
-            if has_rules(ver.schema, table) { "" } else { " ON CONFLICT DO NOTHING" }
+            // MySQL has no ON CONFLICT, and INSERT IGNORE would turn the very errors the harness
+            // watches for (NOT NULL, truncation, foreign keys) into warnings: a unit whose row
+            // collides fails on the base and is left out at calibration.
+            if has_rules(ver.schema, table) || d == Dialect::MySql { "" } else { " ON CONFLICT DO NOTHING" }
         )
     };
     let sql = if returning.is_empty() { head } else { format!("{head} RETURNING {}", returning.join(", ")) };

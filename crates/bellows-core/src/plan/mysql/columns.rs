@@ -1,8 +1,8 @@
 //! Column recipes: add, drop, rename, change type, NOT NULL and defaults.
 
 use super::{
-    column_sql, keys, lit, name, q, Algorithm, Ctx, PREFIX, R_BACKFILL, R_COLUMN, R_DROP_COLUMN, R_DROP_RULE, R_INDEX,
-    R_RULE, R_SWAP_COLUMN, R_SYNC, R_VALIDATE,
+    column_sql, keys, lit, name, q, Algorithm, Ctx, PREFIX, R_BACKFILL, R_COLUMN, R_DROP_COLUMN, R_DROP_RULE, R_RULE,
+    R_SWAP_COLUMN, R_SYNC, R_VALIDATE,
 };
 use crate::diff::Change;
 use crate::model::*;
@@ -359,6 +359,65 @@ fn paren(expr: &str) -> String {
     }
 }
 
+/// The statements that give a column its final definition: MODIFY (in place), and an
+/// expression default (CURRENT_TIMESTAMP, `(uuid())`) set apart, since MariaDB will not make a
+/// column NOT NULL in place together with a default that is not a constant.
+fn modify_to(ctx: &Ctx<'_>, table_sql: &str, col: &Column) -> Vec<String> {
+    let expression = col.default.as_ref().filter(|d| d.volatile || is_current_timestamp(&d.expr));
+    let algorithm = if col.nullable {
+        Algorithm::Instant
+    } else if timestamp_copies(ctx, col) {
+        if ctx.server.online_copy() {
+            Algorithm::CopyNone
+        } else {
+            Algorithm::CopyShared
+        }
+    } else {
+        Algorithm::InplaceNone
+    };
+    match expression {
+        Some(d) if !col.nullable => {
+            let mut plain = col.clone();
+            plain.default = None;
+            vec![
+                ctx.alter(table_sql, &format!("MODIFY COLUMN {}", column_sql(&plain)), algorithm),
+                ctx.alter(
+                    table_sql,
+                    &format!(
+                        "ALTER COLUMN {} SET DEFAULT {}",
+                        q(&col.name),
+                        if is_current_timestamp(&d.expr) { d.expr.clone() } else { paren(&d.expr) }
+                    ),
+                    Algorithm::Instant,
+                ),
+            ]
+        }
+        _ => vec![ctx.alter(table_sql, &format!("MODIFY COLUMN {}", column_sql(col)), algorithm)],
+    }
+}
+
+/// A TIMESTAMP column made NOT NULL on MariaDB: the table is copied.
+fn timestamp_copies(ctx: &Ctx<'_>, col: &Column) -> bool {
+    !col.nullable
+        && ctx.server.timestamp_not_null_copies()
+        && col.data_type.spelling.trim().to_ascii_lowercase().starts_with("timestamp")
+}
+
+fn timestamp_note(ctx: &Ctx<'_>, table: &str, col: &Column, b: &mut Builder) {
+    if timestamp_copies(ctx, col) {
+        b.notes.push(format!(
+            "{}: making the TIMESTAMP column {table}.{} NOT NULL copies the table{}",
+            ctx.server.label(),
+            col.name,
+            if ctx.server.online_copy() {
+                " while writes go on"
+            } else {
+                ", and writes wait for the copy (a DATETIME column would not)"
+            }
+        ));
+    }
+}
+
 /// Contract: the gate counts NULLs, then MODIFY gives the column its target definition
 /// (INPLACE, LOCK=NONE: the table is rebuilt while reads and writes go on, and the server
 /// refuses if a NULL is left).
@@ -383,12 +442,13 @@ fn not_null_in_contract(
     });
     let mut relaxed = col.clone();
     relaxed.nullable = true;
+    timestamp_note(ctx, table, col, b);
     b.push(
         StageKind::Contract,
         ctx.step(
             format!("set NOT NULL on {table}.{}", col.name),
             i,
-            vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(col)), Algorithm::InplaceNone)],
+            modify_to(ctx, &t, col),
             vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&relaxed)), Algorithm::InplaceNone)],
             (LockMode::Online, &[table], Effect::Rewrite),
             "the gate counted no NULL right before; MODIFY ... NOT NULL rebuilds the table in place while reads and writes go on (brief metadata locks at the start and the end), and the server refuses if a NULL came in since",
@@ -436,8 +496,22 @@ pub(super) fn drop_column(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, b:
         .iter()
         .any(|ix| ix.parts.iter().any(|p| p.column().is_some_and(|c| same_name(c, column))) && !dropped_index(ix))
         || bt.uniques.iter().any(|k| k.columns.iter().any(|c| same_name(c, column)))
+        // InnoDB indexes a foreign key's columns itself when no index serves them.
+        || bt.foreign_keys.iter().any(|fk| fk.columns.iter().any(|c| same_name(c, column)))
         || bt.is_primary_key(column);
-    let algorithm = if in_index { Algorithm::InplaceNone } else { Algorithm::Instant };
+    // A primary key column takes the key with it: InnoDB rebuilds the table by copying it.
+    let primary = bt.is_primary_key(column);
+    let algorithm = if primary {
+        if ctx.server.online_copy() {
+            Algorithm::CopyNone
+        } else {
+            Algorithm::CopyShared
+        }
+    } else if in_index {
+        Algorithm::InplaceNone
+    } else {
+        Algorithm::Instant
+    };
     let t = ctx.live(table, StageKind::Contract);
     let mut s = ctx.step(
         format!("drop column {table}.{column}"),
@@ -445,7 +519,9 @@ pub(super) fn drop_column(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, b:
         vec![ctx.alter(&t, &format!("DROP COLUMN {}", q(column)), algorithm)],
         vec![],
         (if in_index { LockMode::Online } else { LockMode::Metadata }, &[table], if in_index { Effect::Rewrite } else { Effect::Metadata }),
-        if in_index {
+        if primary {
+            "the column is the primary key: dropping it drops the key, and InnoDB copies the table (writes wait unless the server copies online); the values are gone"
+        } else if in_index {
             "the column is in an index that stays: the table is rebuilt in place while reads and writes go on; the values are gone"
         } else {
             "metadata only (INSTANT); the values are gone"
@@ -624,6 +700,24 @@ fn with_shape(old: Option<&Column>, target: &Column) -> Column {
     c
 }
 
+/// A literal default of the type, for a NOT NULL column that v2 leaves out of its inserts.
+fn placeholder_default(ctx: &Ctx<'_>, ty: &DataType) -> Option<String> {
+    if let Some(labels) = enum_labels(&ty.spelling) {
+        return labels.first().map(|l| lit(l));
+    }
+    Some(match &ty.kind {
+        TypeKind::Boolean | TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt => "0".into(),
+        TypeKind::Decimal { .. } | TypeKind::Real | TypeKind::Double => "0".into(),
+        TypeKind::Varchar { .. } | TypeKind::Char { .. } => "''".into(),
+        // MariaDB takes a literal default on TEXT; MySQL wants an expression there.
+        TypeKind::Text if ctx.server.is_mariadb() => "''".into(),
+        TypeKind::Date => "'2000-01-01'".into(),
+        TypeKind::Timestamp | TypeKind::TimestampTz => "'2000-01-01 00:00:00'".into(),
+        TypeKind::Time => "'00:00:00'".into(),
+        _ => return None,
+    })
+}
+
 /// Every column of the table this plan replaces by a shadow column: (old name, the new column
 /// holding its values until Contract, the final name).
 fn shadowed_columns(ctx: &Ctx<'_>, table: &str) -> Vec<(String, String, String)> {
@@ -678,21 +772,46 @@ fn shadow(
         "SET NEW.{o} = IF(NOT (NEW.{o} <=> OLD.{o}) OR (NEW.{n} <=> OLD.{n}), NEW.{o}, NEW.{n}), \
          NEW.{n} = IF(NOT (NEW.{o} <=> OLD.{o}) OR (NEW.{n} IS NULL AND OLD.{n} IS NULL), NEW.{o}, NEW.{n})"
     );
+    let mut sql = vec![
+        ctx.alter(&tt, &format!("ADD COLUMN {} AFTER {o}", column_sql(&shadow_col)), Algorithm::Instant),
+        format!("CREATE TRIGGER {} BEFORE INSERT ON {tt} FOR EACH ROW {insert_body}", q(&ins)),
+        format!("CREATE TRIGGER {} BEFORE UPDATE ON {tt} FOR EACH ROW {update_body}", q(&upd)),
+    ];
+    let mut undo = vec![
+        format!("DROP TRIGGER IF EXISTS {}", q(&ins)),
+        format!("DROP TRIGGER IF EXISTS {}", q(&upd)),
+        ctx.alter(&tt, &format!("DROP COLUMN {n}"), Algorithm::Instant),
+    ];
+    // v2 inserts leave the old column out. NOT NULL without a default would refuse them before
+    // the trigger runs (an INSERT ... SELECT checks first): the old column gets a placeholder
+    // default (instant), which the trigger overwrites with v2's value; where the type takes
+    // no literal default, NOT NULL is dropped instead (an online rebuild).
+    if let Some(oc) =
+        bt.column(old).filter(|c| !c.nullable && c.default.is_none() && c.identity.is_none() && c.generated.is_none())
+    {
+        match placeholder_default(ctx, &oc.data_type) {
+            Some(d) => {
+                sql.insert(0, ctx.alter(&tt, &format!("ALTER COLUMN {o} SET DEFAULT {d}"), Algorithm::Instant));
+                undo.push(ctx.alter(&tt, &format!("ALTER COLUMN {o} DROP DEFAULT"), Algorithm::Instant));
+            }
+            None => {
+                let mut relaxed = oc.clone();
+                relaxed.nullable = true;
+                sql.insert(
+                    0,
+                    ctx.alter(&tt, &format!("MODIFY COLUMN {}", column_sql(&relaxed)), Algorithm::InplaceNone),
+                );
+                undo.push(ctx.alter(&tt, &format!("MODIFY COLUMN {}", column_sql(oc)), Algorithm::InplaceNone));
+            }
+        }
+    }
     b.push(
         StageKind::Expand,
         ctx.step(
             format!("{title}: add {new} and keep it in step with {old}"),
             i,
-            vec![
-                ctx.alter(&tt, &format!("ADD COLUMN {} AFTER {o}", column_sql(&shadow_col)), Algorithm::Instant),
-                format!("CREATE TRIGGER {} BEFORE INSERT ON {tt} FOR EACH ROW {insert_body}", q(&ins)),
-                format!("CREATE TRIGGER {} BEFORE UPDATE ON {tt} FOR EACH ROW {update_body}", q(&upd)),
-            ],
-            vec![
-                format!("DROP TRIGGER IF EXISTS {}", q(&ins)),
-                format!("DROP TRIGGER IF EXISTS {}", q(&upd)),
-                ctx.alter(&tt, &format!("DROP COLUMN {n}"), Algorithm::Instant),
-            ],
+            sql,
+            undo,
             (LockMode::Metadata, &[table], Effect::Metadata),
             "a nullable column is added in the metadata only (INSTANT); two triggers (one per event, as MySQL requires) copy every write of either version to the other column",
             R_SYNC,
@@ -759,16 +878,50 @@ fn shadow(
                     .collect(),
                 ..ix.clone()
             };
+            // A unique rule the base does not have: its duplicates are counted on the old
+            // columns before Expand (they hold the same values).
+            let base_cols: Vec<String> = ix
+                .parts
+                .iter()
+                .filter_map(IndexPart::column)
+                .map(|c| shadows.iter().find(|(_, _, f)| same_name(f, c)).map_or(c.to_string(), |(o, _, _)| o.clone()))
+                .collect();
+            let base_unique = bt.primary_key.iter().chain(bt.uniques.iter()).any(|k| {
+                k.columns.len() == base_cols.len()
+                    && k.columns.iter().all(|c| base_cols.iter().any(|b| same_name(b, c)))
+            }) || bt.indexes.iter().any(|bi| {
+                bi.unique
+                    && bi.parts.iter().filter_map(IndexPart::column).count() == base_cols.len()
+                    && bi.parts.iter().filter_map(IndexPart::column).all(|c| base_cols.iter().any(|b| same_name(b, c)))
+            });
+            if ix.unique && !base_unique {
+                let list: Vec<String> = base_cols.iter().map(|c| q(c)).collect();
+                b.prechecks.push(CheckQuery {
+                    title: format!("duplicate ({}) in {table}", base_cols.join(", ")),
+                    change: i,
+                    sql: format!(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM {tt} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) AS bellows_d",
+                        list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND "),
+                        list.join(", ")
+                    ),
+                    must_be_zero: true,
+                    before: StageKind::Expand,
+                    resolution: Some(Resolution::StopBeforeContract),
+                });
+            }
+            // Built once the new column is filled: a unique index built before the copy would
+            // meet the copy's rows one batch at a time.
+            let tb = ctx.live(table, StageKind::Backfill);
             b.push(
-                StageKind::Expand,
+                StageKind::Backfill,
                 ctx.step(
                     format!("index {} on {table}.{new}, as the target has it", ix.name.as_deref().unwrap_or("")),
                     i,
-                    vec![keys::add_index_sql(ctx, &tt, &live)],
-                    vec![ctx.alter(&tt, &format!("DROP INDEX {}", q(&temp)), Algorithm::InplaceNone)],
+                    vec![keys::add_index_sql(ctx, &tb, &live)],
+                    vec![ctx.alter(&tb, &format!("DROP INDEX {}", q(&temp)), Algorithm::InplaceNone)],
                     (LockMode::Online, &[table], Effect::Scan),
-                    "built in place while reads and writes go on (writes meanwhile are logged, up to innodb_online_alter_log_max_size), so reads by the new column are as fast at Switch",
-                    R_INDEX,
+                    "built in place on the filled column while reads and writes go on (writes meanwhile are logged, up to innodb_online_alter_log_max_size), so reads by the new column are as fast at Switch",
+                    R_VALIDATE + 5,
                 ),
             );
             let final_ix = ix.name.clone().unwrap_or_else(|| final_name.to_string());
@@ -850,11 +1003,8 @@ fn shadow(
         });
     }
     if needs_rules {
-        finish.push(ctx.alter(
-            &tc,
-            &format!("MODIFY COLUMN {}", column_sql(&final_col)),
-            if final_col.nullable { Algorithm::Instant } else { Algorithm::InplaceNone },
-        ));
+        finish.extend(modify_to(ctx, &tc, &final_col));
+        timestamp_note(ctx, table, &final_col, b);
     }
     if !finish.is_empty() {
         b.push(

@@ -195,10 +195,16 @@ pub(super) fn add_key(
 }
 
 pub(super) fn drop_primary_key(ctx: &Ctx<'_>, i: usize, table: &str, key: &Key, b: &mut Builder) {
+    let column_dropped = |c: &String| {
+        ctx.changes.iter().any(
+            |x| matches!(x, Change::DropColumn { table: t, column } if same_name(t, table) && same_name(column, c)),
+        )
+    };
     if ctx.dropped_table(table)
         || ctx.changes.iter().any(|c| matches!(c, Change::AddPrimaryKey { table: x, .. } if same_name(x, table)))
+        || key.columns.iter().all(column_dropped)
     {
-        return; // dropped with the table, or swapped for the new key in one ALTER
+        return; // dropped with the table or its columns, or swapped for the new key in one ALTER
     }
     let t = ctx.live(table, StageKind::Contract);
     let algorithm = if ctx.server.online_copy() { Algorithm::CopyNone } else { Algorithm::CopyShared };
@@ -234,13 +240,40 @@ pub(super) fn create_index(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str
     }
     let t = ctx.live(table, stage);
     let shared = matches!(index.method.as_deref(), Some("fulltext" | "spatial"));
+    // InnoDB drops the index it made for a foreign key once a new index serves the key: the
+    // undo gives the key its own index back in the same ALTER that drops the new one.
+    let served = ctx.base_table(table).and_then(|bt| {
+        bt.foreign_keys
+            .iter()
+            .find(|fk| {
+                !bt.indexes.iter().any(|ix| {
+                    ix.parts.iter().filter_map(IndexPart::column).take(fk.columns.len()).collect::<Vec<_>>()
+                        == fk.columns.iter().map(String::as_str).collect::<Vec<_>>()
+                }) && cols.iter().take(fk.columns.len()).zip(&fk.columns).all(|(a, b)| same_name(a, b))
+                    && cols.len() >= fk.columns.len()
+            })
+            .map(|fk| (fk_name(bt, fk), fk.columns.clone()))
+    });
+    let undo = match &served {
+        Some((fk, fk_cols)) => ctx.alter(
+            &t,
+            &format!(
+                "ADD INDEX {} ({}), DROP INDEX {}",
+                q(fk),
+                fk_cols.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
+                q(&index_name(index))
+            ),
+            Algorithm::InplaceNone,
+        ),
+        None => ctx.alter(&t, &format!("DROP INDEX {}", q(&index_name(index))), Algorithm::InplaceNone),
+    };
     b.push(
         stage,
         ctx.step(
             format!("create index {} on {table}", index.name.as_deref().unwrap_or("")),
             i,
             vec![add_index_sql(ctx, &t, index)],
-            vec![ctx.alter(&t, &format!("DROP INDEX {}", q(&index_name(index))), Algorithm::InplaceNone)],
+            vec![undo],
             (if shared { LockMode::NoWrites } else { LockMode::Online }, &[table], Effect::Scan),
             if shared {
                 "a FULLTEXT or SPATIAL index is built in place but writes wait for the build (LOCK=SHARED)"
@@ -336,13 +369,21 @@ pub(super) fn drop_check(ctx: &Ctx<'_>, i: usize, table: &str, check: &Check, b:
     if ctx.dropped_table(table) {
         return;
     }
-    let Some(n) = &check.name else {
+    // A CHECK written without a name has the one the server gave it: MariaDB numbers a
+    // table's unnamed checks CONSTRAINT_1, CONSTRAINT_2, ...; MySQL names them t_chk_1, ....
+    let generated = ctx.base_table(table).and_then(|bt| {
+        let k = bt.checks.iter().filter(|c| c.name.is_none()).position(|c| c == check)? + 1;
+        Some(if ctx.server.is_mariadb() { format!("CONSTRAINT_{k}") } else { format!("{}_chk_{k}", bt.name) })
+    });
+    let Some(n) = check.name.clone().or(generated) else { return };
+    let n = &n;
+    if check.name.is_none() {
         b.notes.push(format!(
-            "the CHECK ({}) on {table} has no name in the DDL, so the plan cannot drop it; name it (SHOW CREATE TABLE shows the server's name) and plan again",
-            check.expr
+            "the CHECK ({}) on {table} has no name in the DDL: the plan drops it by the name {} gives it, {n} (SHOW CREATE TABLE shows it)",
+            check.expr,
+            ctx.server.label()
         ));
-        return;
-    };
+    }
     let t = ctx.live(table, StageKind::Expand);
     b.push(
         StageKind::Expand,
@@ -465,6 +506,20 @@ pub(super) fn add_foreign_key(ctx: &Ctx<'_>, i: usize, change: &Change, table: &
     }
     let name = fk_name(tt, fk);
     let named = ForeignKey { name: Some(name.clone()), ..fk.clone() };
+    // No index of the table leads with the key's columns: InnoDB makes one, named after the
+    // key, and keeps it when the key is dropped; the undo drops it too.
+    let indexed = |t: &Table| {
+        t.indexes.iter().any(|ix| {
+            ix.parts.iter().filter_map(IndexPart::column).take(fk.columns.len()).count() == fk.columns.len()
+                && ix.parts.iter().filter_map(IndexPart::column).zip(&fk.columns).all(|(a, b)| same_name(a, b))
+        }) || t.primary_key.iter().chain(t.uniques.iter()).any(|k| {
+            k.columns.len() >= fk.columns.len() && k.columns.iter().zip(&fk.columns).all(|(a, b)| same_name(a, b))
+        })
+    };
+    let mut undo = vec![ctx.alter(&t, &format!("DROP FOREIGN KEY {}", q(&name)), Algorithm::InplaceNone)];
+    if !indexed(tt) {
+        undo.push(ctx.alter(&t, &format!("DROP INDEX {}", q(&name)), Algorithm::InplaceNone));
+    }
     b.push(
         stage,
         ctx.step(
@@ -475,7 +530,7 @@ pub(super) fn add_foreign_key(ctx: &Ctx<'_>, i: usize, change: &Change, table: &
                 ctx.alter(&t, &format!("ADD {}", foreign_key_sql(&named, Dialect::MySql)), Algorithm::InplaceNone),
                 "SET SESSION foreign_key_checks = 1".into(),
             ],
-            vec![ctx.alter(&t, &format!("DROP FOREIGN KEY {}", q(&name)), Algorithm::InplaceNone)],
+            undo,
             (LockMode::Metadata, &[table, &fk.ref_table], Effect::Metadata),
             "added in place (metadata only) with foreign_key_checks = 0, the only way MySQL adds one without copying the table; the server then does not check existing rows: the gate counted no orphan right before, and a verification counts them again after",
             rank,
@@ -511,19 +566,53 @@ pub(super) fn drop_foreign_key(ctx: &Ctx<'_>, i: usize, table: &str, fk: &Foreig
     let name = fk_name(bt, fk);
     let t = ctx.live(table, StageKind::Expand);
     let named = ForeignKey { name: Some(name.clone()), ..fk.clone() };
+    // The index InnoDB made for the key (none in the DDL serves it) stays when the key goes:
+    // dropped too when the target has no index there. It is named after the key, or after its
+    // first column when the key was written without a name.
+    let leads = |t: &Table| {
+        t.indexes.iter().any(|ix| {
+            ix.parts.iter().filter_map(IndexPart::column).zip(&fk.columns).filter(|(a, b)| same_name(a, b)).count()
+                == fk.columns.len()
+        }) || t
+            .primary_key
+            .iter()
+            .chain(t.uniques.iter())
+            .any(|k| k.columns.iter().zip(&fk.columns).filter(|(a, b)| same_name(a, b)).count() == fk.columns.len())
+    };
+    let target_needs =
+        ctx.target_table(table).is_some_and(|tt| leads(tt) || tt.foreign_keys.iter().any(|f| f.columns == fk.columns));
+    let implicit = (!leads(bt) && !target_needs)
+        .then(|| fk.name.clone().unwrap_or_else(|| fk.columns.first().cloned().unwrap_or_default()));
     b.push(
         StageKind::Expand,
         ctx.step(
             format!("drop foreign key {name} on {table}"),
             i,
-            vec![ctx.alter(&t, &format!("DROP FOREIGN KEY {}", q(&name)), Algorithm::InplaceNone)],
+            std::iter::once(ctx.alter(&t, &format!("DROP FOREIGN KEY {}", q(&name)), Algorithm::InplaceNone))
+                .chain(implicit.iter().map(|ix| ctx.alter(&t, &format!("DROP INDEX {}", q(ix)), Algorithm::InplaceNone)))
+                .collect(),
             vec![
                 "SET SESSION foreign_key_checks = 0".into(),
-                ctx.alter(&t, &format!("ADD {}", foreign_key_sql(&named, Dialect::MySql)), Algorithm::InplaceNone),
+                ctx.alter(
+                    &t,
+                    &format!(
+                        "{}ADD {}",
+                        implicit
+                            .iter()
+                            .map(|ix| format!(
+                                "ADD INDEX {} ({}), ",
+                                q(ix),
+                                fk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
+                            ))
+                            .collect::<String>(),
+                        foreign_key_sql(&named, Dialect::MySql)
+                    ),
+                    Algorithm::InplaceNone,
+                ),
                 "SET SESSION foreign_key_checks = 1".into(),
             ],
             (LockMode::Metadata, &[table, &fk.ref_table], Effect::Metadata),
-            "relaxing a rule is metadata only; its undo adds the key back without checking the rows written meanwhile",
+            "relaxing a rule is metadata only; its undo adds the key back (and the index it had) without checking the rows written meanwhile",
             R_DROP_RULE,
         ),
     );

@@ -229,7 +229,7 @@ impl<'a> Ctx<'a> {
             vec![sql],
             vec![],
             (LockMode::None, &[table], Effect::Batched),
-            &format!("{reason}; each batch is its own short transaction{walk}; the application's triggers fire for these updates (MySQL cannot turn them off for one session)"),
+            &format!("{reason}; each batch is its own short transaction{walk}; the application's triggers fire for these updates (MySQL cannot turn them off for one session); InnoDB resolves a deadlock by rolling back the smaller transaction, which may be the application's: it must retry error 1213, as every MySQL application does"),
             R_BACKFILL,
         );
         s.repeat_until_no_rows = true;

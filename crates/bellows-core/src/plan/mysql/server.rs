@@ -79,6 +79,12 @@ impl MySqlServer {
         self.is_mariadb()
     }
 
+    /// MariaDB cannot make a TIMESTAMP column NOT NULL in place ("cannot convert NULL to
+    /// non-constant DEFAULT", seen on 10.11): it copies the table.
+    pub fn timestamp_not_null_copies(self) -> bool {
+        self.is_mariadb()
+    }
+
     /// MySQL counts instant ADD/DROP COLUMN per table in row versions, at most 64; past that the
     /// ALTER fails and the table must be rebuilt (`OPTIMIZE TABLE`). MariaDB has no such cap.
     pub fn instant_row_versions(self) -> Option<u32> {
