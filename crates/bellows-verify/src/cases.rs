@@ -136,13 +136,19 @@ pub fn corpus_pairs(root: &Path) -> Vec<(String, PathBuf, PathBuf, Dialect)> {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
                 if path.is_dir() && !name.contains("upgrade") && !name.contains("deltas") {
                     stack.push(path);
-                } else if (name.ends_with(".pg.sql") || name.ends_with(".sqlite.sql")) && !name.contains("upgrade") {
+                } else if (name.ends_with(".pg.sql") || name.ends_with(".sqlite.sql") || name.ends_with(".mysql.sql"))
+                    && !name.contains("upgrade")
+                {
                     files.push(path);
                 }
             }
         }
-        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
-            let suffix = if dialect == Dialect::Postgres { ".pg.sql" } else { ".sqlite.sql" };
+        for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::MySql] {
+            let suffix = match dialect {
+                Dialect::Postgres => ".pg.sql",
+                Dialect::Sqlite => ".sqlite.sql",
+                Dialect::MySql => ".mysql.sql",
+            };
             // Group by the file's name with its version part taken out, in version order.
             let mut series: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
             for f in files.iter().filter(|f| f.to_string_lossy().ends_with(suffix)) {
@@ -198,16 +204,21 @@ fn is_version(part: &str) -> bool {
 }
 
 fn stem_label(stem: &str, dialect: Dialect) -> String {
-    let s = stem.trim_end_matches(".pg.sql").trim_end_matches(".sqlite.sql").trim_end_matches(".sql");
+    let s = stem
+        .trim_end_matches(".pg.sql")
+        .trim_end_matches(".sqlite.sql")
+        .trim_end_matches(".mysql.sql")
+        .trim_end_matches(".sql");
     let s = s.trim_end_matches("_full").trim_end_matches("_full_schema");
-    match (s, dialect) {
-        (
-            "" | "schema" | "structure" | "pagila-schema" | "full_schema" | "postgres.initial" | "sqlite.initial",
-            Dialect::Sqlite,
-        ) => "sqlite".into(),
-        ("" | "schema" | "structure" | "pagila-schema" | "full_schema" | "postgres.initial", _) => "postgres".into(),
-        (other, Dialect::Sqlite) => format!("{other} sqlite"),
-        (other, _) => format!("{other} postgres"),
+    let server = match dialect {
+        Dialect::Sqlite => "sqlite",
+        Dialect::MySql => "mysql",
+        Dialect::Postgres => "postgres",
+    };
+    match s {
+        "" | "schema" | "structure" | "pagila-schema" | "full_schema" | "postgres.initial" | "sqlite.initial"
+        | "mysql.initial" => server.into(),
+        other => format!("{other} {server}"),
     }
 }
 

@@ -1,7 +1,8 @@
 //! `bellows-verify DIR...`: runs each case folder (before.sql, after.sql, case.toml) through the
 //! harness on its dialect's database (PostgreSQL at `BELLOWS_PG`, or SQLite in memory) and
 //! prints the verdict of each run; `--pairs` runs every real pair of consecutive versions in
-//! the corpora. `cargo xtask verify DIR` starts the server first.
+//! the corpora (`--pairs=mysql` those whose name holds `mysql`). `cargo xtask verify DIR`
+//! starts the server first.
 
 use std::process::ExitCode;
 
@@ -13,9 +14,11 @@ fn main() -> ExitCode {
     }
     let mut cases = Vec::new();
     for dir in dirs {
-        if dir == "--pairs" {
+        if let Some(filter) = dir.strip_prefix("--pairs") {
+            // `--pairs=rt` runs the pairs whose name holds `rt`.
+            let filter = filter.trim_start_matches('=');
             match bellows_verify::cases::real_pairs() {
-                Ok(pairs) => cases.extend(pairs),
+                Ok(pairs) => cases.extend(pairs.into_iter().filter(|p| p.name.contains(filter))),
                 Err(e) => {
                     eprintln!("{e}");
                     return ExitCode::from(2);

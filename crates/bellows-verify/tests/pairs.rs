@@ -1,5 +1,6 @@
 //! Every real pair of consecutive versions in `../shared/corpora` runs through the harness on
-//! its dialect's server: PostgreSQL files on PostgreSQL, SQLite files on SQLite. Nothing may
+//! its dialect's server: PostgreSQL files on PostgreSQL, MySQL files on MariaDB, SQLite files
+//! on SQLite. Nothing may
 //! be lost, no v1 statement may fail before Contract, and the schema read back must equal the
 //! target's. A pair that cannot run here says exactly why, and only the pairs the README lists
 //! (with that reason) may skip under `CI=true`.
@@ -36,15 +37,21 @@ fn every_real_pair_passes_the_harness_on_its_server() {
             return;
         }
     };
-    assert!(pairs.len() >= 14, "expected the corpora's 14 pairs, found {}", pairs.len());
+    assert!(pairs.len() >= 16, "expected the corpora's 16 pairs, found {}", pairs.len());
     let postgres = server_available();
     assert!(postgres || !ci(), "CI=true but no PostgreSQL server answers ({})", bellows_verify::conninfo());
+    let mariadb = bellows_verify::mariadb::server_available();
+    assert!(mariadb || !ci(), "CI=true but no MariaDB server answers at {}", bellows_verify::mariadb::socket());
     let (mut ran, mut rows, mut steps, mut v1, mut v2) = (0, 0u64, 0usize, 0u64, 0u64);
     let mut failed = Vec::new();
     let mut skipped = Vec::new();
     for pair in &pairs {
         if pair.dialect == Dialect::Postgres && !postgres {
             eprintln!("SKIPPED {}: no PostgreSQL server at `{}`", pair.name, bellows_verify::conninfo());
+            continue;
+        }
+        if pair.dialect == Dialect::MySql && !mariadb {
+            eprintln!("SKIPPED {}: no MariaDB server at `{}`", pair.name, bellows_verify::mariadb::socket());
             continue;
         }
         let outcome = match verify(pair) {

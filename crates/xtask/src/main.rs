@@ -269,10 +269,20 @@ fn test() -> Result {
             None
         }
     };
-    step("native tests (the verification harness on PostgreSQL among them)", &mut |tally| {
+    let mariadb = match tools::mariadb() {
+        Ok(socket) => Some(socket),
+        Err(e) => {
+            say(&format!("no MariaDB for the harness's MySQL cases: {e}"));
+            None
+        }
+    };
+    step("native tests (the verification harness on PostgreSQL and MariaDB among them)", &mut |tally| {
         let mut cmd = cargo_cmd(&["test", "--workspace", "--exclude", "bellows-e2e"]);
         if let Some(conninfo) = &postgres {
             cmd.env("BELLOWS_PG", conninfo);
+        }
+        if let Some(socket) = &mariadb {
+            cmd.env("BELLOWS_MYSQL", socket);
         }
         run_tests(&mut cmd, tally)
     })?;
@@ -317,9 +327,15 @@ fn verify(dirs: &[String]) -> Result {
     cmd.current_dir(&root).args(["run", "--quiet", "--release", "-p", "bellows-verify", "--"]);
     // SQLite cases run on the bundled library: PostgreSQL is started only for the others (and
     // for the real pairs, which include PostgreSQL ones).
-    let needs_postgres = dirs.iter().any(|d| d == "--pairs" || !sqlite_case(Path::new(d)));
+    let needs_postgres = dirs.iter().any(|d| {
+        d == "--pairs" || !(case_dialect(Path::new(d)) == Some("sqlite") || case_dialect(Path::new(d)) == Some("mysql"))
+    });
     if needs_postgres {
         cmd.env("BELLOWS_PG", tools::postgres()?);
+    }
+    // MySQL cases (and the real pairs, which include MySQL ones) run on MariaDB.
+    if dirs.iter().any(|d| d == "--pairs" || case_dialect(Path::new(d)) == Some("mysql")) {
+        cmd.env("BELLOWS_MYSQL", tools::mariadb()?);
     }
     for dir in dirs {
         if dir.starts_with("--") {
@@ -334,12 +350,21 @@ fn verify(dirs: &[String]) -> Result {
 }
 
 /// True when the case folder's `case.toml` says `dialect = "sqlite"`.
-fn sqlite_case(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("case.toml")).is_ok_and(|toml| {
-        toml.lines().any(|l| {
-            let l = l.split('#').next().unwrap_or("");
-            l.split_once('=').is_some_and(|(k, v)| k.trim() == "dialect" && v.trim().trim_matches('"') == "sqlite")
-        })
+/// The `dialect` a case's case.toml names (`sqlite`, `mysql`), if any.
+fn case_dialect(dir: &Path) -> Option<&'static str> {
+    let toml = std::fs::read_to_string(dir.join("case.toml")).ok()?;
+    toml.lines().find_map(|l| {
+        let l = l.split('#').next().unwrap_or("");
+        let (k, v) = l.split_once('=')?;
+        if k.trim() != "dialect" {
+            return None;
+        }
+        match v.trim().trim_matches('"') {
+            "sqlite" => Some("sqlite"),
+            "mysql" | "mariadb" => Some("mysql"),
+            "postgres" | "postgresql" => Some("postgres"),
+            _ => None,
+        }
     })
 }
 
@@ -417,14 +442,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_case_that_says_sqlite_runs_without_postgresql() {
+    fn a_case_names_the_server_it_runs_on() {
         let dir = std::env::temp_dir().join(format!("bellows-xtask-case-{}", std::process::id()));
         let _ = fs::create_dir_all(&dir);
         let _ = fs::write(dir.join("case.toml"), "# a SQLite case\ndialect = \"sqlite\"\n");
-        assert!(sqlite_case(&dir));
+        assert_eq!(case_dialect(&dir), Some("sqlite"));
+        let _ = fs::write(dir.join("case.toml"), "dialect = \"mysql\"\nrenames = [\"a=b\"]\n");
+        assert_eq!(case_dialect(&dir), Some("mysql"));
         let _ = fs::write(dir.join("case.toml"), "renames = [\"a=b\"]\n");
-        assert!(!sqlite_case(&dir));
+        assert_eq!(case_dialect(&dir), None);
         let _ = fs::remove_dir_all(&dir);
-        assert!(!sqlite_case(&dir), "no case.toml: PostgreSQL, the default");
+        assert_eq!(case_dialect(&dir), None, "no case.toml: PostgreSQL, the default");
     }
 }

@@ -234,6 +234,58 @@ pub fn postgres() -> Result<String> {
     Ok(conninfo)
 }
 
+/// A MariaDB server for the harness's MySQL cases, over its local socket: installed from
+/// Debian's packages when missing (root only), started when down; returns the socket path.
+pub fn mariadb() -> Result<String> {
+    if let Ok(socket) = env::var("BELLOWS_MYSQL") {
+        if !socket.is_empty() {
+            return Ok(socket);
+        }
+    }
+    let socket = "/run/mysqld/mysqld.sock".to_string();
+    let answers = || {
+        Command::new("mariadb").args(["--socket", &socket, "-e", "SELECT 1"]).output().is_ok_and(|o| o.status.success())
+    };
+    let apt = "apt-get update && apt-get install -y mariadb-server";
+    let server_installed = which("mariadbd").is_some() || Path::new("/usr/sbin/mariadbd").exists();
+    if !server_installed {
+        if !is_root() || which("apt-get").is_none() {
+            return Err(format!(
+                "MariaDB is needed for the harness's MySQL cases; install it and run again:\n    sudo sh -c '{apt}'"
+            ));
+        }
+        say("installing MariaDB from Debian's packages (first run only; about a minute)");
+        let install = format!(
+            "DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server || (apt-get update && DEBIAN_FRONTEND=noninteractive {apt})"
+        );
+        run(Command::new("sh").args(["-c", &install]))?;
+    }
+    if !answers() {
+        if !is_root() {
+            return Err("MariaDB is installed but not running; run: sudo service mariadb start".into());
+        }
+        say("starting MariaDB");
+        // Containers often forbid services at install time (policy-rc.d): start it here.
+        let started = Command::new("service").args(["mariadb", "start"]).status().is_ok_and(|s| s.success());
+        if !started {
+            let _ = std::fs::create_dir_all("/run/mysqld");
+            let _ = Command::new("chown").args(["mysql:mysql", "/run/mysqld"]).status();
+            Command::new("sh")
+                .args(["-c", "nohup mysqld_safe >/dev/null 2>&1 &"])
+                .status()
+                .map_err(|e| format!("cannot start MariaDB: {e}"))?;
+        }
+        let waited = Instant::now();
+        while !answers() {
+            if waited.elapsed().as_secs() > 60 {
+                return Err("MariaDB did not answer within a minute of starting".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    }
+    Ok(socket)
+}
+
 pub fn cargo() -> String {
     env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }

@@ -1020,7 +1020,11 @@ fn shadow(
             ),
         );
     }
-    b.one_way.push(format!("{table}.{old} is dropped in Contract (its values live on in {final_name})"));
+    b.one_way.push(if same_name(old, final_name) {
+        format!("undoing Contract means changing {table}.{old} back to its old type, as a new migration")
+    } else {
+        format!("undoing Contract means re-adding {table}.{old} and copying it back from {final_name}")
+    });
     let _ = (R_VALIDATE, R_BACKFILL, lit(""));
 }
 
