@@ -154,6 +154,57 @@ fn rename_in(list: &mut [String], from: &str, to: &str) {
     }
 }
 
+/// A column type as MySQL matches foreign keys: the kind (string lengths aside) and the sign.
+fn mysql_type_key(t: &DataType) -> (crate::TypeKind, bool) {
+    let kind = match &t.kind {
+        crate::TypeKind::Varchar { .. } => crate::TypeKind::Varchar { length: None },
+        crate::TypeKind::Char { .. } => crate::TypeKind::Char { length: None },
+        other => other.clone(),
+    };
+    (kind, t.spelling.to_ascii_lowercase().contains("unsigned"))
+}
+
+/// MySQL refuses a type change that leaves a foreign key's two sides of different types.
+fn mysql_foreign_key_types(schema: &Schema, index: usize, column: &str, to: &DataType) -> Result<(), String> {
+    let t = &schema.tables[index];
+    for fk in &t.foreign_keys {
+        let Some(pos) = fk.columns.iter().position(|c| same_name(c, column)) else { continue };
+        let Some(parent) = schema.find_table(&fk.ref_table) else { continue };
+        let ref_col = fk
+            .ref_columns
+            .get(pos)
+            .cloned()
+            .or_else(|| parent.primary_key.as_ref().and_then(|k| k.columns.get(pos).cloned()));
+        if let Some(rc) = ref_col.and_then(|rc| parent.column(&rc)) {
+            if mysql_type_key(&rc.data_type) != mysql_type_key(to) {
+                return Err(format!(
+                    "MySQL needs a foreign key's column and the column it references to have the same type: {}.{} is {}; change both, or drop the key first",
+                    parent.name, rc.name, rc.data_type.spelling
+                ));
+            }
+        }
+    }
+    for child in &schema.tables {
+        for fk in child.foreign_keys.iter().filter(|fk| same_name(split_qualified(&fk.ref_table).1, &t.name)) {
+            let refs: Vec<String> = if fk.ref_columns.is_empty() {
+                t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
+            } else {
+                fk.ref_columns.clone()
+            };
+            let Some(pos) = refs.iter().position(|c| same_name(c, column)) else { continue };
+            if let Some(cc) = fk.columns.get(pos).and_then(|c| child.column(c)) {
+                if mysql_type_key(&cc.data_type) != mysql_type_key(to) {
+                    return Err(format!(
+                        "MySQL needs a foreign key's column and the column it references to have the same type: {}.{} references it as {}; change both, or drop the key first",
+                        child.name, cc.name, cc.data_type.spelling
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
     let tid = edit.table();
     if let Edit::AddTable { table, name, key } = edit {
@@ -259,7 +310,14 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 }
                 _ => None,
             };
-            c.data_type = DataType::parse(serial.unwrap_or(data_type));
+            let new_type = DataType::parse(serial.unwrap_or(data_type));
+            let column_name = c.name.clone();
+            if schema.dialect == Some(crate::Dialect::MySql) {
+                mysql_foreign_key_types(schema, index, &column_name, &new_type)?;
+            }
+            let t = &mut schema.tables[index];
+            let c = t.columns.iter_mut().find(|c| c.id == *column).ok_or("no such column")?;
+            c.data_type = new_type;
         }
         Edit::SetNullable { column, nullable, .. } => {
             let t = &mut schema.tables[index];
@@ -288,6 +346,23 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             if !current.is_empty() && !keeps_same_key {
                 if let Some(child) = referencing(schema, &old_table_name, &current) {
                     return Err(format!("{child} references the primary key; drop that foreign key first"));
+                }
+            }
+            if schema.dialect == Some(crate::Dialect::MySql) {
+                // MySQL keeps an AUTO_INCREMENT column the first column of some key.
+                let t = &schema.tables[index];
+                for c in current.iter().filter(|c| t.column(c).is_some_and(|col| col.identity.is_some())) {
+                    let stays_pk = if *primary { same_name(c, &name) } else { !same_name(c, &name) };
+                    let other_key = t.uniques.iter().any(|k| k.columns.first().is_some_and(|x| same_name(x, c)))
+                        || t.indexes
+                            .iter()
+                            .any(|ix| ix.parts.first().and_then(IndexPart::column).is_some_and(|x| same_name(x, c)));
+                    if !stays_pk && !other_key {
+                        return Err(format!(
+                            "{}.{c} is AUTO_INCREMENT, which MySQL keeps the first column of a key: index it (or drop AUTO_INCREMENT) before the primary key moves",
+                            t.name
+                        ));
+                    }
                 }
             }
             let t = &mut schema.tables[index];
@@ -364,6 +439,29 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             let parent = schema.table(*ref_table).ok_or_else(|| format!("no table #{}", ref_table.0))?;
             let parent_name = parent.qualified_name();
             let ref_name = column_name(parent, *ref_column)?;
+            if schema.dialect == Some(crate::Dialect::MySql) {
+                let child = schema.tables[index].column(&name).map(|c| c.data_type.clone());
+                let parent_col = parent.column(&ref_name).map(|c| c.data_type.clone());
+                if let (Some(a), Some(b)) = (child, parent_col) {
+                    if mysql_type_key(&a) != mysql_type_key(&b) {
+                        return Err(format!(
+                            "MySQL needs a foreign key's column and the column it references to have the same type: {name} is {}, {parent_name}.{ref_name} is {}",
+                            a.spelling, b.spelling
+                        ));
+                    }
+                }
+                let indexed = parent
+                    .primary_key
+                    .iter()
+                    .chain(parent.uniques.iter())
+                    .any(|k| k.columns.first().is_some_and(|c| same_name(c, &ref_name)))
+                    || parent.indexes.iter().any(|ix| {
+                        ix.parts.first().and_then(IndexPart::column).is_some_and(|c| same_name(c, &ref_name))
+                    });
+                if !indexed {
+                    return Err(format!("MySQL needs the referenced column {parent_name}.{ref_name} to lead a key or an index; add one first"));
+                }
+            }
             let t = &mut schema.tables[index];
             if t.foreign_keys.iter().any(|fk| fk.columns.len() == 1 && same_name(&fk.columns[0], &name)) {
                 return Err(format!("{}.{name} already references a table", t.name));

@@ -359,7 +359,9 @@ pub fn verify_mariadb(input: &Input) -> Result<Outcome, String> {
     }
     let version = mariadb::server_version()?;
     let reference = mariadb::Database::create(&format!("bellows_target_{}", input.name))?;
-    reference.load(&p.target_text).map_err(|e| format!("the target does not load: {e}"))?;
+    reference
+        .load(&p.target_text, &mariadb::home_databases(&input.before))
+        .map_err(|e| format!("the target does not load: {e}"))?;
     let reference_schema = reference.introspect()?;
     let options = PlanOptions { dialect: Dialect::MySql, mysql_server: server_of(&version), ..input.options.clone() };
     let focus = input.focus.then(|| focus_for(&p));

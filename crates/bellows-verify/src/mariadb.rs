@@ -50,6 +50,54 @@ fn client_binary(names: &[&'static str]) -> &'static str {
         .unwrap_or(names[0])
 }
 
+/// The databases a MySQL text switches to or creates (`USE sakila`, `CREATE SCHEMA sakila`).
+pub fn home_databases(sql: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in sql.lines() {
+        let words: Vec<String> = line
+            .trim()
+            .trim_end_matches(';')
+            .split_whitespace()
+            .map(|w| w.trim_matches('`').trim_end_matches(';').to_string())
+            .collect();
+        let name = match words.iter().map(|w| w.to_ascii_lowercase()).collect::<Vec<_>>().as_slice() {
+            [u, _] if u == "use" => words.get(1).cloned(),
+            [c, d, ..] if c == "create" && (d == "database" || d == "schema") => words.last().cloned(),
+            _ => None,
+        };
+        if let Some(n) = name.filter(|n| !n.is_empty() && !out.contains(n)) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// `sakila.film` and `` `sakila`.`film` `` become `film` and `` `film` `` for each database in
+/// `home`, outside string literals.
+fn without_qualifier(text: &str, home: &[String]) -> String {
+    let mut out = text.to_string();
+    for db in home {
+        for q in [format!("`{db}`."), format!("{db}.")] {
+            let mut result = String::with_capacity(out.len());
+            let mut rest = out.as_str();
+            while let Some(at) = rest.find(&q) {
+                let before = &rest[..at];
+                let boundary =
+                    before.chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '`'));
+                let quoted = before.matches('\'').count() % 2 == 1;
+                result.push_str(before);
+                if !boundary || quoted {
+                    result.push_str(&q);
+                }
+                rest = &rest[at + q.len()..];
+            }
+            result.push_str(rest);
+            out = result;
+        }
+    }
+    out
+}
+
 /// A database of the harness's own; dropped with it.
 #[derive(Debug)]
 pub struct Database {
@@ -76,9 +124,12 @@ impl Database {
     }
 
     /// Loads a schema text with the server's client, stopping at the first error, as a person
-    /// would (`mariadb db < schema.sql`).
-    pub fn load(&self, sql: &str) -> Result<(), String> {
-        let text = bellows_core::import::without_database_switches(sql);
+    /// would (`mariadb db < schema.sql`). The text goes into this database: its own `USE db`
+    /// and `CREATE DATABASE` are left out, and names qualified with the databases in `home`
+    /// (the ones the case's files switch to: Sakila's views read `sakila.film`) lose the
+    /// qualifier.
+    pub fn load(&self, sql: &str, home: &[String]) -> Result<(), String> {
+        let text = without_qualifier(&bellows_core::import::without_database_switches_in(sql, Dialect::MySql), home);
         let mut child = Command::new(client_binary(&["mariadb", "mysql"]))
             .args(["--socket", &socket(), "--user", &user(), "--database", &self.name, "--batch"])
             .stdin(Stdio::piped())
@@ -230,7 +281,7 @@ impl MariaDbEngine {
     /// target, loaded from its text) for v2's calibration.
     pub fn new(name: &str, base: &str, reference: Option<&Database>) -> Result<Self, String> {
         let db = Database::create(name)?;
-        db.load(base).map_err(|e| format!("the base does not load: {e}"))?;
+        db.load(base, &home_databases(base)).map_err(|e| format!("the base does not load: {e}"))?;
         let main = MyExec::open(&db.name)?;
         let reference = match reference {
             Some(r) => Some(MyExec::open(&r.name)?),

@@ -1,4 +1,4 @@
-//! The property test on real schemas: for every PostgreSQL and SQLite schema in
+//! The property test on real schemas: for every PostgreSQL, MySQL (on MariaDB) and SQLite schema in
 //! `../shared/corpora/schema-*` that loads into its server, a deterministic sample of single
 //! edits of every kind the canvas offers (see `bellows_verify::sample`) runs through the
 //! harness, with the target built from the design itself. Edits on columns views read, keys
@@ -49,6 +49,8 @@ fn schemas(root: &std::path::Path) -> Vec<(PathBuf, Dialect)> {
                 out.push((f, Dialect::Postgres));
             } else if name.ends_with(".sqlite.sql") {
                 out.push((f, Dialect::Sqlite));
+            } else if name.ends_with(".mysql.sql") {
+                out.push((f, Dialect::MySql));
             }
         }
     }
@@ -71,6 +73,8 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
     };
     let postgres_up = server_available();
     assert!(postgres_up || !ci(), "CI=true but no PostgreSQL server answers ({})", bellows_verify::conninfo());
+    let mariadb_up = bellows_verify::mariadb::server_available();
+    assert!(mariadb_up || !ci(), "CI=true but no MariaDB server answers at {}", bellows_verify::mariadb::socket());
     let only_schema = std::env::var("BELLOWS_EDITS_SCHEMA").ok();
     let only_kind = std::env::var("BELLOWS_EDITS_KIND").ok();
     let per_kind_override: Option<usize> = std::env::var("BELLOWS_EDITS_PER_KIND").ok().and_then(|v| v.parse().ok());
@@ -87,6 +91,10 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
         }
         if dialect == Dialect::Postgres && !postgres_up {
             eprintln!("SKIPPED {file}: no PostgreSQL server");
+            continue;
+        }
+        if dialect == Dialect::MySql && !mariadb_up {
+            eprintln!("SKIPPED {file}: no MariaDB server");
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("corpus file");
@@ -131,9 +139,10 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
                 // traffic (the schema is still compared whole).
                 focus: schema.tables.len() > 60,
             };
-            let outcome: Result<Outcome, String> = match &template {
-                Some(db) => bellows_verify::verify_postgres(&input, db),
-                None => bellows_verify::verify_sqlite(&input),
+            let outcome: Result<Outcome, String> = match (&template, dialect) {
+                (Some(db), _) => bellows_verify::verify_postgres(&input, db),
+                (None, Dialect::MySql) => bellows_verify::verify_mariadb(&input),
+                (None, _) => bellows_verify::verify_sqlite(&input),
             };
             let tally = per_schema.entry(file.clone()).or_default().entry(s.kind).or_default();
             match outcome {

@@ -110,8 +110,15 @@ pub fn without_hash_comments(text: &str) -> String {
 /// `\c` and `\connect`, and `CREATE DATABASE` / `DROP DATABASE` statements, found as whole
 /// statements (never inside a comment or a string), blanked with lines kept.
 pub fn without_database_switches(text: &str) -> String {
+    without_database_switches_in(text, Dialect::Postgres)
+}
+
+/// [`without_database_switches`] for a dialect: in MySQL, `CREATE SCHEMA` and `DROP SCHEMA` are
+/// CREATE and DROP DATABASE, and `USE db` switches database, so those go too.
+pub fn without_database_switches_in(text: &str, dialect: Dialect) -> String {
     let mut out = text.to_string();
-    for chunk in split::split(text, Dialect::Postgres) {
+    let mysql = dialect == Dialect::MySql;
+    for chunk in split::split(text, dialect) {
         let words: Vec<String> = chunk
             .text
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\\'))
@@ -122,7 +129,8 @@ pub fn without_database_switches(text: &str) -> String {
         let leaves = match chunk.kind {
             split::ChunkKind::MetaCommand => matches!(words.first().map(String::as_str), Some("\\c" | "\\connect")),
             split::ChunkKind::Statement => {
-                matches!(words.as_slice(), [a, b] if (a == "create" || a == "drop") && b == "database")
+                matches!(words.as_slice(), [a, b] if (a == "create" || a == "drop") && (b == "database" || mysql && b == "schema"))
+                    || mysql && words.first().is_some_and(|w| w == "use")
             }
             _ => false,
         };
@@ -224,6 +232,14 @@ fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk:
             builder.stats.recovered += 1;
             if virtual_columns {
                 mark_virtual(builder, tables_before);
+            }
+            if let Some(kind) = recover::special_index_kind(text) {
+                // The index this statement made is the one whose span is the statement's.
+                for index in builder.schema.tables.iter_mut().flat_map(|t| t.indexes.iter_mut()) {
+                    if index.span == chunk.start {
+                        index.method = Some(kind.to_string());
+                    }
+                }
             }
             builder.diagnostics.push(
                 Diagnostic::new(

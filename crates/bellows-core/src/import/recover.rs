@@ -81,6 +81,11 @@ pub struct Rewrite {
 pub const REWRITES: &[Rewrite] = &[
     Rewrite {
         dialects: &[Dialect::MySql],
+        note: "read MySQL's `CREATE FULLTEXT INDEX` / `CREATE SPATIAL INDEX` (the index keeps its kind)",
+        apply: mysql_special_index,
+    },
+    Rewrite {
+        dialects: &[Dialect::MySql],
         note: "ignored MySQL's `BINARY` column attribute (a binary collation); the column's type is kept",
         apply: mysql_binary_attribute,
     },
@@ -194,6 +199,41 @@ fn mysql_binary_attribute(text: &str) -> Option<String> {
         })
         .collect();
     (!ranges.is_empty()).then(|| blank(text, &ranges))
+}
+
+/// `CREATE FULLTEXT INDEX` / `CREATE SPATIAL INDEX` -> `CREATE INDEX` (same width); the
+/// builder gives the index its kind back.
+fn mysql_special_index(text: &str) -> Option<String> {
+    let head = text.trim_start();
+    let offset = text.len() - head.len();
+    let words: Vec<&str> = head.splitn(4, char::is_whitespace).collect();
+    match words.as_slice() {
+        [create, kind, index, _]
+            if create.eq_ignore_ascii_case("create")
+                && (kind.eq_ignore_ascii_case("fulltext") || kind.eq_ignore_ascii_case("spatial"))
+                && index.eq_ignore_ascii_case("index") =>
+        {
+            let start = offset + create.len() + 1;
+            Some(blank(text, &[(start, start + kind.len())]))
+        }
+        _ => None,
+    }
+}
+
+/// The kind a `CREATE FULLTEXT|SPATIAL INDEX` statement gives its index (`fulltext`, `spatial`).
+pub fn special_index_kind(text: &str) -> Option<&'static str> {
+    let mut words = text.split_whitespace();
+    let (create, kind) = (words.next()?, words.next()?);
+    if !create.eq_ignore_ascii_case("create") {
+        return None;
+    }
+    if kind.eq_ignore_ascii_case("fulltext") {
+        Some("fulltext")
+    } else if kind.eq_ignore_ascii_case("spatial") {
+        Some("spatial")
+    } else {
+        None
+    }
 }
 
 /// `GENERATED ALWAYS AS (expr) VIRTUAL` -> `... STORED ` (same width); the builder is told.

@@ -162,7 +162,7 @@ pub fn workload_of(
                 .enumerate()
                 .map(|(j, k)| {
                     let ty = table.column(k).map(|c| cast_type(&c.data_type, d)).unwrap_or_else(|| "text".into());
-                    format!("{} = CAST(@@R{j}@@ AS {ty})", column_sql(k, d))
+                    format!("{} = {}", column_sql(k, d), typed(&format!("@@R{j}@@"), &ty, d))
                 })
                 .collect::<Vec<_>>()
                 .join(" AND ")
@@ -298,7 +298,7 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
                 return Err(format!("{}.{pc} is not read back", parent.qualified_name()));
             };
             let ty = parent.column(pc).map(|c| cast_type(&c.data_type, d)).unwrap_or_else(|| "text".into());
-            let v = format!("CAST(@@P{index}_{j}@@ AS {ty})");
+            let v = typed(&format!("@@P{index}_{j}@@"), &ty, d);
             values.push((column_sql(c, d), v));
             taken.push(c.to_ascii_lowercase());
         }
@@ -404,6 +404,17 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
     let sql = if returning.is_empty() { head } else { format!("{head} RETURNING {}", returning.join(", ")) };
     inserts.push(Insert { table: name, sql, returns, key_len });
     Ok(inserts.len() - 1)
+}
+
+/// A literal typed for the server. MySQL text stays a bare literal: a literal takes the
+/// column's collation in a comparison, where `CAST(... AS CHAR)` would bring the connection's
+/// and clash with a table declared in another (error 1267).
+fn typed(literal: &str, ty: &str, d: Dialect) -> String {
+    if d == Dialect::MySql && ty == "CHAR" {
+        literal.to_string()
+    } else {
+        format!("CAST({literal} AS {ty})")
+    }
 }
 
 /// Which changes make v1's writes to a table follow rules the base does not have: used by

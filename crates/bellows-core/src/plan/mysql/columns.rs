@@ -467,7 +467,13 @@ pub(super) fn drop_column(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, b:
     }
     let Some(bt) = ctx.base_table(table) else { return };
     let Some(col) = bt.column(column) else { return };
-    if !col.nullable && col.default.is_none() && col.identity.is_none() {
+    if !col.nullable && col.default.is_none() && col.identity.is_none() && bt.is_primary_key(column) {
+        // A primary key column cannot be NULL: v2's inserts, which leave it out, work only
+        // once Contract drops it.
+        b.v2_waits.push(format!(
+            "v2 inserts leave out {table}.{column}, which stays the primary key (never NULL, no default) until Contract drops it"
+        ));
+    } else if !col.nullable && col.default.is_none() && col.identity.is_none() {
         let mut relaxed = col.clone();
         relaxed.nullable = true;
         let t = ctx.live(table, StageKind::Expand);

@@ -296,12 +296,63 @@ pub(super) fn drop_index(ctx: &Ctx<'_>, i: usize, table: &str, index: &Index, b:
         }
         _ => vec![],
     };
+    // A foreign key of the target that only this index serves: InnoDB refuses the drop (error
+    // 1553) unless another index serves the key, so one over exactly its columns goes in, in
+    // the same ALTER (what InnoDB makes itself for a key written without an index).
+    let cols: Vec<&str> = index.parts.iter().filter_map(IndexPart::column).collect();
+    let serves = |t: &Table, fk: &ForeignKey, skip: Option<&str>| {
+        t.indexes.iter().filter(|ix| skip.is_none_or(|s| ix.name.as_deref().is_none_or(|n| !same_name(n, s)))).any(
+            |ix| {
+                let c: Vec<&str> = ix.parts.iter().filter_map(IndexPart::column).collect();
+                c.len() >= fk.columns.len() && c.iter().zip(&fk.columns).all(|(a, b)| same_name(a, b))
+            },
+        ) || t.primary_key.iter().chain(t.uniques.iter()).any(|k| {
+            k.columns.len() >= fk.columns.len() && k.columns.iter().zip(&fk.columns).all(|(a, b)| same_name(a, b))
+        })
+    };
+    let keep_for: Option<&ForeignKey> = ctx.target_table(table).and_then(|tt| {
+        tt.foreign_keys.iter().find(|fk| {
+            cols.len() >= fk.columns.len()
+                && cols.iter().zip(&fk.columns).all(|(a, b)| same_name(a, b))
+                && !serves(tt, fk, index.name.as_deref())
+        })
+    });
+    let drop_clause = match keep_for {
+        Some(fk) => format!(
+            "ADD INDEX {} ({}), DROP INDEX {}",
+            q(fk.name.as_deref().unwrap_or(&fk.columns[0])),
+            fk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
+            q(&index_name(index))
+        ),
+        None => format!("DROP INDEX {}", q(&index_name(index))),
+    };
+    let undo = match (keep_for, undo.is_empty()) {
+        (Some(fk), false) => vec![ctx.alter(
+            &t,
+            &format!(
+                "ADD {}INDEX {} ({}), DROP INDEX {}",
+                if index.unique { "UNIQUE " } else { "" },
+                q(&index_name(index)),
+                index_parts(index, Dialect::MySql),
+                q(fk.name.as_deref().unwrap_or(&fk.columns[0]))
+            ),
+            Algorithm::InplaceNone,
+        )],
+        _ => undo,
+    };
+    if let Some(fk) = keep_for {
+        b.notes.push(format!(
+            "the foreign key of {table} ({}) needs an index: dropping {} puts one over exactly its columns in its place, as InnoDB would",
+            fk.columns.join(", "),
+            index_name(index)
+        ));
+    }
     b.push(
         StageKind::Contract,
         ctx.step(
             format!("drop index {} on {table}", index_name(index)),
             i,
-            vec![ctx.alter(&t, &format!("DROP INDEX {}", q(&index_name(index))), Algorithm::InplaceNone)],
+            vec![ctx.alter(&t, &drop_clause, Algorithm::InplaceNone)],
             undo,
             (LockMode::Metadata, &[table], Effect::Metadata),
             "metadata only; v1 may rely on it until Contract",
