@@ -1087,4 +1087,18 @@ mod tests {
         let d = import("CREATE TABLE t (id int PRIMARY KEY, code text DEFAULT 1);", Some(Dialect::Postgres)).schema;
         assert_eq!(diff(&c, &d, &DiffOptions::default()).changes.len(), 1);
     }
+
+    #[test]
+    fn mysql_character_sets_and_display_widths_spelled_two_ways_are_no_change() {
+        let a = import(
+            "CREATE TABLE t (id int(11) NOT NULL, n int(10) unsigned, b varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci, PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;",
+            Some(Dialect::MySql),
+        );
+        let b = import(
+            "CREATE TABLE t (id int NOT NULL, n int unsigned, b varchar(10) CHARSET utf8mb4 COLLATE utf8mb4_general_ci, PRIMARY KEY (id));",
+            Some(Dialect::MySql),
+        );
+        assert!(b.diagnostics.iter().all(|d| d.severity != crate::Severity::Error), "{:?}", b.diagnostics);
+        assert_eq!(diff(&a.schema, &b.schema, &DiffOptions::default()), ChangeSet::default());
+    }
 }

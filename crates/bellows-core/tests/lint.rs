@@ -148,3 +148,25 @@ fn bellows_own_plans_pass_the_safety_rules_they_are_built_for() {
     assert!(plans >= 25, "{plans}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn a_mysql_migration_bounds_its_metadata_lock_wait() {
+    let base = import(
+        "CREATE TABLE orders (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, note varchar(20));",
+        Some(Dialect::MySql),
+    )
+    .schema;
+    let flagged = |sql: &str| {
+        check_migration(sql, Some(&base), Dialect::MySql, &LintOptions::default())
+            .iter()
+            .any(|f| f.rule == Rule::MissingLockTimeout)
+    };
+    assert!(flagged("ALTER TABLE orders ADD COLUMN c int NULL, ALGORITHM=INSTANT;"));
+    assert!(!flagged(
+        "SET SESSION lock_wait_timeout = 5;\nALTER TABLE orders ADD COLUMN c int NULL, ALGORITHM=INSTANT;"
+    ));
+    assert!(
+        !flagged("ALTER TABLE orders WAIT 5 ADD COLUMN c int NULL, ALGORITHM=INSTANT;"),
+        "MariaDB's WAIT bounds it"
+    );
+}

@@ -86,6 +86,11 @@ pub const REWRITES: &[Rewrite] = &[
     },
     Rewrite {
         dialects: &[Dialect::MySql],
+        note: "ignored `CHARSET name` (MySQL's short spelling of CHARACTER SET; the model keeps no character set)",
+        apply: mysql_charset_shorthand,
+    },
+    Rewrite {
+        dialects: &[Dialect::MySql],
         note: "ignored MySQL's `BINARY` column attribute (a binary collation); the column's type is kept",
         apply: mysql_binary_attribute,
     },
@@ -198,6 +203,27 @@ fn mysql_binary_attribute(text: &str) -> Option<String> {
             after_ok && after_type
         })
         .collect();
+    (!ranges.is_empty()).then(|| blank(text, &ranges))
+}
+
+/// `CHARSET utf8mb4` on a column (MySQL's synonym of CHARACTER SET, which sqlparser reads only
+/// spelled out) -> blanks of the same width.
+fn mysql_charset_shorthand(text: &str) -> Option<String> {
+    let mut ranges = Vec::new();
+    for (start, end) in find_words(text, "charset") {
+        let rest = &text[end..];
+        let name_start = rest.len() - rest.trim_start().len();
+        if rest.trim_start().starts_with('=') || name_start == 0 {
+            continue;
+        }
+        let name_len = rest[name_start..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '`' || c == '\''))
+            .unwrap_or(rest.len() - name_start);
+        if name_len == 0 {
+            continue;
+        }
+        ranges.push((start, end + name_start + name_len));
+    }
     (!ranges.is_empty()).then(|| blank(text, &ranges))
 }
 

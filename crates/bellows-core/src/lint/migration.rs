@@ -23,7 +23,12 @@ pub struct Statement {
 pub enum Op {
     Begin,
     Commit,
+    /// PostgreSQL's `SET lock_timeout`, MySQL's `SET SESSION lock_wait_timeout`.
     SetLockTimeout,
+    /// MySQL: `SET [SESSION] foreign_key_checks = 0 | 1`.
+    ForeignKeyChecks {
+        on: bool,
+    },
     CreateTable {
         table: String,
     },
@@ -110,6 +115,16 @@ pub enum Action {
     DropConstraint {
         name: String,
     },
+    /// MySQL's `ALGORITHM = INSTANT | INPLACE | COPY | NOCOPY | DEFAULT`.
+    Algorithm {
+        value: String,
+    },
+    /// MySQL's `LOCK = NONE | SHARED | EXCLUSIVE | DEFAULT`.
+    Lock {
+        value: String,
+    },
+    /// MariaDB's `WAIT n` or `NOWAIT` on the statement.
+    Wait,
     Other,
 }
 
@@ -225,6 +240,13 @@ impl<'a> P<'a> {
         self.peek().is_some_and(|t| t.kind == Kind::Word && t.up == word)
     }
 
+    /// Steps over an `=` (MySQL writes `ALGORITHM=INSTANT` and `ALGORITHM INSTANT` alike).
+    fn eat_equals(&mut self) {
+        if self.peek().is_some_and(|t| t.text == "=") {
+            self.i += 1;
+        }
+    }
+
     fn eat(&mut self, word: &str) -> bool {
         if self.is(word) {
             self.i += 1;
@@ -324,7 +346,15 @@ fn read(toks: &[Tok]) -> Op {
     if p.eat("SET") {
         p.eat("SESSION");
         p.eat("LOCAL");
-        return if p.is("LOCK_TIMEOUT") { Op::SetLockTimeout } else { Op::Other };
+        if p.is("LOCK_TIMEOUT") || p.is("LOCK_WAIT_TIMEOUT") {
+            return Op::SetLockTimeout;
+        }
+        if p.eat("FOREIGN_KEY_CHECKS") {
+            p.eat_equals();
+            let on = !p.peek().is_some_and(|t| t.text == "0" || t.up == "OFF" || t.up == "FALSE");
+            return Op::ForeignKeyChecks { on };
+        }
+        return Op::Other;
     }
     if p.eat("TRUNCATE") {
         p.eat("TABLE");
@@ -390,8 +420,16 @@ fn read(toks: &[Tok]) -> Op {
             p.eat_all(&["IF", "EXISTS"]);
             p.eat("ONLY");
             let Some(table) = p.name() else { return Op::Other };
+            // MariaDB's `WAIT n` / `NOWAIT` bound the metadata-lock wait of this statement.
+            let mut actions = Vec::new();
+            if p.eat("WAIT") {
+                p.i += 1;
+                actions.push(Action::Wait);
+            } else if p.eat("NOWAIT") {
+                actions.push(Action::Wait);
+            }
             let rest = &toks[p.i..];
-            let actions = split_top_level(rest).into_iter().map(read_action).collect();
+            actions.extend(split_top_level(rest).into_iter().map(read_action));
             return Op::AlterTable { table, actions };
         }
     }
@@ -537,6 +575,15 @@ fn read_action(toks: &[Tok]) -> Action {
         if p.eat_all(&["SET", "DEFAULT"]) {
             return Action::SetDefault { column };
         }
+    }
+    // MySQL: ALGORITHM and LOCK clauses.
+    if p.eat("ALGORITHM") {
+        p.eat_equals();
+        return p.peek().map_or(Action::Other, |t| Action::Algorithm { value: t.up.clone() });
+    }
+    if p.eat("LOCK") {
+        p.eat_equals();
+        return p.peek().map_or(Action::Other, |t| Action::Lock { value: t.up.clone() });
     }
     // MySQL: MODIFY / CHANGE rewrite the column's definition.
     if p.eat("MODIFY") || p.eat("CHANGE") {

@@ -1,10 +1,13 @@
 //! Safety rules: one per file. Each reads the analyzed statements of a migration (or of a plan
 //! step) and reports what can hurt a running production database.
 
+pub(crate) mod alter_without_algorithm;
 pub(crate) mod blocking_index_build;
 pub(crate) mod breaks_running_app;
 pub(crate) mod concurrent_index_in_transaction;
+pub(crate) mod copies_table;
 pub(crate) mod drops_data;
+pub(crate) mod foreign_key_without_gate;
 pub(crate) mod irreversible_enum_change;
 pub(crate) mod missing_lock_timeout;
 pub(crate) mod not_null_without_default;
@@ -25,6 +28,9 @@ pub(crate) fn run(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
     not_null_without_default::check(cx, out);
     unique_without_index_first::check(cx, out);
     irreversible_enum_change::check(cx, out);
+    alter_without_algorithm::check(cx, out);
+    copies_table::check(cx, out);
+    foreign_key_without_gate::check(cx, out);
 }
 
 /// Every `ALTER TABLE` action on a table that exists before the migration (not created
