@@ -626,3 +626,82 @@ fn routine(ctx: &Ctx<'_>, i: usize, change: &Change, signature: &str, b: &mut Bu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{diff, DiffOptions};
+    use crate::import;
+
+    fn plan_on(before: &str, after: &str, server: MySqlServer) -> crate::plan::Plan {
+        let a = import(before, Some(MY)).schema;
+        let b = import(after, Some(MY)).schema;
+        let options = PlanOptions { dialect: MY, mysql_server: server, ..PlanOptions::default() };
+        crate::plan::plan_changes(&a, &b, &diff(&a, &b, &DiffOptions::default()), &options)
+    }
+
+    fn sql(p: &crate::plan::Plan) -> String {
+        p.steps().flat_map(|(_, s)| s.sql.clone()).collect::<Vec<_>>().join(";\n").to_ascii_lowercase()
+    }
+
+    const ORDERS: &str =
+        "CREATE TABLE orders (id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, qty int NOT NULL, note varchar(20));";
+
+    #[test]
+    fn a_widening_is_a_shadow_column_on_mariadb_10_11_and_an_online_copy_on_11_4() {
+        let widened = ORDERS.replace("qty int", "qty bigint");
+        let old = sql(&plan_on(ORDERS, &widened, MySqlServer::MariaDb1011));
+        assert!(old.contains("qty_new") && old.contains("create trigger"), "{old}");
+        let new = sql(&plan_on(ORDERS, &widened, MySqlServer::MariaDb114));
+        assert!(new.contains("modify column qty bigint not null, algorithm=copy, lock=none"), "{new}");
+        assert!(!new.contains("create trigger"), "{new}");
+    }
+
+    #[test]
+    fn mariadb_bounds_each_alter_with_wait_and_mysql_with_the_session_setting() {
+        let added = ORDERS.replace("note varchar(20)", "note varchar(20), memo text");
+        for server in MySqlServer::ALL {
+            let p = plan_on(ORDERS, &added, server);
+            let text = sql(&p);
+            assert!(text.contains("set session lock_wait_timeout = 2"), "{server:?}: {text}");
+            assert_eq!(text.contains(" wait 2 "), server.is_mariadb(), "{server:?}: {text}");
+            assert!(text.contains("add column memo text null after note, algorithm=instant"), "{text}");
+            assert!(p.stages.iter().flat_map(|s| &s.steps).all(|s| !s.transactional), "no step is a transaction");
+            // MySQL counts instant column changes against 64 row versions; MariaDB does not.
+            assert_eq!(p.notes.iter().any(|n| n.contains("row versions")), !server.is_mariadb());
+        }
+    }
+
+    #[test]
+    fn a_trigger_is_replaced_in_one_statement_on_mariadb_and_dropped_then_created_on_mysql() {
+        let with = |body: &str| {
+            format!("{ORDERS}\nCREATE TRIGGER orders_bi BEFORE INSERT ON orders FOR EACH ROW SET NEW.note = {body};")
+        };
+        let (a, b) = (with("'a'"), with("'b'"));
+        let maria = sql(&plan_on(&a, &b, MySqlServer::MariaDb1011));
+        assert!(maria.contains("create or replace trigger"), "{maria}");
+        let mysql = sql(&plan_on(&a, &b, MySqlServer::MySql84));
+        assert!(mysql.contains("drop trigger if exists orders_bi") && !mysql.contains("or replace"), "{mysql}");
+    }
+
+    #[test]
+    fn mysql_8_4_names_a_foreign_key_to_columns_that_are_no_whole_key() {
+        let base = "CREATE TABLE parents (id int NOT NULL PRIMARY KEY, code int NOT NULL, KEY parents_code (code));\nCREATE TABLE kids (id int NOT NULL PRIMARY KEY, code int);";
+        let target = base
+            .replace("code int);", "code int, CONSTRAINT kids_code_fk FOREIGN KEY (code) REFERENCES parents (code));");
+        let note = |s| plan_on(base, &target, s).notes.iter().any(|n| n.contains("restrict_fk_on_non_standard_key"));
+        assert!(note(MySqlServer::MySql84));
+        assert!(!note(MySqlServer::MySql80));
+        assert!(!note(MySqlServer::MariaDb1011));
+    }
+
+    #[test]
+    fn a_timestamp_made_not_null_copies_on_mariadb_only() {
+        let base = "CREATE TABLE t (id int NOT NULL PRIMARY KEY, seen timestamp NULL);";
+        let target = base.replace("seen timestamp NULL", "seen timestamp NOT NULL");
+        let maria = sql(&plan_on(base, &target, MySqlServer::MariaDb1011));
+        assert!(maria.contains("modify column seen timestamp not null, algorithm=copy"), "{maria}");
+        let mysql = sql(&plan_on(base, &target, MySqlServer::MySql84));
+        assert!(mysql.contains("modify column seen timestamp not null, algorithm=inplace, lock=none"), "{mysql}");
+    }
+}
