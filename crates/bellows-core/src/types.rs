@@ -144,6 +144,14 @@ impl TypeKind {
             "uuid" => TypeKind::Uuid,
             "json" => TypeKind::Json,
             "jsonb" => TypeKind::Jsonb,
+            // MySQL's inline ENUM and SET: the values are the type (a value added or
+            // reordered is a type change).
+            "enum" | "set" => {
+                let open = lower.find('(').unwrap_or(lower.len());
+                let close = lower.rfind(')').unwrap_or(lower.len()).max(open);
+                let values: Vec<&str> = lower.get(open + 1..close).unwrap_or("").split(',').map(str::trim).collect();
+                TypeKind::Named { name: format!("{head_joined}({})", values.join(",")) }
+            }
             _ => TypeKind::Named { name: head_joined },
         }
     }
