@@ -216,3 +216,46 @@ async fn deleting_a_column_a_view_reads_shows_the_plan_as_blocked_and_names_the_
     settle().await;
     assert!(host.query_selector("[data-testid=\"plan-blockers\"]").expect("selector").is_none());
 }
+
+#[wasm_bindgen_test]
+async fn a_mysql_plan_names_its_algorithm_and_follows_the_server_chosen() {
+    let host = mount();
+    type_source(
+        &host,
+        "-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB\nCREATE TABLE `orders` (`id` bigint NOT NULL AUTO_INCREMENT, `note` varchar(20) DEFAULT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB;",
+    )
+    .await;
+    // Select the table the way the canvas does, then rename a column in the inspector.
+    click(&find(&host, "tab-table"));
+    settle().await;
+    let card = find(&host, "table-card");
+    let init = web_sys::PointerEventInit::new();
+    init.set_bubbles(true);
+    init.set_button(0);
+    for kind in ["pointerdown", "pointerup"] {
+        let event = web_sys::PointerEvent::new_with_event_init_dict(kind, &init).expect("event");
+        card.dispatch_event(&event).expect("dispatched");
+    }
+    settle().await;
+    let name: HtmlInputElement = host
+        .query_selector("[data-column=\"note\"] input[type=\"text\"]")
+        .expect("selector")
+        .expect("the column's name field")
+        .unchecked_into();
+    enter(&name, "memo");
+    settle().await;
+    click(&find(&host, "tab-plan"));
+    settle().await;
+    // The dump says MariaDB: the plan is made for MariaDB 10.11, which bounds each ALTER with WAIT.
+    let select: HtmlSelectElement = find(&host, "mysql-server").unchecked_into();
+    assert_eq!(select.value(), "mariadb-10.11");
+    let plan = text(&host, "plan");
+    assert!(plan.contains("ALGORITHM=INSTANT") && plan.contains("lock_wait_timeout"), "{plan}");
+    assert!(plan.contains(" WAIT 2 "), "{plan}");
+    assert!(!plan.contains("lock_timeout = '") && !plan.contains("ACCESS EXCLUSIVE"), "no PostgreSQL in it: {plan}");
+    select.set_value("mysql-8.4");
+    dispatch(&select, "change");
+    settle().await;
+    let plan = text(&host, "plan");
+    assert!(plan.contains("ALGORITHM=INSTANT") && !plan.contains(" WAIT 2 "), "MySQL has no WAIT clause: {plan}");
+}

@@ -134,7 +134,8 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                                                     <span class="title">{step.title.clone()}</span>
                                                     <span class=lc>{ll}</span>
                                                     <span class=ec>{el}</span>
-                                                    {(!step.transactional).then(|| view! { <span class="badge">"outside a transaction"</span> })}
+                                                    // MySQL DDL is never transactional: every step is its own unit there.
+                                                    {(!step.transactional && p.dialect != Dialect::MySql).then(|| view! { <span class="badge">"outside a transaction"</span> })}
                                                     {step.one_way.then(|| view! { <span class="badge hard">"one-way"</span> })}
                                                 </div>
                                                 <p class="why">{step.reason.clone()}</p>

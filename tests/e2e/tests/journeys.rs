@@ -111,6 +111,25 @@ async fn renaming_a_column_on_the_canvas_plans_the_rename_recipe() {
 }
 
 #[tokio::test]
+async fn a_real_mysql_schema_gets_a_mysql_plan() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-roundcube/mysql.initial.mysql.sql") else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, &sql).await;
+    let expected = bellows_core::import(&sql, Some(bellows_core::Dialect::MySql)).schema.tables.len();
+    page.wait_for_table_count(&format!("{expected} tables")).await;
+    page.select_table("identities").await;
+    page.rename_column("email", "address").await;
+    let plan = page.plan_text().await;
+    assert!(plan.contains("rename column identities.email -> address"), "{plan}");
+    assert!(plan.contains("ALGORITHM=INSTANT") && plan.contains("SET SESSION lock_wait_timeout"), "{plan}");
+    assert!(plan.contains("BEFORE INSERT ON identities") && plan.contains("BEFORE UPDATE ON identities"), "{plan}");
+    assert!(!plan.contains("ACCESS EXCLUSIVE") && !plan.contains("lock_timeout = '"), "no PostgreSQL: {plan}");
+    session.screenshot("05c-mysql-rename-plan").await;
+    session.close().await;
+}
+
+#[tokio::test]
 async fn deleting_a_column_a_view_reads_blocks_the_plan_and_names_the_view() {
     let Some(setup) = Setup::from_env() else { return };
     let session = Session::open(&setup).await;
