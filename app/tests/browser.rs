@@ -82,6 +82,21 @@ fn click(el: &Element) {
     el.dyn_ref::<HtmlElement>().expect("an HTML element").click();
 }
 
+/// Opens the Table tab and selects the first card the way the canvas does (pointer down, up).
+async fn select_first_card(host: &HtmlElement) {
+    click(&find(host, "tab-table"));
+    settle().await;
+    let card = find(host, "table-card");
+    let init = web_sys::PointerEventInit::new();
+    init.set_bubbles(true);
+    init.set_button(0);
+    for kind in ["pointerdown", "pointerup"] {
+        let event = web_sys::PointerEvent::new_with_event_init_dict(kind, &init).expect("event");
+        card.dispatch_event(&event).expect("dispatched");
+    }
+    settle().await;
+}
+
 /// Types into a text input and presses Enter, as the inspector expects.
 fn enter(input: &HtmlInputElement, value: &str) {
     input.set_value(value);
@@ -98,17 +113,7 @@ async fn renaming_a_column_in_the_inspector_plans_the_rename_recipe_and_undo_tak
     let host = mount();
     type_source(&host, "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);").await;
     // Select the table the way the canvas does, then edit in the inspector.
-    click(&find(&host, "tab-table"));
-    settle().await;
-    let card = find(&host, "table-card");
-    let init = web_sys::PointerEventInit::new();
-    init.set_bubbles(true);
-    init.set_button(0);
-    let down = web_sys::PointerEvent::new_with_event_init_dict("pointerdown", &init).expect("event");
-    card.dispatch_event(&down).expect("dispatched");
-    let up = web_sys::PointerEvent::new_with_event_init_dict("pointerup", &init).expect("event");
-    card.dispatch_event(&up).expect("dispatched");
-    settle().await;
+    select_first_card(&host).await;
     let name: HtmlInputElement = host
         .query_selector("[data-column=\"created_at\"] input[type=\"text\"]")
         .expect("selector")
@@ -189,17 +194,7 @@ async fn deleting_a_column_a_view_reads_shows_the_plan_as_blocked_and_names_the_
          CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;",
     )
     .await;
-    click(&find(&host, "tab-table"));
-    settle().await;
-    let card = find(&host, "table-card");
-    let init = web_sys::PointerEventInit::new();
-    init.set_bubbles(true);
-    init.set_button(0);
-    for kind in ["pointerdown", "pointerup"] {
-        let e = web_sys::PointerEvent::new_with_event_init_dict(kind, &init).expect("event");
-        card.dispatch_event(&e).expect("dispatched");
-    }
-    settle().await;
+    select_first_card(&host).await;
     let delete = host
         .query_selector("tr[data-column=\"total\"] + tr [data-testid=\"delete-column\"]")
         .expect("selector")
@@ -226,17 +221,7 @@ async fn a_mysql_plan_names_its_algorithm_and_follows_the_server_chosen() {
     )
     .await;
     // Select the table the way the canvas does, then rename a column in the inspector.
-    click(&find(&host, "tab-table"));
-    settle().await;
-    let card = find(&host, "table-card");
-    let init = web_sys::PointerEventInit::new();
-    init.set_bubbles(true);
-    init.set_button(0);
-    for kind in ["pointerdown", "pointerup"] {
-        let event = web_sys::PointerEvent::new_with_event_init_dict(kind, &init).expect("event");
-        card.dispatch_event(&event).expect("dispatched");
-    }
-    settle().await;
+    select_first_card(&host).await;
     let name: HtmlInputElement = host
         .query_selector("[data-column=\"note\"] input[type=\"text\"]")
         .expect("selector")

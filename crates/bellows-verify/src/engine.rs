@@ -42,6 +42,47 @@ pub trait Engine {
     fn reference(&mut self) -> Option<&mut dyn Exec>;
 }
 
+/// Workloads on threads of their own beside the plan, each on its own connection (servers).
+#[derive(Default)]
+pub struct Workers {
+    running: Vec<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<Runner>)>,
+}
+
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Workers({})", self.running.len())
+    }
+}
+
+impl Workers {
+    /// Runs `runner` on `exec` until stopped; `stage` says which stage is running.
+    pub fn spawn<E: Exec + Send + 'static>(&mut self, mut runner: Runner, mut exec: E, stage: Arc<AtomicU8>) {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                let label = bellows_core::plan::StageKind::ALL[stage.load(Ordering::Relaxed) as usize % 4].label();
+                runner.iteration(&mut exec, label);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            runner
+        });
+        self.running.push((stop, handle));
+    }
+
+    /// Stops every workload and gives the runners back with their figures.
+    pub fn stop(&mut self) -> Vec<Runner> {
+        let mut out = Vec::new();
+        for (stop, handle) in self.running.drain(..) {
+            stop.store(true, Ordering::Relaxed);
+            if let Ok(runner) = handle.join() {
+                out.push(runner);
+            }
+        }
+        out
+    }
+}
+
 /// Runs `sql` and reads one number.
 pub fn count(exec: &mut dyn Exec, sql: &str) -> Result<i64, String> {
     let rows = exec.run(sql)?;

@@ -251,42 +251,59 @@ pub fn verify_postgres(input: &Input, template: &postgres::Database) -> Result<O
     }
     let reference_schema = reference.introspect()?;
     let options = PlanOptions { dialect: Dialect::Postgres, pg_version: major, ..input.options.clone() };
-    let focus = input.focus.then(|| focus_for(&p));
-    let mut runs = Vec::new();
+    let rows = input.rows.unwrap_or_else(|| rows_for(p.base.tables.len()));
+    runs(input, &p, &options, &reference_schema, rows, &|number| {
+        let engine =
+            postgres::PgEngine::new(&format!("bellows_run{number}_{}", input.name), template, Some(&reference))?;
+        Ok(Box::new(engine))
+    })
+}
+
+/// Runs the case's plan on a fresh database from `engine_for`; when a pre-check stops the
+/// first run as the plan says it will, a second run on clean rows, with a resolution chosen for
+/// each stopping pre-check, executes the whole plan.
+fn runs(
+    input: &Input,
+    p: &Prepared,
+    options: &PlanOptions,
+    reference: &Schema,
+    rows: i64,
+    engine_for: &dyn Fn(u8) -> Result<Box<dyn engine::Engine>, String>,
+) -> Result<Outcome, String> {
+    let focus = input.focus.then(|| focus_for(p));
     let run = |number: u8, options: &PlanOptions| -> Result<Report, String> {
         let started = Instant::now();
-        let plan = plan_for(&p, options);
-        let mut engine =
-            postgres::PgEngine::new(&format!("bellows_run{number}_{}", input.name), template, Some(&reference))?;
+        let plan = plan_for(p, options);
+        let mut engine = engine_for(number)?;
         let mut report = Report { case: input.name.clone(), run: number, against_reference: true, ..Report::default() };
         let prepared = engine::Prepared {
             base: &p.base,
             target: &p.target,
             changes: &p.changes,
             plan: &plan,
-            reference: &reference_schema,
-            rows: input.rows.unwrap_or_else(|| rows_for(p.base.tables.len())),
+            reference,
+            rows,
             breaks: number == 1,
             focus: focus.as_deref(),
         };
-        engine::run(&mut engine, &prepared, &mut report)?;
+        engine::run(engine.as_mut(), &prepared, &mut report)?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     };
-    let first = run(1, &options)?;
-    let stopped = first.stopped_before.is_some();
+    let first = run(1, options)?;
     let stopping = first.stopping_changes.clone();
-    runs.push(first);
+    let stopped = first.stopped_before.is_some();
+    let mut all = vec![first];
     let mut blocked = None;
     if stopped {
-        let second_options = PlanOptions { resolutions: resolutions_for(&stopping, &p, &options), ..options.clone() };
+        let second_options = PlanOptions { resolutions: resolutions_for(&stopping, p, options), ..options.clone() };
         let second = run(2, &second_options)?;
         if let Some((_, why)) = &second.stopped_before {
             blocked = Some(why.clone());
         }
-        runs.push(second);
+        all.push(second);
     }
-    Ok(Outcome { case: input.name.clone(), runs, skipped: None, blocked })
+    Ok(Outcome { case: input.name.clone(), runs: all, skipped: None, blocked })
 }
 
 pub fn verify_sqlite(input: &Input) -> Result<Outcome, String> {
@@ -300,41 +317,10 @@ pub fn verify_sqlite(input: &Input) -> Result<Outcome, String> {
         r.introspect()?
     };
     let options = PlanOptions { dialect: Dialect::Sqlite, ..input.options.clone() };
-    let focus = input.focus.then(|| focus_for(&p));
-    let run = |number: u8, options: &PlanOptions| -> Result<Report, String> {
-        let started = Instant::now();
-        let plan = plan_for(&p, options);
-        let mut engine = sqlite::SqliteEngine::new(&input.before, Some(&p.target_text))?;
-        let mut report = Report { case: input.name.clone(), run: number, against_reference: true, ..Report::default() };
-        let prepared = engine::Prepared {
-            base: &p.base,
-            target: &p.target,
-            changes: &p.changes,
-            plan: &plan,
-            reference: &reference_schema,
-            rows: input.rows.unwrap_or_else(|| rows_for(p.base.tables.len()).min(500)),
-            breaks: number == 1,
-            focus: focus.as_deref(),
-        };
-        engine::run(&mut engine, &prepared, &mut report)?;
-        report.seconds = started.elapsed().as_secs_f64();
-        Ok(report)
-    };
-    let first = run(1, &options)?;
-    let mut runs = vec![];
-    let stopping = first.stopping_changes.clone();
-    let stopped = first.stopped_before.is_some();
-    runs.push(first);
-    let mut blocked = None;
-    if stopped {
-        let second_options = PlanOptions { resolutions: resolutions_for(&stopping, &p, &options), ..options.clone() };
-        let second = run(2, &second_options)?;
-        if let Some((_, why)) = &second.stopped_before {
-            blocked = Some(why.clone());
-        }
-        runs.push(second);
-    }
-    Ok(Outcome { case: input.name.clone(), runs, skipped: None, blocked })
+    let rows = input.rows.unwrap_or_else(|| rows_for(p.base.tables.len()).min(500));
+    runs(input, &p, &options, &reference_schema, rows, &|_| {
+        Ok(Box::new(sqlite::SqliteEngine::new(&input.before, Some(&p.target_text))?))
+    })
 }
 
 /// The target server a plan is made for, from the version the server reports.
@@ -364,45 +350,15 @@ pub fn verify_mariadb(input: &Input) -> Result<Outcome, String> {
         .map_err(|e| format!("the target does not load: {e}"))?;
     let reference_schema = reference.introspect()?;
     let options = PlanOptions { dialect: Dialect::MySql, mysql_server: server_of(&version), ..input.options.clone() };
-    let focus = input.focus.then(|| focus_for(&p));
-    let run = |number: u8, options: &PlanOptions| -> Result<Report, String> {
-        let started = Instant::now();
-        let plan = plan_for(&p, options);
-        let mut engine = mariadb::MariaDbEngine::new(
+    let rows = input.rows.unwrap_or_else(|| rows_for(p.base.tables.len()));
+    runs(input, &p, &options, &reference_schema, rows, &|number| {
+        let engine = mariadb::MariaDbEngine::new(
             &format!("bellows_run{number}_{}", input.name),
             &input.before,
             Some(&reference),
         )?;
-        let mut report = Report { case: input.name.clone(), run: number, against_reference: true, ..Report::default() };
-        let prepared = engine::Prepared {
-            base: &p.base,
-            target: &p.target,
-            changes: &p.changes,
-            plan: &plan,
-            reference: &reference_schema,
-            rows: input.rows.unwrap_or_else(|| rows_for(p.base.tables.len())),
-            breaks: number == 1,
-            focus: focus.as_deref(),
-        };
-        engine::run(&mut engine, &prepared, &mut report)?;
-        report.seconds = started.elapsed().as_secs_f64();
-        Ok(report)
-    };
-    let first = run(1, &options)?;
-    let mut runs = vec![];
-    let stopping = first.stopping_changes.clone();
-    let stopped = first.stopped_before.is_some();
-    runs.push(first);
-    let mut blocked = None;
-    if stopped {
-        let second_options = PlanOptions { resolutions: resolutions_for(&stopping, &p, &options), ..options.clone() };
-        let second = run(2, &second_options)?;
-        if let Some((_, why)) = &second.stopped_before {
-            blocked = Some(why.clone());
-        }
-        runs.push(second);
-    }
-    Ok(Outcome { case: input.name.clone(), runs, skipped: None, blocked })
+        Ok(Box::new(engine))
+    })
 }
 
 pub use postgres::{conninfo, server_available};

@@ -6,16 +6,15 @@
 use crate::engine::Engine;
 use crate::report::Report;
 use crate::runner::{Exec, Rows, Runner};
-use bellows_core::plan::{StageKind, Step};
+use bellows_core::plan::Step;
 use bellows_core::verify::Seed;
 use bellows_core::{import, Dialect, Schema, Severity};
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::AtomicU8;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The server's socket: `BELLOWS_MYSQL`, or Debian's default.
@@ -261,11 +260,6 @@ fn lock_conflict(e: &mysql::Error) -> bool {
 const LOCK_RETRIES: u32 = 5;
 const BATCH_RETRIES: u32 = 20;
 
-struct Worker {
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<Runner>,
-}
-
 /// One run's database, its reference, and the workloads running beside the plan.
 #[allow(missing_debug_implementations)] // connections and threads
 pub struct MariaDbEngine {
@@ -273,7 +267,7 @@ pub struct MariaDbEngine {
     reference: Option<MyExec>,
     main: MyExec,
     version: String,
-    workers: Vec<Worker>,
+    workers: crate::engine::Workers,
 }
 
 impl MariaDbEngine {
@@ -287,7 +281,7 @@ impl MariaDbEngine {
             Some(r) => Some(MyExec::open(&r.name)?),
             None => None,
         };
-        Ok(Self { db, reference, main, version: server_version()?, workers: Vec::new() })
+        Ok(Self { db, reference, main, version: server_version()?, workers: crate::engine::Workers::default() })
     }
 
     /// The triggers of the database: (name, the statement that creates it).
@@ -414,19 +408,8 @@ impl Engine for MariaDbEngine {
         Ok(())
     }
 
-    fn start(&mut self, mut runner: Runner, stage: Arc<AtomicU8>) -> Result<(), String> {
-        let mut exec = MyExec::open(&self.db.name)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let handle = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                let label = StageKind::ALL[stage.load(Ordering::Relaxed) as usize % 4].label();
-                runner.iteration(&mut exec, label);
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            runner
-        });
-        self.workers.push(Worker { stop, handle });
+    fn start(&mut self, runner: Runner, stage: Arc<AtomicU8>) -> Result<(), String> {
+        self.workers.spawn(runner, MyExec::open(&self.db.name)?, stage);
         Ok(())
     }
 
@@ -437,13 +420,6 @@ impl Engine for MariaDbEngine {
     }
 
     fn stop(&mut self) -> Vec<Runner> {
-        let mut out = Vec::new();
-        for w in self.workers.drain(..) {
-            w.stop.store(true, Ordering::Relaxed);
-            if let Ok(runner) = w.handle.join() {
-                out.push(runner);
-            }
-        }
-        out
+        self.workers.stop()
     }
 }

@@ -5,15 +5,14 @@
 use crate::engine::Engine;
 use crate::report::Report;
 use crate::runner::{Exec, Rows, Runner};
-use bellows_core::plan::{StageKind, Step};
+use bellows_core::plan::Step;
 use bellows_core::verify::Seed;
 use bellows_core::{import, Dialect, Schema, Severity};
 use postgres::{Client, NoTls, SimpleQueryMessage};
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::AtomicU8;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Where the server listens: `BELLOWS_PG` (a libpq connection string without dbname), or the
@@ -358,11 +357,6 @@ impl Exec for PgExec {
     }
 }
 
-struct Worker {
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<Runner>,
-}
-
 /// One run's database, its reference, and the workloads running beside the plan.
 #[allow(missing_debug_implementations)] // connections and threads
 pub struct PgEngine {
@@ -370,7 +364,7 @@ pub struct PgEngine {
     reference: Option<PgExec>,
     main: PgExec,
     version: String,
-    workers: Vec<Worker>,
+    workers: crate::engine::Workers,
 }
 
 impl PgEngine {
@@ -384,7 +378,7 @@ impl PgEngine {
             None => None,
         };
         let (_, version) = server_version()?;
-        Ok(Self { db, reference, main, version, workers: Vec::new() })
+        Ok(Self { db, reference, main, version, workers: crate::engine::Workers::default() })
     }
 }
 
@@ -549,19 +543,8 @@ impl Engine for PgEngine {
         }
     }
 
-    fn start(&mut self, mut runner: Runner, stage: Arc<AtomicU8>) -> Result<(), String> {
-        let mut exec = PgExec { client: connect(&self.db.name)? };
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let handle = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                let label = StageKind::ALL[stage.load(Ordering::Relaxed) as usize % 4].label();
-                runner.iteration(&mut exec, label);
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            runner
-        });
-        self.workers.push(Worker { stop, handle });
+    fn start(&mut self, runner: Runner, stage: Arc<AtomicU8>) -> Result<(), String> {
+        self.workers.spawn(runner, PgExec { client: connect(&self.db.name)? }, stage);
         Ok(())
     }
 
@@ -573,14 +556,7 @@ impl Engine for PgEngine {
     }
 
     fn stop(&mut self) -> Vec<Runner> {
-        let mut out = Vec::new();
-        for w in self.workers.drain(..) {
-            w.stop.store(true, Ordering::Relaxed);
-            if let Ok(runner) = w.handle.join() {
-                out.push(runner);
-            }
-        }
-        out
+        self.workers.stop()
     }
 }
 

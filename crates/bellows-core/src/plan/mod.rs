@@ -284,6 +284,33 @@ impl Builder {
     }
 }
 
+/// How many foreign-key hops lead from `table` to tables it does not reach again (at most 10):
+/// a table is created after the tables it references.
+pub(crate) fn fk_depth(schema: &Schema, table: &crate::model::Table) -> usize {
+    let mut depth = 0;
+    let mut frontier = vec![table.qualified_name()];
+    let mut seen = frontier.clone();
+    while !frontier.is_empty() && depth < 10 {
+        let mut next = Vec::new();
+        for name in &frontier {
+            if let Some(t) = schema.find_table(name) {
+                for fk in &t.foreign_keys {
+                    if !seen.iter().any(|s| crate::model::same_name(s, &fk.ref_table)) {
+                        seen.push(fk.ref_table.clone());
+                        next.push(fk.ref_table.clone());
+                    }
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        depth += 1;
+        frontier = next;
+    }
+    depth
+}
+
 /// Plans the change from `base` to `target`.
 pub fn plan(base: &Schema, target: &Schema, diff_options: &DiffOptions, options: &PlanOptions) -> Plan {
     let changes = diff(base, target, diff_options);

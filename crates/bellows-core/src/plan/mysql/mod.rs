@@ -262,29 +262,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn fk_depth(schema: &Schema, table: &Table) -> u32 {
-    let mut depth = 0;
-    let mut frontier = vec![table.qualified_name()];
-    let mut seen = frontier.clone();
-    while !frontier.is_empty() && depth < 9 {
-        let mut next = Vec::new();
-        for n in &frontier {
-            for fk in schema.find_table(n).map(|t| t.foreign_keys.as_slice()).unwrap_or_default() {
-                if !seen.iter().any(|s| same_name(s, &fk.ref_table)) {
-                    seen.push(fk.ref_table.clone());
-                    next.push(fk.ref_table.clone());
-                }
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        depth += 1;
-        frontier = next;
-    }
-    depth
-}
-
 pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: &PlanOptions, b: &mut Builder) {
     let ctx = Ctx { base, target, changes, options, server: options.mysql_server };
     for (i, change) in changes.iter().enumerate() {
@@ -424,7 +401,7 @@ fn create_table(ctx: &Ctx<'_>, i: usize, table: &str, b: &mut Builder) {
             vec![format!("DROP TABLE IF EXISTS {}", tq(table))],
             (LockMode::None, &[], Effect::Metadata),
             "a new table is empty: its keys and indexes need no staging, and v1 does not know it",
-            R_CREATE_TABLE + fk_depth(ctx.target, t),
+            R_CREATE_TABLE + super::fk_depth(ctx.target, t).min(9) as u32,
         ),
     );
     b.app_changes.push(format!("v2 may use the new table {table}"));

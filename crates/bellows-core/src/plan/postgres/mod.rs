@@ -1161,32 +1161,7 @@ fn index_drop(table: &str, index: &Index) -> String {
 
 /// How many tables created in this plan a new table references, transitively (for ordering).
 fn fk_depth(ctx: &Ctx<'_>, table: &Table) -> u32 {
-    fk_depth_in(ctx.target, table).min(9) as u32
-}
-
-fn fk_depth_in(schema: &Schema, table: &Table) -> usize {
-    let mut depth = 0;
-    let mut frontier = vec![table.qualified_name()];
-    let mut seen = frontier.clone();
-    while !frontier.is_empty() && depth < 10 {
-        let mut next = Vec::new();
-        for name in &frontier {
-            if let Some(t) = schema.find_table(name) {
-                for fk in &t.foreign_keys {
-                    if !seen.iter().any(|s| same_name(s, &fk.ref_table)) {
-                        seen.push(fk.ref_table.clone());
-                        next.push(fk.ref_table.clone());
-                    }
-                }
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        depth += 1;
-        frontier = next;
-    }
-    depth
+    super::fk_depth(ctx.target, table).min(9) as u32
 }
 
 /// How many tables this plan drops reference `table`, chained: a table goes after those that
