@@ -1,5 +1,22 @@
 //! Change set + options -> a staged expand-and-contract [`Plan`].
 //!
+//! One planner per dialect, each in the same shape (`mod.rs`: the step builder, the dispatch and
+//! the table recipes; `columns.rs`; `keys.rs`), so a change kind's recipes sit in files of the
+//! same name:
+//!
+//! | change | PostgreSQL (`postgres/`) | MySQL, MariaDB (`mysql/`) | SQLite (`sqlite.rs`) |
+//! |---|---|---|---|
+//! | create, drop, rename table | `mod.rs` `recipe` | `mod.rs` `create_table`, `drop_table`, `rename_table` | rebuild-free `ALTER TABLE` or rebuild |
+//! | add, drop column | `columns.rs` `add_column`, `drop_column` | `columns.rs` `add_column`, `drop_column` | `ADD COLUMN`, `DROP COLUMN` |
+//! | rename column, change type | `columns.rs` `rename_column`, `change_type`, `replace_column` | `columns.rs` `rename_column`, `change_type`, `shadow` | `RENAME COLUMN`, rebuild |
+//! | NOT NULL, default | `columns.rs` `set_not_null`, `mod.rs` `recipe` | `columns.rs` `set_not_null`, `drop_not_null`, `set_default` | rebuild |
+//! | CHECK, foreign key, UNIQUE, primary key | `keys.rs` | `keys.rs` | rebuild with pre-checks |
+//! | index | `mod.rs` `recipe`, `partitions.rs` | `keys.rs` `create_index`, `drop_index` | `CREATE INDEX` |
+//! | views, triggers, routines, policies | `objects.rs` | `mod.rs` `trigger`, `routine` | `object_recipe` |
+//! | split a table | `split.rs` | its parts | rebuild |
+//!
+//! What differs between MySQL and MariaDB versions is in `mysql/server.rs`, and nowhere else.
+//!
 //! Each change is planned by one recipe (see `../shared/design/expand-contract.md`), which
 //! emits steps into the four stages. Steps carry their forward and rollback SQL, the lock they
 //! take, whether they scan or rewrite, whether they run outside a transaction, and a reason.
