@@ -53,6 +53,42 @@ pub enum TypeKind {
     },
 }
 
+/// The values of MySQL's inline `enum('a','b')` or `set('a','b')` (`''` inside a value is a
+/// quote); `None` for any other type.
+pub fn inline_labels(spelling: &str) -> Option<Vec<String>> {
+    let t = spelling.trim();
+    let lower = t.to_ascii_lowercase();
+    let open = if lower.starts_with("enum(") {
+        5
+    } else if lower.starts_with("set(") {
+        4
+    } else {
+        return None;
+    };
+    let body = t.get(open..)?.trim_end().strip_suffix(')')?;
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if quoted && chars.peek() == Some(&'\'') => {
+                cur.push('\'');
+                chars.next();
+            }
+            '\'' => {
+                if quoted {
+                    out.push(std::mem::take(&mut cur));
+                }
+                quoted = !quoted;
+            }
+            _ if quoted => cur.push(c),
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
 impl DataType {
     pub fn parse(spelling: &str) -> Self {
         Self { spelling: spelling.trim().to_string(), kind: TypeKind::parse(spelling) }

@@ -299,6 +299,20 @@ impl Builder {
     pub fn push(&mut self, stage: StageKind, step: Step) {
         self.steps.entry(stage).or_default().push(step);
     }
+
+    /// What dropping a table in Contract means for v1, v2 and a rollback (every dialect).
+    pub fn table_dropped(&mut self, table: &str) {
+        self.app_changes.push(format!("v2 stops reading and writing {table}"));
+        self.v1_breaks.push(format!("v1 uses table {table}, dropped in Contract"));
+        self.one_way.push(format!("the rows of {table} are gone after Contract"));
+    }
+
+    /// What dropping a column in Contract means for v1, v2 and a rollback (every dialect).
+    pub fn column_dropped(&mut self, table: &str, column: &str) {
+        self.app_changes.push(format!("v2 stops reading and writing {table}.{column}"));
+        self.v1_breaks.push(format!("v1 uses {table}.{column}, dropped in Contract"));
+        self.one_way.push(format!("the values of {table}.{column} are gone after Contract"));
+    }
 }
 
 /// How many foreign-key hops lead from `table` to tables it does not reach again (at most 10):

@@ -243,41 +243,6 @@ fn sqlite_value(kind: &TypeKind, g: &str) -> String {
     }
 }
 
-/// The labels of MySQL's inline `enum('a','b')` or `set('a','b')`.
-fn mysql_labels(spelling: &str) -> Option<Vec<String>> {
-    let t = spelling.trim();
-    let lower = t.to_ascii_lowercase();
-    let open = if lower.starts_with("enum(") {
-        5
-    } else if lower.starts_with("set(") {
-        4
-    } else {
-        return None;
-    };
-    let body = t.get(open..)?.trim_end().strip_suffix(')')?;
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = body.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' if quoted && chars.peek() == Some(&'\'') => {
-                cur.push('\'');
-                chars.next();
-            }
-            '\'' => {
-                if quoted {
-                    out.push(std::mem::take(&mut cur));
-                }
-                quoted = !quoted;
-            }
-            _ if quoted => cur.push(c),
-            _ => {}
-        }
-    }
-    Some(out)
-}
-
 /// The length in a spelling such as `varbinary(16)`.
 fn length_of(spelling: &str) -> Option<u32> {
     spelling.split(['(', ')']).nth(1).and_then(|n| n.split(',').next()).and_then(|n| n.trim().parse().ok())
@@ -288,7 +253,7 @@ fn length_of(spelling: &str) -> Option<u32> {
 fn mysql_value(kind: &TypeKind, spelling: &str, g: &str) -> Option<String> {
     let lower = spelling.trim().to_ascii_lowercase();
     let unsigned = lower.contains("unsigned");
-    if let Some(labels) = mysql_labels(spelling) {
+    if let Some(labels) = crate::types::inline_labels(spelling) {
         if labels.is_empty() {
             return None;
         }
@@ -368,10 +333,11 @@ pub fn base_value(schema: &Schema, ty: &DataType, g: &str, d: Dialect) -> Option
 
 /// A value that breaks a narrowing to `to`: too long, too large, or not a number.
 pub fn out_of_range(from: &TypeKind, to: &TypeKind, g: &str, d: Dialect) -> Option<String> {
-    let text = |s: String| match d {
-        Dialect::Sqlite => s,
-        Dialect::MySql => s.replace(" || (", ", (").replacen("'", "CONCAT('", 1) + ")",
-        Dialect::Postgres => format!("CAST({s} AS text)"),
+    // A literal followed by the row number, as text.
+    let text = |prefix: &str| match d {
+        Dialect::Sqlite => format!("'{prefix}' || ({g})"),
+        Dialect::MySql => format!("CONCAT('{prefix}', {g})"),
+        Dialect::Postgres => format!("CAST('{prefix}' || ({g}) AS text)"),
     };
     match (from, to) {
         (TypeKind::Integer | TypeKind::BigInt, TypeKind::SmallInt) => Some(format!("(40000 + ({g}))")),
@@ -381,12 +347,12 @@ pub fn out_of_range(from: &TypeKind, to: &TypeKind, g: &str, d: Dialect) -> Opti
             TypeKind::Varchar { length: Some(n) } | TypeKind::Char { length: Some(n) },
         ) => {
             let long = "x".repeat(*n as usize + 1);
-            Some(text(format!("'{long}' || ({g})")))
+            Some(text(&long))
         }
         (TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. }, to)
             if !matches!(to, TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. }) =>
         {
-            Some(text(format!("'not a value ' || ({g})")))
+            Some(text("not a value "))
         }
         _ => None,
     }

@@ -1,7 +1,7 @@
 //! Column recipes: add, drop, rename, change type, NOT NULL and defaults.
 
 use super::{
-    column_sql, keys, lit, name, q, Algorithm, Ctx, PREFIX, R_BACKFILL, R_COLUMN, R_DROP_COLUMN, R_DROP_RULE, R_RULE,
+    column_sql, keys, lit, name, q, Algorithm, Ctx, PREFIX, R_COLUMN, R_DROP_COLUMN, R_DROP_RULE, R_RULE,
     R_SWAP_COLUMN, R_SYNC, R_VALIDATE,
 };
 use crate::diff::Change;
@@ -71,39 +71,10 @@ fn prefix_preserving_widening(from: &TypeKind, to: &TypeKind) -> bool {
     }
 }
 
-/// `enum('a','b')` -> its labels.
-fn enum_labels(spelling: &str) -> Option<Vec<String>> {
-    let s = spelling.trim();
-    let inner = s.get(..5).filter(|h| h.eq_ignore_ascii_case("enum("))?;
-    let _ = inner;
-    let body = s[5..].strip_suffix(')')?;
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_q = false;
-    let mut chars = body.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' if in_q && chars.peek() == Some(&'\'') => {
-                cur.push('\'');
-                chars.next();
-            }
-            '\'' => {
-                if in_q {
-                    out.push(std::mem::take(&mut cur));
-                }
-                in_q = !in_q;
-            }
-            _ if in_q => cur.push(c),
-            _ => {}
-        }
-    }
-    Some(out)
-}
-
 /// Values appended at the end of an ENUM (at most 255 labels, so the storage stays one byte):
 /// INSTANT.
 fn enum_append(from: &DataType, to: &DataType) -> bool {
-    match (enum_labels(&from.spelling), enum_labels(&to.spelling)) {
+    match (crate::types::inline_labels(&from.spelling), crate::types::inline_labels(&to.spelling)) {
         (Some(a), Some(b)) => b.len() > a.len() && b.len() <= 255 && b[..a.len()] == a[..],
         _ => false,
     }
@@ -319,8 +290,6 @@ pub(super) fn add_column(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, 
     }
     not_null_in_contract(ctx, i, table, col, fill.is_some(), &resolution, b);
     if fill.is_some() && expr_default.is_none() {
-        let t_contract = ctx.live(table, StageKind::Contract);
-        let _ = t_contract;
         b.push(
             StageKind::Contract,
             ctx.step(
@@ -536,9 +505,7 @@ pub(super) fn drop_column(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, b:
     );
     s.one_way = true;
     b.push(StageKind::Contract, s);
-    b.app_changes.push(format!("v2 stops reading and writing {table}.{column}"));
-    b.v1_breaks.push(format!("v1 uses {table}.{column}, dropped in Contract"));
-    b.one_way.push(format!("the values of {table}.{column} are gone after Contract"));
+    b.column_dropped(table, column);
 }
 
 pub(super) fn rename_column(ctx: &Ctx<'_>, i: usize, table: &str, from: &str, to: &str, b: &mut Builder) {
@@ -708,7 +675,7 @@ fn with_shape(old: Option<&Column>, target: &Column) -> Column {
 
 /// A literal default of the type, for a NOT NULL column that v2 leaves out of its inserts.
 fn placeholder_default(ctx: &Ctx<'_>, ty: &DataType) -> Option<String> {
-    if let Some(labels) = enum_labels(&ty.spelling) {
+    if let Some(labels) = crate::types::inline_labels(&ty.spelling) {
         return labels.first().map(|l| lit(l));
     }
     Some(match &ty.kind {
@@ -1031,7 +998,6 @@ fn shadow(
     } else {
         format!("undoing Contract means re-adding {table}.{old} and copying it back from {final_name}")
     });
-    let _ = (R_VALIDATE, R_BACKFILL, lit(""));
 }
 
 pub(super) fn set_not_null(ctx: &Ctx<'_>, i: usize, change: &Change, table: &str, column: &str, b: &mut Builder) {
@@ -1165,6 +1131,6 @@ mod tests {
         assert!(enum_append(&t("enum('a','b')"), &t("ENUM('a','b','c')")));
         assert!(!enum_append(&t("enum('a','b')"), &t("enum('b','a','c')")));
         assert!(!enum_append(&t("enum('a','b')"), &t("enum('a')")));
-        assert_eq!(enum_labels("enum('it''s','x')"), Some(vec!["it's".to_string(), "x".to_string()]));
+        assert_eq!(crate::types::inline_labels("enum('it''s','x')"), Some(vec!["it's".to_string(), "x".to_string()]));
     }
 }

@@ -428,9 +428,7 @@ fn drop_table(ctx: &Ctx<'_>, i: usize, table: &str, b: &mut Builder) {
     );
     s.one_way = true;
     b.push(StageKind::Contract, s);
-    b.app_changes.push(format!("v2 stops reading and writing {table}"));
-    b.v1_breaks.push(format!("v1 uses table {table}, dropped in Contract"));
-    b.one_way.push(format!("the rows of {table} are gone after Contract"));
+    b.table_dropped(table);
 }
 
 /// Rename: v2 reaches the table by its new name through a view from Expand on (a single-table

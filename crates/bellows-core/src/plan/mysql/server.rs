@@ -49,8 +49,8 @@ impl MySqlServer {
     /// The server a dump was taken from, from its header (`-- MariaDB dump`, `/*M!` comments
     /// that only MariaDB's tools write); MySQL 8.4 otherwise.
     pub fn detect(source: &str) -> MySqlServer {
-        let head: String = source.chars().take(4096).collect::<String>().to_ascii_lowercase();
-        if head.contains("mariadb") || source.contains("/*M!") {
+        let head: String = source.chars().take(4096).collect();
+        if head.to_ascii_lowercase().contains("mariadb") || head.contains("/*M!") {
             MySqlServer::MariaDb1011
         } else {
             MySqlServer::MySql84

@@ -456,9 +456,7 @@ pub(super) fn drop_column(ctx: &Ctx<'_>, i: usize, table: &str, column: &str, b:
     );
     s.one_way = true;
     b.push(StageKind::Contract, s);
-    b.app_changes.push(format!("v2 stops reading and writing {table}.{column}"));
-    b.v1_breaks.push(format!("v1 uses {table}.{column}, dropped in Contract"));
-    b.one_way.push(format!("the values of {table}.{column} are gone after Contract"));
+    b.column_dropped(table, column);
 }
 
 /// Rename: a new column kept equal to the old by a trigger, backfilled, then the old dropped.

@@ -402,9 +402,7 @@ fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
             );
             s.one_way = true;
             b.push(StageKind::Contract, s);
-            b.app_changes.push(format!("v2 stops reading and writing {table}"));
-            b.v1_breaks.push(format!("v1 uses table {table}, dropped in Contract"));
-            b.one_way.push(format!("the rows of {table} are gone after Contract"));
+            b.table_dropped(table);
         }
         RenameTable { from, to } => {
             let view_from = tq(from);
