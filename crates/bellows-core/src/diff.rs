@@ -684,7 +684,9 @@ fn diff_table(base: &Table, target: &Table, options: &DiffOptions, refs: &Refs, 
             out.changes.push(Change::DropNotNull { table: table.clone(), column: new.name.clone() });
         }
         let (od, nd) = (old.default.as_ref().map(|d| d.expr.clone()), new.default.as_ref().map(|d| d.expr.clone()));
-        if effective_default(base, old) != effective_default(target, new) {
+        // A serial column's sequence keeps the name it was made with when the table or the
+        // column is renamed, so both sides are read against the base's names.
+        if effective_default(&base.name, &old.name, old) != effective_default(&base.name, &old.name, new) {
             out.changes.push(Change::SetDefault { table: table.clone(), column: new.name.clone(), from: od, to: nd });
         }
     }
@@ -844,9 +846,10 @@ fn diff_constraints(
 }
 
 /// A column's default as compared: `serial`, and a `nextval` of the sequence a serial column
-/// makes (`t_c_seq`, or `t_c_seq1` when that name was taken), are the same default.
-fn effective_default(table: &Table, column: &Column) -> Option<String> {
-    let implicit = format!("{}_{}_seq", table.name, column.name).to_ascii_lowercase();
+/// of table `table` named `name` makes (`t_c_seq`, or `t_c_seq1` when that name was taken), are
+/// the same default.
+fn effective_default(table: &str, name: &str, column: &Column) -> Option<String> {
+    let implicit = format!("{table}_{name}_seq").to_ascii_lowercase();
     match &column.default {
         // `DEFAULT NULL` on a column that allows NULL is no default at all.
         Some(d) if column.nullable && is_null_literal(&d.expr) => None,
@@ -1067,6 +1070,41 @@ mod tests {
                 "drop NOT NULL on c.note"
             ]
         );
+    }
+
+    #[test]
+    fn a_serial_column_keeps_its_sequence_when_its_table_or_itself_is_renamed() {
+        // Seen on Sakila: renaming `staff` planned a spurious "set default" to the very same
+        // nextval, because the target's implicit sequence name was read from the new name.
+        let base = crate::import(
+            "CREATE SEQUENCE staff_staff_id_seq;\n\
+             CREATE TABLE staff (staff_id integer DEFAULT nextval('staff_staff_id_seq'::regclass) NOT NULL, n int);\n\
+             CREATE TABLE shop (id serial PRIMARY KEY);",
+            Some(crate::Dialect::Postgres),
+        )
+        .schema;
+        let staff = base.find_table("staff").expect("staff");
+        let shop = base.find_table("shop").expect("shop");
+        let edits = [
+            crate::edit::Edit::RenameTable { table: staff.id, to: "employee".into() },
+            crate::edit::Edit::RenameColumn { table: staff.id, column: staff.columns[0].id, to: "employee_id".into() },
+            crate::edit::Edit::RenameTable { table: shop.id, to: "store".into() },
+        ];
+        let (target, skipped) = crate::edit::apply(&base, &edits);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+        let described: Vec<String> = changes.changes.iter().map(Change::describe).collect();
+        assert!(!described.iter().any(|d| d.contains("default")), "{described:?}");
+        assert_eq!(described.len(), 3, "{described:?}");
+        // A target that names another sequence is still a change.
+        let other = crate::import(
+            "CREATE SEQUENCE staff_staff_id_seq;\n\
+             CREATE TABLE staff (staff_id integer DEFAULT nextval('other_seq'::regclass) NOT NULL, n int);\n\
+             CREATE TABLE shop (id serial PRIMARY KEY);",
+            Some(crate::Dialect::Postgres),
+        )
+        .schema;
+        assert_eq!(diff(&base, &other, &DiffOptions::default()).changes.len(), 1);
     }
 
     #[test]
