@@ -10,7 +10,7 @@ pub mod scenarios;
 pub mod state;
 
 use bellows_core::edit::Edit;
-use bellows_core::share::{decode, encode, Design};
+use bellows_core::share::{decode, encode_file, Design};
 use components::{AuditPanel, Canvas, Header, Inspector, PlanPanel, SourcePanel};
 use leptos::ev;
 use leptos::prelude::*;
@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
     let pending = StoredValue::new(0u64);
     Effect::new(move |_| {
         studio.source.track();
+        studio.model.track();
         studio.edits.track();
         studio.positions.track();
         studio.options.track();
@@ -56,7 +57,7 @@ pub fn App() -> impl IntoView {
         set_timeout(
             move || {
                 if pending.get_value() == g && !studio.read_only.get_untracked() {
-                    browser::save_autosave(&encode(&studio.design()));
+                    browser::save_autosave(&encode_file(&studio.design()));
                 }
             },
             Duration::from_millis(400),

@@ -5,7 +5,7 @@
 use bellows_core::analysis::{analyze, Analysis};
 use bellows_core::edit::{next_ids, Edit};
 use bellows_core::share::{Design, ShareOptions};
-use bellows_core::{ColumnId, Dialect, TableId};
+use bellows_core::{ColumnId, Dialect, Schema, TableId};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -30,6 +30,9 @@ pub struct Snapshot {
 #[derive(Debug, Clone, Copy)]
 pub struct Studio {
     pub source: RwSignal<String>,
+    /// The base as a model, when the design came from a link (see `Design::model`); the user's
+    /// first change to the text makes the text the base again.
+    pub model: RwSignal<Option<Schema>>,
     pub dialect: RwSignal<Option<Dialect>>,
     pub edits: RwSignal<Vec<Edit>>,
     pub positions: RwSignal<BTreeMap<u32, (f64, f64)>>,
@@ -58,6 +61,7 @@ pub enum Tab {
 impl Studio {
     pub fn new(design: Design) -> Self {
         let source = RwSignal::new(design.source);
+        let model = RwSignal::new(design.model);
         let dialect = RwSignal::new(design.dialect);
         // A design without edits has no plan yet: open on what the schema's debt is.
         let first_tab = if design.edits.is_empty() { Tab::Audit } else { Tab::Plan };
@@ -66,6 +70,7 @@ impl Studio {
         let analysis = Memo::new(move |_| {
             let design = Design {
                 source: source.get(),
+                model: model.get(),
                 dialect: dialect.get(),
                 edits: edits.get(),
                 positions: BTreeMap::new(),
@@ -76,6 +81,7 @@ impl Studio {
         });
         Self {
             source,
+            model,
             dialect,
             edits,
             positions: RwSignal::new(design.positions),
@@ -97,6 +103,7 @@ impl Studio {
     pub fn design(&self) -> Design {
         Design {
             source: self.source.get_untracked(),
+            model: self.model.get_untracked(),
             dialect: self.dialect.get_untracked(),
             edits: self.edits.get_untracked(),
             positions: self.positions.get_untracked(),
@@ -108,6 +115,7 @@ impl Studio {
     /// Replaces the whole design (a scenario, a link, a file, "New"); the history starts over.
     pub fn load(&self, design: Design) {
         self.tab.set(if design.edits.is_empty() { Tab::Audit } else { Tab::Plan });
+        self.model.set(design.model);
         self.source.set(design.source);
         self.dialect.set(design.dialect);
         self.edits.set(design.edits);
@@ -119,6 +127,13 @@ impl Studio {
         self.selected.set(None);
         self.selected_column.set(None);
         self.view.set(ViewMode::Target);
+    }
+
+    /// The user's own text becomes the base (typed, pasted, opened): a model that came with a
+    /// link gives way to it.
+    pub fn set_text(&self, text: String) {
+        self.model.set(None);
+        self.source.set(text);
     }
 
     fn snapshot(&self) -> Snapshot {

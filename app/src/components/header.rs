@@ -4,7 +4,7 @@
 use crate::browser;
 use crate::scenarios;
 use crate::state::Studio;
-use bellows_core::share::{decode, encode, Design, COMFORTABLE_LINK};
+use bellows_core::share::{decode, encode_file, encode_model, Design, COMFORTABLE_LINK};
 use leptos::prelude::*;
 
 #[component]
@@ -28,7 +28,8 @@ pub fn Header(studio: Studio) -> impl IntoView {
     let copy_link = move || {
         let mut d = studio.design();
         d.read_only = share_read_only.get_untracked();
-        let fragment = encode(&d);
+        // The link carries the model the analysis already read, not the text.
+        let fragment = studio.analysis.with_untracked(|a| encode_model(&d, &a.base.schema, a.dialect));
         let link = browser::link_with(&fragment);
         last_link.set(Some(link.len()));
         if link.len() <= COMFORTABLE_LINK {
@@ -46,7 +47,8 @@ pub fn Header(studio: Studio) -> impl IntoView {
         }
     };
     let save_file = move || {
-        let fragment = encode(&studio.design());
+        // A file keeps the whole design, the original text included.
+        let fragment = encode_file(&studio.design());
         browser::download("design.bellows", "text/plain", &fragment);
     };
     let open_design = move |file: Option<web_sys::File>| {

@@ -34,7 +34,7 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
         set_timeout(
             move || {
                 if generation.get_value() == g {
-                    studio.source.set(draft.get_untracked());
+                    studio.set_text(draft.get_untracked());
                 }
             },
             DEBOUNCE,
@@ -42,7 +42,7 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
     };
     let load_text = move |text: String| {
         draft.set(text.clone());
-        studio.source.set(text);
+        studio.set_text(text);
     };
     let open_file = move |file: Option<web_sys::File>| {
         if let Some(file) = file {
@@ -95,6 +95,11 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
                     </select>
                 </label>
             </div>
+            <Show when=move || studio.model.with(Option::is_some)>
+                <p class="regenerated-note" data-testid="regenerated-note">
+                    "Regenerated from the link\u{2019}s model. The original text (comments, formatting, data) travels only in design files."
+                </p>
+            </Show>
             <textarea node_ref=area data-testid="source-input" class="source-input" spellcheck="false" aria-label="SQL DDL"
                 readonly=move || studio.read_only.get()
                 placeholder="Paste CREATE TABLE statements, a pg_dump or a mysqldump here, open a .sql file, or drop one on this panel"

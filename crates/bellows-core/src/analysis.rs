@@ -25,7 +25,16 @@ pub struct Analysis {
 }
 
 pub fn analyze(design: &Design) -> Analysis {
-    let base = import(&design.source, design.dialect);
+    let base = match &design.model {
+        // A design from a link: its base came as a model, already read.
+        Some(model) => Import {
+            dialect: design.dialect.or(model.dialect).unwrap_or(Dialect::Postgres),
+            schema: model.clone(),
+            diagnostics: Vec::new(),
+            stats: crate::import::ImportStats::default(),
+        },
+        None => import(&design.source, design.dialect),
+    };
     let dialect = base.dialect;
     let (target, skipped_edits) = apply(&base.schema, &design.edits);
     let changes = diff(&base.schema, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });

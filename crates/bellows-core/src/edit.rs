@@ -12,7 +12,7 @@ use crate::Span;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "kebab-case")]
+#[serde(tag = "op", rename_all = "kebab-case", try_from = "EditJson")]
 pub enum Edit {
     AddTable {
         table: TableId,
@@ -86,6 +86,82 @@ pub enum Edit {
         table: TableId,
         name: String,
     },
+}
+
+/// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
+/// Read through this flat struct rather than serde's internally tagged enum, which buffers every
+/// field in a generic form first and costs the page about 40 KB of wasm; the JSON is the same.
+#[derive(Deserialize)]
+struct EditJson {
+    op: String,
+    table: TableId,
+    column: Option<ColumnId>,
+    name: Option<String>,
+    key: Option<ColumnId>,
+    to: Option<String>,
+    data_type: Option<String>,
+    nullable: Option<bool>,
+    default: Option<String>,
+    primary: Option<bool>,
+    unique: Option<bool>,
+    ref_table: Option<TableId>,
+    ref_column: Option<ColumnId>,
+}
+
+impl TryFrom<EditJson> for Edit {
+    type Error = String;
+
+    fn try_from(j: EditJson) -> Result<Self, String> {
+        let op = j.op.clone();
+        let missing = |field: &str| format!("edit `{op}` has no `{field}`");
+        let table = j.table;
+        let column = || j.column.ok_or_else(|| missing("column"));
+        Ok(match j.op.as_str() {
+            "add-table" => Edit::AddTable {
+                table,
+                name: j.name.clone().ok_or_else(|| missing("name"))?,
+                key: j.key.ok_or_else(|| missing("key"))?,
+            },
+            "rename-table" => Edit::RenameTable { table, to: j.to.clone().ok_or_else(|| missing("to"))? },
+            "drop-table" => Edit::DropTable { table },
+            "add-column" => Edit::AddColumn {
+                table,
+                column: column()?,
+                name: j.name.clone().ok_or_else(|| missing("name"))?,
+                data_type: j.data_type.clone().ok_or_else(|| missing("data_type"))?,
+                nullable: j.nullable.ok_or_else(|| missing("nullable"))?,
+            },
+            "rename-column" => {
+                Edit::RenameColumn { table, column: column()?, to: j.to.clone().ok_or_else(|| missing("to"))? }
+            }
+            "set-type" => Edit::SetType {
+                table,
+                column: column()?,
+                data_type: j.data_type.clone().ok_or_else(|| missing("data_type"))?,
+            },
+            "set-nullable" => {
+                Edit::SetNullable { table, column: column()?, nullable: j.nullable.ok_or_else(|| missing("nullable"))? }
+            }
+            "set-default" => Edit::SetDefault { table, column: column()?, default: j.default.clone() },
+            "set-primary-key" => {
+                Edit::SetPrimaryKey { table, column: column()?, primary: j.primary.ok_or_else(|| missing("primary"))? }
+            }
+            "set-unique" => {
+                Edit::SetUnique { table, column: column()?, unique: j.unique.ok_or_else(|| missing("unique"))? }
+            }
+            "drop-column" => Edit::DropColumn { table, column: column()? },
+            "add-foreign-key" => Edit::AddForeignKey {
+                table,
+                column: column()?,
+                ref_table: j.ref_table.ok_or_else(|| missing("ref_table"))?,
+                ref_column: j.ref_column.ok_or_else(|| missing("ref_column"))?,
+            },
+            "drop-foreign-key" => Edit::DropForeignKey { table, column: column()? },
+            "add-index" => Edit::AddIndex { table, column: column()? },
+            "drop-index" => Edit::DropIndex { table, name: j.name.clone().ok_or_else(|| missing("name"))? },
+            other => return Err(format!("unknown edit `{other}`")),
+        })
+    }
 }
 
 impl Edit {
@@ -700,6 +776,36 @@ mod tests {
     use super::*;
     use crate::diff::{diff, Change, DiffOptions, Matching};
     use crate::{import, Dialect};
+
+    #[test]
+    fn every_edit_reads_back_from_its_json() {
+        let (t, c, u, k) = (TableId(3), ColumnId(7), TableId(4), ColumnId(9));
+        let all = vec![
+            Edit::AddTable { table: t, name: "n".into(), key: k },
+            Edit::RenameTable { table: t, to: "m".into() },
+            Edit::DropTable { table: t },
+            Edit::AddColumn { table: t, column: c, name: "x".into(), data_type: "int".into(), nullable: false },
+            Edit::RenameColumn { table: t, column: c, to: "y".into() },
+            Edit::SetType { table: t, column: c, data_type: "bigint".into() },
+            Edit::SetNullable { table: t, column: c, nullable: true },
+            Edit::SetDefault { table: t, column: c, default: Some("0".into()) },
+            Edit::SetDefault { table: t, column: c, default: None },
+            Edit::SetPrimaryKey { table: t, column: c, primary: true },
+            Edit::SetUnique { table: t, column: c, unique: false },
+            Edit::DropColumn { table: t, column: c },
+            Edit::AddForeignKey { table: t, column: c, ref_table: u, ref_column: k },
+            Edit::DropForeignKey { table: t, column: c },
+            Edit::AddIndex { table: t, column: c },
+            Edit::DropIndex { table: t, name: "i".into() },
+        ];
+        let json = serde_json::to_string(&all).expect("json");
+        assert!(json.contains(r#"{"op":"rename-column","table":3,"column":7,"to":"y"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Vec<Edit>>(&json).expect("reads"), all);
+        let unknown = serde_json::from_str::<Edit>(r#"{"op":"explode","table":1}"#).expect_err("unknown");
+        assert!(unknown.to_string().contains("unknown edit `explode`"), "{unknown}");
+        let short = serde_json::from_str::<Edit>(r#"{"op":"rename-column","table":1,"column":2}"#).expect_err("short");
+        assert!(short.to_string().contains("has no `to`"), "{short}");
+    }
 
     fn shop() -> Schema {
         import(

@@ -317,10 +317,35 @@ impl Playground<'_> {
         title.click().await.expect("card clicked");
     }
 
+    /// Finds a table with the canvas's search box (name, Enter): the canvas centres and selects
+    /// it, as a user does on a schema too big to read at Fit.
+    pub async fn find_table(&self, name: &str) {
+        let input = self.element(&Self::by_test_id("table-search")).await;
+        input.send_keys(&format!("\u{E009}a\u{E000}{name}\u{E007}")).await.expect("typed");
+    }
+
     /// Renames a column in the inspector: types the new name and presses Enter.
     pub async fn rename_column(&self, column: &str, to: &str) {
         let input = self.element(&format!("[data-column=\"{column}\"] input[type=\"text\"]")).await;
         // Select what is there (Ctrl+A, then release Ctrl) and type over it, then Enter.
+        input.send_keys(&format!("\u{E009}a\u{E000}{to}\u{E007}")).await.expect("typed");
+    }
+
+    /// Sets a column's type in the inspector: types over it and presses Enter.
+    pub async fn set_type(&self, column: &str, to: &str) {
+        let input = self.element(&format!("tr[data-column=\"{column}\"] td:nth-child(2) input[type=\"text\"]")).await;
+        input.send_keys(&format!("\u{E009}a\u{E000}{to}\u{E007}")).await.expect("typed");
+    }
+
+    /// Ticks or unticks a column's NOT NULL box in the inspector.
+    pub async fn toggle_not_null(&self, column: &str) {
+        let input = self.element(&format!("tr[data-column=\"{column}\"] input[aria-label=\"NOT NULL\"]")).await;
+        input.click().await.expect("ticked");
+    }
+
+    /// Renames the selected table in the inspector's head.
+    pub async fn rename_table(&self, to: &str) {
+        let input = self.element(".table-head input[type=\"text\"]").await;
         input.send_keys(&format!("\u{E009}a\u{E000}{to}\u{E007}")).await.expect("typed");
     }
 
