@@ -59,6 +59,22 @@ pub fn copy(text: &str) {
     }
 }
 
+/// The built page's Content-Security-Policy lets it fetch its own files (the wasm); once the wasm
+/// runs, this adds a second policy, `connect-src 'none'`, which the browser enforces on top of
+/// the first: from here on the page cannot send anything anywhere, even if a hostile link found a
+/// way to inject markup. Only where the page has a policy already (the built site, not
+/// `trunk serve`, whose live reload needs its socket).
+pub fn forbid_connections() {
+    let Some(document) = window().and_then(|w| w.document()) else { return };
+    let has_policy = document.query_selector("meta[http-equiv='Content-Security-Policy']").ok().flatten().is_some();
+    let (true, Some(head)) = (has_policy, document.head()) else { return };
+    if let Ok(meta) = document.create_element("meta") {
+        let _ = meta.set_attribute("http-equiv", "Content-Security-Policy");
+        let _ = meta.set_attribute("content", "connect-src 'none'");
+        let _ = head.append_child(&meta);
+    }
+}
+
 /// Offers text as a file download.
 pub fn download(name: &str, mime: &str, text: &str) {
     let Some(document) = window().and_then(|w| w.document()) else { return };

@@ -2,5 +2,6 @@
 
 fn main() {
     console_error_panic_hook::set_once();
+    bellows_app::browser::forbid_connections();
     leptos::mount::mount_to_body(bellows_app::App);
 }

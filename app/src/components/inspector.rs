@@ -96,7 +96,12 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
             })
         })
     });
-    let removed_in_target = move || studio.selected.get().is_some() && table.with(Option::is_none);
+    // Removed in the target means the base still has it; a selection the base text no longer
+    // has (the text was replaced) is no selection at all.
+    let removed_in_target = move || {
+        studio.selected.get().is_some_and(|id| studio.analysis.with(|a| a.base.schema.table(id).is_some()))
+            && table.with(Option::is_none)
+    };
     let new_name = RwSignal::new(String::new());
     let new_type = RwSignal::new("text".to_string());
     let add_column = move |t: TableId| {

@@ -127,11 +127,44 @@ fn build_dist(toolchain: &Toolchain) -> Result<PathBuf> {
     let root = workspace_root();
     let started = Instant::now();
     say("building the release site into dist/ (wasm-opt -Oz)");
-    run(trunk(toolchain).args(["build", "--release", "--offline"]))?;
+    // Relative paths: the site works from any folder of any static host (`/tools/bellows/`).
+    run(trunk(toolchain).args(["build", "--release", "--offline", "--public-url", "./"]))?;
     say(&format!("built dist/ in {}s", started.elapsed().as_secs()));
     let dist = root.join("dist");
+    harden(&dist.join("index.html"))?;
     print_sizes(&dist)?;
     Ok(dist)
+}
+
+/// The Content-Security-Policy of the built page, with `{script}` for the hash of Trunk's inline
+/// start-up script. Scripts come only from the page's own origin (plus that one inline script,
+/// by hash), wasm may be compiled, and nothing may be fetched but the page's own files; once the
+/// wasm has loaded, the app adds `connect-src 'none'`, so nothing can be sent anywhere at all.
+/// Styles allow inline `style` attributes (the canvas positions its cards with them).
+const CSP: &str = "default-src 'none'; script-src 'self' '{script}' 'wasm-unsafe-eval'; \
+                   style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+                   base-uri 'none'; form-action 'none'; object-src 'none'";
+
+/// Puts the Content-Security-Policy in the built page, as the first thing in its head.
+fn harden(index: &Path) -> Result {
+    use base64::Engine;
+    use sha2::Digest;
+    let html = fs::read_to_string(index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    if html.contains("Content-Security-Policy") {
+        return Ok(());
+    }
+    let open = "<script type=\"module\">";
+    let start = html.find(open).ok_or("Trunk's start-up script is missing from dist/index.html")? + open.len();
+    let end = start + html[start..].find("</script>").ok_or("Trunk's start-up script is not closed")?;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&html.as_bytes()[start..end]));
+    let policy = CSP.replace("{script}", &format!("sha256-{hash}"));
+    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\" />");
+    let charset = "<meta charset=\"utf-8\" />";
+    let at = html.find(charset).map(|i| i + charset.len()).ok_or("dist/index.html has no charset meta")?;
+    let hardened = format!("{}\n    {meta}{}", &html[..at], &html[at..]);
+    fs::write(index, hardened).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    say("the page carries its Content-Security-Policy (inline start-up script allowed by its hash)");
+    Ok(())
 }
 
 fn print_sizes(dist: &Path) -> Result {

