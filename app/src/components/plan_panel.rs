@@ -4,7 +4,8 @@
 
 use crate::browser;
 use crate::state::Studio;
-use bellows_core::plan::{plan_files, plan_markdown, Effect, LockMode, MySqlServer, StageKind};
+use bellows_core::plan::{plan_chat_summary, plan_files, plan_markdown, Effect, LockMode, MySqlServer, StageKind};
+use bellows_core::share::encode_model;
 use bellows_core::Dialect;
 use leptos::prelude::*;
 
@@ -83,6 +84,17 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                         }
                     }
                 }>"SQL per stage"</button>
+                <button type="button" data-testid="copy-summary" title="A few lines of Markdown for a chat message or a pull request, with the design's link"
+                    on:click=move |_| {
+                        let d = studio.design();
+                        let fragment = studio.analysis.with_untracked(|a| encode_model(&d, &a.base.schema, a.dialect));
+                        let text = plan_chat_summary(&plan.get_untracked(), Some(&browser::link_with(&fragment)));
+                        browser::copy(&text);
+                        studio.notice.set(Some(format!(
+                            "Summary copied ({} lines of Markdown, with the link): paste it in a chat or a pull request.",
+                            text.lines().filter(|l| !l.is_empty()).count()
+                        )));
+                    }>"Copy for chat"</button>
             </div>
             <For each=move || skipped.get() key=|s| s.clone() let(s)>
                 <p class="notice warning">{s}</p>

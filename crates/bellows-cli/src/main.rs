@@ -105,6 +105,19 @@ enum Command {
         #[arg(long)]
         assume_in_transaction: bool,
     },
+    /// Print the share link of a schema, so a CI job can post it: the fragment (`#d=2....`), or
+    /// the whole address with --site. The link carries the model, not the file's text.
+    Link {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        /// Where Bellows is hosted (`https://example.org/tools/bellows/`): prints the whole link.
+        #[arg(long, value_name = "URL")]
+        site: Option<String>,
+        /// The link opens read-only (workshops).
+        #[arg(long)]
+        read_only: bool,
+    },
     /// What changes between two schemas; likely renames are offered, not applied.
     Diff {
         base: PathBuf,
@@ -133,6 +146,8 @@ pub enum PlanFormat {
     Json,
     Sql,
     Markdown,
+    /// A few lines of Markdown for a chat message or a pull request.
+    Chat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -196,6 +211,7 @@ fn main() -> ExitCode {
             out,
             fail_on,
         }),
+        Command::Link { file, dialect, site, read_only } => link(&file, dialect.map(Dialect::from), site, read_only),
         Command::Lint { file, dialect, format, fail_on, max_columns, max_indexes } => {
             findings::lint(&findings::LintArgs {
                 file,
@@ -239,6 +255,31 @@ pub struct Pair {
     pub renames: Vec<bellows_core::diff::RenameHint>,
     /// The MySQL server the base dump names (MySQL 8.4 when it names none).
     pub server: bellows_core::plan::MySqlServer,
+}
+
+/// `bellows link`: the schema's share link. Exits 1 (with the diagnostics on stderr) when the
+/// file has errors, since the link would carry only what could be read.
+fn link(
+    path: &std::path::Path,
+    dialect: Option<Dialect>,
+    site: Option<String>,
+    read_only: bool,
+) -> Result<ExitCode, String> {
+    let text = read_input(path)?;
+    let read = bellows_core::import(&text, dialect);
+    let mut design = bellows_core::share::Design::new(text);
+    design.dialect = Some(read.dialect);
+    design.read_only = read_only;
+    let fragment = bellows_core::share::encode_model(&design, &read.schema, read.dialect);
+    match site {
+        Some(site) => println!("{site}#{fragment}"),
+        None => println!("#{fragment}"),
+    }
+    let errors: Vec<_> = read.errors().collect();
+    for e in &errors {
+        eprintln!("{}:{}: {}", path.display(), e.span, e.message);
+    }
+    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 pub fn read_pair(

@@ -3,7 +3,7 @@
 use crate::{FailOn, PlanFormat};
 use bellows_core::diff::{DiffOptions, Matching};
 use bellows_core::lint::{check_plan, LintOptions};
-use bellows_core::plan::{plan, plan_files, plan_markdown, plan_sql, plan_text, PlanOptions};
+use bellows_core::plan::{plan, plan_chat_summary, plan_files, plan_markdown, plan_sql, plan_text, PlanOptions};
 use bellows_core::Dialect;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +48,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         }
         PlanFormat::Sql => plan_sql(&plan),
         PlanFormat::Markdown => plan_markdown(&plan, &findings),
+        PlanFormat::Chat => plan_chat_summary(&plan, None),
         PlanFormat::Json => {
             let mut value = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
             value["findings"] = serde_json::to_value(&findings).map_err(|e| e.to_string())?;

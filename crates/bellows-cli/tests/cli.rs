@@ -217,3 +217,39 @@ fn lint_runs_on_every_corpus_schema() {
     }
     assert!(files >= 20, "{files}");
 }
+
+#[test]
+fn link_prints_a_share_link_that_opens_to_the_same_model() {
+    let (code, out, err) =
+        bellows(&["link", "tests/fixtures/rename-column/before.sql", "--site", "https://example.org/bellows/"]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    let link = out.trim();
+    assert!(link.starts_with("https://example.org/bellows/#d=2."), "{link}");
+    let fragment = link.split_once('#').map(|(_, f)| f).unwrap_or_default();
+    let design = bellows_core::share::decode(fragment).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(workspace().join("tests/fixtures/rename-column/before.sql")).unwrap_or_default();
+    let original = bellows_core::import(&text, None).schema;
+    let names = |s: &bellows_core::Schema| s.tables.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+    assert_eq!(design.model.as_ref().map(names), Some(names(&original)));
+    // Without --site, the fragment alone.
+    let (code, out, _) = bellows(&["link", "tests/fixtures/rename-column/before.sql", "--read-only"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("#d=2."), "{out}");
+    assert!(bellows_core::share::decode(out.trim()).is_ok_and(|d| d.read_only));
+}
+
+#[test]
+fn plan_writes_a_summary_for_chat() {
+    let (code, out, err) = bellows(&[
+        "plan",
+        "tests/fixtures/rename-column/before.sql",
+        "tests/fixtures/rename-column/after.sql",
+        "--rename",
+        "orders.total=amount",
+        "--format",
+        "chat",
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert!(out.starts_with("**Schema change**: 1 change (PostgreSQL)"), "{out}");
+    assert!(out.contains("rename column orders.total -> amount") && out.contains("**Expand**"), "{out}");
+}

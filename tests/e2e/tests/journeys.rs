@@ -240,6 +240,26 @@ async fn sakila_with_five_edits_shares_as_a_short_link() {
     for change in ["email_address", "postal_code", "subtitle", "character varying(100)", "employee"] {
         assert!(plan_text.contains(change), "the plan has {change}: {plan_text}");
     }
+    // "Copy for chat": what lands on the clipboard (caught as the page writes it).
+    session
+        .client
+        .execute("window.__copied = null; navigator.clipboard.writeText = t => { window.__copied = t; return Promise.resolve(); };", vec![])
+        .await
+        .expect("hook");
+    page.click("copy-summary").await;
+    let summary = session.client.execute("return window.__copied;", vec![]).await.expect("eval");
+    let summary = summary.as_str().unwrap_or_default().to_string();
+    assert!(
+        summary.starts_with("**Schema change**: 7 changes (PostgreSQL)"),
+        "five edits and the view and trigger they touch: {summary}"
+    );
+    for change in ["email_address", "postal_code", "subtitle", "employee", "replace view sales_by_store"] {
+        assert!(summary.contains(change), "{change}: {summary}");
+    }
+    assert!(summary.contains("**Expand**") && summary.contains("riskiest:"), "{summary}");
+    assert!(summary.contains("[Open the design and the full plan](http") && summary.contains("#d=2."), "{summary}");
+    assert!(page.text_of("notice").await.contains("Summary copied"));
+    session.screenshot("08d-sakila-summary-copied").await;
     let link = page.copy_link().await;
     assert!(link.contains("#d=2."), "{link}");
     let notice = page.text_of("notice").await;

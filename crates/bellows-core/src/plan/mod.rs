@@ -31,7 +31,7 @@ mod render;
 mod sqlite;
 
 pub use mysql::{Algorithm, MySqlServer};
-pub use render::{plan_files, plan_markdown, plan_sql, plan_text};
+pub use render::{plan_chat_summary, plan_files, plan_markdown, plan_sql, plan_text};
 
 use crate::diff::{diff, Change, ChangeSet, DiffOptions};
 use crate::{Dialect, Schema};

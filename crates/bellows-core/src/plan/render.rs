@@ -1,6 +1,6 @@
 //! A plan as a reader sees it (text) and as a script (SQL with stage headers).
 
-use super::{Plan, StageKind, Step};
+use super::{Effect, Plan, Stage, StageKind, Step};
 use crate::Dialect;
 use std::fmt::Write;
 
@@ -239,6 +239,106 @@ pub fn plan_markdown(plan: &Plan, findings: &[crate::lint::Finding]) -> String {
     out
 }
 
+/// How much a step can hurt the running application, for the chat summary's "riskiest step":
+/// a lock that blocks traffic while the table is rewritten is the worst, a catalog-only change
+/// the least.
+fn risk(step: &Step) -> (bool, u8, u8) {
+    let effect = match step.lock.effect {
+        Effect::Rewrite => 4,
+        Effect::Scan => 3,
+        Effect::Batched => 2,
+        Effect::Metadata => 1,
+        Effect::None => 0,
+    };
+    (step.lock.mode.blocks_traffic() && step.lock.effect != Effect::Metadata, effect, u8::from(step.one_way))
+}
+
+/// The plan in a few lines of Markdown for a chat message or a pull request: what changes, each
+/// stage with its riskiest step, when the running version (v1) stops working, what blocks the
+/// plan, and the link that opens the design.
+pub fn plan_chat_summary(plan: &Plan, link: Option<&str>) -> String {
+    const SHOWN: usize = 8;
+    let mut out = String::new();
+    let n = plan.changes.len();
+    let _ = writeln!(
+        out,
+        "**Schema change**: {n} change{} ({}), planned by Bellows in expand-and-contract stages",
+        if n == 1 { "" } else { "s" },
+        plan.dialect.label()
+    );
+    for change in plan.changes.iter().take(SHOWN) {
+        let _ = writeln!(out, "- {change}");
+    }
+    if n > SHOWN {
+        let _ = writeln!(out, "- and {} more", n - SHOWN);
+    }
+    if !plan.blockers.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+**Blocked** until the design says what these become:"
+        );
+        for b in &plan.blockers {
+            let _ = writeln!(out, "- {b}");
+        }
+    }
+    let stages: Vec<&Stage> = plan.stages.iter().filter(|s| !s.steps.is_empty()).collect();
+    if !stages.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+**Stages**"
+        );
+    }
+    for (i, stage) in stages.iter().enumerate() {
+        let steps = stage.steps.len();
+        let mut line =
+            format!("{}. **{}**, {steps} step{}", i + 1, stage.kind.label(), if steps == 1 { "" } else { "s" });
+        if let Some(worst) = stage.steps.iter().max_by_key(|s| risk(s)) {
+            let _ = write!(line, "; riskiest: {} ({})", worst.title, lock_line(worst, plan.dialect));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if !plan.app_changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+**The application (v2)** ships at Switch: {}",
+            plan.app_changes.join("; ")
+        );
+    }
+    match plan.compatibility.iter().find(|c| !c.v1_works) {
+        Some(c) => {
+            let why = c.reasons.first().map(|r| format!(": {r}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "
+**v1 (running now)** works until {}{why}",
+                c.after.label()
+            );
+        }
+        None if !plan.is_empty() => {
+            let _ = writeln!(
+                out,
+                "
+**v1 (running now)** keeps working through every stage"
+            );
+        }
+        None => {}
+    }
+    if let Some(c) = plan.compatibility.iter().find(|c| !c.rollback_without_loss) {
+        let _ = writeln!(out, "**Rollback** loses data after {}", c.after.label());
+    }
+    if let Some(link) = link {
+        let _ = writeln!(
+            out,
+            "
+[Open the design and the full plan]({link})"
+        );
+    }
+    out
+}
+
 /// One file per stage: `(file name, contents)`, numbered in order, `up` (forward) and `down`
 /// (undo, steps in reverse) for each stage, plus the runbook. Empty stages are left out.
 pub fn plan_files(plan: &Plan, findings: &[crate::lint::Finding]) -> Vec<(String, String)> {
@@ -274,4 +374,66 @@ pub fn plan_files(plan: &Plan, findings: &[crate::lint::Finding]) -> Vec<(String
     }
     files.push(("RUNBOOK.md".to_string(), plan_markdown(plan, findings)));
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyze;
+    use crate::edit::Edit;
+    use crate::share::Design;
+
+    const SHOP: &str =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total integer NOT NULL, note text, placed timestamptz);";
+
+    fn planned(edits: impl Fn(&crate::Schema) -> Vec<Edit>) -> Plan {
+        let base = crate::import(SHOP, Some(Dialect::Postgres)).schema;
+        let mut d = Design::new(SHOP);
+        d.edits = edits(&base);
+        analyze(&d).plan
+    }
+
+    #[test]
+    fn the_chat_summary_names_the_riskiest_step_and_when_v1_stops() {
+        let plan = planned(|b| {
+            let t = &b.tables[0];
+            vec![
+                Edit::SetType { table: t.id, column: t.columns[1].id, data_type: "bigint".into() },
+                Edit::DropColumn { table: t.id, column: t.columns[2].id },
+            ]
+        });
+        let text = plan_chat_summary(&plan, Some("https://example.org/bellows/#d=2.abc"));
+        assert!(text.starts_with("**Schema change**: 2 changes (PostgreSQL)"), "{text}");
+        assert!(text.contains("- drop column orders.note"), "{text}");
+        assert!(text.contains("**v1 (running now)** works until Contract"), "{text}");
+        assert!(text.contains("**Rollback** loses data after Contract"), "{text}");
+        assert!(text.contains("(https://example.org/bellows/#d=2.abc)"), "{text}");
+        // Every stage with steps has one line, naming a step it really has.
+        for stage in plan.stages.iter().filter(|s| !s.steps.is_empty()) {
+            let line = text.lines().find(|l| l.contains(&format!("**{}**", stage.kind.label()))).expect("a line");
+            assert!(stage.steps.iter().any(|s| line.contains(&s.title)), "{line}");
+        }
+        // A scan of the whole table outranks batches of short transactions, and a one-way drop
+        // outranks the other catalog-only steps of Contract.
+        assert!(text.contains("**Backfill**, 2 steps; riskiest: validate orders.total_new"), "{text}");
+        assert!(text.contains("riskiest: drop column orders.note"), "{text}");
+        assert!(text.lines().count() < 20, "short enough for a chat message:\n{text}");
+    }
+
+    #[test]
+    fn a_plan_v1_survives_says_so() {
+        let plan = planned(|b| {
+            let t = &b.tables[0];
+            vec![Edit::AddColumn {
+                table: t.id,
+                column: crate::ColumnId(99),
+                name: "memo".into(),
+                data_type: "text".into(),
+                nullable: true,
+            }]
+        });
+        let text = plan_chat_summary(&plan, None);
+        assert!(text.contains("keeps working through every stage"), "{text}");
+        assert!(!text.contains("Open the design"), "{text}");
+    }
 }
