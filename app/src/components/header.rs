@@ -5,6 +5,7 @@ use crate::browser;
 use crate::scenarios;
 use crate::state::Studio;
 use bellows_core::share::{decode, encode_file, encode_model, Design, COMFORTABLE_LINK};
+use bellows_core::Dialect;
 use leptos::prelude::*;
 
 #[component]
@@ -51,6 +52,29 @@ pub fn Header(studio: Studio) -> impl IntoView {
         let fragment = encode_file(&studio.design());
         browser::download("design.bellows", "text/plain", &fragment);
     };
+    // The target schema (what the user designed) in another format, as a download.
+    let export = move |choice: String| {
+        use bellows_core::render::{ddl, diagram};
+        let out = studio.analysis.with_untracked(|a| {
+            let sql = |to: Dialect, ext: &str| {
+                (
+                    format!("schema.{ext}.sql"),
+                    ddl::schema_sql(&a.target, ddl::DdlOptions { source: a.dialect, target: to }),
+                )
+            };
+            match choice.as_str() {
+                "dbml" => Some(("schema.dbml".to_string(), diagram::schema_dbml(&a.target))),
+                "mermaid" => Some(("schema.mmd".to_string(), diagram::schema_mermaid(&a.target))),
+                "postgres" => Some(sql(Dialect::Postgres, "pg")),
+                "mysql" => Some(sql(Dialect::MySql, "mysql")),
+                "sqlite" => Some(sql(Dialect::Sqlite, "sqlite")),
+                _ => None,
+            }
+        });
+        if let Some((name, text)) = out {
+            browser::download(&name, "text/plain", &text);
+        }
+    };
     let open_design = move |file: Option<web_sys::File>| {
         let Some(file) = file else { return };
         leptos::task::spawn_local(async move {
@@ -85,6 +109,19 @@ pub fn Header(studio: Studio) -> impl IntoView {
             <button type="button" class="primary" data-testid="copy-link" on:click=move |_| copy_link()>"Copy link"</button>
             <span class="link-length" data-testid="link-length">{move || last_link.get().map(|n| format!("{n} chars")).unwrap_or_default()}</span>
             <button type="button" title="Save the design as a file" on:click=move |_| save_file()>"Save file"</button>
+            <select class="export" data-testid="export" aria-label="Export the target schema" title="Download the target schema in another format"
+                on:change=move |e| {
+                    let el = event_target::<web_sys::HtmlSelectElement>(&e);
+                    export(el.value());
+                    el.set_value("");
+                }>
+                <option value="" selected>"Export\u{2026}"</option>
+                <option value="dbml">"DBML (dbdiagram)"</option>
+                <option value="mermaid">"Mermaid erDiagram"</option>
+                <option value="postgres">"SQL: PostgreSQL"</option>
+                <option value="mysql">"SQL: MySQL"</option>
+                <option value="sqlite">"SQL: SQLite"</option>
+            </select>
             <label class="file-button" title="Open a saved design">
                 "Open design\u{2026}"
                 <input type="file" accept=".bellows,text/plain" on:change=move |e| open_design(event_target::<web_sys::HtmlInputElement>(&e).files().and_then(|f| f.get(0))) />

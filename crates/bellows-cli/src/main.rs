@@ -105,6 +105,19 @@ enum Command {
         #[arg(long)]
         assume_in_transaction: bool,
     },
+    /// Write a schema in another format: DBML (dbdiagram.io), a Mermaid erDiagram (renders in
+    /// GitHub and GitLab Markdown), or SQL DDL for any of the three dialects. What a format
+    /// cannot hold is listed at the end as comments. Exits 1 when the file has errors.
+    Export {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// For `--format sql`: the dialect to write (default: the file's own).
+        #[arg(long, value_enum)]
+        to: Option<DialectArg>,
+    },
     /// Print the share link of a schema, so a CI job can post it: the fragment (`#d=2....`), or
     /// the whole address with --site. The link carries the model, not the file's text.
     Link {
@@ -129,6 +142,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Dbml,
+    Mermaid,
+    Sql,
 }
 
 /// The lowest severity that fails the run.
@@ -211,6 +231,9 @@ fn main() -> ExitCode {
             out,
             fail_on,
         }),
+        Command::Export { file, dialect, format, to } => {
+            export(&file, dialect.map(Dialect::from), format, to.map(Dialect::from))
+        }
         Command::Link { file, dialect, site, read_only } => link(&file, dialect.map(Dialect::from), site, read_only),
         Command::Lint { file, dialect, format, fail_on, max_columns, max_indexes } => {
             findings::lint(&findings::LintArgs {
@@ -255,6 +278,31 @@ pub struct Pair {
     pub renames: Vec<bellows_core::diff::RenameHint>,
     /// The MySQL server the base dump names (MySQL 8.4 when it names none).
     pub server: bellows_core::plan::MySqlServer,
+}
+
+/// `bellows export`: the schema in DBML, Mermaid or SQL.
+fn export(
+    path: &std::path::Path,
+    dialect: Option<Dialect>,
+    format: ExportFormat,
+    to: Option<Dialect>,
+) -> Result<ExitCode, String> {
+    use bellows_core::render::{ddl, diagram};
+    let text = read_input(path)?;
+    let read = bellows_core::import(&text, dialect);
+    let out = match format {
+        ExportFormat::Dbml => diagram::schema_dbml(&read.schema),
+        ExportFormat::Mermaid => diagram::schema_mermaid(&read.schema),
+        ExportFormat::Sql => {
+            ddl::schema_sql(&read.schema, ddl::DdlOptions { source: read.dialect, target: to.unwrap_or(read.dialect) })
+        }
+    };
+    print!("{out}");
+    let errors: Vec<_> = read.errors().collect();
+    for e in &errors {
+        eprintln!("{}:{}: {}", path.display(), e.span, e.message);
+    }
+    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// `bellows link`: the schema's share link. Exits 1 (with the diagnostics on stderr) when the

@@ -253,3 +253,19 @@ fn plan_writes_a_summary_for_chat() {
     assert!(out.starts_with("**Schema change**: 1 change (PostgreSQL)"), "{out}");
     assert!(out.contains("rename column orders.total -> amount") && out.contains("**Expand**"), "{out}");
 }
+
+#[test]
+fn export_writes_dbml_mermaid_and_sql_of_another_dialect() {
+    let file = "tests/fixtures/rename-column/before.sql";
+    let (code, dbml, err) = bellows(&["export", file, "--format", "dbml"]);
+    assert_eq!((code, err.as_str()), (0, ""), "{dbml}");
+    assert!(dbml.contains("Table orders {"), "{dbml}");
+    let (code, mermaid, _) = bellows(&["export", file, "--format", "mermaid"]);
+    assert_eq!(code, 0);
+    assert!(mermaid.starts_with("erDiagram\n") && mermaid.contains("\n  \"orders\" {"), "{mermaid}");
+    let (code, sql, _) = bellows(&["export", file, "--format", "sql", "--to", "sqlite"]);
+    assert_eq!(code, 0);
+    let back = bellows_core::import(&sql, Some(bellows_core::Dialect::Sqlite));
+    assert_eq!(back.errors().count(), 0, "{sql}");
+    assert!(back.schema.find_table("orders").is_some(), "{sql}");
+}

@@ -26,6 +26,7 @@ commands:
                    every real pair in ../shared/corpora
   bench    import and plan time natively and in WebAssembly, and the playground's budgets, in headless Chromium (figures for the README)
   setup    only install the missing tools
+  readers  only install the npm parsers the export test reads DBML and Mermaid with, and print where
 
 environment:
   BELLOWS_TOOLS_ROOT   install tools here and look nowhere else (default: ~/.cache/bellows/tools, then PATH)";
@@ -37,6 +38,7 @@ fn main() {
         Some("test") => test(),
         Some("dist") => dist().map(|_| ()),
         Some("setup") => setup().map(|_| ()),
+        Some("readers") => Installer::from_env().readers().map(|modules| println!("{}", modules.display())),
         Some("bench") => bench(),
         Some("verify") => verify(&args[1..]),
         Some("-h" | "--help" | "help") => {
@@ -309,8 +311,19 @@ fn test() -> Result {
             None
         }
     };
+    let readers = match Installer::from_env().readers() {
+        Ok(modules) => Some(modules),
+        Err(e) => {
+            // The format test then skips with a notice (and fails under CI=true).
+            say(&format!("no DBML and Mermaid readers for the export test: {e}"));
+            None
+        }
+    };
     step("native tests (the verification harness on PostgreSQL and MariaDB among them)", &mut |tally| {
         let mut cmd = cargo_cmd(&["test", "--workspace", "--exclude", "bellows-e2e"]);
+        if let Some(modules) = &readers {
+            cmd.env("BELLOWS_READERS", modules);
+        }
         if let Some(conninfo) = &postgres {
             cmd.env("BELLOWS_PG", conninfo);
         }

@@ -13,6 +13,9 @@ use std::time::Instant;
 pub const TRUNK_REQ: &str = "~0.21";
 /// Binaryen's npm package ships `wasm-opt`; the version is pinned so builds are repeatable.
 pub const BINARYEN_NPM: &str = "binaryen@132.0.0";
+/// The parsers of the formats Bellows writes, which the tests read its exports back with: DBML's
+/// own (behind dbdiagram.io) and Mermaid's. Pinned like wasm-opt.
+pub const READERS_NPM: [(&str, &str); 2] = [("@dbml/core", "10.2.0"), ("mermaid", "11.17.2")];
 
 /// Everything the build and the tests run, resolved to absolute paths.
 #[derive(Debug, Clone)]
@@ -139,6 +142,28 @@ impl Installer {
         std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
         say(&format!("installing wasm-opt ({BINARYEN_NPM} from npm) into {}", prefix.display()));
         run(Command::new(npm).args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(BINARYEN_NPM))
+    }
+
+    /// The npm readers of DBML and Mermaid (see [`READERS_NPM`]), installed into the tools cache
+    /// when missing or of another version; returns their `node_modules`.
+    pub fn readers(&self) -> Result<PathBuf> {
+        let prefix = self.root.join("npm-readers");
+        let modules = prefix.join("node_modules");
+        let installed = |name: &str, version: &str| {
+            std::fs::read_to_string(modules.join(name).join("package.json"))
+                .is_ok_and(|p| p.contains(&format!("\"version\": \"{version}\"")))
+        };
+        if READERS_NPM.iter().all(|(n, v)| installed(n, v)) {
+            return Ok(modules);
+        }
+        let npm = which("npm").ok_or_else(|| {
+            "npm is not installed to fetch the DBML and Mermaid readers; install Node.js and npm (Debian: `apt-get install -y nodejs npm`)".to_string()
+        })?;
+        std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+        let packages: Vec<String> = READERS_NPM.iter().map(|(n, v)| format!("{n}@{v}")).collect();
+        say(&format!("installing the format readers ({}) into {}", packages.join(", "), prefix.display()));
+        run(Command::new(npm).args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).args(&packages))?;
+        Ok(modules)
     }
 
     /// Headless Chromium and its driver, from Debian's packages when this machine can install them.

@@ -407,6 +407,46 @@ async fn the_site_works_from_a_sub_path_and_cannot_send_anything() {
     session.close().await;
 }
 
+/// "Export…" downloads the target, as edited, in DBML, Mermaid and each SQL dialect.
+#[tokio::test]
+async fn export_downloads_the_designed_schema_in_other_formats() {
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, BOOKS).await;
+    page.wait_for_table_count("2 tables").await;
+    page.select_table("books").await;
+    page.rename_column("title", "headline").await;
+    // Downloads are caught as the page starts them (an anchor with a data: URL).
+    session
+        .client
+        .execute(
+            "window.__downloads = []; HTMLAnchorElement.prototype.click = function () { \
+             window.__downloads.push([this.download, decodeURIComponent(this.href.split(',').slice(1).join(','))]); };",
+            vec![],
+        )
+        .await
+        .expect("hook");
+    for choice in ["dbml", "mermaid", "mysql"] {
+        let select = session.client.find(fantoccini::Locator::Css("[data-testid=export]")).await.expect("export");
+        select.select_by_value(choice).await.expect("chosen");
+    }
+    let files: Vec<(String, String)> =
+        serde_json::from_value(session.client.execute("return window.__downloads;", vec![]).await.expect("eval"))
+            .expect("pairs");
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["schema.dbml", "schema.mmd", "schema.mysql.sql"]);
+    assert!(
+        files[0].1.contains("Table books {") && files[0].1.contains("  headline text [not null]"),
+        "{}",
+        files[0].1
+    );
+    assert!(files[1].1.starts_with("erDiagram") && files[1].1.contains("text headline"), "{}", files[1].1);
+    assert!(files[2].1.contains("CREATE TABLE `books`") || files[2].1.contains("CREATE TABLE books"), "{}", files[2].1);
+    assert!(files[2].1.contains("headline"), "the target, not the base: {}", files[2].1);
+    session.screenshot("11-export-menu").await;
+    session.close().await;
+}
+
 mod base64_url {
     /// deflate + base64url without padding: the link format, written independently of the app.
     pub fn encode_deflated(bytes: &[u8]) -> String {

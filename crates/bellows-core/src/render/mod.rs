@@ -1,6 +1,7 @@
 //! Model and plan -> text: SQL per dialect (more renderers join as the plan grows).
 
 pub mod ddl;
+pub mod diagram;
 
 pub use ddl::{schema_sql, DdlOptions};
 
