@@ -75,6 +75,65 @@ pub fn forbid_connections() {
     }
 }
 
+/// Offers a `data:` URL (an image) as a file download.
+pub fn download_url(name: &str, url: &str) {
+    let Some(document) = window().and_then(|w| w.document()) else { return };
+    if let Ok(a) = document.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(url);
+        a.set_download(name);
+        if let Some(body) = document.body() {
+            let _ = body.append_child(&a);
+            a.click();
+            let _ = body.remove_child(&a);
+        }
+    }
+}
+
+/// Draws an SVG into a canvas `scale` times its size and hands the PNG (a `data:` URL) to `done`
+/// (`None` when the browser refuses). Asynchronous: the image decodes first.
+pub fn svg_to_png(svg: &str, width: f64, height: f64, scale: f64, done: impl FnOnce(Option<String>) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    let Some(document) = window().and_then(|w| w.document()) else { return done(None) };
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return done(None) };
+    let loaded = img.clone();
+    let onload = Closure::once_into_js(move || {
+        let png = (|| {
+            let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+            canvas.set_width((width * scale).round() as u32);
+            canvas.set_height((height * scale).round() as u32);
+            let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+            ctx.scale(scale, scale).ok()?;
+            ctx.draw_image_with_html_image_element(&loaded, 0.0, 0.0).ok()?;
+            canvas.to_data_url().ok()
+        })();
+        done(png);
+    });
+    img.set_onload(Some(onload.unchecked_ref()));
+    img.set_src(&format!("data:image/svg+xml;charset=utf-8,{}", String::from(js_sys::encode_uri_component(svg))));
+}
+
+/// Puts a PNG (a `data:` URL) on the clipboard as an image, so it pastes into a chat.
+pub fn copy_png(data_url: &str) -> bool {
+    let Some(w) = window() else { return false };
+    let Some(b64) = data_url.split_once(',').map(|(_, b)| b) else { return false };
+    let Ok(binary) = w.atob(b64) else { return false };
+    let bytes: Vec<u8> = binary.chars().map(|c| c as u32 as u8).collect();
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("image/png");
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else { return false };
+    let Ok(ctor) = js_sys::Reflect::get(&w, &"ClipboardItem".into()) else { return false };
+    let Some(ctor) = ctor.dyn_ref::<js_sys::Function>() else { return false };
+    let record = js_sys::Object::new();
+    if js_sys::Reflect::set(&record, &"image/png".into(), &blob).is_err() {
+        return false;
+    }
+    let Ok(item) = js_sys::Reflect::construct(ctor, &js_sys::Array::of1(&record)) else { return false };
+    let _ = w.navigator().clipboard().write(&js_sys::Array::of1(&item));
+    true
+}
+
 /// Offers text as a file download.
 pub fn download(name: &str, mime: &str, text: &str) {
     let Some(document) = window().and_then(|w| w.document()) else { return };

@@ -2,6 +2,7 @@
 //! column row to the referenced column, pan, zoom, drag, select, search, connect a column to
 //! another table's column to add a foreign key. Only cards on screen are in the DOM.
 
+use crate::browser;
 use crate::state::{Studio, Tab, ViewMode};
 use bellows_core::analysis::schema_after_stage;
 use bellows_core::edit::{display, Display, Edit, Mark};
@@ -202,6 +203,11 @@ fn edge_path(a: Rect, ay: f64, b: Rect, by: f64, lane: usize) -> String {
         y2 - bow
     )
 }
+
+/// The largest PNG side and area a browser's canvas draws reliably (Chromium refuses past 32,767
+/// px a side and about 268 million pixels; these stay well inside).
+const MAX_SIDE: f64 = 16_000.0;
+const MAX_PIXELS: f64 = 120_000_000.0;
 
 #[component]
 pub fn Canvas(studio: Studio) -> impl IntoView {
@@ -482,6 +488,51 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         }
     };
 
+    // The diagram as a picture: every card at full size, where the canvas has it at rest.
+    let picture = move |choice: String| {
+        use bellows_core::render::picture::{diagram_svg, picture_size};
+        let rects: BTreeMap<TableId, Rect> =
+            card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_at_rest(c.id).map(|r| (c.id, r))).collect());
+        let (tables, changes) = studio.analysis.with_untracked(|a| (a.target.tables.len(), a.changes.changes.len()));
+        let title = match studio.view.get_untracked() {
+            ViewMode::Target if changes > 0 => {
+                format!("Target schema: {tables} tables, {changes} change{}", if changes == 1 { "" } else { "s" })
+            }
+            ViewMode::Base => format!("Base schema: {tables} tables"),
+            ViewMode::AfterStage(k) => format!("After {}", ["Expand", "Backfill", "Switch", "Contract"][k.min(3)]),
+            _ => format!("Schema: {tables} tables"),
+        };
+        let svg = display.with_untracked(|d| diagram_svg(d, &rects, &title));
+        if choice == "svg" {
+            browser::download("bellows-diagram.svg", "image/svg+xml", &svg);
+            return;
+        }
+        // Twice the size for sharp text, less where the browser's canvas would refuse it.
+        let (w, h) = picture_size(&rects);
+        let scale = 2.0_f64.min(MAX_SIDE / w).min(MAX_SIDE / h).min((MAX_PIXELS / (w * h)).sqrt());
+        if scale < 1.0 {
+            studio.notice.set(Some(format!(
+                "The diagram is {w:.0} \u{d7} {h:.0} px: the PNG is scaled to {:.0}% to stay within what a browser can draw. The SVG keeps every detail at full size.",
+                scale * 100.0
+            )));
+        }
+        let copy = choice == "copy";
+        browser::svg_to_png(&svg, w, h, scale, move |png| match (png, copy) {
+            (Some(png), false) => browser::download_url("bellows-diagram.png", &png),
+            (Some(png), true) => {
+                let copied = browser::copy_png(&png);
+                studio.notice.set(Some(if copied {
+                    "Diagram copied as an image: paste it into a chat or a document.".to_string()
+                } else {
+                    "This browser does not let pages put images on the clipboard: use PNG instead.".to_string()
+                }));
+            }
+            (None, _) => {
+                studio.notice.set(Some("The browser could not draw the diagram as a PNG: use SVG instead.".into()))
+            }
+        });
+    };
+
     let add_table = move || {
         let (t, k) = studio.next_ids();
         let taken: Vec<String> =
@@ -547,6 +598,17 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                     <option value="3" selected=move || studio.view.get() == ViewMode::AfterStage(3)>"After Contract"</option>
                 </select>
                 <button type="button" class="primary" data-testid="add-table" disabled=move || studio.read_only.get() on:click=move |_| add_table()>"+ Table"</button>
+                <select class="picture" data-testid="picture" aria-label="The diagram as a picture" title="The whole diagram as a picture, every table at full size"
+                    on:change=move |e| {
+                        let el = event_target::<web_sys::HtmlSelectElement>(&e);
+                        picture(el.value());
+                        el.set_value("");
+                    }>
+                    <option value="" selected>"Picture\u{2026}"</option>
+                    <option value="svg">"Download SVG"</option>
+                    <option value="png">"Download PNG"</option>
+                    <option value="copy">"Copy image"</option>
+                </select>
                 <span class="legend">
                     <span class="added">"added"</span>
                     <span class="changed">"changed"</span>

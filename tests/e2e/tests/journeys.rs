@@ -465,3 +465,98 @@ mod base64_url {
         out
     }
 }
+
+/// Catches what the page offers as downloads (anchors it clicks), as `[name, href]` pairs.
+async fn catch_downloads(session: &Session) {
+    session
+        .client
+        .execute(
+            "window.__downloads = []; HTMLAnchorElement.prototype.click = function () { window.__downloads.push([this.download, this.href]); };
+             window.__clipboard = []; navigator.clipboard.write = items => { window.__clipboard.push(items.map(i => i.types.join(','))); return Promise.resolve(); };",
+            vec![],
+        )
+        .await
+        .expect("hook");
+}
+
+async fn downloads(session: &Session) -> Vec<(String, String)> {
+    serde_json::from_value(session.client.execute("return window.__downloads;", vec![]).await.expect("eval"))
+        .expect("pairs")
+}
+
+/// A PNG's width and height, from its header.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    (be(16), be(20))
+}
+
+/// "Picture…": the whole diagram as SVG and PNG (every table at full size, the diff colours, a
+/// legend and a title), and as an image on the clipboard, for Sakila and a 119-table schema.
+#[tokio::test]
+async fn the_diagram_exports_as_a_picture() {
+    use base64::Engine;
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sakila) = corpus("schema-sakila/postgres-sakila-schema.pg.sql") else { return };
+    let Some(synapse) = corpus("pair-synapse/main_full_v54.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    for (name, sql, tables) in [("sakila", &sakila, "21 tables"), ("synapse", &synapse, "119 tables")] {
+        let page = open_with(&session, sql).await;
+        page.wait_for_table_count(tables).await;
+        if name == "sakila" {
+            page.find_table("customer").await;
+            page.rename_column("email", "email_address").await;
+        }
+        catch_downloads(&session).await;
+        for choice in ["svg", "png", "copy"] {
+            let select = session.client.find(fantoccini::Locator::Css("[data-testid=picture]")).await.expect("picture");
+            select.select_by_value(choice).await.expect("chosen");
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        }
+        let files = downloads(&session).await;
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["bellows-diagram.svg", "bellows-diagram.png"], "{name}");
+        let svg = files[0].1.split_once(',').map(|(_, s)| s).unwrap_or_default();
+        let svg = percent_decode(svg);
+        assert!(
+            svg.contains("<svg")
+                && svg.matches("<g>").count() >= tables.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(1),
+            "{name}: every table drawn"
+        );
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(files[1].1.split_once(',').map(|(_, b)| b).unwrap_or_default())
+            .expect("base64 PNG");
+        let (w, h) = png_size(&png);
+        let path = setup.screenshots.join(format!("12-diagram-{name}.png"));
+        std::fs::write(&path, &png).expect("saved");
+        println!(
+            "{name}: SVG {} KB; PNG {w} x {h} px, {} KB, at {}",
+            svg.len() / 1024,
+            png.len() / 1024,
+            path.display()
+        );
+        assert!(w >= 800 && h >= 400, "{name}: {w} x {h}");
+        let copied = session.client.execute("return window.__clipboard;", vec![]).await.expect("eval");
+        assert_eq!(copied, serde_json::json!([["image/png"]]), "{name}: an image went to the clipboard");
+        assert!(page.text_of("notice").await.contains("Diagram copied as an image"), "{name}");
+    }
+    session.close().await;
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

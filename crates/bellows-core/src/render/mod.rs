@@ -2,6 +2,7 @@
 
 pub mod ddl;
 pub mod diagram;
+pub mod picture;
 
 pub use ddl::{schema_sql, DdlOptions};
 
