@@ -149,6 +149,8 @@ pub enum ExportFormat {
     Dbml,
     Mermaid,
     Sql,
+    /// The diagram as a standalone SVG picture.
+    Svg,
 }
 
 /// The lowest severity that fails the run.
@@ -293,6 +295,12 @@ fn export(
     let out = match format {
         ExportFormat::Dbml => diagram::schema_dbml(&read.schema),
         ExportFormat::Mermaid => diagram::schema_mermaid(&read.schema),
+        ExportFormat::Svg => {
+            let shown = bellows_core::edit::display(&read.schema, &read.schema);
+            let rects = bellows_core::layout::layout(&shown.schema, false);
+            let title = format!("{}: {} tables", path.display(), read.schema.tables.len());
+            bellows_core::render::picture::diagram_svg(&shown, &rects, &title)
+        }
         ExportFormat::Sql => {
             ddl::schema_sql(&read.schema, ddl::DdlOptions { source: read.dialect, target: to.unwrap_or(read.dialect) })
         }

@@ -263,6 +263,9 @@ fn export_writes_dbml_mermaid_and_sql_of_another_dialect() {
     let (code, mermaid, _) = bellows(&["export", file, "--format", "mermaid"]);
     assert_eq!(code, 0);
     assert!(mermaid.starts_with("erDiagram\n") && mermaid.contains("\n  \"orders\" {"), "{mermaid}");
+    let (code, svg, _) = bellows(&["export", file, "--format", "svg"]);
+    assert_eq!(code, 0);
+    assert!(svg.starts_with("<svg") && svg.contains(">orders</text>"), "{svg}");
     let (code, sql, _) = bellows(&["export", file, "--format", "sql", "--to", "sqlite"]);
     assert_eq!(code, 0);
     let back = bellows_core::import(&sql, Some(bellows_core::Dialect::Sqlite));
