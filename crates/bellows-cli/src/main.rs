@@ -170,6 +170,9 @@ pub enum PlanFormat {
     Markdown,
     /// A few lines of Markdown for a chat message or a pull request.
     Chat,
+    /// A pgroll migration (PostgreSQL): pgroll's own operations where it has them, the plan's
+    /// SQL for the rest.
+    Pgroll,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

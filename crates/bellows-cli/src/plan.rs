@@ -3,7 +3,9 @@
 use crate::{FailOn, PlanFormat};
 use bellows_core::diff::{DiffOptions, Matching};
 use bellows_core::lint::{check_plan, LintOptions};
-use bellows_core::plan::{plan, plan_chat_summary, plan_files, plan_markdown, plan_sql, plan_text, PlanOptions};
+use bellows_core::plan::{
+    plan, plan_chat_summary, plan_files, plan_markdown, plan_pgroll, plan_sql, plan_text, PlanOptions,
+};
 use bellows_core::Dialect;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,7 +36,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         batch_size: args.batch_size,
         ..PlanOptions::default()
     };
-    let plan = plan(&base.schema, &target.schema, &DiffOptions { matching: Matching::Names, renames }, &options);
+    let plan = plan(
+        &base.schema,
+        &target.schema,
+        &DiffOptions { matching: Matching::Names, renames: renames.clone() },
+        &options,
+    );
     let findings =
         check_plan(&plan, &base.schema, &LintOptions { pg_version: args.pg_version, ..LintOptions::default() });
     let text = match args.format {
@@ -49,6 +56,20 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         PlanFormat::Sql => plan_sql(&plan),
         PlanFormat::Markdown => plan_markdown(&plan, &findings),
         PlanFormat::Chat => plan_chat_summary(&plan, None),
+        PlanFormat::Pgroll => {
+            if dialect != Dialect::Postgres {
+                return Err(format!("pgroll runs on PostgreSQL; this plan is for {}", dialect.label()));
+            }
+            let changes = bellows_core::diff::diff(
+                &base.schema,
+                &target.schema,
+                &DiffOptions { matching: Matching::Names, renames: renames.clone() },
+            );
+            let name =
+                args.target.file_stem().map(|s| s.to_string_lossy().replace(['.', ' '], "_")).unwrap_or_default();
+            let (migration, _) = plan_pgroll(&plan, &base.schema, &target.schema, &changes, &name);
+            serde_json::to_string_pretty(&migration).map_err(|e| e.to_string())? + "\n"
+        }
         PlanFormat::Json => {
             let mut value = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
             value["findings"] = serde_json::to_value(&findings).map_err(|e| e.to_string())?;

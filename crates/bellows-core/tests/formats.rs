@@ -124,3 +124,103 @@ fn every_corpus_schema_exports_to_dbml_and_mermaid_that_their_own_parsers_read()
     assert_eq!(read, expected.len(), "every file gets an answer:\n{stdout}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Validates every `*.json` of a folder against a JSON Schema with ajv (draft 2020-12), one JSON
+/// line per file.
+const VALIDATOR: &str = r#"
+const fs = require('fs');
+const path = require('path');
+const [dir, schemaPath] = process.argv.slice(2);
+const Ajv2020 = require('ajv/dist/2020').default;
+const ajv = new Ajv2020({ strict: false, allErrors: false });
+const validate = ajv.compile(JSON.parse(fs.readFileSync(schemaPath, 'utf8')));
+for (const file of fs.readdirSync(dir).sort().filter(f => f.endsWith('.json'))) {
+  const ok = validate(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  console.log(JSON.stringify({ file, valid: ok, error: ok ? null : ajv.errorsText(validate.errors).slice(0, 300) }));
+}
+"#;
+
+/// The PostgreSQL plan between consecutive versions of each real pair, as pgroll migrations,
+/// must be valid pgroll files (pgroll's own JSON Schema). The validator must also agree with
+/// every valid and invalid example pgroll's own tests hold, so it is shown to tell them apart.
+#[test]
+fn every_real_postgres_pair_plans_to_a_valid_pgroll_migration() {
+    use bellows_core::diff::{diff, DiffOptions, Matching};
+    use bellows_core::plan::{plan_changes, plan_pgroll, PlanOptions};
+    let Some(root) = support::corpora() else { return };
+    let Some(modules) = readers() else { return };
+    let dir = std::env::temp_dir().join(format!("bellows-pgroll-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut expected = std::collections::BTreeMap::new();
+    // pgroll's schema-validity examples: `-- input.json --` ... `-- valid --` true|false.
+    let cases = root.join("mig-pgroll/jsonschema-validity");
+    for entry in std::fs::read_dir(&cases).expect("pgroll validity cases").flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let mut sections = text.split("\n-- ").skip(1);
+        let (Some(json), Some(valid)) = (sections.next(), sections.next()) else { continue };
+        let json = json.split_once("--\n").map(|(_, j)| j).unwrap_or_default();
+        let valid = valid.contains("true");
+        let name = format!("case-{}.json", entry.file_name().to_string_lossy().trim_end_matches(".txtar"));
+        std::fs::write(dir.join(&name), json).expect("write");
+        expected.insert(name, valid);
+    }
+    let cases_count = expected.len();
+    let (mut operations, mut native) = (0, 0);
+    let mut pairs = 0;
+    let mut by_pair: std::collections::BTreeMap<String, Vec<PathBuf>> = std::collections::BTreeMap::new();
+    for path in support::schema_files(&root) {
+        let rel = support::relative(&root, &path);
+        let top = rel.split('/').next().unwrap_or_default().to_string();
+        if top.starts_with("pair-") && support::dialect_of(&path) == bellows_core::Dialect::Postgres {
+            by_pair.entry(top).or_default().push(path);
+        }
+    }
+    for (name, mut files) in by_pair {
+        files.sort();
+        for w in files.windows(2) {
+            let read = |p: &std::path::Path| {
+                import(&std::fs::read_to_string(p).unwrap_or_default(), Some(bellows_core::Dialect::Postgres)).schema
+            };
+            let (base, target) = (read(&w[0]), read(&w[1]));
+            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Names, renames: vec![] });
+            let plan = plan_changes(&base, &target, &changes, &PlanOptions::default());
+            let file = format!("{name}-{pairs}.json");
+            let (migration, n) = plan_pgroll(&plan, &base, &target, &changes, &file.replace(".json", ""));
+            operations += migration["operations"].as_array().map_or(0, Vec::len);
+            native += n;
+            std::fs::write(dir.join(&file), serde_json::to_string_pretty(&migration).unwrap_or_default())
+                .expect("write");
+            expected.insert(file, true);
+            pairs += 1;
+        }
+    }
+    let script = dir.join("validate.cjs");
+    std::fs::write(&script, VALIDATOR).expect("script");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&dir)
+        .arg(root.join("mig-pgroll/schema.json"))
+        .env("NODE_PATH", &modules)
+        .output()
+        .unwrap_or_else(|e| panic!("node does not run: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "node failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+        let file = v["file"].as_str().unwrap_or_default();
+        let Some(&want) = expected.get(file) else { continue };
+        seen += 1;
+        if v["valid"].as_bool() != Some(want) {
+            wrong.push(format!("{file}: valid={} but should be {want}: {}", v["valid"], v["error"]));
+        }
+    }
+    println!(
+        "{pairs} real pairs as pgroll migrations: {operations} operations, {native} of the changes as pgroll's own; {cases_count} pgroll validity examples agree"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(pairs >= 10 && cases_count >= 20, "{pairs} pairs, {cases_count} cases");
+    assert_eq!(seen, expected.len(), "every file gets a verdict:\n{stdout}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

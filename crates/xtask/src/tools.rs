@@ -14,8 +14,8 @@ pub const TRUNK_REQ: &str = "~0.21";
 /// Binaryen's npm package ships `wasm-opt`; the version is pinned so builds are repeatable.
 pub const BINARYEN_NPM: &str = "binaryen@132.0.0";
 /// The parsers of the formats Bellows writes, which the tests read its exports back with: DBML's
-/// own (behind dbdiagram.io) and Mermaid's. Pinned like wasm-opt.
-pub const READERS_NPM: [(&str, &str); 2] = [("@dbml/core", "10.2.0"), ("mermaid", "11.17.2")];
+/// own (behind dbdiagram.io) and Mermaid's, and a JSON Schema validator for pgroll files. Pinned like wasm-opt.
+pub const READERS_NPM: [(&str, &str); 3] = [("@dbml/core", "10.2.0"), ("mermaid", "11.17.2"), ("ajv", "8.17.1")];
 
 /// Everything the build and the tests run, resolved to absolute paths.
 #[derive(Debug, Clone)]

@@ -26,11 +26,13 @@
 
 mod blockers;
 mod mysql;
+mod pgroll;
 mod postgres;
 mod render;
 mod sqlite;
 
 pub use mysql::{Algorithm, MySqlServer};
+pub use pgroll::plan_pgroll;
 pub use render::{plan_chat_summary, plan_files, plan_markdown, plan_sql, plan_text};
 
 use crate::diff::{diff, Change, ChangeSet, DiffOptions};
