@@ -32,6 +32,21 @@ pub fn fragment() -> Option<String> {
     (!hash.is_empty()).then(|| hash.to_string())
 }
 
+/// True when the page was opened as an embed (`?embed` in its address, for an iframe in a wiki
+/// or docs page): the canvas and the plan, read-only, without the editing chrome.
+pub fn is_embed() -> bool {
+    window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| q.trim_start_matches('?').split('&').any(|p| p == "embed"))
+}
+
+/// The page's address without `?embed`, with the same fragment: the full app.
+pub fn full_app_link() -> String {
+    let Some(w) = window() else { return String::new() };
+    let (path, hash) = (w.location().pathname().unwrap_or_default(), w.location().hash().unwrap_or_default());
+    format!("{path}{hash}")
+}
+
 /// The page's address with this fragment.
 pub fn link_with(fragment: &str) -> String {
     let base = window()

@@ -39,8 +39,16 @@ fn restored_or_default() -> Design {
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
-    let (design, notice) = initial_design();
+    let (mut design, notice) = initial_design();
+    let embed = browser::is_embed();
+    if embed {
+        // An embed shows a design; it never edits or saves one.
+        design.read_only = true;
+    }
     let studio = Studio::new(design);
+    if embed {
+        studio.tab.set(Tab::Plan);
+    }
     studio.notice.set(notice);
 
     // Autosave: after each change settles, the design goes to local storage (never anywhere else).
@@ -56,7 +64,7 @@ pub fn App() -> impl IntoView {
         pending.set_value(g);
         set_timeout(
             move || {
-                if pending.get_value() == g && !studio.read_only.get_untracked() {
+                if pending.get_value() == g && !studio.read_only.get_untracked() && !embed {
                     browser::save_autosave(&encode_file(&studio.design()));
                 }
             },
@@ -112,6 +120,23 @@ pub fn App() -> impl IntoView {
         }
     };
 
+    if embed {
+        return view! {
+            <div class="embed-bar" data-testid="embed-bar">
+                <span class="brand">"Bellows"</span>
+                <span class="muted">{move || studio.analysis.with(|a| format!("{} tables, {} plan steps", a.target.tables.len(), a.plan.steps().count()))}</span>
+                <a href=browser::full_app_link() target="_blank" rel="noopener">"Open the full design \u{2197}"</a>
+            </div>
+            {move || studio.notice.get().map(|n| view! { <div class="notice-bar" role="status" data-testid="notice">{n}</div> })}
+            <main class="workspace embed">
+                <Canvas studio=studio />
+                <aside class="panel side-panel">
+                    <div class="tab-body"><PlanPanel studio=studio /></div>
+                </aside>
+            </main>
+        }
+        .into_any();
+    }
     view! {
         <Header studio=studio />
         {move || studio.notice.get().map(|n| view! {
@@ -138,4 +163,5 @@ pub fn App() -> impl IntoView {
             </aside>
         </main>
     }
+    .into_any()
 }

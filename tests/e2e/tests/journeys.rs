@@ -560,3 +560,46 @@ fn percent_decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// `?embed` with a design's link, under a sub-path as a wiki's iframe would load it: the canvas
+/// and the plan, read-only, no editing chrome, and a way to the full app.
+#[tokio::test]
+async fn an_embed_link_shows_the_canvas_and_the_plan_read_only() {
+    use bellows_core::share::{encode, Design};
+    let Some(setup) = Setup::from_env() else { return };
+    let base = bellows_core::import(BOOKS, Some(bellows_core::Dialect::Postgres)).schema;
+    let books = base.find_table("books").expect("books");
+    let mut design = Design::new(BOOKS);
+    design.edits.push(bellows_core::edit::Edit::RenameColumn {
+        table: books.id,
+        column: books.column("title").expect("title").id,
+        to: "headline".into(),
+    });
+    let session = Session::open_under(&setup, "/wiki/bellows/").await;
+    session.client.goto(&format!("{}?embed#{}", session.site.url, encode(&design))).await.expect("embed opens");
+    let page = Playground { client: &session.client };
+    // No source panel, so no table count: the embed's own bar says it is up.
+    session
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(fantoccini::Locator::Css("[data-testid=embed-bar]"))
+        .await
+        .expect("the embed mounts");
+    assert!(page.wait_for_text("embed-bar", "2 tables").await.contains("2 tables"));
+    assert!(session.client.find(fantoccini::Locator::Css("[data-testid=copy-link]")).await.is_err(), "no header");
+    assert!(
+        session.client.find(fantoccini::Locator::Css("[data-testid=source-input]")).await.is_err(),
+        "no source panel"
+    );
+    assert_eq!(page.card_names().await.len(), 2);
+    let plan = page.text_of("plan").await;
+    assert!(plan.contains("rename column books.title -> headline"), "{plan}");
+    let add = session.client.find(fantoccini::Locator::Css("[data-testid=add-table]")).await.expect("add table");
+    assert_eq!(add.attr("disabled").await.expect("attr").as_deref(), Some("true"), "read-only");
+    let full = session.client.find(fantoccini::Locator::Css("[data-testid=embed-bar] a")).await.expect("link");
+    let href = full.attr("href").await.expect("href").unwrap_or_default();
+    assert!(href.starts_with("/wiki/bellows/#d=2.") && !href.contains("embed"), "{href}");
+    session.screenshot("13-embed").await;
+    session.close().await;
+}
