@@ -6,7 +6,7 @@
 
 use crate::output::Style;
 use crate::Format;
-use bellows_core::{import, Diagnostic, Dialect, Identity, IndexPart, Severity, Table};
+use bellows_core::{Diagnostic, Dialect, Identity, IndexPart, Severity, Table};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -162,7 +162,7 @@ fn part_text(part: &IndexPart) -> String {
 pub fn run(path: &Path, dialect: Option<Dialect>, format: Format) -> Result<ExitCode, String> {
     let text = crate::read_input(path)?;
     let file = path.display().to_string();
-    let result = import(&text, dialect);
+    let result = crate::read_schema(path, &text, dialect);
     let count = |s: Severity| result.diagnostics.iter().filter(|d| d.severity == s).count();
     let errors = count(Severity::Error);
     match format {

@@ -294,7 +294,7 @@ fn export(
 ) -> Result<ExitCode, String> {
     use bellows_core::render::{ddl, diagram};
     let text = read_input(path)?;
-    let read = bellows_core::import(&text, dialect);
+    let read = read_schema(path, &text, dialect);
     let out = match format {
         ExportFormat::Dbml => diagram::schema_dbml(&read.schema),
         ExportFormat::Mermaid => diagram::schema_mermaid(&read.schema),
@@ -325,7 +325,7 @@ fn link(
     read_only: bool,
 ) -> Result<ExitCode, String> {
     let text = read_input(path)?;
-    let read = bellows_core::import(&text, dialect);
+    let read = read_schema(path, &text, dialect);
     let mut design = bellows_core::share::Design::new(text);
     design.dialect = Some(read.dialect);
     design.read_only = read_only;
@@ -349,9 +349,16 @@ pub fn read_pair(
 ) -> Result<Pair, String> {
     let base_text = read_input(base)?;
     let target_text = read_input(target)?;
-    let dialect = dialect.unwrap_or_else(|| bellows_core::import::detect_dialect(&base_text));
-    let base_import = bellows_core::import(&base_text, Some(dialect));
-    let target_import = bellows_core::import(&target_text, Some(dialect));
+    let dbml = |p: &std::path::Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("dbml"));
+    let dialect = dialect.unwrap_or_else(|| {
+        if dbml(base) {
+            Dialect::Postgres
+        } else {
+            bellows_core::import::detect_dialect(&base_text)
+        }
+    });
+    let base_import = read_schema(base, &base_text, Some(dialect));
+    let target_import = read_schema(target, &target_text, Some(dialect));
     let errors = findings::report_errors(base, &base_import) + findings::report_errors(target, &target_import);
     let renames = renames
         .iter()
@@ -361,6 +368,15 @@ pub fn read_pair(
         .collect::<Result<Vec<_>, _>>()?;
     let server = bellows_core::plan::MySqlServer::detect(&base_text);
     Ok(Pair { dialect, base: base_import, target: target_import, errors, renames, server })
+}
+
+/// Reads a schema file: DBML (`.dbml`, types in `dialect`, PostgreSQL by default) or SQL DDL.
+pub fn read_schema(path: &std::path::Path, text: &str, dialect: Option<Dialect>) -> bellows_core::Import {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("dbml")) {
+        bellows_core::import::dbml::import_dbml(text, dialect.unwrap_or(Dialect::Postgres))
+    } else {
+        bellows_core::import(text, dialect)
+    }
 }
 
 /// Reads a file, or standard input for `-`.

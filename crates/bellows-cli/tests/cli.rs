@@ -272,3 +272,27 @@ fn export_writes_dbml_mermaid_and_sql_of_another_dialect() {
     assert_eq!(back.errors().count(), 0, "{sql}");
     assert!(back.schema.find_table("orders").is_some(), "{sql}");
 }
+
+#[test]
+fn dbml_files_are_read_by_inspect_and_plan() {
+    let dir = std::env::temp_dir().join(format!("bellows-dbml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let (base, target) = (dir.join("base.dbml"), dir.join("target.dbml"));
+    std::fs::write(&base, "Table orders {\n  id bigint [pk]\n  total int [not null]\n}\n").unwrap_or_default();
+    std::fs::write(&target, "Table orders {\n  id bigint [pk]\n  total int [not null]\n  note text\n}\n")
+        .unwrap_or_default();
+    let (code, out, err) = bellows(&["inspect", &base.to_string_lossy(), "--format", "json"]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert!(out.contains("\"tables\": 1"), "{out}");
+    let (code, out, _) = bellows(&["plan", &base.to_string_lossy(), &target.to_string_lossy()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("add column orders.note"), "{out}");
+    std::fs::write(&base, "Table orders {\n  id bigint [pk\n}\n").unwrap_or_default();
+    let (code, out, _) = bellows(&["inspect", &base.to_string_lossy()]);
+    assert_eq!(code, 1, "a broken DBML file fails: {out}");
+    assert!(
+        out.contains("base.dbml:3:1: error[dbml-syntax]"),
+        "line and column of the brace found where the bracket was due: {out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

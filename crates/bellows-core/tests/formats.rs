@@ -224,3 +224,135 @@ fn every_real_postgres_pair_plans_to_a_valid_pgroll_migration() {
     assert_eq!(seen, expected.len(), "every file gets a verdict:\n{stdout}");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// SQL -> model -> DBML -> model over every corpus schema: the tables, columns, types,
+/// nullability, keys, uniques, references, indexes, enums and notes come back equal. What DBML
+/// cannot hold is compared out (and listed in each DBML file, see `schema_dbml`): checks, the
+/// predicate and method (other than btree and hash) of an index, views, routines, triggers,
+/// policies, domains, generated expressions, tables with no columns in the model, references to
+/// tables that are not in the schema, and which kind of identity a column has.
+#[test]
+fn every_corpus_schema_round_trips_through_dbml() {
+    use bellows_core::import::dbml::import_dbml;
+    use bellows_core::model::{same_name, IndexPart};
+    let Some(root) = support::corpora() else { return };
+    let mut failures = Vec::new();
+    let (mut schemas, mut tables, mut columns, mut references) = (0, 0, 0, 0);
+    for path in support::schema_files(&root) {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let dialect = support::dialect_of(&path);
+        let original = import(&text, Some(dialect)).schema;
+        let dbml = schema_dbml(&original);
+        let back = import_dbml(&dbml, dialect);
+        let name = support::relative(&root, &path);
+        if let Some(e) = back.errors().next() {
+            failures.push(format!("{name}: DBML not read at {}: {}", e.span, e.message));
+            continue;
+        }
+        schemas += 1;
+        let mut differ = |what: String| failures.push(format!("{name}: {what}"));
+        for t in original.tables.iter().filter(|t| !t.columns.is_empty()) {
+            let Some(b) = back.schema.find_table(&t.qualified_name()) else {
+                differ(format!("table {} is missing", t.qualified_name()));
+                continue;
+            };
+            tables += 1;
+            if t.columns.len() != b.columns.len() {
+                differ(format!("{}: {} columns, back {}", t.name, t.columns.len(), b.columns.len()));
+                continue;
+            }
+            for (c, d) in t.columns.iter().zip(&b.columns) {
+                columns += 1;
+                let same = c.name == d.name
+                    && c.data_type.spelling.to_ascii_lowercase() == d.data_type.spelling
+                    && c.nullable == d.nullable
+                    && c.identity.is_some() == d.identity.is_some()
+                    && c.comment == d.comment
+                    && (c.identity.is_some()
+                        || c.default.as_ref().map(|x| &x.expr) == d.default.as_ref().map(|x| &x.expr));
+                if !same {
+                    differ(format!(
+                        "{}.{}: {:?} / {:?}",
+                        t.name,
+                        c.name,
+                        (&c.data_type.spelling, c.nullable, &c.default, &c.comment),
+                        (&d.data_type.spelling, d.nullable, &d.default, &d.comment)
+                    ));
+                }
+            }
+            let cols = |k: Option<&bellows_core::model::Key>| k.map(|k| k.columns.clone());
+            if cols(t.primary_key.as_ref()) != cols(b.primary_key.as_ref()) {
+                differ(format!("{}: primary key {:?} / {:?}", t.name, t.primary_key, b.primary_key));
+            }
+            // Unique column sets, whether a constraint or a unique index.
+            let uniques = |x: &bellows_core::model::Table| {
+                let mut u: Vec<Vec<String>> = x.uniques.iter().map(|k| k.columns.clone()).collect();
+                u.extend(x.indexes.iter().filter(|i| i.unique && i.predicate.is_none()).filter_map(|i| {
+                    i.parts.iter().map(|p| p.column().map(str::to_string)).collect::<Option<Vec<_>>>()
+                }));
+                u.sort();
+                u.dedup();
+                u
+            };
+            let has = |c: &str| t.column(c).is_some();
+            let expressible = |i: &bellows_core::model::Index| i.parts.iter().filter_map(IndexPart::column).all(has);
+            let mut want = uniques(t);
+            want.retain(|cols| cols.iter().all(|c| has(c)));
+            if want != uniques(b) {
+                differ(format!("{}: uniques {:?} / {:?}", t.name, want, uniques(b)));
+            }
+            let index_names = |x: &bellows_core::model::Table, filter: &dyn Fn(&bellows_core::model::Index) -> bool| {
+                let mut n: Vec<(Option<String>, usize)> =
+                    x.indexes.iter().filter(|i| filter(i)).map(|i| (i.name.clone(), i.parts.len())).collect();
+                n.sort();
+                n
+            };
+            let non_unique = |i: &bellows_core::model::Index| !i.unique || i.predicate.is_some();
+            let (wi, bi) = (index_names(t, &|i| non_unique(i) && expressible(i)), index_names(b, &|i| !i.unique));
+            if wi != bi {
+                differ(format!("{}: indexes {:?} / {:?}", t.name, wi, bi));
+            }
+            let fks = |x: &bellows_core::model::Table, schema: &bellows_core::Schema| {
+                let mut f: Vec<String> = x
+                    .foreign_keys
+                    .iter()
+                    .filter(|fk| schema.find_table(&fk.ref_table).is_some_and(|p| !p.columns.is_empty()))
+                    .filter(|fk| fk.columns.iter().all(|c| x.column(c).is_some()))
+                    .map(|fk| {
+                        let parent = schema.find_table(&fk.ref_table).map(|p| p.qualified_name()).unwrap_or_default();
+                        let refs = if fk.ref_columns.is_empty() {
+                            schema
+                                .find_table(&fk.ref_table)
+                                .and_then(|p| p.primary_key.as_ref())
+                                .map(|k| k.columns.clone())
+                                .unwrap_or_default()
+                        } else {
+                            fk.ref_columns.clone()
+                        };
+                        format!("{:?}->{parent}{refs:?} {:?}/{:?}", fk.columns, fk.on_delete, fk.on_update)
+                    })
+                    .collect();
+                f.sort();
+                f
+            };
+            let (wf, bf) = (fks(t, &original), fks(b, &back.schema));
+            let wf: Vec<String> = wf.into_iter().filter(|f| !f.contains("->[]")).collect();
+            references += wf.len();
+            if wf != bf {
+                differ(format!("{}: references {:?} / {:?}", t.name, wf, bf));
+            }
+            if t.comment != b.comment {
+                differ(format!("{}: note {:?} / {:?}", t.name, t.comment, b.comment));
+            }
+        }
+        for e in &original.enums {
+            if !back.schema.enums.iter().any(|x| same_name(&x.name, &e.name) && x.labels == e.labels) {
+                differ(format!("enum {} ({:?})", e.name, e.labels));
+            }
+        }
+    }
+    println!("{schemas} schemas through DBML and back: {tables} tables, {columns} columns, {references} references; {} differences", failures.len());
+    assert!(failures.is_empty(), "{}", failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(schemas >= 50, "{schemas}");
+    assert!(failures.is_empty(), "{}", failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+}

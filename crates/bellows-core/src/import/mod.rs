@@ -5,6 +5,7 @@
 //! reported with its line and column while the import goes on.
 
 mod build;
+pub mod dbml;
 pub mod objects;
 mod recover;
 pub(crate) mod split;

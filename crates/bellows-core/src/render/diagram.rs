@@ -187,7 +187,9 @@ pub fn schema_dbml(schema: &Schema) -> String {
                 continue;
             }
             let mut s = Vec::new();
-            if i.unique {
+            // A partial unique index is unique only where its predicate holds, which DBML cannot
+            // say: written as a plain index (the predicate is listed), never as a stronger rule.
+            if i.unique && i.predicate.is_none() {
                 s.push("unique".to_string());
             }
             if let Some(n) = &i.name {
