@@ -151,18 +151,7 @@ pub fn copy_png(data_url: &str) -> bool {
 
 /// Offers text as a file download.
 pub fn download(name: &str, mime: &str, text: &str) {
-    let Some(document) = window().and_then(|w| w.document()) else { return };
-    let href = format!("data:{mime};charset=utf-8,{}", String::from(js_sys::encode_uri_component(text)));
-    if let Ok(a) = document.create_element("a") {
-        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
-        a.set_href(&href);
-        a.set_download(name);
-        if let Some(body) = document.body() {
-            let _ = body.append_child(&a);
-            a.click();
-            let _ = body.remove_child(&a);
-        }
-    }
+    download_url(name, &format!("data:{mime};charset=utf-8,{}", String::from(js_sys::encode_uri_component(text))));
 }
 
 /// Reads a file the user picked or dropped, as text.

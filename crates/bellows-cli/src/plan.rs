@@ -67,7 +67,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             );
             let name =
                 args.target.file_stem().map(|s| s.to_string_lossy().replace(['.', ' '], "_")).unwrap_or_default();
-            let (migration, _) = plan_pgroll(&plan, &base.schema, &target.schema, &changes, &name);
+            let (migration, _) = plan_pgroll(&plan, &target.schema, &changes, &name);
             serde_json::to_string_pretty(&migration).map_err(|e| e.to_string())? + "\n"
         }
         PlanFormat::Json => {

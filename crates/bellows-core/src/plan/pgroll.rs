@@ -69,7 +69,7 @@ fn column_json(t: &Table, c: &crate::Column, target: &Schema, in_new_table: bool
 }
 
 /// The pgroll operation for a change, when pgroll has one.
-fn operation(change: &Change, base: &Schema, target: &Schema) -> Option<Value> {
+fn operation(change: &Change, target: &Schema) -> Option<Value> {
     Some(match change {
         Change::AddColumn { table, column } => {
             let (t, c) = column_of(target, table, column)?;
@@ -188,16 +188,13 @@ fn operation(change: &Change, base: &Schema, target: &Schema) -> Option<Value> {
                 "up": same.clone(), "down": same,
             } })
         }
-        _ => {
-            let _ = base;
-            return None;
-        }
+        _ => return None,
     })
 }
 
 /// The plan as one pgroll migration named `name`, and how many of its changes are pgroll's own
 /// operations (the rest are `sql` operations with the plan's steps).
-pub fn plan_pgroll(plan: &Plan, base: &Schema, target: &Schema, changes: &ChangeSet, name: &str) -> (Value, usize) {
+pub fn plan_pgroll(plan: &Plan, target: &Schema, changes: &ChangeSet, name: &str) -> (Value, usize) {
     let mut operations = Vec::new();
     let mut native = 0;
     for change in &changes.changes {
@@ -209,7 +206,7 @@ pub fn plan_pgroll(plan: &Plan, base: &Schema, target: &Schema, changes: &Change
                 .filter(|(_, s)| s.change == i)
                 .any(|(_, s)| s.sql.iter().any(|q| q.to_ascii_uppercase().contains(" VIEW ")))
         });
-        if let Some(op) = operation(change, base, target).filter(|_| !rebuilds_views) {
+        if let Some(op) = operation(change, target).filter(|_| !rebuilds_views) {
             operations.push(op);
             native += 1;
             continue;
@@ -261,7 +258,7 @@ mod tests {
             Edit::SetType { table: t.id, column: t.columns[2].id, data_type: "varchar(80)".into() },
         ];
         let a = analyze(&d);
-        let (m, native) = plan_pgroll(&a.plan, &a.base.schema, &a.target, &a.changes, "01_users");
+        let (m, native) = plan_pgroll(&a.plan, &a.target, &a.changes, "01_users");
         let ops = m["operations"].as_array().expect("operations");
         assert_eq!(m["name"], "01_users");
         assert!(
