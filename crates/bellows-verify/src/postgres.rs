@@ -325,8 +325,20 @@ fn missing_from_error(err: &str) -> Option<String> {
 }
 
 /// A connection as the runner sees it.
-struct PgExec {
+pub struct PgExec {
     client: Client,
+}
+
+impl std::fmt::Debug for PgExec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgExec")
+    }
+}
+
+impl PgExec {
+    pub fn open(db: &str) -> Result<Self, String> {
+        Ok(Self { client: connect(db)? })
+    }
 }
 
 impl Exec for PgExec {

@@ -13,7 +13,7 @@
 //! | CHECK, foreign key, UNIQUE, primary key | `keys.rs` | `keys.rs` | rebuild with pre-checks |
 //! | index | `mod.rs` `recipe`, `partitions.rs` | `keys.rs` `create_index`, `drop_index` | `CREATE INDEX` |
 //! | views, triggers, routines, policies | `objects.rs` | `mod.rs` `trigger`, `routine` | `object_recipe` |
-//! | split a table | `split.rs` | its parts | rebuild |
+//! | split a table (found by `split.rs`) | `split.rs` | `split.rs` | `split_recipe` |
 //!
 //! What differs between MySQL and MariaDB versions is in `mysql/server.rs`, and nowhere else.
 //!
@@ -29,6 +29,7 @@ mod mysql;
 mod pgroll;
 mod postgres;
 mod render;
+pub(crate) mod split;
 mod sqlite;
 
 pub use mysql::{Algorithm, MySqlServer};
@@ -314,6 +315,28 @@ impl Builder {
         self.app_changes.push(format!("v2 stops reading and writing {table}.{column}"));
         self.v1_breaks.push(format!("v1 uses {table}.{column}, dropped in Contract"));
         self.one_way.push(format!("the values of {table}.{column} are gone after Contract"));
+    }
+
+    /// A split carries `moved` from `source` to `table`: the columns' drops in Contract lose no
+    /// values, though undoing them still means copying the values back.
+    pub fn columns_moved(&mut self, source: &str, table: &str, moved: &[String]) {
+        for column in moved {
+            let gone = [
+                format!("the values of {source}.{column} are gone after Contract"),
+                format!("the values of {source}.{column} are gone after the rebuild"),
+            ];
+            let kept = format!(
+                "{source}.{column} lives on in {table}.{column}; undoing Contract means re-adding it and copying the values back"
+            );
+            for line in self.one_way.iter_mut().filter(|l| gone.contains(l)) {
+                line.clone_from(&kept);
+            }
+            let title = format!("drop column {source}.{column}");
+            for step in self.steps.values_mut().flatten().filter(|s| s.title == title) {
+                step.reason =
+                    step.reason.replace("the values are gone", &format!("the values live on in {table}.{column}"));
+            }
+        }
     }
 }
 

@@ -701,10 +701,141 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
         b.push(StageKind::Contract, s);
         b.v1_breaks.push(format!("v1 may rely on the old shape of {table}, rebuilt in Contract"));
     }
+    for split in super::split::splits(base, target, changes, SQ) {
+        match split {
+            Ok(x) => split_recipe(base, &x, b),
+            Err(note) => b.notes.push(note),
+        }
+    }
     if !b.v2_waits.is_empty() {
         b.app_changes.push(
             "v2 ships with Contract (as SQLite applications migrate at startup): stop v1, run Contract, start v2"
                 .into(),
         );
     }
+}
+
+/// Split (found by `plan::split`): triggers keep the old columns and the new table in step
+/// while v1 and v2 run, Backfill copies the existing values, and Contract drops the triggers
+/// before the old table's rebuild. SQLite has no trigger depth: each trigger writes the other
+/// table only where no row there holds the values already, so the echo of a write does nothing
+/// (v2's second row for one parent is not overwritten by its own echo), and with
+/// `recursive_triggers` on the chain still ends.
+fn split_recipe(base: &Schema, x: &super::split::Split, b: &mut Builder) {
+    let i = x.change;
+    let (s, t) = (x.source.as_str(), x.table.as_str());
+    let (st, tt) = (ident(s, SQ), ident(t, SQ));
+    let (k, f) = (ident(&x.key, SQ), ident(&x.fk, SQ));
+    let cols: Vec<String> = x.moved.iter().map(|c| ident(c, SQ)).collect();
+    let list = x.moved.join(", ");
+    let (short_s, short_t) = (split_qualified(s).1, split_qualified(t).1);
+    let trigger = |parts: &[&str]| ident(&format!("bellows_{}", parts.join("_")), SQ);
+    let (s_ins, s_upd, s_del) = (
+        trigger(&["split", short_s, short_t, "ins"]),
+        trigger(&["split", short_s, short_t, "upd"]),
+        trigger(&["split", short_s, short_t, "del"]),
+    );
+    let (t_ins, t_upd, t_del) = (
+        trigger(&["unsplit", short_t, short_s, "ins"]),
+        trigger(&["unsplit", short_t, short_s, "upd"]),
+        trigger(&["unsplit", short_t, short_s, "del"]),
+    );
+    let same = |alias: &str, row: &str| {
+        cols.iter().map(|c| format!("{alias}{c} IS {row}.{c}")).collect::<Vec<_>>().join(" AND ")
+    };
+    let any = |row: &str| cols.iter().map(|c| format!("{row}{c} IS NOT NULL")).collect::<Vec<_>>().join(" OR ");
+    let assign = |row: &str| cols.iter().map(|c| format!("{c} = {row}.{c}")).collect::<Vec<_>>().join(", ");
+    let values = |row: &str| cols.iter().map(|c| format!("{row}.{c}")).collect::<Vec<_>>().join(", ");
+    let insert_t = format!(
+        "INSERT INTO {tt} ({f}, {}) SELECT NEW.{k}, {} WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k});",
+        cols.join(", "),
+        values("NEW"),
+        any("NEW.")
+    );
+    let to_s = format!("UPDATE {st} SET {} WHERE {k} = NEW.{f} AND NOT ({});", assign("NEW"), same("", "NEW"));
+    let nullable_in_s =
+        base.find_table(s).is_some_and(|bt| x.moved.iter().all(|m| bt.column(m).is_some_and(|c| c.nullable)));
+    let mut t_sql = vec![
+        format!("CREATE TRIGGER {t_ins} AFTER INSERT ON {tt} BEGIN {to_s} END"),
+        format!("CREATE TRIGGER {t_upd} AFTER UPDATE ON {tt} BEGIN {to_s} END"),
+    ];
+    let mut t_drop = vec![format!("DROP TRIGGER IF EXISTS {t_ins}"), format!("DROP TRIGGER IF EXISTS {t_upd}")];
+    if nullable_in_s {
+        let nulls = cols.iter().map(|c| format!("{c} = NULL")).collect::<Vec<_>>().join(", ");
+        t_sql.push(format!(
+            "CREATE TRIGGER {t_del} AFTER DELETE ON {tt} BEGIN UPDATE {st} SET {nulls} WHERE {k} = OLD.{f} AND ({}); END",
+            any("")
+        ));
+        t_drop.push(format!("DROP TRIGGER IF EXISTS {t_del}"));
+    }
+    let s_sql = vec![
+        format!("CREATE TRIGGER {s_ins} AFTER INSERT ON {st} BEGIN {insert_t} END"),
+        format!(
+            "CREATE TRIGGER {s_upd} AFTER UPDATE OF {} ON {st} WHEN NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k} AND {}) BEGIN UPDATE {tt} SET {} WHERE {f} = NEW.{k}; {insert_t} END",
+            cols.join(", "),
+            same("", "NEW"),
+            assign("NEW"),
+        ),
+        format!("CREATE TRIGGER {s_del} BEFORE DELETE ON {st} BEGIN DELETE FROM {tt} WHERE {f} = OLD.{k}; END"),
+    ];
+    let s_drop = vec![
+        format!("DROP TRIGGER IF EXISTS {s_del}"),
+        format!("DROP TRIGGER IF EXISTS {s_upd}"),
+        format!("DROP TRIGGER IF EXISTS {s_ins}"),
+    ];
+    b.push(
+        StageKind::Expand,
+        step(
+            format!("split {list} from {s} into {t}: each version's writes reach the other's table"),
+            i,
+            t_sql.iter().chain(&s_sql).cloned().collect(),
+            s_drop.iter().chain(&t_drop).cloned().collect(),
+            t,
+            "triggers are schema text: v1's writes to the old columns reach the new table, v2's writes to the new table reach the old columns, and deleting a row of the old table takes its new rows with it until Contract",
+            15,
+        ),
+    );
+    b.push(
+        StageKind::Backfill,
+        batched(
+            format!("copy {list} of existing {s} rows into {t}"),
+            i,
+            format!(
+                "INSERT INTO {tt} ({f}, {}) SELECT s.{k}, {} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}) ORDER BY s.{k} LIMIT 1000",
+                cols.join(", "),
+                cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", "),
+                any("s.")
+            ),
+            t,
+            "batches of rows, each its own short write transaction; rows written meanwhile are copied by the triggers",
+            false,
+        ),
+    );
+    b.verifications.push(CheckQuery {
+        title: format!("every {s} row with {list} has them in {t}"),
+        change: i,
+        sql: format!(
+            "SELECT count(*) FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k} AND {})",
+            any("s."),
+            same("t.", "s")
+        ),
+        must_be_zero: true,
+        before: StageKind::Switch,
+        resolution: None,
+    });
+    // Before the old table's rebuild: the triggers on the new table name the old columns.
+    b.push(
+        StageKind::Contract,
+        step(
+            format!("split {list} from {s} into {t}: drop the triggers"),
+            i,
+            s_drop.into_iter().chain(t_drop).collect(),
+            vec![],
+            t,
+            "v1 has stopped; the triggers name the old columns, which the rebuild of the old table drops next",
+            45,
+        ),
+    );
+    b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
+    b.columns_moved(s, t, &x.moved);
 }

@@ -168,7 +168,10 @@ pub fn row_key(table: &Table) -> Option<Vec<String>> {
 /// (`keyed` false, the key column empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Carried {
+    /// The snapshot's name: the base table's, or `S -> T` for the values a split moves.
     pub table: String,
+    /// The base table whose rows these are (the workloads' touches are counted against it).
+    pub origin: String,
     pub keyed: bool,
     pub before: String,
     pub after: String,
@@ -244,10 +247,50 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
         };
         out.push(Carried {
             table: table.qualified_name(),
+            origin: table.qualified_name(),
             keyed: key.is_some(),
             before: select(&key_before, &before, from_before.clone()),
             after: select(&key_after, &after, only(t, d)),
             before_raw: select(&key_raw, &raw, from_before),
+        });
+    }
+    out.extend(split_values(base, target, changes, d));
+    out
+}
+
+/// The values each split moves: every row of the old table that holds one of them has them,
+/// keyed by its key, in a row of the new table.
+fn split_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect) -> Vec<Carried> {
+    let mut out = Vec::new();
+    for split in crate::plan::split::splits(base, target, &changes.changes, d).into_iter().flatten() {
+        let (Some(s), Some(t)) = (base.find_table(&split.source), target.find_table(&split.table)) else { continue };
+        let Some(fk_type) = t.column(&split.fk).map(|c| &c.data_type) else { continue };
+        let typed: Vec<(&str, &crate::DataType)> =
+            split.moved.iter().filter_map(|m| t.column(m).map(|c| (m.as_str(), &c.data_type))).collect();
+        let any =
+            typed.iter().map(|(m, _)| format!("{} IS NOT NULL", column_sql(m, d))).collect::<Vec<_>>().join(" OR ");
+        let from = format!("{} WHERE {any}", only(s, d));
+        let select =
+            |key: String, cols: Vec<String>, from: &str| format!("SELECT {key}, {} FROM {from}", joined(&cols, d));
+        out.push(Carried {
+            table: format!("{} -> {}", split.source, split.table),
+            origin: split.source.clone(),
+            keyed: true,
+            before: select(
+                as_text(&column_sql(&split.key, d), Some(fk_type), d),
+                typed.iter().map(|(m, ty)| as_text(&column_sql(m, d), Some(ty), d)).collect(),
+                &from,
+            ),
+            after: select(
+                as_text(&column_sql(&split.fk, d), None, d),
+                typed.iter().map(|(m, _)| as_text(&column_sql(m, d), None, d)).collect(),
+                &only(t, d),
+            ),
+            before_raw: select(
+                as_text(&column_sql(&split.key, d), None, d),
+                typed.iter().map(|(m, _)| as_text(&column_sql(m, d), None, d)).collect(),
+                &from,
+            ),
         });
     }
     out

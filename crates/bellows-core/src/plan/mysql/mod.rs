@@ -17,6 +17,7 @@
 mod columns;
 mod keys;
 mod server;
+mod split;
 
 pub use server::{Algorithm, MySqlServer};
 
@@ -267,6 +268,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
     for (i, change) in changes.iter().enumerate() {
         recipe(&ctx, i, change, b);
     }
+    split::split_tables(&ctx, b);
     if let Some(cap) = ctx.server.instant_row_versions() {
         let instant = b
             .steps

@@ -3,60 +3,15 @@
 
 use super::*;
 
-/// Split: columns dropped from a table S that reappear, same name and type, in a new table T
-/// holding a foreign key to S. On top of the create-table and drop-column steps, the values
+/// Split (found by `plan::split`): on top of the create-table and drop-column steps, the values
 /// travel: a trigger on S writes them into T (v1 keeps writing S), a batched copy moves the
 /// existing rows, a trigger on T writes v2's values back into S (so v1 reads them), and
 /// Contract drops the triggers with the old columns.
 pub(super) fn split_tables(ctx: &Ctx<'_>, b: &mut Builder) {
-    for (i, change) in ctx.changes.iter().enumerate() {
-        let Change::CreateTable { table: t_name } = change else { continue };
-        let Some(t) = ctx.target_table(t_name) else { continue };
-        for fk in t.foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
-            let Some(s) = ctx.base.find_table(&fk.ref_table) else { continue };
-            if ctx.target.find_table(&s.qualified_name()).is_none() {
-                continue;
-            }
-            let s_name = s.qualified_name();
-            let key = fk
-                .ref_columns
-                .first()
-                .cloned()
-                .or_else(|| s.primary_key.as_ref().filter(|k| k.columns.len() == 1).map(|k| k.columns[0].clone()));
-            let Some(key) = key else { continue };
-            let fk_col = fk.columns[0].clone();
-            let moved: Vec<String> = t
-                .columns
-                .iter()
-                .filter(|c| !same_name(&c.name, &fk_col))
-                .filter(|c| {
-                    s.column(&c.name).is_some_and(|sc| sc.data_type.kind == c.data_type.kind)
-                        && ctx.changes.iter().any(|x| {
-                            matches!(x, Change::DropColumn { table, column } if same_name(table, &s_name) && same_name(column, &c.name))
-                        })
-                })
-                .map(|c| c.name.clone())
-                .collect();
-            if moved.is_empty() {
-                continue;
-            }
-            // Every other required column of T must fill itself, or the copy cannot insert.
-            let blocker = t.columns.iter().find(|c| {
-                !c.nullable
-                    && c.default.is_none()
-                    && c.identity.is_none()
-                    && !same_name(&c.name, &fk_col)
-                    && (!moved.iter().any(|m| same_name(m, &c.name)) || s.column(&c.name).is_some_and(|sc| sc.nullable))
-            });
-            if let Some(c) = blocker {
-                b.notes.push(format!(
-                    "{t_name} takes {} from {s_name}, but {t_name}.{} is required and cannot be filled from {s_name}: copy the rows yourself between Backfill and Switch",
-                    moved.join(", "),
-                    c.name
-                ));
-                continue;
-            }
-            split_recipe(ctx, i, &s_name, &key, t_name, &fk_col, &moved, b);
+    for split in super::super::split::splits(ctx.base, ctx.target, ctx.changes, crate::Dialect::Postgres) {
+        match split {
+            Ok(x) => split_recipe(ctx, x.change, &x.source, &x.key, &x.table, &x.fk, &x.moved, b),
+            Err(note) => b.notes.push(note),
         }
     }
 }
@@ -241,4 +196,5 @@ pub(super) fn split_recipe(
         ),
     );
     b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
+    b.columns_moved(s, t, moved);
 }
