@@ -148,6 +148,8 @@ enum Command {
 pub enum ExportFormat {
     Dbml,
     Mermaid,
+    /// A Prisma schema for the dialect's connector (or --to's).
+    Prisma,
     Sql,
     /// The diagram as a standalone SVG picture.
     Svg,
@@ -285,7 +287,7 @@ pub struct Pair {
     pub server: bellows_core::plan::MySqlServer,
 }
 
-/// `bellows export`: the schema in DBML, Mermaid or SQL.
+/// `bellows export`: the schema in DBML, Mermaid, Prisma, SVG or SQL.
 fn export(
     path: &std::path::Path,
     dialect: Option<Dialect>,
@@ -298,6 +300,7 @@ fn export(
     let out = match format {
         ExportFormat::Dbml => diagram::schema_dbml(&read.schema),
         ExportFormat::Mermaid => diagram::schema_mermaid(&read.schema),
+        ExportFormat::Prisma => bellows_core::render::prisma::schema_prisma(&read.schema, to.unwrap_or(read.dialect)),
         ExportFormat::Svg => {
             let shown = bellows_core::edit::display(&read.schema, &read.schema);
             let rects = bellows_core::layout::layout(&shown.schema, false);
@@ -349,13 +352,11 @@ pub fn read_pair(
 ) -> Result<Pair, String> {
     let base_text = read_input(base)?;
     let target_text = read_input(target)?;
-    let dbml = |p: &std::path::Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("dbml"));
-    let dialect = dialect.unwrap_or_else(|| {
-        if dbml(base) {
-            Dialect::Postgres
-        } else {
-            bellows_core::import::detect_dialect(&base_text)
-        }
+    let dialect = dialect.unwrap_or_else(|| match extension(base).as_str() {
+        "dbml" => Dialect::Postgres,
+        // A Prisma schema names its connector.
+        "prisma" => bellows_core::import::prisma::import_prisma(&base_text, Dialect::Postgres).dialect,
+        _ => bellows_core::import::detect_dialect(&base_text),
     });
     let base_import = read_schema(base, &base_text, Some(dialect));
     let target_import = read_schema(target, &target_text, Some(dialect));
@@ -370,12 +371,17 @@ pub fn read_pair(
     Ok(Pair { dialect, base: base_import, target: target_import, errors, renames, server })
 }
 
-/// Reads a schema file: DBML (`.dbml`, types in `dialect`, PostgreSQL by default) or SQL DDL.
+fn extension(path: &std::path::Path) -> String {
+    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// Reads a schema file: DBML (`.dbml`, types in `dialect`, PostgreSQL by default), a Prisma
+/// schema (`.prisma`, the dialect of its datasource, else `dialect`) or SQL DDL.
 pub fn read_schema(path: &std::path::Path, text: &str, dialect: Option<Dialect>) -> bellows_core::Import {
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("dbml")) {
-        bellows_core::import::dbml::import_dbml(text, dialect.unwrap_or(Dialect::Postgres))
-    } else {
-        bellows_core::import(text, dialect)
+    match extension(path).as_str() {
+        "dbml" => bellows_core::import::dbml::import_dbml(text, dialect.unwrap_or(Dialect::Postgres)),
+        "prisma" => bellows_core::import::prisma::import_prisma(text, dialect.unwrap_or(Dialect::Postgres)),
+        _ => bellows_core::import(text, dialect),
     }
 }
 

@@ -296,3 +296,39 @@ fn dbml_files_are_read_by_inspect_and_plan() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Prisma schema is exported, read back by `inspect` and `plan` (its datasource names the
+/// dialect), and a broken one fails with the line and column of the fault.
+#[test]
+fn prisma_files_are_written_and_read() {
+    let dir = std::env::temp_dir().join(format!("bellows-prisma-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let (code, prisma, err) = bellows(&[
+        "export",
+        "tests/fixtures/mysql-rename-column/before.sql",
+        "--dialect",
+        "mysql",
+        "--format",
+        "prisma",
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""), "{prisma}");
+    assert!(prisma.contains("provider = \"mysql\"") && prisma.contains("model orders {"), "{prisma}");
+    let base = dir.join("base.prisma");
+    std::fs::write(&base, &prisma).unwrap_or_default();
+    let target = dir.join("target.prisma");
+    std::fs::write(&target, prisma.replace("model orders {\n", "model orders {\n  memo String? @db.VarChar(40)\n"))
+        .unwrap_or_default();
+    let (code, out, err) = bellows(&["inspect", &base.to_string_lossy(), "--format", "json"]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert!(out.contains("\"tables\": 2") && out.contains("\"dialect\": \"mysql\""), "{out}");
+    let (code, out, _) = bellows(&["plan", &base.to_string_lossy(), &target.to_string_lossy()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("Plan for MySQL"), "the datasource names the dialect: {out}");
+    assert!(out.contains("add column orders.memo") && out.contains("ALGORITHM=INSTANT"), "{out}");
+    std::fs::write(&base, "datasource db {\n  provider = \"postgresql\"\n}\nmodel a {\n  id Int @id\n  name\n}\n")
+        .unwrap_or_default();
+    let (code, out, _) = bellows(&["inspect", &base.to_string_lossy()]);
+    assert_eq!(code, 1, "a broken Prisma file fails: {out}");
+    assert!(out.contains("base.prisma:6:3: error[prisma-syntax]"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,6 +12,7 @@
 mod support;
 
 use bellows_core::render::diagram::{schema_dbml, schema_mermaid};
+use bellows_core::render::prisma::schema_prisma;
 use bellows_core::{import, Schema};
 use std::path::PathBuf;
 use std::process::Command;
@@ -355,4 +356,323 @@ fn every_corpus_schema_round_trips_through_dbml() {
     assert!(failures.is_empty(), "{}", failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
     assert!(schemas >= 50, "{schemas}");
     assert!(failures.is_empty(), "{}", failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+}
+
+/// Validates every `*.prisma` file of a folder with Prisma's own schema engine (its wasm build),
+/// then reads its DMMF: the models, and the relation fields that hold the foreign key.
+const PRISMA_READER: &str = r#"
+const fs = require('fs');
+const path = require('path');
+const prisma = require('@prisma/prisma-schema-wasm');
+const dir = process.argv[2];
+for (const file of fs.readdirSync(dir).sort().filter(f => f.endsWith('.prisma'))) {
+  const text = fs.readFileSync(path.join(dir, file), 'utf8');
+  const params = JSON.stringify({ prismaSchema: [[file, text]], noColorErrors: true });
+  const out = { file };
+  try {
+    prisma.validate(params);
+    const dmmf = JSON.parse(prisma.get_dmmf(params));
+    out.models = dmmf.datamodel.models.length;
+    out.fields = dmmf.datamodel.models.reduce((n, m) => n + m.fields.filter(f => f.kind !== 'object').length, 0);
+    out.refs = dmmf.datamodel.models.reduce((n, m) => n + m.fields.filter(f => f.kind === 'object' && f.relationFromFields && f.relationFromFields.length > 0).length, 0);
+    out.enums = dmmf.datamodel.enums.length;
+  } catch (e) {
+    let message = String(e);
+    try { message = JSON.parse(String(e).replace(/^Error: /, '')).message; } catch (_) {}
+    out.error = message.slice(0, 1500);
+  }
+  console.log(JSON.stringify(out));
+}
+"#;
+
+/// What a Prisma file holds that Prisma's client sees: models without `@@ignore`, their fields of
+/// a type Prisma supports, and the relation fields that hold a foreign key.
+fn written(prisma: &str) -> (usize, usize, usize) {
+    let (mut models, mut fields, mut refs) = (0, 0, 0);
+    for block in prisma.split("\nmodel ").skip(1) {
+        let body = block.split("\n}").next().unwrap_or_default();
+        if body.contains("@@ignore") {
+            continue;
+        }
+        models += 1;
+        for line in body.lines().skip(1).map(str::trim) {
+            let mut words = line.split_whitespace();
+            let (Some(name), Some(ty)) = (words.next(), words.next()) else { continue };
+            if name.starts_with("//") || name.starts_with("@@") {
+                continue;
+            }
+            if line.contains("@relation(") && line.contains("fields: [") {
+                refs += 1;
+            } else if !ty.starts_with("Unsupported") && !line.contains("@relation") && !prisma_model(prisma, ty) {
+                fields += 1;
+            }
+        }
+    }
+    (models, fields, refs)
+}
+
+/// True when `ty` (`Post`, `Post[]`, `Post?`) names a model of the file.
+fn prisma_model(prisma: &str, ty: &str) -> bool {
+    let name = ty.trim_end_matches(['?', ']', '[']);
+    prisma.lines().any(|l| l.strip_prefix("model ").is_some_and(|r| r.trim_end_matches(" {") == name))
+}
+
+/// Every corpus schema, written as a Prisma schema for its dialect's connector, passes Prisma's
+/// own validation, and Prisma reads as many models, scalar fields and relations as Bellows wrote.
+#[test]
+fn every_corpus_schema_exports_to_a_prisma_schema_that_prisma_validates() {
+    let Some(root) = support::corpora() else { return };
+    let Some(modules) = readers() else { return };
+    let dir = std::env::temp_dir().join(format!("bellows-prisma-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut expected = std::collections::BTreeMap::new();
+    for (n, path) in support::schema_files(&root).iter().enumerate() {
+        let Ok(text) = std::fs::read_to_string(path) else { continue };
+        let dialect = support::dialect_of(path);
+        let schema = import(&text, Some(dialect)).schema;
+        let name = format!("{n:02}-{}", support::relative(&root, path).replace('/', "_"));
+        let prisma = schema_prisma(&schema, dialect);
+        let (tables, columns, refs) = written(&prisma);
+        let models = prisma.lines().filter(|l| l.starts_with("model ")).count();
+        assert_eq!(models, schema.tables.iter().filter(|t| !t.columns.is_empty()).count(), "{name}: a model per table");
+        std::fs::write(dir.join(format!("{name}.prisma")), &prisma).expect("write");
+        expected.insert(format!("{name}.prisma"), (tables, columns, refs));
+    }
+    let script = dir.join("read.cjs");
+    std::fs::write(&script, PRISMA_READER).expect("script");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&dir)
+        .env("NODE_PATH", &modules)
+        .output()
+        .unwrap_or_else(|e| panic!("node does not run: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "node failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let mut failures = Vec::new();
+    let (mut read, mut models, mut relations) = (0, 0, 0);
+    let mut kinds: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+        let file = v["file"].as_str().unwrap_or_default().to_string();
+        let Some(&(tables, columns, refs)) = expected.get(&file) else { continue };
+        read += 1;
+        if let Some(e) = v["error"].as_str() {
+            for l in e.lines().filter(|l| l.starts_with("error")) {
+                *kinds.entry(l.chars().take(120).collect()).or_default() += 1;
+            }
+            failures.push(format!("{file}: Prisma refuses it: {e}"));
+            continue;
+        }
+        let got = (v["models"].as_u64(), v["fields"].as_u64(), v["refs"].as_u64());
+        if got != (Some(tables as u64), Some(columns as u64), Some(refs as u64)) {
+            failures.push(format!(
+                "{file}: Prisma read {} models, {} fields and {} relations; Bellows wrote {tables}, {columns} and {refs}",
+                v["models"], v["fields"], v["refs"]
+            ));
+        }
+        models += tables;
+        relations += refs;
+    }
+    println!(
+        "{read} Prisma schemas validated by Prisma's engine: {models} models, {relations} relations, {} failures",
+        failures.len()
+    );
+    if failures.is_empty() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert_eq!(read, expected.len(), "every file gets an answer:\n{stdout}");
+    assert!(failures.is_empty(), "{} of {read} files ({kinds:#?}):\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Every corpus schema goes SQL -> model -> Prisma -> model and comes back equal in all Prisma
+/// holds: tables, columns (name, order, type, NULL), keys, uniques, plain indexes, references
+/// and enums. What Prisma cannot hold is listed in the file and left out of the comparison:
+/// a domain's name (its base type travels), a NULL-able SQLite primary key column (Prisma's id
+/// is required), a NULL-able array (a Prisma list is never NULL), and references Prisma has no
+/// relation for (listed by name in the file).
+#[test]
+fn every_corpus_schema_round_trips_through_prisma() {
+    use bellows_core::import::prisma::import_prisma;
+    use bellows_core::model::{same_name, IndexPart, Table};
+    use bellows_core::TypeKind;
+    let Some(root) = support::corpora() else { return };
+    let mut failures = Vec::new();
+    let (mut schemas, mut tables, mut columns, mut references) = (0, 0, 0, 0);
+    for path in support::schema_files(&root) {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let dialect = support::dialect_of(&path);
+        let original = import(&text, Some(dialect)).schema;
+        let prisma = schema_prisma(&original, dialect);
+        let back = import_prisma(&prisma, dialect);
+        let name = support::relative(&root, &path);
+        if let Some(e) = back.errors().next() {
+            failures.push(format!("{name}: Prisma not read at {}: {}", e.span, e.message));
+            continue;
+        }
+        schemas += 1;
+        let left_out: Vec<&str> = prisma.lines().filter_map(|l| l.strip_prefix("//   ")).collect();
+        let mut differ = |what: String| failures.push(format!("{name}: {what}"));
+        let kind_of = |t: &Table, c: &bellows_core::model::Column| -> TypeKind {
+            match &c.data_type.kind {
+                TypeKind::Named { name } => original
+                    .domains
+                    .iter()
+                    .find(|d| same_name(&d.name, bellows_core::model::split_qualified(name).1))
+                    .map(|d| d.data_type.kind.clone())
+                    .unwrap_or_else(|| c.data_type.kind.clone()),
+                _ => {
+                    let _ = t;
+                    c.data_type.kind.clone()
+                }
+            }
+        };
+        // SQLite keeps a type's affinity, not its spelling, and Prisma's SQLite connector has no
+        // native types: VARCHAR(128) comes back as TEXT, TINYINT as INTEGER, the same to SQLite.
+        let same_type = |c: &bellows_core::model::Column, d: &bellows_core::model::Column, t: &Table| {
+            if dialect == bellows_core::Dialect::Sqlite {
+                affinity(&c.data_type.spelling) == affinity(&d.data_type.spelling)
+            } else {
+                // `char` is `char(1)`.
+                // An enum named with or without its namespace (found on the search path).
+                let one = |k: TypeKind| match k {
+                    TypeKind::Char { length: None } => TypeKind::Char { length: Some(1) },
+                    TypeKind::Named { name } => {
+                        TypeKind::Named { name: bellows_core::model::split_qualified(&name).1.to_string() }
+                    }
+                    other => other,
+                };
+                one(kind_of(t, c)) == one(d.data_type.kind.clone())
+            }
+        };
+        for t in original.tables.iter().filter(|t| !t.columns.is_empty()) {
+            let Some(b) = back.schema.find_table(&t.qualified_name()) else {
+                differ(format!("table {} is missing", t.qualified_name()));
+                continue;
+            };
+            tables += 1;
+            if t.columns.len() != b.columns.len() {
+                differ(format!("{}: {} columns, back {}", t.name, t.columns.len(), b.columns.len()));
+                continue;
+            }
+            for (c, d) in t.columns.iter().zip(&b.columns) {
+                columns += 1;
+                let excused = left_out.iter().any(|l| l.starts_with(&format!("{}.{}:", t.qualified_name(), c.name)));
+                let same = c.name == d.name
+                    && same_type(c, d, t)
+                    && (c.nullable == d.nullable || excused)
+                    && c.identity.is_some() == d.identity.is_some()
+                    && c.comment == d.comment;
+                if !same {
+                    differ(format!(
+                        "{}.{}: {:?} / {:?}",
+                        t.name,
+                        c.name,
+                        (&c.data_type.spelling, kind_of(t, c), c.nullable, c.identity.is_some()),
+                        (&d.data_type.spelling, &d.data_type.kind, d.nullable, d.identity.is_some())
+                    ));
+                }
+            }
+            let cols = |k: Option<&bellows_core::model::Key>| k.map(|k| k.columns.clone());
+            if cols(t.primary_key.as_ref()) != cols(b.primary_key.as_ref()) {
+                differ(format!("{}: primary key {:?} / {:?}", t.name, t.primary_key, b.primary_key));
+            }
+            let sets = |x: &Table, unique: bool| {
+                let mut u: Vec<Vec<String>> =
+                    if unique { x.uniques.iter().map(|k| k.columns.clone()).collect() } else { Vec::new() };
+                u.extend(
+                    x.indexes
+                        .iter()
+                        .filter(|i| i.unique == unique && i.predicate.is_none())
+                        .filter(|i| i.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case("btree")))
+                        .filter_map(|i| {
+                            i.parts.iter().map(|p| p.column().map(str::to_string)).collect::<Option<Vec<_>>>()
+                        }),
+                );
+                u.sort();
+                u
+            };
+            if sets(t, true) != sets(b, true) {
+                differ(format!("{}: uniques {:?} / {:?}", t.name, sets(t, true), sets(b, true)));
+            }
+            if sets(t, false) != sets(b, false) {
+                differ(format!("{}: indexes {:?} / {:?}", t.name, sets(t, false), sets(b, false)));
+            }
+            let _ = IndexPart::Column { name: String::new(), descending: false };
+            let fks = |x: &Table, schema: &bellows_core::Schema, skip_left_out: bool| {
+                let mut f: Vec<String> = x
+                    .foreign_keys
+                    .iter()
+                    .filter_map(|fk| {
+                        let parent = schema.find_table(&fk.ref_table)?;
+                        let refs = if fk.ref_columns.is_empty() {
+                            parent.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
+                        } else {
+                            fk.ref_columns.clone()
+                        };
+                        let listed = format!(
+                            "the reference {}({}) -> {}({}):",
+                            x.qualified_name(),
+                            fk.columns.join(", "),
+                            fk.ref_table,
+                            refs.join(", ")
+                        );
+                        if skip_left_out && left_out.iter().any(|l| l.starts_with(&listed)) {
+                            return None;
+                        }
+                        Some(format!(
+                            "{:?}->{}{refs:?} {:?}/{:?}",
+                            fk.columns,
+                            parent.qualified_name(),
+                            fk.on_delete,
+                            fk.on_update
+                        ))
+                    })
+                    .collect();
+                f.sort();
+                f
+            };
+            let (wf, bf) = (fks(t, &original, true), fks(b, &back.schema, false));
+            references += wf.len();
+            if wf != bf {
+                differ(format!("{}: references {:?} / {:?}", t.name, wf, bf));
+            }
+            if t.comment != b.comment {
+                differ(format!("{}: comment {:?} / {:?}", t.name, t.comment, b.comment));
+            }
+        }
+        if dialect == bellows_core::Dialect::Postgres {
+            for e in &original.enums {
+                if !back.schema.enums.iter().any(|x| same_name(&x.name, &e.name) && x.labels == e.labels) {
+                    differ(format!("enum {} ({:?})", e.name, e.labels));
+                }
+            }
+        }
+    }
+    println!(
+        "{schemas} schemas through Prisma and back: {tables} tables, {columns} columns, {references} references; {} differences",
+        failures.len()
+    );
+    assert!(schemas >= 50, "{schemas}");
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// SQLite's type affinity of a declared type (its documented rules, in order).
+fn affinity(spelling: &str) -> &'static str {
+    let t = spelling.to_ascii_uppercase();
+    if t.contains("INT") {
+        "INTEGER"
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        "TEXT"
+    } else if t.contains("BLOB") || t.trim().is_empty() {
+        "BLOB"
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
+    }
 }

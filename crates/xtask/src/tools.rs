@@ -14,8 +14,14 @@ pub const TRUNK_REQ: &str = "~0.21";
 /// Binaryen's npm package ships `wasm-opt`; the version is pinned so builds are repeatable.
 pub const BINARYEN_NPM: &str = "binaryen@132.0.0";
 /// The parsers of the formats Bellows writes, which the tests read its exports back with: DBML's
-/// own (behind dbdiagram.io) and Mermaid's, and a JSON Schema validator for pgroll files. Pinned like wasm-opt.
-pub const READERS_NPM: [(&str, &str); 3] = [("@dbml/core", "10.2.0"), ("mermaid", "11.17.2"), ("ajv", "8.17.1")];
+/// own (behind dbdiagram.io), Mermaid's, Prisma's schema engine (its validator and DMMF, built to
+/// wasm: no engine download), and a JSON Schema validator for pgroll files. Pinned like wasm-opt.
+pub const READERS_NPM: [(&str, &str); 4] = [
+    ("@dbml/core", "10.2.0"),
+    ("mermaid", "11.17.2"),
+    ("ajv", "8.17.1"),
+    ("@prisma/prisma-schema-wasm", "8.1.0-2.59be4fda12412a79eeb9c2ae727b6aa723593323"),
+];
 
 /// Everything the build and the tests run, resolved to absolute paths.
 #[derive(Debug, Clone)]

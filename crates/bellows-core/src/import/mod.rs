@@ -7,6 +7,7 @@
 mod build;
 pub mod dbml;
 pub mod objects;
+pub mod prisma;
 mod recover;
 pub(crate) mod split;
 

@@ -3,6 +3,7 @@
 pub mod ddl;
 pub mod diagram;
 pub mod picture;
+pub mod prisma;
 
 pub use ddl::{schema_sql, DdlOptions};
 
