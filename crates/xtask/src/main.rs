@@ -4,6 +4,7 @@
 //! wasm32 target, Trunk, wasm-bindgen-cli (at exactly the version in Cargo.lock), wasm-opt and,
 //! for the browser tests, Chromium with chromedriver.
 
+mod size;
 mod tools;
 
 use std::io::{BufRead, BufReader, Write};
@@ -25,8 +26,9 @@ commands:
                    dialect's database (PostgreSQL, started if needed, or SQLite); --pairs runs
                    every real pair in ../shared/corpora
   bench    import and plan time natively and in WebAssembly, and the playground's budgets, in headless Chromium (figures for the README)
+  size     what takes the bytes of the page's wasm: code per crate and the largest functions [--top N]
   setup    only install the missing tools
-  readers  only install the npm parsers the export test reads DBML and Mermaid with, and print where
+  readers  only install the npm parsers the format tests read DBML, Mermaid and Prisma with, and print where
 
 environment:
   BELLOWS_TOOLS_ROOT   install tools here and look nowhere else (default: ~/.cache/bellows/tools, then PATH)";
@@ -40,6 +42,7 @@ fn main() {
         Some("setup") => setup().map(|_| ()),
         Some("readers") => Installer::from_env().readers().map(|modules| println!("{}", modules.display())),
         Some("bench") => bench(),
+        Some("size") => size::size(&args[1..]),
         Some("verify") => verify(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
