@@ -53,6 +53,22 @@ pub enum TypeKind {
     },
 }
 
+/// SQLite's type affinity of a declared type (its documented rules, in order).
+pub fn sqlite_affinity(spelling: &str) -> &'static str {
+    let t = spelling.to_ascii_uppercase();
+    if t.contains("INT") {
+        "INTEGER"
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        "TEXT"
+    } else if t.contains("BLOB") || t.trim().is_empty() {
+        "BLOB"
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
+    }
+}
+
 /// The values of MySQL's inline `enum('a','b')` or `set('a','b')` (`''` inside a value is a
 /// quote); `None` for any other type.
 pub fn inline_labels(spelling: &str) -> Option<Vec<String>> {

@@ -530,7 +530,8 @@ fn every_corpus_schema_round_trips_through_prisma() {
         // native types: VARCHAR(128) comes back as TEXT, TINYINT as INTEGER, the same to SQLite.
         let same_type = |c: &bellows_core::model::Column, d: &bellows_core::model::Column, t: &Table| {
             if dialect == bellows_core::Dialect::Sqlite {
-                affinity(&c.data_type.spelling) == affinity(&d.data_type.spelling)
+                bellows_core::types::sqlite_affinity(&c.data_type.spelling)
+                    == bellows_core::types::sqlite_affinity(&d.data_type.spelling)
             } else {
                 // `char` is `char(1)`.
                 // An enum named with or without its namespace (found on the search path).
@@ -659,20 +660,4 @@ fn every_corpus_schema_round_trips_through_prisma() {
         failures.len(),
         failures.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
     );
-}
-
-/// SQLite's type affinity of a declared type (its documented rules, in order).
-fn affinity(spelling: &str) -> &'static str {
-    let t = spelling.to_ascii_uppercase();
-    if t.contains("INT") {
-        "INTEGER"
-    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
-        "TEXT"
-    } else if t.contains("BLOB") || t.trim().is_empty() {
-        "BLOB"
-    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
-        "REAL"
-    } else {
-        "NUMERIC"
-    }
 }

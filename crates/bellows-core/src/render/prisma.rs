@@ -9,6 +9,7 @@
 //! `@@ignore`, as `prisma db pull` keeps it.
 
 use crate::model::*;
+use crate::types::sqlite_affinity;
 use crate::{Dialect, TypeKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -93,22 +94,6 @@ struct Field {
     doc: Option<String>,
 }
 
-/// SQLite's type affinity of a declared type (its documented rules, in order).
-fn affinity(spelling: &str) -> &'static str {
-    let t = spelling.to_ascii_uppercase();
-    if t.contains("INT") {
-        "INTEGER"
-    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
-        "TEXT"
-    } else if t.contains("BLOB") || t.trim().is_empty() {
-        "BLOB"
-    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
-        "REAL"
-    } else {
-        "NUMERIC"
-    }
-}
-
 /// The type Prisma's SQLite connector creates for a scalar.
 fn sqlite_type(scalar: &str) -> &'static str {
     match scalar {
@@ -131,7 +116,7 @@ fn scalar(c: &Column, d: Dialect, enum_name: Option<&str>) -> (String, Option<St
     let (base, native) = scalar_of(c, d, enum_name);
     if d == Dialect::Sqlite
         && !base.starts_with("Unsupported")
-        && affinity(sqlite_type(&base)) != affinity(&c.data_type.spelling)
+        && sqlite_affinity(sqlite_type(&base)) != sqlite_affinity(&c.data_type.spelling)
     {
         return (format!("Unsupported({})", quoted(c.data_type.spelling.trim())), None);
     }
