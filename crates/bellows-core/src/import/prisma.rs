@@ -584,10 +584,9 @@ pub fn import_prisma(text: &str, dialect: Dialect) -> Import {
         .iter()
         .filter(|b| b.kind == "enum")
         .map(|b| {
-            let name = match namespace_of(b) {
-                Some(ns) => format!("{ns}.{}", db_name(b)),
-                None => db_name(b),
-            };
+            // As a column names the type in SQL: quoted where the name needs it (`"Role"`;
+            // PostgreSQL would fold a bare `Role` to `role`).
+            let name = crate::render::qualified(namespace_of(b).as_deref(), &db_name(b), Dialect::Postgres);
             (b.name.clone(), name, b.fields.iter().map(&field_db_name).collect())
         })
         .collect();
@@ -687,6 +686,23 @@ pub fn import_prisma(text: &str, dialect: Dialect) -> Import {
                             format!("@default({f}()) is filled in by Prisma's client, not the database: left out"),
                         )),
                         Some(Value::Str(s)) => c.default = Some(DefaultValue { expr: quote_sql(s), volatile: false }),
+                        // A list's default (PostgreSQL arrays): `[]` is the empty array.
+                        Some(Value::List(items)) => {
+                            let items: Vec<String> = items
+                                .iter()
+                                .filter_map(|v| match v {
+                                    Value::Str(s) => Some(quote_sql(s)),
+                                    Value::Word(w) => Some(w.clone()),
+                                    _ => None,
+                                })
+                                .collect();
+                            let expr = if items.is_empty() {
+                                "'{}'".to_string()
+                            } else {
+                                format!("ARRAY[{}]", items.join(", "))
+                            };
+                            c.default = Some(DefaultValue { expr, volatile: false });
+                        }
                         Some(Value::Word(w)) => {
                             let label = enums.iter().find(|(n, _, _)| *n == f.ty).and_then(|(_, _, labels)| {
                                 let block = blocks.iter().find(|b| b.kind == "enum" && b.name == f.ty)?;
@@ -708,6 +724,15 @@ pub fn import_prisma(text: &str, dialect: Dialect) -> Import {
                         }
                         _ => {}
                     },
+                    "updatedAt" => diagnostics.push(Diagnostic::new(
+                        "prisma-client-default",
+                        Severity::Info,
+                        a.at,
+                        format!(
+                            "@updatedAt on {} is set by Prisma's client on each update, not by the database",
+                            f.name
+                        ),
+                    )),
                     _ => {}
                 }
             }
@@ -812,6 +837,26 @@ mod tests {
         );
         assert!(matches!(&o.indexes[0].parts[0], IndexPart::Column { name, descending: true } if name == "placed"));
         assert_eq!(o.column("placed").map(|c| c.data_type.kind.clone()), Some(crate::TypeKind::TimestampTz));
+    }
+
+    /// Seen in a real project's schema: PascalCase enums, list defaults, `@updatedAt`.
+    #[test]
+    fn pascal_case_enums_are_quoted_and_list_defaults_kept() {
+        let text = "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\nenum Role {\n  ADMIN\n  MEMBER\n}\n\
+            model Team {\n  id String @id\n  role Role @default(MEMBER)\n  domains String[] @default([])\n  updatedAt DateTime @updatedAt\n}\n";
+        let r = import_prisma(text, Dialect::Postgres);
+        assert!(r.errors().next().is_none(), "{:?}", r.diagnostics);
+        let t = r.schema.find_table("Team").expect("Team");
+        assert_eq!(t.column("role").map(|c| c.data_type.spelling.as_str()), Some("\"Role\""));
+        assert_eq!(t.column("domains").and_then(|c| c.default.as_ref()).map(|d| d.expr.as_str()), Some("'{}'"));
+        assert!(r.diagnostics.iter().any(|d| d.message.contains("@updatedAt")), "{:?}", r.diagnostics);
+        let sql = crate::render::schema_sql(
+            &r.schema,
+            crate::render::DdlOptions { source: Dialect::Postgres, target: Dialect::Postgres },
+        );
+        let back = crate::import(&sql, Some(Dialect::Postgres));
+        assert!(back.errors().next().is_none(), "{sql}");
+        assert!(sql.contains("role \"Role\" NOT NULL"), "{sql}");
     }
 
     #[test]
