@@ -1,20 +1,24 @@
 //! Change set + options -> a staged expand-and-contract [`Plan`].
 //!
-//! One planner per dialect, each in the same shape (`mod.rs`: the step builder, the dispatch and
-//! the table recipes; `columns.rs`; `keys.rs`), so a change kind's recipes sit in files of the
-//! same name:
+//! One file per change kind in `recipes/`, each holding that kind's recipe for every dialect
+//! side by side (`mod postgres`, `mod mysql`, `mod sqlite`), so a reader finds "rename column"
+//! once and sees its three plans together:
 //!
-//! | change | PostgreSQL (`postgres/`) | MySQL, MariaDB (`mysql/`) | SQLite (`sqlite.rs`) |
-//! |---|---|---|---|
-//! | create, drop, rename table | `mod.rs` `recipe` | `mod.rs` `create_table`, `drop_table`, `rename_table` | rebuild-free `ALTER TABLE` or rebuild |
-//! | add, drop column | `columns.rs` `add_column`, `drop_column` | `columns.rs` `add_column`, `drop_column` | `ADD COLUMN`, `DROP COLUMN` |
-//! | rename column, change type | `columns.rs` `rename_column`, `change_type`, `replace_column` | `columns.rs` `rename_column`, `change_type`, `shadow` | `RENAME COLUMN`, rebuild |
-//! | NOT NULL, default | `columns.rs` `set_not_null`, `mod.rs` `recipe` | `columns.rs` `set_not_null`, `drop_not_null`, `set_default` | rebuild |
-//! | CHECK, foreign key, UNIQUE, primary key | `keys.rs` | `keys.rs` | rebuild with pre-checks |
-//! | index | `mod.rs` `recipe`, `partitions.rs` | `keys.rs` `create_index`, `drop_index` | `CREATE INDEX` |
-//! | views, triggers, routines, policies | `objects.rs` | `mod.rs` `trigger`, `routine` | `object_recipe` |
-//! | split a table (found by `split.rs`) | `split.rs` | `split.rs` | `split_recipe` |
+//! | change | file | SQLite |
+//! |---|---|---|
+//! | create, drop, rename table | `tables.rs` | create and drop; a rename is part of the rebuild |
+//! | enum types | `enums.rs` (PostgreSQL; MySQL's inline ENUM is a type change) | none |
+//! | add, drop, rename column | `add_column.rs`, `drop_column.rs`, `rename_column.rs` | `ADD COLUMN`; the rest in the rebuild |
+//! | change type | `change_type.rs` (PostgreSQL's replacement column, MySQL's shadow column) | rebuild |
+//! | NOT NULL, default | `not_null.rs`, `default.rs` | rebuild with pre-checks |
+//! | CHECK, UNIQUE and primary key, foreign key | `checks.rs`, `keys.rs`, `foreign_keys.rs` | rebuild with pre-checks |
+//! | index | `indexes.rs`, `partitions.rs` (PostgreSQL) | `CREATE INDEX`, `DROP INDEX` |
+//! | views, triggers, routines, policies | `objects.rs` | `objects.rs` |
+//! | split a table (detection and recipes) | `split.rs` | `split.rs` |
 //!
+//! What differs between the dialects sits behind one small module each: `postgres.rs`,
+//! `mysql.rs` and `sqlite.rs` hold the context a recipe reads, the quoting, the step builders,
+//! the ranks and the dispatch from a change to its recipe (and, for SQLite, the table rebuild).
 //! What differs between MySQL and MariaDB versions is in `mysql/server.rs`, and nowhere else.
 //!
 //! Each change is planned by one recipe (see `../shared/design/expand-contract.md`), which
@@ -29,7 +33,8 @@ mod mysql;
 mod pgroll;
 mod postgres;
 mod render;
-pub(crate) mod split;
+pub(crate) use recipes::split;
+mod recipes;
 mod sqlite;
 
 pub use mysql::{Algorithm, MySqlServer};

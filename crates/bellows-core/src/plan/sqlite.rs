@@ -1,17 +1,25 @@
 //! SQLite: ALTER TABLE covers ADD COLUMN, RENAME COLUMN, RENAME TO and DROP COLUMN; anything
 //! else rebuilds the table as SQLite documents (new table, copy, drop, rename, indexes, checks).
+//! The rebuild and its pre-checks are here, since they carry most change kinds at once; the
+//! recipes that need no rebuild are in `recipes/`, beside their PostgreSQL and MySQL
+//! counterparts, with `use crate::plan::sqlite::*` as their prelude.
 
-use super::{Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step};
-use crate::diff::Change;
-use crate::model::*;
-use crate::render::ddl::{column_definition, table_statements};
-use crate::render::ident;
-use crate::Dialect;
+pub(in crate::plan) use super::recipes::{
+    add_column::sqlite::*, indexes::sqlite::*, objects::sqlite::*, split::sqlite::*, tables::sqlite::*,
+};
+pub(in crate::plan) use super::{
+    Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step,
+};
+pub(in crate::plan) use crate::diff::Change;
+pub(in crate::plan) use crate::model::*;
+pub(in crate::plan) use crate::render::ddl::{column_definition, table_statements};
+pub(in crate::plan) use crate::render::ident;
+pub(in crate::plan) use crate::Dialect;
 
-const SQ: Dialect = Dialect::Sqlite;
+pub(in crate::plan) const SQ: Dialect = Dialect::Sqlite;
 
 /// Changes that SQLite's ALTER TABLE cannot make: the table is rebuilt.
-fn needs_rebuild(change: &Change) -> bool {
+pub(in crate::plan) fn needs_rebuild(change: &Change) -> bool {
     !matches!(
         change,
         Change::CreateIndex { .. }
@@ -25,177 +33,8 @@ fn needs_rebuild(change: &Change) -> bool {
     )
 }
 
-/// Views (of either version) that read a table, and the views that read those, in creation
-/// order.
-fn views_reading<'a>(base: &'a Schema, target: &'a Schema, old: &str, new: &str) -> Vec<&'a View> {
-    use crate::import::objects::mentions;
-    let mut out: Vec<&View> = Vec::new();
-    let mut names: Vec<String> = vec![old.to_string(), new.to_string()];
-    loop {
-        let before = out.len();
-        for v in base.views.iter().chain(&target.views) {
-            if !out.iter().any(|o| same_name(&o.name, &v.name)) && names.iter().any(|n| mentions(&v.definition, n)) {
-                out.push(v);
-                names.push(v.name.clone());
-            }
-        }
-        if out.len() == before {
-            break;
-        }
-    }
-    out
-}
-
-/// Triggers, views: kept as text, created in Expand, dropped in Contract, replaced in Contract
-/// (a rebuilt table's triggers and readers come back with the rebuild).
-#[allow(clippy::too_many_arguments)]
-fn object_recipe(
-    base: &Schema,
-    target: &Schema,
-    changes: &[Change],
-    i: usize,
-    change: &Change,
-    rebuilt: &[String],
-    b: &mut Builder,
-) {
-    let rebuilds = |table: &str| rebuilt.iter().any(|t| same_name(t, table));
-    let trigger = |schema: &Schema, table: &str, name: &str| {
-        schema
-            .triggers
-            .iter()
-            .find(|t| same_name(&t.name, name) && same_name(&t.table, table))
-            .map(|t| t.definition.trim().trim_end_matches(';').to_string())
-    };
-    match change {
-        Change::CreateTrigger { table, name } if !rebuilds(table) => {
-            let Some(def) = trigger(target, table, name) else { return };
-            b.push(
-                StageKind::Expand,
-                step(
-                    format!("create trigger {name} on {table}"),
-                    i,
-                    vec![def],
-                    vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ))],
-                    table,
-                    "a trigger is schema text; from now on it runs for v1's writes too",
-                    60,
-                ),
-            );
-        }
-        Change::DropTrigger { table, name } if !rebuilds(table) => {
-            let undo: Vec<String> = trigger(base, table, name).into_iter().collect();
-            b.push(
-                StageKind::Contract,
-                step(
-                    format!("drop trigger {name} on {table}"),
-                    i,
-                    vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ))],
-                    undo,
-                    table,
-                    "v1 relied on it until Contract",
-                    5,
-                ),
-            );
-        }
-        Change::ReplaceTrigger { table, name } if !rebuilds(table) => {
-            let Some(def) = trigger(target, table, name) else { return };
-            // A trigger that changes only by a table's new name: SQLite renames it there itself.
-            let renamed = trigger(base, table, name).map(|old| {
-                changes.iter().fold(old, |text: String, c| match c {
-                    Change::RenameTable { from, to } => crate::render::rename_identifier(
-                        &text,
-                        split_qualified(from).1,
-                        &ident(split_qualified(to).1, SQ),
-                    ),
-                    _ => text,
-                })
-            });
-            if renamed.is_some_and(|r| crate::diff::normalize_definition(&r) == crate::diff::normalize_definition(&def))
-            {
-                return;
-            }
-            let mut undo = vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ))];
-            undo.extend(trigger(base, table, name));
-            b.push(
-                StageKind::Contract,
-                step(
-                    format!("replace trigger {name} on {table}"),
-                    i,
-                    vec![format!("DROP TRIGGER IF EXISTS {}", ident(name, SQ)), def],
-                    undo,
-                    table,
-                    "dropped and created in one transaction",
-                    6,
-                ),
-            );
-        }
-        Change::CreateView { name } => {
-            let Some(v) = target.find_view(name) else { return };
-            b.push(
-                StageKind::Expand,
-                step(
-                    format!("create view {name}"),
-                    i,
-                    vec![format!("CREATE VIEW {} AS {}", ident(name, SQ), v.definition.trim().trim_end_matches(';'))],
-                    vec![format!("DROP VIEW IF EXISTS {}", ident(name, SQ))],
-                    name,
-                    "a view is schema text",
-                    70,
-                ),
-            );
-        }
-        Change::DropView { name } => {
-            let undo: Vec<String> = base
-                .find_view(name)
-                .map(|v| format!("CREATE VIEW {} AS {}", ident(name, SQ), v.definition.trim().trim_end_matches(';')))
-                .into_iter()
-                .collect();
-            b.push(
-                StageKind::Contract,
-                step(
-                    format!("drop view {name}"),
-                    i,
-                    vec![format!("DROP VIEW IF EXISTS {}", ident(name, SQ))],
-                    undo,
-                    name,
-                    "no version reads it after Switch",
-                    4,
-                ),
-            );
-        }
-        Change::ReplaceView { name } => {
-            let Some(v) = target.find_view(name) else { return };
-            if rebuilt.iter().any(|t| views_reading(base, target, t, t).iter().any(|r| same_name(&r.name, name))) {
-                return; // a rebuild brings it back in its new definition
-            }
-            let mut undo = vec![format!("DROP VIEW IF EXISTS {}", ident(name, SQ))];
-            undo.extend(
-                base.find_view(name).map(|o| {
-                    format!("CREATE VIEW {} AS {}", ident(name, SQ), o.definition.trim().trim_end_matches(';'))
-                }),
-            );
-            b.push(
-                StageKind::Contract,
-                step(
-                    format!("replace view {name}"),
-                    i,
-                    vec![
-                        format!("DROP VIEW IF EXISTS {}", ident(name, SQ)),
-                        format!("CREATE VIEW {} AS {}", ident(name, SQ), v.definition.trim().trim_end_matches(';')),
-                    ],
-                    undo,
-                    name,
-                    "dropped and created in one transaction",
-                    95,
-                ),
-            );
-        }
-        _ => {}
-    }
-}
-
 /// The tables the plan rebuilds: those with a change ALTER TABLE cannot make.
-fn rebuilt_tables(target: &Schema, changes: &[Change]) -> Vec<String> {
+pub(in crate::plan) fn rebuilt_tables(target: &Schema, changes: &[Change]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for change in changes {
         let rebuild = match change {
@@ -215,7 +54,7 @@ fn rebuilt_tables(target: &Schema, changes: &[Change]) -> Vec<String> {
     out
 }
 
-fn step(
+pub(in crate::plan) fn step(
     title: String,
     change: usize,
     sql: Vec<String>,
@@ -239,7 +78,14 @@ fn step(
 }
 
 /// A batched statement of Backfill: run again until it changes no row.
-fn batched(title: String, change: usize, sql: String, table: &str, reason: &str, one_way: bool) -> Step {
+pub(in crate::plan) fn batched(
+    title: String,
+    change: usize,
+    sql: String,
+    table: &str,
+    reason: &str,
+    one_way: bool,
+) -> Step {
     let mut s = step(title, change, vec![sql], vec![], table, reason, 40);
     s.lock.effect = Effect::Batched;
     s.repeat_until_no_rows = true;
@@ -249,7 +95,14 @@ fn batched(title: String, change: usize, sql: String, table: &str, reason: &str,
 
 /// The rows a rebuild into the target's shape would refuse, counted before Contract, and what
 /// the chosen resolution does with them in Backfill.
-fn precheck(base: &Schema, target: &Schema, i: usize, change: &Change, options: &PlanOptions, b: &mut Builder) {
+pub(in crate::plan) fn precheck(
+    base: &Schema,
+    target: &Schema,
+    i: usize,
+    change: &Change,
+    options: &PlanOptions,
+    b: &mut Builder,
+) {
     let resolution = options.resolutions.get(&change.describe()).cloned().unwrap_or(Resolution::StopBeforeContract);
     // Only rows that exist can break a rule: columns the rebuild adds hold nothing yet.
     let existing = |table: &str, columns: &[String]| {
@@ -422,115 +275,40 @@ fn precheck(base: &Schema, target: &Schema, i: usize, change: &Change, options: 
     }
 }
 
-pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: &PlanOptions, b: &mut Builder) {
-    let rebuild = rebuilt_tables(target, changes);
-    let rebuilds = |table: &str| rebuild.iter().any(|t| same_name(t, table));
+/// What every SQLite recipe reads: the two schemas, the changes, and the tables the plan
+/// rebuilds (which take most changes with them).
+pub(in crate::plan) struct Ctx<'a> {
+    pub(in crate::plan) base: &'a Schema,
+    pub(in crate::plan) target: &'a Schema,
+    pub(in crate::plan) changes: &'a [Change],
+    pub(in crate::plan) rebuild: Vec<String>,
+}
+
+impl Ctx<'_> {
+    pub(in crate::plan) fn rebuilds(&self, table: &str) -> bool {
+        self.rebuild.iter().any(|t| same_name(t, table))
+    }
+}
+
+pub(in crate::plan) fn plan(
+    base: &Schema,
+    target: &Schema,
+    changes: &[Change],
+    options: &PlanOptions,
+    b: &mut Builder,
+) {
+    let ctx = Ctx { base, target, changes, rebuild: rebuilt_tables(target, changes) };
+    let rebuild = &ctx.rebuild;
+    let rebuilds = |table: &str| ctx.rebuilds(table);
     for (i, change) in changes.iter().enumerate() {
         precheck(base, target, i, change, options, b);
-        object_recipe(base, target, changes, i, change, &rebuild, b);
+        object_recipe(base, target, changes, i, change, rebuild, b);
         match change {
-            Change::CreateTable { table } => {
-                if let Some(t) = target.find_table(table) {
-                    b.push(
-                        StageKind::Expand,
-                        step(
-                            format!("create table {table}"),
-                            i,
-                            table_statements(target, t, SQ),
-                            vec![format!("DROP TABLE {}", ident(table, SQ))],
-                            table,
-                            "a new, empty table",
-                            10,
-                        ),
-                    );
-                }
-            }
-            Change::AddColumn { table, column } => {
-                let Some(col) = target.find_table(table).and_then(|t| t.column(column)) else { continue };
-                // SQLite adds NOT NULL columns only with a non-NULL default.
-                if !rebuilds(table) {
-                    b.push(
-                        StageKind::Expand,
-                        step(
-                            format!("add column {table}.{column}"),
-                            i,
-                            vec![format!(
-                                "ALTER TABLE {} ADD COLUMN {}",
-                                ident(table, SQ),
-                                column_definition(col, SQ, true, true)
-                            )],
-                            vec![format!("ALTER TABLE {} DROP COLUMN {}", ident(table, SQ), ident(column, SQ))],
-                            table,
-                            "ALTER TABLE ADD COLUMN only changes the schema text; v1 does not see it",
-                            20,
-                        ),
-                    );
-                }
-            }
-            Change::DropTable { table } => {
-                let mut s = step(
-                    format!("drop table {table}"),
-                    i,
-                    vec![format!("DROP TABLE {}", ident(table, SQ))],
-                    vec![],
-                    table,
-                    "no version uses it after Switch",
-                    90,
-                );
-                s.one_way = true;
-                b.push(StageKind::Contract, s);
-                b.v1_breaks.push(format!("v1 uses table {table}, dropped in Contract"));
-                b.one_way.push(format!("the rows of {table} are gone after Contract"));
-            }
-            Change::CreateIndex { table, index } => {
-                let Some(t) = target.find_table(table) else { continue };
-                if rebuilds(table) {
-                    continue; // the rebuild creates the table's indexes
-                }
-                let drop = index.name.as_ref().map(|n| format!("DROP INDEX IF EXISTS {}", ident(n, SQ)));
-                // The same name in the base: the old index goes first, in Contract.
-                let replaces = index.name.as_ref().is_some_and(|n| {
-                    changes.iter().any(|c| matches!(c, Change::DropIndex { index: old, .. } if old.name.as_deref().is_some_and(|o| same_name(o, n))))
-                });
-                let stage = if replaces { StageKind::Contract } else { StageKind::Expand };
-                b.push(
-                    stage,
-                    step(
-                        format!("create index {} on {table}", index.name.as_deref().unwrap_or("")),
-                        i,
-                        vec![crate::render::ddl::create_index_sql(t, index, SQ)],
-                        drop.into_iter().collect(),
-                        table,
-                        if replaces {
-                            "the index of the same name was dropped just before; SQLite builds it in one write transaction"
-                        } else {
-                            "SQLite builds it in one write transaction"
-                        },
-                        if replaces { 31 } else { 30 },
-                    ),
-                );
-            }
-            Change::DropIndex { table, index } => {
-                if rebuilds(table)
-                    || changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)))
-                {
-                    continue;
-                }
-                let Some(name) = &index.name else { continue };
-                let recreate = base.find_table(table).map(|t| crate::render::ddl::create_index_sql(t, index, SQ));
-                b.push(
-                    StageKind::Contract,
-                    step(
-                        format!("drop index {name} on {table}"),
-                        i,
-                        vec![format!("DROP INDEX IF EXISTS {}", ident(name, SQ))],
-                        recreate.into_iter().collect(),
-                        table,
-                        "no version relies on it after Switch",
-                        30,
-                    ),
-                );
-            }
+            Change::CreateTable { table } => create_table(&ctx, i, table, b),
+            Change::AddColumn { table, column } => add_column(&ctx, i, table, column, b),
+            Change::DropTable { table } => drop_table(&ctx, i, table, b),
+            Change::CreateIndex { table, index } => create_index(&ctx, i, table, index, b),
+            Change::DropIndex { table, index } => drop_index(&ctx, i, table, index, b),
             _ => {}
         }
     }
@@ -701,7 +479,7 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
         b.push(StageKind::Contract, s);
         b.v1_breaks.push(format!("v1 may rely on the old shape of {table}, rebuilt in Contract"));
     }
-    for split in super::split::splits(base, target, changes, SQ) {
+    for split in crate::plan::split::splits(base, target, changes, SQ) {
         match split {
             Ok(x) => split_recipe(base, &x, b),
             Err(note) => b.notes.push(note),
@@ -713,129 +491,4 @@ pub(super) fn plan(base: &Schema, target: &Schema, changes: &[Change], options: 
                 .into(),
         );
     }
-}
-
-/// Split (found by `plan::split`): triggers keep the old columns and the new table in step
-/// while v1 and v2 run, Backfill copies the existing values, and Contract drops the triggers
-/// before the old table's rebuild. SQLite has no trigger depth: each trigger writes the other
-/// table only where no row there holds the values already, so the echo of a write does nothing
-/// (v2's second row for one parent is not overwritten by its own echo), and with
-/// `recursive_triggers` on the chain still ends.
-fn split_recipe(base: &Schema, x: &super::split::Split, b: &mut Builder) {
-    let i = x.change;
-    let (s, t) = (x.source.as_str(), x.table.as_str());
-    let (st, tt) = (ident(s, SQ), ident(t, SQ));
-    let (k, f) = (ident(&x.key, SQ), ident(&x.fk, SQ));
-    let cols: Vec<String> = x.moved.iter().map(|c| ident(c, SQ)).collect();
-    let list = x.moved.join(", ");
-    let (short_s, short_t) = (split_qualified(s).1, split_qualified(t).1);
-    let trigger = |parts: &[&str]| ident(&format!("bellows_{}", parts.join("_")), SQ);
-    let (s_ins, s_upd, s_del) = (
-        trigger(&["split", short_s, short_t, "ins"]),
-        trigger(&["split", short_s, short_t, "upd"]),
-        trigger(&["split", short_s, short_t, "del"]),
-    );
-    let (t_ins, t_upd, t_del) = (
-        trigger(&["unsplit", short_t, short_s, "ins"]),
-        trigger(&["unsplit", short_t, short_s, "upd"]),
-        trigger(&["unsplit", short_t, short_s, "del"]),
-    );
-    let same = |alias: &str, row: &str| {
-        cols.iter().map(|c| format!("{alias}{c} IS {row}.{c}")).collect::<Vec<_>>().join(" AND ")
-    };
-    let any = |row: &str| cols.iter().map(|c| format!("{row}{c} IS NOT NULL")).collect::<Vec<_>>().join(" OR ");
-    let assign = |row: &str| cols.iter().map(|c| format!("{c} = {row}.{c}")).collect::<Vec<_>>().join(", ");
-    let values = |row: &str| cols.iter().map(|c| format!("{row}.{c}")).collect::<Vec<_>>().join(", ");
-    let insert_t = format!(
-        "INSERT INTO {tt} ({f}, {}) SELECT NEW.{k}, {} WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k});",
-        cols.join(", "),
-        values("NEW"),
-        any("NEW.")
-    );
-    let to_s = format!("UPDATE {st} SET {} WHERE {k} = NEW.{f} AND NOT ({});", assign("NEW"), same("", "NEW"));
-    let nullable_in_s =
-        base.find_table(s).is_some_and(|bt| x.moved.iter().all(|m| bt.column(m).is_some_and(|c| c.nullable)));
-    let mut t_sql = vec![
-        format!("CREATE TRIGGER {t_ins} AFTER INSERT ON {tt} BEGIN {to_s} END"),
-        format!("CREATE TRIGGER {t_upd} AFTER UPDATE ON {tt} BEGIN {to_s} END"),
-    ];
-    let mut t_drop = vec![format!("DROP TRIGGER IF EXISTS {t_ins}"), format!("DROP TRIGGER IF EXISTS {t_upd}")];
-    if nullable_in_s {
-        let nulls = cols.iter().map(|c| format!("{c} = NULL")).collect::<Vec<_>>().join(", ");
-        t_sql.push(format!(
-            "CREATE TRIGGER {t_del} AFTER DELETE ON {tt} BEGIN UPDATE {st} SET {nulls} WHERE {k} = OLD.{f} AND ({}); END",
-            any("")
-        ));
-        t_drop.push(format!("DROP TRIGGER IF EXISTS {t_del}"));
-    }
-    let s_sql = vec![
-        format!("CREATE TRIGGER {s_ins} AFTER INSERT ON {st} BEGIN {insert_t} END"),
-        format!(
-            "CREATE TRIGGER {s_upd} AFTER UPDATE OF {} ON {st} WHEN NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k} AND {}) BEGIN UPDATE {tt} SET {} WHERE {f} = NEW.{k}; {insert_t} END",
-            cols.join(", "),
-            same("", "NEW"),
-            assign("NEW"),
-        ),
-        format!("CREATE TRIGGER {s_del} BEFORE DELETE ON {st} BEGIN DELETE FROM {tt} WHERE {f} = OLD.{k}; END"),
-    ];
-    let s_drop = vec![
-        format!("DROP TRIGGER IF EXISTS {s_del}"),
-        format!("DROP TRIGGER IF EXISTS {s_upd}"),
-        format!("DROP TRIGGER IF EXISTS {s_ins}"),
-    ];
-    b.push(
-        StageKind::Expand,
-        step(
-            format!("split {list} from {s} into {t}: each version's writes reach the other's table"),
-            i,
-            t_sql.iter().chain(&s_sql).cloned().collect(),
-            s_drop.iter().chain(&t_drop).cloned().collect(),
-            t,
-            "triggers are schema text: v1's writes to the old columns reach the new table, v2's writes to the new table reach the old columns, and deleting a row of the old table takes its new rows with it until Contract",
-            15,
-        ),
-    );
-    b.push(
-        StageKind::Backfill,
-        batched(
-            format!("copy {list} of existing {s} rows into {t}"),
-            i,
-            format!(
-                "INSERT INTO {tt} ({f}, {}) SELECT s.{k}, {} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}) ORDER BY s.{k} LIMIT 1000",
-                cols.join(", "),
-                cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", "),
-                any("s.")
-            ),
-            t,
-            "batches of rows, each its own short write transaction; rows written meanwhile are copied by the triggers",
-            false,
-        ),
-    );
-    b.verifications.push(CheckQuery {
-        title: format!("every {s} row with {list} has them in {t}"),
-        change: i,
-        sql: format!(
-            "SELECT count(*) FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k} AND {})",
-            any("s."),
-            same("t.", "s")
-        ),
-        must_be_zero: true,
-        before: StageKind::Switch,
-        resolution: None,
-    });
-    // Before the old table's rebuild: the triggers on the new table name the old columns.
-    b.push(
-        StageKind::Contract,
-        step(
-            format!("split {list} from {s} into {t}: drop the triggers"),
-            i,
-            s_drop.into_iter().chain(t_drop).collect(),
-            vec![],
-            t,
-            "v1 has stopped; the triggers name the old columns, which the rebuild of the old table drops next",
-            45,
-        ),
-    );
-    b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
-    b.columns_moved(s, t, &x.moved);
 }

@@ -1,0 +1,625 @@
+//! Split a table: columns dropped from a table S that reappear, with the same name and type,
+//! in a new table T that references S. Found once here for every planner and for the harness;
+//! each dialect keeps the values in step both ways with triggers while v1 and v2 run.
+
+use crate::diff::Change;
+use crate::model::{same_name, Column, Schema, Table};
+use crate::Dialect;
+
+/// One split the plan carries: `moved` columns of `source` travel to `table`, whose `fk`
+/// column holds `source`'s `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Split {
+    /// The index of the new table's CreateTable change.
+    pub change: usize,
+    pub source: String,
+    pub key: String,
+    pub table: String,
+    pub fk: String,
+    pub moved: Vec<String>,
+}
+
+/// Every split in `changes`: `Ok` when the values can travel, `Err` with a note for the user when
+/// the new table has a required column nothing fills, so the copy cannot insert.
+pub(crate) fn splits(base: &Schema, target: &Schema, changes: &[Change], d: Dialect) -> Vec<Result<Split, String>> {
+    let mut out = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        let Change::CreateTable { table: t_name } = change else { continue };
+        let Some(t) = target.find_table(t_name) else { continue };
+        for fk in t.foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
+            let Some(s) = base.find_table(&fk.ref_table) else { continue };
+            let s_name = s.qualified_name();
+            if target.find_table(&s_name).is_none() {
+                continue;
+            }
+            let key = fk
+                .ref_columns
+                .first()
+                .cloned()
+                .or_else(|| s.primary_key.as_ref().filter(|k| k.columns.len() == 1).map(|k| k.columns[0].clone()));
+            let Some(key) = key else { continue };
+            let fk_col = fk.columns[0].clone();
+            let moved: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|c| !same_name(&c.name, &fk_col))
+                .filter(|c| {
+                    s.column(&c.name).is_some_and(|sc| sc.data_type.kind == c.data_type.kind)
+                        && changes.iter().any(|x| {
+                            matches!(x, Change::DropColumn { table, column } if same_name(table, &s_name) && same_name(column, &c.name))
+                        })
+                })
+                .map(|c| c.name.clone())
+                .collect();
+            if moved.is_empty() {
+                continue;
+            }
+            // Every other required column of T must fill itself, or the copy cannot insert.
+            let blocker = t.columns.iter().find(|c| {
+                !c.nullable
+                    && c.default.is_none()
+                    && c.identity.is_none()
+                    && !rowid_alias(t, c, d)
+                    && !same_name(&c.name, &fk_col)
+                    && (!moved.iter().any(|m| same_name(m, &c.name)) || s.column(&c.name).is_some_and(|sc| sc.nullable))
+            });
+            out.push(match blocker {
+                Some(c) => Err(format!(
+                    "{t_name} takes {} from {s_name}, but {t_name}.{} is required and cannot be filled from {s_name}: copy the rows yourself between Backfill and Switch",
+                    moved.join(", "),
+                    c.name
+                )),
+                None => Ok(Split { change: i, source: s_name, key, table: t_name.clone(), fk: fk_col, moved }),
+            });
+        }
+    }
+    out
+}
+
+/// SQLite's `INTEGER PRIMARY KEY`: the column is the rowid, which SQLite fills itself.
+fn rowid_alias(table: &Table, column: &Column, d: Dialect) -> bool {
+    d == Dialect::Sqlite
+        && column.data_type.spelling.trim().eq_ignore_ascii_case("integer")
+        && !table.without_rowid
+        && table.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1 && same_name(&k.columns[0], &column.name))
+}
+
+pub(in crate::plan) mod postgres {
+    //! Split: a table's columns moved into a new table that references it, kept in step both
+    //! ways while v1 and v2 run.
+
+    use crate::plan::postgres::*;
+
+    /// Split (found by `plan::split`): on top of the create-table and drop-column steps, the values
+    /// travel: a trigger on S writes them into T (v1 keeps writing S), a batched copy moves the
+    /// existing rows, a trigger on T writes v2's values back into S (so v1 reads them), and
+    /// Contract drops the triggers with the old columns.
+    pub(in crate::plan) fn split_tables(ctx: &Ctx<'_>, b: &mut Builder) {
+        for split in crate::plan::split::splits(ctx.base, ctx.target, ctx.changes, crate::Dialect::Postgres) {
+            match split {
+                Ok(x) => split_recipe(ctx, x.change, &x.source, &x.key, &x.table, &x.fk, &x.moved, b),
+                Err(note) => b.notes.push(note),
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::plan) fn split_recipe(
+        ctx: &Ctx<'_>,
+        i: usize,
+        s: &str,
+        key: &str,
+        t: &str,
+        fk: &str,
+        moved: &[String],
+        b: &mut Builder,
+    ) {
+        let (st, tt) = (tq(s), tq(t));
+        let lt = ctx.lock_timeout();
+        let cols: Vec<String> = moved.iter().map(|c| q(c)).collect();
+        let list = cols.join(", ");
+        let new_vals: Vec<String> = cols.iter().map(|c| format!("NEW.{c}")).collect();
+        let any_value =
+            |prefix: &str| cols.iter().map(|c| format!("{prefix}{c} IS NOT NULL")).collect::<Vec<_>>().join(" OR ");
+        let (fk_q, key_q) = (q(fk), q(key));
+        let short_s = split_qualified(s).1;
+        let short_t = split_qualified(t).1;
+        let forward = name(&[PREFIX.trim_end_matches('_'), "split", short_s, short_t]);
+        let forward_fn = qualified(split_qualified(s).0, &forward, PG);
+        let forward_del = name(&[PREFIX.trim_end_matches('_'), "split", short_s, short_t, "del"]);
+        let forward_del_fn = qualified(split_qualified(s).0, &forward_del, PG);
+        let back = name(&[PREFIX.trim_end_matches('_'), "unsplit", short_t, short_s]);
+        let back_fn = qualified(split_qualified(t).0, &back, PG);
+        let row = |vals: &[String]| {
+            if vals.len() == 1 {
+                format!("ROW({})", vals[0])
+            } else {
+                format!("({})", vals.join(", "))
+            }
+        };
+        let set_cols = format!("({list})");
+        let forward_body = format!(
+            "BEGIN IF pg_trigger_depth() > 1 THEN RETURN NEW; END IF; \
+             UPDATE {tt} SET {set_cols} = {nv} WHERE {fk_q} = NEW.{key_q} AND ({list}) IS DISTINCT FROM ({nvl}); \
+             IF ({any_new}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {fk_q} = NEW.{key_q}) THEN \
+             INSERT INTO {tt} ({fk_q}, {list}) VALUES (NEW.{key_q}, {nvl}); END IF; RETURN NEW; END",
+            nv = row(&new_vals),
+            nvl = new_vals.join(", "),
+            any_new = any_value("NEW."),
+        );
+        let delete_body = format!("BEGIN DELETE FROM {tt} WHERE {fk_q} = OLD.{key_q}; RETURN OLD; END");
+        // v2 deleting a row of T takes the values away from S too (v1 then reads NULL), where S
+        // allows NULL there.
+        let nullable_in_s =
+            ctx.base.find_table(s).is_some_and(|st| moved.iter().all(|m| st.column(m).is_some_and(|c| c.nullable)));
+        let nulls: Vec<String> = cols.iter().map(|_| "NULL".to_string()).collect();
+        let on_delete = if nullable_in_s {
+            format!(
+                "IF TG_OP = 'DELETE' THEN UPDATE {st} SET {set_cols} = {nr} WHERE {key_q} = OLD.{fk_q} AND ({list}) IS DISTINCT FROM ({nl}); RETURN OLD; END IF; ",
+                nr = row(&nulls),
+                nl = nulls.join(", ")
+            )
+        } else {
+            "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; ".to_string()
+        };
+        let back_body = format!(
+            "BEGIN IF pg_trigger_depth() > 1 THEN RETURN COALESCE(NEW, OLD); END IF; {on_delete}\
+             UPDATE {st} SET {set_cols} = {nv} WHERE {key_q} = NEW.{fk_q} AND ({list}) IS DISTINCT FROM ({nvl}); RETURN NEW; END",
+            nv = row(&new_vals),
+            nvl = new_vals.join(", "),
+        );
+        // One table per step: a step that locked both tables in one transaction could deadlock
+        // with v1 (writing S, then T through the trigger) or v2 (T, then S): the harness saw it.
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("split {list} from {s} into {t}: v2's writes to {t} reach {s}"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("CREATE OR REPLACE FUNCTION {back_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {back_body} $$"),
+                    format!(
+                        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {tt} FOR EACH ROW EXECUTE FUNCTION {back_fn}()",
+                        q(&back)
+                    ),
+                    always(&tt, &back),
+                ],
+                vec![
+                    lt.clone(),
+                    format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&back)),
+                    format!("DROP FUNCTION IF EXISTS {back_fn}()"),
+                ],
+                (LockMode::ShareRowExclusive, &[t], Effect::Metadata),
+                true,
+                "a trigger is catalog-only; it keeps v1's columns current while v2 writes the new table",
+                R_SYNC + 5,
+            ),
+        );
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("split {list} from {s} into {t}: v1's writes to {s} reach {t}"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("CREATE OR REPLACE FUNCTION {forward_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {forward_body} $$"),
+                    format!(
+                        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OF {list} ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_fn}()",
+                        q(&forward)
+                    ),
+                    always(&st, &forward),
+                    format!("CREATE OR REPLACE FUNCTION {forward_del_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {delete_body} $$"),
+                    format!("CREATE TRIGGER {} BEFORE DELETE ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_del_fn}()", q(&forward_del)),
+                    always(&st, &forward_del),
+                ],
+                vec![
+                    lt.clone(),
+                    format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward_del)),
+                    format!("DROP FUNCTION IF EXISTS {forward_del_fn}()"),
+                    format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward)),
+                    format!("DROP FUNCTION IF EXISTS {forward_fn}()"),
+                ],
+                (LockMode::ShareRowExclusive, &[s], Effect::Metadata),
+                true,
+                "triggers are catalog-only: v1's writes to the old columns reach the new table, and deleting a row of the old table takes its new rows with it until Contract",
+                R_SYNC + 6,
+            ),
+        );
+        let copy = batched(
+            format!("copy {list} of existing {s} rows into {t}"),
+            i,
+            format!(
+                "INSERT INTO {tt} ({fk_q}, {list}) SELECT s.{key_q}, {} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q}) LIMIT {}",
+                cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", "),
+                any_value("s."),
+                ctx.options.batch_size
+            ),
+            t,
+            "batches of rows, each its own short transaction; rows written meanwhile are copied by the trigger",
+        );
+        b.push(StageKind::Backfill, copy);
+        b.verifications.push(CheckQuery {
+            title: format!("every {s} row with {list} has them in {t}"),
+            change: i,
+            sql: format!(
+                "SELECT count(*) FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q} AND ({}) IS NOT DISTINCT FROM ({}))",
+                any_value("s."),
+                cols.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+                cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
+            ),
+            must_be_zero: true,
+            before: StageKind::Switch,
+            resolution: None,
+        });
+        b.push(
+            StageKind::Contract,
+            step(
+                format!("split {list} from {s} into {t}: drop the triggers on {s}"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward_del)),
+                    format!("DROP FUNCTION IF EXISTS {forward_del_fn}()"),
+                    format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward)),
+                    format!("DROP FUNCTION IF EXISTS {forward_fn}()"),
+                ],
+                vec![],
+                (LockMode::AccessExclusive, &[s], Effect::Metadata),
+                true,
+                "v1 no longer writes the old columns; they are dropped next",
+                R_DROP_COLUMN - 4,
+            ),
+        );
+        b.push(
+            StageKind::Contract,
+            step(
+                format!("split {list} from {s} into {t}: drop the trigger on {t}"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&back)),
+                    format!("DROP FUNCTION IF EXISTS {back_fn}()"),
+                ],
+                vec![],
+                (LockMode::AccessExclusive, &[t], Effect::Metadata),
+                true,
+                "v1 no longer reads the old columns",
+                R_DROP_COLUMN - 3,
+            ),
+        );
+        b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
+        b.columns_moved(s, t, moved);
+    }
+}
+
+pub(in crate::plan) mod mysql {
+    //! Split: a table's columns moved into a new table that references it (found by
+    //! `plan::split`), kept in step both ways by triggers while v1 and v2 run.
+    //!
+    //! MySQL refuses a trigger that writes a table the statement that fired it uses (error 1442),
+    //! and it has no trigger depth to tell a nested write from the application's. Two guards stand
+    //! in: a trigger writes the other table only where a row there differs (so the echo of its own
+    //! write finds nothing to do, and a batched copy that reads the old table never writes it back),
+    //! and a session variable marks the key a trigger is writing for, stamped with the statement's
+    //! start time (`NOW(6)` is fixed for a statement and its triggers), so a mark left behind by a
+    //! failed statement never silences a later one.
+
+    use crate::plan::mysql::*;
+
+    pub(in crate::plan) fn split_tables(ctx: &Ctx<'_>, b: &mut Builder) {
+        for split in crate::plan::split::splits(ctx.base, ctx.target, ctx.changes, crate::Dialect::MySql) {
+            match split {
+                Ok(x) => split_recipe(ctx, &x, b),
+                Err(note) => b.notes.push(note),
+            }
+        }
+    }
+
+    pub(in crate::plan) fn split_recipe(ctx: &Ctx<'_>, x: &Split, b: &mut Builder) {
+        let i = x.change;
+        let (s, t) = (x.source.as_str(), x.table.as_str());
+        let (st, tt) = (tq(s), tq(t));
+        let (k, f) = (q(&x.key), q(&x.fk));
+        let cols: Vec<String> = x.moved.iter().map(|c| q(c)).collect();
+        let list = x.moved.join(", ");
+        let (short_s, short_t) = (split_qualified(s).1, split_qualified(t).1);
+        let p = PREFIX.trim_end_matches('_');
+        let trigger = |parts: &[&str]| name(&[&[p][..], parts].concat());
+        let (s_ins, s_upd, s_del) = (
+            trigger(&["split", short_s, short_t, "ins"]),
+            trigger(&["split", short_s, short_t, "upd"]),
+            trigger(&["split", short_s, short_t, "del"]),
+        );
+        let (t_ins, t_upd, t_del) = (
+            trigger(&["unsplit", short_t, short_s, "ins"]),
+            trigger(&["unsplit", short_t, short_s, "upd"]),
+            trigger(&["unsplit", short_t, short_s, "del"]),
+        );
+        // The mark: which key this statement's split triggers are writing for.
+        let var = format!("@{}", trigger(&["syncing", short_s, short_t]));
+        let mark = |row: &str| format!("CONCAT({row}, '/', NOW(6))");
+        let not_marked = |row: &str| format!("NOT ({var} <=> {})", mark(row));
+        let set_mark = |row: &str| format!("SET {var} = {};", mark(row));
+        let clear = format!("SET {var} = NULL;");
+        // `alias.c <=> NEW.c` for every moved column: the row already holds the values.
+        let same = |alias: &str, row: &str| {
+            cols.iter().map(|c| format!("{alias}{c} <=> {row}.{c}")).collect::<Vec<_>>().join(" AND ")
+        };
+        let any = |row: &str| cols.iter().map(|c| format!("{row}{c} IS NOT NULL")).collect::<Vec<_>>().join(" OR ");
+        let assign = |row: &str| cols.iter().map(|c| format!("{c} = {row}.{c}")).collect::<Vec<_>>().join(", ");
+        let values = |row: &str| cols.iter().map(|c| format!("{row}.{c}")).collect::<Vec<_>>().join(", ");
+        let insert_t = format!("INSERT INTO {tt} ({f}, {}) VALUES (NEW.{k}, {});", cols.join(", "), values("NEW"));
+
+        // v2's writes to T reach S (v1 reads them there).
+        let to_s = format!(
+            "IF {} AND EXISTS (SELECT 1 FROM {st} WHERE {k} = NEW.{f} AND NOT ({})) THEN {} UPDATE {st} SET {} WHERE {k} = NEW.{f}; {clear} END IF;",
+            not_marked(&format!("NEW.{f}")),
+            same("", "NEW"),
+            set_mark(&format!("NEW.{f}")),
+            assign("NEW"),
+        );
+        let nullable_in_s =
+            ctx.base.find_table(s).is_some_and(|bt| x.moved.iter().all(|m| bt.column(m).is_some_and(|c| c.nullable)));
+        let mut t_sql = vec![
+            format!("CREATE TRIGGER {} AFTER INSERT ON {tt} FOR EACH ROW BEGIN {to_s} END", q(&t_ins)),
+            format!("CREATE TRIGGER {} AFTER UPDATE ON {tt} FOR EACH ROW BEGIN {to_s} END", q(&t_upd)),
+        ];
+        let mut t_drop =
+            vec![format!("DROP TRIGGER IF EXISTS {}", q(&t_ins)), format!("DROP TRIGGER IF EXISTS {}", q(&t_upd))];
+        if nullable_in_s {
+            // v2 deleting a row of T takes the values away from S too (v1 then reads NULL).
+            let nulls = cols.iter().map(|c| format!("{c} = NULL")).collect::<Vec<_>>().join(", ");
+            t_sql.push(format!(
+                "CREATE TRIGGER {} AFTER DELETE ON {tt} FOR EACH ROW BEGIN IF {} AND EXISTS (SELECT 1 FROM {st} WHERE {k} = OLD.{f} AND ({})) THEN {} UPDATE {st} SET {nulls} WHERE {k} = OLD.{f}; {clear} END IF; END",
+                q(&t_del),
+                not_marked(&format!("OLD.{f}")),
+                any(""),
+                set_mark(&format!("OLD.{f}")),
+            ));
+            t_drop.push(format!("DROP TRIGGER IF EXISTS {}", q(&t_del)));
+        }
+        b.push(
+            StageKind::Expand,
+            ctx.step(
+                format!("split {list} from {s} into {t}: v2's writes to {t} reach {s}"),
+                i,
+                t_sql,
+                t_drop.clone(),
+                (LockMode::Metadata, &[t], Effect::Metadata),
+                "creating a trigger takes the table's metadata lock for a moment; one trigger per event, as MySQL requires; they keep v1's columns current while v2 writes the new table",
+                R_SYNC + 5,
+            ),
+        );
+
+        // v1's writes to S reach T.
+        let s_sql = vec![
+            format!(
+                "CREATE TRIGGER {} AFTER INSERT ON {st} FOR EACH ROW BEGIN IF ({}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k}) THEN {} {insert_t} {clear} END IF; END",
+                q(&s_ins),
+                any("NEW."),
+                set_mark(&format!("NEW.{k}")),
+            ),
+            format!(
+                "CREATE TRIGGER {} AFTER UPDATE ON {st} FOR EACH ROW BEGIN IF {} THEN {} \
+                 IF EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k}) THEN UPDATE {tt} SET {} WHERE {f} = NEW.{k} AND NOT ({}); \
+                 ELSEIF {} THEN {insert_t} END IF; {clear} END IF; END",
+                q(&s_upd),
+                not_marked(&format!("NEW.{k}")),
+                set_mark(&format!("NEW.{k}")),
+                assign("NEW"),
+                same("", "NEW"),
+                any("NEW."),
+            ),
+            format!(
+                "CREATE TRIGGER {} BEFORE DELETE ON {st} FOR EACH ROW BEGIN {} DELETE FROM {tt} WHERE {f} = OLD.{k}; {clear} END",
+                q(&s_del),
+                set_mark(&format!("OLD.{k}")),
+            ),
+        ];
+        let s_drop = vec![
+            format!("DROP TRIGGER IF EXISTS {}", q(&s_del)),
+            format!("DROP TRIGGER IF EXISTS {}", q(&s_upd)),
+            format!("DROP TRIGGER IF EXISTS {}", q(&s_ins)),
+        ];
+        b.push(
+            StageKind::Expand,
+            ctx.step(
+                format!("split {list} from {s} into {t}: v1's writes to {s} reach {t}"),
+                i,
+                s_sql,
+                s_drop.clone(),
+                (LockMode::Metadata, &[s], Effect::Metadata),
+                "creating a trigger takes the table's metadata lock for a moment; v1's writes to the old columns reach the new table, and deleting a row of the old table takes its new rows with it until Contract",
+                R_SYNC + 6,
+            ),
+        );
+
+        // Backfill: the rows nobody has written since, in batches along the old table's key.
+        let s_cols = cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
+        let mut copy = ctx.step(
+            format!("copy {list} of existing {s} rows into {t}"),
+            i,
+            vec![format!(
+                "INSERT INTO {tt} ({f}, {}) SELECT s.{k}, {s_cols} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}) ORDER BY s.{k} LIMIT {}",
+                cols.join(", "),
+                any("s."),
+                ctx.options.batch_size
+            )],
+            vec![],
+            (LockMode::None, &[t], Effect::Batched),
+            "batches of rows along the old table's key, each its own short transaction; rows written meanwhile are copied by the triggers; the copy reads the old table with shared row locks, so v1's writes to a row wait for one batch at most",
+            R_BACKFILL,
+        );
+        copy.repeat_until_no_rows = true;
+        b.push(StageKind::Backfill, copy);
+        b.verifications.push(CheckQuery {
+            title: format!("every {s} row with {list} has them in {t}"),
+            change: i,
+            sql: format!(
+                "SELECT COUNT(*) FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k} AND {})",
+                any("s."),
+                same("t.", "s"),
+            ),
+            must_be_zero: true,
+            before: StageKind::Switch,
+            resolution: None,
+        });
+
+        // Contract: the triggers go before the old columns.
+        b.push(
+            StageKind::Contract,
+            ctx.step(
+                format!("split {list} from {s} into {t}: drop the triggers on {s}"),
+                i,
+                s_drop,
+                vec![],
+                (LockMode::Metadata, &[s], Effect::Metadata),
+                "v1 no longer writes the old columns; they are dropped next",
+                R_DROP_COLUMN - 4,
+            ),
+        );
+        b.push(
+            StageKind::Contract,
+            ctx.step(
+                format!("split {list} from {s} into {t}: drop the triggers on {t}"),
+                i,
+                t_drop,
+                vec![],
+                (LockMode::Metadata, &[t], Effect::Metadata),
+                "v1 no longer reads the old columns",
+                R_DROP_COLUMN - 3,
+            ),
+        );
+        b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
+        b.columns_moved(s, t, &x.moved);
+    }
+}
+
+pub(in crate::plan) mod sqlite {
+    use crate::plan::sqlite::*;
+
+    /// Split (found by `plan::split`): triggers keep the old columns and the new table in step
+    /// while v1 and v2 run, Backfill copies the existing values, and Contract drops the triggers
+    /// before the old table's rebuild. SQLite has no trigger depth: each trigger writes the other
+    /// table only where no row there holds the values already, so the echo of a write does nothing
+    /// (v2's second row for one parent is not overwritten by its own echo), and with
+    /// `recursive_triggers` on the chain still ends.
+    pub(in crate::plan) fn split_recipe(base: &Schema, x: &crate::plan::split::Split, b: &mut Builder) {
+        let i = x.change;
+        let (s, t) = (x.source.as_str(), x.table.as_str());
+        let (st, tt) = (ident(s, SQ), ident(t, SQ));
+        let (k, f) = (ident(&x.key, SQ), ident(&x.fk, SQ));
+        let cols: Vec<String> = x.moved.iter().map(|c| ident(c, SQ)).collect();
+        let list = x.moved.join(", ");
+        let (short_s, short_t) = (split_qualified(s).1, split_qualified(t).1);
+        let trigger = |parts: &[&str]| ident(&format!("bellows_{}", parts.join("_")), SQ);
+        let (s_ins, s_upd, s_del) = (
+            trigger(&["split", short_s, short_t, "ins"]),
+            trigger(&["split", short_s, short_t, "upd"]),
+            trigger(&["split", short_s, short_t, "del"]),
+        );
+        let (t_ins, t_upd, t_del) = (
+            trigger(&["unsplit", short_t, short_s, "ins"]),
+            trigger(&["unsplit", short_t, short_s, "upd"]),
+            trigger(&["unsplit", short_t, short_s, "del"]),
+        );
+        let same = |alias: &str, row: &str| {
+            cols.iter().map(|c| format!("{alias}{c} IS {row}.{c}")).collect::<Vec<_>>().join(" AND ")
+        };
+        let any = |row: &str| cols.iter().map(|c| format!("{row}{c} IS NOT NULL")).collect::<Vec<_>>().join(" OR ");
+        let assign = |row: &str| cols.iter().map(|c| format!("{c} = {row}.{c}")).collect::<Vec<_>>().join(", ");
+        let values = |row: &str| cols.iter().map(|c| format!("{row}.{c}")).collect::<Vec<_>>().join(", ");
+        let insert_t = format!(
+            "INSERT INTO {tt} ({f}, {}) SELECT NEW.{k}, {} WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k});",
+            cols.join(", "),
+            values("NEW"),
+            any("NEW.")
+        );
+        let to_s = format!("UPDATE {st} SET {} WHERE {k} = NEW.{f} AND NOT ({});", assign("NEW"), same("", "NEW"));
+        let nullable_in_s =
+            base.find_table(s).is_some_and(|bt| x.moved.iter().all(|m| bt.column(m).is_some_and(|c| c.nullable)));
+        let mut t_sql = vec![
+            format!("CREATE TRIGGER {t_ins} AFTER INSERT ON {tt} BEGIN {to_s} END"),
+            format!("CREATE TRIGGER {t_upd} AFTER UPDATE ON {tt} BEGIN {to_s} END"),
+        ];
+        let mut t_drop = vec![format!("DROP TRIGGER IF EXISTS {t_ins}"), format!("DROP TRIGGER IF EXISTS {t_upd}")];
+        if nullable_in_s {
+            let nulls = cols.iter().map(|c| format!("{c} = NULL")).collect::<Vec<_>>().join(", ");
+            t_sql.push(format!(
+                "CREATE TRIGGER {t_del} AFTER DELETE ON {tt} BEGIN UPDATE {st} SET {nulls} WHERE {k} = OLD.{f} AND ({}); END",
+                any("")
+            ));
+            t_drop.push(format!("DROP TRIGGER IF EXISTS {t_del}"));
+        }
+        let s_sql = vec![
+            format!("CREATE TRIGGER {s_ins} AFTER INSERT ON {st} BEGIN {insert_t} END"),
+            format!(
+                "CREATE TRIGGER {s_upd} AFTER UPDATE OF {} ON {st} WHEN NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k} AND {}) BEGIN UPDATE {tt} SET {} WHERE {f} = NEW.{k}; {insert_t} END",
+                cols.join(", "),
+                same("", "NEW"),
+                assign("NEW"),
+            ),
+            format!("CREATE TRIGGER {s_del} BEFORE DELETE ON {st} BEGIN DELETE FROM {tt} WHERE {f} = OLD.{k}; END"),
+        ];
+        let s_drop = vec![
+            format!("DROP TRIGGER IF EXISTS {s_del}"),
+            format!("DROP TRIGGER IF EXISTS {s_upd}"),
+            format!("DROP TRIGGER IF EXISTS {s_ins}"),
+        ];
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("split {list} from {s} into {t}: each version's writes reach the other's table"),
+                i,
+                t_sql.iter().chain(&s_sql).cloned().collect(),
+                s_drop.iter().chain(&t_drop).cloned().collect(),
+                t,
+                "triggers are schema text: v1's writes to the old columns reach the new table, v2's writes to the new table reach the old columns, and deleting a row of the old table takes its new rows with it until Contract",
+                15,
+            ),
+        );
+        b.push(
+            StageKind::Backfill,
+            batched(
+                format!("copy {list} of existing {s} rows into {t}"),
+                i,
+                format!(
+                    "INSERT INTO {tt} ({f}, {}) SELECT s.{k}, {} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}) ORDER BY s.{k} LIMIT 1000",
+                    cols.join(", "),
+                    cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", "),
+                    any("s.")
+                ),
+                t,
+                "batches of rows, each its own short write transaction; rows written meanwhile are copied by the triggers",
+                false,
+            ),
+        );
+        b.verifications.push(CheckQuery {
+            title: format!("every {s} row with {list} has them in {t}"),
+            change: i,
+            sql: format!(
+                "SELECT count(*) FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k} AND {})",
+                any("s."),
+                same("t.", "s")
+            ),
+            must_be_zero: true,
+            before: StageKind::Switch,
+            resolution: None,
+        });
+        // Before the old table's rebuild: the triggers on the new table name the old columns.
+        b.push(
+            StageKind::Contract,
+            step(
+                format!("split {list} from {s} into {t}: drop the triggers"),
+                i,
+                s_drop.into_iter().chain(t_drop).collect(),
+                vec![],
+                t,
+                "v1 has stopped; the triggers name the old columns, which the rebuild of the old table drops next",
+                45,
+            ),
+        );
+        b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
+        b.columns_moved(s, t, &x.moved);
+    }
+}
