@@ -129,6 +129,14 @@ fn check(name: &str, plan: &Plan, base: &bellows_core::Schema) -> (usize, Vec<St
         }
     }
     for (stage, step) in plan.steps() {
+        // A copy step's advice is written once the whole plan is known; its marker never stays.
+        if step.reason.contains('\u{2063}') {
+            failures.push(format!(
+                "{name}: {} step `{}`: a copy-tools marker left in its reason",
+                stage.label(),
+                step.title
+            ));
+        }
         for sql in step.sql.iter().chain(&step.rollback) {
             statements += 1;
             for p in problems(sql) {

@@ -39,6 +39,9 @@ pub(in crate::plan) use super::{
 };
 
 pub(in crate::plan) const MY: Dialect = Dialect::MySql;
+/// Brackets a copy step's ALTER clauses in its reason until [`copy_tools_advice`] replaces them
+/// with the advice (an invisible separator, which no SQL the plan writes holds).
+const COPY_TOOLS: char = '\u{2063}';
 /// Every trigger the plan creates starts with this, so Contract and rollbacks find them.
 pub const PREFIX: &str = "bellows_";
 
@@ -268,15 +271,11 @@ impl<'a> Ctx<'a> {
         self.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)))
     }
 
-    /// The gh-ost and pt-online-schema-change command lines for an ALTER that only a table copy
-    /// can make, with their caveats.
-    pub(in crate::plan) fn copy_tools(&self, table: &str, clauses: &str) -> String {
-        let (ns, short) = split_qualified(table);
-        let db = ns.unwrap_or("DATABASE");
-        let alter = clauses.replace('"', "\\\"");
-        format!(
-            "on a large table, run the copy with an online schema change tool instead: `gh-ost --database={db} --table={short} --alter=\"{alter}\" --execute` (refuses tables with foreign keys or triggers) or `pt-online-schema-change --alter \"{alter}\" --preserve-triggers D={db},t={short} --execute` (needs a primary or unique key; foreign keys to the table need --alter-foreign-keys-method); run it before this plan's triggers go in or after they come out"
-        )
+    /// Where a step's gh-ost and pt-online-schema-change advice goes, for an ALTER that only a
+    /// table copy can make. The advice depends on where this plan's own triggers are on the
+    /// table, which is known once every recipe has run: [`copy_tools_advice`] writes it.
+    pub(in crate::plan) fn copy_tools(&self, _table: &str, clauses: &str) -> String {
+        format!("{COPY_TOOLS}{clauses}{COPY_TOOLS}")
     }
 }
 
@@ -292,6 +291,7 @@ pub(in crate::plan) fn plan(
         recipe(&ctx, i, change, b);
     }
     split_tables(&ctx, b);
+    copy_tools_advice(&ctx, b);
     if let Some(cap) = ctx.server.instant_row_versions() {
         let instant = b
             .steps
@@ -441,6 +441,204 @@ pub(in crate::plan) fn modify_to(ctx: &Ctx<'_>, table_sql: &str, col: &Column) -
     }
 }
 
+/// The trigger a statement of the plan creates or drops, if it is one of the plan's own:
+/// `(name, Some(table))` for a creation, `(name, None)` for a drop.
+fn own_trigger(sql: &str) -> Option<(String, Option<String>)> {
+    let unquote = |w: &str| w.trim_matches('`').replace("`.`", ".");
+    if let Some(rest) = sql.strip_prefix("DROP TRIGGER IF EXISTS ") {
+        let name = unquote(rest.split_whitespace().next()?.trim_end_matches(';'));
+        return name.starts_with(PREFIX).then_some((name, None));
+    }
+    let rest = sql.strip_prefix("CREATE OR REPLACE TRIGGER ").or_else(|| sql.strip_prefix("CREATE TRIGGER "))?;
+    let mut words = rest.split_whitespace();
+    let name = unquote(words.next()?);
+    let table = words.skip_while(|w| *w != "ON").nth(1).map(unquote)?;
+    name.starts_with(PREFIX).then_some((name, Some(table)))
+}
+
+/// Replaces each copy step's marker with the gh-ost and pt-online-schema-change command lines,
+/// their caveats for this table (its foreign keys, its own triggers, its keys), and where in the
+/// plan the tool may run: before this plan's triggers go onto the table or after they come off,
+/// since gh-ost refuses a table with triggers and pt-online-schema-change must be told to carry
+/// them.
+fn copy_tools_advice(ctx: &Ctx<'_>, b: &mut Builder) {
+    // A copy in Contract while this plan's triggers are still on the table waits until the
+    // last of them is off and the shadow columns have their final names (the copy's ALTER may
+    // name them): then either tool can make it.
+    let windows = trigger_windows(ctx, b);
+    let mut moved = false;
+    for (at, window) in windows.iter().enumerate() {
+        let Some(w) = window else { continue };
+        let (stage, k) = w.order[at];
+        let (Some(first), Some(last)) = (w.first_on, w.last_off) else { continue };
+        if stage == StageKind::Contract && first < at && at < last && w.order[last].0 == StageKind::Contract {
+            let after = w.last_off_rank.max(R_SWAP_COLUMN) + 1;
+            if let Some(s) = b.steps.get_mut(&stage).and_then(|v| v.get_mut(k)) {
+                s.rank = s.rank.max(after);
+                moved = true;
+            }
+        }
+    }
+    let windows = if moved { trigger_windows(ctx, b) } else { windows };
+    for (at, window) in windows.iter().enumerate() {
+        let Some(w) = window else { continue };
+        let (stage, k) = w.order[at];
+        let title = |p: usize| {
+            let (st, i) = w.order[p];
+            format!("\"{}\" ({})", b.steps[&st][i].title, st.label())
+        };
+        let table = &w.table;
+        let (inside, when) = match (w.first_on, w.last_off) {
+            (None, _) => (false, format!("this plan puts no triggers of its own on {table}, so the tool can run in this step's place")),
+            (Some(first), _) if at < first => (
+                false,
+                format!("the tool runs in this step's place, before {} puts this plan's triggers on {table}", title(first)),
+            ),
+            (Some(_), Some(last)) if at > last => (
+                false,
+                format!("the tool runs in this step's place, after {} has taken this plan's triggers off {table}", title(last)),
+            ),
+            (Some(first), last) => (
+                true,
+                format!(
+                    "this plan's triggers are on {table} from {} {}, and this step falls between: pt-online-schema-change carries them with --preserve-triggers, gh-ost needs the table without them",
+                    title(first),
+                    match last {
+                        Some(l) => format!("until {}", title(l)),
+                        None => "to the end of the plan".to_string(),
+                    },
+                ),
+            ),
+        };
+        let text = tools_text(ctx, table, &w.clauses, inside, &when);
+        if let Some(s) = b.steps.get_mut(&stage).and_then(|v| v.get_mut(k)) {
+            s.reason = s.reason.replace(&format!("{COPY_TOOLS}{}{COPY_TOOLS}", w.clauses), &text);
+        }
+    }
+}
+
+/// A copy step's table, its ALTER clauses, and where this plan's own triggers are on that table,
+/// as positions in the order the plan runs its steps.
+struct Window {
+    order: Vec<(StageKind, usize)>,
+    table: String,
+    clauses: String,
+    first_on: Option<usize>,
+    last_off: Option<usize>,
+    last_off_rank: u32,
+}
+
+/// For each step in run order: its [`Window`] if it is a copy step awaiting its advice.
+fn trigger_windows(ctx: &Ctx<'_>, b: &Builder) -> Vec<Option<Window>> {
+    let mut order: Vec<(StageKind, usize)> = Vec::new();
+    for (stage, steps) in &b.steps {
+        let mut idx: Vec<usize> = (0..steps.len()).collect();
+        idx.sort_by_key(|&k| (steps[k].rank, steps[k].change));
+        order.extend(idx.into_iter().map(|k| (*stage, k)));
+    }
+    let step = |at: usize| &b.steps[&order[at].0][order[at].1];
+    let mut on: Vec<(String, String, usize)> = Vec::new(); // (trigger, table, position)
+    let mut off: Vec<(String, usize)> = Vec::new();
+    for at in 0..order.len() {
+        for sql in &step(at).sql {
+            match own_trigger(sql) {
+                Some((name, Some(table))) => on.push((name, table, at)),
+                Some((name, None)) => off.push((name, at)),
+                None => {}
+            }
+        }
+    }
+    (0..order.len())
+        .map(|at| {
+            let s = step(at);
+            let open = s.reason.find(COPY_TOOLS)? + COPY_TOOLS.len_utf8();
+            let clauses = s.reason[open..open + s.reason[open..].find(COPY_TOOLS)?].to_string();
+            let table = s.lock.tables.first()?.clone();
+            let names: Vec<&str> = [Some(table.as_str()), ctx.renamed_from(&table)].into_iter().flatten().collect();
+            let ours = |t: &str| names.iter().any(|n| same_name(n, t) || same_name(split_qualified(n).1, t));
+            let mine: Vec<&String> = on.iter().filter(|(_, t, _)| ours(t)).map(|(n, _, _)| n).collect();
+            let first_on = on.iter().filter(|(_, t, _)| ours(t)).map(|(_, _, p)| *p).min();
+            let last_off = off.iter().filter(|(n, _)| mine.contains(&n)).map(|(_, p)| *p).max();
+            let last_off_rank = last_off.map_or(0, |p| step(p).rank);
+            Some(Window { order: order.clone(), table, clauses, first_on, last_off, last_off_rank })
+        })
+        .collect()
+}
+
+/// The two tools' command lines for `clauses` on `table`, with what each needs of this table.
+fn tools_text(ctx: &Ctx<'_>, table: &str, clauses: &str, plan_triggers: bool, when: &str) -> String {
+    let (ns, short) = split_qualified(table);
+    let db = ns.unwrap_or("DATABASE");
+    let alter = clauses.replace('"', "\\\"");
+    let base = ctx.base_table(table);
+    let parents: Vec<&str> =
+        base.map(|t| t.foreign_keys.iter().map(|fk| fk.ref_table.as_str()).collect()).unwrap_or_default();
+    let base_name = base.map(|t| t.qualified_name()).unwrap_or_else(|| table.to_string());
+    let children: Vec<String> = ctx
+        .base
+        .tables
+        .iter()
+        .filter(|t| !same_name(&t.qualified_name(), &base_name))
+        .filter(|t| {
+            t.foreign_keys.iter().any(|fk| {
+                same_name(&fk.ref_table, &base_name)
+                    || same_name(split_qualified(&fk.ref_table).1, split_qualified(&base_name).1)
+            })
+        })
+        .map(|t| t.qualified_name())
+        .collect();
+    let app_triggers: Vec<&str> =
+        ctx.base.triggers.iter().filter(|tr| same_name(&tr.table, &base_name)).map(|tr| tr.name.as_str()).collect();
+    let mut gh_blockers = Vec::new();
+    if !parents.is_empty() {
+        gh_blockers.push(format!("its foreign keys to {}", parents.join(", ")));
+    }
+    if !children.is_empty() {
+        gh_blockers.push(format!("the foreign keys of {} to it", children.join(", ")));
+    }
+    if !app_triggers.is_empty() {
+        gh_blockers.push(format!("its own triggers ({})", app_triggers.join(", ")));
+    }
+    let gh = if gh_blockers.is_empty() {
+        format!("`gh-ost --database={db} --table={short} --alter=\"{alter}\" --execute`")
+    } else {
+        format!("gh-ost does not support {}", gh_blockers.join(" or "))
+    };
+    let mut flags = Vec::new();
+    if plan_triggers || !app_triggers.is_empty() {
+        flags.push("--preserve-triggers");
+    }
+    if !children.is_empty() {
+        flags.push("--alter-foreign-keys-method=auto");
+    }
+    let drops_key = clauses.contains("DROP PRIMARY KEY");
+    if drops_key {
+        flags.push("--no-check-alter");
+    }
+    let flags: String = flags.iter().map(|f| format!(" {f}")).collect();
+    let pt = format!("`pt-online-schema-change --alter \"{alter}\"{flags} D={db},t={short} --execute`");
+    let mut caveats = Vec::new();
+    let keyed =
+        base.is_some_and(|t| t.primary_key.is_some() || !t.uniques.is_empty() || t.indexes.iter().any(|i| i.unique));
+    if !keyed {
+        caveats.push(format!("it needs a primary key or a unique index, which {table} lacks"));
+    } else if drops_key {
+        caveats.push(
+            "its delete trigger then matches rows on another unique key: check them with --dry-run --print first"
+                .to_string(),
+        );
+    }
+    if !children.is_empty() {
+        caveats.push(format!("it points the foreign keys of {} at the copy", children.join(", ")));
+    }
+    if !gh_blockers.is_empty() {
+        caveats.push(gh.clone());
+    }
+    let pt = if caveats.is_empty() { pt } else { format!("{pt} ({})", caveats.join("; ")) };
+    let tools = if gh_blockers.is_empty() { format!("{pt}, or {gh}") } else { pt };
+    format!("on a large table, an online schema change tool can make the copy instead: {tools}; {when}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,5 +715,65 @@ mod tests {
         assert!(maria.contains("modify column seen timestamp not null, algorithm=copy"), "{maria}");
         let mysql = sql(&plan_on(base, &target, MySqlServer::MySql84));
         assert!(mysql.contains("modify column seen timestamp not null, algorithm=inplace, lock=none"), "{mysql}");
+    }
+
+    /// The copy step's reason, and the titles of the plan's steps in the order they run.
+    fn copy_step(p: &crate::plan::Plan) -> (String, Vec<String>) {
+        let reason =
+            p.steps().find(|(_, s)| s.reason.contains("online schema change tool")).map(|(_, s)| s.reason.clone());
+        for (_, s) in p.steps() {
+            assert!(!s.reason.contains(COPY_TOOLS), "a marker left in: {}", s.reason);
+        }
+        (reason.unwrap_or_default(), p.steps().map(|(_, s)| s.title.clone()).collect())
+    }
+
+    #[test]
+    fn a_copy_in_contract_waits_until_the_plans_triggers_are_off_the_table() {
+        // The CHECK reads the column a shadow replaces: added before the swap, MariaDB would
+        // drop it with the old column (the harness saw it go).
+        let before = "CREATE TABLE orders (id bigint NOT NULL PRIMARY KEY, total numeric(10, 2) NOT NULL);";
+        let after = "CREATE TABLE orders (id bigint NOT NULL PRIMARY KEY, total numeric(12, 2) NOT NULL, CONSTRAINT positive CHECK (total >= 0));";
+        let (reason, titles) = copy_step(&plan_on(before, after, MySqlServer::MariaDb1011));
+        let at = |t: &str| titles.iter().position(|x| x.starts_with(t)).unwrap_or(usize::MAX);
+        assert!(
+            at("change type of orders.total to NUMERIC(12,2): drop total") < at("CHECK (total >= 0)"),
+            "{titles:?}"
+        );
+        assert!(
+            at("change type of orders.total to NUMERIC(12,2): total takes") < at("CHECK (total >= 0)"),
+            "{titles:?}"
+        );
+        assert!(reason.contains("after \"change type of orders.total to NUMERIC(12,2): drop total\" (Contract) has taken this plan's triggers off orders"), "{reason}");
+        assert!(reason.contains("`gh-ost --database=DATABASE --table=orders"), "{reason}");
+        assert!(!reason.contains("--preserve-triggers"), "no trigger is left on the table then: {reason}");
+    }
+
+    #[test]
+    fn a_copy_in_expand_runs_before_the_plans_triggers_go_on() {
+        let before = "CREATE TABLE t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, b varchar(20));";
+        let after = "CREATE TABLE t (id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, b int);";
+        let (reason, _) = copy_step(&plan_on(before, after, MySqlServer::MySql84));
+        assert!(reason.contains("the tool runs in this step's place, before \"change type of t.b to INT"), "{reason}");
+        assert!(reason.contains("puts this plan's triggers on t"), "{reason}");
+    }
+
+    #[test]
+    fn gh_ost_is_not_offered_for_a_table_with_foreign_keys_or_triggers_and_pt_osc_gets_its_flags() {
+        let before = "CREATE TABLE tags (name varchar(20) NOT NULL, PRIMARY KEY (name));
+            CREATE TABLE posts (id int NOT NULL PRIMARY KEY, tag varchar(20), CONSTRAINT fk_t FOREIGN KEY (tag) REFERENCES tags (name));
+            CREATE TRIGGER tags_log AFTER INSERT ON tags FOR EACH ROW SET @n = 1;";
+        let after = "CREATE TABLE tags (name varchar(20) NOT NULL, UNIQUE KEY tags_name (name));
+            CREATE TABLE posts (id int NOT NULL PRIMARY KEY, tag varchar(20), CONSTRAINT fk_t FOREIGN KEY (tag) REFERENCES tags (name));
+            CREATE TRIGGER tags_log AFTER INSERT ON tags FOR EACH ROW SET @n = 1;";
+        let (reason, _) = copy_step(&plan_on(before, after, MySqlServer::MySql84));
+        assert!(!reason.contains("`gh-ost"), "{reason}");
+        assert!(
+            reason.contains("gh-ost does not support the foreign keys of posts to it or its own triggers (tags_log)"),
+            "{reason}"
+        );
+        for flag in ["--preserve-triggers", "--alter-foreign-keys-method=auto", "--no-check-alter"] {
+            assert!(reason.contains(flag), "{flag}: {reason}");
+        }
+        assert!(reason.contains("this plan puts no triggers of its own on tags"), "{reason}");
     }
 }
