@@ -262,11 +262,7 @@ fn mysql_foreign_key_types(schema: &Schema, index: usize, column: &str, to: &Dat
     }
     for child in &schema.tables {
         for fk in child.foreign_keys.iter().filter(|fk| same_name(split_qualified(&fk.ref_table).1, &t.name)) {
-            let refs: Vec<String> = if fk.ref_columns.is_empty() {
-                t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
-            } else {
-                fk.ref_columns.clone()
-            };
+            let refs = fk.referenced_columns(Some(t));
             let Some(pos) = refs.iter().position(|c| same_name(c, column)) else { continue };
             if let Some(cc) = fk.columns.get(pos).and_then(|c| child.column(c)) {
                 if mysql_type_key(&cc.data_type) != mysql_type_key(to) {

@@ -234,6 +234,18 @@ pub struct ForeignKey {
     pub on_update: RefAction,
 }
 
+impl ForeignKey {
+    /// The columns it references: as written, or the parent's primary key when the DDL leaves
+    /// them out (empty when there is neither).
+    pub fn referenced_columns(&self, parent: Option<&Table>) -> Vec<String> {
+        if self.ref_columns.is_empty() {
+            parent.and_then(|p| p.primary_key.as_ref()).map(|k| k.columns.clone()).unwrap_or_default()
+        } else {
+            self.ref_columns.clone()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RefAction {

@@ -158,11 +158,10 @@ fn operation(change: &Change, target: &Schema) -> Option<Value> {
         }
         Change::AddForeignKey { table, foreign_key } if foreign_key.name.is_some() => {
             let parent = target.find_table(&foreign_key.ref_table)?;
-            let ref_columns = if foreign_key.ref_columns.is_empty() {
-                parent.primary_key.as_ref()?.columns.clone()
-            } else {
-                foreign_key.ref_columns.clone()
-            };
+            let ref_columns = foreign_key.referenced_columns(Some(parent));
+            if ref_columns.is_empty() {
+                return None;
+            }
             let same: Map<String, Value> = foreign_key.columns.iter().map(|c| (c.clone(), json!(quote(c)))).collect();
             json!({ "create_constraint": {
                 "table": table, "name": foreign_key.name, "type": "foreign_key", "columns": foreign_key.columns,

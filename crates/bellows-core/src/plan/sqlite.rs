@@ -128,15 +128,7 @@ pub(in crate::plan) fn precheck(
     let (title, sql, fix): (String, String, Option<(String, String, bool)>) = match change {
         Change::AddForeignKey { table, foreign_key: fk } => {
             let parent = q(&fk.ref_table);
-            let ref_columns: Vec<String> = if fk.ref_columns.is_empty() {
-                target
-                    .find_table(&fk.ref_table)
-                    .and_then(|p| p.primary_key.as_ref())
-                    .map(|k| k.columns.clone())
-                    .unwrap_or_default()
-            } else {
-                fk.ref_columns.clone()
-            };
+            let ref_columns = fk.referenced_columns(target.find_table(&fk.ref_table));
             if ref_columns.len() != fk.columns.len() {
                 return;
             }

@@ -242,11 +242,7 @@ pub fn schema_dbml(schema: &Schema) -> String {
                 ));
                 continue;
             };
-            let ref_columns = if fk.ref_columns.is_empty() {
-                target.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
-            } else {
-                fk.ref_columns.clone()
-            };
+            let ref_columns = fk.referenced_columns(Some(target));
             let known = fk.columns.iter().all(|c| t.column(c).is_some())
                 && ref_columns.iter().all(|c| target.column(c).is_some());
             if ref_columns.len() != fk.columns.len() || !known {

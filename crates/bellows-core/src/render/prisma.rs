@@ -475,11 +475,7 @@ pub fn schema_prisma(schema: &Schema, dialect: Dialect) -> String {
     for t in &schema.tables {
         for fk in &t.foreign_keys {
             let Some(parent) = schema.find_table(&fk.ref_table) else { continue };
-            let ref_columns = if fk.ref_columns.is_empty() {
-                parent.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
-            } else {
-                fk.ref_columns.clone()
-            };
+            let ref_columns = fk.referenced_columns(Some(parent));
             let same_set =
                 |a: &[String], b: &[String]| a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| same_name(x, y)));
             let why = if !has_key(t) || !has_key(parent) {

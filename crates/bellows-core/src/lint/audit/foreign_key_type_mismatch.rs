@@ -17,12 +17,8 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
     for t in super::tables(cx) {
         for fk in &t.foreign_keys {
             let Some(parent) = cx.schema.find_table(&fk.ref_table) else { continue };
-            let refs: Vec<&String> = if fk.ref_columns.is_empty() {
-                parent.primary_key.iter().flat_map(|k| k.columns.iter()).collect()
-            } else {
-                fk.ref_columns.iter().collect()
-            };
-            for (c, r) in fk.columns.iter().zip(refs) {
+            let refs = fk.referenced_columns(Some(parent));
+            for (c, r) in fk.columns.iter().zip(&refs) {
                 let (Some(col), Some(rc)) = (t.column(c), parent.column(r)) else { continue };
                 if col.data_type.kind != rc.data_type.kind {
                     out.push(

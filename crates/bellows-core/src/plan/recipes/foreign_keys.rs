@@ -185,11 +185,7 @@ pub(in crate::plan) mod postgres {
                     && fk.on_delete != RefAction::SetNull
                     && fk.on_delete != RefAction::SetDefault
             }) {
-                let parent_cols: Vec<String> = if fk.ref_columns.is_empty() {
-                    bt.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
-                } else {
-                    fk.ref_columns.clone()
-                };
+                let parent_cols = fk.referenced_columns(Some(bt));
                 if parent_cols.len() != fk.columns.len() || parent_cols.is_empty() {
                     continue;
                 }
@@ -241,15 +237,7 @@ pub(in crate::plan) mod mysql {
     /// UPDATE and DELETE too (error 1093 otherwise).
     pub(in crate::plan) fn orphans(ctx: &Ctx<'_>, table_sql: &str, fk: &ForeignKey, stage: StageKind) -> String {
         let parent = ctx.live(&fk.ref_table, stage);
-        let ref_cols: Vec<String> = if fk.ref_columns.is_empty() {
-            ctx.target
-                .find_table(&fk.ref_table)
-                .and_then(|t| t.primary_key.as_ref())
-                .map(|k| k.columns.clone())
-                .unwrap_or_default()
-        } else {
-            fk.ref_columns.clone()
-        };
+        let ref_cols = fk.referenced_columns(ctx.target.find_table(&fk.ref_table));
         let not_null: Vec<String> = fk.columns.iter().map(|c| format!("{table_sql}.{} IS NOT NULL", q(c))).collect();
         let matches: Vec<String> = fk
             .columns
