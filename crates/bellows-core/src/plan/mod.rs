@@ -347,6 +347,13 @@ impl Builder {
 
 /// How many foreign-key hops lead from `table` to tables it does not reach again (at most 10):
 /// a table is created after the tables it references.
+/// A stage's steps in the order they run: by rank, then by the order of the changes (stable, so
+/// a recipe's own order stands among equals). One function, so every pass that needs the order
+/// sorts the same way.
+pub(crate) fn order_steps(steps: &mut [Step]) {
+    steps.sort_by_key(|s| (s.rank, s.change));
+}
+
 pub(crate) fn fk_depth(schema: &Schema, table: &crate::model::Table) -> usize {
     let mut depth = 0;
     let mut frontier = vec![table.qualified_name()];
@@ -389,7 +396,7 @@ pub fn plan_changes(base: &Schema, target: &Schema, changes: &ChangeSet, options
         .iter()
         .map(|&kind| {
             let mut steps = b.steps.remove(&kind).unwrap_or_default();
-            steps.sort_by_key(|s| (s.rank, s.change));
+            order_steps(&mut steps);
             Stage { kind, steps }
         })
         .collect();

@@ -462,39 +462,43 @@ fn own_trigger(sql: &str) -> Option<(String, Option<String>)> {
 /// since gh-ost refuses a table with triggers and pt-online-schema-change must be told to carry
 /// them.
 fn copy_tools_advice(ctx: &Ctx<'_>, b: &mut Builder) {
+    if !b.steps.values().flatten().any(|s| s.reason.contains(COPY_TOOLS)) {
+        return;
+    }
+    // Each stage in the order it runs, so a position is (stage, index).
+    for steps in b.steps.values_mut() {
+        crate::plan::order_steps(steps);
+    }
     // A copy in Contract while this plan's triggers are still on the table waits until the
     // last of them is off and the shadow columns have their final names (the copy's ALTER may
     // name them): then either tool can make it.
-    let windows = trigger_windows(ctx, b);
     let mut moved = false;
-    for (at, window) in windows.iter().enumerate() {
-        let Some(w) = window else { continue };
-        let (stage, k) = w.order[at];
-        let (Some(first), Some(last)) = (w.first_on, w.last_off) else { continue };
-        if stage == StageKind::Contract && first < at && at < last && w.order[last].0 == StageKind::Contract {
-            let after = w.last_off_rank.max(R_SWAP_COLUMN) + 1;
-            if let Some(s) = b.steps.get_mut(&stage).and_then(|v| v.get_mut(k)) {
-                s.rank = s.rank.max(after);
-                moved = true;
+    for w in trigger_windows(ctx, b) {
+        if let (Some(first), Some(last)) = (w.first_on, w.last_off) {
+            if w.at.0 == StageKind::Contract && first < w.at && w.at < last && last.0 == StageKind::Contract {
+                let after = b.steps[&last.0][last.1].rank.max(R_SWAP_COLUMN) + 1;
+                if let Some(s) = b.steps.get_mut(&w.at.0).and_then(|v| v.get_mut(w.at.1)) {
+                    s.rank = s.rank.max(after);
+                    moved = true;
+                }
             }
         }
     }
-    let windows = if moved { trigger_windows(ctx, b) } else { windows };
-    for (at, window) in windows.iter().enumerate() {
-        let Some(w) = window else { continue };
-        let (stage, k) = w.order[at];
-        let title = |p: usize| {
-            let (st, i) = w.order[p];
-            format!("\"{}\" ({})", b.steps[&st][i].title, st.label())
-        };
+    if moved {
+        for steps in b.steps.values_mut() {
+            crate::plan::order_steps(steps);
+        }
+    }
+    for w in trigger_windows(ctx, b) {
+        let title = |(stage, i): (StageKind, usize)| format!("\"{}\" ({})", b.steps[&stage][i].title, stage.label());
         let table = &w.table;
         let (inside, when) = match (w.first_on, w.last_off) {
             (None, _) => (false, format!("this plan puts no triggers of its own on {table}, so the tool can run in this step's place")),
-            (Some(first), _) if at < first => (
+            (Some(first), _) if w.at < first => (
                 false,
                 format!("the tool runs in this step's place, before {} puts this plan's triggers on {table}", title(first)),
             ),
-            (Some(_), Some(last)) if at > last => (
+            (Some(_), Some(last)) if w.at > last => (
                 false,
                 format!("the tool runs in this step's place, after {} has taken this plan's triggers off {table}", title(last)),
             ),
@@ -511,58 +515,56 @@ fn copy_tools_advice(ctx: &Ctx<'_>, b: &mut Builder) {
             ),
         };
         let text = tools_text(ctx, table, &w.clauses, inside, &when);
-        if let Some(s) = b.steps.get_mut(&stage).and_then(|v| v.get_mut(k)) {
+        if let Some(s) = b.steps.get_mut(&w.at.0).and_then(|v| v.get_mut(w.at.1)) {
             s.reason = s.reason.replace(&format!("{COPY_TOOLS}{}{COPY_TOOLS}", w.clauses), &text);
         }
     }
 }
 
-/// A copy step's table, its ALTER clauses, and where this plan's own triggers are on that table,
-/// as positions in the order the plan runs its steps.
+/// A copy step (its stage and index, in run order), its table and ALTER clauses, and when this
+/// plan's own triggers go onto that table first and come off it last.
 struct Window {
-    order: Vec<(StageKind, usize)>,
+    at: (StageKind, usize),
     table: String,
     clauses: String,
-    first_on: Option<usize>,
-    last_off: Option<usize>,
-    last_off_rank: u32,
+    first_on: Option<(StageKind, usize)>,
+    last_off: Option<(StageKind, usize)>,
 }
 
-/// For each step in run order: its [`Window`] if it is a copy step awaiting its advice.
-fn trigger_windows(ctx: &Ctx<'_>, b: &Builder) -> Vec<Option<Window>> {
-    let mut order: Vec<(StageKind, usize)> = Vec::new();
+/// Every copy step awaiting its advice, with its [`Window`]. The stages' steps are in run order.
+fn trigger_windows(ctx: &Ctx<'_>, b: &Builder) -> Vec<Window> {
+    let mut on: Vec<(String, String, (StageKind, usize))> = Vec::new(); // (trigger, table, position)
+    let mut off: Vec<(String, (StageKind, usize))> = Vec::new();
     for (stage, steps) in &b.steps {
-        let mut idx: Vec<usize> = (0..steps.len()).collect();
-        idx.sort_by_key(|&k| (steps[k].rank, steps[k].change));
-        order.extend(idx.into_iter().map(|k| (*stage, k)));
-    }
-    let step = |at: usize| &b.steps[&order[at].0][order[at].1];
-    let mut on: Vec<(String, String, usize)> = Vec::new(); // (trigger, table, position)
-    let mut off: Vec<(String, usize)> = Vec::new();
-    for at in 0..order.len() {
-        for sql in &step(at).sql {
-            match own_trigger(sql) {
-                Some((name, Some(table))) => on.push((name, table, at)),
-                Some((name, None)) => off.push((name, at)),
-                None => {}
+        for (i, s) in steps.iter().enumerate() {
+            for sql in &s.sql {
+                match own_trigger(sql) {
+                    Some((name, Some(table))) => on.push((name, table, (*stage, i))),
+                    Some((name, None)) => off.push((name, (*stage, i))),
+                    None => {}
+                }
             }
         }
     }
-    (0..order.len())
-        .map(|at| {
-            let s = step(at);
-            let open = s.reason.find(COPY_TOOLS)? + COPY_TOOLS.len_utf8();
-            let clauses = s.reason[open..open + s.reason[open..].find(COPY_TOOLS)?].to_string();
-            let table = s.lock.tables.first()?.clone();
-            let names: Vec<&str> = [Some(table.as_str()), ctx.renamed_from(&table)].into_iter().flatten().collect();
+    let mut out = Vec::new();
+    for (stage, steps) in &b.steps {
+        for (i, s) in steps.iter().enumerate() {
+            let Some(open) = s.reason.find(COPY_TOOLS).map(|o| o + COPY_TOOLS.len_utf8()) else { continue };
+            let Some(len) = s.reason[open..].find(COPY_TOOLS) else { continue };
+            let Some(table) = s.lock.tables.first() else { continue };
+            let names: Vec<&str> = [Some(table.as_str()), ctx.renamed_from(table)].into_iter().flatten().collect();
             let ours = |t: &str| names.iter().any(|n| same_name(n, t) || same_name(split_qualified(n).1, t));
-            let mine: Vec<&String> = on.iter().filter(|(_, t, _)| ours(t)).map(|(n, _, _)| n).collect();
-            let first_on = on.iter().filter(|(_, t, _)| ours(t)).map(|(_, _, p)| *p).min();
-            let last_off = off.iter().filter(|(n, _)| mine.contains(&n)).map(|(_, p)| *p).max();
-            let last_off_rank = last_off.map_or(0, |p| step(p).rank);
-            Some(Window { order: order.clone(), table, clauses, first_on, last_off, last_off_rank })
-        })
-        .collect()
+            let mine: Vec<&(String, String, (StageKind, usize))> = on.iter().filter(|(_, t, _)| ours(t)).collect();
+            out.push(Window {
+                at: (*stage, i),
+                table: table.clone(),
+                clauses: s.reason[open..open + len].to_string(),
+                first_on: mine.iter().map(|(_, _, p)| *p).min(),
+                last_off: off.iter().filter(|(n, _)| mine.iter().any(|(m, _, _)| m == n)).map(|(_, p)| *p).max(),
+            });
+        }
+    }
+    out
 }
 
 /// The two tools' command lines for `clauses` on `table`, with what each needs of this table.
@@ -571,71 +573,36 @@ fn tools_text(ctx: &Ctx<'_>, table: &str, clauses: &str, plan_triggers: bool, wh
     let db = ns.unwrap_or("DATABASE");
     let alter = clauses.replace('"', "\\\"");
     let base = ctx.base_table(table);
-    let parents: Vec<&str> =
-        base.map(|t| t.foreign_keys.iter().map(|fk| fk.ref_table.as_str()).collect()).unwrap_or_default();
-    let base_name = base.map(|t| t.qualified_name()).unwrap_or_else(|| table.to_string());
-    let children: Vec<String> = ctx
-        .base
-        .tables
-        .iter()
-        .filter(|t| !same_name(&t.qualified_name(), &base_name))
-        .filter(|t| {
-            t.foreign_keys.iter().any(|fk| {
-                same_name(&fk.ref_table, &base_name)
-                    || same_name(split_qualified(&fk.ref_table).1, split_qualified(&base_name).1)
-            })
-        })
-        .map(|t| t.qualified_name())
-        .collect();
-    let app_triggers: Vec<&str> =
-        ctx.base.triggers.iter().filter(|tr| same_name(&tr.table, &base_name)).map(|tr| tr.name.as_str()).collect();
-    let mut gh_blockers = Vec::new();
-    if !parents.is_empty() {
-        gh_blockers.push(format!("its foreign keys to {}", parents.join(", ")));
-    }
-    if !children.is_empty() {
-        gh_blockers.push(format!("the foreign keys of {} to it", children.join(", ")));
-    }
-    if !app_triggers.is_empty() {
-        gh_blockers.push(format!("its own triggers ({})", app_triggers.join(", ")));
-    }
-    let gh = if gh_blockers.is_empty() {
-        format!("`gh-ost --database={db} --table={short} --alter=\"{alter}\" --execute`")
-    } else {
-        format!("gh-ost does not support {}", gh_blockers.join(" or "))
-    };
-    let mut flags = Vec::new();
-    if plan_triggers || !app_triggers.is_empty() {
-        flags.push("--preserve-triggers");
-    }
-    if !children.is_empty() {
-        flags.push("--alter-foreign-keys-method=auto");
-    }
+    let base_name = base.map_or_else(|| table.to_string(), Table::qualified_name);
+    let parents = base.is_some_and(|t| !t.foreign_keys.is_empty());
+    let children = ctx.base.tables.iter().any(|t| {
+        !same_name(&t.qualified_name(), &base_name)
+            && t.foreign_keys
+                .iter()
+                .any(|fk| same_name(split_qualified(&fk.ref_table).1, split_qualified(&base_name).1))
+    });
+    let triggers = ctx.base.triggers.iter().any(|tr| same_name(&tr.table, &base_name));
     let drops_key = clauses.contains("DROP PRIMARY KEY");
-    if drops_key {
-        flags.push("--no-check-alter");
-    }
-    let flags: String = flags.iter().map(|f| format!(" {f}")).collect();
-    let pt = format!("`pt-online-schema-change --alter \"{alter}\"{flags} D={db},t={short} --execute`");
-    let mut caveats = Vec::new();
     let keyed =
         base.is_some_and(|t| t.primary_key.is_some() || !t.uniques.is_empty() || t.indexes.iter().any(|i| i.unique));
-    if !keyed {
-        caveats.push(format!("it needs a primary key or a unique index, which {table} lacks"));
-    } else if drops_key {
-        caveats.push(
-            "its delete trigger then matches rows on another unique key: check them with --dry-run --print first"
-                .to_string(),
-        );
-    }
-    if !children.is_empty() {
-        caveats.push(format!("it points the foreign keys of {} at the copy", children.join(", ")));
-    }
-    if !gh_blockers.is_empty() {
-        caveats.push(gh.clone());
-    }
-    let pt = if caveats.is_empty() { pt } else { format!("{pt} ({})", caveats.join("; ")) };
-    let tools = if gh_blockers.is_empty() { format!("{pt}, or {gh}") } else { pt };
+    let flag = |on: bool, flag: &'static str| if on { flag } else { "" };
+    let pt = format!(
+        "`pt-online-schema-change --alter \"{alter}\"{}{}{} D={db},t={short} --execute`{}{}",
+        flag(plan_triggers || triggers, " --preserve-triggers"),
+        flag(children, " --alter-foreign-keys-method=auto"),
+        flag(drops_key, " --no-check-alter"),
+        if !keyed {
+            " (it needs a primary key or a unique index, which this table lacks)"
+        } else {
+            flag(drops_key, " (its delete trigger then matches rows on another unique key: check them with --dry-run --print first)")
+        },
+        flag(children, " (it points the foreign keys of the tables that reference this one at the copy)"),
+    );
+    let tools = if parents || children || triggers {
+        format!("{pt}; not gh-ost, which supports no table with foreign keys (either way) or triggers of its own, as this one has")
+    } else {
+        format!("{pt}, or `gh-ost --database={db} --table={short} --alter=\"{alter}\" --execute`")
+    };
     format!("on a large table, an online schema change tool can make the copy instead: {tools}; {when}")
 }
 
@@ -767,10 +734,7 @@ mod tests {
             CREATE TRIGGER tags_log AFTER INSERT ON tags FOR EACH ROW SET @n = 1;";
         let (reason, _) = copy_step(&plan_on(before, after, MySqlServer::MySql84));
         assert!(!reason.contains("`gh-ost"), "{reason}");
-        assert!(
-            reason.contains("gh-ost does not support the foreign keys of posts to it or its own triggers (tags_log)"),
-            "{reason}"
-        );
+        assert!(reason.contains("not gh-ost, which supports no table with foreign keys"), "{reason}");
         for flag in ["--preserve-triggers", "--alter-foreign-keys-method=auto", "--no-check-alter"] {
             assert!(reason.contains(flag), "{flag}: {reason}");
         }
