@@ -62,6 +62,10 @@ enum Command {
         /// Also write one file per stage (N-stage.up.sql, N-stage.down.sql) and RUNBOOK.md here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Also write the whole plan as one zip here: the files of --out, the diagram of the
+        /// target (SVG) and, for PostgreSQL, the pgroll migration.
+        #[arg(long, value_name = "FILE")]
+        zip: Option<PathBuf>,
         /// Exit 1 when a safety finding on the plan's steps is at or above this severity.
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
@@ -224,6 +228,7 @@ fn main() -> ExitCode {
             lock_timeout_ms,
             batch_size,
             out,
+            zip,
             fail_on,
         } => plan::run(&plan::Args {
             base,
@@ -236,6 +241,7 @@ fn main() -> ExitCode {
             lock_timeout_ms,
             batch_size,
             out,
+            zip,
             fail_on,
         }),
         Command::Export { file, dialect, format, to } => {

@@ -4,7 +4,7 @@ use crate::{FailOn, PlanFormat};
 use bellows_core::diff::{DiffOptions, Matching};
 use bellows_core::lint::{check_plan, LintOptions};
 use bellows_core::plan::{
-    plan, plan_chat_summary, plan_files, plan_markdown, plan_pgroll, plan_sql, plan_text, PlanOptions,
+    plan, plan_chat_summary, plan_files, plan_markdown, plan_pgroll, plan_sql, plan_text, plan_zip, PlanOptions,
 };
 use bellows_core::Dialect;
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ pub struct Args {
     pub lock_timeout_ms: u32,
     pub batch_size: u32,
     pub out: Option<PathBuf>,
+    pub zip: Option<PathBuf>,
     pub fail_on: FailOn,
 }
 
@@ -44,6 +45,14 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     );
     let findings =
         check_plan(&plan, &base.schema, &LintOptions { pg_version: args.pg_version, ..LintOptions::default() });
+    let changes = || {
+        bellows_core::diff::diff(
+            &base.schema,
+            &target.schema,
+            &DiffOptions { matching: Matching::Names, renames: renames.clone() },
+        )
+    };
+    let name = args.target.file_stem().map(|s| s.to_string_lossy().replace(['.', ' '], "_")).unwrap_or_default();
     let text = match args.format {
         PlanFormat::Text => {
             let mut text = plan_text(&plan);
@@ -60,14 +69,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             if dialect != Dialect::Postgres {
                 return Err(format!("pgroll runs on PostgreSQL; this plan is for {}", dialect.label()));
             }
-            let changes = bellows_core::diff::diff(
-                &base.schema,
-                &target.schema,
-                &DiffOptions { matching: Matching::Names, renames: renames.clone() },
-            );
-            let name =
-                args.target.file_stem().map(|s| s.to_string_lossy().replace(['.', ' '], "_")).unwrap_or_default();
-            let (migration, _) = plan_pgroll(&plan, &target.schema, &changes, &name);
+            let (migration, _) = plan_pgroll(&plan, &target.schema, &changes(), &name);
             serde_json::to_string_pretty(&migration).map_err(|e| e.to_string())? + "\n"
         }
         PlanFormat::Json => {
@@ -82,6 +84,21 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             let path = dir.join(&name);
             std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
         }
+    }
+    if let Some(path) = &args.zip {
+        let changes = changes();
+        let shown = bellows_core::edit::display(&base.schema, &target.schema);
+        let rects = bellows_core::layout::layout(&shown.schema, false);
+        let title = format!("Target schema: {} tables, {} changes", target.schema.tables.len(), changes.changes.len());
+        let mut extra =
+            vec![("diagram.svg".to_string(), bellows_core::render::picture::diagram_svg(&shown, &rects, &title))];
+        if dialect == Dialect::Postgres {
+            let (migration, _) = plan_pgroll(&plan, &target.schema, &changes, &name);
+            let json = serde_json::to_string_pretty(&migration).map_err(|e| e.to_string())? + "\n";
+            extra.push((format!("pgroll/{name}.json"), json));
+        }
+        let bytes = plan_zip(&plan, &findings, extra)?;
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     crate::emit(&text);
     Ok(crate::findings::exit_code(&findings, args.fail_on, errors))

@@ -332,3 +332,92 @@ fn prisma_files_are_written_and_read() {
     assert!(out.contains("base.prisma:6:3: error[prisma-syntax]"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `bellows plan --zip` on real version pairs (the first of each project and dialect): the
+/// archive, read back by the `zip` crate, holds exactly the files `--out` writes, byte for byte,
+/// plus the diagram and (for PostgreSQL) the pgroll migration.
+#[test]
+fn plan_zip_holds_what_out_writes_plus_the_diagram_and_pgroll_on_real_pairs() {
+    use std::io::Read;
+    let Some(root) = bellows_verify::cases::corpora() else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the corpora are missing");
+        eprintln!("SKIPPED: corpus tests need ../shared/corpora");
+        return;
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut checked = 0;
+    for (name, a, b, dialect) in bellows_verify::cases::corpus_pairs(&root) {
+        let project = name.split(' ').next().unwrap_or_default().to_string();
+        if !seen.insert((project, dialect)) {
+            continue;
+        }
+        let dir = std::env::temp_dir().join(format!("bellows-zip-{}-{checked}", std::process::id()));
+        let zip_path = dir.join("plan.zip");
+        let _ = std::fs::create_dir_all(&dir);
+        let d = match dialect {
+            bellows_core::Dialect::Postgres => "postgres",
+            bellows_core::Dialect::MySql => "mysql",
+            bellows_core::Dialect::Sqlite => "sqlite",
+        };
+        let (a, b) = (a.to_string_lossy().into_owned(), b.to_string_lossy().into_owned());
+        let out_dir = dir.join("out").to_string_lossy().into_owned();
+        let zip_arg = zip_path.to_string_lossy().into_owned();
+        let (code, _, err) = bellows(&[
+            "plan",
+            &a,
+            &b,
+            "--dialect",
+            d,
+            "--out",
+            &out_dir,
+            "--zip",
+            &zip_arg,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        assert_eq!((code, err.as_str()), (0, ""), "{name}");
+        let bytes = std::fs::read(&zip_path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut archive =
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{name}: not a zip: {e}"));
+        let mut names = Vec::new();
+        for i in 0..archive.len() {
+            let mut f = archive.by_index(i).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let mut data = String::new();
+            f.read_to_string(&mut data).unwrap_or_else(|e| panic!("{name}: {}: {e}", f.name()));
+            let file =
+                f.name().strip_prefix("bellows-plan/").unwrap_or_else(|| panic!("{name}: {}", f.name())).to_string();
+            let on_disk = std::path::Path::new(&out_dir).join(&file);
+            if on_disk.is_file() {
+                assert_eq!(std::fs::read_to_string(&on_disk).unwrap_or_default(), data, "{name}: {file}");
+            } else if file == "diagram.svg" {
+                assert!(data.starts_with("<svg") && data.contains("</svg>"), "{name}: {file}");
+            } else {
+                assert!(file.starts_with("pgroll/") && dialect == bellows_core::Dialect::Postgres, "{name}: {file}");
+                let json: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert!(json["operations"].is_array(), "{name}: {file}");
+            }
+            names.push(file);
+        }
+        let written = std::fs::read_dir(&out_dir).map(|d| d.count()).unwrap_or(0);
+        assert!(
+            names.iter().any(|n| n == "RUNBOOK.md") && names.iter().any(|n| n == "diagram.svg"),
+            "{name}: {names:?}"
+        );
+        assert_eq!(
+            names.iter().filter(|n| std::path::Path::new(&out_dir).join(n).is_file()).count(),
+            written,
+            "{name}: every file of --out"
+        );
+        assert_eq!(
+            names.iter().any(|n| n.starts_with("pgroll/")),
+            dialect == bellows_core::Dialect::Postgres,
+            "{name}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{name}: {} files", names.len());
+        checked += 1;
+    }
+    assert!(checked >= 5, "{checked} pairs");
+}

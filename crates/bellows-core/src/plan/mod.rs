@@ -39,7 +39,7 @@ mod sqlite;
 
 pub use mysql::{Algorithm, MySqlServer};
 pub use pgroll::plan_pgroll;
-pub use render::{plan_chat_summary, plan_files, plan_markdown, plan_sql, plan_text};
+pub use render::{plan_chat_summary, plan_files, plan_markdown, plan_sql, plan_text, plan_zip};
 
 use crate::diff::{diff, Change, ChangeSet, DiffOptions};
 use crate::{Dialect, Schema};

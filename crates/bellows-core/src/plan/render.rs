@@ -376,6 +376,21 @@ pub fn plan_files(plan: &Plan, findings: &[crate::lint::Finding]) -> Vec<(String
     files
 }
 
+/// The whole plan as one zip, every file under `bellows-plan/`: each stage's up and down SQL and
+/// the runbook (as [`plan_files`]), then `extra` files (the diagram, a pgroll migration).
+pub fn plan_zip(
+    plan: &Plan,
+    findings: &[crate::lint::Finding],
+    extra: Vec<(String, String)>,
+) -> Result<Vec<u8>, String> {
+    let files: Vec<(String, Vec<u8>)> = plan_files(plan, findings)
+        .into_iter()
+        .chain(extra)
+        .map(|(name, text)| (format!("bellows-plan/{name}"), text.into_bytes()))
+        .collect();
+    crate::render::zip::zip(&files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

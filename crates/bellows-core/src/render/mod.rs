@@ -4,6 +4,7 @@ pub mod ddl;
 pub mod diagram;
 pub mod picture;
 pub mod prisma;
+pub mod zip;
 
 pub use ddl::{schema_sql, DdlOptions};
 
