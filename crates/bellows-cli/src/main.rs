@@ -6,6 +6,7 @@ mod findings;
 mod inspect;
 mod output;
 mod plan;
+mod queries;
 
 use bellows_core::lint::LintOptions;
 use bellows_core::Dialect;
@@ -135,6 +136,22 @@ enum Command {
         #[arg(long)]
         read_only: bool,
     },
+    /// Check the application's SQL against a schema: every table and column each statement
+    /// names, resolved as the server would (aliases, CTEs, subqueries, INSERT lists, RETURNING).
+    /// With --target, also what breaks once the schema is the target. sqlc's `-- name:` comments
+    /// name the statements. Exits 1 when a statement fails on the last schema.
+    Queries {
+        schema: PathBuf,
+        /// Files of SQL statements (`-` reads standard input).
+        #[arg(required = true)]
+        queries: Vec<PathBuf>,
+        #[arg(long, value_name = "TARGET.sql")]
+        target: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// What changes between two schemas; likely renames are offered, not applied.
     Diff {
         base: PathBuf,
@@ -246,6 +263,9 @@ fn main() -> ExitCode {
         }),
         Command::Export { file, dialect, format, to } => {
             export(&file, dialect.map(Dialect::from), format, to.map(Dialect::from))
+        }
+        Command::Queries { schema, queries, target, dialect, format } => {
+            queries::run(&queries::Args { schema, queries, target, dialect: dialect.map(Dialect::from), format })
         }
         Command::Link { file, dialect, site, read_only } => link(&file, dialect.map(Dialect::from), site, read_only),
         Command::Lint { file, dialect, format, fail_on, max_columns, max_indexes } => {

@@ -421,3 +421,34 @@ fn plan_zip_holds_what_out_writes_plus_the_diagram_and_pgroll_on_real_pairs() {
     }
     assert!(checked >= 5, "{checked} pairs");
 }
+
+#[test]
+fn queries_finds_what_breaks_on_the_base_and_on_the_target() {
+    let dir = workspace().join("target/cli-queries-test");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    write("base.sql", "CREATE TABLE authors (id bigserial PRIMARY KEY, name text NOT NULL, bio text);\n");
+    write("target.sql", "CREATE TABLE authors (id bigserial PRIMARY KEY, full_name text NOT NULL, bio text);\n");
+    write(
+        "app.sql",
+        "-- name: GetAuthor :one\nSELECT id, name FROM authors WHERE id = $1;\n\n-- name: ListBios :many\nSELECT bio FROM authors\nORDER BY naem;\n",
+    );
+    let path = |n: &str| format!("target/cli-queries-test/{n}");
+    let (code, out, err) = bellows(&["queries", &path("base.sql"), &path("app.sql")]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("app.sql:6:10: error[unknown-column] ListBios: no table in scope has a column `naem`"),
+        "{out}"
+    );
+    assert!(out.contains("2 statements: 1 already broken on the base"), "{out}");
+    let (code, out, err) =
+        bellows(&["queries", &path("base.sql"), &path("app.sql"), "--target", &path("target.sql"), "--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let at_target: Vec<&serde_json::Value> =
+        json.as_array().map(|a| a.iter().filter(|f| f["point"] == "target").collect()).unwrap_or_default();
+    assert_eq!(at_target.len(), 1, "{out}");
+    assert_eq!(at_target[0]["statement"], "GetAuthor");
+    assert_eq!(at_target[0]["line"], 2);
+    assert_eq!(at_target[0]["column"], 12);
+}

@@ -6,6 +6,7 @@
 //! value plus [`Diagnostic`]s. It builds for `wasm32-unknown-unknown` and natively.
 
 pub mod analysis;
+pub mod consumers;
 pub mod diagnostic;
 pub mod dialect;
 pub mod diff;

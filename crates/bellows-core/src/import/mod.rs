@@ -422,7 +422,11 @@ fn first_line(text: &str) -> &str {
 }
 
 /// Parses one statement, reporting errors at their place in the whole input.
-fn parse_statement(dialect: &dyn SqlDialect, chunk: &Chunk<'_>, text: &str) -> Result<Statement, Diagnostic> {
+pub(crate) fn parse_statement(
+    dialect: &dyn SqlDialect,
+    chunk: &Chunk<'_>,
+    text: &str,
+) -> Result<Statement, Diagnostic> {
     let base = chunk.start;
     let fold_case = dialect.is::<PostgreSqlDialect>();
     let mut tokens: Vec<TokenWithSpan> = Vec::new();

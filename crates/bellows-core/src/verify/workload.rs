@@ -60,9 +60,46 @@ struct Version<'a> {
     changes: &'a ChangeSet,
     v1: bool,
     d: Dialect,
+    /// Per table (by id), the columns other tables' references read, in the order of the
+    /// schema's tables and their references: what [`Version::returned`] reads back. Worked out
+    /// once per workload, since every insert of every unit needs it (a 500-table schema asked
+    /// for it afresh spent minutes on it).
+    referenced: std::collections::HashMap<TableId, Vec<String>>,
 }
 
-impl Version<'_> {
+impl<'a> Version<'a> {
+    fn new(
+        schema: &'a Schema,
+        base: &'a Schema,
+        target: &'a Schema,
+        changes: &'a ChangeSet,
+        v1: bool,
+        d: Dialect,
+    ) -> Self {
+        let mut ver = Version { schema, base, target, changes, v1, d, referenced: Default::default() };
+        let mut by_name: std::collections::HashMap<String, Vec<TableId>> = Default::default();
+        for t in &schema.tables {
+            by_name.entry(t.qualified_name().to_ascii_lowercase()).or_default().push(t.id);
+        }
+        let mut referenced: std::collections::HashMap<TableId, Vec<String>> = Default::default();
+        for other in &schema.tables {
+            for r in ver.references(other) {
+                let mut parents: Vec<TableId> =
+                    by_name.get(&r.parent.to_ascii_lowercase()).cloned().unwrap_or_default();
+                if let Some(p) = schema.find_table(&r.parent) {
+                    if !parents.contains(&p.id) {
+                        parents.push(p.id);
+                    }
+                }
+                for id in parents {
+                    referenced.entry(id).or_default().extend(r.parent_columns.iter().cloned());
+                }
+            }
+        }
+        ver.referenced = referenced;
+        ver
+    }
+
     /// The references a row must satisfy: its schema's, and for v1 those the target adds.
     fn references(&self, table: &Table) -> Vec<Reference> {
         if self.v1 {
@@ -103,17 +140,9 @@ impl Version<'_> {
     fn returned(&self, table: &Table) -> (Vec<String>, usize) {
         let mut out: Vec<String> = super::row_key(table).unwrap_or_default();
         let key_len = out.len();
-        for other in &self.schema.tables {
-            for r in self.references(other) {
-                if same_name(&r.parent, &table.qualified_name())
-                    || self.schema.find_table(&r.parent).is_some_and(|p| p.id == table.id)
-                {
-                    for c in r.parent_columns {
-                        if !out.iter().any(|o| same_name(o, &c)) {
-                            out.push(c);
-                        }
-                    }
-                }
+        for c in self.referenced.get(&table.id).into_iter().flatten() {
+            if !out.iter().any(|o| same_name(o, c)) {
+                out.push(c.clone());
             }
         }
         (out, key_len)
@@ -137,7 +166,7 @@ pub fn workload_of(
 ) -> Workload {
     let v1 = version == 1;
     let schema = if v1 { base } else { target };
-    let ver = Version { schema, base, target, changes, v1, d };
+    let ver = Version::new(schema, base, target, changes, v1, d);
     let mut out = Workload { version, ..Workload::default() };
     for table in schema.tables.iter().filter(|t| keep(&t.qualified_name())) {
         // Partitioned tables are written through the partitioned table itself only when the
