@@ -19,7 +19,8 @@
 mod resolve;
 
 use crate::import::split::{split, ChunkKind};
-use crate::{Dialect, Schema, Span};
+use crate::plan::Plan;
+use crate::{import, Dialect, Schema, Span};
 use serde::{Deserialize, Serialize};
 
 pub use resolve::resolve_statement;
@@ -169,6 +170,23 @@ pub fn check_points(points: &[Point<'_>], dialect: Dialect, statements: &[Statem
             findings: points.iter().map(|p| resolve_statement(p.schema, dialect, s)).collect(),
         })
         .collect()
+}
+
+/// The schema at each point of a plan: the base, then the schema after each stage the plan has.
+/// Each is read the way the base was: the base's text followed by the forward SQL of every step
+/// up to that point, through the importer, so a point holds what the plan's own SQL made of it
+/// (compatibility views, shadow columns, renames) rather than what the planner meant to do.
+pub fn plan_points(base_sql: &str, dialect: Dialect, plan: &Plan) -> Vec<(String, Schema)> {
+    let mut text = base_sql.to_string();
+    let mut out = vec![("base".to_string(), import(&text, Some(dialect)).schema)];
+    for stage in &plan.stages {
+        for sql in stage.steps.iter().flat_map(|s| s.sql.iter()) {
+            text.push_str("\n;\n");
+            text.push_str(sql);
+        }
+        out.push((format!("after {}", stage.kind.label()), import(&text, Some(dialect)).schema));
+    }
+    out
 }
 
 #[cfg(test)]
