@@ -138,15 +138,22 @@ enum Command {
     },
     /// Check the application's SQL against a schema: every table and column each statement
     /// names, resolved as the server would (aliases, CTEs, subqueries, INSERT lists, RETURNING).
-    /// With --target, also what breaks once the schema is the target. sqlc's `-- name:` comments
-    /// name the statements. Exits 1 when a statement fails on the last schema.
+    /// With --target, each statement is checked after every stage of the plan: what breaks while
+    /// the running version still needs it is a plan defect; what breaks at Contract must be
+    /// retired or rewritten first. sqlc's `-- name:` comments name the statements. Exits 1 when
+    /// a statement fails on the base or the plan breaks one early.
     Queries {
         schema: PathBuf,
         /// Files of SQL statements (`-` reads standard input).
         #[arg(required = true)]
         queries: Vec<PathBuf>,
+        /// The target: each statement is then checked after each stage of the plan to it, and
+        /// the step that breaks it is named.
         #[arg(long, value_name = "TARGET.sql")]
         target: Option<PathBuf>,
+        /// A rename the diff cannot know from two texts, as for `plan`. Repeatable.
+        #[arg(long = "rename", value_name = "OLD=NEW")]
+        renames: Vec<String>,
         #[arg(long, value_enum)]
         dialect: Option<DialectArg>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -264,9 +271,14 @@ fn main() -> ExitCode {
         Command::Export { file, dialect, format, to } => {
             export(&file, dialect.map(Dialect::from), format, to.map(Dialect::from))
         }
-        Command::Queries { schema, queries, target, dialect, format } => {
-            queries::run(&queries::Args { schema, queries, target, dialect: dialect.map(Dialect::from), format })
-        }
+        Command::Queries { schema, queries, target, renames, dialect, format } => queries::run(&queries::Args {
+            schema,
+            queries,
+            target,
+            renames,
+            dialect: dialect.map(Dialect::from),
+            format,
+        }),
         Command::Link { file, dialect, site, read_only } => link(&file, dialect.map(Dialect::from), site, read_only),
         Command::Lint { file, dialect, format, fail_on, max_columns, max_indexes } => {
             findings::lint(&findings::LintArgs {

@@ -1,9 +1,14 @@
-//! `bellows queries`: the application's SQL checked against a schema, and against a target.
+//! `bellows queries`: the application's SQL checked against a schema and, with a target, at
+//! every point of the plan from the one to the other.
 
 use crate::Format;
-use bellows_core::consumers::{check_points, statements, Finding, Point};
-use bellows_core::Dialect;
+use bellows_core::consumers::{schema_after, statements, Finding, FindingKind, Statement};
+use bellows_core::diff::{DiffOptions, Matching};
+use bellows_core::plan::{plan, Plan, PlanOptions, StageKind};
+use bellows_core::render::ddl::{schema_sql, DdlOptions};
+use bellows_core::{Dialect, Schema};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,97 +17,204 @@ pub struct Args {
     pub schema: PathBuf,
     pub queries: Vec<PathBuf>,
     pub target: Option<PathBuf>,
+    pub renames: Vec<String>,
     pub dialect: Option<Dialect>,
     pub format: Format,
 }
 
+/// What happens to one statement over the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Verdict {
+    /// It fails on the base already: not the plan's doing.
+    AlreadyBroken,
+    /// It breaks at a point where the plan says v1 still works: a defect of the plan.
+    PlanDefect,
+    /// It breaks where the plan retires v1 (Contract): retire or rewrite it before then.
+    RetireBefore,
+    /// Bellows cannot parse it, so nothing in it was checked.
+    Unchecked,
+}
+
 #[derive(Serialize)]
-struct Out<'a> {
+struct Out {
     file: String,
     statement: String,
     line: u32,
     column: u32,
-    point: &'a str,
+    /// `base`, or the point where it first fails (`after Contract`).
+    point: String,
+    /// The step that breaks it, with a target.
+    step: Option<String>,
+    verdict: Verdict,
     code: &'static str,
-    breaks: bool,
     message: String,
 }
 
-/// Exit 1 when a statement breaks at the last point (the base, or the target with --target).
+/// The plan and the points to check at, with what is needed to find the breaking step.
+struct Planned {
+    plan: Plan,
+    base_sql: String,
+    dialect: Dialect,
+    /// (label, schema, the stage it follows, whether the plan says v1 still works there).
+    points: Vec<(String, Schema, Option<usize>, bool)>,
+    /// Schemas after (stage, steps), worked out when a statement breaks inside that stage.
+    cache: HashMap<(usize, usize), Schema>,
+}
+
+impl Planned {
+    fn new(base: &bellows_core::Import, base_text: &str, target: &Schema, renames: &[String]) -> Result<Self, String> {
+        let dialect = base.dialect;
+        let renames = renames
+            .iter()
+            .map(|h| bellows_core::diff::RenameHint::parse(h).ok_or_else(|| format!("--rename {h}: expected OLD=NEW")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let plan = plan(
+            &base.schema,
+            target,
+            &DiffOptions { matching: Matching::Names, renames },
+            &PlanOptions { dialect, ..PlanOptions::default() },
+        );
+        // The plan's SQL replays over the base's own text, or its DDL when it came from DBML or
+        // Prisma.
+        let base_sql = if base.stats.statements > 0 {
+            base_text.to_string()
+        } else {
+            schema_sql(&base.schema, DdlOptions { source: dialect, target: dialect })
+        };
+        let mut points = vec![("base".to_string(), base.schema.clone(), None, true)];
+        for (i, stage) in plan.stages.iter().enumerate() {
+            let v1_works = plan.compatibility.iter().find(|c| c.after == stage.kind).is_none_or(|c| c.v1_works);
+            let schema = schema_after(&base_sql, dialect, &plan, i, stage.steps.len());
+            points.push((format!("after {}", stage.kind.label()), schema, Some(i), v1_works));
+        }
+        Ok(Self { plan, base_sql, dialect, points, cache: HashMap::new() })
+    }
+
+    /// The first step of stage `stage` after which `statement` fails.
+    fn breaking_step(&mut self, stage: usize, statement: &Statement) -> Option<String> {
+        let steps = self.plan.stages.get(stage)?.steps.len();
+        for n in 1..=steps {
+            let schema = self
+                .cache
+                .entry((stage, n))
+                .or_insert_with(|| schema_after(&self.base_sql, self.dialect, &self.plan, stage, n));
+            let fails = bellows_core::consumers::resolve_statement(schema, self.dialect, statement)
+                .iter()
+                .any(|f| f.kind.breaks());
+            if fails {
+                return self.plan.stages[stage].steps.get(n - 1).map(|s| s.title.clone());
+            }
+        }
+        None
+    }
+}
+
+/// Exit 1 when a statement fails on the base, or breaks before the plan retires v1.
 pub fn run(args: &Args) -> Result<ExitCode, String> {
     let base_text = crate::read_input(&args.schema)?;
     let base = crate::read_schema(&args.schema, &base_text, args.dialect);
     let dialect = base.dialect;
-    let target = match &args.target {
+    let mut planned = match &args.target {
         Some(path) => {
             let text = crate::read_input(path)?;
-            Some(crate::read_schema(path, &text, Some(dialect)).schema)
+            let target = crate::read_schema(path, &text, Some(dialect)).schema;
+            Some(Planned::new(&base, &base_text, &target, &args.renames)?)
         }
         None => None,
     };
-    let mut points = vec![Point { label: "base", schema: &base.schema }];
-    if let Some(target) = &target {
-        points.push(Point { label: "target", schema: target });
-    }
-    let mut text = String::new();
-    let mut json = Vec::new();
-    let (mut total, mut broken_base, mut broken_last) = (0usize, 0usize, 0usize);
+    let mut out: Vec<Out> = Vec::new();
+    let mut total = 0usize;
     for path in &args.queries {
         let file = path.display().to_string();
         let source = crate::read_input(path)?;
         let stmts = statements(&source, dialect);
         total += stmts.len();
-        for report in check_points(&points, dialect, &stmts) {
-            let statement = &stmts[report.statement];
-            let breaks_at = |i: usize| report.findings[i].iter().any(|f| f.kind.breaks());
-            if report.already_broken() {
-                broken_base += 1;
+        for statement in &stmts {
+            let at_base = bellows_core::consumers::resolve_statement(&base.schema, dialect, statement);
+            let mut push = |f: &Finding, point: &str, step: Option<String>, verdict: Verdict| {
+                out.push(Out {
+                    file: file.clone(),
+                    statement: statement.label(),
+                    line: f.span.line,
+                    column: f.span.column,
+                    point: point.to_string(),
+                    step,
+                    verdict,
+                    code: f.kind.code(),
+                    message: f.message.clone(),
+                });
+            };
+            if !at_base.is_empty() {
+                for f in &at_base {
+                    let verdict = if f.kind.breaks() { Verdict::AlreadyBroken } else { Verdict::Unchecked };
+                    push(f, "base", None, verdict);
+                }
+                continue;
             }
-            if breaks_at(points.len() - 1) {
-                broken_last += 1;
-            }
-            for (i, point) in points.iter().enumerate() {
-                // At the target, only what is new there.
-                let fresh: Vec<&Finding> = report.findings[i]
-                    .iter()
-                    .filter(|f| i == 0 || !report.findings[0].iter().any(|b| b.kind == f.kind && b.name == f.name))
-                    .collect();
-                for f in fresh {
-                    let severity = if f.kind.breaks() { "error" } else { "warning" };
-                    let when = if i == 0 { String::new() } else { format!(" (breaks at the {})", point.label) };
-                    text.push_str(&format!(
-                        "{file}:{}: {severity}[{}] {}: {}{when}\n",
-                        f.span,
-                        f.kind.code(),
-                        statement.label(),
-                        f.message
-                    ));
-                    json.push(Out {
-                        file: file.clone(),
-                        statement: statement.label(),
-                        line: f.span.line,
-                        column: f.span.column,
-                        point: point.label,
-                        code: f.kind.code(),
-                        breaks: f.kind.breaks(),
-                        message: f.message.clone(),
-                    });
+            let Some(planned) = planned.as_mut() else { continue };
+            let first = planned.points.iter().skip(1).find_map(|(label, schema, stage, v1_works)| {
+                let found = bellows_core::consumers::resolve_statement(schema, dialect, statement);
+                found.iter().any(|f| f.kind.breaks()).then(|| (label.clone(), *stage, *v1_works, found))
+            });
+            if let Some((label, Some(stage), v1_works, found)) = first {
+                let step = planned.breaking_step(stage, statement);
+                let contract = planned.plan.stages.get(stage).is_some_and(|s| s.kind == StageKind::Contract);
+                let verdict = if v1_works && !contract { Verdict::PlanDefect } else { Verdict::RetireBefore };
+                for f in found.iter().filter(|f| f.kind.breaks()) {
+                    push(f, &label, step.clone(), verdict);
                 }
             }
         }
     }
+    let count = |v: Verdict| {
+        let mut seen: Vec<(&str, &str)> =
+            out.iter().filter(|o| o.verdict == v).map(|o| (o.file.as_str(), o.statement.as_str())).collect();
+        seen.dedup();
+        seen.len()
+    };
+    let (broken, defects, retire) =
+        (count(Verdict::AlreadyBroken), count(Verdict::PlanDefect), count(Verdict::RetireBefore));
     match args.format {
         Format::Json => {
-            crate::emit(&format!("{}\n", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?));
+            crate::emit(&format!("{}\n", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?));
         }
         Format::Text => {
-            text.push_str(&format!("{total} statements: {broken_base} already broken on the base"));
-            if target.is_some() {
-                text.push_str(&format!(", {broken_last} broken on the target"));
+            let mut text = String::new();
+            for o in &out {
+                let when = match (&o.verdict, &o.step) {
+                    (Verdict::AlreadyBroken, _) => String::new(),
+                    (Verdict::Unchecked, _) => " (not checked)".to_string(),
+                    (Verdict::PlanDefect, step) => format!(
+                        " (breaks {}{}, while the plan says the running version still works: a plan defect)",
+                        o.point,
+                        step.as_ref().map(|s| format!(", at \"{s}\"")).unwrap_or_default()
+                    ),
+                    (Verdict::RetireBefore, step) => format!(
+                        " (breaks {}{}: retire or rewrite it before then)",
+                        o.point,
+                        step.as_ref().map(|s| format!(", at \"{s}\"")).unwrap_or_default()
+                    ),
+                };
+                let severity = if o.code == FindingKind::Unreadable.code() { "warning" } else { "error" };
+                text.push_str(&format!(
+                    "{}:{}:{}: {severity}[{}] {}: {}{when}\n",
+                    o.file, o.line, o.column, o.code, o.statement, o.message
+                ));
+            }
+            text.push_str(&format!("{total} statements: {broken} already broken on the base"));
+            if planned.is_some() {
+                text.push_str(&format!(
+                    ", {defects} broken by the plan while the running version still needs them, {retire} to retire or rewrite before Contract"
+                ));
+            }
+            let unchecked = count(Verdict::Unchecked);
+            if unchecked > 0 {
+                text.push_str(&format!(", {unchecked} not understood (not checked)"));
             }
             text.push('\n');
             crate::emit(&text);
         }
     }
-    Ok(if broken_last > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if broken > 0 || defects > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -441,14 +441,26 @@ fn queries_finds_what_breaks_on_the_base_and_on_the_target() {
         "{out}"
     );
     assert!(out.contains("2 statements: 1 already broken on the base"), "{out}");
-    let (code, out, err) =
-        bellows(&["queries", &path("base.sql"), &path("app.sql"), "--target", &path("target.sql"), "--format", "json"]);
-    assert_eq!(code, 1, "{out}{err}");
+    // Renamed in the target: v1's statements keep working until Contract drops the old name.
+    let (code, out, err) = bellows(&[
+        "queries",
+        &path("base.sql"),
+        &path("app.sql"),
+        "--target",
+        &path("target.sql"),
+        "--rename",
+        "authors.name=full_name",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "the base's own break still fails the run: {out}{err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
-    let at_target: Vec<&serde_json::Value> =
-        json.as_array().map(|a| a.iter().filter(|f| f["point"] == "target").collect()).unwrap_or_default();
-    assert_eq!(at_target.len(), 1, "{out}");
-    assert_eq!(at_target[0]["statement"], "GetAuthor");
-    assert_eq!(at_target[0]["line"], 2);
-    assert_eq!(at_target[0]["column"], 12);
+    let retire: Vec<&serde_json::Value> =
+        json.as_array().map(|a| a.iter().filter(|f| f["verdict"] == "retire-before").collect()).unwrap_or_default();
+    assert_eq!(retire.len(), 1, "{out}");
+    assert_eq!(retire[0]["statement"], "GetAuthor");
+    assert_eq!((retire[0]["line"].as_u64(), retire[0]["column"].as_u64()), (Some(2), Some(12)));
+    assert_eq!(retire[0]["point"], "after Contract");
+    assert!(retire[0]["step"].as_str().is_some_and(|s| s.contains("authors.name")), "{out}");
+    assert!(!out.contains("plan-defect"), "{out}");
 }

@@ -177,16 +177,31 @@ pub fn check_points(points: &[Point<'_>], dialect: Dialect, statements: &[Statem
 /// up to that point, through the importer, so a point holds what the plan's own SQL made of it
 /// (compatibility views, shadow columns, renames) rather than what the planner meant to do.
 pub fn plan_points(base_sql: &str, dialect: Dialect, plan: &Plan) -> Vec<(String, Schema)> {
-    let mut text = base_sql.to_string();
-    let mut out = vec![("base".to_string(), import(&text, Some(dialect)).schema)];
-    for stage in &plan.stages {
-        for sql in stage.steps.iter().flat_map(|s| s.sql.iter()) {
-            text.push_str("\n;\n");
-            text.push_str(sql);
-        }
-        out.push((format!("after {}", stage.kind.label()), import(&text, Some(dialect)).schema));
+    let mut out = vec![("base".to_string(), import(base_sql, Some(dialect)).schema)];
+    for (i, stage) in plan.stages.iter().enumerate() {
+        out.push((
+            format!("after {}", stage.kind.label()),
+            schema_after(base_sql, dialect, plan, i, stage.steps.len()),
+        ));
     }
     out
+}
+
+/// The schema once the plan has run up to `steps` steps into its stage number `stage` (all the
+/// stages before it whole): where, inside a stage, a statement stops working.
+pub fn schema_after(base_sql: &str, dialect: Dialect, plan: &Plan, stage: usize, steps: usize) -> Schema {
+    let mut text = base_sql.to_string();
+    let ran = plan
+        .stages
+        .iter()
+        .take(stage)
+        .flat_map(|s| s.steps.iter())
+        .chain(plan.stages.get(stage).into_iter().flat_map(|s| s.steps.iter().take(steps)));
+    for sql in ran.flat_map(|s| s.sql.iter()) {
+        text.push_str("\n;\n");
+        text.push_str(sql);
+    }
+    import(&text, Some(dialect)).schema
 }
 
 #[cfg(test)]
