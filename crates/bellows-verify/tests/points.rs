@@ -64,7 +64,7 @@ fn after_contract_the_plans_own_sql_gives_the_target() {
 /// column; a statement that breaks before the plan retires v1 is a plan defect.
 #[test]
 fn v1_queries_keep_working_until_the_plan_retires_v1() {
-    use bellows_core::consumers::{resolve_statement, statements};
+    use bellows_core::consumers::{resolve_statement, rewrite_renames, statements};
     use bellows_core::diff::{diff, DiffOptions, Matching};
     use bellows_core::edit::{apply, Edit};
     use bellows_core::model::ColumnId;
@@ -82,6 +82,8 @@ fn v1_queries_keep_working_until_the_plan_retires_v1() {
     let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
     let (path_col, engine_col, errors_col) = (col("path"), col("engine"), col("has_expected_errors"));
     let (mut plans, mut kept, mut retired) = (0usize, 0usize, 0usize);
+    let (mut renamed, mut rewritten) = (0usize, 0usize);
+    let mut bad_rewrites = Vec::new();
     let mut defects = Vec::new();
     for row in lines.map(|l| l.split('\t').collect::<Vec<_>>()) {
         if row[errors_col] == "yes" {
@@ -151,6 +153,21 @@ fn v1_queries_keep_working_until_the_plan_retires_v1() {
                             }
                             Some(_) => {
                                 retired += 1;
+                                // A rename's casualties get their v2 statement, which must read the target.
+                                if matches!(edit, Edit::RenameTable { .. } | Edit::RenameColumn { .. }) {
+                                    renamed += 1;
+                                    let v2 = rewrite_renames(&base, d, s, &changes)
+                                        .map(|text| bellows_core::consumers::Statement { text, ..(*s).clone() });
+                                    match v2 {
+                                        Some(v2) if resolve_statement(&target, d, &v2).is_empty() => rewritten += 1,
+                                        v2 => bad_rewrites.push(format!(
+                                            "{} {edit:?}: {} -> {:?}",
+                                            row[path_col],
+                                            s.text,
+                                            v2.map(|v| v.text)
+                                        )),
+                                    }
+                                }
                                 break;
                             }
                             None if i + 1 == plan.stages.len() => kept += 1,
@@ -165,10 +182,19 @@ fn v1_queries_keep_working_until_the_plan_retires_v1() {
         "sqlc cases: {plans} plans; v1 statements kept working to the end {kept} times, retired at Contract {retired} times, broken early {} times",
         defects.len()
     );
+    println!("renames: {renamed} statements retired, {rewritten} rewritten for the target and reading it");
     for d in defects.iter().take(40) {
         println!("  defect: {d}");
+    }
+    for b in bad_rewrites.iter().take(40) {
+        println!("  no good rewrite: {b}");
     }
     assert!(plans >= 500, "expected hundreds of plans, made {plans}");
     assert!(retired >= 300, "renames and drops must retire some v1 statements at Contract; {retired} were");
     assert!(defects.is_empty(), "{} v1 statements break before the plan retires v1", defects.len());
+    assert!(
+        bad_rewrites.is_empty(),
+        "{} statements a rename retires have no rewrite that reads the target",
+        bad_rewrites.len()
+    );
 }

@@ -18,12 +18,14 @@
 
 mod resolve;
 
+use crate::diff::ChangeSet;
 use crate::import::split::{split, ChunkKind};
 use crate::plan::Plan;
+use crate::verify::{renamed_column, renamed_table};
 use crate::{import, Dialect, Schema, Span};
 use serde::{Deserialize, Serialize};
 
-pub use resolve::resolve_statement;
+pub use resolve::{references, resolve_statement, Reference};
 
 /// One statement of a consumer's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,9 +206,123 @@ pub fn schema_after(base_sql: &str, dialect: Dialect, plan: &Plan, stage: usize,
     import(&text, Some(dialect)).schema
 }
 
+/// The statement for the target, where the change is a rename: every name that resolves to a
+/// renamed table or column is replaced where it stands, and the rest of the text (spacing,
+/// comments, case, aliases) is kept. `None` when nothing in it is renamed.
+///
+/// It is not checked against the target here; callers offer it only when it resolves there.
+pub fn rewrite_renames(
+    schema: &Schema,
+    dialect: Dialect,
+    statement: &Statement,
+    changes: &ChangeSet,
+) -> Option<String> {
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let offsets = char_offsets(&statement.text, statement.start);
+    for r in references(schema, dialect, statement) {
+        let new_table = renamed_table(changes, &r.table);
+        let new_name = match &r.column {
+            Some(c) => renamed_column(changes, &new_table, c),
+            None => new_table.rsplit('.').next().unwrap_or(&new_table).to_string(),
+        };
+        let old_name = match &r.column {
+            Some(c) => c.clone(),
+            None => r.table.rsplit('.').next().unwrap_or(&r.table).to_string(),
+        };
+        if new_name == old_name {
+            continue;
+        }
+        let (Some(&from), to) = (offsets.get(&r.start), offsets.get(&r.end).copied().unwrap_or(statement.text.len()))
+        else {
+            continue;
+        };
+        let spelled = match r.quote {
+            Some('[') => format!("[{new_name}]"),
+            Some(q) => format!("{q}{new_name}{q}"),
+            None => identifier(&new_name, dialect),
+        };
+        if !edits.iter().any(|(f, _, _)| *f == from) {
+            edits.push((from, to, spelled));
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|(from, _, _)| std::cmp::Reverse(*from));
+    let mut text = statement.text.clone();
+    for (from, to, spelled) in edits {
+        if from <= to && to <= text.len() && text.is_char_boundary(from) && text.is_char_boundary(to) {
+            text.replace_range(from..to, &spelled);
+        }
+    }
+    Some(text)
+}
+
+/// A name as the dialect needs it written: bare when it can be, quoted otherwise.
+fn identifier(name: &str, dialect: Dialect) -> String {
+    let bare = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    match (bare, dialect) {
+        (true, _) => name.to_string(),
+        (false, Dialect::MySql) => format!("`{}`", name.replace('`', "``")),
+        (false, _) => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// The byte offset of every (line, column) in a text that starts at `start`.
+fn char_offsets(text: &str, start: Span) -> std::collections::HashMap<Span, usize> {
+    let mut out = std::collections::HashMap::new();
+    let (mut line, mut column) = (start.line, start.column);
+    for (i, ch) in text.char_indices() {
+        out.insert(Span::new(line, column), i);
+        if ch == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    out.insert(Span::new(line, column), text.len());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rename_rewrites_the_statement_in_place_and_keeps_its_formatting() {
+        use crate::diff::{diff, DiffOptions, Matching, RenameHint};
+        let base = import(
+            "CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);\nCREATE TABLE books (id int PRIMARY KEY, author_id int REFERENCES authors (id), name text);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let target = import(
+            "CREATE TABLE writers (id int PRIMARY KEY, full_name text NOT NULL);\nCREATE TABLE books (id int PRIMARY KEY, author_id int REFERENCES writers (id), name text);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let hints = ["authors=writers", "writers.name=full_name"].map(|h| RenameHint::parse(h).expect("hint")).to_vec();
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Names, renames: hints });
+        let sql = "-- name: Titles :many\nSELECT a.name,  b.name AS title -- keep me\nFROM   authors a JOIN books b ON b.author_id = a.id\nWHERE authors_filter(a.name) AND $1 = 'authors.name';";
+        let s = &statements(sql, Dialect::Postgres)[0];
+        let v2 = rewrite_renames(&base, Dialect::Postgres, s, &changes).expect("renamed");
+        assert_eq!(
+            v2,
+            "SELECT a.full_name,  b.name AS title -- keep me\nFROM   writers a JOIN books b ON b.author_id = a.id\nWHERE authors_filter(a.full_name) AND $1 = 'authors.name'"
+        );
+        let v2 = Statement { text: v2, ..s.clone() };
+        assert_eq!(resolve_statement(&target, Dialect::Postgres, &v2), vec![]);
+        // Unaliased, the qualifier is the table's name and is renamed with it.
+        let s = &statements("SELECT authors.name FROM authors", Dialect::Postgres)[0];
+        assert_eq!(
+            rewrite_renames(&base, Dialect::Postgres, s, &changes).as_deref(),
+            Some("SELECT writers.full_name FROM writers")
+        );
+        let s = &statements("SELECT name FROM books", Dialect::Postgres)[0];
+        assert_eq!(rewrite_renames(&base, Dialect::Postgres, s, &changes), None);
+    }
 
     #[test]
     fn sqlc_annotations_name_the_statements_that_follow_them() {

@@ -42,9 +42,41 @@ pub fn resolve_statement(schema: &Schema, dialect: Dialect, statement: &Statemen
             }]
         }
     };
-    let mut r = Resolver { schema, dialect, findings: Vec::new(), ctes: Vec::new(), views: HashMap::new(), depth: 0 };
+    let mut r = Resolver {
+        schema,
+        dialect,
+        findings: Vec::new(),
+        ctes: Vec::new(),
+        views: HashMap::new(),
+        depth: 0,
+        refs: Vec::new(),
+    };
     r.statement(&parsed, &[]);
     r.findings
+}
+
+/// Every name in the statement that resolves to a schema's table or column, where it is written
+/// (empty when the statement cannot be parsed).
+pub fn references(schema: &Schema, dialect: Dialect, statement: &Statement) -> Vec<Reference> {
+    let parser: &dyn SqlDialect = match dialect {
+        Dialect::Postgres => &PostgreSqlDialect {},
+        Dialect::MySql => &MySqlDialect {},
+        Dialect::Sqlite => &SQLiteDialect {},
+    };
+    let text = placeholders_as_positional(&statement.text, dialect);
+    let chunk = Chunk { kind: ChunkKind::Statement, text: &statement.text, offset: 0, start: statement.start };
+    let Ok(parsed) = parse_statement(parser, &chunk, &text) else { return Vec::new() };
+    let mut r = Resolver {
+        schema,
+        dialect,
+        findings: Vec::new(),
+        ctes: Vec::new(),
+        views: HashMap::new(),
+        depth: 0,
+        refs: Vec::new(),
+    };
+    r.statement(&parsed, &[]);
+    r.refs
 }
 
 /// sqlc's `@name` parameters (PostgreSQL) are not SQL: each becomes `$1` padded with spaces to
@@ -93,6 +125,8 @@ struct Rel {
     qualifier: Option<String>,
     /// `None`: its columns cannot be known (a table function, `VALUES`); any name is accepted.
     columns: Option<Vec<String>>,
+    /// The schema's table it is (qualified), when it is one: what a rewrite renames.
+    table: Option<String>,
 }
 
 impl Rel {
@@ -125,6 +159,19 @@ struct Resolver<'s> {
     views: HashMap<String, Option<Vec<String>>>,
     /// How deep in views' own definitions (a view reading a view).
     depth: u32,
+    /// Every name that resolved to a table or a table's column, where it is written.
+    refs: Vec<Reference>,
+}
+
+/// A name in the statement that resolved to a schema's table (`column: None`) or column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub start: Span,
+    pub end: Span,
+    pub quote: Option<char>,
+    /// The table, qualified as the schema has it.
+    pub table: String,
+    pub column: Option<String>,
 }
 
 fn span(ident: &Ident) -> Span {
@@ -207,6 +254,20 @@ fn builtin_value(name: &str) -> bool {
 }
 
 impl<'s> Resolver<'s> {
+    fn refer(&mut self, at: &Ident, table: &str, column: Option<&str>) {
+        if self.depth > 0 {
+            return;
+        }
+        let end = Span::new(at.span.end.line as u32, at.span.end.column as u32);
+        self.refs.push(Reference {
+            start: span(at),
+            end,
+            quote: at.quote_style,
+            table: table.to_string(),
+            column: column.map(str::to_string),
+        });
+    }
+
     fn finding(&mut self, kind: FindingKind, at: &Ident, name: String, message: String) {
         self.findings.push(Finding { kind, span: span(at), name, message });
     }
@@ -278,7 +339,7 @@ impl<'s> Resolver<'s> {
             last.aliases.extend(cols.iter().cloned());
         } else {
             last.opaque = true;
-            last.rels.push(Rel { name: String::new(), qualifier: None, columns: None });
+            last.rels.push(Rel { table: None, name: String::new(), qualifier: None, columns: None });
         }
         frames.push(last);
         if let Some(order_by) = &q.order_by {
@@ -495,13 +556,18 @@ impl<'s> Resolver<'s> {
                             );
                         }
                         Rel {
+                            table: None,
                             name: parts.last().map(|p| p.value.clone()).unwrap_or_default(),
                             qualifier: None,
                             columns: None,
                         }
                     }
                 };
+                if let (Some(table), Some(last)) = (&rel.table, parts.last()) {
+                    self.refer(last, table, None);
+                }
                 frame.rels.push(Rel {
+                    table: rel.table.clone(),
                     name: alias.as_ref().map_or(rel.name.clone(), |a| a.name.value.clone()),
                     qualifier: if alias.is_some() { None } else { rel.qualifier },
                     columns: renamed(alias.as_ref(), rel.columns),
@@ -516,6 +582,7 @@ impl<'s> Resolver<'s> {
                     self.query(subquery, outer)
                 };
                 frame.rels.push(Rel {
+                    table: None,
                     name: alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_default(),
                     qualifier: None,
                     columns: renamed(alias.as_ref(), columns),
@@ -528,6 +595,7 @@ impl<'s> Resolver<'s> {
                     Some(alias) => {
                         let columns: Option<Vec<Vec<String>>> = inner.rels.iter().map(|r| r.columns.clone()).collect();
                         frame.rels.push(Rel {
+                            table: None,
                             name: alias.name.value.clone(),
                             qualifier: None,
                             columns: renamed(Some(alias), columns.map(|c| c.into_iter().flatten().collect())),
@@ -561,7 +629,7 @@ impl<'s> Resolver<'s> {
                     _ => None,
                 });
                 match name {
-                    Some(name) => frame.rels.push(Rel { name, qualifier: None, columns: None }),
+                    Some(name) => frame.rels.push(Rel { table: None, name, qualifier: None, columns: None }),
                     None => frame.opaque = true,
                 }
                 if frame.rels.last().is_none_or(|r| r.columns.is_some()) {
@@ -578,18 +646,21 @@ impl<'s> Resolver<'s> {
         if parts.len() == 1 {
             for level in self.ctes.iter().rev() {
                 if let Some((n, columns)) = level.iter().rev().find(|(n, _)| same_name(n, &last.value)) {
-                    return Some(Rel { name: n.clone(), qualifier: None, columns: columns.clone() });
+                    return Some(Rel { table: None, name: n.clone(), qualifier: None, columns: columns.clone() });
                 }
             }
         }
         let qualifier = (parts.len() >= 2).then(|| parts[parts.len() - 2].value.clone());
         let rel = |name: &str, columns: Option<Vec<String>>| Rel {
+            table: None,
             name: name.to_string(),
             qualifier: qualifier.clone(),
             columns,
         };
         if let Some(table) = self.find_table(qualifier.as_deref(), &last.value) {
-            return Some(rel(&table.name, Some(table.columns.iter().map(|c| c.name.clone()).collect())));
+            let mut found = rel(&table.name, Some(table.columns.iter().map(|c| c.name.clone()).collect()));
+            found.table = Some(table.qualified_name());
+            return Some(found);
         }
         if system_relation(self.dialect, qualifier.as_deref(), &last.value) {
             return Some(rel(&last.value, None));
@@ -652,6 +723,7 @@ impl<'s> Resolver<'s> {
                     ctes: Vec::new(),
                     views: std::mem::take(&mut self.views),
                     depth: self.depth + 1,
+                    refs: Vec::new(),
                 };
                 let columns = inner.query(&q, &[]);
                 self.views = inner.views;
@@ -665,6 +737,9 @@ impl<'s> Resolver<'s> {
 
     fn target(&mut self, name: &ObjectName) -> Option<Rel> {
         let rel = self.lookup(name);
+        if let (Some(table), Some(last)) = (rel.as_ref().and_then(|r| r.table.clone()), idents(name).last()) {
+            self.refer(last, &table, None);
+        }
         if rel.is_none() {
             let parts = idents(name);
             if let Some(first) = parts.first() {
@@ -679,6 +754,11 @@ impl<'s> Resolver<'s> {
     fn written_column(&mut self, target: &Rel, column: &ObjectName) {
         let parts = idents(column);
         let Some(c) = parts.last() else { return };
+        if let Some(table) = &target.table {
+            if target.has(&c.value) == Some(true) {
+                self.refer(c, table, Some(&c.value));
+            }
+        }
         if target.has(&c.value) == Some(false) {
             self.finding(
                 FindingKind::UnknownColumn,
@@ -701,7 +781,12 @@ impl<'s> Resolver<'s> {
         }
         let mut frame = Frame::default();
         let visible = insert.table_alias.as_ref().map_or(target.name.clone(), |a| a.alias.value.clone());
-        frame.rels.push(Rel { name: visible, qualifier: target.qualifier.clone(), columns: target.columns.clone() });
+        frame.rels.push(Rel {
+            table: target.table.clone(),
+            name: visible,
+            qualifier: target.qualifier.clone(),
+            columns: target.columns.clone(),
+        });
         if let Some(aliases) = &insert.insert_alias {
             // MySQL 8's `INSERT ... AS new ON DUPLICATE KEY UPDATE c = new.c`.
             let name = idents(&aliases.row_alias).last().map(|i| i.value.clone()).unwrap_or_default();
@@ -709,7 +794,7 @@ impl<'s> Resolver<'s> {
                 Some(cols) => Some(cols.iter().map(|c| c.value.clone()).collect()),
                 None => target.columns.clone(),
             };
-            frame.rels.push(Rel { name, qualifier: None, columns });
+            frame.rels.push(Rel { table: None, name, qualifier: None, columns });
         }
         for assignment in &insert.assignments {
             self.assignment_target(&target, &assignment.target);
@@ -737,6 +822,7 @@ impl<'s> Resolver<'s> {
                     let mut with_excluded = frames.clone();
                     if let Some(last) = with_excluded.last_mut() {
                         last.rels.push(Rel {
+                            table: None,
                             name: "excluded".into(),
                             qualifier: None,
                             columns: target.columns.clone(),
@@ -914,6 +1000,12 @@ impl<'s> Resolver<'s> {
                     );
                     return;
                 }
+                if let [hit] = hits.as_slice() {
+                    if let Some(table) = hit.table.clone() {
+                        self.refer(column, &table, Some(&column.value));
+                    }
+                    return;
+                }
                 if !hits.is_empty()
                     || frame.rels.iter().any(|r| r.columns.is_none())
                     || frame.opaque
@@ -949,6 +1041,15 @@ impl<'s> Resolver<'s> {
                     && schema_part.is_none_or(|s| r.qualifier.as_deref().is_none_or(|q| same_name(q, &s.value)))
             });
             if let Some(rel) = rel {
+                if let Some(table) = rel.table.clone() {
+                    if rel.has(&column.value) == Some(true) {
+                        self.refer(column, &table, Some(&column.value));
+                    }
+                    // Unaliased, the qualifier is the table's own name.
+                    if table.rsplit('.').next().is_some_and(|n| same_name(n, &qualifier.value)) {
+                        self.refer(qualifier, &table, None);
+                    }
+                }
                 if rel.has(&column.value) == Some(false) && !system_column(self.dialect, &column.value) {
                     self.finding(
                         FindingKind::UnknownColumn,

@@ -710,6 +710,22 @@ pub(in crate::plan) mod postgres {
             sql.push(format!("ALTER TABLE {tt} RENAME COLUMN {n} TO {o}"));
         }
         sql.extend(after_swap);
+        // An identity column's sequence goes with the old column: the column that takes over
+        // becomes the identity, its sequence started past the highest value copied, so inserts
+        // that leave the key to the server keep working after Contract.
+        let base_identity = base_col.and_then(|c| c.identity);
+        if let (Some(Identity::Always | Identity::ByDefault), Some(kind @ (Identity::Always | Identity::ByDefault))) =
+            (base_identity, target_col.identity)
+        {
+            let last = if swap { o.clone() } else { n.clone() };
+            let generated = if kind == Identity::Always { "ALWAYS" } else { "BY DEFAULT" };
+            sql.push(format!("ALTER TABLE {tt} ALTER COLUMN {last} ADD GENERATED {generated} AS IDENTITY"));
+            sql.push(format!(
+                "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(MAX({last}), 0) + 1, false) FROM {tt}",
+                lit(&tt),
+                lit(if swap { old } else { new })
+            ));
+        }
         let locked: Vec<&str> = std::iter::once(table).chain(child_locks.iter().map(String::as_str)).collect();
         let mut s = step(
             if swap {
