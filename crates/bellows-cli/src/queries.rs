@@ -46,6 +46,10 @@ struct Out {
     point: String,
     /// The step that breaks it, with a target.
     step: Option<String>,
+    /// The statement rewritten for the target, where the change is a rename (checked to read
+    /// the target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rewrite: Option<String>,
     verdict: Verdict,
     code: &'static str,
     message: String,
@@ -60,6 +64,9 @@ struct Planned {
     points: Vec<(String, Schema, Option<usize>, bool)>,
     /// Schemas after (stage, steps), worked out when a statement breaks inside that stage.
     cache: HashMap<(usize, usize), Schema>,
+    base: Schema,
+    target: Schema,
+    changes: bellows_core::diff::ChangeSet,
 }
 
 impl Planned {
@@ -69,12 +76,9 @@ impl Planned {
             .iter()
             .map(|h| bellows_core::diff::RenameHint::parse(h).ok_or_else(|| format!("--rename {h}: expected OLD=NEW")))
             .collect::<Result<Vec<_>, _>>()?;
-        let plan = plan(
-            &base.schema,
-            target,
-            &DiffOptions { matching: Matching::Names, renames },
-            &PlanOptions { dialect, ..PlanOptions::default() },
-        );
+        let options = DiffOptions { matching: Matching::Names, renames };
+        let plan = plan(&base.schema, target, &options, &PlanOptions { dialect, ..PlanOptions::default() });
+        let changes = bellows_core::diff::diff(&base.schema, target, &options);
         // The plan's SQL replays over the base's own text, or its DDL when it came from DBML or
         // Prisma.
         let base_sql = if base.stats.statements > 0 {
@@ -88,7 +92,16 @@ impl Planned {
             let schema = schema_after(&base_sql, dialect, &plan, i, stage.steps.len());
             points.push((format!("after {}", stage.kind.label()), schema, Some(i), v1_works));
         }
-        Ok(Self { plan, base_sql, dialect, points, cache: HashMap::new() })
+        Ok(Self {
+            plan,
+            base_sql,
+            dialect,
+            points,
+            cache: HashMap::new(),
+            base: base.schema.clone(),
+            target: target.clone(),
+            changes,
+        })
     }
 
     /// The first step of stage `stage` after which `statement` fails.
@@ -132,23 +145,25 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         total += stmts.len();
         for statement in &stmts {
             let at_base = bellows_core::consumers::resolve_statement(&base.schema, dialect, statement);
-            let mut push = |f: &Finding, point: &str, step: Option<String>, verdict: Verdict| {
-                out.push(Out {
-                    file: file.clone(),
-                    statement: statement.label(),
-                    line: f.span.line,
-                    column: f.span.column,
-                    point: point.to_string(),
-                    step,
-                    verdict,
-                    code: f.kind.code(),
-                    message: f.message.clone(),
-                });
-            };
+            let mut push =
+                |f: &Finding, point: &str, step: Option<String>, verdict: Verdict, rewrite: Option<String>| {
+                    out.push(Out {
+                        rewrite,
+                        file: file.clone(),
+                        statement: statement.label(),
+                        line: f.span.line,
+                        column: f.span.column,
+                        point: point.to_string(),
+                        step,
+                        verdict,
+                        code: f.kind.code(),
+                        message: f.message.clone(),
+                    });
+                };
             if !at_base.is_empty() {
                 for f in &at_base {
                     let verdict = if f.kind.breaks() { Verdict::AlreadyBroken } else { Verdict::Unchecked };
-                    push(f, "base", None, verdict);
+                    push(f, "base", None, verdict, None);
                 }
                 continue;
             }
@@ -161,8 +176,17 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 let step = planned.breaking_step(stage, statement);
                 let contract = planned.plan.stages.get(stage).is_some_and(|s| s.kind == StageKind::Contract);
                 let verdict = if v1_works && !contract { Verdict::PlanDefect } else { Verdict::RetireBefore };
-                for f in found.iter().filter(|f| f.kind.breaks()) {
-                    push(f, &label, step.clone(), verdict);
+                let rewrite = bellows_core::consumers::rewrite_renames(
+                    &planned.base,
+                    &planned.target,
+                    dialect,
+                    statement,
+                    &planned.changes,
+                );
+                for (n, f) in found.iter().filter(|f| f.kind.breaks()).enumerate() {
+                    // The rewrite once per statement, after its last finding.
+                    let last = n + 1 == found.iter().filter(|f| f.kind.breaks()).count();
+                    push(f, &label, step.clone(), verdict, if last { rewrite.clone() } else { None });
                 }
             }
         }
@@ -201,6 +225,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                     "{}:{}:{}: {severity}[{}] {}: {}{when}\n",
                     o.file, o.line, o.column, o.code, o.statement, o.message
                 ));
+                if let Some(v2) = &o.rewrite {
+                    text.push_str("  rewritten for the target:\n");
+                    for line in v2.lines() {
+                        text.push_str(&format!("    {line}\n"));
+                    }
+                }
             }
             text.push_str(&format!("{total} statements: {broken} already broken on the base"));
             if planned.is_some() {

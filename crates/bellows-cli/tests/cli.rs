@@ -462,5 +462,6 @@ fn queries_finds_what_breaks_on_the_base_and_on_the_target() {
     assert_eq!((retire[0]["line"].as_u64(), retire[0]["column"].as_u64()), (Some(2), Some(12)));
     assert_eq!(retire[0]["point"], "after Contract");
     assert!(retire[0]["step"].as_str().is_some_and(|s| s.contains("authors.name")), "{out}");
+    assert_eq!(retire[0]["rewrite"], "SELECT id, full_name AS name FROM authors WHERE id = $1", "{out}");
     assert!(!out.contains("plan-defect"), "{out}");
 }

@@ -208,15 +208,23 @@ pub fn schema_after(base_sql: &str, dialect: Dialect, plan: &Plan, stage: usize,
 
 /// The statement for the target, where the change is a rename: every name that resolves to a
 /// renamed table or column is replaced where it stands, and the rest of the text (spacing,
-/// comments, case, aliases) is kept. `None` when nothing in it is renamed.
-///
-/// It is not checked against the target here; callers offer it only when it resolves there.
+/// comments, case, aliases, strings) is kept; a bare column that names an output keeps that name
+/// (`a.full_name AS name`). `None` when nothing in it is renamed, or when the result does not
+/// read the target cleanly (a `JOIN ... USING` of a column one side renames, a `*` that a
+/// subquery passes on): those are changed by hand.
 pub fn rewrite_renames(
-    schema: &Schema,
+    base: &Schema,
+    target: &Schema,
     dialect: Dialect,
     statement: &Statement,
     changes: &ChangeSet,
 ) -> Option<String> {
+    let text = renamed_text(base, dialect, statement, changes)?;
+    let v2 = Statement { text, ..statement.clone() };
+    resolve_statement(target, dialect, &v2).is_empty().then_some(v2.text)
+}
+
+fn renamed_text(schema: &Schema, dialect: Dialect, statement: &Statement, changes: &ChangeSet) -> Option<String> {
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     let offsets = char_offsets(&statement.text, statement.start);
     for r in references(schema, dialect, statement) {
@@ -236,11 +244,18 @@ pub fn rewrite_renames(
         else {
             continue;
         };
-        let spelled = match r.quote {
+        let mut spelled = match r.quote {
             Some('[') => format!("[{new_name}]"),
             Some(q) => format!("{q}{new_name}{q}"),
             None => identifier(&new_name, dialect),
         };
+        // A bare column as a select item names the output: it keeps its name, so what reads
+        // the result (a CTE's, a subquery's or the application's code) still finds it.
+        if r.names_output {
+            if let Some(written) = statement.text.get(from..to) {
+                spelled = format!("{spelled} AS {written}");
+            }
+        }
         if !edits.iter().any(|(f, _, _)| *f == from) {
             edits.push((from, to, spelled));
         }
@@ -307,21 +322,21 @@ mod tests {
         let changes = diff(&base, &target, &DiffOptions { matching: Matching::Names, renames: hints });
         let sql = "-- name: Titles :many\nSELECT a.name,  b.name AS title -- keep me\nFROM   authors a JOIN books b ON b.author_id = a.id\nWHERE authors_filter(a.name) AND $1 = 'authors.name';";
         let s = &statements(sql, Dialect::Postgres)[0];
-        let v2 = rewrite_renames(&base, Dialect::Postgres, s, &changes).expect("renamed");
+        let v2 = rewrite_renames(&base, &target, Dialect::Postgres, s, &changes).expect("renamed");
         assert_eq!(
             v2,
-            "SELECT a.full_name,  b.name AS title -- keep me\nFROM   writers a JOIN books b ON b.author_id = a.id\nWHERE authors_filter(a.full_name) AND $1 = 'authors.name'"
+            "SELECT a.full_name AS name,  b.name AS title -- keep me\nFROM   writers a JOIN books b ON b.author_id = a.id\nWHERE authors_filter(a.full_name) AND $1 = 'authors.name'"
         );
         let v2 = Statement { text: v2, ..s.clone() };
         assert_eq!(resolve_statement(&target, Dialect::Postgres, &v2), vec![]);
         // Unaliased, the qualifier is the table's name and is renamed with it.
         let s = &statements("SELECT authors.name FROM authors", Dialect::Postgres)[0];
         assert_eq!(
-            rewrite_renames(&base, Dialect::Postgres, s, &changes).as_deref(),
-            Some("SELECT writers.full_name FROM writers")
+            rewrite_renames(&base, &target, Dialect::Postgres, s, &changes).as_deref(),
+            Some("SELECT writers.full_name AS name FROM writers")
         );
         let s = &statements("SELECT name FROM books", Dialect::Postgres)[0];
-        assert_eq!(rewrite_renames(&base, Dialect::Postgres, s, &changes), None);
+        assert_eq!(rewrite_renames(&base, &target, Dialect::Postgres, s, &changes), None);
     }
 
     #[test]

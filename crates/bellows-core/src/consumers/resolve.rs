@@ -42,15 +42,7 @@ pub fn resolve_statement(schema: &Schema, dialect: Dialect, statement: &Statemen
             }]
         }
     };
-    let mut r = Resolver {
-        schema,
-        dialect,
-        findings: Vec::new(),
-        ctes: Vec::new(),
-        views: HashMap::new(),
-        depth: 0,
-        refs: Vec::new(),
-    };
+    let mut r = Resolver::new(schema, dialect, 0);
     r.statement(&parsed, &[]);
     r.findings
 }
@@ -66,15 +58,7 @@ pub fn references(schema: &Schema, dialect: Dialect, statement: &Statement) -> V
     let text = placeholders_as_positional(&statement.text, dialect);
     let chunk = Chunk { kind: ChunkKind::Statement, text: &statement.text, offset: 0, start: statement.start };
     let Ok(parsed) = parse_statement(parser, &chunk, &text) else { return Vec::new() };
-    let mut r = Resolver {
-        schema,
-        dialect,
-        findings: Vec::new(),
-        ctes: Vec::new(),
-        views: HashMap::new(),
-        depth: 0,
-        refs: Vec::new(),
-    };
+    let mut r = Resolver::new(schema, dialect, 0);
     r.statement(&parsed, &[]);
     r.refs
 }
@@ -161,6 +145,8 @@ struct Resolver<'s> {
     depth: u32,
     /// Every name that resolved to a table or a table's column, where it is written.
     refs: Vec<Reference>,
+    /// Walking a select item that is a bare column.
+    output_item: bool,
 }
 
 /// A name in the statement that resolved to a schema's table (`column: None`) or column.
@@ -172,6 +158,8 @@ pub struct Reference {
     /// The table, qualified as the schema has it.
     pub table: String,
     pub column: Option<String>,
+    /// A bare column as a whole select-list (or RETURNING) item: its name is the output's name.
+    pub names_output: bool,
 }
 
 fn span(ident: &Ident) -> Span {
@@ -254,6 +242,19 @@ fn builtin_value(name: &str) -> bool {
 }
 
 impl<'s> Resolver<'s> {
+    fn new(schema: &'s Schema, dialect: Dialect, depth: u32) -> Self {
+        Resolver {
+            schema,
+            dialect,
+            findings: Vec::new(),
+            ctes: Vec::new(),
+            views: HashMap::new(),
+            depth,
+            refs: Vec::new(),
+            output_item: false,
+        }
+    }
+
     fn refer(&mut self, at: &Ident, table: &str, column: Option<&str>) {
         if self.depth > 0 {
             return;
@@ -265,6 +266,7 @@ impl<'s> Resolver<'s> {
             quote: at.quote_style,
             table: table.to_string(),
             column: column.map(str::to_string),
+            names_output: self.output_item && column.is_some(),
         });
     }
 
@@ -290,7 +292,9 @@ impl<'s> Resolver<'s> {
         for item in items {
             let named = match item {
                 SelectItem::UnnamedExpr(e) => {
+                    self.output_item = matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
                     self.walk(e, frames);
+                    self.output_item = false;
                     Some(vec![output_name(e)])
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
@@ -407,7 +411,9 @@ impl<'s> Resolver<'s> {
         for item in &s.projection {
             let named = match item {
                 SelectItem::UnnamedExpr(e) => {
+                    self.output_item = matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
                     self.walk(e, &frames);
+                    self.output_item = false;
                     Some(vec![output_name(e)])
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
@@ -476,8 +482,13 @@ impl<'s> Resolver<'s> {
     /// `t.*`: the relation's columns.
     fn qualified_star(&mut self, qualifier: &Ident, frames: &[Frame]) -> Option<Vec<String>> {
         for frame in frames.iter().rev() {
-            if let Some(rel) = frame.rels.iter().find(|r| same_name(&r.name, &qualifier.value)) {
-                return rel.columns.clone();
+            if let Some(rel) = frame.rels.iter().find(|r| same_name(&r.name, &qualifier.value)).cloned() {
+                if let Some(table) = &rel.table {
+                    if table.rsplit('.').next().is_some_and(|n| same_name(n, &qualifier.value)) {
+                        self.refer(qualifier, table, None);
+                    }
+                }
+                return rel.columns;
             }
         }
         if !frames.iter().any(|f| f.opaque) {
@@ -716,15 +727,8 @@ impl<'s> Resolver<'s> {
         let chunk = Chunk { kind: ChunkKind::Statement, text: &view.definition, offset: 0, start: Span::new(1, 1) };
         let columns = match parse_statement(parser, &chunk, &view.definition) {
             Ok(Sql::Query(q)) => {
-                let mut inner = Resolver {
-                    schema: self.schema,
-                    dialect: self.dialect,
-                    findings: Vec::new(),
-                    ctes: Vec::new(),
-                    views: std::mem::take(&mut self.views),
-                    depth: self.depth + 1,
-                    refs: Vec::new(),
-                };
+                let mut inner = Resolver::new(self.schema, self.dialect, self.depth + 1);
+                inner.views = std::mem::take(&mut self.views);
                 let columns = inner.query(&q, &[]);
                 self.views = inner.views;
                 columns
