@@ -393,16 +393,15 @@ fn diff_objects(base: &Schema, target: &Schema, refs: &Refs, out: &mut Vec<Chang
     let seq_name = |s: &Sequence| qualified(&s.namespace, &s.name);
     // The sequence a `serial` column makes (or its `_seq1` when the name was taken): not named
     // in the DDL, made and dropped with the column.
+    // Worked out once per schema: asked per sequence and per column, it was cubic on a dump
+    // with a sequence per table.
+    let (base_serials, target_serials) = (SerialSequences::of(base), SerialSequences::of(target));
     let belongs = |schema: &Schema, s: &Sequence| {
-        schema.tables.iter().any(|t| {
-            t.columns.iter().any(|c| {
-                let implicit = format!("{}_{}_seq", t.name, c.name).to_ascii_lowercase();
-                let name = s.name.to_ascii_lowercase();
-                c.identity == Some(Identity::Serial)
-                    && ((name == implicit && c.default.is_none())
-                        || (name.len() > implicit.len() && is_implicit_sequence(&name, &implicit)))
-            })
-        })
+        if std::ptr::eq(schema, base) {
+            base_serials.owns(s)
+        } else {
+            target_serials.owns(s)
+        }
     };
     let standalone = |schema: &Schema, name: &str| {
         schema.sequences.iter().any(|s| same_name(&seq_name(s), name) && !belongs(schema, s))
@@ -899,6 +898,38 @@ fn is_null_literal(expr: &str) -> bool {
 }
 
 /// `t_c_seq`, `t_c_seq1`, ...: the name PostgreSQL gives a serial column's sequence.
+/// The sequences a schema's `serial` columns make: `table_column_seq` (named in no statement of
+/// the DDL, so it belongs to the column when the column has no explicit default), or that name
+/// followed by digits when it was taken.
+struct SerialSequences {
+    /// Implicit names of serial columns without an explicit default.
+    bare: std::collections::HashSet<String>,
+    /// Implicit names of every serial column.
+    any: std::collections::HashSet<String>,
+}
+
+impl SerialSequences {
+    fn of(schema: &Schema) -> Self {
+        let mut out = SerialSequences { bare: Default::default(), any: Default::default() };
+        for t in &schema.tables {
+            for c in t.columns.iter().filter(|c| c.identity == Some(Identity::Serial)) {
+                let implicit = format!("{}_{}_seq", t.name, c.name).to_ascii_lowercase();
+                if c.default.is_none() {
+                    out.bare.insert(implicit.clone());
+                }
+                out.any.insert(implicit);
+            }
+        }
+        out
+    }
+
+    fn owns(&self, s: &Sequence) -> bool {
+        let name = s.name.to_ascii_lowercase();
+        let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
+        self.bare.contains(&name) || (stem.len() < name.len() && self.any.contains(stem))
+    }
+}
+
 fn is_implicit_sequence(name: &str, implicit: &str) -> bool {
     let name = name.to_ascii_lowercase();
     name.strip_prefix(implicit).is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
