@@ -2,7 +2,7 @@
 //! every point of the plan from the one to the other.
 
 use crate::Format;
-use bellows_core::consumers::{schema_after, statements, Finding, FindingKind, Statement};
+use bellows_core::consumers::{schema_after, star_change, statements, Finding, Statement};
 use bellows_core::diff::{DiffOptions, Matching};
 use bellows_core::plan::{plan, Plan, PlanOptions, StageKind};
 use bellows_core::render::ddl::{schema_sql, DdlOptions};
@@ -34,6 +34,8 @@ enum Verdict {
     RetireBefore,
     /// Bellows cannot parse it, so nothing in it was checked.
     Unchecked,
+    /// It runs at every point, but a `*` in it stands for other columns from some point on.
+    OutputChanges,
 }
 
 #[derive(Serialize)]
@@ -168,10 +170,21 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 continue;
             }
             let Some(planned) = planned.as_mut() else { continue };
+            let base_output = bellows_core::consumers::analyze(&base.schema, dialect, statement).output;
+            let mut star: Option<(String, Finding)> = None;
             let first = planned.points.iter().skip(1).find_map(|(label, schema, stage, v1_works)| {
-                let found = bellows_core::consumers::resolve_statement(schema, dialect, statement);
+                let analysis = bellows_core::consumers::analyze(schema, dialect, statement);
+                if star.is_none() {
+                    star = star_change(statement, base_output.as_deref(), &analysis).map(|f| (label.clone(), f));
+                }
+                let found = analysis.findings;
                 found.iter().any(|f| f.kind.breaks()).then(|| (label.clone(), *stage, *v1_works, found))
             });
+            if first.is_none() {
+                if let Some((label, f)) = star {
+                    push(&f, &label, None, Verdict::OutputChanges, None);
+                }
+            }
             if let Some((label, Some(stage), v1_works, found)) = first {
                 let step = planned.breaking_step(stage, statement);
                 let contract = planned.plan.stages.get(stage).is_some_and(|s| s.kind == StageKind::Contract);
@@ -209,6 +222,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 let when = match (&o.verdict, &o.step) {
                     (Verdict::AlreadyBroken, _) => String::new(),
                     (Verdict::Unchecked, _) => " (not checked)".to_string(),
+                    (Verdict::OutputChanges, _) => format!(" (from {} on)", o.point),
                     (Verdict::PlanDefect, step) => format!(
                         " (breaks {}{}, while the plan says the running version still works: a plan defect)",
                         o.point,
@@ -220,7 +234,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                         step.as_ref().map(|s| format!(", at \"{s}\"")).unwrap_or_default()
                     ),
                 };
-                let severity = if o.code == FindingKind::Unreadable.code() { "warning" } else { "error" };
+                let severity =
+                    if matches!(o.verdict, Verdict::Unchecked | Verdict::OutputChanges) { "warning" } else { "error" };
                 text.push_str(&format!(
                     "{}:{}:{}: {severity}[{}] {}: {}{when}\n",
                     o.file, o.line, o.column, o.code, o.statement, o.message

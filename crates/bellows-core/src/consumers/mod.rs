@@ -25,7 +25,7 @@ use crate::verify::{renamed_column, renamed_table};
 use crate::{import, Dialect, Schema, Span};
 use serde::{Deserialize, Serialize};
 
-pub use resolve::{references, resolve_statement, Reference};
+pub use resolve::{analyze, references, resolve_statement, Analysis, Reference};
 
 /// One statement of a consumer's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +62,9 @@ pub enum FindingKind {
     AmbiguousColumn,
     /// An INSERT that leaves out a column that is NOT NULL and has no default.
     MissingRequired,
+    /// The columns a `*` stands for changed: code that reads them by position, or maps every
+    /// column, breaks. A warning: the statement itself still runs.
+    StarChanged,
     /// The statement could not be parsed; nothing in it was checked.
     Unreadable,
 }
@@ -74,13 +77,14 @@ impl FindingKind {
             FindingKind::UnknownColumn => "unknown-column",
             FindingKind::AmbiguousColumn => "ambiguous-column",
             FindingKind::MissingRequired => "missing-required-column",
+            FindingKind::StarChanged => "star-changed",
             FindingKind::Unreadable => "unreadable-statement",
         }
     }
 
     /// Whether the server would refuse the statement (an unreadable one is not known to fail).
     pub fn breaks(self) -> bool {
-        !matches!(self, FindingKind::Unreadable)
+        !matches!(self, FindingKind::Unreadable | FindingKind::StarChanged)
     }
 }
 
@@ -163,15 +167,47 @@ impl StatementReport {
 }
 
 /// Checks every statement at every point.
+/// Past the first point, a `*` whose columns differ from the first point's is a
+/// [`FindingKind::StarChanged`] warning.
 pub fn check_points(points: &[Point<'_>], dialect: Dialect, statements: &[Statement]) -> Vec<StatementReport> {
     statements
         .iter()
         .enumerate()
-        .map(|(i, s)| StatementReport {
-            statement: i,
-            findings: points.iter().map(|p| resolve_statement(p.schema, dialect, s)).collect(),
+        .map(|(i, s)| {
+            let analyses: Vec<Analysis> = points.iter().map(|p| analyze(p.schema, dialect, s)).collect();
+            let first_output = analyses.first().and_then(|a| a.output.clone());
+            let findings = analyses
+                .into_iter()
+                .enumerate()
+                .map(|(n, mut a)| {
+                    if let Some(change) = star_change(s, first_output.as_deref(), &a).filter(|_| n > 0) {
+                        a.findings.push(change);
+                    }
+                    a.findings
+                })
+                .collect();
+            StatementReport { statement: i, findings }
         })
         .collect()
+}
+
+/// A warning when a statement's `*` stands for other columns than it did in `before`.
+pub fn star_change(statement: &Statement, before: Option<&[String]>, now: &Analysis) -> Option<Finding> {
+    let (before, after) = (before?, now.output.as_deref()?);
+    if !now.star || now.findings.iter().any(|f| f.kind.breaks()) || before == after {
+        return None;
+    }
+    let list = |cols: &[String]| cols.join(", ");
+    Some(Finding {
+        kind: FindingKind::StarChanged,
+        span: statement.start,
+        name: "*".into(),
+        message: format!(
+            "`*` now returns ({}) where it returned ({}): code that reads columns by position or maps every column must follow",
+            list(after),
+            list(before)
+        ),
+    })
 }
 
 /// The schema at each point of a plan: the base, then the schema after each stage the plan has.
@@ -337,6 +373,25 @@ mod tests {
         );
         let s = &statements("SELECT name FROM books", Dialect::Postgres)[0];
         assert_eq!(rewrite_renames(&base, &target, Dialect::Postgres, s, &changes), None);
+    }
+
+    #[test]
+    fn a_star_whose_columns_change_is_a_warning_not_a_break() {
+        let base = import("CREATE TABLE t (id int PRIMARY KEY, a text);", Some(Dialect::Postgres)).schema;
+        let wider = import("CREATE TABLE t (id int PRIMARY KEY, a text, b text);", Some(Dialect::Postgres)).schema;
+        let stmts = statements(
+            "SELECT * FROM t;\nSELECT id, a FROM t;\nSELECT x.* FROM (SELECT * FROM t) x;",
+            Dialect::Postgres,
+        );
+        let points = [Point { label: "base", schema: &base }, Point { label: "after Expand", schema: &wider }];
+        let reports = check_points(&points, Dialect::Postgres, &stmts);
+        let kinds = |r: &StatementReport, i: usize| r.findings[i].iter().map(|f| f.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&reports[0], 0), vec![]);
+        assert_eq!(kinds(&reports[0], 1), vec![FindingKind::StarChanged]);
+        assert!(reports[0].findings[1][0].message.contains("(id, a, b) where it returned (id, a)"));
+        assert_eq!(reports[0].first_break(), None);
+        assert_eq!(kinds(&reports[1], 1), vec![]);
+        assert_eq!(kinds(&reports[2], 1), vec![FindingKind::StarChanged]);
     }
 
     #[test]

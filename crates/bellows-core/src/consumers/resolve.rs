@@ -22,8 +22,20 @@ use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect,
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
-/// Every finding of one statement against `schema`.
-pub fn resolve_statement(schema: &Schema, dialect: Dialect, statement: &Statement) -> Vec<Finding> {
+/// What resolving one statement against a schema gives.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    /// Every name that resolved to a schema's table or column, where it is written.
+    pub references: Vec<Reference>,
+    /// The statement's output columns (a query's, or a write's RETURNING), when all are known.
+    pub output: Option<Vec<String>>,
+    /// Whether a `*` or `t.*` feeds the output.
+    pub star: bool,
+}
+
+/// Resolves one statement against `schema`.
+pub fn analyze(schema: &Schema, dialect: Dialect, statement: &Statement) -> Analysis {
     let parser: &dyn SqlDialect = match dialect {
         Dialect::Postgres => &PostgreSqlDialect {},
         Dialect::MySql => &MySqlDialect {},
@@ -34,33 +46,31 @@ pub fn resolve_statement(schema: &Schema, dialect: Dialect, statement: &Statemen
     let parsed = match parse_statement(parser, &chunk, &text) {
         Ok(parsed) => parsed,
         Err(d) => {
-            return vec![Finding {
-                kind: FindingKind::Unreadable,
-                span: d.span,
-                name: String::new(),
-                message: d.message,
-            }]
+            return Analysis {
+                findings: vec![Finding {
+                    kind: FindingKind::Unreadable,
+                    span: d.span,
+                    name: String::new(),
+                    message: d.message,
+                }],
+                ..Analysis::default()
+            }
         }
     };
     let mut r = Resolver::new(schema, dialect, 0);
-    r.statement(&parsed, &[]);
-    r.findings
+    let output = r.statement(&parsed, &[]);
+    Analysis { findings: r.findings, references: r.refs, output, star: r.saw_star }
+}
+
+/// Every finding of one statement against `schema`.
+pub fn resolve_statement(schema: &Schema, dialect: Dialect, statement: &Statement) -> Vec<Finding> {
+    analyze(schema, dialect, statement).findings
 }
 
 /// Every name in the statement that resolves to a schema's table or column, where it is written
 /// (empty when the statement cannot be parsed).
 pub fn references(schema: &Schema, dialect: Dialect, statement: &Statement) -> Vec<Reference> {
-    let parser: &dyn SqlDialect = match dialect {
-        Dialect::Postgres => &PostgreSqlDialect {},
-        Dialect::MySql => &MySqlDialect {},
-        Dialect::Sqlite => &SQLiteDialect {},
-    };
-    let text = placeholders_as_positional(&statement.text, dialect);
-    let chunk = Chunk { kind: ChunkKind::Statement, text: &statement.text, offset: 0, start: statement.start };
-    let Ok(parsed) = parse_statement(parser, &chunk, &text) else { return Vec::new() };
-    let mut r = Resolver::new(schema, dialect, 0);
-    r.statement(&parsed, &[]);
-    r.refs
+    analyze(schema, dialect, statement).references
 }
 
 /// sqlc's `@name` parameters (PostgreSQL) are not SQL: each becomes `$1` padded with spaces to
@@ -147,6 +157,8 @@ struct Resolver<'s> {
     refs: Vec<Reference>,
     /// Walking a select item that is a bare column.
     output_item: bool,
+    /// A `*` or `t.*` was expanded.
+    saw_star: bool,
 }
 
 /// A name in the statement that resolved to a schema's table (`column: None`) or column.
@@ -252,6 +264,7 @@ impl<'s> Resolver<'s> {
             depth,
             refs: Vec::new(),
             output_item: false,
+            saw_star: false,
         }
     }
 
@@ -302,6 +315,7 @@ impl<'s> Resolver<'s> {
                     Some(vec![alias.value.clone()])
                 }
                 SelectItem::Wildcard(_) => {
+                    self.saw_star = true;
                     let all: Option<Vec<Vec<String>>> =
                         frames.last().map(|f| f.rels.iter().map(|r| r.columns.clone()).collect()).unwrap_or(None);
                     all.map(|v| v.into_iter().flatten().collect())
@@ -425,11 +439,13 @@ impl<'s> Resolver<'s> {
                     Some(aliases.iter().map(|a| a.value.clone()).collect())
                 }
                 SelectItem::Wildcard(_) => {
+                    self.saw_star = true;
                     let all: Option<Vec<Vec<String>>> =
                         frames.last().map(|f| f.rels.iter().map(|r| r.columns.clone()).collect()).unwrap_or(None);
                     all.map(|v| v.into_iter().flatten().collect())
                 }
                 SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+                    self.saw_star = true;
                     let parts = idents(name);
                     match parts.last() {
                         Some(q) => self.qualified_star(q, &frames),
