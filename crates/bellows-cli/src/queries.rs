@@ -2,7 +2,7 @@
 //! every point of the plan from the one to the other.
 
 use crate::Format;
-use bellows_core::consumers::{schema_after, star_change, statements, Finding, Statement};
+use bellows_core::consumers::{schema_after, star_change, statements, statements_from_export, Finding, Statement};
 use bellows_core::diff::{DiffOptions, Matching};
 use bellows_core::plan::{plan, Plan, PlanOptions, StageKind};
 use bellows_core::render::ddl::{schema_sql, DdlOptions};
@@ -143,7 +143,16 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     for path in &args.queries {
         let file = path.display().to_string();
         let source = crate::read_input(path)?;
-        let stmts = statements(&source, dialect);
+        // A server's statistics export (pg_stat_statements, MySQL's statement digests) is CSV.
+        let stmts = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+            let (stmts, notes) = statements_from_export(&source).map_err(|e| format!("{file}: {e}"))?;
+            for n in notes {
+                eprintln!("{file}:{}: {}[{}] {}", n.span, n.severity, n.code, n.message);
+            }
+            stmts
+        } else {
+            statements(&source, dialect)
+        };
         total += stmts.len();
         for statement in &stmts {
             let at_base = bellows_core::consumers::resolve_statement(&base.schema, dialect, statement);

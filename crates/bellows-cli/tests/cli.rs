@@ -465,3 +465,30 @@ fn queries_finds_what_breaks_on_the_base_and_on_the_target() {
     assert_eq!(retire[0]["rewrite"], "SELECT id, full_name AS name FROM authors WHERE id = $1", "{out}");
     assert!(!out.contains("plan-defect"), "{out}");
 }
+
+#[test]
+fn queries_reads_a_mysql_digest_export() {
+    let dir = workspace().join("target/cli-queries-test");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        "m.sql",
+        "CREATE TABLE authors (id int PRIMARY KEY AUTO_INCREMENT, name varchar(50) NOT NULL) ENGINE=InnoDB;\n",
+    );
+    let cut = format!("SELECT `name` FROM `authors` WHERE {}", "`id` IN (...) OR ".repeat(70));
+    write(
+        "digests.csv",
+        &format!(
+            "SCHEMA_NAME,DIGEST,DIGEST_TEXT,COUNT_STAR\napp,abcdef0123456789,SELECT `name` FROM `authors` WHERE `id` IN (...),4\napp,12ab,SELECT `nme` FROM `authors`,1\napp,99ff,\"{cut}\",2\n"
+        ),
+    );
+    let (code, out, err) =
+        bellows(&["queries", "target/cli-queries-test/m.sql", "target/cli-queries-test/digests.csv"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("digests.csv:3:17: error[unknown-column] digest 12ab: no table in scope has a column `nme`"),
+        "{out}"
+    );
+    assert!(out.contains("2 statements: 1 already broken on the base"), "{out}");
+    assert!(err.contains("digests.csv:4:1: warning[truncated-statement] digest 99ff"), "{err}");
+}

@@ -16,6 +16,7 @@
 //! [`check_points`] runs the same statements against the schema at several points of a plan and
 //! reports, per point, what stops working there.
 
+mod export;
 mod resolve;
 
 use crate::diff::ChangeSet;
@@ -25,6 +26,7 @@ use crate::verify::{renamed_column, renamed_table};
 use crate::{import, Dialect, Schema, Span};
 use serde::{Deserialize, Serialize};
 
+pub use export::{statements_from_export, DIGEST_LIMIT};
 pub use resolve::{analyze, references, resolve_statement, Analysis, Reference};
 
 /// One statement of a consumer's text.
