@@ -902,31 +902,34 @@ fn is_null_literal(expr: &str) -> bool {
 /// the DDL, so it belongs to the column when the column has no explicit default), or that name
 /// followed by digits when it was taken.
 struct SerialSequences {
-    /// Implicit names of serial columns without an explicit default.
-    bare: std::collections::HashSet<String>,
-    /// Implicit names of every serial column.
-    any: std::collections::HashSet<String>,
+    /// Implicit names of serial columns without an explicit default, sorted.
+    bare: Vec<String>,
+    /// Implicit names of every serial column, sorted.
+    any: Vec<String>,
 }
 
 impl SerialSequences {
     fn of(schema: &Schema) -> Self {
-        let mut out = SerialSequences { bare: Default::default(), any: Default::default() };
+        let mut out = SerialSequences { bare: Vec::new(), any: Vec::new() };
         for t in &schema.tables {
             for c in t.columns.iter().filter(|c| c.identity == Some(Identity::Serial)) {
                 let implicit = format!("{}_{}_seq", t.name, c.name).to_ascii_lowercase();
                 if c.default.is_none() {
-                    out.bare.insert(implicit.clone());
+                    out.bare.push(implicit.clone());
                 }
-                out.any.insert(implicit);
+                out.any.push(implicit);
             }
         }
+        out.bare.sort();
+        out.any.sort();
         out
     }
 
     fn owns(&self, s: &Sequence) -> bool {
         let name = s.name.to_ascii_lowercase();
         let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
-        self.bare.contains(&name) || (stem.len() < name.len() && self.any.contains(stem))
+        let has = |names: &[String], n: &str| names.binary_search_by(|x| x.as_str().cmp(n)).is_ok();
+        has(&self.bare, &name) || (stem.len() < name.len() && has(&self.any, stem))
     }
 }
 

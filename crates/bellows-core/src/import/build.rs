@@ -84,13 +84,15 @@ impl Builder {
                 let target = self.qualify(&alter.name);
                 for op in alter.operations {
                     // PostgreSQL: a column added, dropped, renamed or altered on a parent is
-                    // changed on its partitions and inheriting tables too, unless `ONLY`.
-                    if !alter.only && self.dialect == Dialect::Postgres && propagates(&op) {
-                        for child in self.descendants(&self.resolve_table(&target)) {
-                            self.alter_table(&child, op.clone(), at);
-                        }
-                    }
+                    // changed on its partitions and inheriting tables too, unless `ONLY`. The
+                    // parent's column as it ends up is copied to them (cloning the statement
+                    // would pull sqlparser's whole AST clone into the page).
+                    let reaches =
+                        (!alter.only && self.dialect == Dialect::Postgres).then(|| column_change(&op)).flatten();
                     self.alter_table(&target, op, at);
+                    if let Some(change) = reaches {
+                        self.propagate(&target, &change);
+                    }
                 }
             }
             // MySQL's `RENAME TABLE a TO b, c TO d`.
@@ -698,6 +700,38 @@ impl Builder {
         }
     }
 
+    /// Applies a parent's column change to its partitions and inheriting tables.
+    fn propagate(&mut self, parent: &str, change: &ColumnChange) {
+        let parent = self.resolve_table(parent);
+        let Some(p) = self.lookup(&parent) else { return };
+        let column = match change {
+            ColumnChange::Set(name) => self.schema.tables[p].column(name).cloned(),
+            _ => None,
+        };
+        for child in self.descendants(&parent) {
+            let Some(i) = self.lookup(&child) else { continue };
+            let id = self.new_column_id();
+            let table = &mut self.schema.tables[i];
+            match change {
+                ColumnChange::Set(_) => {
+                    let Some(column) = &column else { continue };
+                    match table.column_mut(&column.name) {
+                        Some(c) => {
+                            c.data_type = column.data_type.clone();
+                            c.nullable = column.nullable;
+                            c.default = column.default.clone();
+                        }
+                        None => table.columns.push(Column { id, ..column.clone() }),
+                    }
+                }
+                ColumnChange::Dropped(names) => {
+                    table.columns.retain(|c| !names.iter().any(|n| same_name(&c.name, n)));
+                }
+                ColumnChange::Renamed(old, new) => rename_column(table, old, new),
+            }
+        }
+    }
+
     /// The partitions and inheriting tables of a table, all the way down, as qualified names.
     fn descendants(&self, qualified: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -1042,15 +1076,26 @@ fn deferrable(characteristics: Option<sqlparser::ast::ConstraintCharacteristics>
     })
 }
 
-/// The column changes PostgreSQL applies to a table's partitions and children as well.
-fn propagates(op: &AlterTableOperation) -> bool {
-    matches!(
-        op,
-        AlterTableOperation::AddColumn { .. }
-            | AlterTableOperation::DropColumn { .. }
-            | AlterTableOperation::RenameColumn { .. }
-            | AlterTableOperation::AlterColumn { .. }
-    )
+/// A column change PostgreSQL applies to a table's partitions and children as well.
+enum ColumnChange {
+    /// Added or altered: the children get the parent's column as it now is.
+    Set(String),
+    Dropped(Vec<String>),
+    Renamed(String, String),
+}
+
+fn column_change(op: &AlterTableOperation) -> Option<ColumnChange> {
+    match op {
+        AlterTableOperation::AddColumn { column_def, .. } => Some(ColumnChange::Set(column_def.name.value.clone())),
+        AlterTableOperation::AlterColumn { column_name, .. } => Some(ColumnChange::Set(column_name.value.clone())),
+        AlterTableOperation::DropColumn { column_names, .. } => {
+            Some(ColumnChange::Dropped(column_names.iter().map(|n| n.value.clone()).collect()))
+        }
+        AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+            Some(ColumnChange::Renamed(old_column_name.value.clone(), new_column_name.value.clone()))
+        }
+        _ => None,
+    }
 }
 
 fn rename_column(table: &mut Table, old: &str, new: &str) {
