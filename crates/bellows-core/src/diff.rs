@@ -902,9 +902,9 @@ fn is_null_literal(expr: &str) -> bool {
 /// the DDL, so it belongs to the column when the column has no explicit default), or that name
 /// followed by digits when it was taken.
 struct SerialSequences {
-    /// Implicit names of serial columns without an explicit default, sorted.
+    /// Implicit names of serial columns without an explicit default.
     bare: Vec<String>,
-    /// Implicit names of every serial column, sorted.
+    /// Implicit names of every serial column.
     any: Vec<String>,
 }
 
@@ -920,15 +920,13 @@ impl SerialSequences {
                 out.any.push(implicit);
             }
         }
-        out.bare.sort();
-        out.any.sort();
         out
     }
 
     fn owns(&self, s: &Sequence) -> bool {
         let name = s.name.to_ascii_lowercase();
         let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
-        let has = |names: &[String], n: &str| names.binary_search_by(|x| x.as_str().cmp(n)).is_ok();
+        let has = |names: &[String], n: &str| names.iter().any(|x| x == n);
         has(&self.bare, &name) || (stem.len() < name.len() && has(&self.any, stem))
     }
 }

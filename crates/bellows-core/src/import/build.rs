@@ -83,24 +83,17 @@ impl Builder {
             Statement::AlterTable(alter) => {
                 let target = self.qualify(&alter.name);
                 for op in alter.operations {
-                    // PostgreSQL: a column added, dropped, renamed or altered on a parent is
-                    // changed on its partitions and inheriting tables too, unless `ONLY`. The
-                    // parent's column as it ends up is copied to them (cloning the statement
-                    // would pull sqlparser's whole AST clone into the page).
-                    let reaches =
-                        (!alter.only && self.dialect == Dialect::Postgres).then(|| column_change(&op)).flatten();
                     self.alter_table(&target, op, at);
-                    if let Some(change) = reaches {
-                        self.propagate(&target, &change);
-                    }
                 }
             }
             // MySQL's `RENAME TABLE a TO b, c TO d`.
             Statement::RenameTable(renames) => {
                 for r in renames {
-                    let target = self.qualify(&r.old_name);
-                    let op = AlterTableOperation::RenameTable { table_name: RenameTableNameKind::To(r.new_name) };
-                    self.alter_table(&target, op, at);
+                    let old = self.resolve_table(&self.qualify(&r.old_name));
+                    let Some(i) = self.lookup(&old) else { continue };
+                    let (_, name) = self.split_name(&r.new_name);
+                    self.schema.tables[i].name = name;
+                    self.reindex();
                 }
             }
             Statement::CreateIndex(index) => self.create_index(index, at),
@@ -147,15 +140,6 @@ impl Builder {
             Statement::Drop { object_type: sqlparser::ast::ObjectType::Table, names, .. } => {
                 for name in names {
                     let qualified = self.qualify(&name);
-                    // A partitioned table goes with its partitions.
-                    for child in self.descendants(&self.resolve_table(&qualified)) {
-                        let (ns, n) = split_qualified(&child);
-                        let (ns, n) = (ns.map(str::to_ascii_lowercase), n.to_string());
-                        self.schema.tables.retain(|t| {
-                            !(same_name(&t.name, &n) && t.namespace.as_deref().map(str::to_ascii_lowercase) == ns)
-                                || t.partition_of.is_none()
-                        });
-                    }
                     let (ns, n) = split_qualified(&qualified);
                     let (ns, n) = (ns.map(str::to_string), n.to_string());
                     self.schema.tables.retain(|t| {
@@ -661,93 +645,12 @@ impl Builder {
         // Work on the table in place (taken out so the builder can be borrowed alongside).
         let mut table = std::mem::replace(&mut self.schema.tables[position], placeholder());
         let old_name = table.qualified_name();
-        let op_kind = match &op {
-            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
-                Some((old_column_name.value.clone(), new_column_name.value.clone()))
-            }
-            _ => None,
-        };
         self.alter_table_in(&mut table, op, at);
-        let new_name = table.qualified_name();
-        let renamed = new_name != old_name;
-        let renamed_columns: Vec<(String, String)> = match &op_kind {
-            Some((old, new)) => vec![(old.clone(), new.clone())],
-            None => Vec::new(),
-        };
+        let renamed = table.qualified_name() != old_name;
         self.schema.tables[position] = table;
         if renamed {
             self.reindex();
         }
-        // What points at the table by name follows it, as the server's references (by object
-        // id) do: foreign keys, partitions, inheriting tables.
-        for other in &mut self.schema.tables {
-            for fk in &mut other.foreign_keys {
-                if same_name(&fk.ref_table, &old_name) {
-                    if renamed {
-                        fk.ref_table = new_name.clone();
-                    }
-                    for (old, new) in &renamed_columns {
-                        fk.ref_columns.iter_mut().filter(|c| same_name(c, old)).for_each(|c| *c = new.clone());
-                    }
-                }
-            }
-            if renamed {
-                if other.partition_of.as_deref().is_some_and(|p| same_name(p, &old_name)) {
-                    other.partition_of = Some(new_name.clone());
-                }
-                other.inherits.iter_mut().filter(|i| same_name(i, &old_name)).for_each(|i| *i = new_name.clone());
-            }
-        }
-    }
-
-    /// Applies a parent's column change to its partitions and inheriting tables.
-    fn propagate(&mut self, parent: &str, change: &ColumnChange) {
-        let parent = self.resolve_table(parent);
-        let Some(p) = self.lookup(&parent) else { return };
-        let column = match change {
-            ColumnChange::Set(name) => self.schema.tables[p].column(name).cloned(),
-            _ => None,
-        };
-        for child in self.descendants(&parent) {
-            let Some(i) = self.lookup(&child) else { continue };
-            let id = self.new_column_id();
-            let table = &mut self.schema.tables[i];
-            match change {
-                ColumnChange::Set(_) => {
-                    let Some(column) = &column else { continue };
-                    match table.column_mut(&column.name) {
-                        Some(c) => {
-                            c.data_type = column.data_type.clone();
-                            c.nullable = column.nullable;
-                            c.default = column.default.clone();
-                        }
-                        None => table.columns.push(Column { id, ..column.clone() }),
-                    }
-                }
-                ColumnChange::Dropped(names) => {
-                    table.columns.retain(|c| !names.iter().any(|n| same_name(&c.name, n)));
-                }
-                ColumnChange::Renamed(old, new) => rename_column(table, old, new),
-            }
-        }
-    }
-
-    /// The partitions and inheriting tables of a table, all the way down, as qualified names.
-    fn descendants(&self, qualified: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut queue = vec![qualified.to_string()];
-        while let Some(parent) = queue.pop() {
-            for t in &self.schema.tables {
-                let child = t.partition_of.as_deref().is_some_and(|p| same_name(p, &parent))
-                    || t.inherits.iter().any(|i| same_name(i, &parent));
-                let name = t.qualified_name();
-                if child && !out.iter().any(|o| same_name(o, &name)) && !same_name(&name, qualified) {
-                    out.push(name.clone());
-                    queue.push(name);
-                }
-            }
-        }
-        out
     }
 
     fn is_view_or_sequence(&self, qualified: &str) -> bool {
@@ -1074,28 +977,6 @@ fn deferrable(characteristics: Option<sqlparser::ast::ConstraintCharacteristics>
         Some(sqlparser::ast::DeferrableInitial::Deferred) => Deferrable::InitiallyDeferred,
         _ => Deferrable::InitiallyImmediate,
     })
-}
-
-/// A column change PostgreSQL applies to a table's partitions and children as well.
-enum ColumnChange {
-    /// Added or altered: the children get the parent's column as it now is.
-    Set(String),
-    Dropped(Vec<String>),
-    Renamed(String, String),
-}
-
-fn column_change(op: &AlterTableOperation) -> Option<ColumnChange> {
-    match op {
-        AlterTableOperation::AddColumn { column_def, .. } => Some(ColumnChange::Set(column_def.name.value.clone())),
-        AlterTableOperation::AlterColumn { column_name, .. } => Some(ColumnChange::Set(column_name.value.clone())),
-        AlterTableOperation::DropColumn { column_names, .. } => {
-            Some(ColumnChange::Dropped(column_names.iter().map(|n| n.value.clone()).collect()))
-        }
-        AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
-            Some(ColumnChange::Renamed(old_column_name.value.clone(), new_column_name.value.clone()))
-        }
-        _ => None,
-    }
 }
 
 fn rename_column(table: &mut Table, old: &str, new: &str) {
