@@ -399,14 +399,19 @@ pub fn read_pair(
     let base_import = read_schema(base, &base_text, Some(dialect));
     let target_import = read_schema(target, &target_text, Some(dialect));
     let errors = findings::report_errors(base, &base_import) + findings::report_errors(target, &target_import);
-    let renames = renames
+    let renames = rename_hints(renames)?;
+    let server = bellows_core::plan::MySqlServer::detect(&base_text);
+    Ok(Pair { dialect, base: base_import, target: target_import, errors, renames, server })
+}
+
+/// `--rename` values as the diff takes them.
+pub fn rename_hints(renames: &[String]) -> Result<Vec<bellows_core::diff::RenameHint>, String> {
+    renames
         .iter()
         .map(|hint| {
             bellows_core::diff::RenameHint::parse(hint).ok_or_else(|| format!("--rename {hint}: expected OLD=NEW"))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let server = bellows_core::plan::MySqlServer::detect(&base_text);
-    Ok(Pair { dialect, base: base_import, target: target_import, errors, renames, server })
+        .collect()
 }
 
 fn extension(path: &std::path::Path) -> String {

@@ -74,10 +74,7 @@ struct Planned {
 impl Planned {
     fn new(base: &bellows_core::Import, base_text: &str, target: &Schema, renames: &[String]) -> Result<Self, String> {
         let dialect = base.dialect;
-        let renames = renames
-            .iter()
-            .map(|h| bellows_core::diff::RenameHint::parse(h).ok_or_else(|| format!("--rename {h}: expected OLD=NEW")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let renames = crate::rename_hints(renames)?;
         let options = DiffOptions { matching: Matching::Names, renames };
         let plan = plan(&base.schema, target, &options, &PlanOptions { dialect, ..PlanOptions::default() });
         let changes = bellows_core::diff::diff(&base.schema, target, &options);

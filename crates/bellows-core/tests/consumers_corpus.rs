@@ -61,6 +61,24 @@ fn cases(root: &Path) -> Vec<Case> {
         .collect()
 }
 
+/// One case read: its folder, its schema and its queries' statements.
+struct Loaded {
+    dir: std::path::PathBuf,
+    dialect: Dialect,
+    schema: bellows_core::Schema,
+    stmts: Vec<bellows_core::consumers::Statement>,
+}
+
+fn load(root: &Path, case: &Case) -> Option<Loaded> {
+    let dir = root.join("queries-sqlc").join(&case.folder);
+    let schema_sql = std::fs::read_to_string(dir.join("schema.sql")).ok()?;
+    let query_sql = std::fs::read_to_string(dir.join("query.sql")).ok()?;
+    let dialect = Dialect::parse(&case.engine).expect("engine");
+    let schema = import(&schema_sql, Some(dialect)).schema;
+    let stmts = statements(&query_sql, dialect);
+    Some(Loaded { dir, dialect, schema, stmts })
+}
+
 #[test]
 fn sqlc_cases_resolve_as_sqlc_resolves_them() {
     let Some(root) = support::corpora() else { return };
@@ -71,15 +89,7 @@ fn sqlc_cases_resolve_as_sqlc_resolves_them() {
     let (mut expected_found, mut expected_total) = (0usize, 0usize);
     let mut missed = Vec::new();
     for case in &all {
-        let dir = root.join("queries-sqlc").join(&case.folder);
-        let (Ok(schema_sql), Ok(query_sql)) =
-            (std::fs::read_to_string(dir.join("schema.sql")), std::fs::read_to_string(dir.join("query.sql")))
-        else {
-            continue;
-        };
-        let dialect = Dialect::parse(&case.engine).expect("engine");
-        let schema = import(&schema_sql, Some(dialect)).schema;
-        let stmts = statements(&query_sql, dialect);
+        let Some(Loaded { dir, dialect, schema, stmts, .. }) = load(&root, case) else { continue };
         let findings = check(&schema, dialect, &stmts);
         statements_total += stmts.len();
         parsed += stmts.len()
@@ -160,15 +170,7 @@ fn removing_a_column_the_queries_use_is_caught() {
     let (mut mutations, mut caught) = (0usize, 0usize);
     let mut uncaught = Vec::new();
     for case in cases(&root).iter().filter(|c| !c.expected_errors) {
-        let dir = root.join("queries-sqlc").join(&case.folder);
-        let (Ok(schema_sql), Ok(query_sql)) =
-            (std::fs::read_to_string(dir.join("schema.sql")), std::fs::read_to_string(dir.join("query.sql")))
-        else {
-            continue;
-        };
-        let dialect = Dialect::parse(&case.engine).expect("engine");
-        let schema = import(&schema_sql, Some(dialect)).schema;
-        let stmts = statements(&query_sql, dialect);
+        let Some(Loaded { dialect, schema, stmts, .. }) = load(&root, case) else { continue };
         let before = check(&schema, dialect, &stmts).len();
         // Words of the statements that read or write data, less what `*` stands for (a column
         // that `*` alone reads changes the star's output; it does not break the statement).

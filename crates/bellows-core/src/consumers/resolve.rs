@@ -8,8 +8,8 @@
 //! ignored.
 
 use super::{Finding, FindingKind, Statement};
-use crate::import::parse_statement;
 use crate::import::split::{Chunk, ChunkKind};
+use crate::import::{parse_statement, sql_dialect};
 use crate::model::{same_name, Identity, Table};
 use crate::{Dialect, Schema, Span};
 use sqlparser::ast::{
@@ -18,7 +18,6 @@ use sqlparser::ast::{
     SelectItemQualifiedWildcardKind, SetExpr, Statement as Sql, TableAlias, TableFactor, TableObject, TableWithJoins,
     Update, UpdateTableFromKind, Visit, Visitor,
 };
-use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
@@ -36,11 +35,7 @@ pub struct Analysis {
 
 /// Resolves one statement against `schema`.
 pub fn analyze(schema: &Schema, dialect: Dialect, statement: &Statement) -> Analysis {
-    let parser: &dyn SqlDialect = match dialect {
-        Dialect::Postgres => &PostgreSqlDialect {},
-        Dialect::MySql => &MySqlDialect {},
-        Dialect::Sqlite => &SQLiteDialect {},
-    };
+    let parser = sql_dialect(dialect);
     let text = placeholders_as_positional(&statement.text, dialect);
     let chunk = Chunk { kind: ChunkKind::Statement, text: &statement.text, offset: 0, start: statement.start };
     let parsed = match parse_statement(parser, &chunk, &text) {
@@ -735,11 +730,7 @@ impl<'s> Resolver<'s> {
             return None;
         }
         self.views.insert(key.clone(), None);
-        let parser: &dyn SqlDialect = match self.dialect {
-            Dialect::Postgres => &PostgreSqlDialect {},
-            Dialect::MySql => &MySqlDialect {},
-            Dialect::Sqlite => &SQLiteDialect {},
-        };
+        let parser = sql_dialect(self.dialect);
         let chunk = Chunk { kind: ChunkKind::Statement, text: &view.definition, offset: 0, start: Span::new(1, 1) };
         let columns = match parse_statement(parser, &chunk, &view.definition) {
             Ok(Sql::Query(q)) => {

@@ -57,11 +57,7 @@ const RECURSION_LIMIT: usize = 48;
 /// Imports a DDL text. `dialect: None` detects it from the text.
 pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
     let dialect = dialect.unwrap_or_else(|| detect_dialect(sql));
-    let parser_dialect: &dyn SqlDialect = match dialect {
-        Dialect::Postgres => &PostgreSqlDialect {},
-        Dialect::MySql => &MySqlDialect {},
-        Dialect::Sqlite => &SQLiteDialect {},
-    };
+    let parser_dialect = sql_dialect(dialect);
     let mut builder = Builder::new(dialect);
     // Files joined into one, as the corpora join an installer's files (`-- >>> path @ commit`
     // starts each part): each part ran in a session of its own, so a `SET search_path` ends
@@ -150,6 +146,15 @@ pub fn without_database_switches_in(text: &str, dialect: Dialect) -> String {
 /// Detects the dialect: from tell-tale spellings when they are clear, otherwise by trying the
 /// first statements that define tables with each dialect's parser and taking the one that
 /// reads the most (ties go to the tell-tales, then to PostgreSQL).
+/// sqlparser's dialect for one of Bellows'.
+pub(crate) fn sql_dialect(dialect: Dialect) -> &'static dyn SqlDialect {
+    match dialect {
+        Dialect::Postgres => &PostgreSqlDialect {},
+        Dialect::MySql => &MySqlDialect {},
+        Dialect::Sqlite => &SQLiteDialect {},
+    }
+}
+
 pub fn detect_dialect(sql: &str) -> Dialect {
     let scores = Dialect::scores(sql);
     let mut ranked: Vec<(usize, Dialect)> = scores.iter().copied().zip(Dialect::ALL).collect();
@@ -162,11 +167,7 @@ pub fn detect_dialect(sql: &str) -> Dialect {
     let head_end = sql.char_indices().nth(64 * 1024).map_or(sql.len(), |(i, _)| i);
     let head = &sql[..head_end];
     let failures = |dialect: Dialect| -> usize {
-        let parser: &dyn SqlDialect = match dialect {
-            Dialect::Postgres => &PostgreSqlDialect {},
-            Dialect::MySql => &MySqlDialect {},
-            Dialect::Sqlite => &SQLiteDialect {},
-        };
+        let parser = sql_dialect(dialect);
         split::split(head, dialect)
             .into_iter()
             .filter(|c| c.kind == ChunkKind::Statement && shapes_tables(c.text))
