@@ -897,7 +897,6 @@ fn is_null_literal(expr: &str) -> bool {
     e == "null" || e.starts_with("null::") || (e.starts_with("cast(null as") && e.ends_with(')'))
 }
 
-/// `t_c_seq`, `t_c_seq1`, ...: the name PostgreSQL gives a serial column's sequence.
 /// The sequences a schema's `serial` columns make: `table_column_seq` (named in no statement of
 /// the DDL, so it belongs to the column when the column has no explicit default), or that name
 /// followed by digits when it was taken.
@@ -931,6 +930,7 @@ impl SerialSequences {
     }
 }
 
+/// `t_c_seq`, `t_c_seq1`, ...: the name PostgreSQL gives a serial column's sequence.
 fn is_implicit_sequence(name: &str, implicit: &str) -> bool {
     let name = name.to_ascii_lowercase();
     name.strip_prefix(implicit).is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
