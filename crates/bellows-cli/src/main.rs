@@ -1,6 +1,7 @@
 //! `bellows`: the core on files. Reads DDL, prints what Bellows understood, exits non-zero when
 //! the input has errors, so it fits CI pipelines.
 
+mod deps;
 mod diff;
 mod findings;
 mod inspect;
@@ -159,6 +160,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// What depends on each table and column: views (the columns their queries read), foreign
+    /// keys in and out, keys, indexes, CHECKs, generated columns, owned sequences, partitions,
+    /// and triggers, functions and policies by the names their text mentions. With --consumers,
+    /// the application's statements join the map, each with what it reads and writes, and every
+    /// reference that does not resolve is an error with file:line:column. Exits 1 on an error.
+    Deps {
+        schema: PathBuf,
+        /// Files of the application's SQL (`.sql`, sqlc's `-- name:` comments name statements),
+        /// or a pg_stat_statements or MySQL statement-digest CSV export. Repeatable.
+        #[arg(long = "consumers", value_name = "FILE", num_args = 1..)]
+        consumers: Vec<PathBuf>,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// What changes between two schemas; likely renames are offered, not applied.
     Diff {
         base: PathBuf,
@@ -279,6 +296,9 @@ fn main() -> ExitCode {
             dialect: dialect.map(Dialect::from),
             format,
         }),
+        Command::Deps { schema, consumers, dialect, format } => {
+            deps::run(&deps::Args { schema, consumers, dialect: dialect.map(Dialect::from), format })
+        }
         Command::Link { file, dialect, site, read_only } => link(&file, dialect.map(Dialect::from), site, read_only),
         Command::Lint { file, dialect, format, fail_on, max_columns, max_indexes } => {
             findings::lint(&findings::LintArgs {

@@ -492,3 +492,80 @@ fn queries_reads_a_mysql_digest_export() {
     assert!(out.contains("2 statements: 1 already broken on the base"), "{out}");
     assert!(err.contains("digests.csv:4:1: warning[truncated-statement] digest 99ff"), "{err}");
 }
+
+#[test]
+fn deps_maps_the_schema_and_the_consumers_statements() {
+    let dir = workspace().join("target/cli-deps-test");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        "shop.sql",
+        "CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL);\n\
+         CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id), total numeric);\n\
+         CREATE INDEX orders_customer ON orders (customer_id);\n\
+         CREATE VIEW order_emails AS SELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id;\n",
+    );
+    write(
+        "billing.sql",
+        "-- name: Totals :many\nSELECT * FROM orders;\n\n-- name: Bump :exec\nUPDATE orders SET total = total * 2 WHERE id = $1;\n\n\
+         -- name: Purge :exec\nDELETE FROM customers WHERE emial IS NULL;\n",
+    );
+    let (code, out, err) = bellows(&[
+        "deps",
+        "target/cli-deps-test/shop.sql",
+        "--consumers",
+        "target/cli-deps-test/billing.sql",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "a reference that does not resolve fails the run: {out}{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let diagnostics = json["diagnostics"].as_array().cloned().unwrap_or_default();
+    assert_eq!(diagnostics.len(), 1, "{out}");
+    let d = &diagnostics[0];
+    assert_eq!(d["file"], "target/cli-deps-test/billing.sql");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(8), Some(29)), "{out}");
+    assert_eq!((d["severity"].as_str(), d["code"].as_str()), (Some("error"), Some("unknown-column")));
+    let statements = json["statements"].as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = statements.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["Totals", "Bump", "Purge"]);
+    assert_eq!(statements[0]["reads"], serde_json::json!(["orders.id", "orders.customer_id", "orders.total"]));
+    assert_eq!(statements[1]["reads"], serde_json::json!(["orders.total", "orders.id"]));
+    assert_eq!(statements[1]["writes"], serde_json::json!(["orders.total"]));
+    assert_eq!(statements[2]["writes"], serde_json::json!(["customers.*"]));
+    assert_eq!(statements[1]["line"], 5);
+    // The map: customers.email is read by the view; customers.id by the view, the key and the
+    // foreign key into it.
+    let table = |name: &str| {
+        json["tables"].as_array().and_then(|a| a.iter().find(|t| t["table"] == name)).cloned().unwrap_or_default()
+    };
+    let column = |t: &serde_json::Value, c: &str| {
+        t["columns"].as_array().and_then(|a| a.iter().find(|x| x["column"] == c)).cloned().unwrap_or_default()
+    };
+    let kinds = |v: &serde_json::Value| -> Vec<String> {
+        v["used_by"]
+            .as_array()
+            .map(|a| a.iter().map(|d| format!("{} {}", d["kind"], d["name"]).replace('"', "")).collect())
+            .unwrap_or_default()
+    };
+    let customers = table("customers");
+    assert_eq!(kinds(&column(&customers, "email")), ["view order_emails"]);
+    let id = kinds(&column(&customers, "id"));
+    assert!(id.contains(&"primary-key customers_pkey".to_string()), "{id:?}");
+    assert!(id.iter().any(|k| k.starts_with("foreign-key-in")), "{id:?}");
+    assert!(id.contains(&"view order_emails".to_string()), "{id:?}");
+    let orders = table("orders");
+    let total = kinds(&column(&orders, "total"));
+    assert_eq!(total, ["consumer billing: Totals", "consumer billing: Bump"], "{out}");
+    assert!(kinds(&column(&orders, "customer_id")).contains(&"index orders_customer".to_string()));
+
+    // As text: the same map, one line per dependent.
+    let (_, text, _) =
+        bellows(&["deps", "target/cli-deps-test/shop.sql", "--consumers", "target/cli-deps-test/billing.sql"]);
+    assert!(text.contains("  .email\n      view order_emails (reads it)\n"), "{text}");
+    assert!(text.contains("billing.sql:5: Bump: reads orders.total, orders.id; writes orders.total"), "{text}");
+    assert!(
+        text.contains("billing.sql:8:29: error[unknown-column] Purge: no table in scope has a column `emial`"),
+        "{text}"
+    );
+}

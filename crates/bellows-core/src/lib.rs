@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod consumers;
+pub mod deps;
 pub mod diagnostic;
 pub mod dialect;
 pub mod diff;

@@ -31,6 +31,14 @@ pub struct Analysis {
     pub output: Option<Vec<String>>,
     /// Whether a `*` or `t.*` feeds the output.
     pub star: bool,
+    /// The schema's tables (qualified) whose every column a `*` or `t.*` reads.
+    pub stars: Vec<String>,
+    /// The schema's tables whose whole rows the statement writes: a DELETE's, and an INSERT's
+    /// that names no columns (it writes every column).
+    pub row_writes: Vec<String>,
+    /// (table, column) a `JOIN ... USING (column)` reads on each side: one name in the text for
+    /// two tables' columns, so not among `references` (a rewrite cannot rename one side alone).
+    pub shared_reads: Vec<(String, String)>,
 }
 
 /// Resolves one statement against `schema`.
@@ -54,7 +62,15 @@ pub fn analyze(schema: &Schema, dialect: Dialect, statement: &Statement) -> Anal
     };
     let mut r = Resolver::new(schema, dialect, 0);
     let output = r.statement(&parsed, &[]);
-    Analysis { findings: r.findings, references: r.refs, output, star: r.saw_star }
+    Analysis {
+        findings: r.findings,
+        references: r.refs,
+        output,
+        star: r.saw_star,
+        stars: r.stars,
+        row_writes: r.row_writes,
+        shared_reads: r.shared_reads,
+    }
 }
 
 /// Every finding of one statement against `schema`.
@@ -154,6 +170,14 @@ struct Resolver<'s> {
     output_item: bool,
     /// A `*` or `t.*` was expanded.
     saw_star: bool,
+    /// Tables a `*` expanded over.
+    stars: Vec<String>,
+    /// Tables whose whole rows are written.
+    row_writes: Vec<String>,
+    /// Columns a `JOIN ... USING` reads.
+    shared_reads: Vec<(String, String)>,
+    /// Resolving a column the statement writes.
+    writing: bool,
 }
 
 /// A name in the statement that resolved to a schema's table (`column: None`) or column.
@@ -167,6 +191,8 @@ pub struct Reference {
     pub column: Option<String>,
     /// A bare column as a whole select-list (or RETURNING) item: its name is the output's name.
     pub names_output: bool,
+    /// The statement writes this column (an INSERT list, a SET, an ON CONFLICT target).
+    pub write: bool,
 }
 
 fn span(ident: &Ident) -> Span {
@@ -260,6 +286,23 @@ impl<'s> Resolver<'s> {
             refs: Vec::new(),
             output_item: false,
             saw_star: false,
+            stars: Vec::new(),
+            row_writes: Vec::new(),
+            shared_reads: Vec::new(),
+            writing: false,
+        }
+    }
+
+    /// A `*` over every relation of `frame`.
+    fn star_over(&mut self, frame: Option<&Frame>) {
+        self.saw_star = true;
+        if self.depth > 0 {
+            return;
+        }
+        for table in frame.into_iter().flat_map(|f| &f.rels).filter_map(|r| r.table.as_ref()) {
+            if !self.stars.contains(table) {
+                self.stars.push(table.clone());
+            }
         }
     }
 
@@ -275,6 +318,7 @@ impl<'s> Resolver<'s> {
             table: table.to_string(),
             column: column.map(str::to_string),
             names_output: self.output_item && column.is_some(),
+            write: self.writing && column.is_some(),
         });
     }
 
@@ -310,7 +354,7 @@ impl<'s> Resolver<'s> {
                     Some(vec![alias.value.clone()])
                 }
                 SelectItem::Wildcard(_) => {
-                    self.saw_star = true;
+                    self.star_over(frames.last());
                     let all: Option<Vec<Vec<String>>> =
                         frames.last().map(|f| f.rels.iter().map(|r| r.columns.clone()).collect()).unwrap_or(None);
                     all.map(|v| v.into_iter().flatten().collect())
@@ -434,7 +478,7 @@ impl<'s> Resolver<'s> {
                     Some(aliases.iter().map(|a| a.value.clone()).collect())
                 }
                 SelectItem::Wildcard(_) => {
-                    self.saw_star = true;
+                    self.star_over(frames.last());
                     let all: Option<Vec<Vec<String>>> =
                         frames.last().map(|f| f.rels.iter().map(|r| r.columns.clone()).collect()).unwrap_or(None);
                     all.map(|v| v.into_iter().flatten().collect())
@@ -498,6 +542,9 @@ impl<'s> Resolver<'s> {
                     if table.rsplit('.').next().is_some_and(|n| same_name(n, &qualifier.value)) {
                         self.refer(qualifier, table, None);
                     }
+                    if self.depth == 0 && !self.stars.contains(table) {
+                        self.stars.push(table.clone());
+                    }
                 }
                 return rel.columns;
             }
@@ -537,6 +584,13 @@ impl<'s> Resolver<'s> {
                             // Both sides must have it: two tables of the FROM, or one whose
                             // columns are not known.
                             let having = last.rels.iter().filter(|r| r.has(&c.value) != Some(false)).count();
+                            if self.depth == 0 {
+                                for r in last.rels.iter().filter(|r| r.has(&c.value) == Some(true)) {
+                                    if let Some(table) = &r.table {
+                                        self.shared_reads.push((table.clone(), c.value.clone()));
+                                    }
+                                }
+                            }
                             if having < 2 && !last.opaque {
                                 self.findings.push(Finding {
                                     kind: FindingKind::UnknownColumn,
@@ -767,7 +821,9 @@ impl<'s> Resolver<'s> {
         let Some(c) = parts.last() else { return };
         if let Some(table) = &target.table {
             if target.has(&c.value) == Some(true) {
+                self.writing = true;
                 self.refer(c, table, Some(&c.value));
+                self.writing = false;
             }
         }
         if target.has(&c.value) == Some(false) {
@@ -845,6 +901,11 @@ impl<'s> Resolver<'s> {
             _ => {}
         }
         let out = insert.returning.as_ref().and_then(|r| self.returning(r, &frames));
+        if insert.columns.is_empty() && insert.assignments.is_empty() && self.depth == 0 {
+            if let Some(table) = &target.table {
+                self.row_writes.push(table.clone());
+            }
+        }
         if !insert.columns.is_empty() || !insert.assignments.is_empty() {
             let written: Vec<String> = insert
                 .columns
@@ -945,7 +1006,9 @@ impl<'s> Resolver<'s> {
                 AssignmentTarget::ColumnName(name) if idents(name).len() >= 2 => {
                     // `SET t.c = ...` (MySQL's multi-table UPDATE): resolve like a reference.
                     let parts: Vec<Ident> = idents(name).into_iter().cloned().collect();
+                    self.writing = true;
                     self.reference(&parts, &frames);
+                    self.writing = false;
                 }
                 other => {
                     if let Some(target) = &target {
@@ -970,6 +1033,19 @@ impl<'s> Resolver<'s> {
         }
         for item in delete.using.iter().flatten() {
             self.join_tree(item, outer, &mut frame);
+        }
+        if self.depth == 0 {
+            // MySQL's `DELETE t1 FROM t1 JOIN t2` names what it deletes from; otherwise the
+            // first table of the FROM.
+            let deleted: Vec<&Rel> = if delete.tables.is_empty() {
+                frame.rels.first().into_iter().collect()
+            } else {
+                let names: Vec<String> =
+                    delete.tables.iter().filter_map(|n| idents(n).last().map(|i| i.value.clone())).collect();
+                frame.rels.iter().filter(|r| names.iter().any(|n| same_name(n, &r.name))).collect()
+            };
+            let tables: Vec<String> = deleted.into_iter().filter_map(|r| r.table.clone()).collect();
+            self.row_writes.extend(tables);
         }
         let mut frames = outer.to_vec();
         frames.push(frame);
