@@ -71,7 +71,7 @@ pub fn json(path: &Path, dialect: Dialect, findings: &[Finding]) -> Result<Strin
 /// The exit code for CI: 1 when an input has errors or a finding is at or above `fail_on`.
 pub fn exit_code(findings: &[Finding], fail_on: FailOn, input_errors: usize) -> ExitCode {
     let threshold = match fail_on {
-        FailOn::Error => Some(Severity::Error),
+        FailOn::Error | FailOn::Breaking => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,

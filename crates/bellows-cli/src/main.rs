@@ -68,7 +68,15 @@ enum Command {
         /// target (SVG) and, for PostgreSQL, the pgroll migration.
         #[arg(long, value_name = "FILE")]
         zip: Option<PathBuf>,
-        /// Exit 1 when a safety finding on the plan's steps is at or above this severity.
+        /// The application's SQL (`.sql`, or a pg_stat_statements or MySQL digest CSV export):
+        /// each statement is checked after every stage; what breaks is listed with the step that
+        /// breaks it and, for renames, the statement rewritten for the target. Repeatable.
+        #[arg(long = "consumers", value_name = "FILE", num_args = 1..)]
+        consumers: Vec<PathBuf>,
+        /// Exit 1 when a safety finding on the plan's steps is at or above this severity, or a
+        /// consumer statement breaks while the running version needs it. `breaking`: only the
+        /// consumers (a statement already broken on the base, or one the plan breaks before
+        /// Contract).
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
     },
@@ -203,6 +211,8 @@ pub enum ExportFormat {
 /// The lowest severity that fails the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
+    /// `plan --consumers`: only what breaks the application's statements; elsewhere, as `error`.
+    Breaking,
     Error,
     Warning,
     Info,
@@ -270,6 +280,7 @@ fn main() -> ExitCode {
             batch_size,
             out,
             zip,
+            consumers,
             fail_on,
         } => plan::run(&plan::Args {
             base,
@@ -283,6 +294,7 @@ fn main() -> ExitCode {
             batch_size,
             out,
             zip,
+            consumers,
             fail_on,
         }),
         Command::Export { file, dialect, format, to } => {
@@ -343,6 +355,8 @@ pub struct Pair {
     pub renames: Vec<bellows_core::diff::RenameHint>,
     /// The MySQL server the base dump names (MySQL 8.4 when it names none).
     pub server: bellows_core::plan::MySqlServer,
+    /// The base as written: the plan's SQL replays over it to check consumers at each stage.
+    pub base_text: String,
 }
 
 /// `bellows export`: the schema in DBML, Mermaid, Prisma, SVG or SQL.
@@ -421,7 +435,7 @@ pub fn read_pair(
     let errors = findings::report_errors(base, &base_import) + findings::report_errors(target, &target_import);
     let renames = rename_hints(renames)?;
     let server = bellows_core::plan::MySqlServer::detect(&base_text);
-    Ok(Pair { dialect, base: base_import, target: target_import, errors, renames, server })
+    Ok(Pair { dialect, base: base_import, target: target_import, errors, renames, server, base_text })
 }
 
 /// `--rename` values as the diff takes them.

@@ -23,11 +23,12 @@ pub struct Args {
     pub batch_size: u32,
     pub out: Option<PathBuf>,
     pub zip: Option<PathBuf>,
+    pub consumers: Vec<PathBuf>,
     pub fail_on: FailOn,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let crate::Pair { dialect, base, target, errors, renames, server } =
+    let crate::Pair { dialect, base, target, errors, renames, server, base_text } =
         crate::read_pair(&args.base, &args.target, args.dialect, &args.renames)?;
     let options = PlanOptions {
         dialect,
@@ -52,6 +53,11 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             &DiffOptions { matching: Matching::Names, renames: renames.clone() },
         )
     };
+    let consumers = if args.consumers.is_empty() {
+        None
+    } else {
+        Some(crate::queries::check_plan(&base, &base_text, &target.schema, &args.renames, &args.consumers)?)
+    };
     let name = args.target.file_stem().map(|s| s.to_string_lossy().replace(['.', ' '], "_")).unwrap_or_default();
     let text = match args.format {
         PlanFormat::Text => {
@@ -59,6 +65,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             if !findings.is_empty() {
                 text.push('\n');
                 text.push_str(&crate::findings::text(&args.target, &findings, crate::output::Style::detect()));
+            }
+            if let Some(report) = &consumers {
+                text.push_str("\nConsumers\n");
+                text.push_str(&report.text(true));
             }
             text
         }
@@ -75,6 +85,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         PlanFormat::Json => {
             let mut value = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
             value["findings"] = serde_json::to_value(&findings).map_err(|e| e.to_string())?;
+            if let Some(report) = &consumers {
+                value["consumers"] = report.json();
+            }
             serde_json::to_string_pretty(&value).map_err(|e| e.to_string())? + "\n"
         }
     };
@@ -101,5 +114,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     crate::emit(&text);
-    Ok(crate::findings::exit_code(&findings, args.fail_on, errors))
+    let breaking = consumers.as_ref().is_some_and(crate::queries::Report::breaking);
+    if args.fail_on == FailOn::Breaking {
+        return Ok(if breaking || errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+    }
+    let code = crate::findings::exit_code(&findings, args.fail_on, errors);
+    Ok(if breaking && args.fail_on != FailOn::Never { ExitCode::from(1) } else { code })
 }

@@ -135,9 +135,112 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         }
         None => None,
     };
+    let report = check_files(&base.schema, dialect, planned.as_mut(), &args.queries)?;
+    match args.format {
+        Format::Json => {
+            crate::emit(&format!("{}\n", serde_json::to_string_pretty(&report.out).map_err(|e| e.to_string())?));
+        }
+        Format::Text => crate::emit(&report.text(planned.is_some())),
+    }
+    Ok(if report.breaking() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Every statement of the consumers' files, checked on the base and, with a plan, at each of its
+/// points.
+#[derive(Serialize)]
+pub struct Report {
+    out: Vec<Out>,
+    #[serde(skip)]
+    total: usize,
+}
+
+impl Report {
+    fn count(&self, v: Verdict) -> usize {
+        let mut seen: Vec<(&str, &str)> =
+            self.out.iter().filter(|o| o.verdict == v).map(|o| (o.file.as_str(), o.statement.as_str())).collect();
+        seen.dedup();
+        seen.len()
+    }
+
+    /// A statement fails on the base, or the plan breaks one while v1 still runs.
+    pub fn breaking(&self) -> bool {
+        self.count(Verdict::AlreadyBroken) > 0 || self.count(Verdict::PlanDefect) > 0
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.out).unwrap_or_default()
+    }
+
+    pub fn text(&self, planned: bool) -> String {
+        let mut text = String::new();
+        for o in &self.out {
+            let when = match (&o.verdict, &o.step) {
+                (Verdict::AlreadyBroken, _) => String::new(),
+                (Verdict::Unchecked, _) => " (not checked)".to_string(),
+                (Verdict::OutputChanges, _) => format!(" (from {} on)", o.point),
+                (Verdict::PlanDefect, step) => format!(
+                    " (breaks {}{}, while the plan says the running version still works: a plan defect)",
+                    o.point,
+                    step.as_ref().map(|s| format!(", at \"{s}\"")).unwrap_or_default()
+                ),
+                (Verdict::RetireBefore, step) => format!(
+                    " (breaks {}{}: retire or rewrite it before then)",
+                    o.point,
+                    step.as_ref().map(|s| format!(", at \"{s}\"")).unwrap_or_default()
+                ),
+            };
+            let severity =
+                if matches!(o.verdict, Verdict::Unchecked | Verdict::OutputChanges) { "warning" } else { "error" };
+            text.push_str(&format!(
+                "{}:{}:{}: {severity}[{}] {}: {}{when}\n",
+                o.file, o.line, o.column, o.code, o.statement, o.message
+            ));
+            if let Some(v2) = &o.rewrite {
+                text.push_str("  rewritten for the target:\n");
+                for line in v2.lines() {
+                    text.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
+        let (broken, defects, retire) =
+            (self.count(Verdict::AlreadyBroken), self.count(Verdict::PlanDefect), self.count(Verdict::RetireBefore));
+        text.push_str(&format!("{} statements: {broken} already broken on the base", self.total));
+        if planned {
+            text.push_str(&format!(
+                ", {defects} broken by the plan while the running version still needs them, {retire} to retire or rewrite before Contract"
+            ));
+        }
+        let unchecked = self.count(Verdict::Unchecked);
+        if unchecked > 0 {
+            text.push_str(&format!(", {unchecked} not understood (not checked)"));
+        }
+        text.push('\n');
+        text
+    }
+}
+
+/// `bellows plan --consumers`: the statements of `paths` at every point of the plan from `base`
+/// to `target`.
+pub fn check_plan(
+    base: &bellows_core::Import,
+    base_text: &str,
+    target: &Schema,
+    renames: &[String],
+    paths: &[PathBuf],
+) -> Result<Report, String> {
+    let mut planned = Planned::new(base, base_text, target, renames)?;
+    check_files(&base.schema, base.dialect, Some(&mut planned), paths)
+}
+
+fn check_files(
+    base: &Schema,
+    dialect: Dialect,
+    mut planned: Option<&mut Planned>,
+    paths: &[PathBuf],
+) -> Result<Report, String> {
     let mut out: Vec<Out> = Vec::new();
     let mut total = 0usize;
-    for path in &args.queries {
+    for path in paths {
         let file = path.display().to_string();
         let source = crate::read_input(path)?;
         // A server's statistics export (pg_stat_statements, MySQL's statement digests) is CSV.
@@ -152,7 +255,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         };
         total += stmts.len();
         for statement in &stmts {
-            let at_base = bellows_core::consumers::resolve_statement(&base.schema, dialect, statement);
+            let at_base = bellows_core::consumers::resolve_statement(base, dialect, statement);
             let mut push =
                 |f: &Finding, point: &str, step: Option<String>, verdict: Verdict, rewrite: Option<String>| {
                     out.push(Out {
@@ -175,8 +278,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 }
                 continue;
             }
-            let Some(planned) = planned.as_mut() else { continue };
-            let base_output = bellows_core::consumers::analyze(&base.schema, dialect, statement).output;
+            let Some(planned) = planned.as_deref_mut() else { continue };
+            let base_output = bellows_core::consumers::analyze(base, dialect, statement).output;
             let mut star: Option<(String, Finding)> = None;
             let first = planned.points.iter().skip(1).find_map(|(label, schema, stage, v1_works)| {
                 let analysis = bellows_core::consumers::analyze(schema, dialect, statement);
@@ -210,62 +313,5 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             }
         }
     }
-    let count = |v: Verdict| {
-        let mut seen: Vec<(&str, &str)> =
-            out.iter().filter(|o| o.verdict == v).map(|o| (o.file.as_str(), o.statement.as_str())).collect();
-        seen.dedup();
-        seen.len()
-    };
-    let (broken, defects, retire) =
-        (count(Verdict::AlreadyBroken), count(Verdict::PlanDefect), count(Verdict::RetireBefore));
-    match args.format {
-        Format::Json => {
-            crate::emit(&format!("{}\n", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?));
-        }
-        Format::Text => {
-            let mut text = String::new();
-            for o in &out {
-                let when = match (&o.verdict, &o.step) {
-                    (Verdict::AlreadyBroken, _) => String::new(),
-                    (Verdict::Unchecked, _) => " (not checked)".to_string(),
-                    (Verdict::OutputChanges, _) => format!(" (from {} on)", o.point),
-                    (Verdict::PlanDefect, step) => format!(
-                        " (breaks {}{}, while the plan says the running version still works: a plan defect)",
-                        o.point,
-                        step.as_ref().map(|s| format!(", at \"{s}\"")).unwrap_or_default()
-                    ),
-                    (Verdict::RetireBefore, step) => format!(
-                        " (breaks {}{}: retire or rewrite it before then)",
-                        o.point,
-                        step.as_ref().map(|s| format!(", at \"{s}\"")).unwrap_or_default()
-                    ),
-                };
-                let severity =
-                    if matches!(o.verdict, Verdict::Unchecked | Verdict::OutputChanges) { "warning" } else { "error" };
-                text.push_str(&format!(
-                    "{}:{}:{}: {severity}[{}] {}: {}{when}\n",
-                    o.file, o.line, o.column, o.code, o.statement, o.message
-                ));
-                if let Some(v2) = &o.rewrite {
-                    text.push_str("  rewritten for the target:\n");
-                    for line in v2.lines() {
-                        text.push_str(&format!("    {line}\n"));
-                    }
-                }
-            }
-            text.push_str(&format!("{total} statements: {broken} already broken on the base"));
-            if planned.is_some() {
-                text.push_str(&format!(
-                    ", {defects} broken by the plan while the running version still needs them, {retire} to retire or rewrite before Contract"
-                ));
-            }
-            let unchecked = count(Verdict::Unchecked);
-            if unchecked > 0 {
-                text.push_str(&format!(", {unchecked} not understood (not checked)"));
-            }
-            text.push('\n');
-            crate::emit(&text);
-        }
-    }
-    Ok(if broken > 0 || defects > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(Report { out, total })
 }

@@ -569,3 +569,45 @@ fn deps_maps_the_schema_and_the_consumers_statements() {
         "{text}"
     );
 }
+
+#[test]
+fn plan_with_consumers_lists_what_breaks_per_stage_and_fails_on_breaking() {
+    let dir = workspace().join("target/cli-plan-consumers-test");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    write("base.sql", "CREATE TABLE authors (id bigserial PRIMARY KEY, name text NOT NULL, bio text);\n");
+    write("target.sql", "CREATE TABLE authors (id bigserial PRIMARY KEY, full_name text NOT NULL, bio text);\n");
+    write("report.sql", "-- name: GetAuthor :one\nSELECT id, name FROM authors WHERE id = $1;\n");
+    write("broken.sql", "-- name: ListBios :many\nSELECT bio FROM authors ORDER BY naem;\n");
+    let path = |n: &str| format!("target/cli-plan-consumers-test/{n}");
+    let plan = |consumers: &str, extra: &[&str]| {
+        let mut args = vec![
+            "plan".to_string(),
+            path("base.sql"),
+            path("target.sql"),
+            "--rename".into(),
+            "authors.name=full_name".into(),
+            "--consumers".into(),
+            path(consumers),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        bellows(&refs)
+    };
+    // The rename breaks GetAuthor at Contract, when v1 is retired: a rewrite, not a failure.
+    let (code, out, err) = plan("report.sql", &["--fail-on", "breaking"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("\nConsumers\n"), "{out}");
+    assert!(out.contains("report.sql:2:12: error[unknown-column] GetAuthor"), "{out}");
+    assert!(out.contains("breaks after Contract"), "{out}");
+    assert!(out.contains("    SELECT id, full_name AS name FROM authors WHERE id = $1"), "{out}");
+    // A statement that fails on the base fails the run.
+    let (code, out, err) = plan("broken.sql", &["--fail-on", "breaking"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("1 statements: 1 already broken on the base"), "{out}");
+    // JSON carries the same under `consumers`.
+    let (_, out, _) = plan("report.sql", &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(json["consumers"][0]["verdict"], "retire-before", "{out}");
+    assert_eq!(json["consumers"][0]["point"], "after Contract");
+}
