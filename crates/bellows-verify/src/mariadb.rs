@@ -159,6 +159,10 @@ impl Database {
                 "--user",
                 &user(),
                 "--no-data",
+                // The schema is read while the workloads run: no LOCK TABLES (the dump's default,
+                // which nothing here needs and which the workloads' triggers would have to wait
+                // out).
+                "--skip-lock-tables",
                 "--skip-comments",
                 "--skip-add-drop-table",
                 "--triggers",
