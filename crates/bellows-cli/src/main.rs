@@ -73,6 +73,11 @@ enum Command {
         /// breaks it and, for renames, the statement rewritten for the target. Repeatable.
         #[arg(long = "consumers", value_name = "FILE", num_args = 1..)]
         consumers: Vec<PathBuf>,
+        /// Also print what the application changes for each renamed or dropped table and
+        /// column, in this framework's code, with the stage it ships with: rails, django,
+        /// prisma, sqlalchemy or sql.
+        #[arg(long, value_parser = parse_framework)]
+        framework: Option<bellows_core::consumers::frameworks::Framework>,
         /// Exit 1 when a safety finding on the plan's steps is at or above this severity, or a
         /// consumer statement breaks while the running version needs it. `breaking`: only the
         /// consumers (a statement already broken on the base, or one the plan breaks before
@@ -257,6 +262,11 @@ pub enum Format {
     Json,
 }
 
+fn parse_framework(text: &str) -> Result<bellows_core::consumers::frameworks::Framework, String> {
+    bellows_core::consumers::frameworks::Framework::parse(text)
+        .ok_or_else(|| format!("unknown framework `{text}`; one of rails, django, prisma, sqlalchemy, sql"))
+}
+
 fn parse_server(text: &str) -> Result<bellows_core::plan::MySqlServer, String> {
     bellows_core::plan::MySqlServer::parse(text).ok_or_else(|| {
         let ids: Vec<&str> = bellows_core::plan::MySqlServer::ALL.iter().map(|s| s.id()).collect();
@@ -281,6 +291,7 @@ fn main() -> ExitCode {
             out,
             zip,
             consumers,
+            framework,
             fail_on,
         } => plan::run(&plan::Args {
             base,
@@ -295,6 +306,7 @@ fn main() -> ExitCode {
             out,
             zip,
             consumers,
+            framework,
             fail_on,
         }),
         Command::Export { file, dialect, format, to } => {

@@ -24,6 +24,7 @@ pub struct Args {
     pub out: Option<PathBuf>,
     pub zip: Option<PathBuf>,
     pub consumers: Vec<PathBuf>,
+    pub framework: Option<bellows_core::consumers::frameworks::Framework>,
     pub fail_on: FailOn,
 }
 
@@ -58,6 +59,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     } else {
         Some(crate::queries::check_plan(&base, &base_text, &target.schema, &args.renames, &args.consumers)?)
     };
+    let snippets = args.framework.map(|f| (f, bellows_core::consumers::frameworks::snippets(&changes(), f)));
     let name = args.target.file_stem().map(|s| s.to_string_lossy().replace(['.', ' '], "_")).unwrap_or_default();
     let text = match args.format {
         PlanFormat::Text => {
@@ -65,6 +67,19 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             if !findings.is_empty() {
                 text.push('\n');
                 text.push_str(&crate::findings::text(&args.target, &findings, crate::output::Style::detect()));
+            }
+            if let Some((framework, snippets)) = &snippets {
+                text.push_str(&format!("\nApplication changes ({})\n", framework.label()));
+                if snippets.is_empty() {
+                    text.push_str("  none: no table or column the application uses is renamed or dropped\n");
+                }
+                for s in snippets {
+                    text.push_str(&format!("  {} ({}): {}\n", s.change, s.ships.label(), s.why));
+                    for line in s.code.lines() {
+                        let indent = if line.is_empty() { "" } else { "    " };
+                        text.push_str(&format!("{indent}{line}\n"));
+                    }
+                }
             }
             if let Some(report) = &consumers {
                 text.push_str("\nConsumers\n");
@@ -87,6 +102,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             value["findings"] = serde_json::to_value(&findings).map_err(|e| e.to_string())?;
             if let Some(report) = &consumers {
                 value["consumers"] = report.json();
+            }
+            if let Some((framework, snippets)) = &snippets {
+                value["framework"] = serde_json::to_value(framework).map_err(|e| e.to_string())?;
+                value["app_snippets"] = serde_json::to_value(snippets).map_err(|e| e.to_string())?;
             }
             serde_json::to_string_pretty(&value).map_err(|e| e.to_string())? + "\n"
         }

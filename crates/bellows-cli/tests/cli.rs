@@ -610,4 +610,10 @@ fn plan_with_consumers_lists_what_breaks_per_stage_and_fails_on_breaking() {
     let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     assert_eq!(json["consumers"][0]["verdict"], "retire-before", "{out}");
     assert_eq!(json["consumers"][0]["point"], "after Contract");
+    // What a Rails team writes for it, and when it ships.
+    let (_, out, _) = plan("report.sql", &["--framework", "rails"]);
+    assert!(out.contains("\nApplication changes (Rails (ActiveRecord))\n"), "{out}");
+    assert!(out.contains("  rename column authors.name -> full_name (ships with v2 at Switch)"), "{out}");
+    assert!(out.contains("    class Author < ApplicationRecord\n      # v2 reads"), "{out}");
+    assert!(out.contains("      alias_attribute :name, :full_name\n"), "{out}");
 }

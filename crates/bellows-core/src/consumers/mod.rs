@@ -17,6 +17,7 @@
 //! reports, per point, what stops working there.
 
 mod export;
+pub mod frameworks;
 mod resolve;
 
 use crate::diff::ChangeSet;
