@@ -164,14 +164,7 @@ impl DependencyMap {
 
     /// The uses of `table` (qualified or not), or of one of its columns.
     pub fn used_by(&self, table: &str, column: Option<&str>) -> &[Dependent] {
-        let (ns, short) = split_qualified(table);
-        let Some(t) = self
-            .tables
-            .iter()
-            .find(|t| same_name(&t.table, table) || (ns.is_none() && same_name(split_qualified(&t.table).1, short)))
-        else {
-            return &[];
-        };
+        let Some(t) = self.position(table).map(|i| &self.tables[i]) else { return &[] };
         match column {
             None => &t.used_by,
             Some(c) => t.columns.iter().find(|u| same_name(&u.column, c)).map_or(&[], |u| &u.used_by),
@@ -325,6 +318,7 @@ impl DependencyMap {
         }
     }
 
+    /// Where `table` (qualified, or bare when unqualified) is in the map.
     fn position(&self, table: &str) -> Option<usize> {
         let (ns, short) = split_qualified(table);
         self.tables
