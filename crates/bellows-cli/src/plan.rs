@@ -59,7 +59,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     } else {
         Some(crate::queries::check_plan(&base, &base_text, &target.schema, &args.renames, &args.consumers)?)
     };
-    let snippets = args.framework.map(|f| (f, bellows_core::consumers::frameworks::snippets(&changes(), f)));
+    let snippets =
+        args.framework.map(|f| (f, bellows_core::consumers::frameworks::snippets(&changes(), &base.schema, f)));
     let name = args.target.file_stem().map(|s| s.to_string_lossy().replace(['.', ' '], "_")).unwrap_or_default();
     let text = match args.format {
         PlanFormat::Text => {

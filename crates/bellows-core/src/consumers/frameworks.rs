@@ -9,6 +9,7 @@
 
 use crate::diff::{Change, ChangeSet};
 use crate::model::split_qualified;
+use crate::Schema;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,10 +120,22 @@ fn camel(name: &str) -> String {
     out
 }
 
-/// The snippets for every change of `changes` the application sees.
-pub fn snippets(changes: &ChangeSet, framework: Framework) -> Vec<Snippet> {
+/// The snippets for every change of `changes` (from `base`) the application sees. A partition is
+/// not a model: the application reads and writes its parent, so a partition's changes need none.
+pub fn snippets(changes: &ChangeSet, base: &Schema, framework: Framework) -> Vec<Snippet> {
+    let partition = |table: &str| base.find_table(table).is_some_and(|t| t.partition_of.is_some());
     let mut out = Vec::new();
     for change in &changes.changes {
+        let on = match change {
+            Change::RenameColumn { table, .. } | Change::DropColumn { table, .. } | Change::DropTable { table } => {
+                table
+            }
+            Change::RenameTable { from, .. } => from,
+            _ => continue,
+        };
+        if partition(on) {
+            continue;
+        }
         let (describe, ships, code, why) = match change {
             Change::RenameColumn { table, from, to } => {
                 let model = model_name(table);
@@ -265,24 +278,43 @@ mod tests {
             Change::DropColumn { table: "authors".into(), column: "bio".into() },
             Change::AddColumn { table: "authors".into(), column: "x".into() },
         ]);
-        let rails = snippets(&changes, Framework::Rails);
+        let base = Schema::default();
+        let rails = snippets(&changes, &base, Framework::Rails);
         assert_eq!(rails.len(), 2, "an added nullable column needs nothing: {rails:?}");
         assert!(rails[0].code.contains("alias_attribute :name, :full_name"));
         assert_eq!(rails[0].ships, Ships::AtSwitch);
         assert!(rails[1].code.contains("self.ignored_columns += [\"bio\"]"));
         assert_eq!(rails[1].ships, Ships::BeforeContract);
-        let django = snippets(&changes, Framework::Django);
+        let django = snippets(&changes, &base, Framework::Django);
         assert!(django[0].code.contains("db_column=\"full_name\""));
         assert!(django[0].code.contains("SeparateDatabaseAndState"));
         assert!(django[1].code.contains("migrations.RemoveField(\"author\", \"bio\")"));
-        let prisma = snippets(&changes, Framework::Prisma);
+        let prisma = snippets(&changes, &base, Framework::Prisma);
         assert!(prisma[0].code.contains("name String @map(\"full_name\")"));
-        let alchemy = snippets(&changes, Framework::SqlAlchemy);
+        let alchemy = snippets(&changes, &base, Framework::SqlAlchemy);
         assert!(alchemy[0].code.contains("name = Column(\"full_name\", String, key=\"name\")"));
         let table = snippets(
             &set(vec![Change::RenameTable { from: "authors".into(), to: "writers".into() }]),
+            &base,
             Framework::Prisma,
         );
         assert!(table[0].code.contains("@@map(\"writers\")"));
+    }
+
+    #[test]
+    fn a_dropped_partition_needs_no_model_change() {
+        let base = crate::import(
+            "CREATE TABLE payment (id int, paid date) PARTITION BY RANGE (paid);\n\
+             CREATE TABLE payment_p2017 PARTITION OF payment FOR VALUES FROM ('2017-01-01') TO ('2018-01-01');",
+            Some(crate::Dialect::Postgres),
+        )
+        .schema;
+        let changes = set(vec![
+            Change::DropTable { table: "payment_p2017".into() },
+            Change::DropColumn { table: "payment".into(), column: "paid".into() },
+        ]);
+        let out = snippets(&changes, &base, Framework::Rails);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].change, "drop column payment.paid");
     }
 }
