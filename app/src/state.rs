@@ -4,6 +4,7 @@
 
 use bellows_core::analysis::{analyze, Analysis};
 use bellows_core::edit::{next_ids, Edit};
+use bellows_core::layout::Density;
 use bellows_core::share::{Design, ShareOptions};
 use bellows_core::{ColumnId, Dialect, Schema, TableId};
 use leptos::prelude::*;
@@ -43,7 +44,8 @@ pub struct Studio {
     pub selected: RwSignal<Option<TableId>>,
     pub selected_column: RwSignal<Option<ColumnId>>,
     pub view: RwSignal<ViewMode>,
-    pub collapsed: RwSignal<bool>,
+    /// How much of each table the cards show (names alone for a big schema's overview).
+    pub density: RwSignal<Density>,
     /// A message for the user (a refused link, a skipped edit), shown until dismissed.
     pub notice: RwSignal<Option<String>>,
     /// Which side panel is open.
@@ -92,7 +94,7 @@ impl Studio {
             selected: RwSignal::new(None),
             selected_column: RwSignal::new(None),
             view: RwSignal::new(ViewMode::Target),
-            collapsed: RwSignal::new(false),
+            density: RwSignal::new(Density::Columns),
             notice: RwSignal::new(None),
             tab: RwSignal::new(first_tab),
             analysis,

@@ -6,7 +6,7 @@ use crate::browser;
 use crate::state::{Studio, Tab, ViewMode};
 use bellows_core::analysis::schema_after_stage;
 use bellows_core::edit::{display, Display, Edit, Mark};
-use bellows_core::layout::{self, Rect, CHAR, HEADER, PAD, ROW};
+use bellows_core::layout::{self, Density, Rect, CHAR, HEADER, PAD, ROW};
 use bellows_core::{ColumnId, TableId};
 use leptos::ev;
 use leptos::html::Div;
@@ -34,6 +34,8 @@ struct CardData {
     mark: Mark,
     w: f64,
     h: f64,
+    /// The title's size against a card's (names alone are drawn larger).
+    scale: f64,
     rows: Vec<RowData>,
 }
 
@@ -65,6 +67,9 @@ struct Connect {
     now: (f64, f64),
 }
 
+/// Above this many tables, a schema opens as an overview of names (see [`Density::Names`]).
+const OVERVIEW_TABLES: usize = 100;
+
 fn mark_class(mark: Mark) -> &'static str {
     match mark {
         Mark::Same => "same",
@@ -76,13 +81,13 @@ fn mark_class(mark: Mark) -> &'static str {
 
 /// The cards to draw, shared (`Arc`) so that panning, which re-selects the cards on screen,
 /// copies pointers rather than every row's text.
-fn cards(d: &Display, collapsed: bool) -> Vec<Arc<CardData>> {
+fn cards(d: &Display, density: Density) -> Vec<Arc<CardData>> {
     d.schema
         .tables
         .iter()
         .map(|t| {
-            let (w, h) = layout::card_size(t, collapsed);
-            let rows: Vec<RowData> = layout::visible_columns(t, collapsed)
+            let (w, h) = layout::card_size(t, density);
+            let rows: Vec<RowData> = layout::visible_columns(t, density)
                 .into_iter()
                 .map(|i| {
                     let c = &t.columns[i];
@@ -116,12 +121,13 @@ fn cards(d: &Display, collapsed: bool) -> Vec<Arc<CardData>> {
             for r in &rows {
                 (&r.name, &r.data_type, mark_class(r.mark), r.key, &r.flags).hash(&mut hasher);
             }
-            Arc::new(CardData { id: t.id, hash: hasher.finish(), name: t.qualified_name(), mark, w, h, rows })
+            let scale = density.title_scale();
+            Arc::new(CardData { id: t.id, hash: hasher.finish(), name: t.qualified_name(), mark, w, h, scale, rows })
         })
         .collect()
 }
 
-fn edges(d: &Display, base: &bellows_core::Schema, collapsed: bool) -> Vec<EdgeData> {
+fn edges(d: &Display, base: &bellows_core::Schema, density: Density) -> Vec<EdgeData> {
     let mut out = Vec::new();
     let mut lanes: BTreeMap<(u32, u32), usize> = BTreeMap::new();
     for t in &d.schema.tables {
@@ -139,8 +145,9 @@ fn edges(d: &Display, base: &bellows_core::Schema, collapsed: bool) -> Vec<EdgeD
                 .or_else(|| parent.primary_key.as_ref().and_then(|k| k.columns.first().cloned()));
             let pi =
                 ref_col.and_then(|c| parent.columns.iter().position(|x| x.name.eq_ignore_ascii_case(&c))).unwrap_or(0);
-            let from_y = layout::row_centre(t, ci, collapsed).unwrap_or(HEADER / 2.0);
-            let to_y = layout::row_centre(parent, pi, collapsed).unwrap_or(HEADER / 2.0);
+            let plate = if density == Density::Names { layout::card_size(t, density).1 } else { HEADER };
+            let from_y = layout::row_centre(t, ci, density).unwrap_or(plate / 2.0);
+            let to_y = layout::row_centre(parent, pi, density).unwrap_or(plate / 2.0);
             // The same foreign key in the base: from the same column (by id) to the same table (by id).
             let column_id = t.columns[ci].id;
             let existed = base.table(t.id).is_some_and(|b| {
@@ -213,6 +220,12 @@ const MAX_PIXELS: f64 = 120_000_000.0;
 pub fn Canvas(studio: Studio) -> impl IntoView {
     let container = NodeRef::<Div>::new();
     let size = RwSignal::new((1000.0f64, 700.0f64));
+    // The canvas's shape, in steps of 50 px, for the layout: resizing the window by a little
+    // does not move the tables.
+    let screen = move || {
+        let (w, h) = size.get();
+        ((w / 50.0).round() * 50.0, (h / 50.0).round() * 50.0)
+    };
     let pan = RwSignal::new((40.0f64, 40.0f64));
     let zoom = RwSignal::new(1.0f64);
     let drag = RwSignal::new(None::<Drag>);
@@ -232,11 +245,11 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     // The automatic layout comes from the base as imported, so editing never moves a table
     // the user already sees; tables the edits add stand in a column to the right.
     let base_layout = Memo::new(move |_| {
-        let collapsed = studio.collapsed.get();
-        studio.analysis.with(|a| layout::layout(&a.base.schema, collapsed))
+        let density = studio.density.get();
+        studio.analysis.with(|a| layout::layout_for(&a.base.schema, density, screen()))
     });
     let auto = Memo::new(move |_| {
-        let collapsed = studio.collapsed.get();
+        let density = studio.density.get();
         base_layout.with(|base| {
             display.with(|d| {
                 let mut out = std::collections::BTreeMap::new();
@@ -245,7 +258,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                 let bounds = layout::bounds(base.values().copied());
                 let (mut x, top) = bounds.map_or((0.0, 0.0), |b| (b.x, b.bottom() + 70.0));
                 for t in &d.schema.tables {
-                    let (w, h) = layout::card_size(t, collapsed);
+                    let (w, h) = layout::card_size(t, density);
                     match base.get(&t.id) {
                         Some(r) => {
                             out.insert(t.id, Rect { w, h, ..*r });
@@ -261,12 +274,12 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         })
     });
     let card_list = Memo::new(move |_| {
-        let collapsed = studio.collapsed.get();
-        display.with(|d| cards(d, collapsed))
+        let density = studio.density.get();
+        display.with(|d| cards(d, density))
     });
     let edge_list = Memo::new(move |_| {
-        let collapsed = studio.collapsed.get();
-        studio.analysis.with(|a| display.with(|d| edges(d, &a.base.schema, collapsed)))
+        let density = studio.density.get();
+        studio.analysis.with(|a| display.with(|d| edges(d, &a.base.schema, density)))
     });
 
     // Where a table rests: placed by hand, else the automatic layout.
@@ -307,15 +320,25 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             pan.set(((w - b.w * z) / 2.0 - b.x * z, (h - b.h * z) / 2.0 - b.y * z));
         }
     };
-    // Fit when a new base arrives (a scenario, a link, a paste), once it is laid out.
-    let fitted_for = StoredValue::new(String::new());
+    // A big schema opens as an overview, names only, so that Fit shows every name legibly; a
+    // small one opens with its columns. Only crossing the line changes what the user chose.
+    // Then Fit, when a new base arrives (a scenario, a link, a paste), the cards change size or
+    // the canvas changes shape, once it is laid out.
+    let fitted_for = StoredValue::new((String::new(), Density::Columns, (0.0, 0.0), 0usize));
     Effect::new(move |_| {
-        let source = studio.source.get();
+        let n = studio.analysis.with(|a| a.base.schema.tables.len());
+        let before = fitted_for.with_value(|f| f.3);
+        if n > OVERVIEW_TABLES && before <= OVERVIEW_TABLES {
+            studio.density.set(Density::Names);
+        } else if n <= OVERVIEW_TABLES && before > OVERVIEW_TABLES && studio.density.get_untracked() == Density::Names {
+            studio.density.set(Density::Columns);
+        }
+        let now = (studio.source.get(), studio.density.get(), screen(), n);
         auto.track();
-        if fitted_for.with_value(|f| *f != source) {
-            fitted_for.set_value(source);
+        if fitted_for.with_value(|f| (&f.0, f.1, f.2) != (&now.0, now.1, now.2)) {
             request_animation_frame(fit);
         }
+        fitted_for.set_value(now);
     });
     let _resize = window_event_listener(ev::resize, move |_| measure());
 
@@ -491,8 +514,13 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     // The diagram as a picture: every card at full size, where the canvas has it at rest.
     let picture = move |choice: String| {
         use bellows_core::render::picture::{diagram_svg, picture_size};
-        let rects: BTreeMap<TableId, Rect> =
-            card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_at_rest(c.id).map(|r| (c.id, r))).collect());
+        // Cards drawn smaller than full size on the canvas (keys or names only) would overlap at
+        // full size: the picture then takes the automatic layout of full cards.
+        let rects: BTreeMap<TableId, Rect> = if studio.density.get_untracked() == Density::Columns {
+            card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_at_rest(c.id).map(|r| (c.id, r))).collect())
+        } else {
+            display.with_untracked(|d| layout::layout(&d.schema, Density::Columns))
+        };
         let (tables, changes) = studio.analysis.with_untracked(|a| (a.target.tables.len(), a.changes.changes.len()));
         let title = match studio.view.get_untracked() {
             ViewMode::Target if changes > 0 => {
@@ -578,10 +606,18 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                     <button type="button" title="Fit the whole schema on screen" data-testid="fit" on:click=move |_| fit()>"Fit"</button>
                 </div>
                 <button type="button" data-testid="tidy" title="Back to the automatic layout (one undo step)" on:click=move |_| tidy()>"Tidy up"</button>
-                <label class="toggle" title="Show only key and reference columns">
-                    <input type="checkbox" prop:checked=move || studio.collapsed.get() on:change=move |e| studio.collapsed.set(event_target_checked(&e)) />
-                    "Keys only"
-                </label>
+                <select data-testid="density" aria-label="What each table shows" title="What each table shows: every column, key and reference columns, or its name alone (a big schema's overview)"
+                    on:change=move |e| studio.density.set(match event_target_value(&e).as_str() {
+                        "keys" => Density::Keys,
+                        "names" => Density::Names,
+                        _ => Density::Columns,
+                    })>
+                    {move || {
+                        let now = studio.density.get();
+                        [("columns", "All columns", Density::Columns), ("keys", "Keys only", Density::Keys), ("names", "Names only", Density::Names)]
+                            .map(|(value, label, d)| view! { <option value=value selected=d == now>{label}</option> })
+                    }}
+                </select>
                 <select data-testid="view-mode" aria-label="What the canvas shows" on:change=move |e| {
                     let v = event_target_value(&e);
                     studio.view.set(match v.as_str() {
@@ -590,12 +626,18 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                         _ => ViewMode::Target,
                     });
                 }>
-                    <option value="target" selected=move || studio.view.get() == ViewMode::Target>"Target vs base"</option>
-                    <option value="base" selected=move || studio.view.get() == ViewMode::Base>"Base only"</option>
-                    <option value="0" selected=move || studio.view.get() == ViewMode::AfterStage(0)>"After Expand"</option>
-                    <option value="1" selected=move || studio.view.get() == ViewMode::AfterStage(1)>"After Backfill"</option>
-                    <option value="2" selected=move || studio.view.get() == ViewMode::AfterStage(2)>"After Switch"</option>
-                    <option value="3" selected=move || studio.view.get() == ViewMode::AfterStage(3)>"After Contract"</option>
+                    {move || {
+                        let now = studio.view.get();
+                        [
+                            ("target", "Target vs base", ViewMode::Target),
+                            ("base", "Base only", ViewMode::Base),
+                            ("0", "After Expand", ViewMode::AfterStage(0)),
+                            ("1", "After Backfill", ViewMode::AfterStage(1)),
+                            ("2", "After Switch", ViewMode::AfterStage(2)),
+                            ("3", "After Contract", ViewMode::AfterStage(3)),
+                        ]
+                        .map(|(value, label, v)| view! { <option value=value selected=v == now>{label}</option> })
+                    }}
                 </select>
                 <button type="button" class="primary" data-testid="add-table" disabled=move || studio.read_only.get() on:click=move |_| add_table()>"+ Table"</button>
                 <select class="picture" data-testid="picture" aria-label="The diagram as a picture" title="The whole diagram as a picture, every table at full size"
@@ -672,7 +714,11 @@ fn card_view(
     let transform = move || rect().map(|r| format!("translate({:.1},{:.1})", r.x, r.y)).unwrap_or_default();
     let selected = move || studio.selected.get() == Some(id);
     let editable = move || !studio.read_only.get() && studio.view.get() == ViewMode::Target;
-    let name_chars = ((w - 2.0 * PAD) / CHAR) as usize;
+    let name_chars = ((w - 2.0 * PAD) / (CHAR * c.scale)) as usize;
+    // A name alone fills its plate; a card's name sits in its header.
+    let head = if c.rows.is_empty() && c.scale > 1.0 { c.h } else { HEADER };
+    let title_style = (c.scale != 1.0).then(|| format!("font-size:{:.1}px", 12.5 * c.scale));
+    let title_y = head / 2.0 + 4.5 * c.scale;
     let title: String = if c.name.chars().count() > name_chars {
         format!("{}\u{2026}", c.name.chars().take(name_chars.saturating_sub(1)).collect::<String>())
     } else {
@@ -702,8 +748,8 @@ fn card_view(
     view! {
         <g class=format!("card {}", mark_class(c.mark)) class:selected=selected data-table-id=id.0 data-testid="table-card" data-name=c.name.clone() transform=transform>
             <rect class="card-bg" width=w height=c.h rx=6></rect>
-            <path class="card-head" d=format!("M0,6 a6,6 0 0 1 6,-6 h{:.1} a6,6 0 0 1 6,6 v{:.1} h{:.1} z", w - 12.0, HEADER - 6.0, -w)></path>
-            <text class="card-title" x=PAD y=20>{title}<title>{c.name.clone()}</title></text>
+            <path class="card-head" d=format!("M0,6 a6,6 0 0 1 6,-6 h{:.1} a6,6 0 0 1 6,6 v{:.1} h{:.1} z", w - 12.0, head - 6.0, -w)></path>
+            <text class="card-title" x=PAD y=title_y style=title_style>{title}<title>{c.name.clone()}</title></text>
             {rows}
         </g>
     }
@@ -733,7 +779,7 @@ mod tests {
         };
         let (target, _) = apply(&base, &[edit]);
         let marks: Vec<(u32, Mark)> =
-            edges(&display(&base, &target), &base, false).iter().map(|e| (e.to.0, e.mark)).collect();
+            edges(&display(&base, &target), &base, Density::Columns).iter().map(|e| (e.to.0, e.mark)).collect();
         let a = base.find_table("a").expect("a").id.0;
         assert!(marks.contains(&(a, Mark::Same)), "{marks:?}");
         assert!(marks.contains(&(b.id.0, Mark::Added)), "{marks:?}");

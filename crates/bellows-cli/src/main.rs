@@ -387,7 +387,7 @@ fn export(
         ExportFormat::Prisma => bellows_core::render::prisma::schema_prisma(&read.schema, to.unwrap_or(read.dialect)),
         ExportFormat::Svg => {
             let shown = bellows_core::edit::display(&read.schema, &read.schema);
-            let rects = bellows_core::layout::layout(&shown.schema, false);
+            let rects = bellows_core::layout::layout(&shown.schema, bellows_core::layout::Density::Columns);
             let title = format!("{}: {} tables", path.display(), read.schema.tables.len());
             bellows_core::render::picture::diagram_svg(&shown, &rects, &title)
         }

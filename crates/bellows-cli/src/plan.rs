@@ -121,7 +121,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     if let Some(path) = &args.zip {
         let changes = changes();
         let shown = bellows_core::edit::display(&base.schema, &target.schema);
-        let rects = bellows_core::layout::layout(&shown.schema, false);
+        let rects = bellows_core::layout::layout(&shown.schema, bellows_core::layout::Density::Columns);
         let title = format!("Target schema: {} tables, {} changes", target.schema.tables.len(), changes.changes.len());
         let mut extra =
             vec![("diagram.svg".to_string(), bellows_core::render::picture::diagram_svg(&shown, &rects, &title))];

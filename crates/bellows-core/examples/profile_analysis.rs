@@ -20,7 +20,7 @@ fn main() {
     let audit = bellows_core::lint::audit(&base.schema, base.dialect, &o);
     println!("audit           {:>7.1} ms ({} findings)", t.elapsed().as_secs_f64() * 1e3, audit.len());
     let t = Instant::now();
-    let l = bellows_core::layout::layout(&base.schema, false);
+    let l = bellows_core::layout::layout(&base.schema, bellows_core::layout::Density::Columns);
     println!("layout          {:>7.1} ms ({} boxes)", t.elapsed().as_secs_f64() * 1e3, l.len());
     let t = Instant::now();
     let d = bellows_core::edit::display(&base.schema, &base.schema);

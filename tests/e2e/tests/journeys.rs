@@ -94,6 +94,74 @@ async fn a_pasted_pg_dump_shows_every_table_on_the_canvas() {
     session.close().await;
 }
 
+/// A big schema opens as an overview of names, shaped for the screen: at Fit, every table's
+/// name is on screen, drawn at a size a person can read, and no two names cover each other.
+#[tokio::test]
+async fn a_big_schema_opens_as_an_overview_where_every_name_reads_at_fit() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-synapse/main_full_v72.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    // A desktop's window (the canvas is about 890 x 840 px beside the side panels).
+    session.client.set_window_size(1600, 1000).await.expect("window resized");
+    let page = open_with(&session, &sql).await;
+    let expected = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema.tables.len();
+    assert!(expected > 100, "Synapse has {expected} tables");
+    page.wait_for_table_count(&format!("{expected} tables")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let density = session
+        .client
+        .execute("return document.querySelector('[data-testid=\"density\"]').value", vec![])
+        .await
+        .expect("density");
+    assert_eq!(density, "names", "over 100 tables, the canvas opens on names only");
+    // Every title: on the canvas, at least 9 px tall on screen (an 8 px font or more), and
+    // clear of every other title.
+    let titles = session
+        .client
+        .execute(
+            "const canvas = document.querySelector('[data-testid=\"canvas\"]').getBoundingClientRect();
+             return [...document.querySelectorAll('[data-testid=\"table-card\"] .card-title')].map(t => {
+               const r = t.getBoundingClientRect();
+               return [t.parentNode.dataset.name, r.left, r.top, r.width, r.height,
+                       r.left >= canvas.left && r.right <= canvas.right && r.top >= canvas.top && r.bottom <= canvas.bottom];
+             });",
+            vec![],
+        )
+        .await
+        .expect("titles");
+    let titles: Vec<(String, f64, f64, f64, f64, bool)> = serde_json::from_value(titles).expect("title boxes");
+    session.screenshot("04b-synapse-overview-at-fit").await;
+    assert_eq!(titles.len(), expected, "every table is drawn at Fit");
+    for (name, _, _, _, h, inside) in &titles {
+        assert!(*inside, "{name} is off the canvas at Fit");
+        assert!(*h >= 9.0, "{name}'s title is {h:.1} px tall at Fit");
+    }
+    let smallest = titles.iter().map(|t| t.4).fold(f64::MAX, f64::min);
+    println!("{} titles at Fit, the smallest {smallest:.1} px tall", titles.len());
+    for (i, a) in titles.iter().enumerate() {
+        for b in &titles[i + 1..] {
+            let apart = a.1 + a.3 <= b.1 || b.1 + b.3 <= a.1 || a.2 + a.4 <= b.2 || b.2 + b.4 <= a.2;
+            assert!(apart, "{} and {} cover each other at Fit", a.0, b.0);
+        }
+    }
+    // The columns come back on request; the canvas fits again, every table still drawn.
+    session
+        .client
+        .execute(
+            "const s = document.querySelector('[data-testid=\"density\"]'); s.value = 'columns';
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .expect("density changed");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let mut cards = page.card_names().await;
+    cards.sort();
+    cards.dedup();
+    assert_eq!(cards.len(), expected, "with every column, every table is still drawn at Fit");
+    session.close().await;
+}
+
 #[tokio::test]
 async fn renaming_a_column_on_the_canvas_plans_the_rename_recipe() {
     let Some(setup) = Setup::from_env() else { return };

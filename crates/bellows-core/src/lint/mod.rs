@@ -56,6 +56,17 @@ macro_rules! registry {
             pub fn doc(self) -> &'static Doc {
                 match self { $( Rule::$variant => &$family::$module::DOC ),* }
             }
+
+            /// The rule's code, without its documentation: what the playground needs, so the
+            /// page does not carry every rule's prose (26 KB) that only the CLI and docs print.
+            pub fn code(self) -> &'static str {
+                match self { $( Rule::$variant => $family::$module::DOC.code ),* }
+            }
+
+            /// The rule's default severity (see [`Rule::code`] for why not through `doc`).
+            pub fn severity(self) -> Severity {
+                match self { $( Rule::$variant => $family::$module::DOC.severity ),* }
+            }
         }
     };
 }
@@ -96,10 +107,6 @@ registry! {
 }
 
 impl Rule {
-    pub fn code(self) -> &'static str {
-        self.doc().code
-    }
-
     pub fn from_code(code: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|r| r.code() == code)
     }
@@ -143,7 +150,7 @@ impl Finding {
     pub(crate) fn new(rule: Rule, message: impl Into<String>, help: impl Into<String>) -> Self {
         Self {
             rule,
-            severity: rule.doc().severity,
+            severity: rule.severity(),
             message: message.into(),
             help: help.into(),
             span: None,

@@ -5,7 +5,7 @@
 //! the app turns it into a PNG.
 
 use crate::edit::{Display, Mark};
-use crate::layout::{bounds, card_size, row_centre, Rect, CHAR, HEADER, PAD, ROW};
+use crate::layout::{bounds, card_size, row_centre, Density, Rect, CHAR, HEADER, PAD, ROW};
 use crate::model::{same_name, TableId};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -76,13 +76,13 @@ pub fn diagram_svg(display: &Display, rects: &BTreeMap<TableId, Rect>, title: &s
                 .columns
                 .first()
                 .and_then(|c| t.columns.iter().position(|x| same_name(&x.name, c)))
-                .and_then(|i| row_centre(t, i, false))
+                .and_then(|i| row_centre(t, i, Density::Columns))
                 .unwrap_or(HEADER / 2.0);
             let parent_row = fk
                 .ref_columns
                 .first()
                 .and_then(|c| parent.columns.iter().position(|x| same_name(&x.name, c)))
-                .and_then(|i| row_centre(parent, i, false))
+                .and_then(|i| row_centre(parent, i, Density::Columns))
                 .unwrap_or(HEADER / 2.0);
             let (cy, py) = (r.y + dy + child_row, p.y + dy + parent_row);
             // Leave from the side that faces the parent.
@@ -103,7 +103,7 @@ pub fn diagram_svg(display: &Display, rects: &BTreeMap<TableId, Rect>, title: &s
     for t in &display.schema.tables {
         let Some(r) = rects.get(&t.id) else { continue };
         let (x, y) = (r.x + dx, r.y + dy);
-        let (cw, ch) = card_size(t, false);
+        let (cw, ch) = card_size(t, Density::Columns);
         let mark = display.tables.get(&t.id).copied().unwrap_or(Mark::Same);
         let (stroke, _) = colours(mark);
         let width = if mark == Mark::Same { 1.0 } else { 2.5 };
@@ -181,7 +181,7 @@ pub fn diagram_svg(display: &Display, rects: &BTreeMap<TableId, Rect>, title: &s
 mod tests {
     use super::*;
     use crate::edit::{apply, display, Edit};
-    use crate::layout::layout;
+    use crate::layout::{layout, Density};
     use crate::{import, Dialect};
 
     #[test]
@@ -200,7 +200,7 @@ mod tests {
         ];
         let (target, _) = apply(&base, &edits);
         let shown = display(&base, &target);
-        let rects = layout(&shown.schema, false);
+        let rects = layout(&shown.schema, Density::Columns);
         let svg = diagram_svg(&shown, &rects, "Shop & co");
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{svg}");
         assert!(svg.contains("<title>Shop &amp; co</title>"), "{svg}");
