@@ -315,7 +315,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         let rects: Vec<Rect> = card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_at_rest(c.id)).collect());
         if let Some(b) = layout::bounds(rects) {
             let (w, h) = size.get_untracked();
-            let z = ((w - 60.0) / b.w).min((h - 60.0) / b.h).clamp(0.08, 1.2);
+            let z = ((w - 60.0) / b.w).min((h - 60.0) / b.h).clamp(0.02, 1.2);
             zoom.set(z);
             pan.set(((w - b.w * z) / 2.0 - b.x * z, (h - b.h * z) / 2.0 - b.y * z));
         }
@@ -374,7 +374,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         let (w, h) = size.get_untracked();
         let (cx, cy) = at.unwrap_or((w / 2.0, h / 2.0));
         let z0 = zoom.get_untracked();
-        let z1 = (z0 * factor).clamp(0.08, 3.0);
+        let z1 = (z0 * factor).clamp(0.02, 3.0);
         let (px, py) = pan.get_untracked();
         pan.set((cx - (cx - px) * z1 / z0, cy - (cy - py) * z1 / z0));
         zoom.set(z1);
