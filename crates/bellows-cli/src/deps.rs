@@ -4,7 +4,7 @@
 //! that does not resolve.
 
 use crate::Format;
-use bellows_core::consumers::{analyze, statements, statements_from_export, Analysis, Statement};
+use bellows_core::consumers::{analyze, Analysis, Statement};
 use bellows_core::deps::DependencyMap;
 use bellows_core::{Dialect, Schema};
 use serde::Serialize;
@@ -86,21 +86,16 @@ fn read_consumer(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Statement>, String> {
     let file = path.display().to_string();
-    let source = crate::read_input(path)?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
-        let (stmts, notes) = statements_from_export(&source).map_err(|e| format!("{file}: {e}"))?;
-        diagnostics.extend(notes.into_iter().map(|n| Diagnostic {
-            file: file.clone(),
-            line: n.span.line,
-            column: n.span.column,
-            severity: if n.severity == bellows_core::Severity::Error { "error" } else { "warning" },
-            code: n.code.to_string(),
-            message: n.message,
-        }));
-        Ok(stmts)
-    } else {
-        Ok(statements(&source, dialect))
-    }
+    let (stmts, notes) = crate::queries::read_statements(path, dialect)?;
+    diagnostics.extend(notes.into_iter().map(|n| Diagnostic {
+        file: file.clone(),
+        line: n.span.line,
+        column: n.span.column,
+        severity: if n.severity == bellows_core::Severity::Error { "error" } else { "warning" },
+        code: n.code.to_string(),
+        message: n.message,
+    }));
+    Ok(stmts)
 }
 
 /// Exits 1 when the schema has errors or a consumer's reference does not resolve.

@@ -232,6 +232,21 @@ pub fn check_plan(
     check_files(&base.schema, base.dialect, Some(&mut planned), paths)
 }
 
+/// A consumer's statements from its file: SQL (sqlc's `-- name:` annotations name them), or a
+/// server's statistics export as CSV (pg_stat_statements, MySQL's statement digests), with what
+/// the export's reading noted (texts cut at the server's limit, rows skipped).
+pub fn read_statements(
+    path: &std::path::Path,
+    dialect: Dialect,
+) -> Result<(Vec<Statement>, Vec<bellows_core::Diagnostic>), String> {
+    let source = crate::read_input(path)?;
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        statements_from_export(&source).map_err(|e| format!("{}: {e}", path.display()))
+    } else {
+        Ok((statements(&source, dialect), Vec::new()))
+    }
+}
+
 fn check_files(
     base: &Schema,
     dialect: Dialect,
@@ -242,17 +257,10 @@ fn check_files(
     let mut total = 0usize;
     for path in paths {
         let file = path.display().to_string();
-        let source = crate::read_input(path)?;
-        // A server's statistics export (pg_stat_statements, MySQL's statement digests) is CSV.
-        let stmts = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
-            let (stmts, notes) = statements_from_export(&source).map_err(|e| format!("{file}: {e}"))?;
-            for n in notes {
-                eprintln!("{file}:{}: {}[{}] {}", n.span, n.severity, n.code, n.message);
-            }
-            stmts
-        } else {
-            statements(&source, dialect)
-        };
+        let (stmts, notes) = read_statements(path, dialect)?;
+        for n in notes {
+            eprintln!("{file}:{}: {}[{}] {}", n.span, n.severity, n.code, n.message);
+        }
         total += stmts.len();
         for statement in &stmts {
             let at_base = bellows_core::consumers::resolve_statement(base, dialect, statement);

@@ -491,6 +491,23 @@ fn queries_reads_a_mysql_digest_export() {
     );
     assert!(out.contains("2 statements: 1 already broken on the base"), "{out}");
     assert!(err.contains("digests.csv:4:1: warning[truncated-statement] digest 99ff"), "{err}");
+    // `deps` reads consumer files the same way: the cut text is a diagnostic of its JSON.
+    let (code, out, err) = bellows(&[
+        "deps",
+        "target/cli-queries-test/m.sql",
+        "--consumers",
+        "target/cli-queries-test/digests.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let codes: Vec<(&str, &str)> = json["diagnostics"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| Some((d["severity"].as_str()?, d["code"].as_str()?))).collect())
+        .unwrap_or_default();
+    assert!(codes.contains(&("warning", "truncated-statement")), "{out}");
+    assert!(codes.contains(&("error", "unknown-column")), "{out}");
 }
 
 #[test]
