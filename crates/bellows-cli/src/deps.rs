@@ -52,29 +52,20 @@ struct Out<'a> {
 
 /// What a statement reads and writes, as `table.column` strings in the order first named.
 fn access(schema: &Schema, analysis: &Analysis) -> (Vec<String>, Vec<String>) {
-    let (mut reads, mut writes): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-    let add = |list: &mut Vec<String>, item: String| {
-        if !list.iter().any(|i| i.eq_ignore_ascii_case(&item)) {
-            list.push(item);
-        }
-    };
-    for r in &analysis.references {
-        if let Some(c) = &r.column {
-            add(if r.write { &mut writes } else { &mut reads }, format!("{}.{c}", r.table));
-        }
-    }
-    for (table, column) in &analysis.shared_reads {
-        add(&mut reads, format!("{table}.{column}"));
-    }
-    for table in &analysis.stars {
-        if let Some(t) = schema.find_table(table) {
-            for c in &t.columns {
-                add(&mut reads, format!("{table}.{}", c.name));
+    let (mut reads, mut writes) = (Vec::new(), Vec::new());
+    for u in analysis.uses(schema) {
+        match &u.column {
+            Some(c) => {
+                if u.read || u.star {
+                    reads.push(format!("{}.{c}", u.table));
+                }
+                if u.write {
+                    writes.push(format!("{}.{c}", u.table));
+                }
             }
+            None if u.rows => writes.push(format!("{}.*", u.table)),
+            None => {}
         }
-    }
-    for table in &analysis.row_writes {
-        add(&mut writes, format!("{table}.*"));
     }
     (reads, writes)
 }

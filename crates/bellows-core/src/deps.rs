@@ -390,60 +390,16 @@ impl DependencyMap {
     /// What a resolved query reads and writes, as dependents made by `dependent(how)`: one entry
     /// per table and per column, however often the query names it.
     fn add_analysis(&mut self, schema: &Schema, analysis: &Analysis, dependent: &dyn Fn(&str) -> Dependent) {
-        const READ: u8 = 1;
-        const WRITE: u8 = 2;
-        const STAR: u8 = 4;
-        const ROWS: u8 = 8;
-        let position = |table: &str| self.position(table);
-        // (table, column) in the order first met, with what the query does to it.
-        let mut uses: Vec<(usize, Option<String>, u8)> = Vec::new();
-        let mut note = |ti: usize, column: Option<&str>, flag: u8| match uses.iter_mut().find(|(t, c, _)| {
-            *t == ti
-                && match (c, column) {
-                    (None, None) => true,
-                    (Some(a), Some(b)) => same_name(a, b),
-                    _ => false,
-                }
-        }) {
-            Some(u) => u.2 |= flag,
-            None => uses.push((ti, column.map(str::to_string), flag)),
-        };
-        for r in &analysis.references {
-            let Some(ti) = position(&r.table) else { continue };
-            let flag = if r.write { WRITE } else { READ };
-            note(ti, None, flag);
-            if let Some(c) = &r.column {
-                note(ti, Some(c), flag);
-            }
-        }
-        for (table, column) in &analysis.shared_reads {
-            if let Some(ti) = position(table) {
-                note(ti, Some(column), READ);
-            }
-        }
-        for table in &analysis.stars {
-            let Some(ti) = position(table) else { continue };
-            note(ti, None, READ);
-            if let Some(t) = schema.find_table(&self.tables[ti].table) {
-                for c in &t.columns {
-                    note(ti, Some(&c.name), STAR);
-                }
-            }
-        }
-        for table in &analysis.row_writes {
-            if let Some(ti) = position(table) {
-                note(ti, None, ROWS);
-            }
-        }
-        for (ti, column, flags) in uses {
-            let read = if flags & READ != 0 {
+        for u in analysis.uses(schema) {
+            let Some(ti) = self.position(&u.table) else { continue };
+            let read = if u.read {
                 "reads it"
-            } else if flags & STAR != 0 {
+            } else if u.star {
                 "reads it through *"
             } else {
                 ""
             };
-            let how = match (read, flags & WRITE != 0, flags & ROWS != 0) {
+            let how = match (read, u.write, u.rows) {
                 (_, _, true) if !read.is_empty() => format!("{read}, writes whole rows"),
                 (_, _, true) => "writes whole rows".to_string(),
                 ("reads it", true, _) => "reads and writes it".to_string(),
@@ -451,7 +407,7 @@ impl DependencyMap {
                 (r, true, _) => format!("{r}, writes it"),
                 (r, false, _) => r.to_string(),
             };
-            self.push(ti, column.as_deref(), dependent(&how));
+            self.push(ti, u.column.as_deref(), dependent(&how));
         }
     }
 

@@ -28,7 +28,7 @@ use crate::{import, Dialect, Schema, Span};
 use serde::{Deserialize, Serialize};
 
 pub use export::{statements_from_export, DIGEST_LIMIT};
-pub use resolve::{analyze, references, resolve_statement, Analysis, Reference};
+pub use resolve::{analyze, references, resolve_statement, Analysis, Reference, Use};
 
 /// One statement of a consumer's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

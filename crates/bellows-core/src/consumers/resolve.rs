@@ -41,6 +41,76 @@ pub struct Analysis {
     pub shared_reads: Vec<(String, String)>,
 }
 
+/// What a statement does to one of the schema's tables (`column: None`) or columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub table: String,
+    pub column: Option<String>,
+    /// Read by name.
+    pub read: bool,
+    pub write: bool,
+    /// Read through a `*` (every column of the table).
+    pub star: bool,
+    /// Whole rows written (a DELETE, an INSERT without a column list): on the table's entry.
+    pub rows: bool,
+}
+
+impl Analysis {
+    /// Every table and column the statement uses, once each (names compared as the server
+    /// does), in the order first met, with what it does to each; `schema` gives the columns a
+    /// `*` expands to. The dependency map and `bellows deps` both read a statement this way.
+    pub fn uses(&self, schema: &Schema) -> Vec<Use> {
+        let mut uses: Vec<Use> = Vec::new();
+        let mut note = |table: &str, column: Option<&str>, set: &dyn Fn(&mut Use)| {
+            let same = |u: &Use| {
+                same_name(&u.table, table)
+                    && match (u.column.as_deref(), column) {
+                        (None, None) => true,
+                        (Some(a), Some(b)) => same_name(a, b),
+                        _ => false,
+                    }
+            };
+            match uses.iter_mut().find(|u| same(u)) {
+                Some(u) => set(u),
+                None => {
+                    let mut u = Use {
+                        table: table.to_string(),
+                        column: column.map(str::to_string),
+                        read: false,
+                        write: false,
+                        star: false,
+                        rows: false,
+                    };
+                    set(&mut u);
+                    uses.push(u);
+                }
+            }
+        };
+        for r in &self.references {
+            let set: &dyn Fn(&mut Use) = if r.write { &|u| u.write = true } else { &|u| u.read = true };
+            note(&r.table, None, set);
+            if let Some(c) = &r.column {
+                note(&r.table, Some(c), set);
+            }
+        }
+        for (table, column) in &self.shared_reads {
+            note(table, Some(column), &|u| u.read = true);
+        }
+        for table in &self.stars {
+            note(table, None, &|u| u.read = true);
+            if let Some(t) = schema.find_table(table) {
+                for c in &t.columns {
+                    note(table, Some(&c.name), &|u| u.star = true);
+                }
+            }
+        }
+        for table in &self.row_writes {
+            note(table, None, &|u| u.rows = true);
+        }
+        uses
+    }
+}
+
 /// Resolves one statement against `schema`.
 pub fn analyze(schema: &Schema, dialect: Dialect, statement: &Statement) -> Analysis {
     let parser = sql_dialect(dialect);
