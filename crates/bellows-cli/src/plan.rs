@@ -4,7 +4,7 @@ use crate::{FailOn, PlanFormat};
 use bellows_core::diff::{DiffOptions, Matching};
 use bellows_core::lint::{check_plan, LintOptions};
 use bellows_core::plan::{
-    plan, plan_chat_summary, plan_files, plan_markdown, plan_pgroll, plan_sql, plan_text, plan_zip, PlanOptions,
+    plan_changes, plan_chat_summary, plan_files, plan_markdown, plan_pgroll, plan_sql, plan_text, plan_zip, PlanOptions,
 };
 use bellows_core::Dialect;
 use std::path::PathBuf;
@@ -39,28 +39,19 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         batch_size: args.batch_size,
         ..PlanOptions::default()
     };
-    let plan = plan(
-        &base.schema,
-        &target.schema,
-        &DiffOptions { matching: Matching::Names, renames: renames.clone() },
-        &options,
-    );
+    // The change set once: the plan, the framework snippets, pgroll and the zip all read it.
+    let changes =
+        bellows_core::diff::diff(&base.schema, &target.schema, &DiffOptions { matching: Matching::Names, renames });
+    let plan = plan_changes(&base.schema, &target.schema, &changes, &options);
     let findings =
         check_plan(&plan, &base.schema, &LintOptions { pg_version: args.pg_version, ..LintOptions::default() });
-    let changes = || {
-        bellows_core::diff::diff(
-            &base.schema,
-            &target.schema,
-            &DiffOptions { matching: Matching::Names, renames: renames.clone() },
-        )
-    };
     let consumers = if args.consumers.is_empty() {
         None
     } else {
         Some(crate::queries::check_plan(&base, &base_text, &target.schema, &args.renames, &args.consumers)?)
     };
     let snippets =
-        args.framework.map(|f| (f, bellows_core::consumers::frameworks::snippets(&changes(), &base.schema, f)));
+        args.framework.map(|f| (f, bellows_core::consumers::frameworks::snippets(&changes, &base.schema, f)));
     let name = args.target.file_stem().map(|s| s.to_string_lossy().replace(['.', ' '], "_")).unwrap_or_default();
     let text = match args.format {
         PlanFormat::Text => {
@@ -95,7 +86,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             if dialect != Dialect::Postgres {
                 return Err(format!("pgroll runs on PostgreSQL; this plan is for {}", dialect.label()));
             }
-            let (migration, _) = plan_pgroll(&plan, &target.schema, &changes(), &name);
+            let (migration, _) = plan_pgroll(&plan, &target.schema, &changes, &name);
             serde_json::to_string_pretty(&migration).map_err(|e| e.to_string())? + "\n"
         }
         PlanFormat::Json => {
@@ -119,7 +110,6 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         }
     }
     if let Some(path) = &args.zip {
-        let changes = changes();
         let shown = bellows_core::edit::display(&base.schema, &target.schema);
         let rects = bellows_core::layout::layout(&shown.schema, bellows_core::layout::Density::Columns);
         let title = format!("Target schema: {} tables, {} changes", target.schema.tables.len(), changes.changes.len());
