@@ -145,9 +145,16 @@ fn edges(d: &Display, base: &bellows_core::Schema, density: Density) -> Vec<Edge
                 .or_else(|| parent.primary_key.as_ref().and_then(|k| k.columns.first().cloned()));
             let pi =
                 ref_col.and_then(|c| parent.columns.iter().position(|x| x.name.eq_ignore_ascii_case(&c))).unwrap_or(0);
-            let plate = if density == Density::Names { layout::card_size(t, density).1 } else { HEADER };
-            let from_y = layout::row_centre(t, ci, density).unwrap_or(plate / 2.0);
-            let to_y = layout::row_centre(parent, pi, density).unwrap_or(plate / 2.0);
+            // A hidden row's edge meets the header's middle; a plate's (names only), the plate's.
+            let middle = |x: &bellows_core::Table| {
+                if density == Density::Names {
+                    layout::card_size(x, density).1 / 2.0
+                } else {
+                    HEADER / 2.0
+                }
+            };
+            let from_y = layout::row_centre(t, ci, density).unwrap_or_else(|| middle(t));
+            let to_y = layout::row_centre(parent, pi, density).unwrap_or_else(|| middle(parent));
             // The same foreign key in the base: from the same column (by id) to the same table (by id).
             let column_id = t.columns[ci].id;
             let existed = base.table(t.id).is_some_and(|b| {
@@ -220,12 +227,10 @@ const MAX_PIXELS: f64 = 120_000_000.0;
 pub fn Canvas(studio: Studio) -> impl IntoView {
     let container = NodeRef::<Div>::new();
     let size = RwSignal::new((1000.0f64, 700.0f64));
-    // The canvas's shape, in steps of 50 px, for the layout: resizing the window by a little
-    // does not move the tables.
-    let screen = move || {
-        let (w, h) = size.get();
-        ((w / 50.0).round() * 50.0, (h / 50.0).round() * 50.0)
-    };
+    // The canvas's shape, in steps of 50 px, for the layout: set only when it changes, so that
+    // measuring (every Fit, every resize event) lays nothing out again unless the shape moved.
+    let quantize = |(w, h): (f64, f64)| ((w / 50.0).round() * 50.0, (h / 50.0).round() * 50.0);
+    let screen = RwSignal::new(quantize((1000.0, 700.0)));
     let pan = RwSignal::new((40.0f64, 40.0f64));
     let zoom = RwSignal::new(1.0f64);
     let drag = RwSignal::new(None::<Drag>);
@@ -246,7 +251,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     // the user already sees; tables the edits add stand in a column to the right.
     let base_layout = Memo::new(move |_| {
         let density = studio.density.get();
-        studio.analysis.with(|a| layout::layout_for(&a.base.schema, density, screen()))
+        studio.analysis.with(|a| layout::layout_for(&a.base.schema, density, screen.get()))
     });
     let auto = Memo::new(move |_| {
         let density = studio.density.get();
@@ -305,8 +310,12 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     let measure = move || {
         if let Some(el) = container.get_untracked() {
             let r = el.get_bounding_client_rect();
-            if r.width() > 0.0 {
-                size.set((r.width(), r.height()));
+            let now = (r.width(), r.height());
+            if now.0 > 0.0 && size.get_untracked() != now {
+                size.set(now);
+                if screen.get_untracked() != quantize(now) {
+                    screen.set(quantize(now));
+                }
             }
         }
     };
@@ -333,7 +342,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         } else if n <= OVERVIEW_TABLES && before > OVERVIEW_TABLES && studio.density.get_untracked() == Density::Names {
             studio.density.set(Density::Columns);
         }
-        let now = (studio.source.get(), studio.density.get(), screen(), n);
+        let now = (studio.source.get(), studio.density.get(), screen.get(), n);
         auto.track();
         if fitted_for.with_value(|f| (&f.0, f.1, f.2) != (&now.0, now.1, now.2)) {
             request_animation_frame(fit);
