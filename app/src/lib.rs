@@ -6,50 +6,77 @@
 
 pub mod browser;
 pub mod components;
+pub mod engine;
 pub mod scenarios;
 pub mod state;
 
 use bellows_core::edit::Edit;
-use bellows_core::share::{decode, encode_file, Design};
+use bellows_core::share::{encode_file, Design};
 use components::{AuditPanel, Canvas, Header, Inspector, PlanPanel, SourcePanel};
+use engine::{Reply, Request};
 use leptos::ev;
 use leptos::prelude::*;
 use state::{Studio, Tab};
 use std::time::Duration;
 
 /// What opens: a shared link, else the autosaved design, else the first scenario (a realistic
-/// schema with debt, not an empty page). A link that cannot be read says why.
-fn initial_design() -> (Design, Option<String>) {
-    if let Some(fragment) = browser::fragment().filter(|f| f.starts_with("d=")) {
-        return match decode(&fragment) {
-            Ok(d) => (d, None),
-            Err(e) => (
-                restored_or_default(),
-                Some(format!("The link could not be opened: {e}. Showing your last design instead.")),
-            ),
+/// schema with debt, not an empty page). A link that cannot be read says why. The engine reads
+/// them (a link's model is matched to the text it regenerates), so the design arrives later.
+fn open_initial(studio: Studio, embed: bool) {
+    let load = move |mut design: Design| {
+        if embed {
+            // An embed shows a design; it never edits or saves one.
+            design.read_only = true;
+        }
+        studio.load(design);
+        if embed {
+            studio.tab.set(Tab::Plan);
+        }
+        studio.opened.set(true);
+    };
+    let restore = move || {
+        let fallback = move || {
+            studio.ask(Request::Scenario(scenarios::ALL[0].id.to_string()), move |reply| {
+                if let Reply::Design(Ok(d)) = reply {
+                    load(Design::from(*d));
+                }
+            })
         };
+        match browser::load_autosave() {
+            Some(saved) => studio.ask(Request::Open(saved), move |reply| match reply {
+                Reply::Design(Ok(d)) => load(Design::from(*d)),
+                _ => fallback(),
+            }),
+            None => fallback(),
+        }
+    };
+    match browser::fragment().filter(|f| f.starts_with("d=")) {
+        Some(fragment) => studio.ask(Request::Open(fragment), move |reply| match reply {
+            Reply::Design(Ok(d)) => load(Design::from(*d)),
+            Reply::Design(Err(e)) => {
+                studio
+                    .notice
+                    .set(Some(format!("The link could not be opened: {e}. Showing your last design instead.")));
+                restore();
+            }
+            _ => restore(),
+        }),
+        None => restore(),
     }
-    (restored_or_default(), None)
-}
-
-fn restored_or_default() -> Design {
-    browser::load_autosave().and_then(|s| decode(&s).ok()).unwrap_or_else(|| scenarios::ALL[0].design())
 }
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
-    let (mut design, notice) = initial_design();
     let embed = browser::is_embed();
-    if embed {
-        // An embed shows a design; it never edits or saves one.
-        design.read_only = true;
-    }
-    let studio = Studio::new(design);
-    if embed {
-        studio.tab.set(Tab::Plan);
-    }
-    studio.notice.set(notice);
+    let studio = Studio::new(Design::new(""));
+    engine::on_failure(move |why| {
+        studio.busy.set(false);
+        studio
+            .notice
+            .set(Some(format!("Bellows cannot analyse any more: {why}. Reload the page; your design is saved.")));
+    });
+    open_initial(studio, embed);
 
     // Autosave: after each change settles, the design goes to local storage (never anywhere else).
     let pending = StoredValue::new(0u64);
@@ -64,7 +91,8 @@ pub fn App() -> impl IntoView {
         pending.set_value(g);
         set_timeout(
             move || {
-                if pending.get_value() == g && !studio.read_only.get_untracked() && !embed {
+                let opened = studio.opened.get_untracked();
+                if pending.get_value() == g && opened && !studio.read_only.get_untracked() && !embed {
                     browser::save_autosave(&encode_file(&studio.design()));
                 }
             },
@@ -128,7 +156,7 @@ pub fn App() -> impl IntoView {
                 <a href=browser::full_app_link() target="_blank" rel="noopener">"Open the full design \u{2197}"</a>
             </div>
             {move || studio.notice.get().map(|n| view! { <div class="notice-bar" role="status" data-testid="notice">{n}</div> })}
-            <main class="workspace embed">
+            <main class="workspace embed" aria-busy=move || (!studio.settled()).to_string()>
                 <Canvas studio=studio />
                 <aside class="panel side-panel">
                     <div class="tab-body"><PlanPanel studio=studio /></div>
@@ -144,7 +172,7 @@ pub fn App() -> impl IntoView {
                 <button type="button" class="link" aria-label="Dismiss" on:click=move |_| studio.notice.set(None)>"\u{00d7}"</button>
             </div>
         })}
-        <main class="workspace">
+        <main class="workspace" aria-busy=move || (!studio.settled()).to_string()>
             <SourcePanel studio=studio />
             <Canvas studio=studio />
             <aside class="panel side-panel">

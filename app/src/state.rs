@@ -2,7 +2,8 @@
 //! signals, the undo history, the selection and view, and the analysis the core computes from
 //! the design. Components read these and call the actions here; none of them plans anything.
 
-use bellows_core::analysis::{analyze, Analysis};
+use crate::engine::{self, Reply, Request};
+use bellows_core::analysis::Analysis;
 use bellows_core::edit::{next_ids, Edit};
 use bellows_core::layout::Density;
 use bellows_core::share::{Design, ShareOptions};
@@ -50,7 +51,17 @@ pub struct Studio {
     pub notice: RwSignal<Option<String>>,
     /// Which side panel is open.
     pub tab: RwSignal<Tab>,
-    pub analysis: Memo<Analysis>,
+    /// The analysis of the design as it stands, from the engine (a Web Worker). It arrives
+    /// after each change; a newer change supersedes it, and a stale one is never shown.
+    pub analysis: RwSignal<Analysis>,
+    /// An analysis has been on its way for more than 150 ms (the page shows that it works).
+    pub busy: RwSignal<bool>,
+    /// False until the design that opens (a link, the autosave, a scenario) has been read.
+    pub opened: RwSignal<bool>,
+    /// The source text of the analysis on screen (it trails `source` while the engine works).
+    pub analysed_source: RwSignal<String>,
+    /// Requests to the engine not answered yet (the page is `aria-busy` until they are).
+    pub waiting: RwSignal<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +80,14 @@ impl Studio {
         let first_tab = if design.edits.is_empty() { Tab::Audit } else { Tab::Plan };
         let edits = RwSignal::new(design.edits);
         let options = RwSignal::new(design.options);
-        let analysis = Memo::new(move |_| {
+        let analysis = RwSignal::new(Analysis::default());
+        let waiting = RwSignal::new(0u32);
+        let analysed_source = RwSignal::new(String::new());
+        let busy = RwSignal::new(false);
+        // Which request's answer is still wanted: only the newest.
+        let latest = StoredValue::new(0u64);
+        let answered = StoredValue::new(0u64);
+        Effect::new(move |_| {
             let design = Design {
                 source: source.get(),
                 model: model.get(),
@@ -79,7 +97,32 @@ impl Studio {
                 options: options.get(),
                 read_only: false,
             };
-            analyze(&design)
+            let sent_source = design.source.clone();
+            let generation = latest.get_value() + 1;
+            latest.set_value(generation);
+            waiting.update(|n| *n += 1);
+            engine::ask(Request::Analyze(design.into()), move |reply| {
+                waiting.update(|n| *n = n.saturating_sub(1));
+                if latest.get_value() != generation {
+                    return; // superseded by a newer change while it was computed
+                }
+                answered.set_value(generation);
+                if let Reply::Analysis(a) = reply {
+                    if analysed_source.with_untracked(|s| *s != sent_source) {
+                        analysed_source.set(sent_source);
+                    }
+                    analysis.set(*a);
+                }
+                busy.set(false);
+            });
+            set_timeout(
+                move || {
+                    if latest.get_value() == generation && answered.get_value() != generation {
+                        busy.set(true);
+                    }
+                },
+                std::time::Duration::from_millis(150),
+            );
         });
         Self {
             source,
@@ -98,7 +141,26 @@ impl Studio {
             notice: RwSignal::new(None),
             tab: RwSignal::new(first_tab),
             analysis,
+            busy,
+            opened: RwSignal::new(false),
+            waiting,
+            analysed_source,
         }
+    }
+
+    /// Asks the engine, counting the request as outstanding until its reply has been handled.
+    pub fn ask(&self, request: Request, then: impl FnOnce(Reply) + 'static) {
+        let waiting = self.waiting;
+        waiting.update(|n| *n += 1);
+        engine::ask(request, move |reply| {
+            then(reply);
+            waiting.update(|n| *n = n.saturating_sub(1));
+        });
+    }
+
+    /// Whether the page shows what the design is: opened, and every answer in.
+    pub fn settled(&self) -> bool {
+        self.opened.get() && self.waiting.get() == 0
     }
 
     /// The design as it stands (not tracked: for saving and sharing).

@@ -24,6 +24,8 @@ fn mount() -> HtmlElement {
     let document = window.document().expect("a document");
     let host: HtmlElement = document.create_element("div").expect("a div").unchecked_into();
     document.body().expect("a body").append_child(&host).expect("appended");
+    // No built site here, so no worker: the engine answers on the page, still asynchronously.
+    bellows_app::engine::start_inline();
     leptos::mount::mount_to(host.clone(), App).forget();
     host
 }

@@ -3,8 +3,8 @@
 //! another table's column to add a foreign key. Only cards on screen are in the DOM.
 
 use crate::browser;
+use crate::engine::{Reply, Request};
 use crate::state::{Studio, Tab, ViewMode};
-use bellows_core::analysis::schema_after_stage;
 use bellows_core::edit::{display, Display, Edit, Mark};
 use bellows_core::layout::{self, Density, Rect, CHAR, HEADER, PAD, ROW};
 use bellows_core::{ColumnId, TableId};
@@ -238,13 +238,32 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     let panning = StoredValue::new(None::<((f64, f64), (f64, f64))>);
     let search = RwSignal::new(String::new());
 
+    // The schema after a stage of the plan (the step-through views), asked of the engine for
+    // the analysis on screen: (stage, the analysis's plan step count, schema).
+    let after_stage = RwSignal::new(None::<(usize, bellows_core::Schema)>);
+    Effect::new(move |_| {
+        let ViewMode::AfterStage(stage) = studio.view.get() else { return };
+        studio.analysis.track();
+        let mut design = studio.design();
+        design.positions.clear();
+        studio.ask(Request::AfterStage { design: design.into(), stage }, move |reply| {
+            if let Reply::Schema(schema) = reply {
+                if studio.view.get_untracked() == ViewMode::AfterStage(stage) {
+                    after_stage.set(Some((stage, *schema)));
+                }
+            }
+        });
+    });
     let display = Memo::new(move |_| {
         let view = studio.view.get();
-        let source = studio.source.get();
         studio.analysis.with(|a| match view {
             ViewMode::Target => display(&a.base.schema, &a.target),
             ViewMode::Base => display(&a.base.schema, &a.base.schema),
-            ViewMode::AfterStage(k) => display(&a.base.schema, &schema_after_stage(a, &source, k)),
+            // Until the engine answers, the base: nothing of the stage has run yet.
+            ViewMode::AfterStage(k) => after_stage.with(|s| match s {
+                Some((at, schema)) if *at == k => display(&a.base.schema, schema),
+                _ => display(&a.base.schema, &a.base.schema),
+            }),
         })
     });
     // The automatic layout comes from the base as imported, so editing never moves a table
@@ -342,7 +361,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         } else if n <= OVERVIEW_TABLES && before > OVERVIEW_TABLES && studio.density.get_untracked() == Density::Names {
             studio.density.set(Density::Columns);
         }
-        let now = (studio.source.get(), studio.density.get(), screen.get(), n);
+        let now = (studio.analysed_source.get(), studio.density.get(), screen.get(), n);
         auto.track();
         if fitted_for.with_value(|f| (&f.0, f.1, f.2) != (&now.0, now.1, now.2)) {
             request_animation_frame(fit);
@@ -608,6 +627,9 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                     <input type="search" data-testid="table-search" placeholder="Find a table" aria-label="Find a table"
                         prop:value=move || search.get() on:input=move |e| search.set(event_target_value(&e)) />
                 </form>
+                <Show when=move || studio.busy.get()>
+                    <span class="busy" role="status" data-testid="busy" title="The schema is being read and planned; the canvas stays usable">"Analysing\u{2026}"</span>
+                </Show>
                 <div class="group" role="group" aria-label="Zoom">
                     <button type="button" title="Zoom out" on:click=move |_| zoom_by(1.0 / 1.25, None)>"\u{2212}"</button>
                     <span class="zoom-level" data-testid="zoom-level">{move || format!("{:.0}%", zoom.get() * 100.0)}</span>

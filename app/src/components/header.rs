@@ -2,9 +2,10 @@
 //! for workshops, a file when the link is too long).
 
 use crate::browser;
+use crate::engine::{Reply, Request};
 use crate::scenarios;
 use crate::state::Studio;
-use bellows_core::share::{decode, encode_file, encode_model, Design, COMFORTABLE_LINK};
+use bellows_core::share::{encode_file, encode_model, Design, COMFORTABLE_LINK};
 use bellows_core::Dialect;
 use leptos::prelude::*;
 
@@ -15,8 +16,13 @@ pub fn Header(studio: Studio) -> impl IntoView {
     let last_link = RwSignal::new(None::<usize>);
     let pick = move |id: String| {
         if let Some(s) = scenarios::find(&id) {
-            studio.load(s.design());
-            scenario.set(Some(s.id));
+            // The engine reads the scenario's text to make its edits against the base's ids.
+            studio.ask(Request::Scenario(s.id.to_string()), move |reply| {
+                if let Reply::Design(Ok(d)) = reply {
+                    studio.load(Design::from(*d));
+                    scenario.set(Some(s.id));
+                }
+            });
         }
     };
     let new_design = move || {
@@ -78,9 +84,12 @@ pub fn Header(studio: Studio) -> impl IntoView {
     let open_design = move |file: Option<web_sys::File>| {
         let Some(file) = file else { return };
         leptos::task::spawn_local(async move {
-            match browser::read_file(file).await.map(|t| decode(&t)) {
-                Some(Ok(d)) => studio.load(d),
-                Some(Err(e)) => studio.notice.set(Some(format!("That file is not a Bellows design: {e}"))),
+            match browser::read_file(file).await {
+                Some(text) => studio.ask(Request::Open(text), move |reply| match reply {
+                    Reply::Design(Ok(d)) => studio.load(Design::from(*d)),
+                    Reply::Design(Err(e)) => studio.notice.set(Some(format!("That file is not a Bellows design: {e}"))),
+                    _ => {}
+                }),
                 None => studio.notice.set(Some("That file could not be read.".into())),
             }
         });

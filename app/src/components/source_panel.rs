@@ -133,7 +133,7 @@ fn ImportFacts(studio: Studio, show_line: impl Fn(u32, u32) + Copy + Send + Sync
             </Show>
         </div>
         <ul class="diagnostics" data-testid="diagnostics">
-            <For each=move || diagnostics.get() key=|d| (d.span, d.code, d.message.clone()) let(d)>
+            <For each=move || diagnostics.get() key=|d| (d.span, d.code.clone(), d.message.clone()) let(d)>
                 {
                     let (line, column) = (d.span.line, d.span.column);
                     view! {

@@ -198,7 +198,7 @@ fn diagnostic_out<'a>(file: &'a str, d: &'a Diagnostic) -> DiagnosticOut<'a> {
         line: d.span.line,
         column: d.span.column,
         severity: d.severity,
-        code: d.code,
+        code: &d.code,
         message: &d.message,
         help: d.help.as_deref(),
     }

@@ -9,7 +9,9 @@ use crate::plan::{plan_changes, Plan, PlanOptions};
 use crate::share::Design;
 use crate::{import, Dialect, Import, Schema};
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serializable both ways: the page receives it from the worker that computes it.
+/// The default is the analysis of nothing: no tables, no plan.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Analysis {
     pub base: Import,
     pub dialect: Dialect,
@@ -51,6 +53,17 @@ pub fn analyze(design: &Design) -> Analysis {
     let audit = audit(&target, dialect, &lint_options);
     let plan_findings = check_plan(&plan, &base.schema, &lint_options);
     Analysis { base, dialect, target, skipped_edits, changes, plan, audit, plan_findings }
+}
+
+/// The analysis as the worker sends it to the page (JSON: the model's types skip their empty
+/// fields, which a self-describing format reads back as their defaults).
+pub fn to_wire(analysis: &Analysis) -> String {
+    serde_json::to_string(analysis).unwrap_or_default()
+}
+
+/// Reads what [`to_wire`] wrote.
+pub fn from_wire(text: &str) -> Result<Analysis, String> {
+    serde_json::from_str(text).map_err(|e| format!("the analysis could not be read: {e}"))
 }
 
 /// The schema as it stands after the plan's stages `0..=stage` (0 = Expand ... 3 = Contract):

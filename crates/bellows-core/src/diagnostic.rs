@@ -47,8 +47,8 @@ impl fmt::Display for Severity {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
-    /// Stable kebab-case code, e.g. `parse-error`.
-    pub code: &'static str,
+    /// Stable kebab-case code, e.g. `parse-error` (owned only when read back from JSON).
+    pub code: std::borrow::Cow<'static, str>,
     pub severity: Severity,
     /// What is wrong, in one sentence.
     pub message: String,
@@ -61,7 +61,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
-        Self { code, severity, message: message.into(), span, help: None }
+        Self { code: std::borrow::Cow::Borrowed(code), severity, message: message.into(), span, help: None }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -41,7 +41,7 @@ pub struct DiffOptions {
     pub renames: Vec<RenameHint>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Change {
     CreateTable {
@@ -314,7 +314,7 @@ impl Change {
 }
 
 /// A likely rename the diff did not apply: the user confirms it with a hint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RenameSuggestion {
     /// `None` for a table rename.
     pub table: Option<String>,
@@ -326,7 +326,7 @@ pub struct RenameSuggestion {
     pub hint: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct ChangeSet {
     pub changes: Vec<Change>,
     pub suggestions: Vec<RenameSuggestion>,

@@ -6,7 +6,7 @@
 
 mod support;
 
-use bellows_core::analysis::{analyze, Analysis};
+use bellows_core::analysis::{analyze, from_wire, to_wire, Analysis};
 use bellows_core::edit::{next_ids, Edit};
 use bellows_core::share::{decode, encode, Design};
 use bellows_core::{import, Dialect, Schema, TypeKind};
@@ -135,7 +135,14 @@ fn measure(root: &Path, path: &Path) -> Result<Measured, String> {
     {
         return Err("the edits, positions or options changed".into());
     }
-    same_analysis(&analyze(&design), &analyze(&back))?;
+    let analysis = analyze(&design);
+    same_analysis(&analysis, &analyze(&back))?;
+    // The analysis crosses to the page from the worker and comes back whole.
+    let wire = to_wire(&analysis);
+    let read = from_wire(&wire)?;
+    if serde_json::to_value(&read).ok() != serde_json::to_value(&analysis).ok() || read.target != analysis.target {
+        return Err("the analysis differs after crossing from the worker".into());
+    }
     // Opening a link and sharing it again gives the same link.
     if encode(&back) != link {
         return Err("a link made from the opened link differs".into());

@@ -225,7 +225,7 @@ impl Playground<'_> {
         format!("[data-testid=\"{id}\"]")
     }
 
-    /// Waits until the app has mounted (the table count is on screen).
+    /// Waits until the app has mounted (the table count is on screen) and shows its design.
     pub async fn wait_until_ready(&self) {
         self.client
             .wait()
@@ -233,9 +233,32 @@ impl Playground<'_> {
             .for_element(Locator::Css(&Self::by_test_id("table-count")))
             .await
             .expect("the app mounts within 20s");
+        self.settle().await;
+    }
+
+    /// Waits (up to 60s) until the page shows what the design is: the design opened and every
+    /// answer of the analysis worker in (the workspace is no longer `aria-busy`), as a user
+    /// waits for the canvas after a change.
+    pub async fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let settled = self
+                .client
+                .execute("return document.querySelector('main[aria-busy=\"false\"]') !== null;", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if settled {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the page is still busy after 60s");
     }
 
     pub async fn text_of(&self, test_id: &str) -> String {
+        self.settle().await;
         self.client.find(Locator::Css(&Self::by_test_id(test_id))).await.expect(test_id).text().await.expect("text")
     }
 
@@ -281,6 +304,7 @@ impl Playground<'_> {
     }
 
     pub async fn diagnostics(&self) -> Vec<String> {
+        self.settle().await;
         let items = self.client.find_all(Locator::Css(&Self::by_test_id("diagnostic"))).await.expect("diagnostics");
         let mut out = Vec::new();
         for item in items {
@@ -291,6 +315,7 @@ impl Playground<'_> {
 
     /// The names of the table cards drawn on the canvas.
     pub async fn card_names(&self) -> Vec<String> {
+        self.settle().await;
         let value = self
             .client
             .execute(
@@ -304,6 +329,7 @@ impl Playground<'_> {
 
     /// Each card's name and position on the canvas (its transform).
     pub async fn card_positions(&self) -> Vec<(String, String)> {
+        self.settle().await;
         let value = self
             .client
             .execute(
@@ -316,6 +342,7 @@ impl Playground<'_> {
     }
 
     async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        self.settle().await;
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -436,6 +463,7 @@ impl Playground<'_> {
 
     /// Waits until `test_id`'s text contains `needle` (up to 10s); returns the last text read.
     pub async fn wait_for_text(&self, test_id: &str, needle: &str) -> String {
+        self.settle().await;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let now = match self.client.find(Locator::Css(&Self::by_test_id(test_id))).await {

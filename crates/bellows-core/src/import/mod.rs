@@ -22,7 +22,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, TokenWithSpan, Tokenizer};
 
 /// The result of an import: always a schema (possibly partial) and what went wrong on the way.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     pub dialect: Dialect,
     pub schema: Schema,
@@ -31,7 +31,7 @@ pub struct Import {
 }
 
 /// What became of each statement. `skipped` and `failed` statements each carry a diagnostic.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportStats {
     pub statements: usize,
     /// Read by sqlparser and applied to the model.
@@ -572,7 +572,7 @@ mod tests {
         let src = "\\set ON_ERROR_STOP 1\nSET client_encoding = 'UTF8';\nCREATE TABLE a (id int);";
         let result = import(src, Some(Dialect::Postgres));
         assert_eq!(result.schema.tables.len(), 1);
-        let codes: Vec<(&str, Span)> = result.diagnostics.iter().map(|d| (d.code, d.span)).collect();
+        let codes: Vec<(&str, Span)> = result.diagnostics.iter().map(|d| (d.code.as_ref(), d.span)).collect();
         assert_eq!(codes, [("skipped-meta-command", Span::new(1, 1)), ("skipped-statement", Span::new(2, 1))]);
     }
 

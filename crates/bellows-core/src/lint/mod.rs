@@ -20,7 +20,7 @@ use serde::Serialize;
 pub use migration::{analyze, Action, Constraint, Op, Statement};
 
 /// Which family a rule belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Family {
     Audit,
@@ -112,6 +112,13 @@ impl Rule {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Rule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Rule::from_code(&code).ok_or_else(|| serde::de::Error::custom(format!("no rule `{code}`")))
+    }
+}
+
 impl Serialize for Rule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.code())
@@ -119,14 +126,14 @@ impl Serialize for Rule {
 }
 
 /// Where a safety finding sits in a plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StepRef {
     pub stage: StageKind,
     /// The step's index within its stage (0-based).
     pub index: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub rule: Rule,
     pub severity: Severity,

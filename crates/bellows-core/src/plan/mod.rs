@@ -46,7 +46,7 @@ use crate::{Dialect, Schema};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PlanOptions {
     pub dialect: Dialect,
     /// PostgreSQL major version, 12 to 17.
@@ -77,7 +77,7 @@ impl Default for PlanOptions {
 }
 
 /// What to do with existing rows that a new rule rejects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Resolution {
     /// Set missing values to this SQL expression.
@@ -104,7 +104,7 @@ impl Resolution {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StageKind {
     Expand,
@@ -126,7 +126,7 @@ impl StageKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LockMode {
     None,
@@ -178,7 +178,7 @@ impl LockMode {
 }
 
 /// What the locked step does to the table's rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Effect {
     /// Catalog only: the lock is held for a moment.
@@ -193,14 +193,14 @@ pub enum Effect {
     None,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Lock {
     pub mode: LockMode,
     pub tables: Vec<String>,
     pub effect: Effect,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Step {
     pub title: String,
     /// Index of the change in [`Plan::changes`] this step belongs to.
@@ -220,14 +220,14 @@ pub struct Step {
     pub(crate) rank: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Stage {
     pub kind: StageKind,
     pub steps: Vec<Step>,
 }
 
 /// A query to run before (pre-check) or after (verification) a stage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CheckQuery {
     pub title: String,
     pub change: usize,
@@ -241,7 +241,7 @@ pub struct CheckQuery {
     pub resolution: Option<Resolution>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Compatibility {
     pub after: StageKind,
     pub v1_works: bool,
@@ -251,13 +251,13 @@ pub struct Compatibility {
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Plan {
     pub dialect: Dialect,
     pub changes: Vec<String>,
     /// Objects of the target that read what the target drops or renames: the plan does not
     /// run until the design says what they become.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blockers: Vec<String>,
     pub stages: Vec<Stage>,
     pub prechecks: Vec<CheckQuery>,

@@ -1,0 +1,300 @@
+//! The analysis engine, off the page's thread.
+//!
+//! Reading a schema, diffing, planning and auditing run in a Web Worker (`src/worker.rs`, the
+//! `bellows-worker` binary) that loads the core compiled to wasm. The page sends a [`Request`]
+//! and receives a [`Reply`] as JSON text; it never links the SQL reader or the planner, so it
+//! downloads and starts without them.
+//!
+//! The page talks to the engine through [`ask`]. Which engine answers is set once at start-up:
+//! [`start_worker`] in the app, [`start_inline`] in tests that mount components without a built
+//! site (the same [`handle`], called on the page, still answering later rather than at once).
+
+use bellows_core::analysis::Analysis;
+use bellows_core::share::Design;
+use bellows_core::Schema;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// A design as it crosses between the page and the worker: its model (the base of a design
+/// opened from a link) travels whole, not in the compact form of links and files, which leaves
+/// out the model's places in the text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Carried {
+    design: Design,
+    model: Option<Schema>,
+}
+
+impl From<Design> for Carried {
+    fn from(mut design: Design) -> Self {
+        let model = design.model.take();
+        Carried { design, model }
+    }
+}
+
+impl From<Carried> for Design {
+    fn from(c: Carried) -> Self {
+        Design { model: c.model, ..c.design }
+    }
+}
+
+/// What the page asks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// Everything the page shows for a design (its positions aside: they never reach the engine).
+    Analyze(Carried),
+    /// A link's fragment, a design file or the autosave, read into a design.
+    Open(String),
+    /// A scenario (by its id) as a design.
+    Scenario(String),
+    /// The schema as it stands after the plan's stages `0..=stage` of a design.
+    AfterStage { design: Carried, stage: usize },
+}
+
+/// What the engine answers, one reply per request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Reply {
+    Analysis(Box<Analysis>),
+    Design(Result<Box<Carried>, String>),
+    Schema(Box<Schema>),
+}
+
+/// A message from the page to the engine.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Asked {
+    pub id: u64,
+    pub request: Request,
+}
+
+/// A message from the engine to the page.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Told {
+    /// The worker has loaded and listens (messages sent earlier would be lost).
+    Ready,
+    Reply {
+        id: u64,
+        reply: Reply,
+    },
+}
+
+/// The engine's side: answers one request. Pure, and the only place that reads SQL or plans.
+pub fn handle(request: Request, cache: &mut Option<(Design, Analysis)>) -> Reply {
+    use bellows_core::analysis::{analyze, schema_after_stage};
+    match request {
+        Request::Analyze(design) => {
+            let design = Design::from(design);
+            let analysis = analyze(&design);
+            *cache = Some((design, analysis.clone()));
+            Reply::Analysis(Box::new(analysis))
+        }
+        Request::Open(text) => Reply::Design(bellows_core::share::decode(&text).map(|d| Box::new(d.into()))),
+        Request::Scenario(id) => Reply::Design(
+            crate::scenarios::find(&id)
+                .map(|s| Box::new(s.design().into()))
+                .ok_or_else(|| format!("there is no scenario `{id}`")),
+        ),
+        Request::AfterStage { design, stage } => {
+            let design = Design::from(design);
+            let analysis = match cache.take() {
+                Some((d, a)) if d == design => a,
+                _ => analyze(&design),
+            };
+            let schema = schema_after_stage(&analysis, &design.source, stage);
+            *cache = Some((design, analysis));
+            Reply::Schema(Box::new(schema))
+        }
+    }
+}
+
+/// How requests leave the page.
+trait Backend {
+    fn send(&self, asked: Asked);
+}
+
+type Waiting = Box<dyn FnOnce(Reply)>;
+
+#[derive(Default)]
+struct Client {
+    backend: Option<Box<dyn Backend>>,
+    ready: bool,
+    queued: Vec<Asked>,
+    next: u64,
+    waiting: HashMap<u64, Waiting>,
+    /// Told when the engine cannot answer any more (the worker failed to load or stopped).
+    on_failure: Option<Box<dyn Fn(String)>>,
+}
+
+thread_local! {
+    static CLIENT: RefCell<Client> = RefCell::new(Client::default());
+}
+
+/// Asks the engine; `then` runs on the page with the reply, later (never before this returns).
+pub fn ask(request: Request, then: impl FnOnce(Reply) + 'static) {
+    let send = CLIENT.with_borrow_mut(|c| {
+        c.next += 1;
+        let id = c.next;
+        c.waiting.insert(id, Box::new(then));
+        let asked = Asked { id, request };
+        if c.ready {
+            Some(asked)
+        } else {
+            c.queued.push(asked);
+            None
+        }
+    });
+    if let Some(asked) = send {
+        // The backend is taken out while it sends, so that it may call back into the client.
+        let backend = CLIENT.with_borrow_mut(|c| c.backend.take());
+        if let Some(b) = &backend {
+            b.send(asked);
+        }
+        CLIENT.with_borrow_mut(|c| c.backend = c.backend.take().or(backend));
+    }
+}
+
+/// Says what to do when the engine fails (shown to the user: the page cannot analyse any more).
+pub fn on_failure(f: impl Fn(String) + 'static) {
+    CLIENT.with_borrow_mut(|c| c.on_failure = Some(Box::new(f)));
+}
+
+fn told(message: Told) {
+    match message {
+        Told::Ready => {
+            let (queued, backend) = CLIENT.with_borrow_mut(|c| {
+                c.ready = true;
+                (std::mem::take(&mut c.queued), c.backend.take())
+            });
+            if let Some(b) = &backend {
+                for asked in queued {
+                    b.send(asked);
+                }
+            }
+            CLIENT.with_borrow_mut(|c| c.backend = c.backend.take().or(backend));
+        }
+        Told::Reply { id, reply } => {
+            if let Some(then) = CLIENT.with_borrow_mut(|c| c.waiting.remove(&id)) {
+                then(reply);
+            }
+        }
+    }
+}
+
+fn failed(why: String) {
+    let f = CLIENT.with_borrow_mut(|c| c.on_failure.take());
+    if let Some(f) = &f {
+        f(why);
+    }
+    CLIENT.with_borrow_mut(|c| c.on_failure = c.on_failure.take().or(f));
+}
+
+/// The app's engine: a Web Worker loaded from `url` (Trunk's loader for `bellows-worker`).
+pub fn start_worker(url: &str) {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    struct Worker(web_sys::Worker);
+    impl Backend for Worker {
+        fn send(&self, asked: Asked) {
+            let text = serde_json::to_string(&asked).unwrap_or_default();
+            if let Err(e) = self.0.post_message(&JsValue::from_str(&text)) {
+                failed(format!("the analysis worker refused a message: {e:?}"));
+            }
+        }
+    }
+
+    let worker = match web_sys::Worker::new(url) {
+        Ok(w) => w,
+        Err(e) => {
+            failed(format!("the analysis worker could not start: {e:?}"));
+            return;
+        }
+    };
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
+        let Some(text) = e.data().as_string() else { return };
+        match serde_json::from_str::<Told>(&text) {
+            Ok(message) => told(message),
+            Err(e) => failed(format!("the analysis worker's answer could not be read: {e}")),
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|e: web_sys::ErrorEvent| {
+        failed(format!("the analysis worker stopped: {}", e.message()));
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    CLIENT.with_borrow_mut(|c| c.backend = Some(Box::new(Worker(worker))));
+}
+
+/// The engine on the page itself, for tests that mount components without a built site. Replies
+/// still come later, as the worker's do.
+pub fn start_inline() {
+    struct Inline(RefCell<Option<(Design, Analysis)>>);
+    impl Backend for Inline {
+        fn send(&self, asked: Asked) {
+            let reply = handle(asked.request, &mut self.0.borrow_mut());
+            let id = asked.id;
+            wasm_bindgen_futures::spawn_local(async move { told(Told::Reply { id, reply }) });
+        }
+    }
+    CLIENT.with_borrow_mut(|c| {
+        c.backend = Some(Box::new(Inline(RefCell::new(None))));
+        c.ready = true;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bellows_core::share::{decode, encode};
+
+    /// Sends a request through the worker's JSON both ways, as the page and the worker do.
+    fn through_the_worker(request: Request, cache: &mut Option<(Design, Analysis)>) -> Reply {
+        let asked: Asked =
+            serde_json::from_str(&serde_json::to_string(&Asked { id: 7, request }).expect("sent")).expect("read");
+        let told = serde_json::to_string(&Told::Reply { id: asked.id, reply: handle(asked.request, cache) });
+        match serde_json::from_str(&told.expect("answered")).expect("read back") {
+            Told::Reply { id: 7, reply } => reply,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_design_opened_from_a_link_reaches_the_page_whole_and_analyses_the_same() {
+        let scenario = crate::scenarios::find("rename-column").expect("scenario").design();
+        let link = encode(&scenario);
+        let opened = decode(&link).expect("opens");
+        assert!(opened.model.is_some(), "a link carries a model");
+        let Reply::Design(Ok(carried)) = through_the_worker(Request::Open(link), &mut None) else {
+            panic!("no design")
+        };
+        let on_page = Design::from(*carried);
+        assert_eq!(on_page, opened, "the model keeps its places in the text and its ids");
+        let direct = bellows_core::analysis::analyze(&opened);
+        let Reply::Analysis(a) = through_the_worker(Request::Analyze(on_page.into()), &mut None) else { panic!() };
+        assert_eq!(a.plan.changes, direct.plan.changes);
+        assert_eq!(serde_json::to_value(&*a).ok(), serde_json::to_value(&direct).ok());
+    }
+
+    #[test]
+    fn the_schema_after_a_stage_is_read_from_the_analysis_already_made() {
+        let design = crate::scenarios::find("rename-column").expect("scenario").design();
+        let mut cache = None;
+        let Reply::Analysis(_) = through_the_worker(Request::Analyze(design.clone().into()), &mut cache) else {
+            panic!()
+        };
+        assert!(cache.is_some());
+        let mut after = |stage| match through_the_worker(
+            Request::AfterStage { design: design.clone().into(), stage },
+            &mut cache,
+        ) {
+            Reply::Schema(s) => *s,
+            other => panic!("{other:?}"),
+        };
+        let orders = |s: &Schema, c: &str| s.find_table("orders").and_then(|t| t.column(c)).is_some();
+        let expand = after(0);
+        assert!(orders(&expand, "created_at") && orders(&expand, "placed_at"), "both columns during the migration");
+        let contract = after(3);
+        assert!(!orders(&contract, "created_at") && orders(&contract, "placed_at"));
+    }
+}
