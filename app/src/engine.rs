@@ -49,6 +49,9 @@ pub enum Request {
     Scenario(String),
     /// The schema as it stands after the plan's stages `0..=stage` of a design.
     AfterStage { design: Carried, stage: usize },
+    /// A design file (also the autosave): the whole design, source text included, compressed.
+    /// Deflating a big dump's text takes the page's thread for a noticeable time.
+    EncodeFile(Carried),
 }
 
 /// What the engine answers, one reply per request.
@@ -57,6 +60,7 @@ pub enum Reply {
     Analysis(Box<Analysis>),
     Design(Result<Box<Carried>, String>),
     Schema(Box<Schema>),
+    Text(String),
 }
 
 /// A message from the page to the engine.
@@ -93,6 +97,7 @@ pub fn handle(request: Request, cache: &mut Option<(Design, Analysis)>) -> Reply
                 .map(|s| Box::new(s.design().into()))
                 .ok_or_else(|| format!("there is no scenario `{id}`")),
         ),
+        Request::EncodeFile(design) => Reply::Text(bellows_core::share::encode_file(&Design::from(design))),
         Request::AfterStage { design, stage } => {
             let design = Design::from(design);
             let analysis = match cache.take() {
@@ -274,6 +279,15 @@ mod tests {
         let Reply::Analysis(a) = through_the_worker(Request::Analyze(on_page.into()), &mut None) else { panic!() };
         assert_eq!(a.plan.changes, direct.plan.changes);
         assert_eq!(serde_json::to_value(&*a).ok(), serde_json::to_value(&direct).ok());
+    }
+
+    #[test]
+    fn the_autosave_is_written_by_the_worker_and_reads_back_as_the_design() {
+        let design = crate::scenarios::find("rename-column").expect("scenario").design();
+        let Reply::Text(file) = through_the_worker(Request::EncodeFile(design.clone().into()), &mut None) else {
+            panic!("no file")
+        };
+        assert_eq!(decode(&file).expect("reads"), design);
     }
 
     #[test]

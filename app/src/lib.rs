@@ -11,7 +11,7 @@ pub mod scenarios;
 pub mod state;
 
 use bellows_core::edit::Edit;
-use bellows_core::share::{encode_file, Design};
+use bellows_core::share::Design;
 use components::{AuditPanel, Canvas, Header, Inspector, PlanPanel, SourcePanel};
 use engine::{Reply, Request};
 use leptos::ev;
@@ -93,7 +93,11 @@ pub fn App() -> impl IntoView {
             move || {
                 let opened = studio.opened.get_untracked();
                 if pending.get_value() == g && opened && !studio.read_only.get_untracked() && !embed {
-                    browser::save_autosave(&encode_file(&studio.design()));
+                    studio.ask(Request::EncodeFile(studio.design().into()), |reply| {
+                        if let Reply::Text(file) = reply {
+                            browser::save_autosave(&file);
+                        }
+                    });
                 }
             },
             Duration::from_millis(400),

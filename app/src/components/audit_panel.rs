@@ -5,9 +5,15 @@ use crate::state::{Studio, Tab};
 use bellows_core::Severity;
 use leptos::prelude::*;
 
+/// Findings drawn at first per severity: a big dump has thousands, and drawing them all would
+/// hold the page for most of a second; the rest are one click away.
+const FIRST: usize = 100;
+
 #[component]
 pub fn AuditPanel(studio: Studio) -> impl IntoView {
     let findings = Memo::new(move |_| studio.analysis.with(|a| a.audit.clone()));
+    // Severities the user asked to see in full.
+    let expanded = RwSignal::new(Vec::<Severity>::new());
     let select = move |table: Option<String>, column: Option<String>| {
         let Some(table) = table else { return };
         let hit = studio.analysis.with_untracked(|a| {
@@ -28,10 +34,18 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
                 }
                 [Severity::Error, Severity::Warning, Severity::Info].into_iter().map(|sev| {
                     let of: Vec<_> = all.iter().filter(|f| f.severity == sev).cloned().collect();
+                    let total = of.len();
+                    let shown = if expanded.with(|e| e.contains(&sev)) { total } else { total.min(FIRST) };
+                    let more = (shown < total).then(|| view! {
+                        <button type="button" class="link show-more" data-testid="show-more-findings"
+                            on:click=move |_| expanded.update(|e| e.push(sev))>
+                            {format!("Show all {total} (the first {shown} are listed)")}
+                        </button>
+                    });
                     (!of.is_empty()).then(|| view! {
                         <h3 class=format!("sev {sev}")>{format!("{} ({})", match sev { Severity::Error => "Errors", Severity::Warning => "Warnings", Severity::Info => "Suggestions" }, of.len())}</h3>
                         <ul class="findings">
-                            {of.into_iter().map(|f| {
+                            {of.into_iter().take(shown).map(|f| {
                                 let (t, c) = (f.table.clone(), f.column.clone());
                                 view! {
                                     <li class=format!("finding {sev}") data-testid="finding" data-code=f.rule.code()>
@@ -44,6 +58,7 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ul>
+                        {more}
                     })
                 }).collect_view().into_any()
             }}

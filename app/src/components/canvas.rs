@@ -549,7 +549,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         } else {
             display.with_untracked(|d| layout::layout(&d.schema, Density::Columns))
         };
-        let (tables, changes) = studio.analysis.with_untracked(|a| (a.target.tables.len(), a.changes.changes.len()));
+        let (tables, changes) = studio.analysis.with_untracked(|a| (a.target.tables.len(), a.plan.changes.len()));
         let title = match studio.view.get_untracked() {
             ViewMode::Target if changes > 0 => {
                 format!("Target schema: {tables} tables, {changes} change{}", if changes == 1 { "" } else { "s" })

@@ -18,6 +18,10 @@ pub struct Analysis {
     pub target: Schema,
     /// Edits that no longer apply (the base text changed under them), with the reason.
     pub skipped_edits: Vec<String>,
+    /// The planner's input. Not sent to the page (see [`to_wire`]), which reads each change as
+    /// the plan describes it (`plan.changes`, one per change); reading the change set back would
+    /// cost the page 100 KB of code.
+    #[serde(skip)]
     pub changes: ChangeSet,
     pub plan: Plan,
     /// Debt in the target schema.
@@ -56,7 +60,8 @@ pub fn analyze(design: &Design) -> Analysis {
 }
 
 /// The analysis as the worker sends it to the page (JSON: the model's types skip their empty
-/// fields, which a self-describing format reads back as their defaults).
+/// fields, which a self-describing format reads back as their defaults). Everything but the
+/// change set, which comes back empty.
 pub fn to_wire(analysis: &Analysis) -> String {
     serde_json::to_string(analysis).unwrap_or_default()
 }

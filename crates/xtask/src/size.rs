@@ -117,8 +117,17 @@ pub fn size(args: &[String]) -> Result {
         "--target",
         "wasm32-unknown-unknown",
     ]))?;
-    let path = root.join("target/wasm32-unknown-unknown/wasm-release/bellows-app.wasm");
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // The page's wasm, and the worker's (the SQL reader and the planner), each ranked on its own.
+    for (what, bin) in [("the page", "bellows-app"), ("the analysis worker", "bellows-worker")] {
+        let path = root.join(format!("target/wasm32-unknown-unknown/wasm-release/{bin}.wasm"));
+        report(what, &path, top)?;
+    }
+    Ok(())
+}
+
+/// Ranks one wasm file's code by crate and by function.
+fn report(what: &str, path: &std::path::Path, top: usize) -> Result {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let (functions, data) = function_sizes(&bytes)?;
     let code: usize = functions.iter().map(|f| f.1).sum();
     let mut by_owner: BTreeMap<String, usize> = BTreeMap::new();
@@ -128,7 +137,7 @@ pub fn size(args: &[String]) -> Result {
     let mut owners: Vec<(String, usize)> = by_owner.into_iter().collect();
     owners.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     say(&format!(
-        "{}: {} functions, {} bytes of code, {} bytes of data (before wasm-opt)",
+        "{what}, {}: {} functions, {} bytes of code, {} bytes of data (before wasm-opt)",
         path.display(),
         functions.len(),
         thousands(code),
