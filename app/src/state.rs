@@ -64,6 +64,71 @@ pub struct Studio {
     pub waiting: RwSignal<u32>,
 }
 
+/// Keeps the analysis on screen that of the newest design, with at most one analysis in the
+/// worker at a time: a design changed while one is computed waits, and a newer change replaces
+/// it, so typing into a big schema costs one analysis per pause in the worker's work, not one
+/// per keystroke pause queued behind each other. A stale answer is never shown.
+#[derive(Debug, Clone, Copy)]
+struct Analyser {
+    analysis: RwSignal<Analysis>,
+    analysed_source: RwSignal<String>,
+    busy: RwSignal<bool>,
+    waiting: RwSignal<u32>,
+    /// The generation of the newest design, and of the last one answered.
+    latest: StoredValue<u64>,
+    answered: StoredValue<u64>,
+    in_flight: StoredValue<bool>,
+    /// The newest design, waiting for the worker to finish the one in flight.
+    next: StoredValue<Option<(u64, Design)>>,
+}
+
+impl Analyser {
+    fn want(self, design: Design) {
+        let generation = self.latest.get_value() + 1;
+        self.latest.set_value(generation);
+        if self.in_flight.get_value() {
+            if self.next.with_value(Option::is_none) {
+                self.waiting.update(|n| *n += 1);
+            }
+            self.next.set_value(Some((generation, design)));
+        } else {
+            self.waiting.update(|n| *n += 1);
+            self.send(generation, design);
+        }
+        set_timeout(
+            move || {
+                if self.latest.get_value() == generation && self.answered.get_value() != generation {
+                    self.busy.set(true);
+                }
+            },
+            std::time::Duration::from_millis(150),
+        );
+    }
+
+    /// Sends one design (already counted in `waiting`).
+    fn send(self, generation: u64, design: Design) {
+        self.in_flight.set_value(true);
+        let sent_source = design.source.clone();
+        engine::ask(Request::Analyze(design.into()), move |reply| {
+            self.in_flight.set_value(false);
+            if self.latest.get_value() == generation {
+                self.answered.set_value(generation);
+                if let Reply::Analysis(a) = reply {
+                    if self.analysed_source.with_untracked(|s| *s != sent_source) {
+                        self.analysed_source.set(sent_source);
+                    }
+                    self.analysis.set(*a);
+                }
+                self.busy.set(false);
+            }
+            if let Some((g, d)) = self.next.try_update_value(Option::take).flatten() {
+                self.send(g, d);
+            }
+            self.waiting.update(|n| *n = n.saturating_sub(1));
+        });
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Table,
@@ -84,9 +149,16 @@ impl Studio {
         let waiting = RwSignal::new(0u32);
         let analysed_source = RwSignal::new(String::new());
         let busy = RwSignal::new(false);
-        // Which request's answer is still wanted: only the newest.
-        let latest = StoredValue::new(0u64);
-        let answered = StoredValue::new(0u64);
+        let analyser = Analyser {
+            analysis,
+            analysed_source,
+            busy,
+            waiting,
+            latest: StoredValue::new(0),
+            answered: StoredValue::new(0),
+            in_flight: StoredValue::new(false),
+            next: StoredValue::new(None),
+        };
         Effect::new(move |_| {
             let design = Design {
                 source: source.get(),
@@ -97,32 +169,7 @@ impl Studio {
                 options: options.get(),
                 read_only: false,
             };
-            let sent_source = design.source.clone();
-            let generation = latest.get_value() + 1;
-            latest.set_value(generation);
-            waiting.update(|n| *n += 1);
-            engine::ask(Request::Analyze(design.into()), move |reply| {
-                waiting.update(|n| *n = n.saturating_sub(1));
-                if latest.get_value() != generation {
-                    return; // superseded by a newer change while it was computed
-                }
-                answered.set_value(generation);
-                if let Reply::Analysis(a) = reply {
-                    if analysed_source.with_untracked(|s| *s != sent_source) {
-                        analysed_source.set(sent_source);
-                    }
-                    analysis.set(*a);
-                }
-                busy.set(false);
-            });
-            set_timeout(
-                move || {
-                    if latest.get_value() == generation && answered.get_value() != generation {
-                        busy.set(true);
-                    }
-                },
-                std::time::Duration::from_millis(150),
-            );
+            analyser.want(design);
         });
         Self {
             source,

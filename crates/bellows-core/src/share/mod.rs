@@ -148,7 +148,7 @@ fn round_px(v: f64) -> i32 {
 pub fn encode_file(design: &Design) -> String {
     let json = serde_json::to_vec(design).unwrap_or_default();
     // Plain deflate (no dictionary), as version 1 always was.
-    let packed = pack::deflate(&json, &[]);
+    let packed = pack::deflate_quick(&json);
     format!("d={FILE_VERSION}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed))
 }
 

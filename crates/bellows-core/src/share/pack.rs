@@ -65,15 +65,26 @@ pub(super) const DICTIONARY_V2: &str = concat!(
 /// The window deflate can look back into.
 const WINDOW: usize = 32 * 1024;
 
-fn compressor() -> Box<CompressorOxide> {
-    // Level 9, raw deflate (negative window bits: no zlib header), default strategy.
-    Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(9, -15, 0)))
+fn compressor(level: i32) -> Box<CompressorOxide> {
+    // Raw deflate (negative window bits: no zlib header), default strategy.
+    Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(level, -15, 0)))
 }
 
-/// Deflates `data` against `dictionary`; the result holds no trace of the dictionary itself.
+/// Deflates `data` against `dictionary` as small as it goes (links); the result holds no trace
+/// of the dictionary itself.
 pub(super) fn deflate(data: &[u8], dictionary: &[u8]) -> Vec<u8> {
+    deflate_at(data, dictionary, 9)
+}
+
+/// Deflates at level 3, for design files and the autosave, written after every change: on a
+/// 1.4 MB dump, 24 ms natively against 69 ms at level 9, for a file 4% larger.
+pub(super) fn deflate_quick(data: &[u8]) -> Vec<u8> {
+    deflate_at(data, &[], 3)
+}
+
+fn deflate_at(data: &[u8], dictionary: &[u8], level: i32) -> Vec<u8> {
     let dictionary = &dictionary[dictionary.len().saturating_sub(WINDOW)..];
-    let mut c = compressor();
+    let mut c = compressor(level);
     if !dictionary.is_empty() {
         // What this writes encodes the dictionary itself: the other side has it already.
         compress_to_output(&mut c, dictionary, TDEFLFlush::Sync, |_| true);
