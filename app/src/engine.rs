@@ -10,6 +10,7 @@
 //! site (the same [`handle`], called on the page, still answering later rather than at once).
 
 use bellows_core::analysis::Analysis;
+use bellows_core::deps::{DependencyMap, Dependent};
 use bellows_core::share::Design;
 use bellows_core::Schema;
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,9 @@ pub enum Request {
     Scenario(String),
     /// The schema as it stands after the plan's stages `0..=stage` of a design.
     AfterStage { design: Carried, stage: usize },
+    /// What in the target schema depends on a table, or on one of its columns (the inspector's
+    /// "Used by"): views, keys, indexes, checks, triggers, routines, policies, partitions.
+    UsedBy { design: Carried, table: String, column: Option<String> },
     /// A design file (also the autosave): the whole design, source text included, compressed.
     /// Deflating a big dump's text takes the page's thread for a noticeable time.
     EncodeFile(Carried),
@@ -61,6 +65,30 @@ pub enum Reply {
     Design(Result<Box<Carried>, String>),
     Schema(Box<Schema>),
     Text(String),
+    UsedBy(Vec<Dependent>),
+}
+
+/// What the worker keeps of the last design it analysed: the step-through views and "Used by"
+/// ask about it again, and the dependency map is built once, when first asked for.
+#[derive(Debug, Default)]
+pub struct Cache {
+    last: Option<(Design, Analysis)>,
+    dependencies: Option<DependencyMap>,
+}
+
+impl Cache {
+    /// The analysis of `design`: the one kept when it is the same design, else a new one.
+    fn analysis_of(&mut self, design: Design) -> &Analysis {
+        if self.last.as_ref().is_some_and(|(d, _)| *d != design) {
+            self.last = None;
+            self.dependencies = None;
+        }
+        let (_, analysis) = self.last.get_or_insert_with(|| {
+            let analysis = bellows_core::analysis::analyze(&design);
+            (design, analysis)
+        });
+        analysis
+    }
 }
 
 /// A message from the page to the engine.
@@ -82,15 +110,10 @@ pub enum Told {
 }
 
 /// The engine's side: answers one request. Pure, and the only place that reads SQL or plans.
-pub fn handle(request: Request, cache: &mut Option<(Design, Analysis)>) -> Reply {
-    use bellows_core::analysis::{analyze, schema_after_stage};
+pub fn handle(request: Request, cache: &mut Cache) -> Reply {
+    use bellows_core::analysis::schema_after_stage;
     match request {
-        Request::Analyze(design) => {
-            let design = Design::from(design);
-            let analysis = analyze(&design);
-            *cache = Some((design, analysis.clone()));
-            Reply::Analysis(Box::new(analysis))
-        }
+        Request::Analyze(design) => Reply::Analysis(Box::new(cache.analysis_of(Design::from(design)).clone())),
         Request::Open(text) => Reply::Design(bellows_core::share::decode(&text).map(|d| Box::new(d.into()))),
         Request::Scenario(id) => Reply::Design(
             crate::scenarios::find(&id)
@@ -100,13 +123,16 @@ pub fn handle(request: Request, cache: &mut Option<(Design, Analysis)>) -> Reply
         Request::EncodeFile(design) => Reply::Text(bellows_core::share::encode_file(&Design::from(design))),
         Request::AfterStage { design, stage } => {
             let design = Design::from(design);
-            let analysis = match cache.take() {
-                Some((d, a)) if d == design => a,
-                _ => analyze(&design),
+            let source = design.source.clone();
+            Reply::Schema(Box::new(schema_after_stage(cache.analysis_of(design), &source, stage)))
+        }
+        Request::UsedBy { design, table, column } => {
+            let (dialect, target) = {
+                let a = cache.analysis_of(Design::from(design));
+                (a.dialect, a.target.clone())
             };
-            let schema = schema_after_stage(&analysis, &design.source, stage);
-            *cache = Some((design, analysis));
-            Reply::Schema(Box::new(schema))
+            let map = cache.dependencies.get_or_insert_with(|| DependencyMap::build(&target, dialect));
+            Reply::UsedBy(map.used_by(&table, column.as_deref()).to_vec())
         }
     }
 }
@@ -234,7 +260,7 @@ pub fn start_worker(url: &str) {
 /// The engine on the page itself, for tests that mount components without a built site. Replies
 /// still come later, as the worker's do.
 pub fn start_inline() {
-    struct Inline(RefCell<Option<(Design, Analysis)>>);
+    struct Inline(RefCell<Cache>);
     impl Backend for Inline {
         fn send(&self, asked: Asked) {
             let reply = handle(asked.request, &mut self.0.borrow_mut());
@@ -243,7 +269,7 @@ pub fn start_inline() {
         }
     }
     CLIENT.with_borrow_mut(|c| {
-        c.backend = Some(Box::new(Inline(RefCell::new(None))));
+        c.backend = Some(Box::new(Inline(RefCell::new(Cache::default()))));
         c.ready = true;
     });
 }
@@ -254,7 +280,7 @@ mod tests {
     use bellows_core::share::{decode, encode};
 
     /// Sends a request through the worker's JSON both ways, as the page and the worker do.
-    fn through_the_worker(request: Request, cache: &mut Option<(Design, Analysis)>) -> Reply {
+    fn through_the_worker(request: Request, cache: &mut Cache) -> Reply {
         let asked: Asked =
             serde_json::from_str(&serde_json::to_string(&Asked { id: 7, request }).expect("sent")).expect("read");
         let told = serde_json::to_string(&Told::Reply { id: asked.id, reply: handle(asked.request, cache) });
@@ -270,21 +296,49 @@ mod tests {
         let link = encode(&scenario);
         let opened = decode(&link).expect("opens");
         assert!(opened.model.is_some(), "a link carries a model");
-        let Reply::Design(Ok(carried)) = through_the_worker(Request::Open(link), &mut None) else {
+        let Reply::Design(Ok(carried)) = through_the_worker(Request::Open(link), &mut Cache::default()) else {
             panic!("no design")
         };
         let on_page = Design::from(*carried);
         assert_eq!(on_page, opened, "the model keeps its places in the text and its ids");
         let direct = bellows_core::analysis::analyze(&opened);
-        let Reply::Analysis(a) = through_the_worker(Request::Analyze(on_page.into()), &mut None) else { panic!() };
+        let Reply::Analysis(a) = through_the_worker(Request::Analyze(on_page.into()), &mut Cache::default()) else {
+            panic!()
+        };
         assert_eq!(a.plan.changes, direct.plan.changes);
         assert_eq!(serde_json::to_value(&*a).ok(), serde_json::to_value(&direct).ok());
     }
 
     #[test]
+    fn used_by_lists_what_depends_on_a_column_from_the_map_of_the_target() {
+        let sql = "CREATE TABLE authors (id bigint PRIMARY KEY, name text NOT NULL);\n\
+                   CREATE TABLE books (id bigint PRIMARY KEY, author_id bigint REFERENCES authors (id));\n\
+                   CREATE VIEW author_names AS SELECT name FROM authors;";
+        let design = Design::new(sql);
+        let mut cache = Cache::default();
+        let used_by = |table: &str, column: Option<&str>, cache: &mut Cache| {
+            let request = Request::UsedBy {
+                design: design.clone().into(),
+                table: table.into(),
+                column: column.map(str::to_string),
+            };
+            match through_the_worker(request, cache) {
+                Reply::UsedBy(list) => list,
+                other => panic!("{other:?}"),
+            }
+        };
+        let name = used_by("authors", Some("name"), &mut cache);
+        assert!(name.iter().any(|d| d.name.contains("author_names")), "the view reads it: {name:?}");
+        let id = used_by("authors", Some("id"), &mut cache);
+        assert!(id.iter().any(|d| d.table.as_deref() == Some("books")), "books' key points at it: {id:?}");
+        assert!(cache.dependencies.is_some(), "the map is kept for the next question");
+    }
+
+    #[test]
     fn the_autosave_is_written_by_the_worker_and_reads_back_as_the_design() {
         let design = crate::scenarios::find("rename-column").expect("scenario").design();
-        let Reply::Text(file) = through_the_worker(Request::EncodeFile(design.clone().into()), &mut None) else {
+        let Reply::Text(file) = through_the_worker(Request::EncodeFile(design.clone().into()), &mut Cache::default())
+        else {
             panic!("no file")
         };
         assert_eq!(decode(&file).expect("reads"), design);
@@ -293,11 +347,11 @@ mod tests {
     #[test]
     fn the_schema_after_a_stage_is_read_from_the_analysis_already_made() {
         let design = crate::scenarios::find("rename-column").expect("scenario").design();
-        let mut cache = None;
+        let mut cache = Cache::default();
         let Reply::Analysis(_) = through_the_worker(Request::Analyze(design.clone().into()), &mut cache) else {
             panic!()
         };
-        assert!(cache.is_some());
+        assert!(cache.last.is_some());
         let mut after = |stage| match through_the_worker(
             Request::AfterStage { design: design.clone().into(), stage },
             &mut cache,

@@ -62,6 +62,8 @@ pub struct Studio {
     pub analysed_source: RwSignal<String>,
     /// Requests to the engine not answered yet (the page is `aria-busy` until they are).
     pub waiting: RwSignal<u32>,
+    /// Tables the canvas marks as depending on the selection (the inspector's "Used by").
+    pub highlight: RwSignal<Vec<String>>,
 }
 
 /// Keeps the analysis on screen that of the newest design, with at most one analysis in the
@@ -192,6 +194,7 @@ impl Studio {
             opened: RwSignal::new(false),
             waiting,
             analysed_source,
+            highlight: RwSignal::new(Vec::new()),
         }
     }
 

@@ -17,7 +17,7 @@ fn main() {
     console_error_panic_hook::set_once();
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     // The last design analysed and its analysis: the step-through views ask about it again.
-    let cache = RefCell::new(None);
+    let cache = RefCell::new(bellows_app::engine::Cache::default());
     let reply_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
         let Some(text) = e.data().as_string() else { return };

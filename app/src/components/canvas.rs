@@ -686,6 +686,9 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                     <span class="added">"added"</span>
                     <span class="changed">"changed"</span>
                     <span class="removed">"removed"</span>
+                    <Show when=move || studio.highlight.with(|h| !h.is_empty())>
+                        <span class="uses" title="Tables whose keys, views or triggers depend on the selected table or column">"uses the selection"</span>
+                    </Show>
                 </span>
             </div>
             <div class="canvas" node_ref=container data-testid="canvas"
@@ -744,6 +747,8 @@ fn card_view(
     let w = c.w;
     let transform = move || rect().map(|r| format!("translate({:.1},{:.1})", r.x, r.y)).unwrap_or_default();
     let selected = move || studio.selected.get() == Some(id);
+    let name = c.name.clone();
+    let dependent = move || studio.highlight.with(|h| h.iter().any(|t| t.eq_ignore_ascii_case(&name)));
     let editable = move || !studio.read_only.get() && studio.view.get() == ViewMode::Target;
     let name_chars = ((w - 2.0 * PAD) / (CHAR * c.scale)) as usize;
     // A name alone fills its plate; a card's name sits in its header.
@@ -777,7 +782,7 @@ fn card_view(
         }
     }).collect_view();
     view! {
-        <g class=format!("card {}", mark_class(c.mark)) class:selected=selected data-table-id=id.0 data-testid="table-card" data-name=c.name.clone() transform=transform>
+        <g class=format!("card {}", mark_class(c.mark)) class:selected=selected class:dependent=dependent data-table-id=id.0 data-testid="table-card" data-name=c.name.clone() transform=transform>
             <rect class="card-bg" width=w height=c.h rx=6></rect>
             <path class="card-head" d=format!("M0,6 a6,6 0 0 1 6,-6 h{:.1} a6,6 0 0 1 6,6 v{:.1} h{:.1} z", w - 12.0, head - 6.0, -w)></path>
             <text class="card-title" x=PAD y=title_y style=title_style>{title}<title>{c.name.clone()}</title></text>

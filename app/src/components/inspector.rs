@@ -1,9 +1,12 @@
 //! The selected table of the target, editable: its name, each column (name, type, NOT NULL,
 //! primary key, unique, default, index, the foreign key it holds), a row to add the next column
 //! (Enter adds it and keeps the cursor there), and deleting the table. Every change is one edit,
-//! so one undo step.
+//! so one undo step. Under the columns, "Used by": what depends on the table or the selected
+//! column (the canvas marks the tables among them).
 
+use crate::engine::{Reply, Request};
 use crate::state::Studio;
+use bellows_core::deps::Dependent;
 use bellows_core::edit::Edit;
 use bellows_core::{ColumnId, TableId};
 use leptos::ev;
@@ -102,6 +105,36 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
         studio.selected.get().is_some_and(|id| studio.analysis.with(|a| a.base.schema.table(id).is_some()))
             && table.with(Option::is_none)
     };
+    // "Used by": what in the target depends on the selected table, or on its selected column,
+    // from the worker's dependency map; the canvas marks the tables among them.
+    let used_by = RwSignal::new(None::<(String, Vec<Dependent>)>);
+    Effect::new(move |_| {
+        let Some((name, column)) = table.with(|t| {
+            t.as_ref().map(|t| {
+                let column = studio.selected_column.get();
+                (t.name.clone(), t.columns.iter().find(|c| Some(c.id) == column).map(|c| c.name.clone()))
+            })
+        }) else {
+            used_by.set(None);
+            studio.highlight.set(Vec::new());
+            return;
+        };
+        let mut design = studio.design();
+        design.positions.clear();
+        let subject = match &column {
+            Some(c) => format!("{name}.{c}"),
+            None => name.clone(),
+        };
+        studio.ask(Request::UsedBy { design: design.into(), table: name, column }, move |reply| {
+            if let Reply::UsedBy(list) = reply {
+                let mut tables: Vec<String> = list.iter().filter_map(|d| d.table.clone()).collect();
+                tables.dedup();
+                studio.highlight.set(tables);
+                used_by.set(Some((subject, list)));
+            }
+        });
+    });
+    on_cleanup(move || studio.highlight.set(Vec::new()));
     let new_name = RwSignal::new(String::new());
     let new_type = RwSignal::new("text".to_string());
     let add_column = move |t: TableId| {
@@ -190,6 +223,25 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                             </tbody>
                         </table>
                     }
+                })}
+                {move || used_by.get().map(|(subject, list)| view! {
+                    <section class="used-by" data-testid="used-by">
+                        <h3>"Used by " <code>{subject}</code></h3>
+                        {if list.is_empty() {
+                            view! { <p class="hint">"Nothing in the schema depends on it: no view, key, index, check, trigger or routine names it."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul>
+                                    {list.into_iter().map(|d| view! {
+                                        <li data-testid="dependent">
+                                            <span class="kind">{d.kind.label()}</span>
+                                            <span><b>{d.name}</b> " " <span class="muted">{d.how}</span></span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </section>
                 })}
             </Show>
         </div>

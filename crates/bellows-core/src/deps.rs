@@ -20,7 +20,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 /// What kind of object depends on a table or column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DependentKind {
     View,
@@ -69,7 +69,7 @@ impl DependentKind {
 }
 
 /// One thing that depends on a table or column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Dependent {
     pub kind: DependentKind,
     /// The dependent's name: `orders_customer_id_fkey`, `public.active_customers`, `GetAuthor`.

@@ -104,6 +104,18 @@ fn the_map_agrees_with_the_model_on_every_corpus_schema() {
                 }
             }
         }
+        // What the app's inspector asks ("Used by": the table's qualified name, a column's name)
+        // finds that table's and column's own entry, and crosses to the page as JSON intact.
+        for (t, u) in schema.tables.iter().zip(&map.tables) {
+            let name = t.qualified_name();
+            assert_eq!(map.used_by(&name, None), u.used_by.as_slice(), "{rel}: {name}");
+            for (c, cu) in t.columns.iter().zip(&u.columns) {
+                assert_eq!(map.used_by(&name, Some(&c.name)), cu.used_by.as_slice(), "{rel}: {name}.{}", c.name);
+            }
+            let json = serde_json::to_string(&u.used_by).expect("json");
+            let back: Vec<bellows_core::deps::Dependent> = serde_json::from_str(&json).expect("read back");
+            assert_eq!(back, u.used_by, "{rel}: {name}");
+        }
         for trigger in &schema.triggers {
             if let Some(t) = schema.find_table(&trigger.table) {
                 let on = t.qualified_name();

@@ -215,6 +215,40 @@ async fn deleting_a_column_a_view_reads_blocks_the_plan_and_names_the_view() {
 }
 
 #[tokio::test]
+async fn the_inspector_says_what_uses_a_table_and_the_canvas_marks_those_tables() {
+    let Some(setup) = Setup::from_env() else { return };
+    let session = Session::open(&setup).await;
+    let sql = format!(
+        "{BOOKS}ALTER TABLE books ADD CONSTRAINT books_author_fkey FOREIGN KEY (author_id) REFERENCES authors (id);\n\
+         CREATE VIEW author_names AS SELECT id, name FROM authors;\n"
+    );
+    let page = open_with(&session, &sql).await;
+    page.wait_for_table_count("2 tables").await;
+    page.select_table("authors").await;
+    let used = page.wait_for_text("used-by", "author_names").await;
+    assert!(used.contains("Used by authors"), "{used}");
+    assert!(
+        used.contains("books_author_fkey") && used.contains("author_names"),
+        "the key into it and the view: {used}"
+    );
+    let marked = session
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.card.dependent')].map(e => e.getAttribute('data-name'));",
+            vec![],
+        )
+        .await
+        .expect("marked cards");
+    assert_eq!(marked, serde_json::json!(["books"]), "the table whose key points at authors is marked");
+    session.screenshot("05d-used-by").await;
+    // A table nothing depends on says so, and nothing is marked.
+    page.select_table("books").await;
+    let used = page.wait_for_text("used-by", "Used by books").await;
+    assert!(!used.contains("author_names"), "{used}");
+    session.close().await;
+}
+
+#[tokio::test]
 async fn dragging_a_column_onto_another_table_adds_a_foreign_key_and_undo_redo_work() {
     let Some(setup) = Setup::from_env() else { return };
     let session = Session::open(&setup).await;
