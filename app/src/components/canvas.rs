@@ -266,11 +266,42 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             }),
         })
     });
+    let edge_list = Memo::new(move |_| {
+        let density = studio.density.get();
+        studio.analysis.with(|a| display.with(|d| edges(d, &a.base.schema, density)))
+    });
+
+    // Focus: the selected table and its neighbours within N foreign-key hops (either way), the
+    // rest hidden; how a big schema is read one neighbourhood at a time.
+    let focus_hops = RwSignal::new(0usize);
+    // The table focused on: the last one selected (clearing the selection, as a click on the
+    // background does, keeps the focus).
+    let focus_centre = RwSignal::new(None::<TableId>);
+    Effect::new(move |_| {
+        if let Some(t) = studio.selected.get() {
+            focus_centre.set(Some(t));
+        }
+    });
+    let focused = Memo::new(move |_| {
+        let hops = focus_hops.get();
+        let centre = focus_centre.get()?;
+        (hops > 0).then(|| edge_list.with(|es| neighbourhood(centre, hops, es)))
+    });
+    let shown = move |id: TableId| focused.with(|f| f.as_ref().is_none_or(|s| s.contains(&id)));
     // The automatic layout comes from the base as imported, so editing never moves a table
     // the user already sees; tables the edits add stand in a column to the right.
     let base_layout = Memo::new(move |_| {
         let density = studio.density.get();
-        studio.analysis.with(|a| layout::layout_for(&a.base.schema, density, screen.get()))
+        let focus = focused.get();
+        studio.analysis.with(|a| match focus {
+            // Focused, the neighbourhood is laid out on its own, compact, as a small schema is.
+            Some(set) => {
+                let mut near = a.base.schema.clone();
+                near.tables.retain(|t| set.contains(&t.id));
+                layout::layout_for(&near, density, screen.get())
+            }
+            None => layout::layout_for(&a.base.schema, density, screen.get()),
+        })
     });
     let auto = Memo::new(move |_| {
         let density = studio.density.get();
@@ -301,15 +332,13 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         let density = studio.density.get();
         display.with(|d| cards(d, density))
     });
-    let edge_list = Memo::new(move |_| {
-        let density = studio.density.get();
-        studio.analysis.with(|a| display.with(|d| edges(d, &a.base.schema, density)))
-    });
-
     // Where a table rests: placed by hand, else the automatic layout.
     let rect_at_rest = move |id: TableId| -> Option<Rect> {
         let r = auto.with(|a| a.get(&id).copied())?;
-        let (x, y) = studio.positions.with(|p| p.get(&id.0).copied()).unwrap_or((r.x, r.y));
+        // Tables placed by hand keep their places, except in a focused view's own layout.
+        let placed =
+            if focused.with(Option::is_some) { None } else { studio.positions.with(|p| p.get(&id.0).copied()) };
+        let (x, y) = placed.unwrap_or((r.x, r.y));
         Some(Rect { x, y, ..r })
     };
     // Where a table is drawn: at rest, moved by the drag in progress when it is the one
@@ -340,7 +369,8 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     };
     let fit = move || {
         measure();
-        let rects: Vec<Rect> = card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_at_rest(c.id)).collect());
+        let rects: Vec<Rect> = card_list
+            .with_untracked(|cs| cs.iter().filter(|c| shown(c.id)).filter_map(|c| rect_at_rest(c.id)).collect());
         if let Some(b) = layout::bounds(rects) {
             let (w, h) = size.get_untracked();
             let z = ((w - 60.0) / b.w).min((h - 60.0) / b.h).clamp(0.02, 1.2);
@@ -369,6 +399,13 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         fitted_for.set_value(now);
     });
     let _resize = window_event_listener(ev::resize, move |_| measure());
+    // Focusing (or leaving focus) fits what is shown.
+    Effect::new(move |previous: Option<()>| {
+        focused.track();
+        if previous.is_some() {
+            request_animation_frame(fit);
+        }
+    });
 
     let to_world = move |cx: f64, cy: f64| -> (f64, f64) {
         let origin =
@@ -385,16 +422,23 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         let z = zoom.get();
         let view = Rect { x: -px / z - 200.0, y: -py / z - 200.0, w: w / z + 400.0, h: h / z + 400.0 };
         card_list.with(|cs| {
-            cs.iter().filter(|c| rect_at_rest(c.id).is_some_and(|r| r.intersects(&view))).cloned().collect::<Vec<_>>()
+            cs.iter()
+                .filter(|c| shown(c.id) && rect_at_rest(c.id).is_some_and(|r| r.intersects(&view)))
+                .cloned()
+                .collect::<Vec<_>>()
         })
     });
     // Far out, cards show their names only: thousands of unreadable text nodes would cost
     // frames and say nothing.
     let detailed = Memo::new(move |_| zoom.get() >= 0.35);
     let visible_edges = Memo::new(move |_| {
-        let shown: Vec<TableId> = visible.with(|v| v.iter().map(|c| c.id).collect());
+        let on_screen: Vec<TableId> = visible.with(|v| v.iter().map(|c| c.id).collect());
         edge_list.with(|es| {
-            es.iter().filter(|e| shown.contains(&e.from) || shown.contains(&e.to)).cloned().collect::<Vec<_>>()
+            es.iter()
+                .filter(|e| on_screen.contains(&e.from) || on_screen.contains(&e.to))
+                .filter(|e| shown(e.from) && shown(e.to))
+                .cloned()
+                .collect::<Vec<_>>()
         })
     });
 
@@ -436,7 +480,10 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             studio.selected.set(Some(t));
             studio.selected_column.set(attr("data-column-id").and_then(|v| v.parse::<u32>().ok()).map(ColumnId));
             studio.tab.set(Tab::Table);
-            if let Some(r) = rect_at_rest(t) {
+            // A focused view has a layout of its own: moving a card there would place it in the
+            // whole schema where it makes no sense, so cards stay put until focus is left.
+            let focusing = focused.with_untracked(Option::is_some);
+            if let Some(r) = rect_at_rest(t).filter(|_| !focusing) {
                 drag.set(Some(Drag { table: t, start: cxy, now: cxy, origin: (r.x, r.y) }));
             }
         } else {
@@ -649,6 +696,16 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                             .map(|(value, label, d)| view! { <option value=value selected=d == now>{label}</option> })
                     }}
                 </select>
+                <select data-testid="focus" aria-label="Focus on the selected table"
+                    title="Show only the selected table and the tables within so many foreign-key hops of it"
+                    disabled=move || focus_centre.get().is_none() && focus_hops.get() == 0
+                    on:change=move |e| focus_hops.set(event_target_value(&e).parse().unwrap_or(0))>
+                    {move || {
+                        let now = focus_hops.get();
+                        [(0, "All tables"), (1, "Focus: 1 hop"), (2, "Focus: 2 hops"), (3, "Focus: 3 hops")]
+                            .map(|(n, label)| view! { <option value=n.to_string() selected=n == now>{label}</option> })
+                    }}
+                </select>
                 <select data-testid="view-mode" aria-label="What the canvas shows" on:change=move |e| {
                     let v = event_target_value(&e);
                     studio.view.set(match v.as_str() {
@@ -735,6 +792,24 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The tables within `hops` foreign-key hops of `centre`, following keys both ways.
+fn neighbourhood(centre: TableId, hops: usize, edges: &[EdgeData]) -> std::collections::HashSet<TableId> {
+    let mut seen = std::collections::HashSet::from([centre]);
+    let mut frontier = vec![centre];
+    for _ in 0..hops {
+        let mut next = Vec::new();
+        for e in edges {
+            for (a, b) in [(e.from, e.to), (e.to, e.from)] {
+                if frontier.contains(&a) && seen.insert(b) {
+                    next.push(b);
+                }
+            }
+        }
+        frontier = next;
+    }
+    seen
 }
 
 fn card_view(

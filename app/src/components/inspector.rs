@@ -125,9 +125,12 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
             Some(c) => format!("{name}.{c}"),
             None => name.clone(),
         };
+        let own = name.clone();
         studio.ask(Request::UsedBy { design: design.into(), table: name, column }, move |reply| {
             if let Reply::UsedBy(list) = reply {
-                let mut tables: Vec<String> = list.iter().filter_map(|d| d.table.clone()).collect();
+                // Other tables: the selected one is marked as selected already.
+                let mut tables: Vec<String> =
+                    list.iter().filter_map(|d| d.table.clone()).filter(|t| !t.eq_ignore_ascii_case(&own)).collect();
                 tables.dedup();
                 studio.highlight.set(tables);
                 used_by.set(Some((subject, list)));

@@ -179,6 +179,43 @@ async fn renaming_a_column_on_the_canvas_plans_the_rename_recipe() {
 }
 
 #[tokio::test]
+async fn focus_shows_a_table_and_its_neighbours_within_the_hops_chosen() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-pagila/pagila-schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, &sql).await;
+    let schema = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema;
+    page.wait_for_table_count(&format!("{} tables", schema.tables.len())).await;
+    // film's neighbours in the model: what it references and what references it.
+    let refs =
+        |t: &bellows_core::Table, to: &str| t.foreign_keys.iter().any(|fk| fk.ref_table.eq_ignore_ascii_case(to));
+    let film = schema.find_table("film").expect("film");
+    let mut expected: Vec<String> = schema
+        .tables
+        .iter()
+        .filter(|t| t.name == "film" || refs(t, "film") || refs(film, &t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    expected.sort();
+    assert!(expected.len() >= 4, "{expected:?}");
+    page.find_table("film").await;
+    let focus = session.client.find(fantoccini::Locator::Css("[data-testid=\"focus\"]")).await.expect("focus menu");
+    focus.select_by_value("1").await.expect("one hop");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut cards = page.card_names().await;
+    cards.sort();
+    cards.dedup();
+    assert_eq!(cards, expected, "film and its neighbours, nothing else");
+    session.screenshot("04c-pagila-focus-film").await;
+    let focus = session.client.find(fantoccini::Locator::Css("[data-testid=\"focus\"]")).await.expect("focus menu");
+    focus.select_by_value("0").await.expect("all tables");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let cards = page.card_names().await;
+    assert!(cards.len() > expected.len(), "every table again after Fit: {}", cards.len());
+    session.close().await;
+}
+
+#[tokio::test]
 async fn a_real_mysql_schema_gets_a_mysql_plan() {
     let Some(setup) = Setup::from_env() else { return };
     let Some(sql) = corpus("schema-roundcube/mysql.initial.mysql.sql") else { return };
