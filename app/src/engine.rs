@@ -56,6 +56,12 @@ pub enum Request {
     /// A design file (also the autosave): the whole design, source text included, compressed.
     /// Deflating a big dump's text takes the page's thread for a noticeable time.
     EncodeFile(Carried),
+    /// The target schema in another format (`dbml`, `mermaid`, `prisma`, or DDL for `postgres`,
+    /// `mysql` or `sqlite`), as a file.
+    Export { design: Carried, format: String },
+    /// The whole plan as one zip: each stage's up and down SQL, the runbook, the diagram (as the
+    /// page draws it, with its layout) and, for PostgreSQL, the pgroll migration.
+    PlanZip { design: Carried, diagram_svg: String },
 }
 
 /// What the engine answers, one reply per request.
@@ -66,6 +72,8 @@ pub enum Reply {
     Schema(Box<Schema>),
     Text(String),
     UsedBy(Vec<Dependent>),
+    /// A file to download: its name and contents (base64 when the name ends in `.zip`).
+    File(Result<(String, String), String>),
 }
 
 /// What the worker keeps of the last design it analysed: the step-through views and "Used by"
@@ -134,7 +142,46 @@ pub fn handle(request: Request, cache: &mut Cache) -> Reply {
             let map = cache.dependencies.get_or_insert_with(|| DependencyMap::build(&target, dialect));
             Reply::UsedBy(map.used_by(&table, column.as_deref()).to_vec())
         }
+        Request::Export { design, format } => Reply::File(export(cache.analysis_of(Design::from(design)), &format)),
+        Request::PlanZip { design, diagram_svg } => {
+            Reply::File(plan_zip(cache.analysis_of(Design::from(design)), diagram_svg))
+        }
     }
+}
+
+/// The target schema written as `format`: (file name, text).
+fn export(a: &Analysis, format: &str) -> Result<(String, String), String> {
+    use bellows_core::render::{ddl, diagram, prisma};
+    use bellows_core::Dialect;
+    let sql = |to: Dialect, ext: &str| {
+        (format!("schema.{ext}.sql"), ddl::schema_sql(&a.target, ddl::DdlOptions { source: a.dialect, target: to }))
+    };
+    Ok(match format {
+        "dbml" => ("schema.dbml".to_string(), diagram::schema_dbml(&a.target)),
+        "mermaid" => ("schema.mmd".to_string(), diagram::schema_mermaid(&a.target)),
+        "prisma" => ("schema.prisma".to_string(), prisma::schema_prisma(&a.target, a.dialect)),
+        "postgres" => sql(Dialect::Postgres, "pg"),
+        "mysql" => sql(Dialect::MySql, "mysql"),
+        "sqlite" => sql(Dialect::Sqlite, "sqlite"),
+        other => return Err(format!("Bellows does not export `{other}`")),
+    })
+}
+
+/// The plan as one zip, base64: what `bellows plan --zip` writes, with the page's diagram.
+fn plan_zip(a: &Analysis, diagram_svg: String) -> Result<(String, String), String> {
+    use base64::Engine;
+    use bellows_core::plan::{plan_pgroll, plan_zip};
+    let mut extra = Vec::new();
+    if !diagram_svg.is_empty() {
+        extra.push(("diagram.svg".to_string(), diagram_svg));
+    }
+    if a.dialect == bellows_core::Dialect::Postgres {
+        let (migration, _) = plan_pgroll(&a.plan, &a.target, &a.changes, "bellows");
+        let json = serde_json::to_string_pretty(&migration).map_err(|e| e.to_string())? + "\n";
+        extra.push(("pgroll/bellows.json".to_string(), json));
+    }
+    let bytes = plan_zip(&a.plan, &a.plan_findings, extra)?;
+    Ok(("bellows-plan.zip".to_string(), base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
 /// How requests leave the page.
@@ -364,5 +411,47 @@ mod tests {
         assert!(orders(&expand, "created_at") && orders(&expand, "placed_at"), "both columns during the migration");
         let contract = after(3);
         assert!(!orders(&contract, "created_at") && orders(&contract, "placed_at"));
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))] // the zip crate reads the archive natively
+    fn exports_and_the_plan_zip_are_written_from_the_analysis_on_screen() {
+        use base64::Engine;
+        let design = crate::scenarios::find("rename-column").expect("scenario").design();
+        let mut cache = Cache::default();
+        let mut file = |request| match through_the_worker(request, &mut cache) {
+            Reply::File(f) => f,
+            other => panic!("{other:?}"),
+        };
+        let (name, prisma) =
+            file(Request::Export { design: design.clone().into(), format: "prisma".into() }).expect("a Prisma schema");
+        assert_eq!(name, "schema.prisma");
+        assert!(prisma.contains("model orders {") && prisma.contains("placed_at"), "the target: {prisma}");
+        let read_back = bellows_core::import(&prisma, None);
+        assert_eq!(read_back.format, bellows_core::SourceFormat::Prisma, "pasted back, it reads as Prisma");
+        let (_, dbml) = file(Request::Export { design: design.clone().into(), format: "dbml".into() }).expect("DBML");
+        assert_eq!(bellows_core::import(&dbml, None).schema.tables.len(), read_back.schema.tables.len());
+        assert!(file(Request::Export { design: design.clone().into(), format: "xml".into() }).is_err());
+
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".to_string();
+        let (name, data) =
+            file(Request::PlanZip { design: design.clone().into(), diagram_svg: svg.clone() }).expect("a zip");
+        assert_eq!(name, "bellows-plan.zip");
+        let bytes = base64::engine::general_purpose::STANDARD.decode(data).expect("base64");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip the zip crate reads");
+        let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+        for expected in [
+            "bellows-plan/1-expand.up.sql",
+            "bellows-plan/4-contract.down.sql",
+            "bellows-plan/RUNBOOK.md",
+            "bellows-plan/diagram.svg",
+            "bellows-plan/pgroll/bellows.json",
+        ] {
+            assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+        }
+        let mut diagram = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("bellows-plan/diagram.svg").expect("svg"), &mut diagram)
+            .expect("text");
+        assert_eq!(diagram, svg, "the diagram the page drew, as it drew it");
     }
 }

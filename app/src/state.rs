@@ -2,6 +2,7 @@
 //! signals, the undo history, the selection and view, and the analysis the core computes from
 //! the design. Components read these and call the actions here; none of them plans anything.
 
+use crate::browser;
 use crate::engine::{self, Reply, Request};
 use bellows_core::analysis::Analysis;
 use bellows_core::edit::{next_ids, Edit};
@@ -64,6 +65,8 @@ pub struct Studio {
     pub waiting: RwSignal<u32>,
     /// Tables the canvas marks as depending on the selection (the inspector's "Used by").
     pub highlight: RwSignal<Vec<String>>,
+    /// Draws the diagram as the canvas lays it out, as SVG (set by the canvas while it shows).
+    pub picture: StoredValue<Option<Callback<(), String>>>,
 }
 
 /// Keeps the analysis on screen that of the newest design, with at most one analysis in the
@@ -195,6 +198,7 @@ impl Studio {
             waiting,
             analysed_source,
             highlight: RwSignal::new(Vec::new()),
+            picture: StoredValue::new(None),
         }
     }
 
@@ -205,6 +209,20 @@ impl Studio {
         engine::ask(request, move |reply| {
             then(reply);
             waiting.update(|n| *n = n.saturating_sub(1));
+        });
+    }
+
+    /// Asks the engine for a file ([`Request::Export`], [`Request::PlanZip`]) and downloads it
+    /// when it comes; a refusal becomes a notice.
+    pub fn download(&self, request: Request) {
+        let notice = self.notice;
+        self.ask(request, move |reply| match reply {
+            Reply::File(Ok((name, data))) if name.ends_with(".zip") => {
+                browser::download_url(&name, &format!("data:application/zip;base64,{data}"))
+            }
+            Reply::File(Ok((name, text))) => browser::download(&name, "text/plain", &text),
+            Reply::File(Err(e)) => notice.set(Some(format!("That download could not be made: {e}"))),
+            _ => {}
         });
     }
 
@@ -224,6 +242,14 @@ impl Studio {
             options: self.options.get_untracked(),
             read_only: self.read_only.get_untracked(),
         }
+    }
+
+    /// The design as the engine reads it (not tracked): the hand-placed positions and the
+    /// read-only mark change no analysis, so they are left out, and every question about the
+    /// design on screen (a stage's schema, "Used by", an export) finds its analysis in the
+    /// worker's cache instead of making it again.
+    pub fn design_for_engine(&self) -> Design {
+        Design { positions: BTreeMap::new(), read_only: false, ..self.design() }
     }
 
     /// Replaces the whole design (a scenario, a link, a file, "New"); the history starts over.

@@ -244,9 +244,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     Effect::new(move |_| {
         let ViewMode::AfterStage(stage) = studio.view.get() else { return };
         studio.analysis.track();
-        let mut design = studio.design();
-        design.positions.clear();
-        studio.ask(Request::AfterStage { design: design.into(), stage }, move |reply| {
+        studio.ask(Request::AfterStage { design: studio.design_for_engine().into(), stage }, move |reply| {
             if let Reply::Schema(schema) = reply {
                 if studio.view.get_untracked() == ViewMode::AfterStage(stage) {
                     after_stage.set(Some((stage, *schema)));
@@ -586,8 +584,9 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         }
     };
 
-    // The diagram as a picture: every card at full size, where the canvas has it at rest.
-    let picture = move |choice: String| {
+    // The diagram as a picture: every card at full size, where the canvas has it at rest:
+    // (SVG, its size). The plan's zip asks for it too.
+    let diagram = move || {
         use bellows_core::render::picture::{diagram_svg, picture_size};
         // Cards drawn smaller than full size on the canvas (keys or names only) would overlap at
         // full size: the picture then takes the automatic layout of full cards.
@@ -606,12 +605,17 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             _ => format!("Schema: {tables} tables"),
         };
         let svg = display.with_untracked(|d| diagram_svg(d, &rects, &title));
+        (svg, picture_size(&rects))
+    };
+    studio.picture.set_value(Some(Callback::new(move |()| diagram().0)));
+    on_cleanup(move || studio.picture.set_value(None));
+    let picture = move |choice: String| {
+        let (svg, (w, h)) = diagram();
         if choice == "svg" {
             browser::download("bellows-diagram.svg", "image/svg+xml", &svg);
             return;
         }
         // Twice the size for sharp text, less where the browser's canvas would refuse it.
-        let (w, h) = picture_size(&rects);
         let scale = 2.0_f64.min(MAX_SIDE / w).min(MAX_SIDE / h).min((MAX_PIXELS / (w * h)).sqrt());
         if scale < 1.0 {
             studio.notice.set(Some(format!(

@@ -6,7 +6,6 @@ use crate::engine::{Reply, Request};
 use crate::scenarios;
 use crate::state::Studio;
 use bellows_core::share::{encode_file, encode_model, Design, COMFORTABLE_LINK};
-use bellows_core::Dialect;
 use leptos::prelude::*;
 
 #[component]
@@ -58,27 +57,10 @@ pub fn Header(studio: Studio) -> impl IntoView {
         let fragment = encode_file(&studio.design());
         browser::download("design.bellows", "text/plain", &fragment);
     };
-    // The target schema (what the user designed) in another format, as a download.
-    let export = move |choice: String| {
-        use bellows_core::render::{ddl, diagram};
-        let out = studio.analysis.with_untracked(|a| {
-            let sql = |to: Dialect, ext: &str| {
-                (
-                    format!("schema.{ext}.sql"),
-                    ddl::schema_sql(&a.target, ddl::DdlOptions { source: a.dialect, target: to }),
-                )
-            };
-            match choice.as_str() {
-                "dbml" => Some(("schema.dbml".to_string(), diagram::schema_dbml(&a.target))),
-                "mermaid" => Some(("schema.mmd".to_string(), diagram::schema_mermaid(&a.target))),
-                "postgres" => Some(sql(Dialect::Postgres, "pg")),
-                "mysql" => Some(sql(Dialect::MySql, "mysql")),
-                "sqlite" => Some(sql(Dialect::Sqlite, "sqlite")),
-                _ => None,
-            }
-        });
-        if let Some((name, text)) = out {
-            browser::download(&name, "text/plain", &text);
+    // The target schema (what the user designed) in another format, written by the engine.
+    let export = move |format: String| {
+        if !format.is_empty() {
+            studio.download(Request::Export { design: studio.design_for_engine().into(), format });
         }
     };
     let open_design = move |file: Option<web_sys::File>| {
@@ -127,6 +109,7 @@ pub fn Header(studio: Studio) -> impl IntoView {
                 <option value="" selected>"Export\u{2026}"</option>
                 <option value="dbml">"DBML (dbdiagram)"</option>
                 <option value="mermaid">"Mermaid erDiagram"</option>
+                <option value="prisma">"Prisma schema"</option>
                 <option value="postgres">"SQL: PostgreSQL"</option>
                 <option value="mysql">"SQL: MySQL"</option>
                 <option value="sqlite">"SQL: SQLite"</option>

@@ -119,8 +119,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
             studio.highlight.set(Vec::new());
             return;
         };
-        let mut design = studio.design();
-        design.positions.clear();
+        let design = studio.design_for_engine();
         let subject = match &column {
             Some(c) => format!("{name}.{c}"),
             None => name.clone(),

@@ -3,8 +3,9 @@
 //! the step, the v1/v2 compatibility matrix, and downloads (runbook, SQL per stage).
 
 use crate::browser;
+use crate::engine::Request;
 use crate::state::Studio;
-use bellows_core::plan::{plan_chat_summary, plan_files, plan_markdown, Effect, LockMode, MySqlServer, StageKind};
+use bellows_core::plan::{plan_chat_summary, plan_markdown, Effect, LockMode, MySqlServer, StageKind};
 use bellows_core::share::encode_model;
 use bellows_core::Dialect;
 use leptos::prelude::*;
@@ -77,13 +78,12 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                     let text = plan_markdown(&plan.get_untracked(), &findings.get_untracked());
                     browser::download("bellows-runbook.md", "text/markdown", &text);
                 }>"Runbook (.md)"</button>
-                <button type="button" on:click=move |_| {
-                    for (name, text) in plan_files(&plan.get_untracked(), &findings.get_untracked()) {
-                        if name.ends_with(".sql") {
-                            browser::download(&name, "application/sql", &text);
-                        }
-                    }
-                }>"SQL per stage"</button>
+                <button type="button" data-testid="download-plan"
+                    title="One zip: each stage's up and down SQL, the runbook, the diagram and, for PostgreSQL, a pgroll migration"
+                    on:click=move |_| {
+                        let diagram_svg = studio.picture.with_value(|p| p.map(|p| p.run(()))).unwrap_or_default();
+                        studio.download(Request::PlanZip { design: studio.design_for_engine().into(), diagram_svg });
+                    }>"Download plan (.zip)"</button>
                 <button type="button" data-testid="copy-summary" title="A few lines of Markdown for a chat message or a pull request, with the design's link"
                     on:click=move |_| {
                         let d = studio.design();

@@ -4,7 +4,7 @@
 
 use crate::browser;
 use crate::state::Studio;
-use bellows_core::{Dialect, Severity};
+use bellows_core::{Dialect, Severity, SourceFormat};
 use leptos::ev;
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -79,9 +79,9 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
             }>
             <div class="panel-head">
                 <h2>"Base schema"</h2>
-                <label class="file-button" title="Open a .sql file (or drop it here)">
+                <label class="file-button" title="Open a .sql, .dbml or .prisma file (or drop it here)">
                     "Open\u{2026}"
-                    <input type="file" accept=".sql,.txt,.ddl,text/plain" data-testid="open-file"
+                    <input type="file" accept=".sql,.txt,.ddl,.dbml,.prisma,text/plain" data-testid="open-file"
                         on:change=move |e| open_file(event_target::<web_sys::HtmlInputElement>(&e).files().and_then(|f| f.get(0))) />
                 </label>
                 <label class="dialect">
@@ -100,9 +100,9 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
                     "Regenerated from the link\u{2019}s model. The original text (comments, formatting, data) travels only in design files."
                 </p>
             </Show>
-            <textarea node_ref=area data-testid="source-input" class="source-input" spellcheck="false" aria-label="SQL DDL"
+            <textarea node_ref=area data-testid="source-input" class="source-input" spellcheck="false" aria-label="Schema text"
                 readonly=move || studio.read_only.get()
-                placeholder="Paste CREATE TABLE statements, a pg_dump or a mysqldump here, open a .sql file, or drop one on this panel"
+                placeholder="Paste CREATE TABLE statements, a pg_dump or a mysqldump, DBML or a Prisma schema here, open a file, or drop one on this panel"
                 prop:value=move || draft.get() on:input=on_input></textarea>
             <ImportFacts studio=studio show_line=show_line />
         </section>
@@ -114,6 +114,7 @@ fn ImportFacts(studio: Studio, show_line: impl Fn(u32, u32) + Copy + Send + Sync
     let tables = move || studio.analysis.with(|a| a.base.schema.tables.len());
     let columns = move || studio.analysis.with(|a| a.base.schema.column_count());
     let errors = move || studio.analysis.with(|a| a.base.errors().count());
+    let format = move || studio.analysis.with(|a| a.base.format);
     let diagnostics = Memo::new(move |_| {
         studio
             .analysis
@@ -125,6 +126,12 @@ fn ImportFacts(studio: Studio, show_line: impl Fn(u32, u32) + Copy + Send + Sync
         <div class="import-facts">
             <span class="count" data-testid="table-count">{move || plural(tables(), "table")}</span>
             <span class="muted">{move || plural(columns(), "column")}</span>
+            <Show when=move || format() != SourceFormat::Sql>
+                <span class="badge format" data-testid="source-format"
+                    title="Read as this format; the dialect picker says which database its types are for">
+                    {move || format!("read as {}", format().label())}
+                </span>
+            </Show>
             <Show when=move || { skipped() > 0 }>
                 <span class="muted" title="Statements that do not shape the schema (SET, GRANT, functions, data) are skipped">{move || format!("{} skipped", skipped())}</span>
             </Show>

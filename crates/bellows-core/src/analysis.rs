@@ -35,6 +35,7 @@ pub fn analyze(design: &Design) -> Analysis {
         // A design from a link: its base came as a model, already read.
         Some(model) => Import {
             dialect: design.dialect.or(model.dialect).unwrap_or(Dialect::Postgres),
+            format: crate::import::SourceFormat::Sql,
             schema: model.clone(),
             diagnostics: Vec::new(),
             stats: crate::import::ImportStats::default(),

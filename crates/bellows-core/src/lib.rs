@@ -26,6 +26,6 @@ pub mod verify;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use dialect::Dialect;
-pub use import::{import, Import};
+pub use import::{detect_format, import, Import, SourceFormat};
 pub use model::*;
 pub use types::{DataType, TypeKind};

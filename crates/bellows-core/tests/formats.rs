@@ -661,3 +661,56 @@ fn every_corpus_schema_round_trips_through_prisma() {
         failures.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// The app has one text box for every format, so [`bellows_core::detect_format`] must never take
+/// SQL for DBML or Prisma: every `.sql` file of the corpora (schemas, dumps, migrations, the
+/// PostgreSQL regression suite's DDL, squawk's and pgroll's fixtures) is read as SQL. The DBML and
+/// Prisma written for each corpus schema are read as those formats through [`import`] without a
+/// dialect, and give the same schema as their own readers with the dialect named.
+#[test]
+fn every_sql_file_reads_as_sql_and_every_dbml_and_prisma_export_as_its_own_format() {
+    use bellows_core::import::{dbml::import_dbml, prisma::import_prisma};
+    use bellows_core::{detect_format, SourceFormat};
+    let Some(root) = support::corpora() else { return };
+    let mut failures = Vec::new();
+    let mut sql_files = 0;
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                let Ok(bytes) = std::fs::read(&path) else { continue };
+                sql_files += 1;
+                let format = detect_format(&String::from_utf8_lossy(&bytes));
+                if format != SourceFormat::Sql {
+                    failures.push(format!("{}: read as {format:?}", support::relative(&root, &path)));
+                }
+            }
+        }
+    }
+    let mut exports = 0;
+    for path in support::schema_files(&root) {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let dialect = support::dialect_of(&path);
+        let name = support::relative(&root, &path);
+        let original = import(&text, Some(dialect)).schema;
+        for (format, written, own) in [
+            (SourceFormat::Dbml, schema_dbml(&original), import_dbml as fn(&str, _) -> _),
+            (SourceFormat::Prisma, schema_prisma(&original, dialect), import_prisma),
+        ] {
+            exports += 1;
+            let read = import(&written, None);
+            if read.format != format || read.dialect != dialect {
+                failures.push(format!("{name}: {format:?} export read as {:?} in {:?}", read.format, read.dialect));
+            } else if read.schema != own(&written, dialect).schema {
+                failures.push(format!("{name}: {format:?} export reads differently without its reader named"));
+            }
+        }
+    }
+    println!("{sql_files} SQL files read as SQL; {exports} DBML and Prisma exports read as their formats");
+    assert!(sql_files > 1_000, "the corpora hold over a thousand SQL files, found {sql_files}");
+    assert!(failures.is_empty(), "{} of them wrong:\n{}", failures.len(), failures.join("\n"));
+}

@@ -399,6 +399,39 @@ async fn sakila_with_five_edits_shares_as_a_short_link() {
     assert!(summary.contains("[Open the design and the full plan](http") && summary.contains("#d=2."), "{summary}");
     assert!(page.text_of("notice").await.contains("Summary copied"));
     session.screenshot("08d-sakila-summary-copied").await;
+    // "Download plan": one zip, written by the engine, with the diagram the canvas draws.
+    catch_downloads(&session).await;
+    page.click("download-plan").await;
+    page.settle().await;
+    let zips = downloads(&session).await;
+    assert_eq!(zips.len(), 1, "one download: {:?}", zips.iter().map(|(n, _)| n).collect::<Vec<_>>());
+    assert_eq!(zips[0].0, "bellows-plan.zip");
+    let data = zips[0].1.strip_prefix("data:application/zip;base64,").expect("a zip as a data URL");
+    let bytes = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.decode(data).expect("base64")
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    names.sort();
+    println!("the plan zip holds: {names:?}");
+    // A file pair for each stage that has steps (Sakila's five edits need no Switch step).
+    for stage in ["1-expand", "2-backfill", "4-contract"] {
+        for way in ["up", "down"] {
+            let name = format!("bellows-plan/{stage}.{way}.sql");
+            assert!(names.contains(&name), "{name} in {names:?}");
+        }
+    }
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect(name), &mut text).expect("text");
+        text
+    };
+    assert!(read("bellows-plan/1-expand.up.sql").contains("email_address"));
+    assert!(read("bellows-plan/RUNBOOK.md").contains("Expand"));
+    let svg = read("bellows-plan/diagram.svg");
+    assert!(svg.starts_with("<svg") && svg.contains("employee") && svg.contains("email_address"), "the target drawn");
+    assert!(read("bellows-plan/pgroll/bellows.json").contains("\"operations\""));
     let link = page.copy_link().await;
     assert!(link.contains("#d=2."), "{link}");
     let notice = page.text_of("notice").await;
@@ -546,15 +579,18 @@ async fn the_site_works_from_a_sub_path_and_cannot_send_anything() {
     session.close().await;
 }
 
-/// "Export…" downloads the target, as edited, in DBML, Mermaid and each SQL dialect.
+/// "Export…" downloads the target, as edited, in DBML, Mermaid, Prisma and each SQL dialect
+/// (the engine writes them); the DBML and the Prisma schema, pasted back into the source panel,
+/// read as what they are into the same tables.
 #[tokio::test]
-async fn export_downloads_the_designed_schema_in_other_formats() {
+async fn export_downloads_the_designed_schema_in_other_formats_that_read_back() {
     let Some(setup) = Setup::from_env() else { return };
     let session = Session::open(&setup).await;
     let page = open_with(&session, BOOKS).await;
     page.wait_for_table_count("2 tables").await;
     page.select_table("books").await;
     page.rename_column("title", "headline").await;
+    page.settle().await;
     // Downloads are caught as the page starts them (an anchor with a data: URL).
     session
         .client
@@ -565,24 +601,42 @@ async fn export_downloads_the_designed_schema_in_other_formats() {
         )
         .await
         .expect("hook");
-    for choice in ["dbml", "mermaid", "mysql"] {
+    for choice in ["dbml", "mermaid", "prisma", "mysql"] {
         let select = session.client.find(fantoccini::Locator::Css("[data-testid=export]")).await.expect("export");
         select.select_by_value(choice).await.expect("chosen");
+        // The engine writes each file; one at a time keeps the order of the downloads.
+        page.settle().await;
     }
     let files: Vec<(String, String)> =
         serde_json::from_value(session.client.execute("return window.__downloads;", vec![]).await.expect("eval"))
             .expect("pairs");
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["schema.dbml", "schema.mmd", "schema.mysql.sql"]);
+    assert_eq!(names, ["schema.dbml", "schema.mmd", "schema.prisma", "schema.mysql.sql"]);
     assert!(
         files[0].1.contains("Table books {") && files[0].1.contains("  headline text [not null]"),
         "{}",
         files[0].1
     );
     assert!(files[1].1.starts_with("erDiagram") && files[1].1.contains("text headline"), "{}", files[1].1);
-    assert!(files[2].1.contains("CREATE TABLE `books`") || files[2].1.contains("CREATE TABLE books"), "{}", files[2].1);
-    assert!(files[2].1.contains("headline"), "the target, not the base: {}", files[2].1);
+    assert!(files[2].1.contains("model books {") && files[2].1.contains("headline"), "{}", files[2].1);
+    assert!(files[3].1.contains("CREATE TABLE `books`") || files[3].1.contains("CREATE TABLE books"), "{}", files[3].1);
+    assert!(files[3].1.contains("headline"), "the target, not the base: {}", files[3].1);
     session.screenshot("11-export-menu").await;
+    for (file, format) in [(&files[0].1, "read as DBML"), (&files[2].1, "read as Prisma")] {
+        page.paste_source(file).await;
+        assert_eq!(page.wait_for_text("source-format", format).await, format);
+        assert_eq!(page.wait_for_table_count("2 tables").await, "2 tables");
+        let errors =
+            session.client.find_all(fantoccini::Locator::Css("[data-testid=error-count]")).await.expect("query");
+        assert!(errors.is_empty(), "read without errors: {:?}", page.diagnostics().await);
+        let card = session
+            .client
+            .execute("return document.querySelector('[data-testid=table-card][data-name=books]').textContent;", vec![])
+            .await
+            .expect("eval");
+        assert!(card.as_str().unwrap_or_default().contains("headline"), "the edited column came back: {card}");
+    }
+    session.screenshot("11b-prisma-pasted").await;
     session.close().await;
 }
 

@@ -805,6 +805,20 @@ impl Reader {
     }
 }
 
+/// The dialect a DBML project names (`Project p { database_type: 'MySQL' }`), if any.
+pub fn database_type(text: &str) -> Option<Dialect> {
+    text.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("database_type")?.trim_start().strip_prefix(':')?;
+        let name = rest.trim().trim_matches(|c| c == '\'' || c == '"' || c == ',' || c == '}');
+        match name.to_ascii_lowercase().as_str() {
+            "postgresql" | "postgres" => Some(Dialect::Postgres),
+            "mysql" | "mariadb" => Some(Dialect::MySql),
+            "sqlite" => Some(Dialect::Sqlite),
+            _ => None,
+        }
+    })
+}
+
 /// Reads DBML text. Types are read as `dialect`'s.
 pub fn import_dbml(text: &str, dialect: Dialect) -> Import {
     let mut diagnostics = Vec::new();
@@ -824,6 +838,7 @@ pub fn import_dbml(text: &str, dialect: Dialect) -> Import {
     let tables = r.schema.tables.len();
     Import {
         dialect,
+        format: crate::import::SourceFormat::Dbml,
         schema: r.schema,
         diagnostics: r.diagnostics,
         stats: crate::import::ImportStats { statements: tables, applied: tables, ..Default::default() },

@@ -25,9 +25,98 @@ use sqlparser::tokenizer::{Location, TokenWithSpan, Tokenizer};
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     pub dialect: Dialect,
+    /// What the text was written in: SQL, DBML or a Prisma schema.
+    #[serde(default)]
+    pub format: SourceFormat,
     pub schema: Schema,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: ImportStats,
+}
+
+/// The language a schema text is written in. [`import`] tells them apart by the text alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    #[default]
+    Sql,
+    /// dbdiagram's DBML: `Table name { ... }`, `Ref: a.b > c.d`.
+    Dbml,
+    /// A Prisma schema: `model Name { ... }`, `datasource db { ... }`.
+    Prisma,
+}
+
+impl SourceFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceFormat::Sql => "SQL",
+            SourceFormat::Dbml => "DBML",
+            SourceFormat::Prisma => "Prisma",
+        }
+    }
+}
+
+/// Which language `text` is in, from the first line that can only be one of them: a SQL
+/// statement's first word (`CREATE`, `ALTER`, `INSERT`, `SET`, ...) says SQL; `Table x {`,
+/// `Ref:`, `Project x {` or `TableGroup x {` say DBML; `model x {`, `datasource x {`,
+/// `generator x {` or `view x {` say Prisma. `enum x {` is both DBML's and Prisma's, so it decides
+/// nothing. Comments of every language are passed over. Text that says nothing is SQL.
+pub fn detect_format(text: &str) -> SourceFormat {
+    let mut in_block_comment = false;
+    // Inside an `enum x { ... }` or `Note { ... }` block, which says nothing: its depth.
+    let mut undecided_depth = 0i32;
+    for line in text.lines() {
+        let mut line = line.trim();
+        if undecided_depth > 0 {
+            undecided_depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            continue;
+        }
+        if in_block_comment {
+            match line.find("*/") {
+                Some(end) => {
+                    in_block_comment = false;
+                    line = line[end + 2..].trim();
+                }
+                None => continue,
+            }
+        }
+        if line.starts_with("/*") && !line.starts_with("/*!") {
+            match line.find("*/") {
+                Some(end) => line = line[end + 2..].trim(),
+                None => {
+                    in_block_comment = true;
+                    continue;
+                }
+            }
+        }
+        if line.is_empty() || line.starts_with("--") || line.starts_with("//") || line.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || c == '{' || c == ':' || c == '[')
+            .filter(|w| !w.is_empty())
+            .take(3)
+            .collect();
+        let first = words.first().map(|w| w.to_ascii_lowercase()).unwrap_or_default();
+        let opens_block = line.contains('{');
+        // A block header: `keyword name {` (the brace may also start the next line).
+        let block_header = words.len() >= 2 && (opens_block || words.len() == 2);
+        match first.as_str() {
+            "model" | "datasource" | "generator" | "view" | "type" if block_header && opens_block => {
+                return SourceFormat::Prisma;
+            }
+            "table" | "project" | "tablegroup" | "tablepartial" if block_header && opens_block => {
+                return SourceFormat::Dbml;
+            }
+            "ref" if line[3..].trim_start().starts_with(':') || (words.len() >= 2 && line.contains(':')) => {
+                return SourceFormat::Dbml;
+            }
+            "enum" | "note" if opens_block => {
+                undecided_depth = line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            }
+            _ => return SourceFormat::Sql,
+        }
+    }
+    SourceFormat::Sql
 }
 
 /// What became of each statement. `skipped` and `failed` statements each carry a diagnostic.
@@ -54,8 +143,18 @@ impl Import {
 /// is rejected with a diagnostic instead of exhausting the (small, in wasm) stack.
 const RECURSION_LIMIT: usize = 48;
 
-/// Imports a DDL text. `dialect: None` detects it from the text.
+/// Imports a schema text: SQL DDL, DBML or a Prisma schema ([`detect_format`]). `dialect:
+/// None` detects it from the text (a Prisma datasource's provider, a DBML project's
+/// `database_type`, or the SQL itself); DBML that names none is read as PostgreSQL.
 pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
+    match detect_format(sql) {
+        SourceFormat::Dbml => {
+            let dialect = dialect.or_else(|| dbml::database_type(sql)).unwrap_or(Dialect::Postgres);
+            return dbml::import_dbml(sql, dialect);
+        }
+        SourceFormat::Prisma => return prisma::import_prisma(sql, dialect.unwrap_or(Dialect::Postgres)),
+        SourceFormat::Sql => {}
+    }
     let dialect = dialect.unwrap_or_else(|| detect_dialect(sql));
     let parser_dialect = sql_dialect(dialect);
     let mut builder = Builder::new(dialect);
@@ -95,7 +194,13 @@ pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
         }
     }
     builder.resolve_references();
-    Import { dialect, schema: builder.schema, diagnostics: builder.diagnostics, stats: builder.stats }
+    Import {
+        dialect,
+        format: SourceFormat::Sql,
+        schema: builder.schema,
+        diagnostics: builder.diagnostics,
+        stats: builder.stats,
+    }
 }
 
 /// The text with `#` line comments blanked (outside quotes), as RT's and similar installers
@@ -529,6 +634,43 @@ fn absolute_span(base: Span, at: Location) -> Span {
 mod tests {
     use super::*;
     use crate::Table;
+
+    #[test]
+    fn tells_sql_dbml_and_prisma_apart_by_their_first_telling_line() {
+        let cases = [
+            ("", SourceFormat::Sql),
+            ("-- a comment\nCREATE TABLE t (id int);", SourceFormat::Sql),
+            ("/*!40101 SET NAMES utf8 */;\nCREATE TABLE t (id int);", SourceFormat::Sql),
+            ("/* Table x {\n} */\nCREATE TABLE t (id int);", SourceFormat::Sql),
+            ("TABLE t;", SourceFormat::Sql),
+            ("// shop\nTable users {\n  id int [pk]\n}", SourceFormat::Dbml),
+            ("Enum mood {\n  sad\n}\nTable t {\n  m mood\n}", SourceFormat::Dbml),
+            ("Ref: a.b > c.d", SourceFormat::Dbml),
+            ("Ref fk_x: a.b > c.d", SourceFormat::Dbml),
+            ("Project p {\n  database_type: 'MySQL'\n}", SourceFormat::Dbml),
+            ("// app\ngenerator client {\n  provider = \"prisma-client-js\"\n}", SourceFormat::Prisma),
+            ("enum Role {\n  ADMIN\n}\nmodel User {\n  id Int @id\n}", SourceFormat::Prisma),
+            ("datasource db {\n  provider = \"sqlite\"\n}", SourceFormat::Prisma),
+        ];
+        for (text, format) in cases {
+            assert_eq!(detect_format(text), format, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn one_entry_reads_dbml_and_prisma_with_their_dialect_and_their_errors_where_they_are() {
+        let dbml = import("Project p {\n  database_type: 'MySQL'\n}\nTable users {\n  id int [pk]\n  email varchar(200) [not null]\n}\n", None);
+        assert_eq!((dbml.format, dbml.dialect), (SourceFormat::Dbml, Dialect::MySql));
+        assert_eq!(dbml.schema.tables[0].columns.len(), 2);
+        let named = import("Table users {\n  id int [pk]\n}\n", Some(Dialect::Sqlite));
+        assert_eq!(named.dialect, Dialect::Sqlite, "a dialect the user picks wins over the default");
+        let prisma = import("datasource db {\n  provider = \"mysql\"\n}\nmodel User {\n  id Int @id\n}\n", None);
+        assert_eq!((prisma.format, prisma.dialect), (SourceFormat::Prisma, Dialect::MySql));
+        assert_eq!(prisma.schema.tables.len(), 1);
+        let broken = import("Table users {\n  id int [pk\n}\n", None);
+        let e = broken.errors().next().expect("an unclosed setting list is an error");
+        assert_eq!((e.span.line, e.span.column), (3, 1), "where the list was found unclosed: {e:?}");
+    }
 
     #[test]
     fn imports_tables_and_columns() {

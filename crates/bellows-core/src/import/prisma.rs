@@ -795,6 +795,7 @@ pub fn import_prisma(text: &str, dialect: Dialect) -> Import {
     let tables = schema.tables.len();
     Import {
         dialect: d,
+        format: crate::import::SourceFormat::Prisma,
         schema,
         diagnostics,
         stats: crate::import::ImportStats { statements: tables, applied: tables, ..Default::default() },

@@ -6,6 +6,7 @@
 //! one line per object, so a reader sees what the picture leaves out.
 
 use crate::model::*;
+use crate::Dialect;
 use std::fmt::Write;
 
 /// DBML keywords that a bare name would be read as.
@@ -104,6 +105,15 @@ fn columns_ref(table: &str, columns: &[String]) -> String {
 pub fn schema_dbml(schema: &Schema) -> String {
     let mut out = String::new();
     let mut left_out: Vec<String> = Vec::new();
+    if let Some(d) = schema.dialect {
+        // dbdiagram's own header: the dialect the types are in, so the file reads back as it.
+        let name = match d {
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::MySql => "MySQL",
+            Dialect::Sqlite => "SQLite",
+        };
+        let _ = writeln!(out, "Project bellows {{\n  database_type: '{name}'\n}}\n");
+    }
     for e in &schema.enums {
         let _ = writeln!(out, "Enum {} {{", dbml_table_name(e.namespace.as_deref(), &e.name));
         for label in &e.labels {
