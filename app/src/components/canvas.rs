@@ -586,15 +586,32 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
 
     // The diagram as a picture: every card at full size, where the canvas has it at rest:
     // (SVG, its size). The plan's zip asks for it too.
-    let diagram = move || {
+    // `only_in_view`: the tables the canvas shows in its window now, rather than all of them.
+    let diagram = move |only_in_view: bool| {
         use bellows_core::render::picture::{diagram_svg, picture_size};
+        let at_rest: BTreeMap<TableId, Rect> =
+            card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_at_rest(c.id).map(|r| (c.id, r))).collect());
+        // The window in the canvas's own coordinates.
+        let ((w, h), (px, py), z) = (size.get_untracked(), pan.get_untracked(), zoom.get_untracked().max(0.01));
+        let (x0, y0, x1, y1) = (-px / z, -py / z, (w - px) / z, (h - py) / z);
+        let seen = |r: &Rect| r.x < x1 && r.right() > x0 && r.y < y1 && r.y + r.h > y0;
         // Cards drawn smaller than full size on the canvas (keys or names only) would overlap at
-        // full size: the picture then takes the automatic layout of full cards.
-        let rects: BTreeMap<TableId, Rect> = if studio.density.get_untracked() == Density::Columns {
-            card_list.with_untracked(|cs| cs.iter().filter_map(|c| rect_at_rest(c.id).map(|r| (c.id, r))).collect())
+        // full size: the picture then takes the automatic layout of full cards (of those in
+        // view alone, when only they are wanted).
+        let mut rects: BTreeMap<TableId, Rect> = if studio.density.get_untracked() == Density::Columns {
+            at_rest.clone()
         } else {
-            display.with_untracked(|d| layout::layout(&d.schema, Density::Columns))
+            display.with_untracked(|d| {
+                let mut drawn = d.schema.clone();
+                if only_in_view {
+                    drawn.tables.retain(|t| at_rest.get(&t.id).is_some_and(seen));
+                }
+                layout::layout(&drawn, Density::Columns)
+            })
         };
+        if only_in_view {
+            rects.retain(|id, _| at_rest.get(id).is_some_and(seen));
+        }
         let (tables, changes) = studio.analysis.with_untracked(|a| (a.target.tables.len(), a.plan.changes.len()));
         let title = match studio.view.get_untracked() {
             ViewMode::Target if changes > 0 => {
@@ -604,13 +621,22 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             ViewMode::AfterStage(k) => format!("After {}", ["Expand", "Backfill", "Switch", "Contract"][k.min(3)]),
             _ => format!("Schema: {tables} tables"),
         };
+        let title = if only_in_view { format!("{title} (part shown)") } else { title };
         let svg = display.with_untracked(|d| diagram_svg(d, &rects, &title));
-        (svg, picture_size(&rects))
+        (svg, picture_size(&rects), rects.len())
     };
-    studio.picture.set_value(Some(Callback::new(move |()| diagram().0)));
+    studio.picture.set_value(Some(Callback::new(move |()| diagram(false).0)));
     on_cleanup(move || studio.picture.set_value(None));
     let picture = move |choice: String| {
-        let (svg, (w, h)) = diagram();
+        let (in_view, choice) = match choice.strip_prefix("view-") {
+            Some(c) => (true, c.to_string()),
+            None => (false, choice),
+        };
+        let (svg, (w, h), drawn) = diagram(in_view);
+        if drawn == 0 {
+            studio.notice.set(Some("No table is in view: move the canvas to some, or take the whole diagram.".into()));
+            return;
+        }
         if choice == "svg" {
             browser::download("bellows-diagram.svg", "image/svg+xml", &svg);
             return;
@@ -732,16 +758,23 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                     }}
                 </select>
                 <button type="button" class="primary" data-testid="add-table" disabled=move || studio.read_only.get() on:click=move |_| add_table()>"+ Table"</button>
-                <select class="picture" data-testid="picture" aria-label="The diagram as a picture" title="The whole diagram as a picture, every table at full size"
+                <select class="picture" data-testid="picture" aria-label="The diagram as a picture" title="The diagram as a picture, every table at full size: all of it, or the tables in view"
                     on:change=move |e| {
                         let el = event_target::<web_sys::HtmlSelectElement>(&e);
                         picture(el.value());
                         el.set_value("");
                     }>
                     <option value="" selected>"Picture\u{2026}"</option>
-                    <option value="svg">"Download SVG"</option>
-                    <option value="png">"Download PNG"</option>
-                    <option value="copy">"Copy image"</option>
+                    <optgroup label="The whole diagram">
+                        <option value="svg">"Download SVG"</option>
+                        <option value="png">"Download PNG"</option>
+                        <option value="copy">"Copy image"</option>
+                    </optgroup>
+                    <optgroup label="What the canvas shows now">
+                        <option value="view-svg">"Download SVG of this view"</option>
+                        <option value="view-png">"Download PNG of this view"</option>
+                        <option value="view-copy">"Copy image of this view"</option>
+                    </optgroup>
                 </select>
                 <span class="legend">
                     <span class="added">"added"</span>

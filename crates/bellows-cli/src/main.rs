@@ -136,6 +136,13 @@ enum Command {
         /// For `--format sql`: the dialect to write (default: the file's own).
         #[arg(long, value_enum)]
         to: Option<DialectArg>,
+        /// The schema to migrate to: the formats then write it, the SVG marks what changes
+        /// against FILE, and `pgroll` (which needs it) writes the migration from FILE to it.
+        #[arg(long, value_name = "TARGET")]
+        target: Option<PathBuf>,
+        /// With --target: `old=new` renames the diff cannot see (as `plan --rename`).
+        #[arg(long = "rename", value_name = "OLD=NEW")]
+        renames: Vec<String>,
     },
     /// Print the share link of a schema, so a CI job can post it: the fragment (`#d=2....`), or
     /// the whole address with --site. The link carries the model, not the file's text.
@@ -211,6 +218,8 @@ pub enum ExportFormat {
     Sql,
     /// The diagram as a standalone SVG picture.
     Svg,
+    /// A pgroll migration from FILE to --target (PostgreSQL), as `plan --format pgroll`.
+    Pgroll,
 }
 
 /// The lowest severity that fails the run.
@@ -309,8 +318,8 @@ fn main() -> ExitCode {
             framework,
             fail_on,
         }),
-        Command::Export { file, dialect, format, to } => {
-            export(&file, dialect.map(Dialect::from), format, to.map(Dialect::from))
+        Command::Export { file, dialect, format, to, target, renames } => {
+            export(&file, dialect.map(Dialect::from), format, to.map(Dialect::from), target.as_deref(), &renames)
         }
         Command::Queries { schema, queries, target, renames, dialect, format } => queries::run(&queries::Args {
             schema,
@@ -371,36 +380,78 @@ pub struct Pair {
     pub base_text: String,
 }
 
-/// `bellows export`: the schema in DBML, Mermaid, Prisma, SVG or SQL.
+/// `bellows export`: the schema in DBML, Mermaid, Prisma, SVG or SQL; with a target, the target
+/// (the SVG marking what changes), or the pgroll migration to it.
 fn export(
     path: &std::path::Path,
     dialect: Option<Dialect>,
     format: ExportFormat,
     to: Option<Dialect>,
+    target: Option<&std::path::Path>,
+    renames: &[String],
 ) -> Result<ExitCode, String> {
+    use bellows_core::diff::{diff, DiffOptions, Matching};
     use bellows_core::render::{ddl, diagram};
-    let text = read_input(path)?;
-    let read = read_schema(path, &text, dialect);
-    let out = match format {
-        ExportFormat::Dbml => diagram::schema_dbml(&read.schema),
-        ExportFormat::Mermaid => diagram::schema_mermaid(&read.schema),
-        ExportFormat::Prisma => bellows_core::render::prisma::schema_prisma(&read.schema, to.unwrap_or(read.dialect)),
-        ExportFormat::Svg => {
-            let shown = bellows_core::edit::display(&read.schema, &read.schema);
-            let rects = bellows_core::layout::layout(&shown.schema, bellows_core::layout::Density::Columns);
-            let title = format!("{}: {} tables", path.display(), read.schema.tables.len());
-            bellows_core::render::picture::diagram_svg(&shown, &rects, &title)
+    let (base, schema, errors, label, changes) = match target {
+        Some(target_path) => {
+            let pair = read_pair(path, target_path, dialect, renames)?;
+            let changes = diff(
+                &pair.base.schema,
+                &pair.target.schema,
+                &DiffOptions { matching: Matching::Names, renames: pair.renames.clone() },
+            );
+            (pair.base.schema, pair.target.schema, pair.errors, target_path.display().to_string(), Some(changes))
         }
-        ExportFormat::Sql => {
-            ddl::schema_sql(&read.schema, ddl::DdlOptions { source: read.dialect, target: to.unwrap_or(read.dialect) })
+        None => {
+            let text = read_input(path)?;
+            let read = read_schema(path, &text, dialect);
+            let errors: Vec<_> = read.errors().collect();
+            for e in &errors {
+                eprintln!("{}:{}: {}", path.display(), e.span, e.message);
+            }
+            let n = errors.len();
+            (read.schema.clone(), read.schema, n, path.display().to_string(), None)
         }
     };
-    print!("{out}");
-    let errors: Vec<_> = read.errors().collect();
-    for e in &errors {
-        eprintln!("{}:{}: {}", path.display(), e.span, e.message);
-    }
-    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let source = schema.dialect.unwrap_or(Dialect::Postgres);
+    let out = match format {
+        ExportFormat::Dbml => diagram::schema_dbml(&schema),
+        ExportFormat::Mermaid => diagram::schema_mermaid(&schema),
+        ExportFormat::Prisma => bellows_core::render::prisma::schema_prisma(&schema, to.unwrap_or(source)),
+        ExportFormat::Svg => {
+            let shown = bellows_core::edit::display(&base, &schema);
+            let rects = bellows_core::layout::layout(&shown.schema, bellows_core::layout::Density::Columns);
+            let title = match &changes {
+                Some(c) => format!(
+                    "{label}: {} tables, {} change{}",
+                    schema.tables.len(),
+                    c.changes.len(),
+                    if c.changes.len() == 1 { "" } else { "s" }
+                ),
+                None => format!("{label}: {} tables", schema.tables.len()),
+            };
+            bellows_core::render::picture::diagram_svg(&shown, &rects, &title)
+        }
+        ExportFormat::Sql => ddl::schema_sql(&schema, ddl::DdlOptions { source, target: to.unwrap_or(source) }),
+        ExportFormat::Pgroll => {
+            let Some(changes) = &changes else {
+                return Err("a pgroll migration goes from FILE to a schema: name it with --target".into());
+            };
+            if source != Dialect::Postgres {
+                return Err(format!("pgroll runs on PostgreSQL; this schema is {}", source.label()));
+            }
+            let options = bellows_core::plan::PlanOptions { dialect: source, ..Default::default() };
+            let plan = bellows_core::plan::plan_changes(&base, &schema, changes, &options);
+            let name = std::path::Path::new(&label)
+                .file_stem()
+                .map(|s| s.to_string_lossy().replace(['.', ' '], "_"))
+                .unwrap_or_default();
+            let (migration, _) = bellows_core::plan::plan_pgroll(&plan, &schema, changes, &name);
+            serde_json::to_string_pretty(&migration).map_err(|e| e.to_string())? + "\n"
+        }
+    };
+    emit(&out);
+    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// `bellows link`: the schema's share link. Exits 1 (with the diagnostics on stderr) when the

@@ -273,6 +273,29 @@ fn export_writes_dbml_mermaid_and_sql_of_another_dialect() {
     assert!(back.schema.find_table("orders").is_some(), "{sql}");
 }
 
+/// With --target, export writes the target (the SVG marks what changes) and the pgroll
+/// migration, the same one `plan --format pgroll` writes; pgroll without a target is refused.
+#[test]
+fn export_with_a_target_writes_the_change_and_its_pgroll_migration() {
+    let (base, target) = ("tests/fixtures/rename-column/before.sql", "tests/fixtures/rename-column/after.sql");
+    let rename = ["--rename", "orders.total=amount"];
+    let (code, svg, err) = bellows(&[&["export", base, "--target", target, "--format", "svg"][..], &rename].concat());
+    assert_eq!((code, err.as_str()), (0, ""), "{svg}");
+    assert!(svg.contains("tables, 1 change</title>"), "the title counts the rename as one change: {svg}");
+    let (code, dbml, _) = bellows(&["export", base, "--target", target, "--format", "dbml"]);
+    assert_eq!(code, 0);
+    assert!(dbml.contains("  amount ") && !dbml.contains("  total "), "the target's columns: {dbml}");
+    let (code, pgroll, err) =
+        bellows(&[&["export", base, "--target", target, "--format", "pgroll"][..], &rename].concat());
+    assert_eq!((code, err.as_str()), (0, ""), "{pgroll}");
+    let (_, planned, _) = bellows(&[&["plan", base, target, "--format", "pgroll"][..], &rename].concat());
+    assert_eq!(pgroll, planned, "the same migration as the plan's");
+    assert!(pgroll.contains("\"rename_column\""), "{pgroll}");
+    let (code, out, err) = bellows(&["export", base, "--format", "pgroll"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("--target"), "{err}");
+}
+
 #[test]
 fn dbml_files_are_read_by_inspect_and_plan() {
     let dir = std::env::temp_dir().join(format!("bellows-dbml-{}", std::process::id()));

@@ -84,6 +84,14 @@ fn main() {
                 print!(" | {name} -{}", full - n);
             }
         }
-        println!();
+        // The floor that bodies set: a link of the view, routine, trigger, policy and rule
+        // bodies alone, every table and type left out.
+        let mut bodies = s.clone();
+        bodies.tables.clear();
+        bodies.enums.clear();
+        bodies.sequences.clear();
+        bodies.domains.clear();
+        bodies.extensions.clear();
+        println!(" | the bodies alone: {}", link(&bodies));
     }
 }

@@ -732,6 +732,36 @@ async fn the_diagram_exports_as_a_picture() {
         let copied = session.client.execute("return window.__clipboard;", vec![]).await.expect("eval");
         assert_eq!(copied, serde_json::json!([["image/png"]]), "{name}: an image went to the clipboard");
         assert!(page.text_of("notice").await.contains("Diagram copied as an image"), "{name}");
+
+        // The part the canvas shows after zooming in on its centre.
+        for _ in 0..6 {
+            session
+                .client
+                .execute("document.querySelector('button[title=\"Zoom in\"]').click();", vec![])
+                .await
+                .expect("zoomed");
+        }
+        println!("{name}: zoomed in to {}", page.text_of("zoom-level").await);
+        catch_downloads(&session).await;
+        for choice in ["view-svg", "view-png"] {
+            let select = session.client.find(fantoccini::Locator::Css("[data-testid=picture]")).await.expect("picture");
+            select.select_by_value(choice).await.expect("chosen");
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        }
+        let files = downloads(&session).await;
+        let svg = percent_decode(files[0].1.split_once(',').map(|(_, s)| s).unwrap_or_default());
+        let drawn = svg.matches("<g>").count();
+        let all: usize = tables.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(files[1].1.split_once(',').map(|(_, b)| b).unwrap_or_default())
+            .expect("base64 PNG");
+        let (w, h) = png_size(&png);
+        let path = setup.screenshots.join(format!("12-diagram-{name}-view.png"));
+        std::fs::write(&path, &png).expect("saved");
+        session.screenshot(&format!("12-canvas-{name}-view")).await;
+        assert!(svg.contains("(part shown)"), "{name}: the title says it is a part");
+        assert!(drawn >= 1 && drawn < all, "{name}: {drawn} of {all} tables in view");
+        println!("{name}, the part in view: {drawn} of {all} tables; PNG {w} x {h} px at {}", path.display());
     }
     session.close().await;
 }
