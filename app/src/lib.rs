@@ -12,7 +12,7 @@ pub mod state;
 
 use bellows_core::edit::Edit;
 use bellows_core::share::Design;
-use components::{AuditPanel, Canvas, Header, Inspector, PlanPanel, SourcePanel};
+use components::{AuditPanel, Canvas, ConsumersPanel, Header, Inspector, PlanPanel, SourcePanel};
 use engine::{Reply, Request};
 use leptos::ev;
 use leptos::prelude::*;
@@ -138,14 +138,36 @@ pub fn App() -> impl IntoView {
 
     let audit_count = move || studio.analysis.with(|a| a.audit.len());
     let step_count = move || studio.analysis.with(|a| a.plan.steps().count());
+    // Statements that break somewhere (on the base or over the plan), over every consumer.
+    let broken_count = move || {
+        studio.analysis.with(|a| {
+            a.consumers
+                .iter()
+                .map(|r| {
+                    let mut s: Vec<usize> =
+                        r.outcomes.iter().filter(|o| o.verdict.breaks()).map(|o| o.statement).collect();
+                    s.dedup();
+                    s.len()
+                })
+                .sum::<usize>()
+        })
+    };
     let tab_button = move |tab: Tab, label: &'static str, test_id: &'static str| {
         view! {
             <button type="button" role="tab" data-testid=test_id class:active=move || studio.tab.get() == tab
                 aria-selected=move || (studio.tab.get() == tab).to_string() on:click=move |_| studio.tab.set(tab)>
                 {label}
                 {move || match tab {
-                    Tab::Plan => Some(view! { <span class="tab-count" data-testid="step-count">{step_count()}</span> }),
-                    Tab::Audit => Some(view! { <span class="tab-count" data-testid="audit-count">{audit_count()}</span> }),
+                    Tab::Plan => Some(view! { <span class="tab-count" data-testid="step-count">{step_count()}</span> }.into_any()),
+                    Tab::Audit => Some(view! { <span class="tab-count" data-testid="audit-count">{audit_count()}</span> }.into_any()),
+                    Tab::Consumers => {
+                        let n = broken_count();
+                        let class = if n > 0 { "tab-count error" } else { "tab-count" };
+                        Some(view! {
+                            <span class=class data-testid="consumer-count"
+                                title="Statements that break on the base or over the plan">{n}</span>
+                        }.into_any())
+                    }
                     Tab::Table => None,
                 }}
             </button>
@@ -184,12 +206,14 @@ pub fn App() -> impl IntoView {
                     {tab_button(Tab::Table, "Table", "tab-table")}
                     {tab_button(Tab::Plan, "Plan", "tab-plan")}
                     {tab_button(Tab::Audit, "Audit", "tab-audit")}
+                    {tab_button(Tab::Consumers, "Consumers", "tab-consumers")}
                 </div>
                 <div class="tab-body">
                     {move || match studio.tab.get() {
                         Tab::Table => view! { <Inspector studio=studio /> }.into_any(),
                         Tab::Plan => view! { <PlanPanel studio=studio /> }.into_any(),
                         Tab::Audit => view! { <AuditPanel studio=studio /> }.into_any(),
+                        Tab::Consumers => view! { <ConsumersPanel studio=studio /> }.into_any(),
                     }}
                 </div>
             </aside>

@@ -1,6 +1,7 @@
 //! Workshop scenarios: a base schema, the target as edits a user would make on the canvas,
 //! and a short explanation of the pattern. Written for Bellows, so they can be bundled.
 
+use bellows_core::consumers::{Consumer, ConsumerKind};
 use bellows_core::edit::{next_ids, Edit};
 use bellows_core::share::Design;
 use bellows_core::{import, ColumnId, Dialect, Schema, TableId};
@@ -12,6 +13,8 @@ pub struct Scenario {
     pub explanation: &'static str,
     pub source: &'static str,
     edits: fn(&Schema) -> Vec<Edit>,
+    /// The application's queries: (name, kind, owner, SQL).
+    consumers: &'static [(&'static str, ConsumerKind, &'static str, &'static str)],
 }
 
 impl Scenario {
@@ -20,6 +23,11 @@ impl Scenario {
         let base = import(self.source, Some(Dialect::Postgres)).schema;
         let mut design = Design::new(self.source);
         design.edits = (self.edits)(&base);
+        design.consumers = self
+            .consumers
+            .iter()
+            .map(|&(name, kind, owner, sql)| Consumer { name: name.into(), kind, owner: owner.into(), sql: sql.into() })
+            .collect();
         design
     }
 }
@@ -54,6 +62,23 @@ CREATE TABLE clients (
 );
 ";
 
+/// A reporting job's queries over ORDERS (sqlc's annotations name them).
+const REPORTS: &str = "-- name: DailySales :many
+SELECT date_trunc('day', created_at) AS day, sum(total) AS sales
+FROM orders
+WHERE created_at >= $1
+GROUP BY 1
+ORDER BY 1;
+
+-- name: CustomerOrders :many
+SELECT o.id, o.created_at, o.total
+FROM orders o
+WHERE o.customer_id = $1;
+
+-- name: CustomerEmails :many
+SELECT email FROM customers;
+";
+
 fn id(base: &Schema, table: &str, column: &str) -> (TableId, ColumnId) {
     let t = base.find_table(table);
     (t.map_or(TableId(0), |t| t.id), t.and_then(|t| t.column(column)).map_or(ColumnId(0), |c| c.id))
@@ -66,16 +91,18 @@ pub const ALL: &[Scenario] = &[
         explanation: "A real-looking schema with the debt teams find: a table without a primary key, money in floats, timestamps without time zone, a serial key that can overflow. Open the Audit tab, then change the schema on the canvas and watch the plan.",
         source: SHOP,
         edits: |_| Vec::new(),
+        consumers: &[],
     },
     Scenario {
         id: "rename-column",
         title: "Rename a column",
-        explanation: "orders.created_at becomes placed_at. A plain RENAME breaks the running version at once; the plan adds placed_at, keeps both in step with a trigger, backfills, lets v2 switch, and drops the old column only in Contract.",
+        explanation: "orders.created_at becomes placed_at. A plain RENAME breaks the running version at once; the plan adds placed_at, keeps both in step with a trigger, backfills, lets v2 switch, and drops the old column only in Contract. The Consumers tab holds a reporting job whose queries read created_at: they stop working at Contract, and the tab shows them rewritten for placed_at.",
         source: ORDERS,
         edits: |b| {
             let (t, c) = id(b, "orders", "created_at");
             vec![Edit::RenameColumn { table: t, column: c, to: "placed_at".into() }]
         },
+        consumers: &[("daily sales report", ConsumerKind::Job, "data team", REPORTS)],
     },
     Scenario {
         id: "change-type",
@@ -86,6 +113,7 @@ pub const ALL: &[Scenario] = &[
             let (t, c) = id(b, "orders", "quantity");
             vec![Edit::SetType { table: t, column: c, data_type: "bigint".into() }]
         },
+        consumers: &[],
     },
     Scenario {
         id: "add-not-null",
@@ -100,6 +128,7 @@ pub const ALL: &[Scenario] = &[
                 Edit::SetDefault { table: t, column: c, default: Some("'unknown'".into()) },
             ]
         },
+        consumers: &[],
     },
     Scenario {
         id: "split-table",
@@ -125,6 +154,7 @@ pub const ALL: &[Scenario] = &[
                 Edit::DropColumn { table: customers, column: postcode },
             ]
         },
+        consumers: &[],
     },
     Scenario {
         id: "foreign-key-orphans",
@@ -136,6 +166,7 @@ pub const ALL: &[Scenario] = &[
             let (customers, key) = id(b, "customers", "id");
             vec![Edit::AddForeignKey { table: orders, column: customer_id, ref_table: customers, ref_column: key }]
         },
+        consumers: &[],
     },
     Scenario {
         id: "merge-tables",
@@ -146,6 +177,7 @@ pub const ALL: &[Scenario] = &[
             let (clients, _) = id(b, "clients", "id");
             vec![Edit::DropTable { table: clients }]
         },
+        consumers: &[],
     },
 ];
 

@@ -5,6 +5,7 @@
 use crate::browser;
 use crate::engine::{self, Reply, Request};
 use bellows_core::analysis::Analysis;
+use bellows_core::consumers::Consumer;
 use bellows_core::edit::{next_ids, Edit};
 use bellows_core::layout::Density;
 use bellows_core::share::{Design, ShareOptions};
@@ -28,6 +29,7 @@ pub enum ViewMode {
 pub struct Snapshot {
     edits: Vec<Edit>,
     positions: BTreeMap<u32, (f64, f64)>,
+    consumers: Vec<Consumer>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +43,8 @@ pub struct Studio {
     pub positions: RwSignal<BTreeMap<u32, (f64, f64)>>,
     pub options: RwSignal<ShareOptions>,
     pub read_only: RwSignal<bool>,
+    /// The application's queries, checked at every stage of the plan.
+    pub consumers: RwSignal<Vec<Consumer>>,
     undo: RwSignal<Vec<Snapshot>>,
     redo: RwSignal<Vec<Snapshot>>,
     pub selected: RwSignal<Option<TableId>>,
@@ -139,6 +143,7 @@ pub enum Tab {
     Table,
     Plan,
     Audit,
+    Consumers,
 }
 
 impl Studio {
@@ -150,6 +155,7 @@ impl Studio {
         let first_tab = if design.edits.is_empty() { Tab::Audit } else { Tab::Plan };
         let edits = RwSignal::new(design.edits);
         let options = RwSignal::new(design.options);
+        let consumers = RwSignal::new(design.consumers);
         let analysis = RwSignal::new(Analysis::default());
         let waiting = RwSignal::new(0u32);
         let analysed_source = RwSignal::new(String::new());
@@ -173,6 +179,7 @@ impl Studio {
                 positions: BTreeMap::new(),
                 options: options.get(),
                 read_only: false,
+                consumers: consumers.get(),
             };
             analyser.want(design);
         });
@@ -184,6 +191,7 @@ impl Studio {
             positions: RwSignal::new(design.positions),
             options,
             read_only: RwSignal::new(design.read_only),
+            consumers,
             undo: RwSignal::new(Vec::new()),
             redo: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
@@ -241,6 +249,7 @@ impl Studio {
             positions: self.positions.get_untracked(),
             options: self.options.get_untracked(),
             read_only: self.read_only.get_untracked(),
+            consumers: self.consumers.get_untracked(),
         }
     }
 
@@ -262,6 +271,7 @@ impl Studio {
         self.positions.set(design.positions);
         self.options.set(design.options);
         self.read_only.set(design.read_only);
+        self.consumers.set(design.consumers);
         self.undo.set(Vec::new());
         self.redo.set(Vec::new());
         self.selected.set(None);
@@ -277,7 +287,11 @@ impl Studio {
     }
 
     fn snapshot(&self) -> Snapshot {
-        Snapshot { edits: self.edits.get_untracked(), positions: self.positions.get_untracked() }
+        Snapshot {
+            edits: self.edits.get_untracked(),
+            positions: self.positions.get_untracked(),
+            consumers: self.consumers.get_untracked(),
+        }
     }
 
     fn record(&self) {
@@ -301,6 +315,17 @@ impl Studio {
         self.edits.update(|e| e.push(edit));
     }
 
+    /// Changes the consumers (one added, removed, renamed, its SQL typed) as one undo step.
+    /// Read-only designs refuse.
+    pub fn change_consumers(&self, change: impl FnOnce(&mut Vec<Consumer>)) {
+        if self.read_only.get_untracked() {
+            self.notice.set(Some("This design is read-only: make a copy with \"Edit a copy\" to change it.".into()));
+            return;
+        }
+        self.record();
+        self.consumers.update(change);
+    }
+
     /// Moves tables (a drag, a tidy-up) as one undo step.
     pub fn place(&self, positions: BTreeMap<u32, (f64, f64)>) {
         self.record();
@@ -321,6 +346,9 @@ impl Studio {
         self.redo.update(|r| r.push(now));
         self.edits.set(previous.edits);
         self.positions.set(previous.positions);
+        if self.consumers.with_untracked(|c| *c != previous.consumers) {
+            self.consumers.set(previous.consumers);
+        }
     }
 
     pub fn redo(&self) {
@@ -329,6 +357,9 @@ impl Studio {
         self.undo.update(|u| u.push(now));
         self.edits.set(next.edits);
         self.positions.set(next.positions);
+        if self.consumers.with_untracked(|c| *c != next.consumers) {
+            self.consumers.set(next.consumers);
+        }
     }
 
     /// Ids for a new table or column, unique in the base and the edits so far.

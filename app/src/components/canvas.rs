@@ -12,6 +12,7 @@ use leptos::ev;
 use leptos::html::Div;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
@@ -280,11 +281,48 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             focus_centre.set(Some(t));
         }
     });
+    // The filter: name patterns (`*` and `?` wildcards, `!` to leave out, several separated by
+    // commas or spaces) and one namespace; together with focus they pick the tables shown.
+    let filter_text = RwSignal::new(String::new());
+    let filter_namespace = RwSignal::new(None::<String>);
+    let namespaces = Memo::new(move |_| {
+        display.with(|d| {
+            let mut all: Vec<String> = d
+                .schema
+                .tables
+                .iter()
+                .map(|t| t.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into()))
+                .collect();
+            all.sort();
+            all.dedup();
+            all
+        })
+    });
     let focused = Memo::new(move |_| {
         let hops = focus_hops.get();
-        let centre = focus_centre.get()?;
-        (hops > 0).then(|| edge_list.with(|es| neighbourhood(centre, hops, es)))
+        let near = focus_centre.get().filter(|_| hops > 0).map(|c| edge_list.with(|es| neighbourhood(c, hops, es)));
+        let filter = Filter::parse(&filter_text.get());
+        let namespace = filter_namespace.get();
+        if filter.is_none() && namespace.is_none() {
+            return near;
+        }
+        let matching = display.with(|d| {
+            d.schema
+                .tables
+                .iter()
+                .filter(|t| {
+                    namespace.as_deref().is_none_or(|n| t.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE) == n)
+                })
+                .filter(|t| filter.as_ref().is_none_or(|f| f.matches(&t.name, &t.qualified_name())))
+                .map(|t| t.id)
+                .collect::<std::collections::HashSet<_>>()
+        });
+        Some(match near {
+            Some(near) => near.intersection(&matching).copied().collect(),
+            None => matching,
+        })
     });
+    let shown_count = move || focused.with(|f| f.as_ref().map(|s| s.len()));
     let shown = move |id: TableId| focused.with(|f| f.as_ref().is_none_or(|s| s.contains(&id)));
     // The automatic layout comes from the base as imported, so editing never moves a table
     // the user already sees; tables the edits add stand in a column to the right.
@@ -426,6 +464,55 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    // The minimap: every card shown, at rest, scaled into a small box, and the window on it.
+    // One path per mark, so a thousand tables cost four elements, not a thousand.
+    let minimap = Memo::new(move |_| {
+        let cards: Vec<(Rect, Mark)> = card_list.with(|cs| {
+            cs.iter().filter(|c| shown(c.id)).filter_map(|c| rect_at_rest(c.id).map(|r| (r, c.mark))).collect()
+        });
+        if cards.len() < MINIMAP_TABLES {
+            return None;
+        }
+        let b = layout::bounds(cards.iter().map(|(r, _)| *r))?;
+        let scale = (MINIMAP_SIZE.0 / b.w).min(MINIMAP_SIZE.1 / b.h);
+        let mut paths: BTreeMap<&'static str, String> = BTreeMap::new();
+        for (r, mark) in &cards {
+            let d = paths.entry(mark_class(*mark)).or_default();
+            let _ = write!(
+                d,
+                "M{:.1},{:.1}h{:.1}v{:.1}h{:.1}z",
+                (r.x - b.x) * scale,
+                (r.y - b.y) * scale,
+                (r.w * scale).max(1.0),
+                (r.h * scale).max(1.0),
+                -(r.w * scale).max(1.0)
+            );
+        }
+        Some(Minimap {
+            origin: (b.x, b.y),
+            scale,
+            size: (b.w * scale, b.h * scale),
+            paths: paths.into_iter().collect(),
+        })
+    });
+    // The window on the minimap: (x, y, w, h) in its pixels.
+    let minimap_window = move || {
+        minimap.with(|m| {
+            m.as_ref().map(|m| {
+                let ((w, h), (px, py), z) = (size.get(), pan.get(), zoom.get().max(0.001));
+                let (x, y) = ((-px / z - m.origin.0) * m.scale, (-py / z - m.origin.1) * m.scale);
+                (x, y, w / z * m.scale, h / z * m.scale)
+            })
+        })
+    };
+    // A press or a drag on the minimap centres the canvas on that point.
+    let minimap_dragging = StoredValue::new(false);
+    let centre_on_minimap = move |e: &ev::PointerEvent| {
+        let Some((origin, scale)) = minimap.with_untracked(|m| m.as_ref().map(|m| (m.origin, m.scale))) else { return };
+        let (wx, wy) = (origin.0 + f64::from(e.offset_x()) / scale, origin.1 + f64::from(e.offset_y()) / scale);
+        let ((w, h), z) = (size.get_untracked(), zoom.get_untracked());
+        pan.set((w / 2.0 - wx * z, h / 2.0 - wy * z));
+    };
     // Far out, cards show their names only: thousands of unreadable text nodes would cost
     // frames and say nothing.
     let detailed = Memo::new(move |_| zoom.get() >= 0.35);
@@ -736,6 +823,27 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                             .map(|(n, label)| view! { <option value=n.to_string() selected=n == now>{label}</option> })
                     }}
                 </select>
+                <input type="search" class="filter" data-testid="filter" aria-label="Filter the tables by name"
+                    placeholder="Filter: name, acq.*, !*_log"
+                    title="Show only the tables whose names match: a part of the name, or a pattern with * and ? (schema.table to name the schema); ! leaves matches out; several separated by commas"
+                    prop:value=move || filter_text.get() on:input=move |e| filter_text.set(event_target_value(&e)) />
+                <Show when=move || namespaces.with(|n| n.len() > 1)>
+                    <select data-testid="namespace-filter" aria-label="Show one schema (namespace)"
+                        on:change=move |e| {
+                            let v = event_target_value(&e);
+                            filter_namespace.set((!v.is_empty()).then_some(v));
+                        }>
+                        <option value="" selected=move || filter_namespace.get().is_none()>"All schemas"</option>
+                        {move || namespaces.get().into_iter().map(|n| {
+                            let selected = filter_namespace.get().as_deref() == Some(n.as_str());
+                            view! { <option value=n.clone() selected=selected>{n.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </Show>
+                {move || shown_count().map(|n| {
+                    let all = display.with(|d| d.schema.tables.len());
+                    view! { <span class="shown-count" data-testid="shown-count">{format!("{n} of {all} tables")}</span> }
+                })}
                 <select data-testid="view-mode" aria-label="What the canvas shows" on:change=move |e| {
                     let v = event_target_value(&e);
                     studio.view.set(match v.as_str() {
@@ -823,12 +931,115 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                         })}
                     </g>
                 </svg>
+                {move || minimap.get().map(|m| view! {
+                    <svg class="minimap" data-testid="minimap" width=m.size.0.ceil() height=m.size.1.ceil()
+                        aria-label="Minimap: the whole diagram; press or drag to move the view"
+                        on:pointerdown=move |e: ev::PointerEvent| {
+                            e.stop_propagation();
+                            minimap_dragging.set_value(true);
+                            centre_on_minimap(&e);
+                        }
+                        on:pointermove=move |e: ev::PointerEvent| {
+                            e.stop_propagation();
+                            if minimap_dragging.get_value() && e.buttons() & 1 == 1 {
+                                centre_on_minimap(&e);
+                            }
+                        }
+                        on:pointerup=move |e: ev::PointerEvent| { e.stop_propagation(); minimap_dragging.set_value(false); }
+                        on:pointerleave=move |_| minimap_dragging.set_value(false)
+                        on:wheel=move |e: ev::WheelEvent| e.stop_propagation()>
+                        {m.paths.into_iter().map(|(class, d)| view! { <path class=format!("mini {class}") d=d></path> }).collect_view()}
+                        {move || minimap_window().map(|(x, y, w, h)| view! {
+                            <rect class="mini-window" data-testid="minimap-window" x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{w:.1}") height=format!("{h:.1}")></rect>
+                        })}
+                    </svg>
+                })}
                 <Show when=move || card_list.with(Vec::is_empty)>
                     <p class="canvas-empty">"No tables yet: paste a schema on the left, pick a scenario, or add a table."</p>
                 </Show>
             </div>
         </section>
     }
+}
+
+/// The minimap shows from this many tables on, where a schema no longer fits a glance.
+const MINIMAP_TABLES: usize = 25;
+/// The largest the minimap gets (it keeps the diagram's shape within it), in pixels.
+const MINIMAP_SIZE: (f64, f64) = (200.0, 140.0);
+
+/// The minimap's picture: where the diagram's corner is, its scale, its size in pixels, and one
+/// path per mark (`same`, `added`, ...).
+#[derive(Debug, Clone, PartialEq)]
+struct Minimap {
+    origin: (f64, f64),
+    scale: f64,
+    size: (f64, f64),
+    paths: Vec<(&'static str, String)>,
+}
+
+/// What the model calls a table without a namespace, in the namespace filter.
+const DEFAULT_NAMESPACE: &str = "(default)";
+
+/// A filter on table names: patterns to show and patterns to leave out.
+#[derive(Debug, Clone, PartialEq)]
+struct Filter {
+    show: Vec<String>,
+    hide: Vec<String>,
+}
+
+impl Filter {
+    /// `None` for a blank filter (every table).
+    fn parse(text: &str) -> Option<Filter> {
+        let mut f = Filter { show: Vec::new(), hide: Vec::new() };
+        for word in text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
+            let word = word.to_lowercase();
+            match word.strip_prefix('!').or_else(|| word.strip_prefix('-')) {
+                Some(rest) if !rest.is_empty() => f.hide.push(rest.to_string()),
+                Some(_) => {}
+                None => f.show.push(word),
+            }
+        }
+        (!f.show.is_empty() || !f.hide.is_empty()).then_some(f)
+    }
+
+    /// Whether a table is shown: it matches a pattern to show (or there is none), and none to
+    /// leave out. A pattern with a dot is tried on the qualified name, else on the name; one
+    /// without wildcards matches any part of it.
+    fn matches(&self, name: &str, qualified: &str) -> bool {
+        let (name, qualified) = (name.to_lowercase(), qualified.to_lowercase());
+        let hit = |p: &String| {
+            let subject = if p.contains('.') { &qualified } else { &name };
+            if p.contains(['*', '?']) {
+                let (p, subject): (Vec<char>, Vec<char>) = (p.chars().collect(), subject.chars().collect());
+                wildcard(&p, &subject)
+            } else {
+                subject.contains(p.as_str())
+            }
+        };
+        (self.show.is_empty() || self.show.iter().any(hit)) && !self.hide.iter().any(hit)
+    }
+}
+
+/// `*` (any run) and `?` (any one character) against the whole subject.
+fn wildcard(pattern: &[char], subject: &[char]) -> bool {
+    let (mut p, mut s, mut star, mut mark) = (0, 0, None, 0);
+    while s < subject.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == subject[s]) {
+            p += 1;
+            s += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            mark = s;
+            p += 1;
+        } else if let Some(at) = star {
+            p = at + 1;
+            mark += 1;
+            s = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 /// The tables within `hops` foreign-key hops of `centre`, following keys both ways.
@@ -908,6 +1119,22 @@ mod tests {
     use super::*;
     use bellows_core::edit::{apply, display};
     use bellows_core::{import, Dialect};
+
+    #[test]
+    fn the_filter_takes_parts_of_names_wildcards_schemas_and_exclusions() {
+        let f =
+            |text: &str, name: &str, qualified: &str| Filter::parse(text).is_none_or(|f| f.matches(name, qualified));
+        assert!(Filter::parse(" , ").is_none(), "a blank filter shows everything");
+        assert!(f("user", "auth_users", "auth_users") && !f("user", "orders", "orders"));
+        assert!(f("*_log", "audit_log", "audit_log") && !f("*_log", "audit_logs", "audit_logs"));
+        assert!(f("ord?rs", "ORDERS", "ORDERS"), "case does not matter");
+        assert!(f("acq.*", "fund", "acq.fund") && !f("acq.*", "fund", "money.fund"), "a dot names the schema");
+        assert!(!f("!*_log", "audit_log", "audit_log") && f("!*_log", "orders", "orders"));
+        assert!(f("fund, invoice !*_entry", "invoice", "acq.invoice"));
+        assert!(!f("fund, invoice !*_entry", "invoice_entry", "acq.invoice_entry"));
+        assert!(f("é*", "élève", "élève"), "wildcards count characters, not bytes");
+        assert!(wildcard(&['*'], &[]) && !wildcard(&['?'], &[]));
+    }
 
     #[test]
     fn an_added_foreign_key_is_marked_added_even_beside_an_existing_one() {

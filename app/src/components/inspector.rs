@@ -37,13 +37,17 @@ struct TableView {
 /// A field that must not be empty (a name, a type) puts its value back instead of committing
 /// an empty one.
 fn commit_on(value: String, may_be_empty: bool, apply: impl Fn(String) + Copy + 'static) -> impl IntoView {
-    let original = value.clone();
-    let o2 = original.clone();
-    let accept = move |input: &web_sys::HtmlInputElement, original: &str| {
+    // What the field last committed: Enter commits, and the `change` event the browser fires
+    // right after (the analysis that redraws the field arrives later) must not commit it again
+    // as a second undo step.
+    let committed = StoredValue::new(value.clone());
+    let accept = move |input: &web_sys::HtmlInputElement| {
         let v = input.value().trim().to_string();
+        let last = committed.get_value();
         if v.is_empty() && !may_be_empty {
-            input.set_value(original);
-        } else if v != original.trim() {
+            input.set_value(&last);
+        } else if v != last.trim() {
+            committed.set_value(v.clone());
             apply(v);
         }
     };
@@ -52,12 +56,12 @@ fn commit_on(value: String, may_be_empty: bool, apply: impl Fn(String) + Copy + 
             on:keydown=move |e: ev::KeyboardEvent| {
                 let input = event_target::<web_sys::HtmlInputElement>(&e);
                 if e.key() == "Enter" {
-                    accept(&input, &original);
+                    accept(&input);
                 } else if e.key() == "Escape" {
-                    input.set_value(&original);
+                    input.set_value(&committed.get_value());
                 }
             }
-            on:change=move |e| accept(&event_target::<web_sys::HtmlInputElement>(&e), &o2) />
+            on:change=move |e| accept(&event_target::<web_sys::HtmlInputElement>(&e)) />
     }
 }
 

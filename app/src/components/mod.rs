@@ -2,6 +2,7 @@
 
 mod audit_panel;
 mod canvas;
+mod consumers_panel;
 mod header;
 mod inspector;
 mod plan_panel;
@@ -9,6 +10,7 @@ mod source_panel;
 
 pub use audit_panel::AuditPanel;
 pub use canvas::Canvas;
+pub use consumers_panel::ConsumersPanel;
 pub use header::Header;
 pub use inspector::Inspector;
 pub use plan_panel::PlanPanel;

@@ -5,6 +5,7 @@
 use crate::browser;
 use crate::engine::Request;
 use crate::state::Studio;
+use bellows_core::consumers::Verdict;
 use bellows_core::plan::{plan_chat_summary, plan_markdown, Effect, LockMode, MySqlServer, StageKind};
 use bellows_core::share::encode_model;
 use bellows_core::Dialect;
@@ -107,6 +108,24 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                     }.into_any();
                 }
                 let f = findings.get();
+                // Per stage: the consumers' statements that stop working there.
+                let names: Vec<String> = studio.consumers.with(|cs| cs.iter().map(|c| c.name.clone()).collect());
+                let breaks: Vec<Vec<(String, Verdict)>> = studio.analysis.with(|a| {
+                    (0..p.stages.len())
+                        .map(|i| {
+                            let mut here: Vec<(String, Verdict)> = Vec::new();
+                            for (c, r) in a.consumers.iter().enumerate() {
+                                for o in r.outcomes.iter().filter(|o| o.stage == Some(i) && o.verdict.breaks()) {
+                                    let what = format!("{} \u{203a} {}", names.get(c).map_or("?", String::as_str), o.label);
+                                    if !here.iter().any(|(w, _)| *w == what) {
+                                        here.push((what, o.verdict));
+                                    }
+                                }
+                            }
+                            here
+                        })
+                        .collect()
+                });
                 view! {
                     <ol class="changes" data-testid="plan-changes">
                         {p.changes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
@@ -120,8 +139,9 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                     })}
                     {p.notes.iter().map(|n| view! { <p class="notice">{n.clone()}</p> }).collect_view()}
                     <ol class="timeline">
-                        {p.stages.iter().map(|stage| {
+                        {p.stages.iter().enumerate().map(|(i, stage)| {
                             let kind = stage.kind;
+                            let broken_here = breaks.get(i).cloned().unwrap_or_default();
                             let checks: Vec<_> = p.prechecks.iter().chain(p.verifications.iter()).filter(|c| c.before == kind).cloned().collect();
                             view! {
                                 <li class=format!("stage stage-{}", kind.label().to_ascii_lowercase()) data-testid="stage">
@@ -132,6 +152,15 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                                             <pre class="sql">{c.sql.clone()}</pre>
                                         </div>
                                     }).collect_view()}
+                                    {(!broken_here.is_empty()).then(|| view! {
+                                        <div class="consumer-breaks" data-testid="stage-breaks">
+                                            <span class="label">"Stops working here: "</span>
+                                            <ul>{broken_here.into_iter().map(|(what, v)| {
+                                                let note = if v == Verdict::PlanDefect { " (while v1 still runs: a plan defect)" } else { " (rewrite or retire it first)" };
+                                                view! { <li class=if v == Verdict::PlanDefect { "error" } else { "hard" }>{what}<span class="muted">{note}</span></li> }
+                                            }).collect_view()}</ul>
+                                        </div>
+                                    })}
                                     {(kind == StageKind::Switch).then(|| p.app_changes.iter().map(|a| view! { <p class="app-change">"App: " {a.clone()}</p> }).collect_view())}
                                     {stage.steps.iter().enumerate().map(|(n, step)| {
                                         let (lc, ll) = lock_badge(step.lock.mode);

@@ -2,13 +2,11 @@
 //! every point of the plan from the one to the other.
 
 use crate::Format;
-use bellows_core::consumers::{schema_after, star_change, statements, statements_from_export, Finding, Statement};
+use bellows_core::consumers::{check_over_plan, statements, statements_from_export, PlanPoints, Statement, Verdict};
 use bellows_core::diff::{DiffOptions, Matching};
-use bellows_core::plan::{plan, Plan, PlanOptions, StageKind};
-use bellows_core::render::ddl::{schema_sql, DdlOptions};
+use bellows_core::plan::{plan, PlanOptions};
 use bellows_core::{Dialect, Schema};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,22 +18,6 @@ pub struct Args {
     pub renames: Vec<String>,
     pub dialect: Option<Dialect>,
     pub format: Format,
-}
-
-/// What happens to one statement over the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-enum Verdict {
-    /// It fails on the base already: not the plan's doing.
-    AlreadyBroken,
-    /// It breaks at a point where the plan says v1 still works: a defect of the plan.
-    PlanDefect,
-    /// It breaks where the plan retires v1 (Contract): retire or rewrite it before then.
-    RetireBefore,
-    /// Bellows cannot parse it, so nothing in it was checked.
-    Unchecked,
-    /// It runs at every point, but a `*` in it stands for other columns from some point on.
-    OutputChanges,
 }
 
 #[derive(Serialize)]
@@ -57,69 +39,22 @@ struct Out {
     message: String,
 }
 
-/// The plan and the points to check at, with what is needed to find the breaking step.
-struct Planned {
-    plan: Plan,
-    base_sql: String,
-    dialect: Dialect,
-    /// (label, schema, the stage it follows, whether the plan says v1 still works there).
-    points: Vec<(String, Schema, Option<usize>, bool)>,
-    /// Schemas after (stage, steps), worked out when a statement breaks inside that stage.
-    cache: HashMap<(usize, usize), Schema>,
-    base: Schema,
-    target: Schema,
-    changes: bellows_core::diff::ChangeSet,
-}
-
-impl Planned {
-    fn new(base: &bellows_core::Import, base_text: &str, target: &Schema, renames: &[String]) -> Result<Self, String> {
-        let dialect = base.dialect;
-        let renames = crate::rename_hints(renames)?;
-        let options = DiffOptions { matching: Matching::Names, renames };
-        let plan = plan(&base.schema, target, &options, &PlanOptions { dialect, ..PlanOptions::default() });
-        let changes = bellows_core::diff::diff(&base.schema, target, &options);
-        // The plan's SQL replays over the base's own text, or its DDL when it came from DBML or
-        // Prisma.
-        let base_sql = if base.stats.statements > 0 {
-            base_text.to_string()
-        } else {
-            schema_sql(&base.schema, DdlOptions { source: dialect, target: dialect })
-        };
-        let mut points = vec![("base".to_string(), base.schema.clone(), None, true)];
-        for (i, stage) in plan.stages.iter().enumerate() {
-            let v1_works = plan.compatibility.iter().find(|c| c.after == stage.kind).is_none_or(|c| c.v1_works);
-            let schema = schema_after(&base_sql, dialect, &plan, i, stage.steps.len());
-            points.push((format!("after {}", stage.kind.label()), schema, Some(i), v1_works));
-        }
-        Ok(Self {
-            plan,
-            base_sql,
-            dialect,
-            points,
-            cache: HashMap::new(),
-            base: base.schema.clone(),
-            target: target.clone(),
-            changes,
-        })
-    }
-
-    /// The first step of stage `stage` after which `statement` fails.
-    fn breaking_step(&mut self, stage: usize, statement: &Statement) -> Option<String> {
-        let steps = self.plan.stages.get(stage)?.steps.len();
-        for n in 1..=steps {
-            let schema = self
-                .cache
-                .entry((stage, n))
-                .or_insert_with(|| schema_after(&self.base_sql, self.dialect, &self.plan, stage, n));
-            let fails = bellows_core::consumers::resolve_statement(schema, self.dialect, statement)
-                .iter()
-                .any(|f| f.kind.breaks());
-            if fails {
-                return self.plan.stages[stage].steps.get(n - 1).map(|s| s.title.clone());
-            }
-        }
-        None
-    }
+/// The plan from `base` to `target` (names matched, with the rename hints) and its points.
+fn planned(
+    base: &bellows_core::Import,
+    base_text: &str,
+    target: &Schema,
+    renames: &[String],
+) -> Result<PlanPoints, String> {
+    let dialect = base.dialect;
+    let renames = crate::rename_hints(renames)?;
+    let options = DiffOptions { matching: Matching::Names, renames };
+    let plan = plan(&base.schema, target, &options, &PlanOptions { dialect, ..PlanOptions::default() });
+    let changes = bellows_core::diff::diff(&base.schema, target, &options);
+    // The plan's SQL replays over the base's own text, or its DDL when it came from DBML or
+    // Prisma.
+    let base_sql = bellows_core::analysis::base_sql(base, base_text).into_owned();
+    Ok(PlanPoints::new(&base.schema, base_sql, dialect, plan, target.clone(), changes))
 }
 
 /// Exit 1 when a statement fails on the base, or breaks before the plan retires v1.
@@ -131,7 +66,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         Some(path) => {
             let text = crate::read_input(path)?;
             let target = crate::read_schema(path, &text, Some(dialect)).schema;
-            Some(Planned::new(&base, &base_text, &target, &args.renames)?)
+            Some(planned(&base, &base_text, &target, &args.renames)?)
         }
         None => None,
     };
@@ -228,7 +163,7 @@ pub fn check_plan(
     renames: &[String],
     paths: &[PathBuf],
 ) -> Result<Report, String> {
-    let mut planned = Planned::new(base, base_text, target, renames)?;
+    let mut planned = planned(base, base_text, target, renames)?;
     check_files(&base.schema, base.dialect, Some(&mut planned), paths)
 }
 
@@ -250,7 +185,7 @@ pub fn read_statements(
 fn check_files(
     base: &Schema,
     dialect: Dialect,
-    mut planned: Option<&mut Planned>,
+    mut planned: Option<&mut PlanPoints>,
     paths: &[PathBuf],
 ) -> Result<Report, String> {
     let mut out: Vec<Out> = Vec::new();
@@ -262,63 +197,19 @@ fn check_files(
             eprintln!("{file}:{}: {}[{}] {}", n.span, n.severity, n.code, n.message);
         }
         total += stmts.len();
-        for statement in &stmts {
-            let at_base = bellows_core::consumers::resolve_statement(base, dialect, statement);
-            let mut push =
-                |f: &Finding, point: &str, step: Option<String>, verdict: Verdict, rewrite: Option<String>| {
-                    out.push(Out {
-                        rewrite,
-                        file: file.clone(),
-                        statement: statement.label(),
-                        line: f.span.line,
-                        column: f.span.column,
-                        point: point.to_string(),
-                        step,
-                        verdict,
-                        code: f.kind.code(),
-                        message: f.message.clone(),
-                    });
-                };
-            if !at_base.is_empty() {
-                for f in &at_base {
-                    let verdict = if f.kind.breaks() { Verdict::AlreadyBroken } else { Verdict::Unchecked };
-                    push(f, "base", None, verdict, None);
-                }
-                continue;
-            }
-            let Some(planned) = planned.as_deref_mut() else { continue };
-            let base_output = bellows_core::consumers::analyze(base, dialect, statement).output;
-            let mut star: Option<(String, Finding)> = None;
-            let first = planned.points.iter().skip(1).find_map(|(label, schema, stage, v1_works)| {
-                let analysis = bellows_core::consumers::analyze(schema, dialect, statement);
-                if star.is_none() {
-                    star = star_change(statement, base_output.as_deref(), &analysis).map(|f| (label.clone(), f));
-                }
-                let found = analysis.findings;
-                found.iter().any(|f| f.kind.breaks()).then(|| (label.clone(), *stage, *v1_works, found))
+        for o in check_over_plan(base, dialect, planned.as_deref_mut(), &stmts) {
+            out.push(Out {
+                file: file.clone(),
+                statement: o.label,
+                line: o.span.line,
+                column: o.span.column,
+                point: o.point,
+                step: o.step,
+                rewrite: o.rewrite,
+                verdict: o.verdict,
+                code: o.kind.code(),
+                message: o.message,
             });
-            if first.is_none() {
-                if let Some((label, f)) = star {
-                    push(&f, &label, None, Verdict::OutputChanges, None);
-                }
-            }
-            if let Some((label, Some(stage), v1_works, found)) = first {
-                let step = planned.breaking_step(stage, statement);
-                let contract = planned.plan.stages.get(stage).is_some_and(|s| s.kind == StageKind::Contract);
-                let verdict = if v1_works && !contract { Verdict::PlanDefect } else { Verdict::RetireBefore };
-                let rewrite = bellows_core::consumers::rewrite_renames(
-                    &planned.base,
-                    &planned.target,
-                    dialect,
-                    statement,
-                    &planned.changes,
-                );
-                for (n, f) in found.iter().filter(|f| f.kind.breaks()).enumerate() {
-                    // The rewrite once per statement, after its last finding.
-                    let last = n + 1 == found.iter().filter(|f| f.kind.breaks()).count();
-                    push(f, &label, step.clone(), verdict, if last { rewrite.clone() } else { None });
-                }
-            }
         }
     }
     Ok(Report { out, total })

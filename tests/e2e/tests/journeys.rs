@@ -178,6 +178,103 @@ async fn renaming_a_column_on_the_canvas_plans_the_rename_recipe() {
     session.close().await;
 }
 
+/// Evergreen's hundreds of tables in a dozen schemas: the namespace filter shows one schema, and
+/// the name filter narrows it with a pattern and leaves matches out, each time exactly the tables
+/// the model says, laid out on their own and fitted.
+#[tokio::test]
+async fn the_filter_shows_one_schema_and_the_names_that_match() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-evergreen/evergreen_full_schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, &sql).await;
+    let schema = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema;
+    let all = schema.tables.len();
+    page.wait_for_table_count(&format!("{all} tables")).await;
+    let expect = |keep: &dyn Fn(&bellows_core::Table) -> bool| {
+        let mut names: Vec<String> = schema.tables.iter().filter(|t| keep(t)).map(|t| t.qualified_name()).collect();
+        names.sort();
+        names
+    };
+    let shown = || async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let mut cards = page.card_names().await;
+        cards.sort();
+        cards.dedup();
+        cards
+    };
+    // The minimap: at Fit its window holds the whole diagram; zoomed in, a part; a press on the
+    // minimap's far corner takes the view there.
+    let window = || async {
+        let v = session
+            .client
+            .execute(
+                "const m = document.querySelector('[data-testid=minimap]'); const w = document.querySelector('[data-testid=minimap-window]');
+                 return [m.width.baseVal.value, m.height.baseVal.value, w.x.baseVal.value, w.y.baseVal.value, w.width.baseVal.value, w.height.baseVal.value];",
+                vec![],
+            )
+            .await
+            .expect("minimap");
+        serde_json::from_value::<Vec<f64>>(v).expect("numbers")
+    };
+    let fitted = window().await;
+    assert!(
+        fitted[4] >= fitted[0] * 0.9 || fitted[5] >= fitted[1] * 0.9,
+        "at Fit the window spans the map: {fitted:?}"
+    );
+    for _ in 0..8 {
+        session
+            .client
+            .execute("document.querySelector('button[title=\"Zoom in\"]').click();", vec![])
+            .await
+            .expect("zoom");
+    }
+    let zoomed = window().await;
+    assert!(zoomed[4] < fitted[4] * 0.5, "zoomed in, the window is a part: {zoomed:?}");
+    session
+        .client
+        .execute(
+            "const m = document.querySelector('[data-testid=minimap]'); const r = m.getBoundingClientRect();
+             m.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true, buttons: 1, clientX: r.right - 4, clientY: r.bottom - 4 }));
+             m.dispatchEvent(new PointerEvent('pointerup', { bubbles: true, clientX: r.right - 4, clientY: r.bottom - 4 }));",
+            vec![],
+        )
+        .await
+        .expect("pressed");
+    let moved = window().await;
+    let centre = (moved[2] + moved[4] / 2.0, moved[3] + moved[5] / 2.0);
+    assert!(
+        (centre.0 - (moved[0] - 4.0)).abs() < 3.0 && (centre.1 - (moved[1] - 4.0)).abs() < 3.0,
+        "the view is centred where the minimap was pressed: {moved:?}"
+    );
+    session.screenshot("04f-evergreen-minimap").await;
+    session.client.execute("document.querySelector('[data-testid=fit]').click();", vec![]).await.expect("fit");
+
+    let acq = expect(&|t| t.namespace.as_deref() == Some("acq"));
+    assert!(acq.len() >= 20, "Evergreen's acquisitions schema: {acq:?}");
+    let select = session.client.find(fantoccini::Locator::Css("[data-testid=namespace-filter]")).await.expect("menu");
+    select.select_by_value("acq").await.expect("acq");
+    assert_eq!(shown().await, acq, "the acq schema, nothing else");
+    assert_eq!(page.text_of("shown-count").await, format!("{} of {all} tables", acq.len()));
+    session.screenshot("04d-evergreen-namespace-acq").await;
+
+    let filter = session.client.find(fantoccini::Locator::Css("[data-testid=filter]")).await.expect("filter");
+    filter.send_keys("*invoice* !*_entry").await.expect("typed");
+    let invoices =
+        expect(&|t| t.namespace.as_deref() == Some("acq") && t.name.contains("invoice") && !t.name.ends_with("_entry"));
+    assert!(!invoices.is_empty() && invoices.len() < acq.len(), "{invoices:?}");
+    assert_eq!(shown().await, invoices, "acq's invoice tables, the entries left out");
+    session.screenshot("04e-evergreen-filter-invoice").await;
+
+    let select = session.client.find(fantoccini::Locator::Css("[data-testid=namespace-filter]")).await.expect("menu");
+    select.select_by_value("").await.expect("all schemas");
+    filter.clear().await.expect("cleared");
+    filter.send_keys("*.*_log").await.expect("typed");
+    let logs = expect(&|t| t.namespace.is_some() && t.name.ends_with("_log"));
+    assert!(logs.len() >= 2, "{logs:?}");
+    assert_eq!(shown().await, logs, "every schema's *_log tables");
+    session.close().await;
+}
+
 #[tokio::test]
 async fn focus_shows_a_table_and_its_neighbours_within_the_hops_chosen() {
     let Some(setup) = Setup::from_env() else { return };
@@ -825,4 +922,133 @@ async fn an_embed_link_shows_the_canvas_and_the_plan_read_only() {
     assert!(href.starts_with("/wiki/bellows/#d=2.") && !href.contains("embed"), "{href}");
     session.screenshot("13-embed").await;
     session.close().await;
+}
+
+/// Twenty statements of a rental shop's application over Sakila, five of which read
+/// `customer.email`.
+const SAKILA_APP: &str = "-- name: GetCustomer :one
+SELECT customer_id, first_name, last_name, email FROM customer WHERE customer_id = $1;
+-- name: CustomerByEmail :one
+SELECT customer_id FROM customer WHERE email = $1;
+-- name: ListFilms :many
+SELECT film_id, title, rating FROM film ORDER BY title LIMIT $1;
+-- name: FilmActors :many
+SELECT a.first_name, a.last_name FROM actor a JOIN film_actor fa ON fa.actor_id = a.actor_id WHERE fa.film_id = $1;
+-- name: RentalsOfCustomer :many
+SELECT r.rental_id, r.rental_date, r.return_date FROM rental r WHERE r.customer_id = $1;
+-- name: OpenRentals :many
+SELECT rental_id FROM rental WHERE return_date IS NULL;
+-- name: PaymentsTotal :many
+SELECT customer_id, sum(amount) FROM payment GROUP BY customer_id;
+-- name: InsertRental :exec
+INSERT INTO rental (rental_date, inventory_id, customer_id, staff_id) VALUES (now(), $1, $2, $3);
+-- name: ReturnRental :exec
+UPDATE rental SET return_date = now() WHERE rental_id = $1;
+-- name: StoreInventory :many
+SELECT i.inventory_id, f.title FROM inventory i JOIN film f ON f.film_id = i.film_id WHERE i.store_id = $1;
+-- name: Categories :many
+SELECT category_id, name FROM category ORDER BY name;
+-- name: FilmsInCategory :many
+SELECT f.title FROM film f JOIN film_category fc ON fc.film_id = f.film_id WHERE fc.category_id = $1;
+-- name: CustomerAddress :one
+SELECT a.address, a.district, a.postal_code, c.city FROM address a JOIN city c ON c.city_id = a.city_id WHERE a.address_id = $1;
+-- name: UpdateEmail :exec
+UPDATE customer SET email = $2 WHERE customer_id = $1;
+-- name: NewCustomer :exec
+INSERT INTO customer (store_id, first_name, last_name, email, address_id) VALUES ($1, $2, $3, $4, $5);
+-- name: StaffLogin :one
+SELECT staff_id, password FROM staff WHERE username = $1;
+-- name: CountryCities :many
+SELECT ci.city FROM city ci JOIN country co ON co.country_id = ci.country_id WHERE co.country = $1;
+-- name: LatePayments :many
+SELECT p.payment_id, p.amount FROM payment p WHERE p.payment_date < $1;
+-- name: DeleteFilmActor :exec
+DELETE FROM film_actor WHERE actor_id = $1 AND film_id = $2;
+-- name: Mailing :many
+SELECT first_name || ' ' || last_name AS name, email FROM customer WHERE activebool;
+";
+
+/// The Consumers tab: a consumer's twenty statements over Sakila, then `customer.email` renamed
+/// on the canvas. The five statements that read it stop working at Contract, each with its
+/// rewrite; the Plan tab lists them under Contract; undo clears them; the link carries the
+/// consumer to a fresh browser, which shows the same.
+#[tokio::test]
+async fn consumers_show_which_statements_a_rename_breaks_and_their_rewrites() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-sakila/postgres-sakila-schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let page = open_with(&session, &sql).await;
+    let schema = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema;
+    page.wait_for_table_count(&format!("{} tables", schema.tables.len())).await;
+    page.click("tab-consumers").await;
+    page.click("add-consumer").await;
+    session
+        .client
+        .execute(
+            "const el = document.querySelector('[data-testid=\"consumer-sql\"]');
+             el.value = arguments[0]; el.dispatchEvent(new InputEvent('input', { bubbles: true }));",
+            vec![serde_json::Value::String(SAKILA_APP.to_string())],
+        )
+        .await
+        .expect("pasted");
+    let summary = page.wait_for_text("consumer-summary", "20 statements").await;
+    assert_eq!(summary, "20 statements: all run at every stage", "every statement reads the base");
+
+    page.find_table("customer").await;
+    page.rename_column("email", "email_address").await;
+    page.click("tab-consumers").await;
+    let summary = page.wait_for_text("consumer-summary", "break").await;
+    assert_eq!(summary, "20 statements: 5 break");
+    assert_eq!(page.text_of("consumer-count").await, "5");
+    let texts = |test_id: &'static str| {
+        let client = &session.client;
+        async move {
+            let items =
+                client.find_all(fantoccini::Locator::Css(&format!("[data-testid={test_id}]"))).await.expect("items");
+            let mut out = Vec::new();
+            for item in items {
+                out.push(item.text().await.expect("text"));
+            }
+            out
+        }
+    };
+    let outcomes = texts("outcome").await;
+    for name in ["GetCustomer", "CustomerByEmail", "UpdateEmail", "NewCustomer", "Mailing"] {
+        assert!(
+            outcomes.iter().any(|o| o.starts_with(name) && o.contains("after Contract")),
+            "{name} breaks at Contract: {outcomes:#?}"
+        );
+    }
+    let rewrites = texts("rewrite").await;
+    assert_eq!(rewrites.len(), 5, "each of the five rewritten for the target: {rewrites:#?}");
+    assert!(rewrites.iter().all(|r| r.contains("email_address")), "{rewrites:#?}");
+    assert!(
+        rewrites.iter().any(|r| r.contains("SELECT customer_id FROM customer WHERE email_address = $1")),
+        "{rewrites:#?}"
+    );
+    session.screenshot("14-consumers-rename-breaks").await;
+
+    page.click("tab-plan").await;
+    let breaks = texts("stage-breaks").await;
+    assert_eq!(breaks.len(), 1, "one stage breaks them: {breaks:?}");
+    assert!(breaks[0].contains("consumer 1 › GetCustomer") && breaks[0].contains("Mailing"), "{breaks:?}");
+    session.screenshot("14b-plan-stage-breaks").await;
+
+    // The link carries the consumer; a fresh browser shows the same.
+    let link = page.copy_link().await;
+    assert!(link.contains("#d=3."), "{link}");
+    // One undo takes the rename back (Enter and the field's change event make one step).
+    page.click("undo").await;
+    page.click("tab-consumers").await;
+    assert_eq!(page.wait_for_text("consumer-summary", "all run").await, "20 statements: all run at every stage");
+    session.close().await;
+
+    let fragment = link.split_once('#').map(|(_, f)| f.to_string()).unwrap_or_default();
+    let other = Session::open(&setup).await;
+    other.client.goto(&format!("{}#{fragment}", other.site.url)).await.expect("link opens");
+    let page = Playground { client: &other.client };
+    page.wait_until_ready().await;
+    page.click("tab-consumers").await;
+    assert_eq!(page.wait_for_text("consumer-summary", "break").await, "20 statements: 5 break");
+    other.close().await;
 }

@@ -18,6 +18,7 @@
 
 mod export;
 pub mod frameworks;
+mod over_plan;
 mod resolve;
 
 use crate::diff::ChangeSet;
@@ -28,7 +29,53 @@ use crate::{import, Dialect, Schema, Span};
 use serde::{Deserialize, Serialize};
 
 pub use export::{statements_from_export, DIGEST_LIMIT};
+pub use over_plan::{check_over_plan, Outcome, PlanPoints, Verdict};
 pub use resolve::{analyze, references, resolve_statement, Analysis, Reference, Use};
+
+/// Something outside the schema that reads or writes it (a service, a job, a dashboard), with
+/// its SQL: part of a design, so it travels in links, files and the autosave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consumer {
+    pub name: String,
+    #[serde(default)]
+    pub kind: ConsumerKind,
+    /// Who to ask about it (a team, a person).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// Its statements (sqlc's `-- name:` annotations name them).
+    pub sql: String,
+}
+
+/// What kind of thing a consumer is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsumerKind {
+    #[default]
+    Service,
+    Job,
+    Dashboard,
+    Webhook,
+    Other,
+}
+
+impl ConsumerKind {
+    pub const ALL: [ConsumerKind; 5] =
+        [ConsumerKind::Service, ConsumerKind::Job, ConsumerKind::Dashboard, ConsumerKind::Webhook, ConsumerKind::Other];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ConsumerKind::Service => "service",
+            ConsumerKind::Job => "job",
+            ConsumerKind::Dashboard => "dashboard",
+            ConsumerKind::Webhook => "webhook",
+            ConsumerKind::Other => "other",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<ConsumerKind> {
+        ConsumerKind::ALL.into_iter().find(|k| k.id() == id)
+    }
+}
 
 /// One statement of a consumer's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,8 @@
 //!   comments or INSERTs makes no longer a link than its tables do. Whoever opens it gets the
 //!   same model, so the same edits apply and the same plan comes out; the source panel shows
 //!   DDL regenerated from the model.
+//! - **Version 3**: version 2 followed by the design's consumers (name, kind, owner, SQL); a
+//!   design without consumers is still written as version 2.
 //! - **Version 1**: the whole design as JSON, source text included. Links made before version 2
 //!   still open, and design files (and the autosave) keep using it, because a file is where the
 //!   original text travels.
@@ -27,8 +29,9 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The link format version this build writes; it reads this one and every one before it.
-pub const VERSION: u32 = 2;
+/// The newest link format this build writes (3 when a design has consumers, else 2); it reads
+/// this one and every one before it.
+pub const VERSION: u32 = 3;
 /// The format of design files and the autosave: the whole design, source text included.
 pub const FILE_VERSION: u32 = 1;
 /// The longest fragment accepted (characters), and the largest design once inflated.
@@ -60,6 +63,9 @@ pub struct Design {
     pub options: ShareOptions,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// The application's queries, checked at every stage of the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<crate::consumers::Consumer>,
 }
 
 /// The plan options worth sharing.
@@ -95,6 +101,7 @@ impl Design {
             positions: BTreeMap::new(),
             options: ShareOptions::default(),
             read_only: false,
+            consumers: Vec::new(),
         }
     }
 
@@ -130,9 +137,18 @@ pub fn encode_model(design: &Design, base: &Schema, dialect: Dialect) -> String 
         batch_size: design.options.batch_size,
         read_only: design.read_only,
     };
-    let bytes = postcard::to_allocvec(&w).unwrap_or_default();
+    let mut bytes = postcard::to_allocvec(&w).unwrap_or_default();
+    // Version 3 is version 2 followed by the consumers; a design without them stays version 2,
+    // which every build since that format opens.
+    let version = if design.consumers.is_empty() {
+        2
+    } else {
+        let consumers: Vec<wire::WConsumer> = design.consumers.iter().map(wire::write_consumer).collect();
+        bytes.extend(postcard::to_allocvec(&consumers).unwrap_or_default());
+        3
+    };
     let packed = pack::deflate(&bytes, pack::DICTIONARY_V2.as_bytes());
-    format!("d={VERSION}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed))
+    format!("d={version}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed))
 }
 
 fn round_px(v: f64) -> i32 {
@@ -189,8 +205,17 @@ pub fn decode(fragment: &str) -> Result<Design, String> {
         pack::InflateError::TooBig => too_big(),
         pack::InflateError::Damaged => damaged(),
     })?;
-    let w: wire::WDesign =
-        postcard::from_bytes(&bytes).map_err(|e| format!("this link's design cannot be read: {e}"))?;
+    let unreadable = |e: postcard::Error| format!("this link's design cannot be read: {e}");
+    let (w, rest): (wire::WDesign, &[u8]) = postcard::take_from_bytes(&bytes).map_err(unreadable)?;
+    let consumers = if version >= 3 {
+        postcard::from_bytes::<Vec<wire::WConsumer>>(rest)
+            .map_err(unreadable)?
+            .into_iter()
+            .map(wire::read_consumer)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let dialect = wire::dialect_from(w.dialect)?;
     let mut model = wire::read_schema(w.schema, dialect)?;
     let source = regenerated_source(&model, dialect);
@@ -208,6 +233,7 @@ pub fn decode(fragment: &str) -> Result<Design, String> {
             batch_size: w.batch_size,
         },
         read_only: w.read_only,
+        consumers,
     })
 }
 

@@ -763,3 +763,17 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
         WEdit::DropIndex(table, name) => Edit::DropIndex { table: t(table), name },
     }
 }
+
+/// A consumer (version 3): (name, kind, owner, SQL).
+pub(super) type WConsumer = (String, u8, String, String);
+
+pub(super) fn write_consumer(c: &crate::consumers::Consumer) -> WConsumer {
+    use crate::consumers::ConsumerKind;
+    (c.name.clone(), code(&ConsumerKind::ALL, c.kind), c.owner.clone(), c.sql.clone())
+}
+
+pub(super) fn read_consumer(w: WConsumer) -> crate::consumers::Consumer {
+    use crate::consumers::ConsumerKind;
+    let kind = ConsumerKind::ALL.get(usize::from(w.1)).copied().unwrap_or(ConsumerKind::Other);
+    crate::consumers::Consumer { name: w.0, kind, owner: w.2, sql: w.3 }
+}
