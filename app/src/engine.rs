@@ -10,6 +10,7 @@
 //! site (the same [`handle`], called on the page, still answering later rather than at once).
 
 use bellows_core::analysis::Analysis;
+use bellows_core::consumers::frameworks::{Framework, Snippet};
 use bellows_core::deps::{DependencyMap, Dependent};
 use bellows_core::share::Design;
 use bellows_core::Schema;
@@ -62,6 +63,11 @@ pub enum Request {
     /// The whole plan as one zip: each stage's up and down SQL, the runbook, the diagram (as the
     /// page draws it, with its layout) and, for PostgreSQL, the pgroll migration.
     PlanZip { design: Carried, diagram_svg: String },
+    /// What the application's code changes with the plan, in a framework's terms.
+    Snippets { design: Carried, framework: Framework },
+    /// A server's statement statistics (pg_stat_statements, MySQL's digests) as CSV, read into
+    /// SQL text for a consumer: one statement each, with what the reading noted as comments.
+    ReadExport(String),
 }
 
 /// What the engine answers, one reply per request.
@@ -74,6 +80,7 @@ pub enum Reply {
     UsedBy(Vec<Dependent>),
     /// A file to download: its name and contents (base64 when the name ends in `.zip`).
     File(Result<(String, String), String>),
+    Snippets(Vec<Snippet>),
 }
 
 /// What the worker keeps of the last design it analysed: the step-through views and "Used by"
@@ -146,7 +153,29 @@ pub fn handle(request: Request, cache: &mut Cache) -> Reply {
         Request::PlanZip { design, diagram_svg } => {
             Reply::File(plan_zip(cache.analysis_of(Design::from(design)), diagram_svg))
         }
+        Request::Snippets { design, framework } => {
+            let a = cache.analysis_of(Design::from(design));
+            Reply::Snippets(bellows_core::consumers::frameworks::snippets(&a.changes, &a.base.schema, framework))
+        }
+        Request::ReadExport(csv) => Reply::File(read_export(&csv)),
     }
+}
+
+/// A statistics export as a consumer's SQL: ("statements.sql", text).
+fn read_export(csv: &str) -> Result<(String, String), String> {
+    let (statements, notes) = bellows_core::consumers::statements_from_export(csv)?;
+    let mut sql = String::new();
+    for n in notes {
+        sql.push_str(&format!("-- row at {}: {}\n", n.span, n.message));
+    }
+    for s in statements {
+        if let Some(name) = &s.name {
+            sql.push_str(&format!("-- name: {}\n", name.replace(' ', "_")));
+        }
+        sql.push_str(s.text.trim_end().trim_end_matches(';'));
+        sql.push_str(";\n\n");
+    }
+    Ok(("statements.sql".to_string(), sql))
 }
 
 /// The target schema written as `format`: (file name, text).
@@ -453,5 +482,32 @@ mod tests {
         std::io::Read::read_to_string(&mut zip.by_name("bellows-plan/diagram.svg").expect("svg"), &mut diagram)
             .expect("text");
         assert_eq!(diagram, svg, "the diagram the page drew, as it drew it");
+    }
+
+    #[test]
+    fn the_worker_writes_framework_snippets_and_reads_statement_exports() {
+        let design = crate::scenarios::find("rename-column").expect("scenario").design();
+        let reply = through_the_worker(
+            Request::Snippets { design: design.into(), framework: Framework::Rails },
+            &mut Cache::default(),
+        );
+        let Reply::Snippets(snippets) = reply else { panic!("{reply:?}") };
+        assert!(
+            snippets.iter().any(|s| s.change.contains("created_at") && s.code.contains("alias_attribute")),
+            "{snippets:?}"
+        );
+        let csv = "queryid,query,calls\n42,\"SELECT id, created_at FROM orders WHERE id = $1\",10\n";
+        let Reply::File(Ok((_, sql))) = through_the_worker(Request::ReadExport(csv.into()), &mut Cache::default())
+        else {
+            panic!("not read")
+        };
+        assert_eq!(sql, "-- name: queryid_42\nSELECT id, created_at FROM orders WHERE id = $1;\n\n");
+        let statements = bellows_core::consumers::statements(&sql, bellows_core::Dialect::Postgres);
+        assert_eq!(statements[0].name.as_deref(), Some("queryid_42"), "the annotation names it");
+        let Reply::File(Err(e)) = through_the_worker(Request::ReadExport("a,b\n1,2\n".into()), &mut Cache::default())
+        else {
+            panic!("a CSV without statements is refused")
+        };
+        assert!(e.contains("pg_stat_statements"), "{e}");
     }
 }

@@ -69,6 +69,8 @@ pub struct Studio {
     pub waiting: RwSignal<u32>,
     /// Tables the canvas marks as depending on the selection (the inspector's "Used by").
     pub highlight: RwSignal<Vec<String>>,
+    /// The framework whose code changes the Plan tab shows (none: not shown).
+    pub framework: RwSignal<Option<bellows_core::consumers::frameworks::Framework>>,
     /// Draws the diagram as the canvas lays it out, as SVG (set by the canvas while it shows).
     pub picture: StoredValue<Option<Callback<(), String>>>,
 }
@@ -207,6 +209,7 @@ impl Studio {
             analysed_source,
             highlight: RwSignal::new(Vec::new()),
             picture: StoredValue::new(None),
+            framework: RwSignal::new(None),
         }
     }
 

@@ -3,6 +3,7 @@
 //! where and why, and the statement rewritten for the target where a rename is the cause.
 
 use crate::browser;
+use crate::engine::{Reply, Request};
 use crate::state::Studio;
 use bellows_core::consumers::{Consumer, ConsumerKind, Outcome, Verdict};
 use leptos::prelude::*;
@@ -74,10 +75,20 @@ fn ConsumerCard(studio: Studio, index: usize) -> impl IntoView {
             DEBOUNCE,
         );
     };
+    // A `.sql` file is the consumer's SQL; a `.csv` one, a server's statement statistics
+    // (pg_stat_statements, MySQL's digests), which the worker reads into SQL.
     let open_file = move |file: Option<web_sys::File>| {
         if let Some(file) = file {
+            let csv = file.name().to_ascii_lowercase().ends_with(".csv");
             leptos::task::spawn_local(async move {
                 match browser::read_file(file).await {
+                    Some(text) if csv => studio.ask(Request::ReadExport(text), move |reply| match reply {
+                        Reply::File(Ok((_, sql))) => set(Box::new(move |c| c.sql = sql)),
+                        Reply::File(Err(e)) => {
+                            studio.notice.set(Some(format!("That CSV is not a statement export Bellows reads: {e}")))
+                        }
+                        _ => {}
+                    }),
                     Some(text) => set(Box::new(move |c| c.sql = text)),
                     None => studio.notice.set(Some("That file could not be read as text.".into())),
                 }
@@ -124,9 +135,9 @@ fn ConsumerCard(studio: Studio, index: usize) -> impl IntoView {
             <div class="consumer-meta">
                 <input class="consumer-owner" aria-label="Owner" placeholder="owner (team or person)" prop:value=field(|c| c.owner.clone())
                     readonly=read_only on:change=move |e| { let v = event_target_value(&e); set(Box::new(move |c| c.owner = v)); } />
-                <label class="file-button" title="Load its SQL from a .sql file">
-                    "Open .sql\u{2026}"
-                    <input type="file" accept=".sql,.txt,text/plain" disabled=read_only
+                <label class="file-button" title="Load its SQL from a .sql file, or a pg_stat_statements or MySQL statement-digest export (.csv)">
+                    "Open\u{2026}"
+                    <input type="file" data-testid="consumer-file" accept=".sql,.txt,.csv,text/plain,text/csv" disabled=read_only
                         on:change=move |e| open_file(event_target::<web_sys::HtmlInputElement>(&e).files().and_then(|f| f.get(0))) />
                 </label>
             </div>

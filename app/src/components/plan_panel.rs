@@ -3,8 +3,9 @@
 //! the step, the v1/v2 compatibility matrix, and downloads (runbook, SQL per stage).
 
 use crate::browser;
-use crate::engine::Request;
+use crate::engine::{Reply, Request};
 use crate::state::Studio;
+use bellows_core::consumers::frameworks::{Framework, Snippet};
 use bellows_core::consumers::Verdict;
 use bellows_core::plan::{plan_chat_summary, plan_markdown, Effect, LockMode, MySqlServer, StageKind};
 use bellows_core::share::encode_model;
@@ -35,6 +36,21 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
     let plan = Memo::new(move |_| studio.analysis.with(|a| a.plan.clone()));
     let findings = Memo::new(move |_| studio.analysis.with(|a| a.plan_findings.clone()));
     let skipped = Memo::new(move |_| studio.analysis.with(|a| a.skipped_edits.clone()));
+    // The application's code changes in the chosen framework, asked of the worker (it keeps the
+    // change set) for the analysis on screen.
+    let snippets = RwSignal::new(Vec::<Snippet>::new());
+    leptos::prelude::Effect::new(move |_| {
+        let Some(framework) = studio.framework.get() else {
+            snippets.set(Vec::new());
+            return;
+        };
+        studio.analysis.track();
+        studio.ask(Request::Snippets { design: studio.design_for_engine().into(), framework }, move |reply| {
+            if let Reply::Snippets(s) = reply {
+                snippets.set(s);
+            }
+        });
+    });
     let set_option = move |f: fn(&mut bellows_core::share::ShareOptions, u32), v: String| {
         if let Ok(n) = v.trim().parse::<u32>() {
             studio.options.update(|o| f(o, n));
@@ -85,6 +101,23 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                         let diagram_svg = studio.picture.with_value(|p| p.map(|p| p.run(()))).unwrap_or_default();
                         studio.download(Request::PlanZip { design: studio.design_for_engine().into(), diagram_svg });
                     }>"Download plan (.zip)"</button>
+                <label title="The code the application changes with the plan, in its framework's terms">"App code: "
+                    <select data-testid="framework" aria-label="The application's framework" on:change=move |e| {
+                        studio.framework.set(Framework::parse(&event_target_value(&e)));
+                    }>
+                        <option value="" selected=move || studio.framework.get().is_none()>"not shown"</option>
+                        {Framework::ALL.into_iter().map(|f| {
+                            let id = match f {
+                                Framework::Rails => "rails",
+                                Framework::Django => "django",
+                                Framework::Prisma => "prisma",
+                                Framework::SqlAlchemy => "sqlalchemy",
+                                Framework::Sql => "sql",
+                            };
+                            view! { <option value=id selected=move || studio.framework.get() == Some(f)>{f.label()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
                 <button type="button" data-testid="copy-summary" title="A few lines of Markdown for a chat message or a pull request, with the design's link"
                     on:click=move |_| {
                         let d = studio.design();
@@ -138,6 +171,28 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                         </div>
                     })}
                     {p.notes.iter().map(|n| view! { <p class="notice">{n.clone()}</p> }).collect_view()}
+                    {move || studio.framework.get().map(|f| {
+                        let list = snippets.get();
+                        view! {
+                            <section class="snippets" data-testid="snippets">
+                                <h3>{format!("The application\u{2019}s code ({})", f.label())}</h3>
+                                {list.is_empty().then(|| view! { <p class="muted">"Nothing the application sees changes."</p> })}
+                                {list.into_iter().map(|sn| {
+                                    let code = sn.code.clone();
+                                    view! {
+                                        <div class="snippet" data-testid="snippet">
+                                            <div><strong>{sn.change.clone()}</strong>" "<span class="muted">{sn.ships.label()}</span></div>
+                                            <div class="sql-block">
+                                                <button type="button" class="copy" on:click=move |_| browser::copy(&code)>"Copy"</button>
+                                                <pre class="sql">{sn.code.clone()}</pre>
+                                            </div>
+                                            <p class="why">{sn.why.clone()}</p>
+                                        </div>
+                                    }
+                                }).collect_view()}
+                            </section>
+                        }
+                    })}
                     <ol class="timeline">
                         {p.stages.iter().enumerate().map(|(i, stage)| {
                             let kind = stage.kind;

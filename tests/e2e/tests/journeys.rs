@@ -1032,7 +1032,35 @@ async fn consumers_show_which_statements_a_rename_breaks_and_their_rewrites() {
     let breaks = texts("stage-breaks").await;
     assert_eq!(breaks.len(), 1, "one stage breaks them: {breaks:?}");
     assert!(breaks[0].contains("consumer 1 › GetCustomer") && breaks[0].contains("Mailing"), "{breaks:?}");
+    // The application's code for the rename, in Rails' terms.
+    let select = session.client.find(fantoccini::Locator::Css("[data-testid=framework]")).await.expect("menu");
+    select.select_by_value("rails").await.expect("rails");
+    let snippet = page.wait_for_text("snippet", "alias_attribute").await;
+    assert!(
+        snippet.contains("class Customer < ApplicationRecord")
+            && snippet.contains("alias_attribute :email, :email_address"),
+        "{snippet}"
+    );
     session.screenshot("14b-plan-stage-breaks").await;
+
+    // A pg_stat_statements export opened as a second consumer: its statements are read and checked.
+    page.click("tab-consumers").await;
+    page.click("add-consumer").await;
+    let csv = std::env::temp_dir().join(format!("bellows-pgss-{}.csv", std::process::id()));
+    std::fs::write(
+        &csv,
+        "queryid,query,calls\n7,\"SELECT email FROM customer WHERE customer_id = $1\",120\n8,SELECT 1,5\n",
+    )
+    .expect("csv");
+    let inputs =
+        session.client.find_all(fantoccini::Locator::Css("[data-testid=consumer-file]")).await.expect("inputs");
+    inputs[1].send_keys(&csv.to_string_lossy()).await.expect("chosen");
+    page.settle().await;
+    let summaries = texts("consumer-summary").await;
+    assert_eq!(summaries.get(1).map(String::as_str), Some("2 statements: 1 break"), "{summaries:?}");
+    let _ = std::fs::remove_file(&csv);
+    page.click("undo").await;
+    page.click("undo").await;
 
     // The link carries the consumer; a fresh browser shows the same.
     let link = page.copy_link().await;
