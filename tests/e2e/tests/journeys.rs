@@ -55,6 +55,15 @@ async fn open_with<'a>(session: &'a Session, sql: &str) -> Playground<'a> {
     page
 }
 
+/// Pastes a PostgreSQL corpus dump and waits until the page shows as many tables as the core
+/// reads from it; returns the page and the core's schema, to say what the page must show.
+async fn open_pg_dump<'a>(session: &'a Session, sql: &str) -> (Playground<'a>, bellows_core::Schema) {
+    let page = open_with(session, sql).await;
+    let schema = bellows_core::import(sql, Some(bellows_core::Dialect::Postgres)).schema;
+    page.wait_for_table_count(&format!("{} tables", schema.tables.len())).await;
+    (page, schema)
+}
+
 /// The corpora are read from ../shared/corpora (never bundled); without them this journey
 /// skips, except under CI where that is a failure.
 fn corpus(path: &str) -> Option<String> {
@@ -186,10 +195,8 @@ async fn the_filter_shows_one_schema_and_the_names_that_match() {
     let Some(setup) = Setup::from_env() else { return };
     let Some(sql) = corpus("schema-evergreen/evergreen_full_schema.pg.sql") else { return };
     let session = Session::open(&setup).await;
-    let page = open_with(&session, &sql).await;
-    let schema = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
     let all = schema.tables.len();
-    page.wait_for_table_count(&format!("{all} tables")).await;
     let expect = |keep: &dyn Fn(&bellows_core::Table) -> bool| {
         let mut names: Vec<String> = schema.tables.iter().filter(|t| keep(t)).map(|t| t.qualified_name()).collect();
         names.sort();
@@ -280,9 +287,7 @@ async fn focus_shows_a_table_and_its_neighbours_within_the_hops_chosen() {
     let Some(setup) = Setup::from_env() else { return };
     let Some(sql) = corpus("schema-pagila/pagila-schema.pg.sql") else { return };
     let session = Session::open(&setup).await;
-    let page = open_with(&session, &sql).await;
-    let schema = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema;
-    page.wait_for_table_count(&format!("{} tables", schema.tables.len())).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
     // film's neighbours in the model: what it references and what references it.
     let refs =
         |t: &bellows_core::Table, to: &str| t.foreign_keys.iter().any(|fk| fk.ref_table.eq_ignore_ascii_case(to));
@@ -977,9 +982,7 @@ async fn consumers_show_which_statements_a_rename_breaks_and_their_rewrites() {
     let Some(setup) = Setup::from_env() else { return };
     let Some(sql) = corpus("schema-sakila/postgres-sakila-schema.pg.sql") else { return };
     let session = Session::open(&setup).await;
-    let page = open_with(&session, &sql).await;
-    let schema = bellows_core::import(&sql, Some(bellows_core::Dialect::Postgres)).schema;
-    page.wait_for_table_count(&format!("{} tables", schema.tables.len())).await;
+    let (page, _) = open_pg_dump(&session, &sql).await;
     page.click("tab-consumers").await;
     page.click("add-consumer").await;
     session
