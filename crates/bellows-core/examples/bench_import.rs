@@ -56,7 +56,38 @@ fn measure_plan() {
     );
 }
 
+/// The consumer check: 1,000 application statements resolved against a 500-table schema at
+/// the five points of a plan (the base and after each stage), 5,000 resolutions (the same
+/// inputs as the wasm benchmark). The points themselves are built once, outside the timing.
+fn measure_consumers() {
+    use bellows_core::consumers::{check_points, plan_points, statements, Point};
+    let text = synth::postgres_schema(500);
+    let base = import(&text, Some(Dialect::Postgres)).schema;
+    let target = synth::edited(&base, 50);
+    let p = plan(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }, &PlanOptions::default());
+    let points = plan_points(&text, Dialect::Postgres, &p);
+    let points: Vec<Point<'_>> = points.iter().map(|(label, schema)| Point { label, schema }).collect();
+    let sql = synth::consumer_statements(&base, 1000);
+    let stmts = statements(&sql, Dialect::Postgres);
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < 5 || started.elapsed() < Duration::from_secs(2) {
+        let t = Instant::now();
+        std::hint::black_box(check_points(&points, Dialect::Postgres, &stmts));
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "consumers {:<46} {:>5} points  median {:>8.2} ms  ({} runs)",
+        format!("{} statements, synthetic 500 tables", stmts.len()),
+        points.len(),
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times.len()
+    );
+}
+
 fn main() {
+    measure_consumers();
     measure_plan();
     let synthetic = synth::postgres_schema(1000);
     measure("synthetic 1000 tables (pg_dump style)", &synthetic, Dialect::Postgres);

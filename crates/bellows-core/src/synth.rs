@@ -127,6 +127,61 @@ pub fn edited(base: &Schema, changes: usize) -> Schema {
     target
 }
 
+/// `n` application statements over `base` (a schema from [`postgres_schema`], imported), for
+/// the consumer-check benchmark: in turn a lookup by key joined to the table it references, an
+/// INSERT with a column list, an UPDATE, a DELETE, an aggregate, and a CTE over two tables,
+/// spread over the tables, with `$n` placeholders and sqlc names.
+pub fn consumer_statements(base: &Schema, n: usize) -> String {
+    let mut out = String::with_capacity(n * 160);
+    let tables = base.tables.len().max(1);
+    for i in 0..n {
+        let Some(t) = base.tables.get((i * 37) % tables) else { break };
+        let col = |k: usize| t.columns.get(k % t.columns.len().max(1)).map_or("id", |c| c.name.as_str());
+        let parent = t.foreign_keys.first().map(|fk| (fk.columns[0].as_str(), fk.ref_table.as_str()));
+        let _ = writeln!(out, "-- name: Statement{i} :many");
+        let name = &t.name;
+        let _ = match (i % 6, parent) {
+            (0, Some((fk, p))) => writeln!(
+                out,
+                "SELECT a.id, a.{}, b.created_at FROM {name} a JOIN {p} b ON b.id = a.{fk} WHERE a.id = $1;",
+                col(1)
+            ),
+            (0, None) | (1, _) => {
+                // Every column the server cannot fill, and one more.
+                let mut cols: Vec<&str> = t
+                    .columns
+                    .iter()
+                    .filter(|c| !c.nullable && c.default.is_none() || c.name == col(1))
+                    .map(|c| c.name.as_str())
+                    .collect();
+                cols.dedup();
+                let values: Vec<String> = (1..=cols.len()).map(|k| format!("${k}")).collect();
+                writeln!(
+                    out,
+                    "INSERT INTO {name} ({}) VALUES ({}) RETURNING id, created_at;",
+                    cols.join(", "),
+                    values.join(", ")
+                )
+            }
+            (2, _) => writeln!(out, "UPDATE {name} SET {} = $2 WHERE id = $1 AND {} IS NOT NULL;", col(2), col(3)),
+            (3, _) => writeln!(out, "DELETE FROM {name} WHERE id = $1 RETURNING *;"),
+            (4, _) => writeln!(
+                out,
+                "SELECT {}, count(*) AS n, max(created_at) FROM {name} WHERE created_at > $1 GROUP BY {} HAVING count(*) > 1 ORDER BY n DESC LIMIT 20;",
+                col(1),
+                col(1)
+            ),
+            _ => writeln!(
+                out,
+                "WITH recent AS (SELECT id, {} FROM {name} WHERE created_at > $1) SELECT r.id, r.{} FROM recent r WHERE EXISTS (SELECT 1 FROM {name} x WHERE x.id = r.id);",
+                col(1),
+                col(1)
+            ),
+        };
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +196,16 @@ mod tests {
         assert_eq!(errors, Vec::<String>::new());
         assert_eq!(result.schema.tables.len(), 50);
         assert!(result.schema.foreign_key_count() >= 49);
+    }
+
+    #[test]
+    fn consumer_statements_read_the_base_cleanly() {
+        let base = crate::import(&postgres_schema(100), Some(crate::Dialect::Postgres)).schema;
+        let sql = consumer_statements(&base, 120);
+        let statements = crate::consumers::statements(&sql, crate::Dialect::Postgres);
+        assert_eq!(statements.len(), 120);
+        let findings = crate::consumers::check(&base, crate::Dialect::Postgres, &statements);
+        assert!(findings.is_empty(), "{findings:#?}");
     }
 
     #[test]

@@ -61,3 +61,33 @@ fn plan_time_in_the_browser() {
         times.len()
     );
 }
+
+/// 1,000 application statements against a 500-table schema at the five points of a plan (the
+/// native benchmark's inputs).
+#[wasm_bindgen_test]
+fn consumer_check_in_the_browser() {
+    use bellows_core::consumers::{check_points, plan_points, statements, Point};
+    let text = synth::postgres_schema(500);
+    let base = import(&text, Some(Dialect::Postgres)).schema;
+    let target = synth::edited(&base, 50);
+    let p = plan(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }, &PlanOptions::default());
+    let points = plan_points(&text, Dialect::Postgres, &p);
+    let points: Vec<Point<'_>> = points.iter().map(|(label, schema)| Point { label, schema }).collect();
+    let stmts = statements(&synth::consumer_statements(&base, 1000), Dialect::Postgres);
+    assert_eq!(stmts.len(), 1000);
+    let mut times = Vec::new();
+    let started = now_ms();
+    while times.len() < 5 || now_ms() - started < 2000.0 {
+        let t = now_ms();
+        let reports = check_points(&points, Dialect::Postgres, &stmts);
+        times.push(now_ms() - t);
+        assert_eq!(reports.len(), 1000);
+    }
+    times.sort_by(f64::total_cmp);
+    console_log!(
+        "BENCH wasm consumers 1000 statements, synthetic 500 tables, {} points: median {:.2} ms ({} runs)",
+        points.len(),
+        times[times.len() / 2],
+        times.len()
+    );
+}

@@ -30,6 +30,8 @@ pub struct Input {
     /// Seed and write only the tables the change touches and their neighbours (for single
     /// edits on large schemas); the schema is still compared whole.
     pub focus: bool,
+    /// The application's statements (`consumers.sql`), run at every point of the plan.
+    pub consumers: Option<String>,
 }
 
 impl Input {
@@ -102,6 +104,7 @@ pub fn load(dir: &Path) -> Result<Input, String> {
         options,
         rows: None,
         focus: false,
+        consumers: std::fs::read_to_string(dir.join("consumers.sql")).ok(),
     })
 }
 
@@ -266,6 +269,7 @@ pub fn pair_input(name: &str, before: &Path, after: &Path, dialect: Dialect) -> 
         options: PlanOptions { dialect, ..PlanOptions::default() },
         rows: None,
         focus: false,
+        consumers: None,
     })
 }
 

@@ -193,6 +193,9 @@ pub struct Prepared<'a> {
     pub rows: i64,
     /// Mix in rows that break the target's new rules.
     pub breaks: bool,
+    /// The application's statements to run at every point (a case's `consumers.sql`), and the
+    /// base's text the plan's SQL replays over to predict what they do there.
+    pub consumers: Option<(&'a str, &'a str)>,
     /// Tables (lower-cased names, base or target) that seeds and workloads are limited to:
     /// those a single edit touches and their neighbours. `None`: every table.
     pub focus: Option<&'a [String]>,
@@ -468,6 +471,18 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
     phase.mark("calibrate v2");
     let after_contract =
         Runner::new(2, v2.remaining_units()).with_offset(WORKLOAD_BASE / 2).with_touches(v2_touches(with_rows(2)));
+    // The application's statements, on the base before anything runs.
+    let mut consumer_checks = match p.consumers {
+        Some((text, base_sql)) => {
+            let (checks, unchecked, not_queries) =
+                crate::consumers::checks(text, base_sql, p.base, p.target, p.changes, p.plan, d);
+            report.consumers.unchecked = unchecked;
+            report.consumers.not_queries = not_queries;
+            checks
+        }
+        None => Vec::new(),
+    };
+    crate::consumers::run_point(engine.exec(), d, &mut consumer_checks, "base", &mut report.consumers);
     let stage_now = Arc::new(AtomicU8::new(0));
     engine.start(v1, stage_now.clone())?;
     let mut v2 = Some(v2);
@@ -572,6 +587,8 @@ pub fn run(engine: &mut dyn Engine, p: &Prepared<'_>, report: &mut Report) -> Re
                 break;
             }
         }
+        let point = format!("after {}", kind.label());
+        crate::consumers::run_point(engine.exec(), d, &mut consumer_checks, &point, &mut report.consumers);
         let v2_now = p.plan.compatibility.iter().find(|c| c.after == *kind).is_none_or(|c| c.v2_works);
         if v2_now && *kind != StageKind::Contract {
             if let Some(runner) = v2.take() {

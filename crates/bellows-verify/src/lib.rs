@@ -20,6 +20,7 @@
 //! with a resolution chosen for each stopping pre-check, executes the whole plan.
 
 pub mod cases;
+pub mod consumers;
 pub mod engine;
 pub mod mariadb;
 pub mod postgres;
@@ -285,6 +286,7 @@ fn runs(
             rows,
             breaks: number == 1,
             focus: focus.as_deref(),
+            consumers: input.consumers.as_deref().map(|c| (c, input.before.as_str())),
         };
         engine::run(engine.as_mut(), &prepared, &mut report)?;
         report.seconds = started.elapsed().as_secs_f64();

@@ -45,6 +45,8 @@ pub struct Report {
     pub resolved_rows: u64,
     /// The plan stopped before this stage, as it says it will while a pre-check finds rows.
     pub stopped_before: Option<(StageKind, String)>,
+    /// The application's statements run at each point, against Bellows' predictions.
+    pub consumers: crate::consumers::Tally,
     /// The schema read back was compared with a database built from the target's own text.
     pub against_reference: bool,
     pub seconds: f64,
@@ -59,6 +61,7 @@ impl Report {
             && self.schema_differences.is_empty()
             && self.lost_rows.is_empty()
             && self.changed_rows.is_empty()
+            && self.consumers.mismatches.is_empty()
     }
 
     /// One line: the verdict and its figures.
@@ -71,6 +74,12 @@ impl Report {
             (!self.unseeded.is_empty()).then(|| format!("{} tables not seeded", self.unseeded.len())),
             (!self.excluded.is_empty()).then(|| format!("{} workload tables left out", self.excluded.len())),
             (self.deadlock_retries > 0).then(|| format!("{} units retried after a deadlock", self.deadlock_retries)),
+            (self.consumers.runs > 0).then(|| {
+                format!(
+                    "application statements {}/{} as predicted ({} refused as predicted)",
+                    self.consumers.agreed, self.consumers.runs, self.consumers.refused
+                )
+            }),
         ]
         .into_iter()
         .flatten()
@@ -113,6 +122,7 @@ impl Report {
         add("schema", &self.schema_differences);
         add("lost", &self.lost_rows);
         add("changed", &self.changed_rows);
+        add("consumer", &self.consumers.mismatches);
         out
     }
 

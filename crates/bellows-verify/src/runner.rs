@@ -19,6 +19,10 @@ pub trait Exec {
     fn retry_transaction(&self, _error: &str) -> bool {
         false
     }
+    /// Stops statements that run longer than `seconds` (`None`: no limit), for statements the
+    /// harness did not write (the application's, whose recursive queries may run on and on
+    /// over seeded rows). SQLite's connection counts it; the servers are told per statement.
+    fn time_limit(&mut self, _seconds: Option<u32>) {}
 }
 
 #[derive(Debug)]

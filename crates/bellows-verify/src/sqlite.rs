@@ -65,6 +65,17 @@ impl SqliteExec {
 }
 
 impl Exec for SqliteExec {
+    fn time_limit(&mut self, seconds: Option<u32>) {
+        match seconds {
+            Some(s) => {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(u64::from(s));
+                // Called every 10,000 virtual machine instructions; `true` interrupts.
+                self.conn.progress_handler(10_000, Some(move || std::time::Instant::now() > deadline));
+            }
+            None => self.conn.progress_handler(10_000, None::<fn() -> bool>),
+        }
+    }
+
     fn run(&mut self, sql: &str) -> Result<Rows, String> {
         let mut stmt = self.conn.prepare(sql).map_err(|e| e.to_string())?;
         let columns = stmt.column_count();

@@ -142,6 +142,7 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
                 // On a large schema, only the edited table's neighbourhood gets rows and
                 // traffic (the schema is still compared whole).
                 focus: schema.tables.len() > 60,
+                consumers: None,
             };
             let outcome: Result<Outcome, String> = match (&template, dialect) {
                 (Some(db), _) => bellows_verify::verify_postgres(&input, db),

@@ -37,6 +37,8 @@ fn mariadb_or_skip() -> bool {
 fn run_fixtures(dialect: Dialect) {
     let mut failed = Vec::new();
     let mut totals = (0u64, 0u64, 0u64, 0usize);
+    // The application's statements: fixtures that carry them, runs, as predicted, refused.
+    let mut consumers = (0usize, 0u64, 0u64, 0u64);
     for case in cases::cases().expect("fixtures").into_iter().filter(|c| c.dialect == dialect) {
         let outcome = match verify(&case) {
             Ok(outcome) => outcome,
@@ -55,6 +57,22 @@ fn run_fixtures(dialect: Dialect) {
             Some(complete) => failed.push(format!("{}: nothing was checked: {}", case.name, complete.verdict())),
             None => failed.push(format!("{}: no run executed the whole plan", case.name)),
         }
+        if case.consumers.is_some() {
+            consumers.0 += 1;
+            // Statements ran at every point of the run that executed the whole plan.
+            match outcome.complete() {
+                Some(c)
+                    if c.consumers.runs > 0
+                        && c.consumers.uncompared.is_empty()
+                        && c.consumers.agreed + c.consumers.mismatches.len() as u64 == c.consumers.runs => {}
+                Some(c) if !c.consumers.uncompared.is_empty() => failed.push(format!(
+                    "{}: the server refused statements of its consumers.sql for what Bellows does not check:\n{}",
+                    case.name,
+                    c.consumers.uncompared.join("\n")
+                )),
+                _ => failed.push(format!("{}: its consumers.sql did not run at the plan's points", case.name)),
+            }
+        }
         for r in &outcome.runs {
             // Each case runs on its own dialect's server, and says which.
             let server = match dialect {
@@ -67,6 +85,9 @@ fn run_fixtures(dialect: Dialect) {
             totals.1 += r.v1_statements;
             totals.2 += r.v2_statements;
             assert_eq!(r.seed_errors, 0, "{}: a seed statement failed", case.name);
+            consumers.1 += r.consumers.runs;
+            consumers.2 += r.consumers.agreed;
+            consumers.3 += r.consumers.refused;
         }
         totals.3 += 1;
         if !outcome.passed() {
@@ -81,7 +102,12 @@ fn run_fixtures(dialect: Dialect) {
         totals.2,
         failed.len()
     );
+    println!(
+        "consumers ({dialect:?}): {} fixtures carry the application's SQL; {} of {} statement runs at the plans' points as predicted ({} refused as predicted)",
+        consumers.0, consumers.2, consumers.1, consumers.3
+    );
     assert!(totals.3 >= 2, "expected {dialect:?} fixtures");
+    assert!(consumers.0 >= 2, "expected {dialect:?} fixtures with a consumers.sql");
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 

@@ -16,6 +16,7 @@
 //! [`check_points`] runs the same statements against the schema at several points of a plan and
 //! reports, per point, what stops working there.
 
+mod bind;
 mod export;
 pub mod frameworks;
 mod over_plan;
@@ -28,6 +29,7 @@ use crate::verify::{renamed_column, renamed_table};
 use crate::{import, Dialect, Schema, Span};
 use serde::{Deserialize, Serialize};
 
+pub use bind::{bound, literal, slots, Slot, SlotValue, FRESH_ROW};
 pub use export::{statements_from_export, DIGEST_LIMIT};
 pub use over_plan::{check_over_plan, Outcome, PlanPoints, Verdict};
 pub use resolve::{analyze, references, resolve_statement, Analysis, Reference, Use};

@@ -156,7 +156,7 @@ pub fn references(schema: &Schema, dialect: Dialect, statement: &Statement) -> V
 
 /// sqlc's `@name` parameters (PostgreSQL) are not SQL: each becomes `$1` padded with spaces to
 /// the same width, so every position after it stays where the user wrote it.
-fn placeholders_as_positional(text: &str, dialect: Dialect) -> String {
+pub(super) fn placeholders_as_positional(text: &str, dialect: Dialect) -> String {
     if dialect != Dialect::Postgres || !text.contains('@') {
         return text.to_string();
     }
@@ -417,7 +417,7 @@ impl<'s> Resolver<'s> {
                     self.output_item = matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
                     self.walk(e, frames);
                     self.output_item = false;
-                    Some(vec![output_name(e)])
+                    Some(vec![output_name(e, self.dialect)])
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     self.walk(expr, frames);
@@ -537,7 +537,7 @@ impl<'s> Resolver<'s> {
                     self.output_item = matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
                     self.walk(e, &frames);
                     self.output_item = false;
-                    Some(vec![output_name(e)])
+                    Some(vec![output_name(e, self.dialect)])
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     self.walk(expr, &frames);
@@ -1038,6 +1038,9 @@ impl<'s> Resolver<'s> {
                 return true;
             }
         }
+        if trigger_fills(self.schema, self.dialect, table, &column.name) {
+            return true;
+        }
         // SQLite's INTEGER PRIMARY KEY is the rowid; MySQL's TIMESTAMP columns default to now on
         // old servers, which Bellows does not assume.
         self.dialect == Dialect::Sqlite
@@ -1247,14 +1250,82 @@ impl<'s> Resolver<'s> {
     }
 }
 
+/// Whether a BEFORE INSERT trigger on `table` assigns `column` (`NEW.c := ...` in PL/pgSQL, or
+/// `SET NEW.c = ...` in MySQL), so the server checks NOT NULL after the trigger has given it a
+/// value: a plan's sync trigger fills the old column from the new one this way. SQLite's
+/// triggers cannot change the row being inserted.
+fn trigger_fills(schema: &Schema, dialect: Dialect, table: &Table, column: &str) -> bool {
+    if dialect == Dialect::Sqlite {
+        return false;
+    }
+    let qualified = table.qualified_name();
+    schema.triggers.iter().filter(|t| same_name(&t.table, &qualified) || same_name(&t.table, &table.name)).any(|t| {
+        let upper = t.definition.to_ascii_uppercase();
+        let before_insert = upper
+            .find(" BEFORE ")
+            .zip(upper.find(" ON "))
+            .is_some_and(|(b, on)| b < on && upper[b..on].contains("INSERT"));
+        if !before_insert {
+            return false;
+        }
+        if dialect == Dialect::MySql {
+            return assigns_new(&t.definition, column);
+        }
+        // PostgreSQL: the function's body.
+        let function = t.function.split('(').next().unwrap_or("").trim();
+        let name = function.rsplit('.').next().unwrap_or(function).trim_matches('"');
+        schema.routines.iter().filter(|r| same_name(&r.name, name)).any(|r| assigns_new(&r.definition, column))
+    })
+}
+
+/// Whether `body` assigns `NEW.column`: `NEW.c :=`, or `NEW.c =` as a statement of its own
+/// (after SET, THEN, ELSE, BEGIN, LOOP or `;`), not a comparison inside a condition.
+fn assigns_new(body: &str, column: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    let col = column.to_ascii_lowercase();
+    let targets = [format!("new.{col}"), format!("new.\"{col}\""), format!("new.`{col}`")];
+    for target in &targets {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(target.as_str()).map(|i| i + from) {
+            from = at + target.len();
+            let word_before = at > 0 && lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+            let rest = lower[from..].trim_start();
+            let word_after = lower.as_bytes().get(from).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+            if word_before || word_after {
+                continue;
+            }
+            if rest.starts_with(":=") {
+                return true;
+            }
+            if rest.starts_with('=') && !rest.starts_with("==") {
+                let before = lower[..at].trim_end();
+                let statement_start = before.ends_with(';')
+                    || ["set", "then", "else", "begin", "loop"].iter().any(|w| {
+                        before.ends_with(w)
+                            && !before[..before.len() - w.len()]
+                                .chars()
+                                .last()
+                                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    });
+                if statement_start {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
 /// The name the server gives an unaliased select item: a column's own name, a function's
 /// name, a cast's operand's name, or PostgreSQL's `?column?`.
-fn output_name(e: &Expr) -> String {
+fn output_name(e: &Expr, dialect: Dialect) -> String {
     match e {
         Expr::Identifier(i) => i.value.clone(),
         Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()).unwrap_or_default(),
+        // MySQL and SQLite name any other item by its text: `count(*)`, not `count`.
+        _ if dialect != Dialect::Postgres => e.to_string(),
         Expr::Function(f) => idents(&f.name).last().map(|i| i.value.clone()).unwrap_or_default(),
-        Expr::Cast { expr, .. } | Expr::Nested(expr) => output_name(expr),
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => output_name(expr, dialect),
         _ => "?column?".to_string(),
     }
 }

@@ -110,6 +110,11 @@ pub const REWRITES: &[Rewrite] = &[
         apply: mysql_using_index_type,
     },
     Rewrite {
+        dialects: &[Dialect::MySql],
+        note: "ignored MariaDB's `WAIT n` / `NOWAIT` (how long DDL waits for its metadata lock)",
+        apply: mariadb_wait,
+    },
+    Rewrite {
         dialects: &[Dialect::Postgres],
         note: "read `CREATE INDEX ... ON ONLY` (pg_dump's index on a partitioned table, attached to its partitions' indexes) as an index on the table",
         apply: index_on_only,
@@ -131,6 +136,26 @@ fn index_on_only(text: &str) -> Option<String> {
         })
         .take(1)
         .collect();
+    (!ranges.is_empty()).then(|| blank(text, &ranges))
+}
+
+/// MariaDB's `ALTER TABLE t WAIT 2 ...`, `DROP TABLE t NOWAIT`, `RENAME TABLE t WAIT 2 TO u`,
+/// `CREATE INDEX ... WAIT 2`: the clause is blanked in DDL statements (it shapes nothing).
+fn mariadb_wait(text: &str) -> Option<String> {
+    let first = text.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    if !["alter", "drop", "rename", "create", "truncate", "optimize"].contains(&first.as_str()) {
+        return None;
+    }
+    let mut ranges = find_words(text, "nowait");
+    for (start, end) in find_words(text, "wait") {
+        let rest = &text[end..];
+        let digits_at = rest.len() - rest.trim_start().len();
+        let digits = rest[digits_at..].bytes().take_while(u8::is_ascii_digit).count();
+        if digits_at > 0 && digits > 0 {
+            ranges.push((start, end + digits_at + digits));
+        }
+    }
+    ranges.sort_unstable();
     (!ranges.is_empty()).then(|| blank(text, &ranges))
 }
 
@@ -519,6 +544,26 @@ mod tests {
         assert_eq!(out.lines().count(), src.lines().count());
         assert!(!out.contains('#') && !out.contains("/*!"), "{out}");
         assert!(out.contains(", x int"), "{out}");
+    }
+
+    #[test]
+    fn mariadb_wait_clauses_are_read_past() {
+        let sql = "ALTER TABLE orders WAIT 2 ADD COLUMN amount NUMERIC(10,2) NULL AFTER total, ALGORITHM=INSTANT";
+        let schema = crate::import(
+            &format!(
+                "CREATE TABLE orders (id int PRIMARY KEY, total int);\nCREATE TABLE old (id int);\n{sql};\nDROP TABLE old NOWAIT;\nCREATE TABLE wait (wait int);"
+            ),
+            Some(Dialect::MySql),
+        )
+        .schema;
+        assert!(schema.find_table("orders").and_then(|t| t.column("amount")).is_some(), "WAIT 2: the column is added");
+        assert!(schema.find_table("old").is_none(), "NOWAIT: the table is dropped");
+        let wait = schema.find_table("wait").expect("a table named wait is a table");
+        assert!(wait.column("wait").is_some());
+        let out = mariadb_wait(sql).unwrap();
+        assert_eq!(out.len(), sql.len());
+        assert!(out.starts_with("ALTER TABLE orders        ADD COLUMN"), "{out}");
+        assert_eq!(mariadb_wait("SELECT wait 2"), None);
     }
 
     #[test]

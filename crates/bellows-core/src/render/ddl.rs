@@ -384,6 +384,8 @@ fn create_table(
             line.push_str(" PRIMARY KEY");
         }
         match column.identity {
+            // MySQL's SERIAL says AUTO_INCREMENT itself (the server refuses it said twice).
+            Some(_) if target == Dialect::MySql && ty.eq_ignore_ascii_case("serial") => {}
             // An identity column of any kind is MySQL's AUTO_INCREMENT.
             Some(_) if target == Dialect::MySql => line.push_str(" AUTO_INCREMENT"),
             Some(Identity::AutoIncrement) if inline_pk => line.push_str(" AUTOINCREMENT"),
@@ -660,4 +662,21 @@ pub fn constraint_sql_unique(key: &Key, dialect: Dialect) -> String {
 
 pub fn constraint_sql_check(check: &Check, dialect: Dialect) -> String {
     check_sql(check, dialect)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mysql_serial_is_written_without_a_second_auto_increment() {
+        let schema = crate::import(
+            "CREATE TABLE bar (id serial NOT NULL, n int AUTO_INCREMENT PRIMARY KEY);",
+            Some(Dialect::MySql),
+        )
+        .schema;
+        let sql = schema_sql(&schema, DdlOptions { source: Dialect::MySql, target: Dialect::MySql });
+        assert!(sql.contains("id serial NOT NULL\n") || sql.contains("id serial NOT NULL,"), "{sql}");
+        assert_eq!(sql.matches("AUTO_INCREMENT").count(), 1, "{sql}");
+    }
 }
