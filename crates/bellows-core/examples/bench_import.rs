@@ -60,15 +60,9 @@ fn measure_plan() {
 /// the five points of a plan (the base and after each stage), 5,000 resolutions (the same
 /// inputs as the wasm benchmark). The points themselves are built once, outside the timing.
 fn measure_consumers() {
-    use bellows_core::consumers::{check_points, plan_points, statements, Point};
-    let text = synth::postgres_schema(500);
-    let base = import(&text, Some(Dialect::Postgres)).schema;
-    let target = synth::edited(&base, 50);
-    let p = plan(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }, &PlanOptions::default());
-    let points = plan_points(&text, Dialect::Postgres, &p);
+    use bellows_core::consumers::{check_points, Point};
+    let (points, stmts) = synth::consumer_bench(500, 1000);
     let points: Vec<Point<'_>> = points.iter().map(|(label, schema)| Point { label, schema }).collect();
-    let sql = synth::consumer_statements(&base, 1000);
-    let stmts = statements(&sql, Dialect::Postgres);
     let mut times = Vec::new();
     let started = Instant::now();
     while times.len() < 5 || started.elapsed() < Duration::from_secs(2) {

@@ -182,6 +182,21 @@ pub fn consumer_statements(base: &Schema, n: usize) -> String {
     out
 }
 
+/// The consumer-check benchmark's inputs (native and wasm alike): the points of a plan over a
+/// `tables`-table schema with one edit per ten tables (the base and after each stage), and
+/// `statements` statements from [`consumer_statements`].
+pub fn consumer_bench(tables: usize, statements: usize) -> (Vec<(String, Schema)>, Vec<crate::consumers::Statement>) {
+    use crate::diff::{DiffOptions, Matching};
+    let text = postgres_schema(tables);
+    let base = crate::import(&text, Some(crate::Dialect::Postgres)).schema;
+    let target = edited(&base, tables / 10);
+    let options = crate::plan::PlanOptions::default();
+    let plan = crate::plan::plan(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }, &options);
+    let points = crate::consumers::plan_points(&text, crate::Dialect::Postgres, &plan);
+    let sql = consumer_statements(&base, statements);
+    (points, crate::consumers::statements(&sql, crate::Dialect::Postgres))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

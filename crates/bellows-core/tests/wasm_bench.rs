@@ -66,14 +66,9 @@ fn plan_time_in_the_browser() {
 /// native benchmark's inputs).
 #[wasm_bindgen_test]
 fn consumer_check_in_the_browser() {
-    use bellows_core::consumers::{check_points, plan_points, statements, Point};
-    let text = synth::postgres_schema(500);
-    let base = import(&text, Some(Dialect::Postgres)).schema;
-    let target = synth::edited(&base, 50);
-    let p = plan(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }, &PlanOptions::default());
-    let points = plan_points(&text, Dialect::Postgres, &p);
+    use bellows_core::consumers::{check_points, Point};
+    let (points, stmts) = synth::consumer_bench(500, 1000);
     let points: Vec<Point<'_>> = points.iter().map(|(label, schema)| Point { label, schema }).collect();
-    let stmts = statements(&synth::consumer_statements(&base, 1000), Dialect::Postgres);
     assert_eq!(stmts.len(), 1000);
     let mut times = Vec::new();
     let started = now_ms();

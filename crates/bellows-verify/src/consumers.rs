@@ -11,7 +11,8 @@
 
 use crate::runner::Exec;
 use bellows_core::consumers::{
-    analyze, bound, literal, plan_points, rewrite_renames, slots, statements, FindingKind, Slot, SlotValue, Statement,
+    analyze, bound, literal, plan_points, reads_or_writes_rows, rewrite_renames, slots, statements, FindingKind, Slot,
+    SlotValue, Statement,
 };
 use bellows_core::diff::ChangeSet;
 use bellows_core::plan::Plan;
@@ -26,7 +27,8 @@ pub struct Check {
     pub label: String,
     pub statement: Statement,
     slots: Vec<Slot>,
-    /// The bound values (SQL), found the first time the statement is predicted to run.
+    /// The bound values (SQL), found on the database the first time the statement runs, and
+    /// kept for every later point.
     values: Option<Vec<Option<String>>>,
     /// Per point label: `None` when it runs there, or what stops it (each finding's kind) and
     /// why.
@@ -79,7 +81,7 @@ pub fn checks(
             .collect()
     };
     for statement in statements(text, d) {
-        if !is_query(&statement.text) {
+        if !reads_or_writes_rows(&statement.text) {
             not_queries += 1;
             continue;
         }
@@ -109,18 +111,6 @@ pub fn checks(
     (out, unchecked, not_queries)
 }
 
-/// Whether a statement reads or writes rows (rather than DDL or a setting, which a consumer's
-/// file may hold and which Bellows does not check against the schema).
-fn is_query(text: &str) -> bool {
-    let first: String = text
-        .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    ["select", "with", "insert", "update", "delete", "replace", "values", "table"].contains(&first.as_str())
-}
-
 /// What the server's error says is wrong with the statement against the schema (a missing
 /// table or column, an ambiguous name, a required column left out), or `None` when it is about
 /// the values the harness bound (a duplicate key, a type's range, a reference) or anything else.
@@ -137,8 +127,6 @@ pub fn error_kind(d: Dialect, error: &str) -> Option<FindingKind> {
                 "42703" => Some(column),
                 "42702" => Some(ambiguous),
                 "23502" => Some(required),
-                // `o.x` with no `o` in the FROM clause.
-                "42P10" | "42P18" => None,
                 _ => None,
             }
         }
@@ -175,9 +163,12 @@ pub fn error_kind(d: Dialect, error: &str) -> Option<FindingKind> {
 }
 
 /// Whether the server's error and Bellows' finding say the same thing: a qualifier that names
-/// nothing is a missing column to PostgreSQL (`missing FROM-clause entry` aside) and to SQLite.
+/// nothing is a missing column to SQLite and MySQL, and a missing FROM-clause entry (an
+/// undefined table, 42P01) to PostgreSQL.
 fn same_kind(predicted: FindingKind, observed: FindingKind) -> bool {
-    predicted == observed || (predicted == FindingKind::UnknownAlias && observed == FindingKind::UnknownColumn)
+    predicted == observed
+        || (predicted == FindingKind::UnknownAlias
+            && matches!(observed, FindingKind::UnknownColumn | FindingKind::UnknownTable))
 }
 
 /// Finds the values of a check's placeholders on the database as it is now.

@@ -134,16 +134,29 @@ enum Kind {
     Change,
 }
 
+/// A statement's first word, upper-cased (after any opening parentheses).
+fn first_word(text: &str) -> String {
+    text.trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
 /// What the statement does, from its first word (after a `WITH`, the statement still writes if
 /// its last part does; a query is the safe reading).
 fn statement_kind(text: &str) -> Kind {
-    let upper = text.trim_start().to_ascii_uppercase();
-    let first = upper.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
-    match first {
+    match first_word(text).as_str() {
         "INSERT" | "REPLACE" => Kind::Insert,
         "UPDATE" | "DELETE" => Kind::Change,
         _ => Kind::Query,
     }
+}
+
+/// Whether a statement reads or writes rows, rather than DDL or a setting (which a consumer's
+/// file may hold, and which is not checked against the schema).
+pub fn reads_or_writes_rows(text: &str) -> bool {
+    ["SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "REPLACE", "VALUES", "TABLE"].contains(&first_word(text).as_str())
 }
 
 /// The queries that find a value for `table.column` in `role`.

@@ -29,7 +29,7 @@ use crate::verify::{renamed_column, renamed_table};
 use crate::{import, Dialect, Schema, Span};
 use serde::{Deserialize, Serialize};
 
-pub use bind::{bound, literal, slots, Slot, SlotValue, FRESH_ROW};
+pub use bind::{bound, literal, reads_or_writes_rows, slots, Slot, SlotValue, FRESH_ROW};
 pub use export::{statements_from_export, DIGEST_LIMIT};
 pub use over_plan::{check_over_plan, Outcome, PlanPoints, Verdict};
 pub use resolve::{analyze, references, resolve_statement, Analysis, Reference, Use};
