@@ -39,6 +39,11 @@ impl Rect {
     pub fn intersects(&self, other: &Rect) -> bool {
         self.x < other.right() && other.x < self.right() && self.y < other.bottom() && other.y < self.bottom()
     }
+
+    /// Whether `other` lies wholly inside (edges may touch).
+    pub fn contains(&self, other: &Rect) -> bool {
+        self.x <= other.x && self.y <= other.y && other.right() <= self.right() && other.bottom() <= self.bottom()
+    }
 }
 
 /// How much of each table a card shows.
