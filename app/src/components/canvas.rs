@@ -382,8 +382,8 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     // concerned, so only the dragged table's card and edges follow the pointer: the others
     // hear of a drag when it starts and ends, not at every move (with a memo each, a move woke
     // a thousand cards and their edges: 44 ms a frame at 1,012 tables).
-    let dragged_table = Memo::new(move |_| drag.with(|d| d.map(|d| d.table)));
-    let is_dragged = StoredValue::new(Selector::new(move || dragged_table.get()));
+    // (The selector compares the id itself and notifies only when it changes.)
+    let is_dragged = StoredValue::new(Selector::new(move || drag.with(|d| d.map(|d| d.table))));
     let rect_of = move |id: TableId| -> Option<Rect> {
         let mut r = rect_at_rest(id)?;
         if is_dragged.with_value(|s| s.selected(&Some(id))) {
@@ -459,7 +459,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     // Cards in a window around the screen, so that hundreds of tables stay smooth. The window
     // is the screen grown by half its size on each side, and it moves only when the screen
     // leaves it or it holds far more than the screen (after zooming in): a pan changes the DOM
-    // once per screen it travels, not at every frame, so that panning only moves a layer.
+    // once per half screen it travels, not at every frame, so that panning mostly moves a layer.
     let cull = Memo::new(move |previous: Option<&Rect>| {
         let (w, h) = size.get();
         let (px, py) = pan.get();
@@ -795,7 +795,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     // cards again. Zooming scales inside it, so the cards are drawn afresh at the new size.
     let pan_style = move || {
         let (x, y) = pan.get();
-        format!("transform:translate({:.0}px,{:.0}px)", x.round(), y.round())
+        format!("transform:translate({x:.0}px,{y:.0}px)")
     };
     let transform = move || format!("scale({:.4})", zoom.get());
 
@@ -1165,11 +1165,11 @@ mod tests {
     }
 
     #[test]
-    fn the_culled_window_moves_once_per_screen_of_panning_and_shrinks_after_zooming_in() {
+    fn the_culled_window_moves_once_per_half_screen_of_panning_and_shrinks_after_zooming_in() {
         let screen = |x: f64, y: f64, w: f64| Rect { x, y, w, h: w * 0.7 };
         let first = cull_window(None, screen(0.0, 0.0, 1000.0));
         assert_eq!(first, Rect { x: -500.0, y: -350.0, w: 2000.0, h: 1400.0 });
-        // Panning by less than a screen keeps the window (no card enters or leaves the DOM).
+        // Panning by less than half a screen keeps the window (no card enters or leaves the DOM).
         let mut window = first;
         let mut moves = 0;
         for step in 1..=100 {
