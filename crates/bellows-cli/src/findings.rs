@@ -19,7 +19,7 @@ pub fn report_errors(path: &Path, result: &bellows_core::Import) -> usize {
 }
 
 /// Findings as a person reads them: `file:line:column: severity[code] message`, the help on
-/// the next line, and a summary.
+/// the next line, the fix the playground offers when there is one, and a summary.
 pub fn text(path: &Path, findings: &[Finding], style: Style) -> String {
     let mut out = String::new();
     for f in findings {
@@ -37,6 +37,9 @@ pub fn text(path: &Path, findings: &[Finding], style: Style) -> String {
             style.dim("help:"),
             f.help
         ));
+        if let Some(fix) = &f.fix {
+            out.push_str(&format!("  {} {} (Fix in the playground)\n", style.dim("fix:"), fix.label));
+        }
     }
     let (e, w, i) = counts(findings);
     out.push_str(&format!("{} findings: {e} errors, {w} warnings, {i} info\n", findings.len()));
@@ -59,6 +62,9 @@ pub fn json(path: &Path, dialect: Dialect, findings: &[Finding]) -> Result<Strin
             if let Some(s) = f.span { v["line"] = s.line.into(); v["column"] = s.column.into(); }
             if let Some(t) = &f.table { v["table"] = t.clone().into(); }
             if let Some(c) = &f.column { v["column_name"] = c.clone().into(); }
+            if let Some(fix) = &f.fix {
+                v["fix"] = serde_json::json!({ "label": fix.label, "edits": fix.edits });
+            }
             if let Some(step) = f.step {
                 v["step"] = serde_json::json!({ "stage": step.stage.label(), "index": step.index + 1 });
             }

@@ -170,3 +170,54 @@ fn a_mysql_migration_bounds_its_metadata_lock_wait() {
         "MariaDB's WAIT bounds it"
     );
 }
+
+/// The audit rules whose findings fix themselves: on each rule's own err.sql, the fix applies
+/// without a skip and the finding is gone from the audit of the fixed schema; the other audit
+/// rules offer no fix there (`table-without-primary-key` offers one only where an `id` column
+/// waits to be the key). The corpora test, `fix_corpus.rs`, runs the fixes on real schemas.
+#[test]
+fn fixable_rules_fix_their_err_input_and_the_others_offer_none() {
+    const FIXABLE: &[&str] = &[
+        "unindexed-foreign-key",
+        "reference-without-foreign-key",
+        "foreign-key-type-mismatch",
+        "integer-key-may-overflow",
+        "timestamp-without-time-zone",
+        "json-not-jsonb",
+        "money-in-float",
+        "fixed-length-char",
+        "nullable-primary-key-column",
+        "nullable-but-required",
+        "redundant-index",
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint");
+    let mut problems = Vec::new();
+    for &rule in Rule::ALL.iter().filter(|r| r.doc().family == Family::Audit) {
+        let file = root.join(rule.code()).join("err.sql");
+        let sql = std::fs::read_to_string(&file).expect("err.sql");
+        let dialect = dialect_of(&sql);
+        let schema = import(&sql, Some(dialect)).schema;
+        let flagged: Vec<_> =
+            audit(&schema, dialect, &LintOptions::default()).into_iter().filter(|f| f.rule == rule).collect();
+        let fixes: Vec<_> = flagged.iter().filter_map(|f| f.fix.clone()).collect();
+        if !FIXABLE.contains(&rule.code()) {
+            if !fixes.is_empty() {
+                problems.push(format!("{}: offers a fix the list does not name", rule.code()));
+            }
+            continue;
+        }
+        if fixes.len() != flagged.len() {
+            problems.push(format!("{}: {} of {} findings offer a fix", rule.code(), fixes.len(), flagged.len()));
+        }
+        let edits: Vec<_> = fixes.iter().flat_map(|f| f.edits.clone()).collect();
+        let (fixed, skipped) = bellows_core::edit::apply(&schema, &edits);
+        if !skipped.is_empty() {
+            problems.push(format!("{}: edits skipped: {skipped:?}", rule.code()));
+        }
+        let left = audit(&fixed, dialect, &LintOptions::default()).into_iter().filter(|f| f.rule == rule).count();
+        if left > 0 {
+            problems.push(format!("{}: {left} findings left after the fixes", rule.code()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -151,6 +151,19 @@ pub struct Finding {
     /// The plan step (safety findings on plans).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<StepRef>,
+    /// The edits that retire the finding, where they are mechanical (audit findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// A mechanical fix for an audit finding: edits to the target, by id, that the playground applies
+/// as one undo step, so the plan shows at once what the fix costs. A fix never needs new ids, so
+/// it stays valid for as long as the target it was computed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Fix {
+    /// What the fix does, in a few words: "index order_items(order_id)".
+    pub label: String,
+    pub edits: Vec<crate::edit::Edit>,
 }
 
 impl Finding {
@@ -164,7 +177,15 @@ impl Finding {
             table: None,
             column: None,
             step: None,
+            fix: None,
         }
+    }
+
+    pub(crate) fn fixed_by(mut self, label: impl Into<String>, edits: Vec<crate::edit::Edit>) -> Self {
+        if !edits.is_empty() {
+            self.fix = Some(Fix { label: label.into(), edits });
+        }
+        self
     }
 
     pub(crate) fn at(mut self, span: Span) -> Self {
@@ -202,11 +223,61 @@ pub(crate) struct AuditCx<'a> {
     pub schema: &'a Schema,
     pub dialect: Dialect,
     pub options: &'a LintOptions,
+    /// Every foreign key's column pairs, found once when a rule first asks.
+    links: std::cell::OnceCell<Vec<Link<'a>>>,
+}
+
+/// One column of a foreign key and the column it references, by table index.
+#[derive(Debug)]
+pub(crate) struct Link<'a> {
+    pub child: usize,
+    pub child_column: &'a str,
+    pub parent: usize,
+    pub parent_column: &'a str,
+}
+
+impl<'a> AuditCx<'a> {
+    pub(crate) fn new(schema: &'a Schema, dialect: Dialect, options: &'a LintOptions) -> Self {
+        Self { schema, dialect, options, links: std::cell::OnceCell::new() }
+    }
+
+    pub(crate) fn links(&self) -> &[Link<'a>] {
+        self.links.get_or_init(|| {
+            let schema: &'a Schema = self.schema;
+            let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+            for (i, t) in schema.tables.iter().enumerate() {
+                by_name.entry(t.qualified_name().to_lowercase()).or_insert(i);
+            }
+            let mut out = Vec::new();
+            for (child, t) in schema.tables.iter().enumerate() {
+                for fk in &t.foreign_keys {
+                    let parent = by_name.get(&fk.ref_table.to_lowercase()).copied().or_else(|| {
+                        let found = schema.find_table(&fk.ref_table)?;
+                        schema.tables.iter().position(|p| p.id == found.id)
+                    });
+                    let Some(parent) = parent else { continue };
+                    let refs: Vec<&'a str> = if fk.ref_columns.is_empty() {
+                        schema.tables[parent]
+                            .primary_key
+                            .iter()
+                            .flat_map(|k| k.columns.iter().map(String::as_str))
+                            .collect()
+                    } else {
+                        fk.ref_columns.iter().map(String::as_str).collect()
+                    };
+                    for (c, r) in fk.columns.iter().zip(refs) {
+                        out.push(Link { child, child_column: c, parent, parent_column: r });
+                    }
+                }
+            }
+            out
+        })
+    }
 }
 
 /// Audits a schema as it stands; findings sorted by place.
 pub fn audit(schema: &Schema, dialect: Dialect, options: &LintOptions) -> Vec<Finding> {
-    let cx = AuditCx { schema, dialect, options };
+    let cx = AuditCx::new(schema, dialect, options);
     let mut out = Vec::new();
     audit::run(&cx, &mut out);
     out.sort_by_key(|f| (f.span, f.rule));

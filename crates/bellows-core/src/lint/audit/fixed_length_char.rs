@@ -22,6 +22,8 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
         for c in &t.columns {
             if let TypeKind::Char { length } = c.data_type.kind {
                 if length.unwrap_or(1) > 1 {
+                    // The same bound, without the padding.
+                    let varchar = format!("varchar({})", length.unwrap_or(1));
                     out.push(
                         Finding::new(
                             Rule::FixedLengthChar,
@@ -34,7 +36,11 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                             "use text or varchar(n)",
                         )
                         .at(c.span)
-                        .on(&t.qualified_name(), Some(&c.name)),
+                        .on(&t.qualified_name(), Some(&c.name))
+                        .fixed_by(
+                            format!("make {} {varchar}", c.name),
+                            super::retype_with_references(cx, t, c, |_| Some(varchar.clone())),
+                        ),
                     );
                 }
             }

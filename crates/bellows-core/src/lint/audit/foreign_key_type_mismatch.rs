@@ -36,10 +36,25 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                             format!("change {}.{} to {}", t.qualified_name(), col.name, rc.data_type.spelling),
                         )
                         .at(col.span)
-                        .on(&t.qualified_name(), Some(&col.name)),
+                        .on(&t.qualified_name(), Some(&col.name))
+                        .fixed_by(
+                            format!("make {} {}", col.name, plain_type(rc)),
+                            super::retype_with_references(cx, t, col, |_| Some(plain_type(rc))),
+                        ),
                     );
                 }
             }
         }
+    }
+}
+/// The referenced column's type as a referencing column would declare it: a serial key is
+/// referenced by the integer of its width, not by a second sequence.
+fn plain_type(c: &crate::Column) -> String {
+    let lower = c.data_type.spelling.to_ascii_lowercase();
+    match lower.trim() {
+        "serial" | "serial4" => "integer".into(),
+        "bigserial" | "serial8" => "bigint".into(),
+        "smallserial" | "serial2" => "smallint".into(),
+        _ => c.data_type.spelling.clone(),
     }
 }

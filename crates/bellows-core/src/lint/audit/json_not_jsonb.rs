@@ -23,7 +23,11 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(Rule::JsonNotJsonb, format!("{}.{} is json", t.qualified_name(), c.name), "use jsonb")
                     .at(c.span)
-                    .on(&t.qualified_name(), Some(&c.name)),
+                    .on(&t.qualified_name(), Some(&c.name))
+                    .fixed_by(
+                        format!("make {} jsonb", c.name),
+                        super::retype_with_references(cx, t, c, |_| Some("jsonb".into())),
+                    ),
             );
         }
     }

@@ -47,8 +47,73 @@ pub(crate) fn run(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
 }
 
 /// Tables the audit reads: partitions share their parent's shape and are judged through it.
-pub(crate) fn tables<'a>(cx: &'a AuditCx<'a>) -> impl Iterator<Item = &'a Table> + 'a {
-    cx.schema.tables.iter().filter(|t| t.partition_of.is_none())
+pub(crate) fn tables<'a>(cx: &AuditCx<'a>) -> impl Iterator<Item = &'a Table> + use<'a> {
+    let schema: &'a crate::Schema = cx.schema;
+    schema.tables.iter().filter(|t| t.partition_of.is_none())
+}
+
+/// The edits that give a column a new type, with every column its foreign keys tie it to (the
+/// columns that reference it, the one it references, theirs in turn), so a fix never leaves a
+/// foreign key between two types. `to` gives each column's new type (None: leave it). Empty
+/// where MySQL would refuse the edits one at a time: it wants both sides of a foreign key of one
+/// type after each statement.
+pub(crate) fn retype_with_references(
+    cx: &AuditCx<'_>,
+    table: &Table,
+    column: &crate::Column,
+    to: impl Fn(&crate::Column) -> Option<String>,
+) -> Vec<crate::edit::Edit> {
+    use crate::model::same_name;
+    let schema = cx.schema;
+    let links = cx.links();
+    let Some(start) = schema.tables.iter().position(|t| t.id == table.id) else { return Vec::new() };
+    // (table index, column name), found through foreign keys both ways.
+    let mut family: Vec<(usize, &str)> = vec![(start, column.name.as_str())];
+    let mut next = 0;
+    while next < family.len() {
+        let (ti, name) = family[next];
+        next += 1;
+        for l in links {
+            let other = if l.child == ti && same_name(l.child_column, name) {
+                (l.parent, l.parent_column)
+            } else if l.parent == ti && same_name(l.parent_column, name) {
+                (l.child, l.child_column)
+            } else {
+                continue;
+            };
+            if !family.iter().any(|(i, n)| *i == other.0 && same_name(n, other.1)) {
+                family.push(other);
+            }
+        }
+    }
+    if cx.dialect == crate::Dialect::MySql && family.len() > 1 {
+        return Vec::new();
+    }
+    let mut edits = Vec::new();
+    for (ti, name) in family {
+        let t = &schema.tables[ti];
+        let Some(c) = t.column(name) else { continue };
+        let Some(data_type) = to(c) else { continue };
+        let same = crate::types::DataType::parse(&data_type).kind == c.data_type.kind
+            && data_type.eq_ignore_ascii_case(c.data_type.spelling.trim());
+        if !same {
+            edits.push(crate::edit::Edit::SetType { table: t.id, column: c.id, data_type });
+        }
+    }
+    edits
+}
+
+/// A type's modifier as written, `(3)` in `timestamp(3) without time zone`, or nothing: a fix
+/// that changes the type keeps its precision.
+pub(crate) fn type_modifier(spelling: &str) -> &str {
+    let Some(open) = spelling.find('(') else { return "" };
+    let Some(close) = spelling[open..].find(')') else { return "" };
+    let inner = &spelling[open + 1..open + close];
+    if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit() || c == ',' || c == ' ') {
+        &spelling[open..=open + close]
+    } else {
+        ""
+    }
 }
 
 /// The name's words: `customerId` and `customer_id` both give `customer`, `id`.

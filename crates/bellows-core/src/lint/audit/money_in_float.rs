@@ -27,6 +27,7 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
             let float = matches!(c.data_type.kind, TypeKind::Real | TypeKind::Double);
             let named = super::name_words(&c.name).iter().any(|w| MONEY_WORDS.contains(&w.as_str()));
             if money_type || (float && named) {
+                let exact = if cx.dialect == crate::Dialect::MySql { "decimal(12,2)" } else { "numeric(12,2)" };
                 out.push(
                     Finding::new(
                         Rule::MoneyInFloat,
@@ -34,7 +35,11 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                         "use numeric(12,2), or an integer number of cents",
                     )
                     .at(c.span)
-                    .on(&t.qualified_name(), Some(&c.name)),
+                    .on(&t.qualified_name(), Some(&c.name))
+                    .fixed_by(
+                        format!("make {} {exact}", c.name),
+                        super::retype_with_references(cx, t, c, |_| Some(exact.into())),
+                    ),
                 );
             }
         }

@@ -1,3 +1,4 @@
+use crate::edit::Edit;
 use crate::lint::{AuditCx, Doc, Family, Finding, Rule};
 use crate::Severity;
 
@@ -30,7 +31,11 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                     "declare it NOT NULL (with a default where one makes sense)",
                 )
                 .at(c.span)
-                .on(&t.qualified_name(), Some(&c.name)),
+                .on(&t.qualified_name(), Some(&c.name))
+                .fixed_by(
+                    format!("make {} NOT NULL", c.name),
+                    vec![Edit::SetNullable { table: t.id, column: c.id, nullable: false }],
+                ),
             );
         }
     }

@@ -1,3 +1,4 @@
+use crate::edit::Edit;
 use crate::lint::{AuditCx, Doc, Family, Finding, Rule};
 use crate::model::same_name;
 use crate::Severity;
@@ -14,14 +15,21 @@ pub(crate) const DOC: Doc = Doc {
     peers: "pg_idx_advisor / pgAnalyze \"duplicate index\"; MySQL pt-duplicate-key-checker",
 };
 
+/// What may cover an index: (its position among the indexes, or None for a key; name; method;
+/// leading columns).
+type Cover<'a> = (Option<usize>, String, Option<&'a str>, Vec<&'a str>);
+
 pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
     for t in super::tables(cx) {
-        let mut others: Vec<(String, Option<&str>, Vec<&str>)> = t
+        // Partial indexes cover nothing.
+        let mut others: Vec<Cover<'_>> = t
             .indexes
             .iter()
-            .filter(|ix| ix.predicate.is_none())
-            .map(|ix| {
+            .enumerate()
+            .filter(|(_, ix)| ix.predicate.is_none())
+            .map(|(i, ix)| {
                 (
+                    Some(i),
                     ix.name.clone().unwrap_or_default(),
                     ix.method.as_deref(),
                     ix.parts.iter().map_while(|p| p.column()).collect(),
@@ -30,6 +38,7 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
             .collect();
         for k in t.primary_key.iter().chain(t.uniques.iter()) {
             others.push((
+                None,
                 k.name.clone().unwrap_or_else(|| "a key".into()),
                 None,
                 k.columns.iter().map(String::as_str).collect(),
@@ -43,16 +52,16 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
             if cols.len() != ix.parts.len() || cols.is_empty() {
                 continue;
             }
-            let covering = others.iter().enumerate().find(|(j, (_, method, other))| {
-                let same_index = *j == i && *j < t.indexes.len();
-                !same_index
+            // Covered by a longer index or a key on the same leading columns, or by an identical
+            // index listed before it (of two twins, the second is the one flagged).
+            let covering = others.iter().find(|(position, _, method, other)| {
+                *position != Some(i)
                     && method.map(str::to_ascii_lowercase) == ix.method.as_deref().map(str::to_ascii_lowercase)
                     && other.len() >= cols.len()
                     && cols.iter().zip(other.iter()).all(|(a, b)| same_name(a, b))
-                    // Two identical indexes: flag only the later one.
-                    && (other.len() > cols.len() || *j < i || *j >= t.indexes.len())
+                    && (other.len() > cols.len() || position.is_none_or(|p| p < i))
             });
-            if let Some((_, (name, _, _))) = covering {
+            if let Some((_, name, _, _)) = covering {
                 out.push(
                     Finding::new(
                         Rule::RedundantIndex,
@@ -65,7 +74,11 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                         drop_index_sql(cx.dialect, &t.qualified_name(), ix.name.as_deref().unwrap_or("...")),
                     )
                     .at(ix.span)
-                    .on(&t.qualified_name(), cols.first().copied()),
+                    .on(&t.qualified_name(), cols.first().copied())
+                    .fixed_by(
+                        format!("drop {}", ix.name.as_deref().unwrap_or_default()),
+                        ix.name.iter().map(|name| Edit::DropIndex { table: t.id, name: name.clone() }).collect(),
+                    ),
                 );
             }
         }

@@ -1,3 +1,4 @@
+use crate::edit::Edit;
 use crate::lint::{AuditCx, Doc, Family, Finding, Rule};
 use crate::Severity;
 
@@ -41,6 +42,9 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                     super::name_words(&p.name).join("_") == name
                         && p.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1)
                         && !std::ptr::eq(*p, t)
+                        // A partition or inheritance child shares its parent's key; it does not
+                        // reference it.
+                        && !t.inherits.iter().chain(t.partition_of.iter()).any(|q| cx.schema.find_table(q).is_some_and(|q| q.id == p.id))
                 })
             });
             if let Some(parent) = parent {
@@ -60,9 +64,27 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                         ),
                     )
                     .at(c.span)
-                    .on(&t.qualified_name(), Some(&c.name)),
+                    .on(&t.qualified_name(), Some(&c.name))
+                    .fixed_by(format!("reference {}", parent.qualified_name()), reference(cx, c, t, parent)),
                 );
             }
         }
     }
+}
+/// The foreign key, where the column already has the key's type: a fix never leaves a foreign
+/// key between two types (that is another finding), and MySQL refuses one. An index comes with
+/// it where none leads with the column (MySQL makes its own).
+fn reference(cx: &AuditCx<'_>, c: &crate::Column, t: &crate::Table, parent: &crate::Table) -> Vec<Edit> {
+    let Some(key) = parent.primary_key.as_ref().and_then(|k| k.columns.first()).and_then(|k| parent.column(k)) else {
+        return Vec::new();
+    };
+    let unsigned = |c: &crate::Column| c.data_type.spelling.to_ascii_lowercase().contains("unsigned");
+    if key.data_type.kind != c.data_type.kind || unsigned(key) != unsigned(c) {
+        return Vec::new();
+    }
+    let mut edits = vec![Edit::AddForeignKey { table: t.id, column: c.id, ref_table: parent.id, ref_column: key.id }];
+    if cx.dialect != crate::Dialect::MySql && !super::unindexed_foreign_key::covered(t, std::slice::from_ref(&c.name)) {
+        edits.push(Edit::AddIndex { table: t.id, column: c.id });
+    }
+    edits
 }

@@ -1,3 +1,4 @@
+use crate::edit::Edit;
 use crate::lint::{AuditCx, Doc, Family, Finding, Rule};
 use crate::Severity;
 
@@ -35,7 +36,24 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                 "add a primary key (an identity column if no natural key exists)",
             )
             .at(t.span)
-            .on(&t.qualified_name(), None),
+            .on(&t.qualified_name(), None)
+            .fixed_by("make id the primary key", key_fix(cx, t)),
         );
     }
+}
+/// A column named id that no key holds yet is the key the table meant to have: the plan checks
+/// it for NULLs and duplicates before it becomes one. A generated id narrower than bigint is
+/// widened in the same fix, or the new key would be flagged as one that may overflow.
+fn key_fix(cx: &AuditCx<'_>, t: &crate::Table) -> Vec<Edit> {
+    let Some(c) = t.columns.iter().find(|c| c.name.eq_ignore_ascii_case("id") && c.generated.is_none()) else {
+        return Vec::new();
+    };
+    let mut edits = vec![Edit::SetPrimaryKey { table: t.id, column: c.id, primary: true }];
+    let narrow = matches!(c.data_type.kind, crate::TypeKind::Integer | crate::TypeKind::SmallInt);
+    if narrow && c.identity.is_some() && cx.dialect != crate::Dialect::Sqlite {
+        let unsigned = c.data_type.spelling.to_ascii_lowercase().contains("unsigned");
+        let data_type = if unsigned { "bigint unsigned" } else { "bigint" };
+        edits.insert(0, Edit::SetType { table: t.id, column: c.id, data_type: data_type.into() });
+    }
+    edits
 }

@@ -27,7 +27,13 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                     "use timestamptz",
                 )
                 .at(c.span)
-                .on(&t.qualified_name(), Some(&c.name)),
+                .on(&t.qualified_name(), Some(&c.name))
+                .fixed_by(
+                    format!("make {} timestamptz", c.name),
+                    super::retype_with_references(cx, t, c, |c| {
+                        Some(format!("timestamptz{}", super::type_modifier(&c.data_type.spelling)))
+                    }),
+                ),
             );
         }
     }

@@ -1,3 +1,4 @@
+use crate::edit::Edit;
 use crate::lint::{AuditCx, Doc, Family, Finding, Rule};
 use crate::model::same_name;
 use crate::{Dialect, Severity};
@@ -19,19 +20,8 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     for t in super::tables(cx) {
-        let mut leading: Vec<Vec<&str>> = Vec::new();
-        for ix in &t.indexes {
-            leading.push(ix.parts.iter().map_while(|p| p.column()).collect());
-        }
-        for k in t.primary_key.iter().chain(t.uniques.iter()) {
-            leading.push(k.columns.iter().map(String::as_str).collect());
-        }
         for fk in &t.foreign_keys {
-            let covered = leading.iter().any(|cols| {
-                cols.len() >= fk.columns.len()
-                    && fk.columns.iter().all(|c| cols[..fk.columns.len()].iter().any(|x| same_name(x, c)))
-            });
-            if !covered {
+            if !covered(t, &fk.columns) {
                 let cols = fk.columns.join(", ");
                 let span = fk.columns.first().and_then(|c| t.column(c)).map_or(t.span, |c| c.span);
                 out.push(
@@ -55,9 +45,30 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                         },
                     )
                     .at(span)
-                    .on(&t.qualified_name(), fk.columns.first().map(String::as_str)),
+                    .on(&t.qualified_name(), fk.columns.first().map(String::as_str))
+                    .fixed_by(
+                        format!("index {}({cols})", t.name),
+                        // One column: an index of its own (a composite key's index waits for
+                        // composite index edits).
+                        match fk.columns.as_slice() {
+                            [one] => t
+                                .column(one)
+                                .map(|c| Edit::AddIndex { table: t.id, column: c.id })
+                                .into_iter()
+                                .collect(),
+                            _ => Vec::new(),
+                        },
+                    ),
                 );
             }
         }
     }
+}
+/// True when an index or key of `t` leads with `columns` (in any order).
+pub(crate) fn covered(t: &crate::Table, columns: &[String]) -> bool {
+    let leads = |cols: Vec<&str>| {
+        cols.len() >= columns.len() && columns.iter().all(|c| cols[..columns.len()].iter().any(|x| same_name(x, c)))
+    };
+    t.indexes.iter().any(|ix| leads(ix.parts.iter().map_while(|p| p.column()).collect()))
+        || t.primary_key.iter().chain(t.uniques.iter()).any(|k| leads(k.columns.iter().map(String::as_str).collect()))
 }

@@ -1,0 +1,145 @@
+//! The audit's fixes on every corpus schema (`../shared/corpora`): each finding that offers a
+//! fix is applied on its own, and every rule's fixes are applied all at once ("Fix all"). Either
+//! way the edits must apply without one being skipped, the finding must be gone from the audit
+//! of the new target, no finding may appear that was not there before (but for a table that
+//! new indexes take past the audit's limit on indexes, and a column whose new type now differs
+//! from columns of its name elsewhere, which "Fix all" resolves, and columns that look like
+//! references to a table the fix gave a primary key), and the plan must carry
+//! the change (at least one step, each with its SQL).
+//!
+//! Running every fix on its own costs a re-audit and a plan per fix over the whole schema: a
+//! deterministic sample of `PER_RULE` fixes per rule and schema runs by default, and
+//! `BELLOWS_FIXES_FULL=1` runs them all. The counts per rule are printed (the README has them).
+
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+mod support;
+
+use bellows_core::diff::{diff, DiffOptions, Matching};
+use bellows_core::edit::{apply, Edit};
+use bellows_core::lint::{audit, Finding, LintOptions, Rule};
+use bellows_core::plan::{plan_changes, PlanOptions};
+use bellows_core::{import, Dialect, Schema};
+use std::collections::{BTreeMap, BTreeSet};
+
+const PER_RULE: usize = 1;
+
+/// What identifies a finding across two audits: its rule and object, not its place in the text
+/// (which moves with the edits) nor its wording (which may list the types a fix changed). Two
+/// redundant indexes on one column are told apart by their names, in the message.
+fn key(f: &Finding) -> (Rule, Option<String>, Option<String>, String) {
+    let message = if f.rule == Rule::RedundantIndex { f.message.clone() } else { String::new() };
+    (f.rule, f.table.clone(), f.column.clone(), message)
+}
+
+/// Applies `edits` to `schema` and checks what every fix promises; `gone` are the findings the
+/// edits fix.
+fn check_fix(
+    label: &str,
+    schema: &Schema,
+    dialect: Dialect,
+    before: &[Finding],
+    edits: &[Edit],
+    gone: &[&Finding],
+    whole_rule: bool,
+) {
+    let (target, skipped) = apply(schema, edits);
+    assert!(skipped.is_empty(), "{label}: edits skipped: {skipped:?}\n{edits:?}");
+    let options = LintOptions::default();
+    let after = audit(&target, dialect, &options);
+    let after_keys: BTreeSet<_> = after.iter().map(key).collect();
+    for f in gone {
+        assert!(!after_keys.contains(&key(f)), "{label}: still flagged after its fix: {}", f.message);
+    }
+    let before_keys: BTreeSet<_> = before.iter().map(key).collect();
+    // Three consequences are reported, not avoided. Indexing a table's foreign keys can take it
+    // past the audit's index limit, and the audit then says so. One column's new type sets it
+    // apart from the columns of its name elsewhere, until "Fix all" changes them all. And a
+    // table's new primary key shows the columns that look like references to it.
+    let adds_indexes = edits.iter().any(|e| matches!(e, Edit::AddIndex { .. }));
+    let keyed: Vec<String> = edits
+        .iter()
+        .filter_map(|e| match e {
+            Edit::SetPrimaryKey { table, primary: true, .. } => target.table(*table).map(|t| t.qualified_name()),
+            _ => None,
+        })
+        .collect();
+    let references_new_key = |f: &Finding| {
+        f.rule == Rule::ReferenceWithoutForeignKey
+            && keyed.iter().any(|k| f.message.ends_with(&format!(" to {k} but has no foreign key")))
+    };
+    let retypes_one = !whole_rule && edits.iter().any(|e| matches!(e, Edit::SetType { .. }));
+    let new: Vec<&str> = after
+        .iter()
+        .filter(|f| !before_keys.contains(&key(f)))
+        .filter(|f| !(adds_indexes && f.rule == Rule::WideTable && f.message.contains(" indexes ")))
+        .filter(|f| !(retypes_one && f.rule == Rule::InconsistentColumnType))
+        .filter(|f| !references_new_key(f))
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(new.is_empty(), "{label}: the fix raised new findings: {new:?}");
+    let changes = diff(schema, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+    let plan = plan_changes(schema, &target, &changes, &PlanOptions { dialect, ..PlanOptions::default() });
+    let steps: Vec<_> = plan.stages.iter().flat_map(|s| s.steps.iter()).collect();
+    assert!(!steps.is_empty(), "{label}: the fix plans nothing");
+    for step in steps {
+        assert!(!step.sql.is_empty(), "{label}: a step without SQL: {}", step.title);
+    }
+}
+
+#[test]
+fn every_fix_on_every_corpus_schema_applies_retires_its_finding_and_plans() {
+    let Some(root) = support::corpora() else { return };
+    let full = std::env::var("BELLOWS_FIXES_FULL").is_ok_and(|v| v == "1");
+    // rule -> (findings, with a fix, fixes run on their own)
+    let mut tally: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for path in support::schema_files(&root) {
+        let label = support::relative(&root, &path);
+        let dialect = support::dialect_of(&path);
+        let text = std::fs::read_to_string(&path).expect("corpus file");
+        let schema = import(&text, Some(dialect)).schema;
+        let findings = audit(&schema, dialect, &LintOptions::default());
+        let mut by_rule: BTreeMap<Rule, Vec<&Finding>> = BTreeMap::new();
+        for f in &findings {
+            let t = tally.entry(f.rule.code()).or_default();
+            t.0 += 1;
+            if f.fix.is_some() {
+                t.1 += 1;
+                by_rule.entry(f.rule).or_default().push(f);
+            }
+        }
+        for (rule, fixed) in &by_rule {
+            // Spread over the list, so a sample is not just the first tables.
+            let step = if full { 1 } else { fixed.len().div_ceil(PER_RULE).max(1) };
+            for f in fixed.iter().step_by(step) {
+                let fix = f.fix.as_ref().unwrap();
+                check_fix(
+                    &format!("{label}: {} ({})", f.message, fix.label),
+                    &schema,
+                    dialect,
+                    &findings,
+                    &fix.edits,
+                    &[f],
+                    false,
+                );
+                tally.entry(rule.code()).or_default().2 += 1;
+            }
+            // Fix all: every fix of the rule as one list of edits, each edit once.
+            let mut all: Vec<Edit> = Vec::new();
+            for f in fixed {
+                for e in &f.fix.as_ref().unwrap().edits {
+                    if !all.contains(e) {
+                        all.push(e.clone());
+                    }
+                }
+            }
+            check_fix(&format!("{label}: fix all {}", rule.code()), &schema, dialect, &findings, &all, fixed, true);
+        }
+    }
+    println!("audit findings in the corpora, per rule: findings / with a fix / fixes run on their own");
+    for (code, (n, fixable, run)) in &tally {
+        println!("  {code}: {n} / {fixable} / {run}");
+    }
+    let fixable: usize = tally.values().map(|t| t.1).sum();
+    assert!(fixable > 0, "no finding in the corpora offers a fix");
+}
