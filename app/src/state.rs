@@ -318,6 +318,20 @@ impl Studio {
         self.edits.update(|e| e.push(edit));
     }
 
+    /// Applies several edits as one undo step (an audit finding's fix, "Fix all"). Read-only
+    /// designs refuse.
+    pub fn edit_all(&self, edits: Vec<Edit>) {
+        if edits.is_empty() {
+            return;
+        }
+        if self.read_only.get_untracked() {
+            self.notice.set(Some("This design is read-only: make a copy with \"Edit a copy\" to change it.".into()));
+            return;
+        }
+        self.record();
+        self.edits.update(|e| e.extend(edits));
+    }
+
     /// Changes the consumers (one added, removed, renamed, its SQL typed) as one undo step.
     /// Read-only designs refuse.
     pub fn change_consumers(&self, change: impl FnOnce(&mut Vec<Consumer>)) {

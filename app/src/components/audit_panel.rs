@@ -1,7 +1,10 @@
 //! Findings on the target schema, by severity; clicking one selects its table (and column) on
-//! the canvas.
+//! the canvas. A finding with a mechanical fix offers "Fix", and each rule with fixes offers
+//! "Fix all": the edits go to the target as one undo step, and the plan shows what they cost.
 
 use crate::state::{Studio, Tab};
+use bellows_core::edit::Edit;
+use bellows_core::lint::Finding;
 use bellows_core::Severity;
 use leptos::prelude::*;
 
@@ -25,6 +28,10 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
             studio.tab.set(Tab::Table);
         }
     };
+    let fix_all = move |code: &'static str| {
+        let edits = findings.with_untracked(|all| fix_edits(all.iter().filter(|f| f.rule.code() == code)));
+        studio.edit_all(edits);
+    };
     view! {
         <div class="audit" data-testid="audit">
             {move || {
@@ -32,7 +39,27 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
                 if all.is_empty() {
                     return view! { <p class="hint">"No debt found in the target schema."</p> }.into_any();
                 }
-                [Severity::Error, Severity::Warning, Severity::Info].into_iter().map(|sev| {
+                // Rules with fixes, and how many of their findings have one.
+                let mut fixable: Vec<(&'static str, usize)> = Vec::new();
+                for f in all.iter().filter(|f| f.fix.is_some()) {
+                    match fixable.iter_mut().find(|(code, _)| *code == f.rule.code()) {
+                        Some((_, n)) => *n += 1,
+                        None => fixable.push((f.rule.code(), 1)),
+                    }
+                }
+                let fix_bar = (!fixable.is_empty()).then(|| view! {
+                    <div class="fix-all" data-testid="fix-all">
+                        <span class="label">"Fix all:"</span>
+                        {fixable.into_iter().map(|(code, n)| view! {
+                            <button type="button" class="fix" data-code=code
+                                title="Apply every fix of this rule to the target, as one undo step"
+                                on:click=move |_| fix_all(code)>
+                                {format!("{code} ({n})")}
+                            </button>
+                        }).collect_view()}
+                    </div>
+                });
+                let lists = [Severity::Error, Severity::Warning, Severity::Info].into_iter().map(|sev| {
                     let of: Vec<_> = all.iter().filter(|f| f.severity == sev).cloned().collect();
                     let total = of.len();
                     let shown = if expanded.with(|e| e.contains(&sev)) { total } else { total.min(FIRST) };
@@ -54,14 +81,34 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
                                             <span class="message">{f.message.clone()}</span>
                                         </button>
                                         <span class="help">{f.help.clone()}</span>
+                                        {f.fix.clone().map(|fix| view! {
+                                            <button type="button" class="fix" data-testid="fix"
+                                                title="Apply this fix to the target, as one undo step"
+                                                on:click=move |_| studio.edit_all(fix.edits.clone())>
+                                                {format!("Fix: {}", fix.label)}
+                                            </button>
+                                        })}
                                     </li>
                                 }
                             }).collect_view()}
                         </ul>
                         {more}
                     })
-                }).collect_view().into_any()
+                }).collect_view();
+                view! { {fix_bar} {lists} }.into_any()
             }}
         </div>
     }
+}
+
+/// The edits of every fix among `findings`, each edit once (two findings' fixes may share one:
+/// a key and the columns that reference it are widened together).
+fn fix_edits<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<Edit> {
+    let mut edits: Vec<Edit> = Vec::new();
+    for e in findings.filter_map(|f| f.fix.as_ref()).flat_map(|fix| fix.edits.iter()) {
+        if !edits.contains(e) {
+            edits.push(e.clone());
+        }
+    }
+    edits
 }

@@ -355,6 +355,11 @@ impl Playground<'_> {
         self.element(&Self::by_test_id(test_id)).await.click().await.unwrap_or_else(|e| panic!("click {test_id}: {e}"));
     }
 
+    /// Clicks the element `css` finds, once the page has settled.
+    pub async fn element_click(&self, css: &str) {
+        self.element(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
     /// Clicks a table's header on the canvas, as a user selects it.
     pub async fn select_table(&self, name: &str) {
         let title = self.element(&format!("[data-testid=\"table-card\"][data-name=\"{name}\"] .card-title")).await;

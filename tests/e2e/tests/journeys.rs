@@ -1085,3 +1085,83 @@ async fn consumers_show_which_statements_a_rename_breaks_and_their_rewrites() {
     assert_eq!(page.wait_for_text("consumer-summary", "break").await, "20 statements: 5 break");
     other.close().await;
 }
+
+/// Counts the audit's findings of one rule, on the Audit tab, once the page has settled.
+async fn findings_of(page: &Playground<'_>, code: &str) -> usize {
+    page.settle().await;
+    let found = page
+        .client
+        .execute(
+            &format!("return document.querySelectorAll('[data-testid=\"finding\"][data-code=\"{code}\"]').length;"),
+            vec![],
+        )
+        .await
+        .expect("counted");
+    found.as_u64().unwrap_or(0) as usize
+}
+
+/// Waits (up to 10s) until the audit lists `n` findings of `code`.
+async fn wait_for_findings(page: &Playground<'_>, code: &str, n: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = findings_of(page, code).await;
+        if now == n || std::time::Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn fixing_audit_findings_plans_the_fix_and_undo_takes_it_back() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-pagila/pagila-schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let base = bellows_core::lint::audit(&schema, bellows_core::Dialect::Postgres, &Default::default());
+    let unindexed: Vec<_> = base.iter().filter(|f| f.rule.code() == "unindexed-foreign-key").collect();
+    assert!(unindexed.len() >= 2, "pagila has unindexed foreign keys to fix: {}", unindexed.len());
+    page.click("tab-audit").await;
+    assert_eq!(findings_of(&page, "unindexed-foreign-key").await, unindexed.len());
+
+    // One finding's Fix: the finding goes, and the plan builds the index without blocking writes.
+    let first = page
+        .client
+        .find(fantoccini::Locator::Css(
+            "[data-testid=\"finding\"][data-code=\"unindexed-foreign-key\"] [data-testid=\"fix\"]",
+        ))
+        .await
+        .expect("the finding offers a fix");
+    let label = first.text().await.expect("label");
+    assert!(label.starts_with("Fix: index "), "{label}");
+    first.click().await.expect("fixed");
+    assert_eq!(wait_for_findings(&page, "unindexed-foreign-key", unindexed.len() - 1).await, unindexed.len() - 1);
+    session.screenshot("15-audit-fix-one").await;
+    let plan = page.plan_text().await;
+    assert!(plan.contains("CREATE INDEX CONCURRENTLY"), "{plan}");
+    assert_eq!(plan.matches("CREATE INDEX CONCURRENTLY").count(), 1, "one index: {plan}");
+
+    // Fix all of the rule: every foreign key indexed, as one more undo step.
+    page.click("tab-audit").await;
+    page.client
+        .execute("document.querySelector('[data-testid=\"fix-all\"]').scrollIntoView();", vec![])
+        .await
+        .expect("scrolled");
+    session.screenshot("15a-audit-fix-all-bar").await;
+    page.element_click("[data-testid=\"fix-all\"] [data-code=\"unindexed-foreign-key\"]").await;
+    assert_eq!(wait_for_findings(&page, "unindexed-foreign-key", 0).await, 0);
+    let plan = page.plan_text().await;
+    assert_eq!(plan.matches("CREATE INDEX CONCURRENTLY").count(), unindexed.len(), "{plan}");
+    session.screenshot("15b-audit-fix-all-plan").await;
+
+    // Undo takes "Fix all" back, then the single fix.
+    page.click("undo").await;
+    let plan = page.plan_text().await;
+    assert_eq!(plan.matches("CREATE INDEX CONCURRENTLY").count(), 1, "{plan}");
+    page.click("undo").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    page.click("tab-audit").await;
+    assert_eq!(wait_for_findings(&page, "unindexed-foreign-key", unindexed.len()).await, unindexed.len());
+    session.close().await;
+}
