@@ -3,8 +3,7 @@
 //! "Fix all": the edits go to the target as one undo step, and the plan shows what they cost.
 
 use crate::state::{Studio, Tab};
-use bellows_core::edit::Edit;
-use bellows_core::lint::Finding;
+use bellows_core::lint::fix_all;
 use bellows_core::Severity;
 use leptos::prelude::*;
 
@@ -29,7 +28,7 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
         }
     };
     let fix_all = move |code: &'static str| {
-        let edits = findings.with_untracked(|all| fix_edits(all.iter().filter(|f| f.rule.code() == code)));
+        let edits = findings.with_untracked(|all| fix_all(all.iter().filter(|f| f.rule.code() == code)));
         studio.edit_all(edits);
     };
     view! {
@@ -99,16 +98,4 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
             }}
         </div>
     }
-}
-
-/// The edits of every fix among `findings`, each edit once (two findings' fixes may share one:
-/// a key and the columns that reference it are widened together).
-fn fix_edits<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<Edit> {
-    let mut edits: Vec<Edit> = Vec::new();
-    for e in findings.filter_map(|f| f.fix.as_ref()).flat_map(|fix| fix.edits.iter()) {
-        if !edits.contains(e) {
-            edits.push(e.clone());
-        }
-    }
-    edits
 }

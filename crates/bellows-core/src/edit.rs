@@ -11,7 +11,7 @@ use crate::types::DataType;
 use crate::Span;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case", try_from = "EditJson")]
 pub enum Edit {
     AddTable {

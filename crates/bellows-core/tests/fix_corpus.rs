@@ -17,7 +17,7 @@ mod support;
 
 use bellows_core::diff::{diff, DiffOptions, Matching};
 use bellows_core::edit::{apply, Edit};
-use bellows_core::lint::{audit, Finding, LintOptions, Rule};
+use bellows_core::lint::{audit, fix_all, Finding, LintOptions, Rule};
 use bellows_core::plan::{plan_changes, PlanOptions};
 use bellows_core::{import, Dialect, Schema};
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,15 +124,8 @@ fn every_fix_on_every_corpus_schema_applies_retires_its_finding_and_plans() {
                 );
                 tally.entry(rule.code()).or_default().2 += 1;
             }
-            // Fix all: every fix of the rule as one list of edits, each edit once.
-            let mut all: Vec<Edit> = Vec::new();
-            for f in fixed {
-                for e in &f.fix.as_ref().unwrap().edits {
-                    if !all.contains(e) {
-                        all.push(e.clone());
-                    }
-                }
-            }
+            // Fix all: every fix of the rule as one list of edits, as the playground applies it.
+            let all = fix_all(fixed.iter().copied());
             check_fix(&format!("{label}: fix all {}", rule.code()), &schema, dialect, &findings, &all, fixed, true);
         }
     }

@@ -209,7 +209,7 @@ fn fixable_rules_fix_their_err_input_and_the_others_offer_none() {
         if fixes.len() != flagged.len() {
             problems.push(format!("{}: {} of {} findings offer a fix", rule.code(), fixes.len(), flagged.len()));
         }
-        let edits: Vec<_> = fixes.iter().flat_map(|f| f.edits.clone()).collect();
+        let edits = bellows_core::lint::fix_all(&flagged);
         let (fixed, skipped) = bellows_core::edit::apply(&schema, &edits);
         if !skipped.is_empty() {
             problems.push(format!("{}: edits skipped: {skipped:?}", rule.code()));

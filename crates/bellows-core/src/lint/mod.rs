@@ -166,6 +166,19 @@ pub struct Fix {
     pub edits: Vec<crate::edit::Edit>,
 }
 
+/// "Fix all": the edits of every fix among `findings`, each edit once (two findings' fixes may
+/// share one: a key and the columns that reference it are widened together).
+pub fn fix_all<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<crate::edit::Edit> {
+    let mut seen = std::collections::HashSet::new();
+    findings
+        .into_iter()
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|fix| fix.edits.iter())
+        .filter(|e| seen.insert(*e))
+        .cloned()
+        .collect()
+}
+
 impl Finding {
     pub(crate) fn new(rule: Rule, message: impl Into<String>, help: impl Into<String>) -> Self {
         Self {
@@ -223,54 +236,40 @@ pub(crate) struct AuditCx<'a> {
     pub schema: &'a Schema,
     pub dialect: Dialect,
     pub options: &'a LintOptions,
-    /// Every foreign key's column pairs, found once when a rule first asks.
-    links: std::cell::OnceCell<Vec<Link<'a>>>,
+    /// The columns each column's foreign keys tie it to, both ways, found once when a rule
+    /// first asks.
+    links: std::cell::OnceCell<Links>,
 }
 
-/// One column of a foreign key and the column it references, by table index.
-#[derive(Debug)]
-pub(crate) struct Link<'a> {
-    pub child: usize,
-    pub child_column: &'a str,
-    pub parent: usize,
-    pub parent_column: &'a str,
-}
+/// (table index, column name in ASCII lower case) -> the columns tied to it by a foreign key:
+/// the one it references and the ones that reference it.
+pub(crate) type Links = std::collections::HashMap<(usize, String), Vec<(usize, String)>>;
 
 impl<'a> AuditCx<'a> {
     pub(crate) fn new(schema: &'a Schema, dialect: Dialect, options: &'a LintOptions) -> Self {
         Self { schema, dialect, options, links: std::cell::OnceCell::new() }
     }
 
-    pub(crate) fn links(&self) -> &[Link<'a>] {
+    pub(crate) fn links(&self) -> &Links {
         self.links.get_or_init(|| {
-            let schema: &'a Schema = self.schema;
+            let schema = self.schema;
+            // Table names as `same_name` compares them (ASCII case aside).
             let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for (i, t) in schema.tables.iter().enumerate() {
-                by_name.entry(t.qualified_name().to_lowercase()).or_insert(i);
+                by_name.entry(t.qualified_name().to_ascii_lowercase()).or_insert(i);
             }
-            let mut out = Vec::new();
+            let mut links = Links::new();
             for (child, t) in schema.tables.iter().enumerate() {
                 for fk in &t.foreign_keys {
-                    let parent = by_name.get(&fk.ref_table.to_lowercase()).copied().or_else(|| {
-                        let found = schema.find_table(&fk.ref_table)?;
-                        schema.tables.iter().position(|p| p.id == found.id)
-                    });
-                    let Some(parent) = parent else { continue };
-                    let refs: Vec<&'a str> = if fk.ref_columns.is_empty() {
-                        schema.tables[parent]
-                            .primary_key
-                            .iter()
-                            .flat_map(|k| k.columns.iter().map(String::as_str))
-                            .collect()
-                    } else {
-                        fk.ref_columns.iter().map(String::as_str).collect()
-                    };
-                    for (c, r) in fk.columns.iter().zip(refs) {
-                        out.push(Link { child, child_column: c, parent, parent_column: r });
+                    let Some(&parent) = by_name.get(&fk.ref_table.to_ascii_lowercase()) else { continue };
+                    for (c, r) in fk.columns.iter().zip(fk.referenced_columns(Some(&schema.tables[parent]))) {
+                        let (c, r) = (c.to_ascii_lowercase(), r.to_ascii_lowercase());
+                        links.entry((child, c.clone())).or_default().push((parent, r.clone()));
+                        links.entry((parent, r)).or_default().push((child, c));
                     }
                 }
             }
-            out
+            links
         })
     }
 }

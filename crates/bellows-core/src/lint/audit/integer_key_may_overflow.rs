@@ -1,6 +1,4 @@
-use crate::edit::Edit;
 use crate::lint::{AuditCx, Doc, Family, Finding, Rule};
-use crate::model::{Column, Table};
 use crate::types::TypeKind;
 use crate::{Dialect, Severity};
 
@@ -39,17 +37,8 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                 )
                 .at(c.span)
                 .on(&t.qualified_name(), Some(&c.name))
-                .fixed_by(format!("make {} and its references bigint", c.name), widen(cx, t, c)),
+                .fixed_by(format!("make {} and its references bigint", c.name), super::widen_to_bigint(cx, t, c)),
             );
         }
     }
-}
-/// The key and every column its foreign keys tie it to, as bigint (unsigned stays unsigned);
-/// columns already wider stay.
-fn widen(cx: &AuditCx<'_>, t: &Table, c: &Column) -> Vec<Edit> {
-    super::retype_with_references(cx, t, c, |c| {
-        let narrow = matches!(c.data_type.kind, TypeKind::Integer | TypeKind::SmallInt);
-        let unsigned = c.data_type.spelling.to_ascii_lowercase().contains("unsigned");
-        narrow.then(|| if unsigned { "bigint unsigned" } else { "bigint" }.to_string())
-    })
 }

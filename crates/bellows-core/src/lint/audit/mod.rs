@@ -63,28 +63,19 @@ pub(crate) fn retype_with_references(
     column: &crate::Column,
     to: impl Fn(&crate::Column) -> Option<String>,
 ) -> Vec<crate::edit::Edit> {
-    use crate::model::same_name;
     let schema = cx.schema;
     let links = cx.links();
     let Some(start) = schema.tables.iter().position(|t| t.id == table.id) else { return Vec::new() };
-    // (table index, column name), found through foreign keys both ways.
-    let mut family: Vec<(usize, &str)> = vec![(start, column.name.as_str())];
+    // (table index, column name in lower case), found through foreign keys both ways.
+    let mut family: Vec<(usize, String)> = vec![(start, column.name.to_ascii_lowercase())];
     let mut next = 0;
     while next < family.len() {
-        let (ti, name) = family[next];
-        next += 1;
-        for l in links {
-            let other = if l.child == ti && same_name(l.child_column, name) {
-                (l.parent, l.parent_column)
-            } else if l.parent == ti && same_name(l.parent_column, name) {
-                (l.child, l.child_column)
-            } else {
-                continue;
-            };
-            if !family.iter().any(|(i, n)| *i == other.0 && same_name(n, other.1)) {
-                family.push(other);
+        for other in links.get(&family[next]).into_iter().flatten() {
+            if !family.contains(other) {
+                family.push(other.clone());
             }
         }
+        next += 1;
     }
     if cx.dialect == crate::Dialect::MySql && family.len() > 1 {
         return Vec::new();
@@ -92,7 +83,7 @@ pub(crate) fn retype_with_references(
     let mut edits = Vec::new();
     for (ti, name) in family {
         let t = &schema.tables[ti];
-        let Some(c) = t.column(name) else { continue };
+        let Some(c) = t.column(&name) else { continue };
         let Some(data_type) = to(c) else { continue };
         let same = crate::types::DataType::parse(&data_type).kind == c.data_type.kind
             && data_type.eq_ignore_ascii_case(c.data_type.spelling.trim());
@@ -101,6 +92,20 @@ pub(crate) fn retype_with_references(
         }
     }
     edits
+}
+
+/// True when a MySQL integer column is declared unsigned.
+pub(crate) fn unsigned(c: &crate::Column) -> bool {
+    c.data_type.spelling.to_ascii_lowercase().contains("unsigned")
+}
+
+/// A key and every column its foreign keys tie it to, as bigint (unsigned stays unsigned);
+/// columns already wider stay.
+pub(crate) fn widen_to_bigint(cx: &AuditCx<'_>, table: &Table, column: &crate::Column) -> Vec<crate::edit::Edit> {
+    retype_with_references(cx, table, column, |c| {
+        let narrow = matches!(c.data_type.kind, crate::TypeKind::Integer | crate::TypeKind::SmallInt);
+        narrow.then(|| if unsigned(c) { "bigint unsigned" } else { "bigint" }.to_string())
+    })
 }
 
 /// A type's modifier as written, `(3)` in `timestamp(3) without time zone`, or nothing: a fix

@@ -78,8 +78,7 @@ fn reference(cx: &AuditCx<'_>, c: &crate::Column, t: &crate::Table, parent: &cra
     let Some(key) = parent.primary_key.as_ref().and_then(|k| k.columns.first()).and_then(|k| parent.column(k)) else {
         return Vec::new();
     };
-    let unsigned = |c: &crate::Column| c.data_type.spelling.to_ascii_lowercase().contains("unsigned");
-    if key.data_type.kind != c.data_type.kind || unsigned(key) != unsigned(c) {
+    if key.data_type.kind != c.data_type.kind || super::unsigned(key) != super::unsigned(c) {
         return Vec::new();
     }
     let mut edits = vec![Edit::AddForeignKey { table: t.id, column: c.id, ref_table: parent.id, ref_column: key.id }];

@@ -48,12 +48,9 @@ fn key_fix(cx: &AuditCx<'_>, t: &crate::Table) -> Vec<Edit> {
     let Some(c) = t.columns.iter().find(|c| c.name.eq_ignore_ascii_case("id") && c.generated.is_none()) else {
         return Vec::new();
     };
-    let mut edits = vec![Edit::SetPrimaryKey { table: t.id, column: c.id, primary: true }];
-    let narrow = matches!(c.data_type.kind, crate::TypeKind::Integer | crate::TypeKind::SmallInt);
-    if narrow && c.identity.is_some() && cx.dialect != crate::Dialect::Sqlite {
-        let unsigned = c.data_type.spelling.to_ascii_lowercase().contains("unsigned");
-        let data_type = if unsigned { "bigint unsigned" } else { "bigint" };
-        edits.insert(0, Edit::SetType { table: t.id, column: c.id, data_type: data_type.into() });
-    }
+    // Widened first, so the key is never a narrow generated one.
+    let generated_integer = c.identity.is_some() && cx.dialect != crate::Dialect::Sqlite;
+    let mut edits = if generated_integer { super::widen_to_bigint(cx, t, c) } else { Vec::new() };
+    edits.push(Edit::SetPrimaryKey { table: t.id, column: c.id, primary: true });
     edits
 }
