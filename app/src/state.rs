@@ -318,6 +318,21 @@ impl Studio {
         self.edits.update(|e| e.push(edit));
     }
 
+    /// Takes back the last edit when it is the `n`th and the core refused it (a CHECK whose
+    /// condition does not read): the edit list and the undo history lose it, so neither the
+    /// link nor undo carries a step that did nothing. The field that made it keeps its text.
+    pub fn withdraw_refused(&self, n: usize) {
+        if self.edits.with_untracked(Vec::len) != n {
+            return;
+        }
+        let Some(before) = self.undo.try_update(|u| u.pop()).flatten() else { return };
+        if before.edits.len() + 1 == n {
+            self.edits.set(before.edits);
+        } else {
+            self.undo.update(|u| u.push(before));
+        }
+    }
+
     /// Applies several edits as one undo step (an audit finding's fix, "Fix all"). Read-only
     /// designs refuse.
     pub fn edit_all(&self, edits: Vec<Edit>) {

@@ -31,6 +31,8 @@ struct TableView {
     name: String,
     added: bool,
     columns: Vec<ColumnRow>,
+    /// Its CHECKs: the condition, and the name (empty when the DDL left it unnamed).
+    checks: Vec<(String, String)>,
 }
 
 /// Commits a text field on Enter or when it loses focus, if it changed; Escape restores it.
@@ -100,6 +102,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                             .and_then(|ix| ix.name.clone()),
                     })
                     .collect(),
+                checks: t.checks.iter().map(|c| (c.expr.clone(), c.name.clone().unwrap_or_default())).collect(),
             })
         })
     });
@@ -141,6 +144,37 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
         });
     });
     on_cleanup(move || studio.highlight.set(Vec::new()));
+    // A CHECK being added: its text stays in the field until the analysis shows it applied;
+    // if the edit was refused (a typo, a column that does not exist), the reason shows under it.
+    let new_check = RwSignal::new(String::new());
+    let pending_check = StoredValue::new(None::<usize>);
+    let check_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let skipped = studio.analysis.with(|a| a.skipped_edits.clone());
+        let Some(n) = pending_check.get_value() else { return };
+        pending_check.set_value(None);
+        let prefix = format!("edit {n} skipped: ");
+        match skipped.iter().find_map(|s| s.strip_prefix(&prefix)) {
+            Some(why) => {
+                check_error.set(Some(why.to_string()));
+                // The refused edit goes, so undo does not step through it; the text stays.
+                studio.withdraw_refused(n);
+            }
+            None => {
+                check_error.set(None);
+                new_check.set(String::new());
+            }
+        }
+    });
+    let add_check = move |t: TableId| {
+        let expr = new_check.get_untracked().trim().to_string();
+        if expr.is_empty() {
+            return;
+        }
+        let name = studio.analysis.with_untracked(|a| bellows_core::edit::check_name(&a.target, t, &expr));
+        studio.edit(Edit::AddCheck { table: t, name, expr });
+        pending_check.set_value(Some(studio.edits.with_untracked(Vec::len)));
+    };
     let new_name = RwSignal::new(String::new());
     let new_type = RwSignal::new("text".to_string());
     let add_column = move |t: TableId| {
@@ -228,6 +262,36 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                 </tr>
                             </tbody>
                         </table>
+                        <section class="checks" data-testid="checks">
+                            <h3>"Checks"</h3>
+                            {if t.checks.is_empty() {
+                                view! { <p class="hint">"No CHECK constraints. Add a rule every row must pass, such as " <code>"status IN ('new', 'paid')"</code> "."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul>
+                                        {t.checks.into_iter().map(|(expr, name)| {
+                                            let drop = if name.is_empty() { expr.clone() } else { name.clone() };
+                                            view! {
+                                                <li data-testid="check">
+                                                    <code>{expr}</code>
+                                                    {(!name.is_empty()).then(|| view! { <span class="muted">{name}</span> })}
+                                                    <button type="button" class="link danger" data-testid="drop-check" title="Drop this CHECK" disabled=read_only
+                                                        on:click=move |_| studio.edit(Edit::DropCheck { table: tid, check: drop.clone() })>"drop"</button>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                            <div class="add-check">
+                                <input type="text" data-testid="new-check" placeholder="condition, e.g. total >= 0" title="A condition every row must pass; Enter adds it" disabled=read_only
+                                    spellcheck="false" prop:value=move || new_check.get()
+                                    on:input=move |e| { new_check.set(event_target_value(&e)); check_error.set(None); }
+                                    on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" { add_check(tid) } />
+                                <button type="button" data-testid="add-check" disabled=read_only on:click=move |_| add_check(tid)>"Add check"</button>
+                            </div>
+                            {move || check_error.get().map(|why| view! { <p class="notice warning" data-testid="check-error">{why}</p> })}
+                        </section>
                     }
                 })}
                 {move || used_by.get().map(|(subject, list)| view! {

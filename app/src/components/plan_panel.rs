@@ -203,7 +203,7 @@ pub fn PlanPanel(studio: Studio) -> impl IntoView {
                                     <h3><span class="stage-name">{kind.label()}</span><span class="count">{match stage.steps.len() { 1 => "1 step".to_string(), n => format!("{n} steps") }}</span></h3>
                                     {checks.into_iter().map(|c| view! {
                                         <div class="check"><span class="label">"before: "</span>{c.title.clone()}
-                                            {c.resolution.as_ref().map(|r| view! { <span class="muted">{format!(" \u{2192} {}", r.describe())}</span> })}
+                                            {c.resolution.as_ref().map(|r| view! { <span class="muted">{format!(" \u{2192} {}", r.describe_before(c.before))}</span> })}
                                             <pre class="sql">{c.sql.clone()}</pre>
                                         </div>
                                     }).collect_view()}

@@ -86,6 +86,18 @@ pub enum Edit {
         table: TableId,
         name: String,
     },
+    /// A CHECK constraint named `name`: `expr` is the condition, as SQL of the schema's dialect.
+    AddCheck {
+        table: TableId,
+        name: String,
+        expr: String,
+    },
+    /// Drops the CHECK named `check`, or, for a CHECK the DDL left unnamed, the one whose
+    /// condition is `check`.
+    DropCheck {
+        table: TableId,
+        check: String,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -106,6 +118,8 @@ struct EditJson {
     unique: Option<bool>,
     ref_table: Option<TableId>,
     ref_column: Option<ColumnId>,
+    expr: Option<String>,
+    check: Option<String>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -159,6 +173,12 @@ impl TryFrom<EditJson> for Edit {
             "drop-foreign-key" => Edit::DropForeignKey { table, column: column()? },
             "add-index" => Edit::AddIndex { table, column: column()? },
             "drop-index" => Edit::DropIndex { table, name: j.name.clone().ok_or_else(|| missing("name"))? },
+            "add-check" => Edit::AddCheck {
+                table,
+                name: j.name.clone().ok_or_else(|| missing("name"))?,
+                expr: j.expr.clone().ok_or_else(|| missing("expr"))?,
+            },
+            "drop-check" => Edit::DropCheck { table, check: j.check.clone().ok_or_else(|| missing("check"))? },
             other => return Err(format!("unknown edit `{other}`")),
         })
     }
@@ -182,7 +202,9 @@ impl Edit {
             | Edit::AddForeignKey { table, .. }
             | Edit::DropForeignKey { table, .. }
             | Edit::AddIndex { table, .. }
-            | Edit::DropIndex { table, .. } => *table,
+            | Edit::DropIndex { table, .. }
+            | Edit::AddCheck { table, .. }
+            | Edit::DropCheck { table, .. } => *table,
         }
     }
 }
@@ -576,8 +598,107 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 return Err(format!("no index {name}"));
             }
         }
+        Edit::AddCheck { name, expr, .. } => {
+            let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("a CHECK needs a name".into());
+            }
+            let t = &schema.tables[index];
+            // PostgreSQL and MariaDB keep a table's constraint names apart; MySQL keeps CHECK
+            // names apart across the whole database.
+            let taken_here = constraint_names(t, d).iter().any(|n| same_name(n, name));
+            let taken_elsewhere = d == crate::Dialect::MySql
+                && schema
+                    .tables
+                    .iter()
+                    .flat_map(|t| &t.checks)
+                    .filter_map(|c| c.name.as_deref())
+                    .any(|n| same_name(n, name));
+            if taken_here || taken_elsewhere {
+                return Err(format!("a constraint named {name} exists"));
+            }
+            let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            let expr = crate::import::check_condition(expr, d, &columns)
+                .map_err(|e| format!("CHECK {name} on {}: {e}", t.name))?;
+            if t.checks.iter().any(|c| crate::diff::normalize_expr(&c.expr) == crate::diff::normalize_expr(&expr)) {
+                return Err(format!("{} already has CHECK ({expr})", t.name));
+            }
+            schema.tables[index].checks.push(Check { name: Some(name.to_string()), expr });
+        }
+        Edit::DropCheck { check, .. } => {
+            let t = &mut schema.tables[index];
+            let wanted = crate::diff::normalize_expr(check);
+            let found = t
+                .checks
+                .iter()
+                .position(|c| c.name.as_deref().is_some_and(|n| same_name(n, check.trim())))
+                .or_else(|| t.checks.iter().position(|c| crate::diff::normalize_expr(&c.expr) == wanted));
+            match found {
+                Some(i) => {
+                    t.checks.remove(i);
+                }
+                None => return Err(format!("{} has no CHECK {check}", t.name)),
+            }
+        }
     }
     Ok(())
+}
+
+/// A name for a new CHECK on the table, as PostgreSQL would give it: `orders_total_check` when
+/// the condition reads one column, `orders_check` otherwise, with a number after it when taken
+/// (on MySQL, taken anywhere in the database).
+pub fn check_name(schema: &Schema, table: TableId, expr: &str) -> String {
+    let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+    let Some(t) = schema.table(table) else { return "check".into() };
+    let named: Vec<&str> =
+        t.columns.iter().filter(|c| crate::import::objects::mentions(expr, &c.name)).map(|c| c.name.as_str()).collect();
+    let stem = match named.as_slice() {
+        [one] => format!("{}_{one}_check", t.name),
+        _ => format!("{}_check", t.name),
+    };
+    let mut taken = constraint_names(t, d);
+    if d == crate::Dialect::MySql {
+        taken.extend(schema.tables.iter().flat_map(|t| &t.checks).filter_map(|c| c.name.clone()));
+    }
+    (0..)
+        .map(|i| if i == 0 { stem.clone() } else { format!("{stem}{i}") })
+        .find(|n| !taken.iter().any(|x| same_name(x, n)))
+        .unwrap_or(stem)
+}
+
+/// The names of a table's constraints; on PostgreSQL with the names the server gives those
+/// the DDL leaves unnamed (`orders_pkey`, `orders_email_key`, `orders_total_check`).
+fn constraint_names(t: &Table, d: crate::Dialect) -> Vec<String> {
+    let pg = d == crate::Dialect::Postgres;
+    let implicit = |name: &Option<String>, columns: &[&str], suffix: &str| -> Option<String> {
+        match name {
+            Some(n) => Some(n.clone()),
+            None if pg => {
+                let mut parts = vec![t.name.as_str()];
+                parts.extend(columns.first().copied().filter(|_| suffix != "pkey"));
+                Some(format!("{}_{suffix}", parts.join("_")))
+            }
+            None => None,
+        }
+    };
+    fn cols(columns: &[String]) -> Vec<&str> {
+        columns.iter().map(String::as_str).collect()
+    }
+    let mut out = Vec::new();
+    out.extend(t.primary_key.iter().filter_map(|k| implicit(&k.name, &cols(&k.columns), "pkey")));
+    out.extend(t.uniques.iter().filter_map(|k| implicit(&k.name, &cols(&k.columns), "key")));
+    out.extend(t.foreign_keys.iter().filter_map(|fk| implicit(&fk.name, &cols(&fk.columns), "fkey")));
+    out.extend(t.checks.iter().filter_map(|c| {
+        let named: Vec<&str> = t
+            .columns
+            .iter()
+            .filter(|col| crate::import::objects::mentions(&c.expr, &col.name))
+            .map(|col| col.name.as_str())
+            .collect();
+        implicit(&c.name, if named.len() == 1 { &named } else { &[] }, "check")
+    }));
+    out
 }
 
 /// A foreign key (as `table(columns)`) that references exactly `columns` of `table`.
@@ -793,6 +914,8 @@ mod tests {
             Edit::DropForeignKey { table: t, column: c },
             Edit::AddIndex { table: t, column: c },
             Edit::DropIndex { table: t, name: "i".into() },
+            Edit::AddCheck { table: t, name: "c".into(), expr: "x > 0".into() },
+            Edit::DropCheck { table: t, check: "c".into() },
         ];
         let json = serde_json::to_string(&all).expect("json");
         assert!(json.contains(r#"{"op":"rename-column","table":3,"column":7,"to":"y"}"#), "{json}");
@@ -801,6 +924,57 @@ mod tests {
         assert!(unknown.to_string().contains("unknown edit `explode`"), "{unknown}");
         let short = serde_json::from_str::<Edit>(r#"{"op":"rename-column","table":1,"column":2}"#).expect_err("short");
         assert!(short.to_string().contains("has no `to`"), "{short}");
+    }
+
+    #[test]
+    fn a_check_is_added_and_dropped_by_name_or_by_condition_and_bad_ones_say_where() {
+        let base = import(
+            "CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL, total numeric CHECK (total >= 0));",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let orders = base.find_table("orders").expect("orders").id;
+        let add = |name: &str, expr: &str| Edit::AddCheck { table: orders, name: name.into(), expr: expr.into() };
+        let (target, skipped) = apply(&base, &[add("orders_status_check", "status IN ('new', 'paid')")]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let checks = &target.find_table("orders").expect("orders").checks;
+        assert_eq!(checks.len(), 2);
+        assert_eq!(checks[1].name.as_deref(), Some("orders_status_check"));
+        assert_eq!(checks[1].expr, "status IN ('new', 'paid')");
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes;
+        assert!(matches!(changes.as_slice(), [Change::AddCheck { .. }]), "{changes:?}");
+        // Typed whole, the CHECK keyword and its parentheses come off.
+        let (target, _) = apply(&base, &[add("positive_id", "CHECK (id > 0);")]);
+        assert_eq!(target.find_table("orders").expect("orders").checks[1].expr, "id > 0");
+        // The unnamed CHECK goes by its condition, spaced and cased differently.
+        let (target, skipped) = apply(&base, &[Edit::DropCheck { table: orders, check: "TOTAL>=0".into() }]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert!(target.find_table("orders").expect("orders").checks.is_empty());
+        let (target, skipped) =
+            apply(&base, &[add("s", "status <> ''"), Edit::DropCheck { table: orders, check: "s".into() }]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(target.find_table("orders").expect("orders").checks.len(), 1);
+        // Suggested names follow PostgreSQL's, past the ones taken.
+        assert_eq!(check_name(&base, orders, "status <> ''"), "orders_status_check");
+        assert_eq!(check_name(&base, orders, "total < 1000"), "orders_total_check1");
+        assert_eq!(check_name(&base, orders, "total < id"), "orders_check");
+        // Mistakes: each says what and where, and the schema keeps what it had.
+        for (edit, says) in [
+            (add("c1", "status IN ('new',"), "Expected: an expression, found: EOF (line 1, column 18)"),
+            (add("c2", "stauts = 'new'"), "there is no column stauts (line 1, column 1)"),
+            (add("c3", "total > 0 total"), "unexpected `total` after the condition (line 1, column 11)"),
+            (add("c4", "   "), "the condition is empty"),
+            (add("", "total > 0"), "a CHECK needs a name"),
+            (add("orders_pkey", "total > 0"), "a constraint named orders_pkey exists"),
+            (add("c5", "total >= 0"), "already has CHECK (total >= 0)"),
+            (add("orders_total_check", "total < 1000"), "a constraint named orders_total_check exists"),
+            (Edit::DropCheck { table: orders, check: "nope".into() }, "orders has no CHECK nope"),
+        ] {
+            let (target, skipped) = apply(&base, std::slice::from_ref(&edit));
+            assert_eq!(skipped.len(), 1, "{edit:?}");
+            assert!(skipped[0].contains(says), "{edit:?}: {}", skipped[0]);
+            assert_eq!(target, base);
+        }
     }
 
     fn shop() -> Schema {

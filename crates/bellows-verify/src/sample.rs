@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 15] = [
+pub const KINDS: [&str; 17] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -26,6 +26,8 @@ pub const KINDS: [&str; 15] = [
     "drop-foreign-key",
     "add-index",
     "drop-index",
+    "add-check",
+    "drop-check",
 ];
 
 /// What makes a target interesting: what depends on it.
@@ -263,6 +265,12 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                 column_candidates(&|_, c| default_for(&c.data_type.kind, d).is_some() && c.identity.is_none())
             }
             "set-nullable" => column_candidates(&|t, c| !t.is_primary_key(&c.name) && c.identity.is_none()),
+            "add-check" => column_candidates(&|t, c| check_for(t, c, d).is_some()),
+            "drop-check" => tables
+                .iter()
+                .filter(|t| !t.checks.is_empty())
+                .map(|t| Candidate { table: t, column: None, features: table_features(schema, views, t) })
+                .collect(),
             _ => column_candidates(&|_, _| true),
         };
         let mut taken = 0;
@@ -362,6 +370,37 @@ fn make(
             names.sort_by_key(|n| hash(&[n]));
             Edit::DropIndex { table, name: names.first()?.to_string() }
         }
+        "add-check" => {
+            let name = (0..)
+                .map(|i| if i == 0 { "bellows_check".to_string() } else { format!("bellows_check_{i}") })
+                .find(|n| !schema.tables.iter().flat_map(|t| &t.checks).any(|c| c.name.as_deref() == Some(n)))?;
+            Edit::AddCheck { table, name, expr: check_for(c.table, col?, d)? }
+        }
+        // By name where it has one, by its condition where the DDL left it unnamed.
+        "drop-check" => {
+            let mut checks: Vec<&bellows_core::model::Check> = c.table.checks.iter().collect();
+            checks.sort_by_key(|k| hash(&[&k.expr]));
+            let check = checks.first()?;
+            Edit::DropCheck { table, check: check.name.clone().unwrap_or_else(|| check.expr.clone()) }
+        }
         _ => return None,
     })
+}
+
+/// A CHECK a designer might add on the column: a number in a range, a text of bounded length.
+/// Half the columns (by a hash of their names) get a tight rule the seeded rows break (`< 20`,
+/// at most 3 characters), so the plan's pre-check meets real offenders and stops where it says;
+/// the others a loose one every row keeps (`>= 0`, at most 40 characters).
+fn check_for(t: &Table, c: &bellows_core::model::Column, d: Dialect) -> Option<String> {
+    use TypeKind::*;
+    let name = bellows_core::render::ident(&c.name, d);
+    let tight = hash(&[&t.name, &c.name]) % 2 == 1;
+    let length = if d == Dialect::MySql { format!("char_length({name})") } else { format!("length({name})") };
+    match &c.data_type.kind {
+        SmallInt | Integer | BigInt | Decimal { .. } | Real | Double if c.identity.is_none() => {
+            Some(if tight { format!("{name} < 20") } else { format!("{name} >= 0") })
+        }
+        Text | Varchar { .. } => Some(if tight { format!("{length} <= 3") } else { format!("{length} <= 40") }),
+        _ => None,
+    }
 }

@@ -212,5 +212,11 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
             assert!(per_kind.get(kind).is_some_and(|(p, _)| *p > 0), "no {kind} edit ran its plan");
         }
     }
-    assert!(failed.is_empty(), "{} failed:\n{}", failed.len(), failed.join("\n\n"));
+    // The details first, then a short panic naming each failure: a CI log cut in the middle
+    // still shows which edits failed at its end.
+    for f in &failed {
+        println!("\nFAILED {f}");
+    }
+    let names: Vec<&str> = failed.iter().map(|f| f.lines().next().unwrap_or_default()).collect();
+    assert!(failed.is_empty(), "{} failed (details above):\n{}", failed.len(), names.join("\n"));
 }

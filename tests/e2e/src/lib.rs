@@ -341,7 +341,8 @@ impl Playground<'_> {
         serde_json::from_value(value).unwrap_or_default()
     }
 
-    async fn element(&self, css: &str) -> fantoccini::elements::Element {
+    /// The element `css` finds, once the page has settled (waits up to 10 s for it).
+    pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
         self.settle().await;
         self.client
             .wait()

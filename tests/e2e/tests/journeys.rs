@@ -1165,3 +1165,69 @@ async fn fixing_audit_findings_plans_the_fix_and_undo_takes_it_back() {
     assert_eq!(wait_for_findings(&page, "unindexed-foreign-key", unindexed.len()).await, unindexed.len());
     session.close().await;
 }
+
+/// Types `text` over what the inspector's CHECK field holds, then Enter.
+async fn type_check(page: &Playground<'_>, text: &str) {
+    let input = page.element("[data-testid=\"new-check\"]").await;
+    input.send_keys(&format!("\u{E009}a\u{E000}{text}\u{E007}")).await.expect("typed");
+}
+
+#[tokio::test]
+async fn a_check_is_added_and_dropped_in_the_inspector_and_a_mistake_keeps_the_text() {
+    let Some(setup) = Setup::from_env() else { return };
+    // Pagila as of 2018: its payment partitions are inheritance children with a CHECK each.
+    let Some(sql) = corpus("pair-pagila/pagila-schema_2018-02-a.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let child = schema.find_table("payment_p2017_01").expect("a payment partition");
+    let existing = child.checks.first().and_then(|c| c.name.clone()).expect("the partition's named CHECK");
+
+    // A condition cut short: the reason says where, nothing is planned, the text stays to fix.
+    page.find_table("film").await;
+    type_check(&page, "rental_rate >=").await;
+    let error = page.wait_for_text("check-error", "line 1, column 15").await;
+    assert!(error.contains("Expected: an expression, found: EOF (line 1, column 15)"), "{error}");
+    let kept = page.element("[data-testid=\"new-check\"]").await.prop("value").await.expect("value");
+    assert_eq!(kept.as_deref(), Some("rental_rate >="));
+    session.screenshot("16-check-refused").await;
+    page.click("tab-plan").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "a refused CHECK plans nothing: {plan}");
+    assert!(
+        page.element("[data-testid=\"undo\"]").await.attr("disabled").await.expect("attr").is_some(),
+        "nothing to undo"
+    );
+
+    // Finished, it is listed under its PostgreSQL-style name and planned NOT VALID, then VALIDATE.
+    page.click("tab-table").await;
+    type_check(&page, "rental_rate >= 0").await;
+    let checks = page.wait_for_text("checks", "film_rental_rate_check").await;
+    assert!(checks.contains("rental_rate >= 0"), "{checks}");
+    let cleared = page.element("[data-testid=\"new-check\"]").await.prop("value").await.expect("value");
+    assert_eq!(cleared.as_deref(), Some(""), "the field empties once the CHECK is in");
+    page.client
+        .execute("document.querySelector('[data-testid=\"checks\"]').scrollIntoView();", vec![])
+        .await
+        .expect("scrolled");
+    session.screenshot("16a-check-added").await;
+    let plan = page.plan_text().await;
+    assert!(plan.contains("ADD CONSTRAINT film_rental_rate_check CHECK (rental_rate >= 0) NOT VALID"), "{plan}");
+    assert!(plan.contains("VALIDATE CONSTRAINT film_rental_rate_check"), "{plan}");
+
+    // The partition's own CHECK, dropped with its button.
+    page.find_table("payment_p2017_01").await;
+    page.click("tab-table").await;
+    let checks = page.wait_for_text("checks", &existing).await;
+    assert!(checks.contains(&existing), "{checks}");
+    page.element_click("[data-testid=\"check\"] [data-testid=\"drop-check\"]").await;
+    let plan = page.plan_text().await;
+    assert!(plan.contains(&format!("DROP CONSTRAINT IF EXISTS {existing};")), "{plan}");
+    session.screenshot("16b-check-dropped-plan").await;
+
+    // Undo takes both back.
+    page.click("undo").await;
+    page.click("undo").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    session.close().await;
+}

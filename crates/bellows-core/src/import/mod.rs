@@ -597,6 +597,83 @@ fn statement_kind(statement: &str) -> String {
     }
 }
 
+/// A CHECK condition as the designer types it (`status IN ('new', 'paid')`, or the whole
+/// `CHECK (...)`): read with the dialect's parser, and every column it names must be one of
+/// `columns`. The condition comes back trimmed, without a `CHECK (...)` around it; a mistake
+/// comes back as a message with its line and column in the text typed.
+pub fn check_condition(text: &str, dialect: Dialect, columns: &[&str]) -> Result<String, String> {
+    use sqlparser::ast::{Expr, Visit, Visitor};
+    use std::ops::ControlFlow;
+    let trimmed = text.trim().trim_end_matches(';').trim();
+    if trimmed.is_empty() {
+        return Err("the condition is empty".into());
+    }
+    // sqlparser gives no place for running out of text: that place is the end.
+    let end = Span::new(
+        trimmed.lines().count().max(1) as u32,
+        trimmed.lines().last().map_or(0, |l| l.chars().count()) as u32 + 1,
+    );
+    let parser_error = |e: ParserError| match e {
+        ParserError::RecursionLimitExceeded => "the condition is nested too deeply to read".to_string(),
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => {
+            let (message, at) = split_location(&m);
+            let at = at.unwrap_or(end);
+            format!("{message} (line {}, column {})", at.line, at.column)
+        }
+    };
+    let mut parser = Parser::new(sql_dialect(dialect))
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(trimmed)
+        .map_err(parser_error)?;
+    // `CHECK (cond)` typed whole: the condition is what the parentheses hold.
+    let whole = parser.parse_keyword(sqlparser::keywords::Keyword::CHECK);
+    let expr = parser.parse_expr().map_err(parser_error)?;
+    let next = parser.peek_token();
+    if next.token != sqlparser::tokenizer::Token::EOF {
+        return Err(format!(
+            "unexpected `{}` after the condition (line {}, column {})",
+            next.token, next.span.start.line, next.span.start.column
+        ));
+    }
+    struct Names(Vec<(String, Span)>);
+    impl Visitor for Names {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            let ident = match e {
+                Expr::Identifier(i) => Some(i),
+                Expr::CompoundIdentifier(parts) => parts.last(),
+                _ => None,
+            };
+            if let Some(i) = ident {
+                let at = Span::new(i.span.start.line as u32, i.span.start.column as u32);
+                self.0.push((i.value.clone(), at));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut names = Names(Vec::new());
+    let _ = expr.visit(&mut names);
+    // Words the parsers read as names that are values: `CURRENT_DATE`, `true` in SQLite.
+    let value_word = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        n.starts_with("current_") || n.starts_with("localtime") || matches!(n.as_str(), "true" | "false" | "null")
+    };
+    if let Some((name, at)) =
+        names.0.iter().find(|(n, _)| !value_word(n) && !columns.iter().any(|c| crate::model::same_name(c, n)))
+    {
+        return Err(format!("there is no column {name} (line {}, column {})", at.line, at.column));
+    }
+    let condition = if whole {
+        match &expr {
+            Expr::Nested(inner) => inner.to_string(),
+            _ => return Err("write CHECK (condition), with the condition in parentheses".into()),
+        }
+    } else {
+        trimmed.to_string()
+    };
+    Ok(condition)
+}
+
 /// sqlparser appends " at Line: L, Column: C" to its messages; take the place out of the text.
 fn split_location(message: &str) -> (&str, Option<Span>) {
     let Some(at) = message.rfind(" at Line: ") else { return (message, None) };

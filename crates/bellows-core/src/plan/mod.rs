@@ -102,6 +102,17 @@ impl Resolution {
             Resolution::StopBeforeContract => "stop before Contract until the offending rows are fixed by hand".into(),
         }
     }
+
+    /// What happens when a pre-check run before `stage` finds rows: a stop is a stop before
+    /// that stage (the pre-check's own), whichever stage it is.
+    pub fn describe_before(&self, stage: StageKind) -> String {
+        match self {
+            Resolution::StopBeforeContract => {
+                format!("stop before {} until the offending rows are fixed by hand", stage.label())
+            }
+            other => other.describe(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]

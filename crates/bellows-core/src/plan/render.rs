@@ -72,7 +72,7 @@ pub fn plan_text(plan: &Plan) -> String {
             let _ = writeln!(out, "  before it, verify (must be 0): {}\n    {}", check.title, check.sql);
         }
         for check in plan.prechecks.iter().filter(|c| c.before == stage.kind) {
-            let what = check.resolution.as_ref().map(|r| r.describe()).unwrap_or_default();
+            let what = check.resolution.as_ref().map(|r| r.describe_before(check.before)).unwrap_or_default();
             let _ = writeln!(out, "  before it, pre-check: {} -> {what}\n    {}", check.title, check.sql);
         }
         if stage.kind == StageKind::Switch && !plan.app_changes.is_empty() {
@@ -177,7 +177,7 @@ pub fn plan_markdown(plan: &Plan, findings: &[crate::lint::Finding]) -> String {
     for stage in &plan.stages {
         let _ = writeln!(out, "\n## {} ({} steps)\n", stage.kind.label(), stage.steps.len());
         for check in plan.prechecks.iter().filter(|c| c.before == stage.kind) {
-            let what = check.resolution.as_ref().map(|r| r.describe()).unwrap_or_default();
+            let what = check.resolution.as_ref().map(|r| r.describe_before(check.before)).unwrap_or_default();
             let _ = writeln!(out, "- [ ] Pre-check: {} ({what})\n\n  ```sql\n  {};\n  ```\n", check.title, check.sql);
         }
         for check in plan.verifications.iter().filter(|c| c.before == stage.kind) {

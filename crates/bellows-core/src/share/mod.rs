@@ -362,6 +362,40 @@ mod tests {
     }
 
     #[test]
+    fn a_link_carries_every_kind_of_edit() {
+        let mut d = Design::new(ORDERS);
+        let (t, c) = (crate::model::TableId(0), ColumnId(1));
+        let (nt, nc) = (crate::model::TableId(1), ColumnId(9));
+        d.edits = vec![
+            Edit::AddTable { table: nt, name: "n".into(), key: nc },
+            Edit::RenameTable { table: nt, to: "m".into() },
+            Edit::AddColumn {
+                table: t,
+                column: ColumnId(10),
+                name: "x".into(),
+                data_type: "int".into(),
+                nullable: false,
+            },
+            Edit::RenameColumn { table: t, column: c, to: "y".into() },
+            Edit::SetType { table: t, column: c, data_type: "bigint".into() },
+            Edit::SetNullable { table: t, column: c, nullable: true },
+            Edit::SetDefault { table: t, column: c, default: Some("0".into()) },
+            Edit::SetPrimaryKey { table: t, column: c, primary: false },
+            Edit::SetUnique { table: t, column: c, unique: true },
+            Edit::AddForeignKey { table: nt, column: nc, ref_table: t, ref_column: ColumnId(0) },
+            Edit::DropForeignKey { table: nt, column: nc },
+            Edit::AddIndex { table: t, column: c },
+            Edit::DropIndex { table: t, name: "i".into() },
+            Edit::AddCheck { table: t, name: "orders_y_check".into(), expr: "y >= 0".into() },
+            Edit::DropCheck { table: t, check: "orders_y_check".into() },
+            Edit::DropColumn { table: t, column: c },
+            Edit::DropTable { table: nt },
+        ];
+        let back = decode(&encode(&d)).expect("decodes");
+        assert_eq!(back.edits, d.edits);
+    }
+
+    #[test]
     fn a_design_file_keeps_the_text() {
         let d = design();
         let file = encode_file(&d);

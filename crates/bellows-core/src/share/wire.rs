@@ -286,6 +286,9 @@ pub(super) enum WEdit {
     DropForeignKey(u32, u32),
     AddIndex(u32, u32),
     DropIndex(u32, String),
+    // New kinds go last: a link's edits name their kind by its position here.
+    AddCheck(u32, String, String),
+    DropCheck(u32, String),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -729,6 +732,8 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
         Edit::DropForeignKey { table, column } => WEdit::DropForeignKey(table.0, column.0),
         Edit::AddIndex { table, column } => WEdit::AddIndex(table.0, column.0),
         Edit::DropIndex { table, name } => WEdit::DropIndex(table.0, name),
+        Edit::AddCheck { table, name, expr } => WEdit::AddCheck(table.0, name, expr),
+        Edit::DropCheck { table, check } => WEdit::DropCheck(table.0, check),
     }
 }
 
@@ -761,6 +766,8 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
         WEdit::DropForeignKey(table, column) => Edit::DropForeignKey { table: t(table), column: c(column) },
         WEdit::AddIndex(table, column) => Edit::AddIndex { table: t(table), column: c(column) },
         WEdit::DropIndex(table, name) => Edit::DropIndex { table: t(table), name },
+        WEdit::AddCheck(table, name, expr) => Edit::AddCheck { table: t(table), name, expr },
+        WEdit::DropCheck(table, check) => Edit::DropCheck { table: t(table), check },
     }
 }
 

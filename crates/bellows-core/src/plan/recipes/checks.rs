@@ -42,14 +42,20 @@ pub(in crate::plan) mod postgres {
                 R_RULE,
             ),
         );
+        // Before Expand: from the NOT VALID on, the server holds every written row to the rule,
+        // an UPDATE of an old row that breaks it too, so such rows would fail v1's writes.
         b.prechecks.push(CheckQuery {
             title: format!("rows of {table} that break ({})", check.expr),
             change: i,
             sql: format!("SELECT count(*) FROM {tt} WHERE NOT ({})", check.expr),
             must_be_zero: true,
-            before: StageKind::Backfill,
+            before: StageKind::Expand,
             resolution: Some(ctx.resolution(change, Resolution::StopBeforeContract)),
         });
+        b.notes.push(format!(
+            "precondition of CHECK ({}) on {table}: every row passes it; the plan checks existing rows before Expand, and from Expand on v1 must write only rows that pass (the server refuses one that does not, an update of an old row included)",
+            check.expr
+        ));
         b.push(
             StageKind::Backfill,
             step(
