@@ -98,6 +98,13 @@ pub enum Edit {
         table: TableId,
         check: String,
     },
+    /// Makes an integer column an identity column (`GENERATED ALWAYS` or `BY DEFAULT`), a
+    /// serial one included, or (`None`) takes the identity off. PostgreSQL only.
+    SetIdentity {
+        table: TableId,
+        column: ColumnId,
+        identity: Option<Identity>,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -120,6 +127,7 @@ struct EditJson {
     ref_column: Option<ColumnId>,
     expr: Option<String>,
     check: Option<String>,
+    identity: Option<Identity>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -179,6 +187,7 @@ impl TryFrom<EditJson> for Edit {
                 expr: j.expr.clone().ok_or_else(|| missing("expr"))?,
             },
             "drop-check" => Edit::DropCheck { table, check: j.check.clone().ok_or_else(|| missing("check"))? },
+            "set-identity" => Edit::SetIdentity { table, column: column()?, identity: j.identity },
             other => return Err(format!("unknown edit `{other}`")),
         })
     }
@@ -204,7 +213,8 @@ impl Edit {
             | Edit::AddIndex { table, .. }
             | Edit::DropIndex { table, .. }
             | Edit::AddCheck { table, .. }
-            | Edit::DropCheck { table, .. } => *table,
+            | Edit::DropCheck { table, .. }
+            | Edit::SetIdentity { table, .. } => *table,
         }
     }
 }
@@ -626,6 +636,78 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             }
             schema.tables[index].checks.push(Check { name: Some(name.to_string()), expr });
         }
+        Edit::SetIdentity { column, identity, .. } => {
+            if schema.dialect.is_some_and(|d| d != crate::Dialect::Postgres) {
+                return Err("identity columns are PostgreSQL's here: MySQL's AUTO_INCREMENT and SQLite's rowid keys are not edited".into());
+            }
+            let t = &schema.tables[index];
+            let name = column_name(t, *column)?;
+            let c = t.column(&name).ok_or("no such column")?;
+            let from = c.identity;
+            if let Some(why) = identity_refused(schema, t) {
+                return Err(why);
+            }
+            match identity {
+                Some(Identity::Always | Identity::ByDefault) => {
+                    if !matches!(
+                        c.data_type.kind,
+                        crate::TypeKind::SmallInt | crate::TypeKind::Integer | crate::TypeKind::BigInt
+                    ) {
+                        return Err(format!(
+                            "{name} is {}: an identity column is smallint, integer or bigint",
+                            c.data_type.spelling
+                        ));
+                    }
+                    if c.generated.is_some() {
+                        return Err(format!("{name} is a generated column"));
+                    }
+                    if c.default.is_some() && from != Some(Identity::Serial) {
+                        return Err(format!("{name} has a default; drop it first (an identity column has none)"));
+                    }
+                }
+                None if matches!(from, Some(Identity::Always | Identity::ByDefault)) => {}
+                None => return Err(format!("{name} is not an identity column")),
+                Some(other) => return Err(format!("an identity is GENERATED ALWAYS or BY DEFAULT, not {other:?}")),
+            }
+            // A serial's own sequence goes (the identity makes its own); one that is not the
+            // column's alone (not OWNED BY it, or another default draws from it) stays.
+            if from == Some(Identity::Serial) {
+                let owner = format!("{old_table_name}.{name}");
+                let column_id = *column;
+                let drawn_elsewhere = |seq: &str| {
+                    schema.tables.iter().flat_map(|t| &t.columns).any(|c| {
+                        c.id != column_id
+                            && c.default.as_ref().is_some_and(|d| crate::import::objects::mentions(&d.expr, seq))
+                    })
+                };
+                let own: Vec<String> = schema
+                    .sequences
+                    .iter()
+                    .filter(|s| {
+                        s.owned_by.as_deref().is_some_and(|o| same_name(o, &owner)) && !drawn_elsewhere(&s.name)
+                    })
+                    .map(|s| s.name.clone())
+                    .collect();
+                schema.sequences.retain(|s| !own.contains(&s.name));
+            }
+            let t = &mut schema.tables[index];
+            if let Some(c) = t.columns.iter_mut().find(|c| c.id == *column) {
+                if identity.is_some() {
+                    c.nullable = false;
+                    c.default = None;
+                    // `serial` spelt the type: the identity keeps its width.
+                    let width = match c.data_type.kind {
+                        crate::TypeKind::SmallInt => "smallint",
+                        crate::TypeKind::BigInt => "bigint",
+                        _ => "integer",
+                    };
+                    if c.data_type.spelling.to_ascii_lowercase().contains("serial") {
+                        c.data_type = DataType::parse(width);
+                    }
+                }
+                c.identity = *identity;
+            }
+        }
         Edit::DropCheck { check, .. } => {
             let t = &mut schema.tables[index];
             let wanted = crate::diff::normalize_expr(check);
@@ -665,6 +747,21 @@ pub fn check_name(schema: &Schema, table: TableId, expr: &str) -> String {
         .map(|i| if i == 0 { stem.clone() } else { format!("{stem}{i}") })
         .find(|n| !taken.iter().any(|x| same_name(x, n)))
         .unwrap_or(stem)
+}
+
+/// Why a column of `t` cannot become (or stop being) an identity column here: a partitioned
+/// table, a partition, or a table in an inheritance tree, whose columns share one default the
+/// identity could not follow.
+pub(crate) fn identity_refused(schema: &Schema, t: &Table) -> Option<String> {
+    let name = t.qualified_name();
+    if t.partition_by.is_some() || t.partition_of.is_some() {
+        return Some(format!("{} is partitioned or a partition: its partitions share the key's sequence", t.name));
+    }
+    let child = schema.tables.iter().any(|c| c.inherits.iter().any(|p| same_name(p, &name)));
+    if child || !t.inherits.is_empty() {
+        return Some(format!("{} is in an inheritance tree: its tables share the key's sequence", t.name));
+    }
+    None
 }
 
 /// The names of a table's constraints; on PostgreSQL with the names the server gives those
@@ -916,6 +1013,8 @@ mod tests {
             Edit::DropIndex { table: t, name: "i".into() },
             Edit::AddCheck { table: t, name: "c".into(), expr: "x > 0".into() },
             Edit::DropCheck { table: t, check: "c".into() },
+            Edit::SetIdentity { table: t, column: c, identity: Some(Identity::ByDefault) },
+            Edit::SetIdentity { table: t, column: c, identity: None },
         ];
         let json = serde_json::to_string(&all).expect("json");
         assert!(json.contains(r#"{"op":"rename-column","table":3,"column":7,"to":"y"}"#), "{json}");
@@ -975,6 +1074,49 @@ mod tests {
             assert!(skipped[0].contains(says), "{edit:?}: {}", skipped[0]);
             assert_eq!(target, base);
         }
+    }
+
+    #[test]
+    fn a_serial_becomes_an_identity_in_one_change_that_drops_its_sequence_and_keeps_its_ids() {
+        // Both ways a serial is written: the keyword, and pg_dump's sequence with OWNED BY.
+        let sql = "CREATE TABLE a (id serial PRIMARY KEY, note text);\n\
+                   CREATE TABLE b (id integer NOT NULL DEFAULT nextval('public.b_id_seq'::regclass), note text);\n\
+                   CREATE SEQUENCE public.b_id_seq AS integer;\n\
+                   ALTER SEQUENCE public.b_id_seq OWNED BY public.b.id;";
+        let base = import(sql, Some(Dialect::Postgres)).schema;
+        for (table, sequence, aside) in
+            [("a", "a_id_seq", "bellows_old_a_id_seq"), ("b", "public.b_id_seq", "public.bellows_old_b_id_seq")]
+        {
+            let (t, c) = ids(&base, table, "id");
+            let (target, skipped) =
+                apply(&base, &[Edit::SetIdentity { table: t, column: c, identity: Some(Identity::ByDefault) }]);
+            assert!(skipped.is_empty(), "{skipped:?}");
+            let col = target.find_table(table).and_then(|t| t.column("id")).expect("id");
+            assert_eq!((col.identity, col.default.is_none(), col.nullable), (Some(Identity::ByDefault), true, false));
+            assert_eq!(col.data_type.spelling.to_ascii_lowercase(), "integer");
+            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes;
+            assert!(matches!(changes.as_slice(), [Change::SetIdentity { .. }]), "{table}: {changes:?}");
+            let plan = crate::plan::plan(
+                &base,
+                &target,
+                &DiffOptions { matching: Matching::Ids, renames: vec![] },
+                &crate::plan::PlanOptions::default(),
+            );
+            let sql: Vec<String> =
+                plan.stages.iter().flat_map(|s| s.steps.iter()).flat_map(|s| s.sql.clone()).collect();
+            let text = sql.join(";\n");
+            assert!(text.contains(&format!("ALTER SEQUENCE {sequence} OWNED BY NONE")), "{text}");
+            assert!(text.contains("ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY"), "{text}");
+            assert!(text.contains(&format!("DROP SEQUENCE {aside}")), "{text}");
+            assert_eq!(plan.stages.iter().map(|s| s.steps.len()).sum::<usize>(), 1, "{text}");
+        }
+        // Refused where it has no meaning.
+        let (a, id) = ids(&base, "a", "note");
+        let (_, skipped) =
+            apply(&base, &[Edit::SetIdentity { table: a, column: id, identity: Some(Identity::Always) }]);
+        assert!(skipped[0].contains("an identity column is smallint, integer or bigint"), "{skipped:?}");
+        let (_, skipped) = apply(&base, &[Edit::SetIdentity { table: a, column: id, identity: None }]);
+        assert!(skipped[0].contains("is not an identity column"), "{skipped:?}");
     }
 
     fn shop() -> Schema {

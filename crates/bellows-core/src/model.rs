@@ -170,7 +170,7 @@ pub struct DefaultValue {
     pub volatile: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Identity {
     /// `GENERATED ALWAYS AS IDENTITY`.

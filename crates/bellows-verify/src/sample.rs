@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 17] = [
+pub const KINDS: [&str; 18] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -28,6 +28,7 @@ pub const KINDS: [&str; 17] = [
     "drop-index",
     "add-check",
     "drop-check",
+    "set-identity",
 ];
 
 /// What makes a target interesting: what depends on it.
@@ -266,6 +267,11 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
             }
             "set-nullable" => column_candidates(&|t, c| !t.is_primary_key(&c.name) && c.identity.is_none()),
             "add-check" => column_candidates(&|t, c| check_for(t, c, d).is_some()),
+            // The audit's fix for a serial (PostgreSQL): it becomes an identity.
+            "set-identity" if d == Dialect::Postgres => {
+                column_candidates(&|_, c| c.identity == Some(bellows_core::model::Identity::Serial))
+            }
+            "set-identity" => Vec::new(),
             "drop-check" => tables
                 .iter()
                 .filter(|t| !t.checks.is_empty())
@@ -375,6 +381,20 @@ fn make(
                 .map(|i| if i == 0 { "bellows_check".to_string() } else { format!("bellows_check_{i}") })
                 .find(|n| !schema.tables.iter().flat_map(|t| &t.checks).any(|c| c.name.as_deref() == Some(n)))?;
             Edit::AddCheck { table, name, expr: check_for(c.table, col?, d)? }
+        }
+        // BY DEFAULT as the audit's fix makes it, or ALWAYS (one more step, at Contract) on
+        // half the columns.
+        "set-identity" => {
+            let always = hash(&[&c.table.name, &col?.name]) % 2 == 1;
+            Edit::SetIdentity {
+                table,
+                column: col?.id,
+                identity: Some(if always {
+                    bellows_core::model::Identity::Always
+                } else {
+                    bellows_core::model::Identity::ByDefault
+                }),
+            }
         }
         // By name where it has one, by its condition where the DDL left it unnamed.
         "drop-check" => {

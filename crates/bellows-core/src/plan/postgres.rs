@@ -8,9 +8,9 @@
 
 pub(in crate::plan) use super::recipes::{
     add_column::postgres::*, change_type::postgres::*, checks::postgres::*, default::postgres::*,
-    drop_column::postgres::*, enums::postgres::*, foreign_keys::postgres::*, indexes::postgres::*, keys::postgres::*,
-    not_null::postgres::*, objects::postgres::*, partitions::postgres::*, rename_column::postgres::*,
-    split::postgres::*, tables::postgres::*,
+    drop_column::postgres::*, enums::postgres::*, foreign_keys::postgres::*, identity::postgres::*,
+    indexes::postgres::*, keys::postgres::*, not_null::postgres::*, objects::postgres::*, partitions::postgres::*,
+    rename_column::postgres::*, split::postgres::*, tables::postgres::*,
 };
 pub(in crate::plan) use super::{
     Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step,
@@ -346,6 +346,7 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         }
         DropNotNull { table, column } => drop_not_null(ctx, i, table, column, b),
         SetDefault { .. } => set_default(ctx, i, change, b),
+        SetIdentity { .. } => set_identity(ctx, i, change, b),
         AddCheck { table, check } => add_check(ctx, i, change, table, check, b),
         DropCheck { table, check } => drop_check(ctx, i, table, check, b),
         DropUnique { table, key } => drop_unique(ctx, i, table, key, b),

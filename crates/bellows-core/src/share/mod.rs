@@ -388,6 +388,9 @@ mod tests {
             Edit::DropIndex { table: t, name: "i".into() },
             Edit::AddCheck { table: t, name: "orders_y_check".into(), expr: "y >= 0".into() },
             Edit::DropCheck { table: t, check: "orders_y_check".into() },
+            Edit::SetIdentity { table: t, column: ColumnId(0), identity: Some(crate::model::Identity::Always) },
+            Edit::SetIdentity { table: t, column: ColumnId(0), identity: Some(crate::model::Identity::ByDefault) },
+            Edit::SetIdentity { table: t, column: ColumnId(0), identity: None },
             Edit::DropColumn { table: t, column: c },
             Edit::DropTable { table: nt },
         ];

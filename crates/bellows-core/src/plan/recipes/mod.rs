@@ -11,6 +11,7 @@ pub(in crate::plan) mod default;
 pub(in crate::plan) mod drop_column;
 pub(in crate::plan) mod enums;
 pub(in crate::plan) mod foreign_keys;
+pub(in crate::plan) mod identity;
 pub(in crate::plan) mod indexes;
 pub(in crate::plan) mod keys;
 pub(in crate::plan) mod not_null;
