@@ -150,13 +150,17 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
     let pending_check = StoredValue::new(None::<usize>);
     let check_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        let skipped = studio.analysis.with(|a| a.skipped_edits.clone());
+        // Every analysis wakes it; only one after a CHECK was added reads the skipped edits.
+        studio.analysis.track();
         let Some(n) = pending_check.get_value() else { return };
         pending_check.set_value(None);
         let prefix = format!("edit {n} skipped: ");
-        match skipped.iter().find_map(|s| s.strip_prefix(&prefix)) {
+        let refused = studio
+            .analysis
+            .with_untracked(|a| a.skipped_edits.iter().find_map(|s| s.strip_prefix(&prefix).map(str::to_string)));
+        match refused {
             Some(why) => {
-                check_error.set(Some(why.to_string()));
+                check_error.set(Some(why));
                 // The refused edit goes, so undo does not step through it; the text stays.
                 studio.withdraw_refused(n);
             }
