@@ -1,5 +1,6 @@
 //! The selected table of the target, editable: its name, each column (name, type, NOT NULL,
-//! primary key, unique, default, index, the foreign key it holds), a row to add the next column
+//! primary key, unique, default, index, the foreign key it holds, a lookup table extracted from
+//! a text column's values), a row to add the next column
 //! (Enter adds it and keeps the cursor there), and deleting the table. Every change is one edit,
 //! so one undo step. Under the columns, "Used by": what depends on the table or the selected
 //! column (the canvas marks the tables among them).
@@ -23,6 +24,8 @@ struct ColumnRow {
     default: String,
     references: Option<String>,
     indexed: Option<String>,
+    /// The lookup table "extract" would make of the column's values, where it can.
+    lookup: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +103,13 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                     && ix.parts[0].column().is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
                             })
                             .and_then(|ix| ix.name.clone()),
+                        lookup: (matches!(
+                            c.data_type.kind,
+                            bellows_core::TypeKind::Text
+                                | bellows_core::TypeKind::Varchar { .. }
+                                | bellows_core::TypeKind::Char { .. }
+                        ) && bellows_core::edit::lookup_allowed(&a.target, id, c.id).is_ok())
+                        .then(|| bellows_core::edit::lookup_name(&a.target, id, c.id)),
                     })
                     .collect(),
                 checks: t.checks.iter().map(|c| (c.expr.clone(), c.name.clone().unwrap_or_default())).collect(),
@@ -235,7 +245,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                                 on:change=move |e| studio.edit(Edit::SetUnique { table: tid, column: cid, unique: event_target_checked(&e) }) /></td>
                                             <td class="default">{commit_on(c.default.clone(), true, move |v| studio.edit(Edit::SetDefault { table: tid, column: cid, default: (!v.is_empty()).then_some(v) }))}</td>
                                         </tr>
-                                        <tr class="row-actions" class:selected=selected>
+                                        <tr class="row-actions" class:selected=selected data-column=c.name.clone()>
                                             <td colspan="6">
                                                 {c.references.clone().map(|r| view! {
                                                     <span class="fk">"\u{2192} " {r}
@@ -249,6 +259,17 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                                     None => view! { <button type="button" class="link" title="Add an index on this column"
                                                         on:click=move |_| studio.edit(Edit::AddIndex { table: tid, column: cid })>"add index"</button> }.into_any(),
                                                 }}
+                                                {c.lookup.clone().map(|name| view! {
+                                                    <button type="button" class="link" data-testid="extract-lookup"
+                                                        title=format!("Move this column's values into a new table {name}, which the column then references; the plan fills it from the rows")
+                                                        on:click=move |_| {
+                                                            let ids = studio.next_ids();
+                                                            let edit = studio.analysis.with_untracked(|a| {
+                                                                bellows_core::edit::extract_lookup(&a.target, tid, cid, ids)
+                                                            });
+                                                            studio.edit(edit);
+                                                        }>"extract lookup table"</button>
+                                                })}
                                                 <button type="button" class="link danger" title="Delete this column" data-testid="delete-column"
                                                     on:click=move |_| studio.edit(Edit::DropColumn { table: tid, column: cid })>"delete column"</button>
                                             </td>

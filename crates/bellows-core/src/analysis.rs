@@ -68,7 +68,11 @@ pub fn analyze(design: &Design) -> Analysis {
         ..PlanOptions::default()
     };
     let plan = plan_changes(&base.schema, &target, &changes, &options);
-    let lint_options = LintOptions { pg_version: design.options.pg_version, ..LintOptions::default() };
+    let lint_options = LintOptions {
+        pg_version: design.options.pg_version,
+        next_ids: Some(crate::edit::next_ids(&base.schema, &design.edits)),
+        ..LintOptions::default()
+    };
     let audit = audit(&target, dialect, &lint_options);
     let plan_findings = check_plan(&plan, &base.schema, &lint_options);
     let consumers = if design.consumers.is_empty() {

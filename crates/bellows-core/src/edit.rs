@@ -105,6 +105,16 @@ pub enum Edit {
         column: ColumnId,
         identity: Option<Identity>,
     },
+    /// Extracts a lookup table from a column: a new table `name` (id `lookup`) keyed by one
+    /// column (id `key`) of the column's name and type, and a foreign key from the column to it.
+    /// The column stays as it is; the plan fills the table with the column's distinct values.
+    ExtractLookup {
+        table: TableId,
+        column: ColumnId,
+        lookup: TableId,
+        key: ColumnId,
+        name: String,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -128,6 +138,7 @@ struct EditJson {
     expr: Option<String>,
     check: Option<String>,
     identity: Option<Identity>,
+    lookup: Option<TableId>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -188,6 +199,13 @@ impl TryFrom<EditJson> for Edit {
             },
             "drop-check" => Edit::DropCheck { table, check: j.check.clone().ok_or_else(|| missing("check"))? },
             "set-identity" => Edit::SetIdentity { table, column: column()?, identity: j.identity },
+            "extract-lookup" => Edit::ExtractLookup {
+                table,
+                column: column()?,
+                lookup: j.lookup.ok_or_else(|| missing("lookup"))?,
+                key: j.key.ok_or_else(|| missing("key"))?,
+                name: j.name.clone().ok_or_else(|| missing("name"))?,
+            },
             other => return Err(format!("unknown edit `{other}`")),
         })
     }
@@ -214,7 +232,8 @@ impl Edit {
             | Edit::DropIndex { table, .. }
             | Edit::AddCheck { table, .. }
             | Edit::DropCheck { table, .. }
-            | Edit::SetIdentity { table, .. } => *table,
+            | Edit::SetIdentity { table, .. }
+            | Edit::ExtractLookup { table, .. } => *table,
         }
     }
 }
@@ -230,6 +249,10 @@ pub fn next_ids(base: &Schema, edits: &[Edit]) -> (TableId, ColumnId) {
                 c = c.max(key.0);
             }
             Edit::AddColumn { column, .. } => c = c.max(column.0),
+            Edit::ExtractLookup { lookup, key, .. } => {
+                t = t.max(lookup.0);
+                c = c.max(key.0);
+            }
             _ => {}
         }
     }
@@ -723,8 +746,154 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 None => return Err(format!("{} has no CHECK {check}", t.name)),
             }
         }
+        Edit::ExtractLookup { column, lookup, key, name, .. } => {
+            let source = &schema.tables[index];
+            let col = column_name(source, *column)?;
+            let c = source.column(&col).ok_or("no such column")?.clone();
+            lookup_refused(schema, source, &c, name)?;
+            let mut t = Table::new(*lookup, source.namespace.clone(), name.trim().to_string(), Span::new(1, 1));
+            t.columns.push(Column::new(*key, col.clone(), c.data_type.clone(), false, Span::new(1, 1)));
+            t.primary_key = Some(Key::new(None, vec![col.clone()]));
+            let parent_name = t.qualified_name();
+            let source = &mut schema.tables[index];
+            source.foreign_keys.push(ForeignKey {
+                name: Some(format!("{}_{col}_fkey", source.name)),
+                columns: vec![col.clone()],
+                ref_table: parent_name,
+                ref_columns: vec![col],
+                on_delete: RefAction::NoAction,
+                on_update: RefAction::NoAction,
+            });
+            // The key's column gets an index (a delete in the lookup table would scan the
+            // table otherwise), unless one leads with it already: under a name no index has.
+            let col = &source.foreign_keys.last().map(|fk| fk.columns[0].clone()).unwrap_or_default();
+            let leads = source
+                .indexes
+                .iter()
+                .any(|ix| ix.parts.first().and_then(IndexPart::column).is_some_and(|c| same_name(c, col)))
+                || source
+                    .primary_key
+                    .iter()
+                    .chain(source.uniques.iter())
+                    .any(|k| k.columns.first().is_some_and(|c| same_name(c, col)));
+            if !leads {
+                let stem = format!("{}_{col}_idx", source.name);
+                let taken: Vec<String> =
+                    schema.tables.iter().flat_map(|t| &t.indexes).filter_map(|ix| ix.name.clone()).collect();
+                let index_name = std::iter::once(stem.clone())
+                    .chain((1..).map(|k| format!("{stem}{k}")))
+                    .find(|n| !taken.iter().any(|x| same_name(x, n)))
+                    .unwrap_or(stem);
+                schema.tables[index].indexes.push(Index {
+                    name: Some(index_name),
+                    unique: false,
+                    parts: vec![IndexPart::Column { name: col.clone(), descending: false }],
+                    method: None,
+                    predicate: None,
+                    span: Span::new(1, 1),
+                });
+            }
+            // The lookup table follows the table that references it (so the first table of a
+            // column's name stays the one it was, in findings that name it).
+            schema.tables.insert(index + 1, t);
+        }
     }
     Ok(())
+}
+
+/// Why a lookup table cannot be extracted from column `c` of `source` under `name`, if it cannot.
+fn lookup_refused(schema: &Schema, source: &Table, c: &Column, name: &str) -> Result<(), String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a table needs a name".into());
+    }
+    if schema.tables.iter().any(|t| same_name(&t.name, name)) {
+        return Err(format!("a table named {name} exists"));
+    }
+    if source.foreign_keys.iter().any(|fk| fk.columns.iter().any(|f| same_name(f, &c.name))) {
+        return Err(format!("{}.{} already references a table", source.name, c.name));
+    }
+    if c.generated.is_some() {
+        return Err(format!("{} is a generated column", c.name));
+    }
+    if c.identity.is_some() {
+        return Err(format!("{} is an identity column: its values are keys, not a list", c.name));
+    }
+    if source.partition_of.is_some() {
+        return Err(format!("{} is a partition: extract from its partitioned table", source.name));
+    }
+    if source.partition_by.is_some() && schema.dialect.unwrap_or(crate::Dialect::Postgres) == crate::Dialect::Postgres {
+        return Err(format!(
+            "{} is partitioned: PostgreSQL adds no NOT VALID foreign key to a partitioned table (before version 18), so the key could not go in without a long lock",
+            source.name
+        ));
+    }
+    if matches!(c.data_type.kind, crate::TypeKind::Json) {
+        return Err(format!("{} is json, which has no equality to key a table on", c.name));
+    }
+    if schema.dialect == Some(crate::Dialect::MySql) {
+        match c.data_type.kind {
+            crate::TypeKind::Text | crate::TypeKind::Bytes => {
+                return Err(format!(
+                    "MySQL cannot key a {} column in full; make {} a VARCHAR first",
+                    c.data_type.spelling, c.name
+                ))
+            }
+            // InnoDB keys hold at most 3,072 bytes: 768 characters of utf8mb4.
+            crate::TypeKind::Varchar { length: Some(n) } | crate::TypeKind::Char { length: Some(n) } if n > 768 => {
+                return Err(format!("MySQL keys hold at most 768 characters; {} is {}", c.name, c.data_type.spelling))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A name for a lookup table of `table`'s `column`: `orders_status`, or with `_values`, then a
+/// number, after it when the name is taken.
+pub fn lookup_name(schema: &Schema, table: TableId, column: ColumnId) -> String {
+    let Some(t) = schema.table(table) else { return "lookup".into() };
+    let col = t.columns.iter().find(|c| c.id == column).map(|c| c.name.as_str()).unwrap_or("value");
+    // Plural where most of the schema's table names are (`orders_statuses`), as the audit's
+    // naming rule would have it.
+    let plurals = schema.tables.iter().filter(|t| crate::lint::plural_name(&t.name)).count();
+    let col = if plurals * 2 > schema.tables.len() { plural_of(col) } else { col.to_string() };
+    let stem = format!("{}_{col}", t.name);
+    let taken = |n: &str| schema.tables.iter().any(|t| same_name(&t.name, n));
+    std::iter::once(stem.clone())
+        .chain(std::iter::once(format!("{stem}_values")))
+        .chain((2..).map(|i| format!("{stem}_values{i}")))
+        .find(|n| !taken(n))
+        .unwrap_or(stem)
+}
+
+/// An English plural of a name's last word: status -> statuses, category -> categories.
+fn plural_of(word: &str) -> String {
+    let lower = word.to_ascii_lowercase();
+    let upper = word.chars().last().is_some_and(|c| c.is_ascii_uppercase());
+    let tail = |s: &str| if upper { s.to_ascii_uppercase() } else { s.to_string() };
+    if crate::lint::plural_name(word) {
+        word.to_string()
+    } else if ["s", "x", "z", "ch", "sh"].iter().any(|e| lower.ends_with(e)) {
+        format!("{word}{}", tail("es"))
+    } else if lower.ends_with('y') && !lower.ends_with("ay") && !lower.ends_with("ey") && !lower.ends_with("oy") {
+        format!("{}{}", &word[..word.len() - 1], tail("ies"))
+    } else {
+        format!("{word}{}", tail("s"))
+    }
+}
+
+/// The edit that extracts a lookup table from `table`'s `column` under the name [`lookup_name`]
+/// gives, with `ids` as the new table's and key's ids (see [`next_ids`]).
+pub fn extract_lookup(schema: &Schema, table: TableId, column: ColumnId, ids: (TableId, ColumnId)) -> Edit {
+    Edit::ExtractLookup { table, column, lookup: ids.0, key: ids.1, name: lookup_name(schema, table, column) }
+}
+
+/// Whether [`extract_lookup`] applies to the column (the reason when it does not).
+pub fn lookup_allowed(schema: &Schema, table: TableId, column: ColumnId) -> Result<(), String> {
+    let t = schema.table(table).ok_or_else(|| format!("no table #{}", table.0))?;
+    let c = t.columns.iter().find(|c| c.id == column).ok_or("no such column")?;
+    lookup_refused(schema, t, c, &lookup_name(schema, table, column))
 }
 
 /// A name for a new CHECK on the table, as PostgreSQL would give it: `orders_total_check` when
@@ -1217,6 +1386,79 @@ mod tests {
         let (undone, _) = apply(&base, &edits[..2]);
         assert!(undone.find_table("shipments").expect("shipments").foreign_keys.is_empty());
         assert_eq!(next_ids(&base, &edits), (TableId(next_table.0 + 1), ColumnId(next_column.0 + 2)));
+    }
+
+    #[test]
+    fn a_lookup_table_is_extracted_keyed_by_the_values_and_referenced_from_the_column() {
+        let base = import(
+            "CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(20) NOT NULL DEFAULT 'new', total numeric);\n\
+             CREATE TABLE order_lines (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let (orders, status) = ids(&base, "orders", "status");
+        let edit = extract_lookup(&base, orders, status, next_ids(&base, &[]));
+        let Edit::ExtractLookup { name, lookup, key, .. } = &edit else { panic!("{edit:?}") };
+        // Most tables are plural here: so is the lookup table's name.
+        assert_eq!(name, "orders_statuses");
+        assert_eq!(next_ids(&base, std::slice::from_ref(&edit)), (TableId(lookup.0 + 1), ColumnId(key.0 + 1)));
+        let (target, skipped) = apply(&base, std::slice::from_ref(&edit));
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let lookup_table = target.find_table("orders_statuses").expect("lookup table");
+        assert_eq!(lookup_table.id, *lookup);
+        let key_column = lookup_table.column("status").expect("key column");
+        assert_eq!(
+            (key_column.id, key_column.data_type.spelling.as_str(), key_column.nullable),
+            (*key, "VARCHAR(20)", false)
+        );
+        assert_eq!(lookup_table.primary_key.as_ref().map(|k| k.columns.clone()), Some(vec!["status".to_string()]));
+        let t = target.find_table("orders").expect("orders");
+        let fk = t.foreign_keys_of("status").next().expect("a foreign key from status");
+        assert_eq!((fk.ref_table.as_str(), fk.ref_columns.clone()), ("orders_statuses", vec!["status".to_string()]));
+        assert!(t.indexes.iter().any(|ix| ix.parts.first().and_then(IndexPart::column) == Some("status")), "indexed");
+        assert_eq!(t.column("status"), base.find_table("orders").and_then(|b| b.column("status")), "the column stays");
+        let changes = crate::diff::diff(&base, &target, &crate::diff::DiffOptions::default()).changes;
+        let described: Vec<String> = changes.iter().map(|c| c.describe()).collect();
+        assert_eq!(described.len(), 3, "{described:?}");
+        // Again: the name is taken, and the column references a table already.
+        let (_, skipped) = apply(&target, &[extract_lookup(&base, orders, status, next_ids(&target, &[]))]);
+        assert_eq!(skipped.len(), 1, "a second extraction is refused");
+        assert!(lookup_allowed(&target, orders, status).is_err());
+        // An identity key is not a list of values.
+        let (_, id) = ids(&base, "orders", "id");
+        let mut with_identity = base.clone();
+        with_identity.tables[0].columns[0].identity = Some(Identity::Always);
+        assert!(lookup_allowed(&with_identity, orders, id).is_err());
+    }
+
+    #[test]
+    fn a_lookup_table_is_refused_where_the_server_cannot_key_or_reference_it() {
+        let mysql = import(
+            "CREATE TABLE posts (id bigint PRIMARY KEY, kind text, state varchar(1000), role varchar(20));",
+            Some(Dialect::MySql),
+        )
+        .schema;
+        let t = mysql.find_table("posts").expect("posts");
+        for (column, allowed) in [("kind", false), ("state", false), ("role", true)] {
+            let c = t.column(column).expect("column").id;
+            assert_eq!(
+                lookup_allowed(&mysql, t.id, c).is_ok(),
+                allowed,
+                "{column}: {:?}",
+                lookup_allowed(&mysql, t.id, c)
+            );
+        }
+        let pg = import(
+            "CREATE TABLE events (id bigint, kind text, at date) PARTITION BY RANGE (at);\n\
+             CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        for table in ["events", "events_2026"] {
+            let t = pg.find_table(table).expect("table");
+            let c = t.column("kind").expect("kind").id;
+            assert!(lookup_allowed(&pg, t.id, c).is_err(), "{table}");
+        }
     }
 
     #[test]

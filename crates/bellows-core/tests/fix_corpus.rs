@@ -3,8 +3,9 @@
 //! way the edits must apply without one being skipped, the finding must be gone from the audit
 //! of the new target, no finding may appear that was not there before (but for a table that
 //! new indexes take past the audit's limit on indexes, and a column whose new type now differs
-//! from columns of its name elsewhere, which "Fix all" resolves, and columns that look like
-//! references to a table the fix gave a primary key), and the plan must carry
+//! from columns of its name elsewhere, which "Fix all" resolves, columns that look like
+//! references to a table the fix gave a primary key, and the mixed table names of a schema too
+//! small for the naming rule until a lookup table joins it), and the plan must carry
 //! the change (at least one step, each with its SQL).
 //!
 //! Running every fix on its own costs a re-audit and a plan per fix over the whole schema: a
@@ -26,10 +27,17 @@ const PER_RULE: usize = 1;
 
 /// What identifies a finding across two audits: its rule and object, not its place in the text
 /// (which moves with the edits) nor its wording (which may list the types a fix changed). Two
-/// redundant indexes on one column are told apart by their names, in the message.
+/// redundant indexes on one column are told apart by their names, in the message. The rule on inconsistent types makes one finding per column name, at the first use of an
+/// odd type: which use is odd moves when a fix adds columns of that name (a lookup table keyed by
+/// `status`), so its finding is known by the name alone.
 fn key(f: &Finding) -> (Rule, Option<String>, Option<String>, String) {
     let message = if f.rule == Rule::RedundantIndex { f.message.clone() } else { String::new() };
-    (f.rule, f.table.clone(), f.column.clone(), message)
+    let table = if f.rule == Rule::InconsistentColumnType { None } else { f.table.clone() };
+    let column =
+        f.column
+            .as_ref()
+            .map(|c| if f.rule == Rule::InconsistentColumnType { c.to_ascii_lowercase() } else { c.clone() });
+    (f.rule, table, column, message)
 }
 
 /// Applies `edits` to `schema` and checks what every fix promises; `gone` are the findings the
@@ -69,12 +77,29 @@ fn check_fix(
             && keyed.iter().any(|k| f.message.ends_with(&format!(" to {k} but has no foreign key")))
     };
     let retypes_one = !whole_rule && edits.iter().any(|e| matches!(e, Edit::SetType { .. }));
+    // A lookup table takes the style most of the schema's table names have; a schema of three
+    // tables, too few for the naming rule, may grow into it and show its minority (Synapse's
+    // state tables). The finding names an old table, never the new one.
+    let created: Vec<String> = edits
+        .iter()
+        .filter_map(|e| match e {
+            Edit::ExtractLookup { lookup, .. } => target.table(*lookup).map(|t| t.qualified_name()),
+            _ => None,
+        })
+        .collect();
+    let old_minority = |f: &Finding| {
+        f.rule == Rule::MixedNamingStyle
+            && !created.is_empty()
+            && f.table.as_ref().is_some_and(|t| !created.contains(t))
+            && schema.tables.len() < 4
+    };
     let new: Vec<&str> = after
         .iter()
         .filter(|f| !before_keys.contains(&key(f)))
         .filter(|f| !(adds_indexes && f.rule == Rule::WideTable && f.message.contains(" indexes ")))
         .filter(|f| !(retypes_one && f.rule == Rule::InconsistentColumnType))
         .filter(|f| !references_new_key(f))
+        .filter(|f| !old_minority(f))
         .map(|f| f.message.as_str())
         .collect();
     assert!(new.is_empty(), "{label}: the fix raised new findings: {new:?}");

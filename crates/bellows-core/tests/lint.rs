@@ -190,6 +190,7 @@ fn fixable_rules_fix_their_err_input_and_the_others_offer_none() {
         "nullable-but-required",
         "redundant-index",
         "serial-not-identity",
+        "enum-like-text-without-check",
     ];
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint");
     let mut problems = Vec::new();

@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 18] = [
+pub const KINDS: [&str; 19] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -29,6 +29,7 @@ pub const KINDS: [&str; 18] = [
     "add-check",
     "drop-check",
     "set-identity",
+    "extract-lookup",
 ];
 
 /// What makes a target interesting: what depends on it.
@@ -272,6 +273,11 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                 column_candidates(&|_, c| c.identity == Some(bellows_core::model::Identity::Serial))
             }
             "set-identity" => Vec::new(),
+            // The audit's fix for free text that holds a fixed set of values: a lookup table.
+            "extract-lookup" => column_candidates(&|t, c| {
+                matches!(c.data_type.kind, TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. })
+                    && edit::lookup_allowed(schema, t.id, c.id).is_ok()
+            }),
             "drop-check" => tables
                 .iter()
                 .filter(|t| !t.checks.is_empty())
@@ -396,6 +402,7 @@ fn make(
                 }),
             }
         }
+        "extract-lookup" => edit::extract_lookup(schema, table, col?.id, edit::next_ids(schema, &[])),
         // By name where it has one, by its condition where the DDL left it unnamed.
         "drop-check" => {
             let mut checks: Vec<&bellows_core::model::Check> = c.table.checks.iter().collect();

@@ -87,6 +87,11 @@ fn problems(sql: &str) -> Vec<String> {
             return out;
         }
     };
+    // MySQL prepares a statement from a variable (`PREPARE s FROM @sql`), which sqlparser does
+    // not read (it knows PostgreSQL's `PREPARE s AS`): the statement it runs is in the SET before.
+    if upper.trim_start().starts_with("PREPARE ") && upper.contains(" FROM @") {
+        return out;
+    }
     // Terminated as a script terminates it (sqlparser wants the `;` after a one-statement
     // trigger body).
     match Parser::parse_sql(&MySqlDialect {}, &format!("{text};")) {

@@ -1193,6 +1193,60 @@ async fn a_serial_fixed_in_the_audit_plans_an_identity_at_expand() {
     session.close().await;
 }
 
+#[tokio::test]
+async fn free_text_becomes_a_lookup_table_from_the_audit_and_from_the_inspector() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-chinook/Chinook_PostgreSql.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let tables = schema.tables.len();
+    let base = bellows_core::lint::audit(&schema, bellows_core::Dialect::Postgres, &Default::default());
+    let free_text: Vec<_> = base.iter().filter(|f| f.rule.code() == "enum-like-text-without-check").collect();
+    assert!(free_text.len() >= 2 && free_text.iter().all(|f| f.fix.is_some()), "{free_text:?}");
+
+    // The audit's fix: a lookup table of customer.state's values, filled by the plan.
+    page.click("tab-audit").await;
+    page.element_click("[data-testid=\"finding\"][data-code=\"enum-like-text-without-check\"] [data-testid=\"fix\"]")
+        .await;
+    assert_eq!(
+        wait_for_findings(&page, "enum-like-text-without-check", free_text.len() - 1).await,
+        free_text.len() - 1
+    );
+    page.wait_for_table_count(&format!("{} tables", tables + 1)).await;
+    let plan = page.plan_text().await;
+    assert!(plan.contains("create table customer_state"), "{plan}");
+    assert!(plan.contains("add each customer(state) value v1 writes to customer_state"), "{plan}");
+    assert!(
+        plan.contains("INSERT INTO customer_state (state) SELECT DISTINCT c.state FROM customer c WHERE c.state IS NOT NULL ON CONFLICT DO NOTHING"),
+        "{plan}"
+    );
+    assert!(plan.contains("VALIDATE CONSTRAINT customer_state_fkey"), "{plan}");
+    assert!(plan.contains("v2 adds a value to customer_state before customer(state) uses it"), "{plan}");
+    session.screenshot("17-audit-fix-lookup-plan").await;
+
+    // The same gesture in the inspector, on invoice.billing_state.
+    page.find_table("invoice").await;
+    page.click("tab-table").await;
+    page.element_click(
+        "[data-testid=\"column-editor\"] tr.row-actions[data-column=\"billing_state\"] [data-testid=\"extract-lookup\"]",
+    )
+    .await;
+    page.wait_for_table_count(&format!("{} tables", tables + 2)).await;
+    let editor = page.wait_for_text("column-editor", "invoice_billing_state(billing_state)").await;
+    assert!(editor.contains("invoice_billing_state(billing_state)"), "the column now references it: {editor}");
+    session.screenshot("17a-inspector-lookup-extracted").await;
+    let plan = page.plan_text().await;
+    assert!(plan.contains("fill invoice_billing_state with the distinct invoice(billing_state) values"), "{plan}");
+
+    // Two undo steps, one per gesture, take it all back.
+    page.click("undo").await;
+    page.wait_for_table_count(&format!("{} tables", tables + 1)).await;
+    page.click("undo").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    session.close().await;
+}
+
 /// Types `text` over what the inspector's CHECK field holds, then Enter.
 async fn type_check(page: &Playground<'_>, text: &str) {
     let input = page.element("[data-testid=\"new-check\"]").await;

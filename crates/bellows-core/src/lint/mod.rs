@@ -10,6 +10,11 @@
 //! hurts nobody (the peer linters' most common false positive).
 
 mod audit;
+
+/// Whether a table name reads as a plural, as the audit's naming rule counts them.
+pub(crate) fn plural_name(name: &str) -> bool {
+    audit::mixed_naming_style::plural(name)
+}
 pub mod migration;
 mod safety;
 
@@ -157,8 +162,9 @@ pub struct Finding {
 }
 
 /// A mechanical fix for an audit finding: edits to the target, by id, that the playground applies
-/// as one undo step, so the plan shows at once what the fix costs. A fix never needs new ids, so
-/// it stays valid for as long as the target it was computed on.
+/// as one undo step, so the plan shows at once what the fix costs. It stays valid for as long as
+/// the target it was computed on; a fix that creates a table takes ids no other fix of the same
+/// audit takes, so "Fix all" applies them together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Fix {
     /// What the fix does, in a few words: "index order_items(order_id)".
@@ -222,11 +228,15 @@ pub struct LintOptions {
     pub pg_version: u32,
     /// Treat a hand-written migration as if a tool runs it inside one transaction.
     pub assume_in_transaction: bool,
+    /// The first ids free for a new table and column (see `edit::next_ids`), above the base's
+    /// and the edits' own, for fixes that create a table; without them, the audited schema's.
+    #[serde(skip)]
+    pub next_ids: Option<(crate::model::TableId, crate::model::ColumnId)>,
 }
 
 impl Default for LintOptions {
     fn default() -> Self {
-        Self { max_columns: 50, max_indexes: 15, pg_version: 16, assume_in_transaction: false }
+        Self { max_columns: 50, max_indexes: 15, pg_version: 16, assume_in_transaction: false, next_ids: None }
     }
 }
 
@@ -351,9 +361,12 @@ pub fn check_plan(plan: &Plan, base: &Schema, options: &LintOptions) -> Vec<Find
                     continue;
                 }
                 // The plan gates its own foreign keys: a pre-check counts the orphans before
-                // the step and a verification counts them again after.
+                // the step (or, for a lookup table the plan creates, Backfill fills it from the
+                // rows) and a verification counts them again after.
+                let gated = plan.prechecks.iter().any(|c| c.change == step.change)
+                    || plan.stage(StageKind::Backfill).is_some_and(|b| b.steps.iter().any(|s| s.change == step.change));
                 if f.rule == Rule::ForeignKeyWithoutGate
-                    && plan.prechecks.iter().any(|c| c.change == step.change)
+                    && gated
                     && plan.verifications.iter().any(|c| c.change == step.change)
                 {
                     continue;

@@ -50,6 +50,21 @@ pub(super) fn blockers(base: &Schema, target: &Schema, changes: &[Change], d: Di
             }
         }
     }
+    // PostgreSQL (before 18) has no NOT VALID foreign key on a partitioned table: the key
+    // would be checked over every partition while writes wait.
+    if d == Dialect::Postgres {
+        for c in changes {
+            let Change::AddForeignKey { table, foreign_key } = c else { continue };
+            let partitioned = target.find_table(table).is_some_and(|t| t.partition_by.is_some());
+            if partitioned && base.find_table(table).is_some() {
+                out.push(format!(
+                    "foreign key {table}({}) -> {}: {table} is partitioned, and PostgreSQL before 18 adds no NOT VALID foreign key to a partitioned table, so it would check every partition's rows while writes wait; add the key to each partition (NOT VALID, then VALIDATE), then to {table}",
+                    foreign_key.columns.join(", "),
+                    foreign_key.ref_table,
+                ));
+            }
+        }
+    }
     // A new single-column key on a column with a constant default: the second row inserted
     // with the default collides with the first.
     for c in changes {

@@ -20,7 +20,7 @@
 
 pub(in crate::plan) use super::recipes::{
     add_column::mysql::*, change_type::mysql::*, checks::mysql::*, default::mysql::*, drop_column::mysql::*,
-    foreign_keys::mysql::*, indexes::mysql::*, keys::mysql::*, not_null::mysql::*, objects::mysql::*,
+    foreign_keys::mysql::*, indexes::mysql::*, keys::mysql::*, lookup::mysql::*, not_null::mysql::*, objects::mysql::*,
     rename_column::mysql::*, split::mysql::*, tables::mysql::*,
 };
 pub(in crate::plan) use crate::diff::Change;

@@ -9,8 +9,8 @@
 pub(in crate::plan) use super::recipes::{
     add_column::postgres::*, change_type::postgres::*, checks::postgres::*, default::postgres::*,
     drop_column::postgres::*, enums::postgres::*, foreign_keys::postgres::*, identity::postgres::*,
-    indexes::postgres::*, keys::postgres::*, not_null::postgres::*, objects::postgres::*, partitions::postgres::*,
-    rename_column::postgres::*, split::postgres::*, tables::postgres::*,
+    indexes::postgres::*, keys::postgres::*, lookup::postgres::*, not_null::postgres::*, objects::postgres::*,
+    partitions::postgres::*, rename_column::postgres::*, split::postgres::*, tables::postgres::*,
 };
 pub(in crate::plan) use super::{
     Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step,

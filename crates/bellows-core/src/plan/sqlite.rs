@@ -5,7 +5,8 @@
 //! counterparts, with `use crate::plan::sqlite::*` as their prelude.
 
 pub(in crate::plan) use super::recipes::{
-    add_column::sqlite::*, indexes::sqlite::*, objects::sqlite::*, split::sqlite::*, tables::sqlite::*,
+    add_column::sqlite::*, indexes::sqlite::*, lookup::sqlite::*, objects::sqlite::*, split::sqlite::*,
+    tables::sqlite::*,
 };
 pub(in crate::plan) use super::{
     Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step,
@@ -301,6 +302,11 @@ pub(in crate::plan) fn plan(
             Change::DropTable { table } => drop_table(&ctx, i, table, b),
             Change::CreateIndex { table, index } => create_index(&ctx, i, table, index, b),
             Change::DropIndex { table, index } => drop_index(&ctx, i, table, index, b),
+            Change::AddForeignKey { table, foreign_key } => {
+                if let Some(seed) = super::recipes::lookup::seed(base, target, changes, table, foreign_key) {
+                    seed_parent(i, table, &seed, b);
+                }
+            }
             _ => {}
         }
     }

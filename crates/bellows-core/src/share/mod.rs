@@ -391,6 +391,13 @@ mod tests {
             Edit::SetIdentity { table: t, column: ColumnId(0), identity: Some(crate::model::Identity::Always) },
             Edit::SetIdentity { table: t, column: ColumnId(0), identity: Some(crate::model::Identity::ByDefault) },
             Edit::SetIdentity { table: t, column: ColumnId(0), identity: None },
+            Edit::ExtractLookup {
+                table: t,
+                column: c,
+                lookup: TableId(nt.0 + 1),
+                key: ColumnId(nc.0 + 1),
+                name: "orders_y".into(),
+            },
             Edit::DropColumn { table: t, column: c },
             Edit::DropTable { table: nt },
         ];

@@ -21,7 +21,7 @@ fn snake(name: &str) -> bool {
     name.contains('_') && !name.chars().any(|c| c.is_ascii_uppercase())
 }
 
-fn plural(name: &str) -> bool {
+pub(crate) fn plural(name: &str) -> bool {
     let last = super::name_words(name).pop().unwrap_or_default();
     last.ends_with('s') && !last.ends_with("ss") && !last.ends_with("us") && !last.ends_with("is") && last.len() > 3
 }

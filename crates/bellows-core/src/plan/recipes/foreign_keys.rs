@@ -51,7 +51,21 @@ pub(in crate::plan) mod postgres {
             })
         });
         if !covered && !was_covered {
-            let index_name = name(&[split_qualified(table).1, &fk.columns.join("_"), "idx"]);
+            // A name no index of either schema has: IF NOT EXISTS would skip the build on a
+            // taken name, and the undo would drop the other index (Synapse has an index named
+            // state_groups_state_type_idx on other columns).
+            let stem = name(&[split_qualified(table).1, &fk.columns.join("_"), "idx"]);
+            let taken = |n: &str| {
+                [ctx.base, ctx.target]
+                    .iter()
+                    .flat_map(|s| s.tables.iter())
+                    .flat_map(|t| t.indexes.iter())
+                    .any(|ix| ix.name.as_deref().is_some_and(|x| same_name(x, n)))
+            };
+            let index_name = std::iter::once(stem.clone())
+                .chain((1..).map(|k| format!("{stem}{k}")))
+                .find(|n| !taken(n))
+                .unwrap_or(stem);
             let cols: Vec<String> = fk.columns.iter().map(|c| q(c)).collect();
             b.push(
                 StageKind::Expand,
@@ -74,6 +88,11 @@ pub(in crate::plan) mod postgres {
                 ),
             );
         }
+        // A key to a table this plan creates: the plan fills it, so no row is an orphan.
+        let seed = crate::plan::recipes::lookup::seed(ctx.base, ctx.target, ctx.changes, table, fk);
+        if let Some(seed) = &seed {
+            seed_parent(ctx, i, table, seed, b);
+        }
         let resolution = ctx.resolution(change, Resolution::StopBeforeContract);
         let parent = tq(&fk.ref_table);
         let join: Vec<String> = fk
@@ -88,19 +107,58 @@ pub(in crate::plan) mod postgres {
             not_null.join(" AND "),
             join.join(" AND ")
         );
+        let mut add = step(
+            format!("add foreign key {table}({}) -> {}, not yet validated", fk.columns.join(", "), fk.ref_table),
+            i,
+            vec![lt.clone(), format!("ALTER TABLE {tt} ADD {} NOT VALID", foreign_key_sql(&named, PG))],
+            vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&cname))],
+            (LockMode::ShareRowExclusive, &[table, &fk.ref_table], Effect::Metadata),
+            true,
+            "NOT VALID checks new rows only: a brief lock on both tables, no scan",
+            R_FK,
+        );
+        if seed.is_some() {
+            // v1 writes the table and then, through the seeding trigger, the new one: the step
+            // takes them in that order too, or v1's insert and the step would deadlock (seen on
+            // Chinook's customer.last_name).
+            let parent_first = format!("LOCK TABLE {parent} IN SHARE ROW EXCLUSIVE MODE");
+            for s in add.sql.iter_mut().filter(|s| **s == parent_first) {
+                *s = format!("LOCK TABLE {tt}, {parent} IN SHARE ROW EXCLUSIVE MODE");
+            }
+            add.reason
+                .push_str("; the table before the new one, in the order v1's writes take them through the trigger");
+        }
+        b.push(StageKind::Expand, add);
+        if seed.is_none() {
+            add_foreign_key_orphans(ctx, i, table, fk, &resolution, &orphans, b);
+        }
         b.push(
-            StageKind::Expand,
+            StageKind::Backfill,
             step(
-                format!("add foreign key {table}({}) -> {}, not yet validated", fk.columns.join(", "), fk.ref_table),
+                format!("validate foreign key {table}({}) -> {}", fk.columns.join(", "), fk.ref_table),
                 i,
-                vec![lt.clone(), format!("ALTER TABLE {tt} ADD {} NOT VALID", foreign_key_sql(&named, PG))],
-                vec![lt, format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&cname))],
-                (LockMode::ShareRowExclusive, &[table, &fk.ref_table], Effect::Metadata),
+                vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(&cname))],
+                vec![],
+                (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
                 true,
-                "NOT VALID checks new rows only: a brief lock on both tables, no scan",
-                R_FK,
+                "VALIDATE scans without blocking writes (and takes ROW SHARE on the referenced table)",
+                R_VALIDATE,
             ),
         );
+    }
+
+    /// What becomes of the rows a new foreign key rejects: counted before Backfill, and
+    /// deleted or set to NULL there when the user chose so.
+    fn add_foreign_key_orphans(
+        ctx: &Ctx<'_>,
+        i: usize,
+        table: &str,
+        fk: &ForeignKey,
+        resolution: &Resolution,
+        orphans: &str,
+        b: &mut Builder,
+    ) {
+        let tt = tq(table);
         b.prechecks.push(CheckQuery {
             title: format!("orphan rows in {table}({}) with no {}", fk.columns.join(", "), fk.ref_table),
             change: i,
@@ -109,7 +167,7 @@ pub(in crate::plan) mod postgres {
             before: StageKind::Backfill,
             resolution: Some(resolution.clone()),
         });
-        if resolution == Resolution::DeleteOrphans {
+        if *resolution == Resolution::DeleteOrphans {
             referenced_rows_stop(
                 ctx,
                 i,
@@ -147,19 +205,6 @@ pub(in crate::plan) mod postgres {
             s.one_way = matches!(resolution, Resolution::DeleteOrphans | Resolution::NullOrphans);
             b.push(StageKind::Backfill, s);
         }
-        b.push(
-            StageKind::Backfill,
-            step(
-                format!("validate foreign key {table}({}) -> {}", fk.columns.join(", "), fk.ref_table),
-                i,
-                vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(&cname))],
-                vec![],
-                (LockMode::ShareUpdateExclusive, &[table], Effect::Scan),
-                true,
-                "VALIDATE scans without blocking writes (and takes ROW SHARE on the referenced table)",
-                R_VALIDATE,
-            ),
-        );
     }
 
     /// A resolution that deletes rows cannot delete rows other tables reference (without a
@@ -272,16 +317,28 @@ pub(in crate::plan) mod mysql {
             (StageKind::Expand, R_FK)
         };
         let t = ctx.live(table, stage);
-        let resolution = ctx.resolution(change, Resolution::StopBeforeContract);
+        // A key to a table this plan creates: the plan fills it, so no row is an orphan (and
+        // the table does not exist for a gate to read before Expand).
+        let seed = crate::plan::recipes::lookup::seed(ctx.base, ctx.target, ctx.changes, table, fk);
+        if let Some(seed) = &seed {
+            seed_parent(ctx, i, table, seed, b);
+        }
+        let resolution = if seed.is_some() {
+            Resolution::StopBeforeContract
+        } else {
+            ctx.resolution(change, Resolution::StopBeforeContract)
+        };
         let orphan = orphans(ctx, &t, fk, stage);
-        b.prechecks.push(CheckQuery {
-            title: format!("rows of {table} ({}) with no parent in {}", fk.columns.join(", "), fk.ref_table),
-            change: i,
-            sql: format!("SELECT COUNT(*) FROM {t} WHERE {orphan}"),
-            must_be_zero: matches!(resolution, Resolution::StopBeforeContract),
-            before: stage,
-            resolution: Some(resolution.clone()),
-        });
+        if seed.is_none() {
+            b.prechecks.push(CheckQuery {
+                title: format!("rows of {table} ({}) with no parent in {}", fk.columns.join(", "), fk.ref_table),
+                change: i,
+                sql: format!("SELECT COUNT(*) FROM {t} WHERE {orphan}"),
+                must_be_zero: matches!(resolution, Resolution::StopBeforeContract),
+                before: stage,
+                resolution: Some(resolution.clone()),
+            });
+        }
         match &resolution {
             Resolution::DeleteOrphans => {
                 let mut s = ctx.step(
@@ -348,8 +405,26 @@ pub(in crate::plan) mod mysql {
             })
         };
         let mut undo = vec![ctx.alter(&t, &format!("DROP FOREIGN KEY {}", q(&name)), Algorithm::InplaceNone)];
+        let drop_index = ctx.alter(&t, &format!("DROP INDEX {}", q(&name)), Algorithm::InplaceNone);
         if !indexed(tt) {
-            undo.push(ctx.alter(&t, &format!("DROP INDEX {}", q(&name)), Algorithm::InplaceNone));
+            undo.push(drop_index);
+        } else {
+            // The index that seems to serve the key may be a prefix index (WordPress's
+            // `meta_key(191)`, which the model reads as the whole column), which InnoDB cannot
+            // use: it then made one named after the key. The undo drops that one if it is there.
+            let lit = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "''"));
+            let (ns, short) = split_qualified(table);
+            let short = ctx.renamed_from(table).map(|f| split_qualified(f).1).unwrap_or(short);
+            undo.push(format!(
+                "SET @bellows_undo = (SELECT IF(COUNT(*) > 0, {}, 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND INDEX_NAME = {})",
+                lit(&drop_index),
+                ns.map(lit).unwrap_or_else(|| "DATABASE()".into()),
+                lit(short),
+                lit(&name)
+            ));
+            undo.push("PREPARE bellows_undo FROM @bellows_undo".into());
+            undo.push("EXECUTE bellows_undo".into());
+            undo.push("DEALLOCATE PREPARE bellows_undo".into());
         }
         b.push(
             stage,
@@ -363,12 +438,16 @@ pub(in crate::plan) mod mysql {
                 ],
                 undo,
                 (LockMode::Metadata, &[table, &fk.ref_table], Effect::Metadata),
-                "added in place (metadata only) with foreign_key_checks = 0, the only way MySQL adds one without copying the table; the server then does not check existing rows: the gate counted no orphan right before, and a verification counts them again after",
+                if seed.is_some() {
+                    "added in place (metadata only) with foreign_key_checks = 0, the only way MySQL adds one without copying the table; the server checks the rows v1 writes from here (the triggers put their values in the new table first), Backfill adds the values the rows already hold, and a verification counts the orphans before Switch"
+                } else {
+                    "added in place (metadata only) with foreign_key_checks = 0, the only way MySQL adds one without copying the table; the server then does not check existing rows: the gate counted no orphan right before, and a verification counts them again after"
+                },
                 rank,
             ),
         );
         let after = match stage {
-            StageKind::Expand => StageKind::Backfill,
+            StageKind::Expand if seed.is_none() => StageKind::Backfill,
             _ => StageKind::Switch,
         };
         b.verifications.push(CheckQuery {
