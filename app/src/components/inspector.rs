@@ -1,6 +1,6 @@
 //! The selected table of the target, editable: its name, each column (name, type, NOT NULL,
 //! primary key, unique, default, index, the foreign key it holds, a lookup table extracted from
-//! a text column's values), a row to add the next column
+//! a text column's values), columns picked to move into a new table, a row to add the next column
 //! (Enter adds it and keeps the cursor there), and deleting the table. Every change is one edit,
 //! so one undo step. Under the columns, "Used by": what depends on the table or the selected
 //! column (the canvas marks the tables among them).
@@ -26,6 +26,8 @@ struct ColumnRow {
     indexed: Option<String>,
     /// The lookup table "extract" would make of the column's values, where it can.
     lookup: Option<String>,
+    /// Whether it can move into a new table (extract columns).
+    extractable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +38,8 @@ struct TableView {
     columns: Vec<ColumnRow>,
     /// Its CHECKs: the condition, and the name (empty when the DDL left it unnamed).
     checks: Vec<(String, String)>,
+    /// The name a table of columns extracted from it gets unless the user types one.
+    extract_name: String,
 }
 
 /// Commits a text field on Enter or when it loses focus, if it changed; Escape restores it.
@@ -76,6 +80,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
         let id = studio.selected.get()?;
         studio.analysis.with(|a| {
             let t = a.target.table(id)?;
+            let extract_name = bellows_core::edit::extracted_name(&a.target, id);
             Some(TableView {
                 id,
                 name: t.qualified_name(),
@@ -110,9 +115,12 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                 | bellows_core::TypeKind::Char { .. }
                         ) && bellows_core::edit::lookup_allowed(&a.target, id, c.id).is_ok())
                         .then(|| bellows_core::edit::lookup_name(&a.target, id, c.id)),
+                        extractable: bellows_core::edit::extract_columns_allowed(&a.target, id, &[c.id], &extract_name)
+                            .is_ok(),
                     })
                     .collect(),
                 checks: t.checks.iter().map(|c| (c.expr.clone(), c.name.clone().unwrap_or_default())).collect(),
+                extract_name,
             })
         })
     });
@@ -189,6 +197,51 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
         studio.edit(Edit::AddCheck { table: t, name, expr });
         pending_check.set_value(Some(studio.edits.with_untracked(Vec::len)));
     };
+    // Columns picked to move into a new table, and its name as typed (empty: the suggested
+    // one); a new selection starts afresh.
+    let picked = RwSignal::new(Vec::<ColumnId>::new());
+    let extract_as = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        studio.selected.track();
+        picked.set(Vec::new());
+        extract_as.set(String::new());
+    });
+    let extract_name = move |suggested: &str| {
+        let typed = extract_as.get().trim().to_string();
+        if typed.is_empty() {
+            suggested.to_string()
+        } else {
+            typed
+        }
+    };
+    let extract_refused = move |t: TableId, suggested: &str| -> Option<String> {
+        let columns = picked.get();
+        if columns.is_empty() {
+            return None;
+        }
+        let name = extract_name(suggested);
+        studio.analysis.with(|a| bellows_core::edit::extract_columns_allowed(&a.target, t, &columns, &name).err())
+    };
+    let extract = move |t: TableId, suggested: &str| {
+        if extract_refused(t, suggested).is_some() {
+            return;
+        }
+        // In the table's order, whatever order they were ticked in.
+        let mut columns = picked.get_untracked();
+        studio.analysis.with_untracked(|a| {
+            if let Some(table) = a.target.table(t) {
+                columns.sort_by_key(|c| table.columns.iter().position(|x| x.id == *c));
+            }
+        });
+        if columns.is_empty() {
+            return;
+        }
+        let (into, key) = studio.next_ids();
+        let name = extract_name(suggested);
+        studio.edit(Edit::ExtractColumns { table: t, columns, into, key, name });
+        picked.set(Vec::new());
+        extract_as.set(String::new());
+    };
     let new_name = RwSignal::new(String::new());
     let new_type = RwSignal::new("text".to_string());
     let add_column = move |t: TableId| {
@@ -215,6 +268,9 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                 {move || table.get().map(|t| {
                     let tid = t.id;
                     let read_only = studio.read_only.get_untracked();
+                    let movable: Vec<(ColumnId, String)> =
+                        t.columns.iter().filter(|c| c.extractable).map(|c| (c.id, c.name.clone())).collect();
+                    let suggested = t.extract_name.clone();
                     view! {
                         <div class="table-head">
                             <label>"Table "
@@ -287,6 +343,49 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                 </tr>
                             </tbody>
                         </table>
+                        {
+                            let (s1, s2, s3) = (suggested.clone(), suggested.clone(), suggested.clone());
+                            (!movable.is_empty() && !read_only).then(|| view! {
+                                <section class="extract" data-testid="extract-columns">
+                                    <h3>"Extract columns"</h3>
+                                    <p class="hint">"Columns that describe something else move into a new table that holds them one to one, keyed by this table's key. The plan copies the values and keeps both tables in step until Contract."</p>
+                                    <div class="picks">
+                                        {movable.into_iter().map(|(cid, name)| view! {
+                                            <label class="pick">
+                                                <input type="checkbox" data-testid="extract-pick" data-column=name.clone()
+                                                    prop:checked=move || picked.with(|p| p.contains(&cid))
+                                                    on:change=move |e| {
+                                                        let on = event_target_checked(&e);
+                                                        picked.update(|p| {
+                                                            p.retain(|x| *x != cid);
+                                                            if on {
+                                                                p.push(cid);
+                                                            }
+                                                        });
+                                                    } />
+                                                {name}
+                                            </label>
+                                        }).collect_view()}
+                                    </div>
+                                    <div class="add-check">
+                                        <input type="text" data-testid="extract-name" placeholder=suggested.clone() title="The new table's name"
+                                            spellcheck="false" prop:value=move || extract_as.get()
+                                            on:input=move |e| extract_as.set(event_target_value(&e))
+                                            on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" { extract(tid, &s1) } />
+                                        <button type="button" data-testid="extract-columns-go"
+                                            disabled=move || picked.with(Vec::is_empty) || extract_refused(tid, &s2).is_some()
+                                            on:click=move |_| extract(tid, &suggested)>
+                                            {move || match picked.with(Vec::len) {
+                                                0 => "Extract".to_string(),
+                                                1 => "Extract 1 column".to_string(),
+                                                n => format!("Extract {n} columns"),
+                                            }}
+                                        </button>
+                                    </div>
+                                    {move || extract_refused(tid, &s3).map(|why| view! { <p class="notice warning" data-testid="extract-error">{why}</p> })}
+                                </section>
+                            })
+                        }
                         <section class="checks" data-testid="checks">
                             <h3>"Checks"</h3>
                             {if t.checks.is_empty() {

@@ -115,6 +115,17 @@ pub enum Edit {
         key: ColumnId,
         name: String,
     },
+    /// Extracts columns into a new table `name` (id `into`) that holds them one to one: keyed
+    /// by one column (id `key`) that references the table's primary key, the moved columns after
+    /// it with the ids that follow `key`, in order. The columns leave the table; the plan moves
+    /// their values (the split recipe).
+    ExtractColumns {
+        table: TableId,
+        columns: Vec<ColumnId>,
+        into: TableId,
+        key: ColumnId,
+        name: String,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -139,6 +150,8 @@ struct EditJson {
     check: Option<String>,
     identity: Option<Identity>,
     lookup: Option<TableId>,
+    columns: Option<Vec<ColumnId>>,
+    into: Option<TableId>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -206,6 +219,13 @@ impl TryFrom<EditJson> for Edit {
                 key: j.key.ok_or_else(|| missing("key"))?,
                 name: j.name.clone().ok_or_else(|| missing("name"))?,
             },
+            "extract-columns" => Edit::ExtractColumns {
+                table,
+                columns: j.columns.clone().ok_or_else(|| missing("columns"))?,
+                into: j.into.ok_or_else(|| missing("into"))?,
+                key: j.key.ok_or_else(|| missing("key"))?,
+                name: j.name.clone().ok_or_else(|| missing("name"))?,
+            },
             other => return Err(format!("unknown edit `{other}`")),
         })
     }
@@ -233,7 +253,8 @@ impl Edit {
             | Edit::AddCheck { table, .. }
             | Edit::DropCheck { table, .. }
             | Edit::SetIdentity { table, .. }
-            | Edit::ExtractLookup { table, .. } => *table,
+            | Edit::ExtractLookup { table, .. }
+            | Edit::ExtractColumns { table, .. } => *table,
         }
     }
 }
@@ -252,6 +273,10 @@ pub fn next_ids(base: &Schema, edits: &[Edit]) -> (TableId, ColumnId) {
             Edit::ExtractLookup { lookup, key, .. } => {
                 t = t.max(lookup.0);
                 c = c.max(key.0);
+            }
+            Edit::ExtractColumns { into, key, columns, .. } => {
+                t = t.max(into.0);
+                c = c.max(key.0 + columns.len() as u32);
             }
             _ => {}
         }
@@ -797,8 +822,249 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             // column's name stays the one it was, in findings that name it).
             schema.tables.insert(index + 1, t);
         }
+        Edit::ExtractColumns { table, columns, into, key, name } => {
+            let t = extracted_table(schema, &schema.tables[index], columns, *into, *key, name)?;
+            for column in columns {
+                apply_one(schema, &Edit::DropColumn { table: *table, column: *column })?;
+            }
+            let index = schema.tables.iter().position(|t| t.id == *table).unwrap_or(index);
+            schema.tables.insert(index + 1, t);
+        }
     }
     Ok(())
+}
+
+/// The table [`Edit::ExtractColumns`] makes: `columns` of `source` under `name`, keyed by a
+/// column that references `source`'s primary key; or why they cannot move.
+fn extracted_table(
+    schema: &Schema,
+    source: &Table,
+    columns: &[ColumnId],
+    into: TableId,
+    key: ColumnId,
+    name: &str,
+) -> Result<Table, String> {
+    // Text is searched for names without the SQL tokenizer, which the page does not carry (it
+    // asks this as the user ticks columns): a name in a string refuses too, on the safe side.
+    use crate::import::objects::mentions;
+    let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a table needs a name".into());
+    }
+    if schema.tables.iter().any(|t| same_name(&t.name, name)) {
+        return Err(format!("a table named {name} exists"));
+    }
+    if columns.is_empty() {
+        return Err("pick the columns to extract".into());
+    }
+    let pk = source
+        .primary_key
+        .as_ref()
+        .filter(|k| k.columns.len() == 1)
+        .and_then(|k| source.column(&k.columns[0]))
+        .ok_or_else(|| format!("{} needs a one-column primary key for the new table to reference", source.name))?;
+    if source.partition_of.is_some() || source.partition_by.is_some() {
+        return Err(format!("{} is partitioned or a partition: its columns move with the partitions", source.name));
+    }
+    let source_name = source.qualified_name();
+    let mut moved: Vec<&Column> = Vec::new();
+    for id in columns {
+        let c = source
+            .columns
+            .iter()
+            .find(|c| c.id == *id)
+            .ok_or_else(|| format!("no column #{} in {}", id.0, source.name))?;
+        if moved.iter().any(|m| m.id == c.id) {
+            return Err(format!("{} is picked twice", c.name));
+        }
+        moved.push(c);
+    }
+    let is_moved = |n: &str| moved.iter().any(|m| same_name(&m.name, n));
+    if source.columns.iter().all(|c| is_moved(&c.name) || same_name(&c.name, &pk.name)) {
+        return Err(format!("that is every column of {} but its key: rename the table instead", source.name));
+    }
+    for c in &moved {
+        let n = &c.name;
+        let why = if same_name(n, &pk.name) {
+            Some("is the primary key, which stays to key both tables".to_string())
+        } else if c.generated.is_some() {
+            Some("is a generated column".into())
+        } else if c.identity.is_some() {
+            Some("is an identity column".into())
+        } else if let Some(def) = c.default.as_ref().filter(|x| !x.expr.trim().eq_ignore_ascii_case("null")) {
+            // v1 and v2 run side by side: the row v2 adds to the table would fill the column
+            // from its default, and the trigger would make the new table's row from it before v2
+            // writes its own.
+            Some(format!(
+                "has a default ({}): drop it first, or each row v2 adds to {} gets a row in {name} from it before v2 writes its own",
+                def.expr, source.name
+            ))
+        } else if source.uniques.iter().any(|k| k.columns.iter().any(|x| same_name(x, n)))
+            || source
+                .indexes
+                .iter()
+                .any(|ix| ix.unique && ix.parts.iter().any(|p| p.column().is_some_and(|x| same_name(x, n))))
+        {
+            Some("is in a unique key, which the new table could not enforce while both tables hold the values".into())
+        } else if let Some(fk) = source.foreign_keys.iter().find(|fk| fk.columns.iter().any(|x| same_name(x, n))) {
+            Some(format!("references {}: move it without its key, or drop the key first", fk.ref_table))
+        } else if let Some(child) = schema.tables.iter().find(|o| {
+            o.foreign_keys
+                .iter()
+                .any(|fk| same_name(&fk.ref_table, &source_name) && fk.ref_columns.iter().any(|x| same_name(x, n)))
+        }) {
+            Some(format!("is referenced by {}", child.name))
+        } else if let Some(ix) = source.indexes.iter().find(|ix| {
+            let reads: Vec<&str> = ix.parts.iter().filter_map(IndexPart::column).collect();
+            ix.parts.len() != reads.len()
+                && ix.parts.iter().any(|p| matches!(p, IndexPart::Expression { sql } if mentions(sql, n)))
+                || reads.iter().any(|x| same_name(x, n)) && reads.iter().any(|x| !is_moved(x))
+                || ix.predicate.as_deref().is_some_and(|p| mentions(p, n))
+        }) {
+            Some(format!("is in index {} with columns that stay", ix.name.as_deref().unwrap_or("(unnamed)")))
+        } else if source.checks.iter().any(|k| {
+            mentions(&k.expr, n) && source.columns.iter().any(|o| !is_moved(&o.name) && mentions(&k.expr, &o.name))
+        }) {
+            Some("is in a CHECK with columns that stay".into())
+        } else if let Some(v) = schema.views.iter().find(|v| {
+            v.reads.iter().any(|r| same_name(split_qualified(r).1, &source.name)) && mentions(&v.definition, n)
+        }) {
+            Some(format!("is read by view {}: the view would need the new table joined", v.name))
+        } else if let Some(tr) = schema.triggers.iter().find(|tr| {
+            same_name(&tr.table, &source_name)
+                && (tr.columns.iter().any(|x| same_name(x, n))
+                    || schema
+                        .routines
+                        .iter()
+                        .any(|r| crate::import::objects::mentions(&tr.function, &r.name) && mentions(&r.definition, n)))
+        }) {
+            Some(format!("is read by trigger {}", tr.name))
+        } else if source.partition_by.as_deref().is_some_and(|p| mentions(p, n)) {
+            Some("is in the partition key".into())
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(format!("{}.{n} {why}", source.name));
+        }
+    }
+    let mut t = Table::new(into, source.namespace.clone(), name.to_string(), Span::new(1, 1));
+    // The key column: the source key's name where it says whose key it is (`customer_id`),
+    // else `customer_id` from the table's name; its type without the source's identity.
+    let fk_name = {
+        let stem = if same_name(&pk.name, "id") || same_name(&pk.name, "rowid") {
+            format!("{}_{}", singular_of(&source.name), pk.name)
+        } else {
+            pk.name.clone()
+        };
+        std::iter::once(stem.clone()).chain((1..).map(|i| format!("{stem}{i}"))).find(|n| !is_moved(n)).unwrap_or(stem)
+    };
+    let key_type = match pk.data_type.spelling.trim().to_ascii_lowercase().as_str() {
+        "serial" | "serial4" => DataType::parse("integer"),
+        "bigserial" | "serial8" => DataType::parse("bigint"),
+        "smallserial" | "serial2" => DataType::parse("smallint"),
+        _ => pk.data_type.clone(),
+    };
+    let key_type = if d == crate::Dialect::MySql {
+        // MySQL keeps AUTO_INCREMENT in the type's spelling on some dumps; the reference
+        // takes the type alone.
+        DataType::parse(&key_type.spelling.replace("AUTO_INCREMENT", "").replace("auto_increment", ""))
+    } else {
+        key_type
+    };
+    t.columns.push(Column::new(key, fk_name.clone(), key_type, false, Span::new(1, 1)));
+    for (i, c) in moved.iter().enumerate() {
+        let mut col = (*c).clone();
+        col.id = ColumnId(key.0 + 1 + i as u32);
+        col.span = Span::new(1, 1);
+        t.columns.push(col);
+    }
+    t.primary_key = Some(Key::new(None, vec![fk_name.clone()]));
+    t.foreign_keys.push(ForeignKey {
+        name: Some(format!("{name}_{fk_name}_fkey")),
+        columns: vec![fk_name],
+        ref_table: source_name,
+        ref_columns: vec![pk.name.clone()],
+        on_delete: RefAction::Cascade,
+        on_update: RefAction::NoAction,
+    });
+    // CHECKs on the moved columns alone, and indexes on them alone, go along; an index under a
+    // name no index has (the old one stays until Contract).
+    t.checks = source
+        .checks
+        .iter()
+        .filter(|k| moved.iter().any(|m| mentions(&k.expr, &m.name)))
+        .map(|k| Check {
+            // `customers_age_check` becomes `customer_details_age_check`: MySQL keeps CHECK names
+            // apart across the database, and the old one stays until Contract.
+            name: k.name.as_deref().map(|n| {
+                let rest = n.strip_prefix(&format!("{}_", source.name)).unwrap_or(n);
+                format!("{name}_{rest}")
+            }),
+            expr: k.expr.clone(),
+        })
+        .collect();
+    let mut taken: Vec<String> =
+        schema.tables.iter().flat_map(|t| &t.indexes).filter_map(|ix| ix.name.clone()).collect();
+    for ix in source.indexes.iter().filter(|ix| ix.parts.iter().filter_map(IndexPart::column).any(is_moved)) {
+        let cols: Vec<&str> = ix.parts.iter().filter_map(IndexPart::column).collect();
+        let stem = format!("{name}_{}_idx", cols.join("_"));
+        let index_name = std::iter::once(stem.clone())
+            .chain((1..).map(|k| format!("{stem}{k}")))
+            .find(|n| !taken.iter().any(|x| same_name(x, n)))
+            .unwrap_or(stem);
+        taken.push(index_name.clone());
+        t.indexes.push(Index { name: Some(index_name), span: Span::new(1, 1), ..ix.clone() });
+    }
+    Ok(t)
+}
+
+/// An English singular of a table name: customers -> customer, categories -> category,
+/// addresses -> address; a name that reads as singular stays.
+fn singular_of(word: &str) -> String {
+    let lower = word.to_ascii_lowercase();
+    if !crate::lint::plural_name(word) {
+        word.to_string()
+    } else if lower.ends_with("ies") {
+        format!("{}{}", &word[..word.len() - 3], if word.ends_with("IES") { "Y" } else { "y" })
+    } else if ["sses", "xes", "ches", "shes", "zes"].iter().any(|e| lower.ends_with(e)) {
+        word[..word.len() - 2].to_string()
+    } else if lower.ends_with('s') && !lower.ends_with("ss") {
+        word[..word.len() - 1].to_string()
+    } else {
+        word.to_string()
+    }
+}
+
+/// A name for a table of columns extracted from `table`: `customer_details`, or with a number
+/// after it when taken.
+pub fn extracted_name(schema: &Schema, table: TableId) -> String {
+    let Some(t) = schema.table(table) else { return "details".into() };
+    let upper = t.name.chars().any(|c| c.is_ascii_uppercase()) && !t.name.contains('_');
+    let stem =
+        if upper { format!("{}Details", singular_of(&t.name)) } else { format!("{}_details", singular_of(&t.name)) };
+    let taken = |n: &str| schema.tables.iter().any(|t| same_name(&t.name, n));
+    std::iter::once(stem.clone()).chain((2..).map(|i| format!("{stem}{i}"))).find(|n| !taken(n)).unwrap_or(stem)
+}
+
+/// The edit that extracts `columns` of `table` into a new table [`extracted_name`] names, with
+/// `ids` as the new table's and its first column's ids (see [`next_ids`]).
+pub fn extract_columns(schema: &Schema, table: TableId, columns: Vec<ColumnId>, ids: (TableId, ColumnId)) -> Edit {
+    Edit::ExtractColumns { table, columns, into: ids.0, key: ids.1, name: extracted_name(schema, table) }
+}
+
+/// Whether `columns` of `table` can move into a new table named `name` (the reason when they
+/// cannot).
+pub fn extract_columns_allowed(
+    schema: &Schema,
+    table: TableId,
+    columns: &[ColumnId],
+    name: &str,
+) -> Result<(), String> {
+    let t = schema.table(table).ok_or_else(|| format!("no table #{}", table.0))?;
+    let (into, key) = next_ids(schema, &[]);
+    extracted_table(schema, t, columns, into, key, name).map(|_| ())
 }
 
 /// Why a lookup table cannot be extracted from column `c` of `source` under `name`, if it cannot.
@@ -1429,6 +1695,78 @@ mod tests {
         let mut with_identity = base.clone();
         with_identity.tables[0].columns[0].identity = Some(Identity::Always);
         assert!(lookup_allowed(&with_identity, orders, id).is_err());
+    }
+
+    #[test]
+    fn columns_are_extracted_into_a_table_keyed_by_the_source_key_and_the_split_recipe_plans_them() {
+        for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            let base = import(
+                "CREATE TABLE customers (id bigint PRIMARY KEY, email varchar(200) NOT NULL, street varchar(100), city varchar(60), age integer CHECK (age >= 0), CONSTRAINT customers_email_key UNIQUE (email));\n\
+                 CREATE INDEX customers_city_idx ON customers (city);\n\
+                 CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));",
+                Some(d),
+            )
+            .schema;
+            let (customers, street) = ids(&base, "customers", "street");
+            let (_, city) = ids(&base, "customers", "city");
+            let edit = extract_columns(&base, customers, vec![street, city], next_ids(&base, &[]));
+            let Edit::ExtractColumns { name, into, key, .. } = &edit else { panic!("{edit:?}") };
+            assert_eq!(name, "customer_details");
+            assert_eq!(next_ids(&base, std::slice::from_ref(&edit)), (TableId(into.0 + 1), ColumnId(key.0 + 3)));
+            let (target, skipped) = apply(&base, std::slice::from_ref(&edit));
+            assert!(skipped.is_empty(), "{skipped:?}");
+            let t = target.find_table("customer_details").expect("new table");
+            let names: Vec<(&str, u32, bool)> =
+                t.columns.iter().map(|c| (c.name.as_str(), c.id.0 - key.0, c.nullable)).collect();
+            assert_eq!(names, vec![("customer_id", 0, false), ("street", 1, true), ("city", 2, true)], "{d:?}");
+            assert_eq!(t.primary_key.as_ref().map(|k| k.columns.clone()), Some(vec!["customer_id".to_string()]));
+            let fk = &t.foreign_keys[0];
+            assert_eq!(
+                (fk.ref_table.as_str(), fk.ref_columns.clone(), fk.on_delete),
+                ("customers", vec!["id".to_string()], RefAction::Cascade)
+            );
+            assert_eq!(
+                t.indexes.iter().map(|ix| ix.name.clone().unwrap_or_default()).collect::<Vec<_>>(),
+                vec!["customer_details_city_idx"]
+            );
+            let source = target.find_table("customers").expect("customers");
+            assert!(
+                source.column("street").is_none() && source.column("city").is_none() && source.indexes.is_empty(),
+                "{d:?}"
+            );
+            // The new table follows its source.
+            let at = |n: &str| target.tables.iter().position(|t| t.name == n);
+            assert_eq!(at("customer_details"), at("customers").map(|i| i + 1));
+            // The split recipe moves the values: triggers both ways and a copy at Backfill.
+            let plan = crate::plan::plan(
+                &base,
+                &target,
+                &crate::diff::DiffOptions { matching: crate::diff::Matching::Ids, renames: vec![] },
+                &crate::plan::PlanOptions { dialect: d, ..Default::default() },
+            );
+            assert!(plan.blockers.is_empty(), "{d:?}: {:?}", plan.blockers);
+            let backfill = plan.stage(crate::plan::StageKind::Backfill).expect("a backfill");
+            let text: Vec<String> = backfill.steps.iter().flat_map(|s| s.sql.clone()).collect();
+            assert!(text.iter().any(|s| s.contains("customer_details") && s.contains("street")), "{d:?}: {text:?}");
+            // A CHECK on a moved column alone goes along, renamed for its new table.
+            let (_, age) = ids(&base, "customers", "age");
+            let (moved, skipped) = apply(&base, &[extract_columns(&base, customers, vec![age], next_ids(&base, &[]))]);
+            assert!(skipped.is_empty(), "{skipped:?}");
+            assert_eq!(moved.find_table("customer_details").map(|t| t.checks.len()), Some(1), "{d:?}");
+            // Refused: a unique column, the key, a column picked twice, every column.
+            let (_, email) = ids(&base, "customers", "email");
+            let (_, id) = ids(&base, "customers", "id");
+            for (columns, says) in [
+                (vec![email], "unique"),
+                (vec![id], "primary key"),
+                (vec![street, street], "picked twice"),
+                (vec![street, city, age, email], "every column"),
+                (vec![], "pick the columns"),
+            ] {
+                let why = extract_columns_allowed(&base, customers, &columns, "customer_details").expect_err(says);
+                assert!(why.contains(says), "{d:?} {says}: {why}");
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 19] = [
+pub const KINDS: [&str; 20] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -30,6 +30,7 @@ pub const KINDS: [&str; 19] = [
     "drop-check",
     "set-identity",
     "extract-lookup",
+    "extract-columns",
 ];
 
 /// What makes a target interesting: what depends on it.
@@ -278,6 +279,12 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                 matches!(c.data_type.kind, TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. })
                     && edit::lookup_allowed(schema, t.id, c.id).is_ok()
             }),
+            // Columns that belong elsewhere: a new table holds them one to one.
+            "extract-columns" => tables
+                .iter()
+                .filter(|t| !extractable(schema, t).is_empty())
+                .map(|t| Candidate { table: t, column: None, features: table_features(schema, views, t) })
+                .collect(),
             "drop-check" => tables
                 .iter()
                 .filter(|t| !t.checks.is_empty())
@@ -403,6 +410,22 @@ fn make(
             }
         }
         "extract-lookup" => edit::extract_lookup(schema, table, col?.id, edit::next_ids(schema, &[])),
+        // One column, or two on every other table (a pair that cannot move together, one).
+        "extract-columns" => {
+            let mut cols = extractable(schema, c.table);
+            cols.sort_by_key(|x| hash(&[&c.table.name, &x.1]));
+            let ids = edit::next_ids(schema, &[]);
+            let pair: Vec<ColumnId> = cols.iter().take(2).map(|x| x.0).collect();
+            let columns = if variant % 2 == 1
+                && pair.len() == 2
+                && edit::extract_columns_allowed(schema, table, &pair, &edit::extracted_name(schema, table)).is_ok()
+            {
+                pair
+            } else {
+                vec![cols.first()?.0]
+            };
+            edit::extract_columns(schema, table, columns, ids)
+        }
         // By name where it has one, by its condition where the DDL left it unnamed.
         "drop-check" => {
             let mut checks: Vec<&bellows_core::model::Check> = c.table.checks.iter().collect();
@@ -412,6 +435,15 @@ fn make(
         }
         _ => return None,
     })
+}
+
+/// The columns of `t` that can move into a new table one at a time, with their names.
+fn extractable(schema: &Schema, t: &Table) -> Vec<(ColumnId, String)> {
+    t.columns
+        .iter()
+        .filter(|c| edit::extract_columns_allowed(schema, t.id, &[c.id], &edit::extracted_name(schema, t.id)).is_ok())
+        .map(|c| (c.id, c.name.clone()))
+        .collect()
 }
 
 /// A CHECK a designer might add on the column: a number in a range, a text of bounded length.

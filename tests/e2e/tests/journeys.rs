@@ -1247,6 +1247,59 @@ async fn free_text_becomes_a_lookup_table_from_the_audit_and_from_the_inspector(
     session.close().await;
 }
 
+#[tokio::test]
+async fn columns_are_extracted_into_a_new_table_in_one_gesture_and_undone_in_one() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-chinook/Chinook_PostgreSql.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let tables = schema.tables.len();
+    page.find_table("customer").await;
+    page.click("tab-table").await;
+    // A key column cannot move (it keys both tables), nor one another table references.
+    let section = page.wait_for_text("extract-columns", "Extract columns").await;
+    assert!(!section.contains("customer_id") && !section.contains("support_rep_id"), "{section}");
+
+    // The address, picked; a name that is taken is refused, says why, and keeps the picks.
+    for column in ["address", "city", "postal_code"] {
+        page.element_click(&format!("[data-testid=\"extract-pick\"][data-column=\"{column}\"]")).await;
+    }
+    let name = page.element("[data-testid=\"extract-name\"]").await;
+    name.send_keys("invoice").await.expect("typed");
+    let error = page.wait_for_text("extract-error", "exists").await;
+    assert!(error.contains("a table named invoice exists"), "{error}");
+    let go = page.element("[data-testid=\"extract-columns-go\"]").await;
+    assert!(go.attr("disabled").await.expect("attr").is_some(), "refused: the button is off");
+    name.send_keys("\u{E009}a\u{E000}customer_address").await.expect("typed");
+    let label = page.wait_for_text("extract-columns-go", "Extract 3 columns").await;
+    assert!(label.contains("Extract 3 columns"), "{label}");
+    session.screenshot("18-extract-columns-picked").await;
+
+    // One gesture: the new table, keyed by the customer's key, and the columns gone from customer.
+    page.element_click("[data-testid=\"extract-columns-go\"]").await;
+    page.wait_for_table_count(&format!("{} tables", tables + 1)).await;
+    let plan = page.plan_text().await;
+    assert!(plan.contains("create table customer_address"), "{plan}");
+    assert!(plan.contains("split address, city, postal_code from customer into customer_address"), "{plan}");
+    assert!(plan.contains("ON CONFLICT (customer_id) DO UPDATE"), "v1's trigger and the copy meet on the key: {plan}");
+    assert!(plan.contains("copy address, city, postal_code of existing customer rows into customer_address"), "{plan}");
+    assert!(
+        plan.contains("v2 reads and writes address, city, postal_code in customer_address instead of customer"),
+        "{plan}"
+    );
+    // The new table on the canvas, beside the plan.
+    page.find_table("customer_address").await;
+    page.click("tab-plan").await;
+    session.screenshot("18a-extract-columns-plan").await;
+
+    // One undo takes it all back.
+    page.click("undo").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    page.wait_for_table_count(&format!("{tables} tables")).await;
+    session.close().await;
+}
+
 /// Types `text` over what the inspector's CHECK field holds, then Enter.
 async fn type_check(page: &Playground<'_>, text: &str) {
     let input = page.element("[data-testid=\"new-check\"]").await;

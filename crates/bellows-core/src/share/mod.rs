@@ -398,6 +398,13 @@ mod tests {
                 key: ColumnId(nc.0 + 1),
                 name: "orders_y".into(),
             },
+            Edit::ExtractColumns {
+                table: t,
+                columns: vec![c, ColumnId(10)],
+                into: TableId(nt.0 + 2),
+                key: ColumnId(nc.0 + 2),
+                name: "order_details".into(),
+            },
             Edit::DropColumn { table: t, column: c },
             Edit::DropTable { table: nt },
         ];

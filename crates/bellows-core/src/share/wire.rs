@@ -293,6 +293,8 @@ pub(super) enum WEdit {
     SetIdentity(u32, u32, u8),
     /// (table, column, lookup table, its key column, its name).
     ExtractLookup(u32, u32, u32, u32, String),
+    /// (table, columns, new table, its key column, its name).
+    ExtractColumns(u32, Vec<u32>, u32, u32, String),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -750,6 +752,9 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
         Edit::ExtractLookup { table, column, lookup, key, name } => {
             WEdit::ExtractLookup(table.0, column.0, lookup.0, key.0, name)
         }
+        Edit::ExtractColumns { table, columns, into, key, name } => {
+            WEdit::ExtractColumns(table.0, columns.iter().map(|c| c.0).collect(), into.0, key.0, name)
+        }
     }
 }
 
@@ -796,6 +801,13 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
         WEdit::ExtractLookup(table, column, lookup, key, name) => {
             Edit::ExtractLookup { table: t(table), column: c(column), lookup: t(lookup), key: c(key), name }
         }
+        WEdit::ExtractColumns(table, columns, into, key, name) => Edit::ExtractColumns {
+            table: t(table),
+            columns: columns.into_iter().map(c).collect(),
+            into: t(into),
+            key: c(key),
+            name,
+        },
     }
 }
 

@@ -344,7 +344,10 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
         .chain(table.indexes.iter().filter(|i| i.unique).flat_map(|i| i.parts.iter().filter_map(|p| p.column())))
         .collect();
     for column in &table.columns {
-        if column.generated.is_some() || database_fills(table, column, d) {
+        // A key the database fills is still written where it references a row (SQLite's
+        // INTEGER PRIMARY KEY of a one-to-one table holds its parent's key).
+        let referenced_value = values.iter().any(|(c, _)| same_name(c.trim_matches(['"', '`']), &column.name));
+        if column.generated.is_some() || (database_fills(table, column, d) && !referenced_value) {
             continue;
         }
         // An application leaves a column with a default to it (a flag starts false, a

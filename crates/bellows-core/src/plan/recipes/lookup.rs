@@ -233,6 +233,41 @@ pub(in crate::plan) mod mysql {
     use super::Seed;
     use crate::plan::mysql::*;
 
+    /// Statements that give `table`'s `column` (new, empty) the type, character set and
+    /// collation `from`'s `from_column` has on the server, which knows them where the DDL left
+    /// them to the table's defaults or spelt them NVARCHAR; NULL as `nullable` says, and the
+    /// column's `default` kept.
+    pub(in crate::plan) fn align_column(
+        from: &str,
+        from_column: &str,
+        table: &str,
+        column: &str,
+        nullable: bool,
+        default: Option<&str>,
+    ) -> Vec<String> {
+        let lit = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "''"));
+        let (ns, from_short) = split_qualified(from);
+        let schema = ns.map(lit).unwrap_or_else(|| "DATABASE()".into());
+        vec![
+            format!(
+                "SET @bellows_align = (SELECT CONCAT('ALTER TABLE {} MODIFY {} ', COLUMN_TYPE, ' CHARACTER SET ', CHARACTER_SET_NAME, ' COLLATE ', COLLATION_NAME, '{}, ALGORITHM=COPY') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {} AND COLUMN_NAME = {})",
+                tq(table).replace('\'', "''"),
+                q(column).replace('\'', "''"),
+                format!(
+                    "{}{}",
+                    if nullable { " NULL" } else { " NOT NULL" },
+                    default.map(|d| format!(" DEFAULT {d}")).unwrap_or_default()
+                )
+                .replace('\'', "''"),
+                lit(from_short),
+                lit(from_column)
+            ),
+            "PREPARE bellows_align FROM @bellows_align".into(),
+            "EXECUTE bellows_align".into(),
+            "DEALLOCATE PREPARE bellows_align".into(),
+        ]
+    }
+
     /// MySQL adds the key at Expand with foreign_key_checks = 0: from then on the server checks
     /// v1's rows, so BEFORE triggers add each value first; Backfill adds the values the rows
     /// already hold, and the key's own verification counts the orphans before Switch.
@@ -267,18 +302,7 @@ pub(in crate::plan) mod mysql {
             if !text {
                 continue;
             }
-            let lit = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "''"));
-            let (ns, child) = split_qualified(table);
-            let schema = ns.map(lit).unwrap_or_else(|| "DATABASE()".into());
-            align.push(format!(
-                "SET @bellows_align = (SELECT CONCAT('ALTER TABLE {p} MODIFY {} ', COLUMN_TYPE, ' CHARACTER SET ', CHARACTER_SET_NAME, ' COLLATE ', COLLATION_NAME, ' NOT NULL, ALGORITHM=COPY') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {} AND COLUMN_NAME = {})",
-                q(r).replace('\'', "''"),
-                lit(child),
-                lit(c)
-            ));
-            align.push("PREPARE bellows_align FROM @bellows_align".into());
-            align.push("EXECUTE bellows_align".into());
-            align.push("DEALLOCATE PREPARE bellows_align".into());
+            align.extend(align_column(table, c, &seed.parent, r, false, None));
         }
         if !align.is_empty() {
             b.push(

@@ -17,6 +17,9 @@ pub(crate) struct Split {
     pub table: String,
     pub fk: String,
     pub moved: Vec<String>,
+    /// The new table keys `fk` (one to one, as "extract columns" makes it): its rows are
+    /// written by key, so a trigger's write and the copy's meet on it rather than adding twice.
+    pub unique_fk: bool,
 }
 
 /// Every split in `changes`: `Ok` when the values can travel, `Err` with a note for the user when
@@ -69,7 +72,14 @@ pub(crate) fn splits(base: &Schema, target: &Schema, changes: &[Change], d: Dial
                     moved.join(", "),
                     c.name
                 )),
-                None => Ok(Split { change: i, source: s_name, key, table: t_name.clone(), fk: fk_col, moved }),
+                None => {
+                    let unique_fk = t.primary_key.iter().chain(t.uniques.iter()).any(|k| {
+                        k.columns.len() == 1 && same_name(&k.columns[0], &fk_col)
+                    }) || t.indexes.iter().any(|ix| {
+                        ix.unique && ix.predicate.is_none() && ix.parts.len() == 1 && ix.parts[0].column().is_some_and(|c| same_name(c, &fk_col))
+                    });
+                    Ok(Split { change: i, source: s_name, key, table: t_name.clone(), fk: fk_col, moved, unique_fk })
+                }
             });
         }
     }
@@ -97,7 +107,7 @@ pub(in crate::plan) mod postgres {
     pub(in crate::plan) fn split_tables(ctx: &Ctx<'_>, b: &mut Builder) {
         for split in crate::plan::split::splits(ctx.base, ctx.target, ctx.changes, crate::Dialect::Postgres) {
             match split {
-                Ok(x) => split_recipe(ctx, x.change, &x.source, &x.key, &x.table, &x.fk, &x.moved, b),
+                Ok(x) => split_recipe(ctx, x.change, &x.source, &x.key, &x.table, &x.fk, &x.moved, x.unique_fk, b),
                 Err(note) => b.notes.push(note),
             }
         }
@@ -112,6 +122,7 @@ pub(in crate::plan) mod postgres {
         t: &str,
         fk: &str,
         moved: &[String],
+        unique_fk: bool,
         b: &mut Builder,
     ) {
         let (st, tt) = (tq(s), tq(t));
@@ -142,10 +153,19 @@ pub(in crate::plan) mod postgres {
             "BEGIN IF pg_trigger_depth() > 1 THEN RETURN NEW; END IF; \
              UPDATE {tt} SET {set_cols} = {nv} WHERE {fk_q} = NEW.{key_q} AND ({list}) IS DISTINCT FROM ({nvl}); \
              IF ({any_new}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {fk_q} = NEW.{key_q}) THEN \
-             INSERT INTO {tt} ({fk_q}, {list}) VALUES (NEW.{key_q}, {nvl}); END IF; RETURN NEW; END",
+             INSERT INTO {tt} ({fk_q}, {list}) VALUES (NEW.{key_q}, {nvl}){upsert}; END IF; RETURN NEW; END",
             nv = row(&new_vals),
             nvl = new_vals.join(", "),
             any_new = any_value("NEW."),
+            // Keyed by the reference, the row the copy wrote a moment ago takes v1's values.
+            upsert = if unique_fk {
+                format!(
+                    " ON CONFLICT ({fk_q}) DO UPDATE SET {set_cols} = {}",
+                    row(&cols.iter().map(|c| format!("EXCLUDED.{c}")).collect::<Vec<_>>())
+                )
+            } else {
+                String::new()
+            },
         );
         let delete_body = format!("BEGIN DELETE FROM {tt} WHERE {fk_q} = OLD.{key_q}; RETURN OLD; END");
         // v2 deleting a row of T takes the values away from S too (v1 then reads NULL), where S
@@ -229,10 +249,12 @@ pub(in crate::plan) mod postgres {
             format!("copy {list} of existing {s} rows into {t}"),
             i,
             format!(
-                "INSERT INTO {tt} ({fk_q}, {list}) SELECT s.{key_q}, {} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q}) LIMIT {}",
+                "INSERT INTO {tt} ({fk_q}, {list}) SELECT s.{key_q}, {} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q}) LIMIT {}{}",
                 cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", "),
                 any_value("s."),
-                ctx.options.batch_size
+                ctx.options.batch_size,
+                // A row v1's trigger wrote meanwhile is newer than the copy's.
+                if unique_fk { format!(" ON CONFLICT ({fk_q}) DO NOTHING") } else { String::new() }
             ),
             t,
             "batches of rows, each its own short transaction; rows written meanwhile are copied by the trigger",
@@ -348,7 +370,60 @@ pub(in crate::plan) mod mysql {
         let any = |row: &str| cols.iter().map(|c| format!("{row}{c} IS NOT NULL")).collect::<Vec<_>>().join(" OR ");
         let assign = |row: &str| cols.iter().map(|c| format!("{c} = {row}.{c}")).collect::<Vec<_>>().join(", ");
         let values = |row: &str| cols.iter().map(|c| format!("{row}.{c}")).collect::<Vec<_>>().join(", ");
-        let insert_t = format!("INSERT INTO {tt} ({f}, {}) VALUES (NEW.{k}, {});", cols.join(", "), values("NEW"));
+        // Keyed by the reference, a row the copy wrote a moment ago takes v1's values.
+        let upsert = if x.unique_fk {
+            format!(
+                " ON DUPLICATE KEY UPDATE {}",
+                cols.iter().map(|c| format!("{c} = VALUES({c})")).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            String::new()
+        };
+        let insert_t =
+            format!("INSERT INTO {tt} ({f}, {}) VALUES (NEW.{k}, {}){upsert};", cols.join(", "), values("NEW"));
+
+        // The triggers compare the two tables' text (`<=>`): the new columns take the old ones'
+        // character set and collation, read from the server, which knows them where the DDL left
+        // them to the table's defaults (WordPress's utf8mb4_unicode_520_ci); comparing two
+        // collations is refused (error 1267).
+        let text: Vec<(String, bool, Option<String>)> = x
+            .moved
+            .iter()
+            .filter_map(|m| {
+                let c = ctx.target.find_table(t).and_then(|tt| tt.column(m))?;
+                let kind = &c.data_type.kind;
+                let spelling = c.data_type.spelling.to_ascii_lowercase();
+                (matches!(kind, crate::TypeKind::Varchar { .. } | crate::TypeKind::Char { .. } | crate::TypeKind::Text)
+                    || spelling.starts_with("enum")
+                    || spelling.starts_with("set"))
+                .then(|| (m.clone(), c.nullable, c.default.as_ref().map(|d| d.expr.clone())))
+            })
+            .collect();
+        if !text.is_empty() {
+            let mut align = Vec::new();
+            for (m, nullable, default) in &text {
+                align.extend(crate::plan::recipes::lookup::mysql::align_column(
+                    s,
+                    m,
+                    t,
+                    m,
+                    *nullable,
+                    default.as_deref(),
+                ));
+            }
+            b.push(
+                StageKind::Expand,
+                ctx.step(
+                    format!("give {t}({}) the character set and collation of {s}", text.iter().map(|x| x.0.as_str()).collect::<Vec<_>>().join(", ")),
+                    i,
+                    align,
+                    vec![],
+                    (LockMode::Metadata, &[t], Effect::Metadata),
+                    "the new table is empty: the copy a character set change takes is of no rows; the triggers compare the two tables' text, which needs one collation",
+                    R_CREATE_TABLE + 10,
+                ),
+            );
+        }
 
         // v2's writes to T reach S (v1 reads them there).
         let to_s = format!(
@@ -440,10 +515,12 @@ pub(in crate::plan) mod mysql {
             format!("copy {list} of existing {s} rows into {t}"),
             i,
             vec![format!(
-                "INSERT INTO {tt} ({f}, {}) SELECT s.{k}, {s_cols} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}) ORDER BY s.{k} LIMIT {}",
+                "INSERT INTO {tt} ({f}, {}) SELECT s.{k}, {s_cols} FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}) ORDER BY s.{k} LIMIT {}{}",
                 cols.join(", "),
                 any("s."),
-                ctx.options.batch_size
+                ctx.options.batch_size,
+                // A row v1's trigger wrote meanwhile is newer than the copy's: kept as it is.
+                if x.unique_fk { format!(" ON DUPLICATE KEY UPDATE {tt}.{f} = {tt}.{f}") } else { String::new() }
             )],
             vec![],
             (LockMode::None, &[t], Effect::Batched),
