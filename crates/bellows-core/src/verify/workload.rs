@@ -221,9 +221,12 @@ pub fn workload_of(
                 .iter()
                 .any(|t| t.foreign_keys.iter().any(|fk| same_name(split_qualified(&fk.ref_table).1, &table.name)))
         });
+        // The plan's rule for v2 until Contract: a split's new row goes only with its old row.
+        let held =
+            !ver.v1 && crate::plan::split::holds_deletes(base, target, &changes.changes, d, &table.qualified_name());
         let delete = key
             .as_ref()
-            .filter(|_| own.key_len > 0 && !referenced)
+            .filter(|_| own.key_len > 0 && !referenced && !held)
             .map(|key| format!("DELETE FROM {} WHERE {}", table_sql(table, d), key_match(key)));
         out.units.push(Unit {
             table: table.qualified_name(),

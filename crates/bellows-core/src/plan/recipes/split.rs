@@ -94,6 +94,24 @@ fn rowid_alias(table: &Table, column: &Column, d: Dialect) -> bool {
         && table.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1 && same_name(&k.columns[0], &column.name))
 }
 
+/// What v2 keeps to until Contract when the old columns are NOT NULL: a row of the new table
+/// goes only with its old row, since v1 needs the values in every old row (the harness's v2
+/// workload keeps to it; see [`holds_deletes`]).
+fn held_delete_note(s: &str, t: &str, list: &str) -> String {
+    format!("until Contract, v2 deletes a {t} row only together with its {s} row: v1 needs {list} in every {s} row")
+}
+
+/// Whether the plan asks v2 to delete rows of `table` (a new table of a split) only with the
+/// old table's row, until Contract: some moved column is NOT NULL in the old table.
+pub(crate) fn holds_deletes(base: &Schema, target: &Schema, changes: &[Change], d: Dialect, table: &str) -> bool {
+    splits(base, target, changes, d).into_iter().flatten().any(|x| {
+        same_name(&x.table, table)
+            && base
+                .find_table(&x.source)
+                .is_some_and(|st| x.moved.iter().any(|m| st.column(m).is_some_and(|c| !c.nullable)))
+    })
+}
+
 pub(in crate::plan) mod postgres {
     //! Split: a table's columns moved into a new table that references it, kept in step both
     //! ways while v1 and v2 run.
@@ -310,6 +328,9 @@ pub(in crate::plan) mod postgres {
             ),
         );
         b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
+        if !nullable_in_s {
+            b.app_changes.push(super::held_delete_note(s, t, &list));
+        }
         b.columns_moved(s, t, moved);
     }
 }
@@ -568,6 +589,9 @@ pub(in crate::plan) mod mysql {
             ),
         );
         b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
+        if !nullable_in_s {
+            b.app_changes.push(super::held_delete_note(s, t, &list));
+        }
         b.columns_moved(s, t, &x.moved);
     }
 }
@@ -697,6 +721,9 @@ pub(in crate::plan) mod sqlite {
             ),
         );
         b.app_changes.push(format!("v2 reads and writes {list} in {t} instead of {s}"));
+        if !nullable_in_s {
+            b.app_changes.push(super::held_delete_note(s, t, &list));
+        }
         b.columns_moved(s, t, &x.moved);
     }
 }
