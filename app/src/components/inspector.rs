@@ -214,16 +214,19 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
             typed
         }
     };
-    let extract_refused = move |t: TableId, suggested: &str| -> Option<String> {
+    // Why the picked columns cannot move under that name, worked out once per pick, name or
+    // analysis, for both the button and the message.
+    let extract_refused = Memo::new(move |_| {
         let columns = picked.get();
         if columns.is_empty() {
             return None;
         }
-        let name = extract_name(suggested);
+        let (t, suggested) = table.with(|t| t.as_ref().map(|t| (t.id, t.extract_name.clone())))?;
+        let name = extract_name(&suggested);
         studio.analysis.with(|a| bellows_core::edit::extract_columns_allowed(&a.target, t, &columns, &name).err())
-    };
+    });
     let extract = move |t: TableId, suggested: &str| {
-        if extract_refused(t, suggested).is_some() {
+        if extract_refused.get_untracked().is_some() {
             return;
         }
         // In the table's order, whatever order they were ticked in.
@@ -344,7 +347,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                             </tbody>
                         </table>
                         {
-                            let (s1, s2, s3) = (suggested.clone(), suggested.clone(), suggested.clone());
+                            let s1 = suggested.clone();
                             (!movable.is_empty() && !read_only).then(|| view! {
                                 <section class="extract" data-testid="extract-columns">
                                     <h3>"Extract columns"</h3>
@@ -373,7 +376,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                             on:input=move |e| extract_as.set(event_target_value(&e))
                                             on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" { extract(tid, &s1) } />
                                         <button type="button" data-testid="extract-columns-go"
-                                            disabled=move || picked.with(Vec::is_empty) || extract_refused(tid, &s2).is_some()
+                                            disabled=move || picked.with(Vec::is_empty) || extract_refused.with(Option::is_some)
                                             on:click=move |_| extract(tid, &suggested)>
                                             {move || match picked.with(Vec::len) {
                                                 0 => "Extract".to_string(),
@@ -382,7 +385,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                             }}
                                         </button>
                                     </div>
-                                    {move || extract_refused(tid, &s3).map(|why| view! { <p class="notice warning" data-testid="extract-error">{why}</p> })}
+                                    {move || extract_refused.get().map(|why| view! { <p class="notice warning" data-testid="extract-error">{why}</p> })}
                                 </section>
                             })
                         }

@@ -805,10 +805,7 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 let stem = format!("{}_{col}_idx", source.name);
                 let taken: Vec<String> =
                     schema.tables.iter().flat_map(|t| &t.indexes).filter_map(|ix| ix.name.clone()).collect();
-                let index_name = std::iter::once(stem.clone())
-                    .chain((1..).map(|k| format!("{stem}{k}")))
-                    .find(|n| !taken.iter().any(|x| same_name(x, n)))
-                    .unwrap_or(stem);
+                let index_name = free_name(&stem, &taken);
                 schema.tables[index].indexes.push(Index {
                     name: Some(index_name),
                     unique: false,
@@ -1009,15 +1006,19 @@ fn extracted_table(
         schema.tables.iter().flat_map(|t| &t.indexes).filter_map(|ix| ix.name.clone()).collect();
     for ix in source.indexes.iter().filter(|ix| ix.parts.iter().filter_map(IndexPart::column).any(is_moved)) {
         let cols: Vec<&str> = ix.parts.iter().filter_map(IndexPart::column).collect();
-        let stem = format!("{name}_{}_idx", cols.join("_"));
-        let index_name = std::iter::once(stem.clone())
-            .chain((1..).map(|k| format!("{stem}{k}")))
-            .find(|n| !taken.iter().any(|x| same_name(x, n)))
-            .unwrap_or(stem);
+        let index_name = free_name(&format!("{name}_{}_idx", cols.join("_")), &taken);
         taken.push(index_name.clone());
         t.indexes.push(Index { name: Some(index_name), span: Span::new(1, 1), ..ix.clone() });
     }
     Ok(t)
+}
+
+/// `stem`, or `stem1`, `stem2`, ... : the first that `taken` does not hold.
+fn free_name(stem: &str, taken: &[String]) -> String {
+    std::iter::once(stem.to_string())
+        .chain((1..).map(|k| format!("{stem}{k}")))
+        .find(|n| !taken.iter().any(|x| same_name(x, n)))
+        .unwrap_or_else(|| stem.to_string())
 }
 
 /// An English singular of a table name: customers -> customer, categories -> category,

@@ -233,6 +233,14 @@ pub(in crate::plan) mod mysql {
     use super::Seed;
     use crate::plan::mysql::*;
 
+    /// Whether MySQL gives a column of this type a character set and collation (text, ENUM, SET).
+    pub(in crate::plan) fn has_collation(t: &crate::types::DataType) -> bool {
+        let spelling = t.spelling.to_ascii_lowercase();
+        matches!(t.kind, crate::TypeKind::Varchar { .. } | crate::TypeKind::Char { .. } | crate::TypeKind::Text)
+            || spelling.starts_with("enum")
+            || spelling.starts_with("set")
+    }
+
     /// Statements that give `table`'s `column` (new, empty) the type, character set and
     /// collation `from`'s `from_column` has on the server, which knows them where the DDL left
     /// them to the table's defaults or spelt them NVARCHAR; NULL as `nullable` says, and the
@@ -294,12 +302,7 @@ pub(in crate::plan) mod mysql {
         let mut align = Vec::new();
         for (c, r) in seed.columns.iter().zip(&seed.ref_columns) {
             let Some(col) = ctx.target.find_table(&seed.parent).and_then(|t| t.column(r)) else { continue };
-            let text = matches!(
-                col.data_type.kind,
-                crate::TypeKind::Varchar { .. } | crate::TypeKind::Char { .. } | crate::TypeKind::Text
-            ) || col.data_type.spelling.to_ascii_lowercase().starts_with("enum")
-                || col.data_type.spelling.to_ascii_lowercase().starts_with("set");
-            if !text {
+            if !has_collation(&col.data_type) {
                 continue;
             }
             align.extend(align_column(table, c, &seed.parent, r, false, None));

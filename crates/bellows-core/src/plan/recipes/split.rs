@@ -412,12 +412,8 @@ pub(in crate::plan) mod mysql {
             .iter()
             .filter_map(|m| {
                 let c = ctx.target.find_table(t).and_then(|tt| tt.column(m))?;
-                let kind = &c.data_type.kind;
-                let spelling = c.data_type.spelling.to_ascii_lowercase();
-                (matches!(kind, crate::TypeKind::Varchar { .. } | crate::TypeKind::Char { .. } | crate::TypeKind::Text)
-                    || spelling.starts_with("enum")
-                    || spelling.starts_with("set"))
-                .then(|| (m.clone(), c.nullable, c.default.as_ref().map(|d| d.expr.clone())))
+                crate::plan::recipes::lookup::mysql::has_collation(&c.data_type)
+                    .then(|| (m.clone(), c.nullable, c.default.as_ref().map(|d| d.expr.clone())))
             })
             .collect();
         if !text.is_empty() {
