@@ -103,8 +103,9 @@ enum Command {
         max_indexes: usize,
     },
     /// Check a hand-written migration for steps that can hurt production (locks, rewrites,
-    /// drops, renames the running version still uses). Exits 1 when a finding is at or above
-    /// --fail-on.
+    /// drops, renames the running version still uses) and for the debt it brings in (weak types
+    /// on the columns it creates, names the server would cut or refuse). Exits 1 when a finding
+    /// is at or above --fail-on.
     Check {
         migration: PathBuf,
         /// The schema the migration runs on (lets the check know column types and which

@@ -109,6 +109,72 @@ fn findings_point_at_the_line_and_column_of_the_object() {
 }
 
 #[test]
+fn a_migration_is_judged_on_the_debt_it_brings_in() {
+    let base = import("CREATE TABLE users (id bigint PRIMARY KEY, seen timestamptz);", Some(Dialect::Postgres)).schema;
+    let long = "a".repeat(64);
+    let migration = format!(
+        "SET lock_timeout = '1s';\n\
+         ALTER TABLE users ADD COLUMN created timestamp, ALTER COLUMN seen TYPE timestamp;\n\
+         CREATE TABLE orders (id serial PRIMARY KEY, code char(2), tags timestamp[], note text);\n\
+         DROP TABLE {long};\n\
+         ALTER TABLE users ADD COLUMN fine timestamptz;\n"
+    );
+    let found = check_migration(&migration, Some(&base), Dialect::Postgres, &LintOptions::default());
+    let at = |rule: Rule| -> Vec<(u32, u32, Option<String>)> {
+        found
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| {
+                let s = f.span.expect("a place");
+                (s.line, s.column, f.column.clone())
+            })
+            .collect()
+    };
+    // The added and the retyped column, at their statement; the new table's array column, at itself.
+    assert_eq!(
+        at(Rule::TimestampWithoutTimeZone),
+        vec![(2, 1, Some("created".into())), (2, 1, Some("seen".into())), (3, 59, Some("tags".into()))]
+    );
+    assert_eq!(at(Rule::SerialNotIdentity), vec![(3, 22, Some("id".into()))]);
+    assert_eq!(at(Rule::FixedLengthChar), vec![(3, 45, Some("code".into()))]);
+    // PostgreSQL cuts the 64-byte name to 63: the DROP names another table.
+    let long_name = found.iter().find(|f| f.rule == Rule::ReservedOrLongIdentifier).expect("the long name");
+    assert_eq!(long_name.span.map(|s| (s.line, s.column)), Some((4, 12)));
+    assert!(long_name.message.contains("64 bytes"), "{}", long_name.message);
+    // Debt in a migration is fixed by hand: no design edits ride along.
+    assert!(found.iter().all(|f| f.fix.is_none()));
+    assert!(!found.iter().any(|f| f.column.as_deref() == Some("fine")));
+}
+
+#[test]
+fn reindex_detach_and_drop_database_are_read_and_judged() {
+    let flags = |sql: &str, rule: Rule| {
+        check_migration(sql, None, Dialect::Postgres, &LintOptions::default()).iter().any(|f| f.rule == rule)
+    };
+    for blocking in ["REINDEX TABLE orders;", "REINDEX INDEX orders_pkey;", "REINDEX (CONCURRENTLY false) INDEX i;"] {
+        assert!(flags(blocking, Rule::BlockingIndexBuild), "{blocking}");
+        assert!(flags(blocking, Rule::MissingLockTimeout), "{blocking}");
+    }
+    for online in
+        ["REINDEX TABLE CONCURRENTLY orders;", "REINDEX (VERBOSE, CONCURRENTLY) TABLE orders;", "REINDEX SYSTEM db;"]
+    {
+        assert!(!flags(online, Rule::BlockingIndexBuild), "{online}");
+    }
+    assert!(flags("BEGIN;\nREINDEX INDEX CONCURRENTLY i;\nCOMMIT;", Rule::ConcurrentIndexInTransaction));
+    assert!(flags(
+        "BEGIN;\nALTER TABLE t DETACH PARTITION p CONCURRENTLY;\nCOMMIT;",
+        Rule::ConcurrentIndexInTransaction
+    ));
+    assert!(flags("ALTER TABLE t DETACH PARTITION p;", Rule::MissingLockTimeout));
+    assert!(!flags("ALTER TABLE t DETACH PARTITION p CONCURRENTLY;", Rule::MissingLockTimeout));
+    assert!(flags("DROP DATABASE IF EXISTS shop;", Rule::DropsData));
+    assert!(flags("DROP SCHEMA sales CASCADE;", Rule::DropsData));
+    assert!(!flags("DROP SCHEMA sales;", Rule::DropsData), "PostgreSQL refuses to drop a schema that holds anything");
+    let mysql = check_migration("DROP SCHEMA shop;", None, Dialect::MySql, &LintOptions::default());
+    assert!(mysql.iter().any(|f| f.rule == Rule::DropsData), "MySQL's DROP SCHEMA is DROP DATABASE");
+}
+
+#[test]
 fn bellows_own_plans_pass_the_safety_rules_they_are_built_for() {
     // The planner's recipes avoid every risk these rules name, so a plan of the fixtures has
     // no such finding; rules a plan may legitimately raise (a one-way enum change) are allowed.

@@ -26,6 +26,7 @@ const SQUAWK: &[(&str, Rule)] = &[
     ("ban_concurrent_index_creation_in_transaction", Rule::ConcurrentIndexInTransaction),
     ("ban_drop_column", Rule::DropsData),
     ("ban_drop_table", Rule::DropsData),
+    ("ban_drop_database", Rule::DropsData),
     ("changing_column_type", Rule::RewritesTable),
     ("constraint_missing_not_valid", Rule::ScansUnderExclusiveLock),
     ("disallow_unique_constraint", Rule::UniqueWithoutIndexFirst),
@@ -34,6 +35,12 @@ const SQUAWK: &[(&str, Rule)] = &[
     ("require_concurrent_index_creation", Rule::BlockingIndexBuild),
     ("require_concurrent_index_deletion", Rule::BlockingIndexBuild),
     ("require_timeout_settings", Rule::MissingLockTimeout),
+    ("require_concurrent_reindex", Rule::BlockingIndexBuild),
+    // The debt a migration brings in: the audit's column rules on what it creates and adds.
+    ("prefer_timestamptz", Rule::TimestampWithoutTimeZone),
+    ("prefer_identity", Rule::SerialNotIdentity),
+    ("ban_char_field", Rule::FixedLengthChar),
+    ("identifier_too_long", Rule::ReservedOrLongIdentifier),
 ];
 
 /// eugene hint -> Bellows rule.
@@ -72,8 +79,6 @@ const KNOWN: &[(&str, &str)] = &[
      "squawk also requires statement_timeout; Bellows does not, because a statement_timeout aborts the long, safe steps (CONCURRENTLY builds, VALIDATE, batches)"),
     ("squawk require_timeout_settings/err_other_ddl_operations.err.sql: expected flagged",
      "CREATE TYPE locks no existing table"),
-    ("squawk require_timeout_settings/err_reindex_concurrently_false_uses_non_concurrent_lock.err.sql: expected flagged",
-     "REINDEX is not read by Bellows' migration reader yet (left for later: it takes ACCESS EXCLUSIVE on the index)"),
     ("squawk require_timeout_settings/err_vacuum_full_false_uses_non_full_lock.err.sql: expected flagged",
      "VACUUM (FULL false) is a plain VACUUM: SHARE UPDATE EXCLUSIVE, which blocks no reads or writes"),
     ("squawk require_timeout_settings/fix_add_statement_timeout_only.err.sql: expected flagged",

@@ -63,6 +63,19 @@ pub enum Op {
         name: String,
         action: String,
     },
+    /// `DROP DATABASE name`, MySQL's `DROP SCHEMA name` (its synonym) and PostgreSQL's
+    /// `DROP SCHEMA name CASCADE` (which drops every table in it).
+    DropDatabase {
+        name: String,
+        what: String,
+    },
+    /// `REINDEX [ ( options ) ] { INDEX | TABLE | SCHEMA | DATABASE | SYSTEM } [ CONCURRENTLY ] name`:
+    /// `what` is the upper-cased object kind.
+    Reindex {
+        what: String,
+        name: String,
+        concurrently: bool,
+    },
     Other,
 }
 
@@ -125,6 +138,12 @@ pub enum Action {
     },
     /// MariaDB's `WAIT n` or `NOWAIT` on the statement.
     Wait,
+    /// `DETACH PARTITION p [ CONCURRENTLY | FINALIZE ]`: without either, ACCESS EXCLUSIVE on
+    /// the partitioned table; with them, SHARE UPDATE EXCLUSIVE.
+    DetachPartition {
+        partition: String,
+        concurrently: bool,
+    },
     Other,
 }
 
@@ -313,7 +332,7 @@ pub fn analyze(sql: &str, dialect: Dialect) -> Vec<Statement> {
         let toks = lex(chunk.text);
         let Some(first) = toks.first() else { continue };
         let span = offset_span(chunk.text, first.at, chunk.start);
-        let op = read(&toks);
+        let op = read(&toks, dialect);
         out.push(Statement { op, span, text: chunk.text.trim().to_string() });
     }
     out
@@ -330,7 +349,7 @@ fn offset_span(text: &str, at: usize, start: Span) -> Span {
     }
 }
 
-fn read(toks: &[Tok]) -> Op {
+fn read(toks: &[Tok], dialect: Dialect) -> Op {
     let mut p = P { t: toks, i: 0 };
     if p.eat("BEGIN") || p.eat_all(&["START", "TRANSACTION"]) {
         // `BEGIN ... END` blocks of functions are not migrations' transactions.
@@ -355,6 +374,33 @@ fn read(toks: &[Tok]) -> Op {
             return Op::ForeignKeyChecks { on };
         }
         return Op::Other;
+    }
+    if p.eat("REINDEX") {
+        // `( CONCURRENTLY [ boolean ], VERBOSE, TABLESPACE t )`: a boolean that is off turns it off.
+        let mut concurrently = false;
+        if p.peek().is_some_and(|t| t.kind == Kind::Punct && t.up == "(") {
+            let mut depth = 0;
+            while let Some(t) = p.peek() {
+                p.i += 1;
+                match (t.kind == Kind::Punct, t.up.as_str()) {
+                    (true, "(") => depth += 1,
+                    (true, ")") => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    (false, "CONCURRENTLY") => {
+                        concurrently = !p.peek().is_some_and(|n| matches!(n.up.as_str(), "FALSE" | "OFF" | "0"));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let Some(what) = p.peek().filter(|t| t.kind == Kind::Word).map(|t| t.up.clone()) else { return Op::Other };
+        p.i += 1;
+        concurrently |= p.eat("CONCURRENTLY");
+        return p.name().map_or(Op::Other, |name| Op::Reindex { what, name, concurrently });
     }
     if p.eat("TRUNCATE") {
         p.eat("TABLE");
@@ -402,6 +448,14 @@ fn read(toks: &[Tok]) -> Op {
         if p.eat("TYPE") {
             p.eat_all(&["IF", "EXISTS"]);
             return p.name().map_or(Op::Other, |name| Op::AlterEnum { name, action: "DROP TYPE".into() });
+        }
+        if p.eat("DATABASE") || p.eat("SCHEMA") {
+            let what = toks[p.i - 1].up.clone();
+            p.eat_all(&["IF", "EXISTS"]);
+            let Some(name) = p.name() else { return Op::Other };
+            // PostgreSQL refuses to drop a schema that holds anything, without CASCADE.
+            let drops = what == "DATABASE" || dialect == Dialect::MySql || p.rest_has("CASCADE");
+            return if drops { Op::DropDatabase { name, what } } else { Op::Other };
         }
         return Op::Other;
     }
@@ -576,6 +630,11 @@ fn read_action(toks: &[Tok]) -> Action {
             return Action::SetDefault { column };
         }
     }
+    if p.eat_all(&["DETACH", "PARTITION"]) {
+        let Some(partition) = p.name() else { return Action::Other };
+        let concurrently = p.eat("CONCURRENTLY") || p.eat("FINALIZE");
+        return Action::DetachPartition { partition, concurrently };
+    }
     // MySQL: ALGORITHM and LOCK clauses.
     if p.eat("ALGORITHM") {
         p.eat_equals();
@@ -594,6 +653,23 @@ fn read_action(toks: &[Tok]) -> Action {
         }
     }
     Action::Other
+}
+
+/// Every name the migration writes that is longer than `limit` bytes, with where it is: the
+/// words and quoted names of its statements, not its strings, comments or function bodies.
+pub(crate) fn long_names(sql: &str, dialect: Dialect, limit: usize) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for chunk in split(sql, dialect) {
+        if chunk.kind != ChunkKind::Statement {
+            continue;
+        }
+        for t in lex(chunk.text) {
+            if matches!(t.kind, Kind::Word | Kind::Quoted) && t.text.len() > limit {
+                out.push((t.text, offset_span(chunk.text, t.at, chunk.start)));
+            }
+        }
+    }
+    out
 }
 
 /// Words joined back into SQL-ish text (`numeric ( 10 , 2 )` becomes `numeric(10,2)`).
@@ -685,6 +761,13 @@ mod tests {
             "\"",
             "ALTER TABLE t ALTER COLUMN",
             "é$",
+            "REINDEX",
+            "REINDEX (",
+            "REINDEX (CONCURRENTLY",
+            "REINDEX TABLE",
+            "DROP SCHEMA",
+            "DROP DATABASE IF EXISTS",
+            "ALTER TABLE t DETACH PARTITION",
         ] {
             let _ = analyze(sql, Dialect::Postgres);
         }

@@ -10,6 +10,7 @@
 //! hurts nobody (the peer linters' most common false positive).
 
 mod audit;
+mod introduced;
 
 /// Whether a table name reads as a plural, as the audit's naming rule counts them.
 pub(crate) fn plural_name(name: &str) -> bool {
@@ -322,12 +323,15 @@ pub(crate) fn short(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
 
-/// Checks a hand-written migration (`sql`) that will run on `base` (when given).
+/// Checks a hand-written migration (`sql`) that will run on `base` (when given): the safety
+/// rules, and the debt the migration brings in (the audit's column rules on what it creates,
+/// adds and retypes; names the server would cut or refuse).
 pub fn check_migration(sql: &str, base: Option<&Schema>, dialect: Dialect, options: &LintOptions) -> Vec<Finding> {
     let statements = analyze(sql, dialect);
     let cx = SafetyCx { statements: &statements, base, dialect, options };
     let mut out = Vec::new();
     safety::run(&cx, &mut out);
+    introduced::run(sql, &statements, dialect, options, &mut out);
     out.sort_by_key(|f| (f.span, f.rule));
     out
 }

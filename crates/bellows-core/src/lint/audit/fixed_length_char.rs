@@ -7,7 +7,7 @@ pub(crate) const DOC: Doc = Doc {
     family: Family::Audit,
     severity: Severity::Info,
     summary: "char(n) pads values with spaces",
-    what_it_does: "Flags char(n) / character(n) columns longer than one character (PostgreSQL and MySQL).",
+    what_it_does: "Flags char(n) / character(n) columns, and arrays of them: every length on PostgreSQL (a bare char is char(1)), longer than one character on MySQL, where a one-character code is the common, harmless use.",
     why_is_this_bad: "Values are padded with spaces to n characters: comparisons and lengths behave oddly, it saves no space, and a longer value is an error.",
     example: "CREATE TABLE films (title char(20));",
     use_instead: "text (with a CHECK on length if a limit matters) or varchar(n).",
@@ -20,10 +20,14 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
     }
     for t in super::tables(cx) {
         for c in &t.columns {
-            if let TypeKind::Char { length } = c.data_type.kind {
-                if length.unwrap_or(1) > 1 {
+            let (kind, array) = match &c.data_type.kind {
+                TypeKind::Array { of } => (of.as_ref(), "[]"),
+                kind => (kind, ""),
+            };
+            if let TypeKind::Char { length } = *kind {
+                if length.unwrap_or(1) > 1 || cx.dialect == Dialect::Postgres {
                     // The same bound, without the padding.
-                    let varchar = format!("varchar({})", length.unwrap_or(1));
+                    let varchar = format!("varchar({}){array}", length.unwrap_or(1));
                     out.push(
                         Finding::new(
                             Rule::FixedLengthChar,

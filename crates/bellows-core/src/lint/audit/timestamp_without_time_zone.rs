@@ -7,7 +7,7 @@ pub(crate) const DOC: Doc = Doc {
     family: Family::Audit,
     severity: Severity::Warning,
     summary: "timestamp without time zone (PostgreSQL)",
-    what_it_does: "Flags PostgreSQL columns of type timestamp (without time zone).",
+    what_it_does: "Flags PostgreSQL columns of type timestamp (without time zone), and arrays of it.",
     why_is_this_bad: "The value has no zone: each client reads it in its own, daylight saving turns an hour ambiguous, and arithmetic across zones is wrong. timestamptz stores an instant and costs the same 8 bytes.",
     example: "CREATE TABLE events (happened_at timestamp);",
     use_instead: "CREATE TABLE events (happened_at timestamptz);",
@@ -19,19 +19,24 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     for t in super::tables(cx) {
-        for c in t.columns.iter().filter(|c| c.data_type.kind == TypeKind::Timestamp) {
+        for c in &t.columns {
+            let array = match &c.data_type.kind {
+                TypeKind::Timestamp => "",
+                TypeKind::Array { of } if **of == TypeKind::Timestamp => "[]",
+                _ => continue,
+            };
             out.push(
                 Finding::new(
                     Rule::TimestampWithoutTimeZone,
-                    format!("{}.{} is a timestamp without time zone", t.qualified_name(), c.name),
+                    format!("{}.{} is a timestamp{array} without time zone", t.qualified_name(), c.name),
                     "use timestamptz",
                 )
                 .at(c.span)
                 .on(&t.qualified_name(), Some(&c.name))
                 .fixed_by(
-                    format!("make {} timestamptz", c.name),
+                    format!("make {} timestamptz{array}", c.name),
                     super::retype_with_references(cx, t, c, |c| {
-                        Some(format!("timestamptz{}", super::type_modifier(&c.data_type.spelling)))
+                        Some(format!("timestamptz{}{array}", super::type_modifier(&c.data_type.spelling)))
                     }),
                 ),
             );

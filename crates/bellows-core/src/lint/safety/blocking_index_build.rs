@@ -5,12 +5,12 @@ pub(crate) const DOC: Doc = Doc {
     code: "blocking-index-build",
     family: Family::Safety,
     severity: Severity::Error,
-    summary: "an index is built or dropped without CONCURRENTLY on a table that exists",
-    what_it_does: "Flags CREATE INDEX and DROP INDEX without CONCURRENTLY, unless the table was created earlier in the same migration.",
-    why_is_this_bad: "CREATE INDEX holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE waits. DROP INDEX takes ACCESS EXCLUSIVE on the table.",
-    example: "CREATE INDEX orders_customer_idx ON orders (customer_id);\nDROP INDEX orders_old_idx;",
-    use_instead: "CREATE INDEX CONCURRENTLY / DROP INDEX CONCURRENTLY, each outside a transaction block; check for an INVALID index if the build fails, and drop it before retrying.",
-    peers: "squawk require-concurrent-index-creation, require-concurrent-index-deletion; eugene E6; strong_migrations add_index, remove_index",
+    summary: "an index is built, rebuilt or dropped without CONCURRENTLY on a table that exists",
+    what_it_does: "Flags CREATE INDEX, DROP INDEX and REINDEX (of an index, a table, a schema or a database) without CONCURRENTLY, unless the table was created earlier in the same migration.",
+    why_is_this_bad: "CREATE INDEX holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE waits. DROP INDEX takes ACCESS EXCLUSIVE on the table. REINDEX blocks writes to the table for the whole rebuild, and every read that would use the index.",
+    example: "CREATE INDEX orders_customer_idx ON orders (customer_id);\nDROP INDEX orders_old_idx;\nREINDEX TABLE orders;",
+    use_instead: "CREATE INDEX CONCURRENTLY / DROP INDEX CONCURRENTLY / REINDEX ... CONCURRENTLY (PostgreSQL 12 and later), each outside a transaction block; check for an INVALID index if the build fails, and drop it before retrying.",
+    peers: "squawk require-concurrent-index-creation, require-concurrent-index-deletion, require-concurrent-reindex; eugene E6; strong_migrations add_index, remove_index",
 };
 
 pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
@@ -52,6 +52,30 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
                         .at(s.span),
                     );
                 }
+            }
+            // REINDEX SYSTEM cannot run CONCURRENTLY: nothing better to offer.
+            Op::Reindex { what, name, concurrently: false } if what != "SYSTEM" => {
+                if what == "TABLE" && cx.created_here(name, i) {
+                    continue;
+                }
+                let help = if cx.options.pg_version >= 12 {
+                    format!("use REINDEX {what} CONCURRENTLY {name}, outside a transaction block")
+                } else {
+                    "REINDEX CONCURRENTLY needs PostgreSQL 12: build a new index CONCURRENTLY, then drop the old one CONCURRENTLY".to_string()
+                };
+                let whose = match what.as_str() {
+                    "INDEX" => format!("the table of {name}"),
+                    "TABLE" => name.clone(),
+                    _ => format!("every table of {name}"),
+                };
+                out.push(
+                    Finding::new(
+                        Rule::BlockingIndexBuild,
+                        format!("REINDEX {what} {name} blocks writes to {whose}, and the reads that use the index, until it finishes"),
+                        help,
+                    )
+                    .at(s.span),
+                );
             }
             _ => {}
         }

@@ -1,4 +1,4 @@
-use crate::lint::{Doc, Family, Finding, Op, Rule, SafetyCx};
+use crate::lint::{Action, Doc, Family, Finding, Op, Rule, SafetyCx};
 use crate::{Dialect, Severity};
 
 pub(crate) const DOC: Doc = Doc {
@@ -40,6 +40,28 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
                 )
                 .at(s.span),
             ),
+            Op::Reindex { concurrently: true, what, name } if in_transaction => out.push(
+                Finding::new(
+                    Rule::ConcurrentIndexInTransaction,
+                    format!("REINDEX {what} CONCURRENTLY {name} cannot run inside a transaction block"),
+                    "move it out of BEGIN/COMMIT, or turn off the migration tool's transaction for this migration",
+                )
+                .at(s.span),
+            ),
+            Op::AlterTable { table, actions }
+                if in_transaction
+                    && actions.iter().any(|a| matches!(a, Action::DetachPartition { concurrently: true, .. })) =>
+            {
+                out.push(
+                    Finding::new(
+                        Rule::ConcurrentIndexInTransaction,
+                        format!("DETACH PARTITION ... CONCURRENTLY on {table} cannot run inside a transaction block"),
+                        "move it out of BEGIN/COMMIT, or turn off the migration tool's transaction for this migration",
+                    )
+                    .at(s.span)
+                    .on(table, None),
+                )
+            }
             _ => {}
         }
     }

@@ -7,11 +7,11 @@ pub(crate) const DOC: Doc = Doc {
     family: Family::Safety,
     severity: Severity::Warning,
     summary: "a table, a column or values are dropped",
-    what_it_does: "Flags DROP TABLE, DROP COLUMN, TRUNCATE and a narrowing type change (a shorter varchar, a smaller integer) on objects that exist before the migration. In a Bellows plan it is raised only outside Contract or on a step not marked one-way.",
+    what_it_does: "Flags DROP DATABASE, DROP SCHEMA (CASCADE on PostgreSQL), DROP TABLE, DROP COLUMN, TRUNCATE and a narrowing type change (a shorter varchar, a smaller integer) on objects that exist before the migration. In a Bellows plan it is raised only outside Contract or on a step not marked one-way.",
     why_is_this_bad: "The data is gone; undoing the migration cannot bring it back, and a running version that still reads it fails.",
     example: "ALTER TABLE customers DROP COLUMN fax;\nDROP TABLE audit_log;",
     use_instead: "Stop reading and writing it first (deploy), keep a backup or an archive copy, then drop in a separate, last step (Contract).",
-    peers: "squawk ban-drop-column, ban-drop-table; Atlas DS102, DS103; strong_migrations remove_column",
+    peers: "squawk ban-drop-column, ban-drop-table, ban-drop-database; Atlas DS102, DS103; strong_migrations remove_column",
 };
 
 fn narrows(from: &TypeKind, to: &TypeKind) -> bool {
@@ -42,6 +42,14 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
                     );
                 }
             }
+            Op::DropDatabase { name, what } => out.push(
+                Finding::new(
+                    Rule::DropsData,
+                    format!("DROP {what} {name} deletes every table in it, and their rows, for good"),
+                    "a migration should not drop a database or a schema: do it by hand, after a backup",
+                )
+                .at(s.span),
+            ),
             Op::AlterTable { table, actions } if !cx.created_here(table, i) => {
                 for a in actions {
                     match a {

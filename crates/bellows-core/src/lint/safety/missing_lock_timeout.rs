@@ -6,7 +6,7 @@ pub(crate) const DOC: Doc = Doc {
     family: Family::Safety,
     severity: Severity::Warning,
     summary: "an ACCESS EXCLUSIVE statement runs with no lock_timeout",
-    what_it_does: "Flags the first statement that takes ACCESS EXCLUSIVE on an existing table (most ALTER TABLE forms, DROP TABLE, TRUNCATE, DROP INDEX) when no SET lock_timeout came before it. On MySQL and MariaDB: the first DDL statement on an existing table with no SET SESSION lock_wait_timeout before it and no WAIT clause.",
+    what_it_does: "Flags the first statement that takes ACCESS EXCLUSIVE on an existing table (most ALTER TABLE forms, DROP TABLE, TRUNCATE, DROP INDEX, REINDEX) when no SET lock_timeout came before it. On MySQL and MariaDB: the first DDL statement on an existing table with no SET SESSION lock_wait_timeout before it and no WAIT clause.",
     why_is_this_bad: "While the statement waits for its lock behind a long query, every later query on the table queues behind it: a brief catalog change becomes an outage.",
     example: "ALTER TABLE orders ADD COLUMN note text;",
     use_instead: "SET lock_timeout = '2s'; first, and retry the migration when it times out.",
@@ -16,10 +16,14 @@ pub(crate) const DOC: Doc = Doc {
 fn takes_access_exclusive(op: &Op) -> Option<&str> {
     match op {
         Op::AlterTable { table, actions } => {
-            // VALIDATE CONSTRAINT alone takes SHARE UPDATE EXCLUSIVE.
-            let all_validate = actions.iter().all(|a| matches!(a, Action::ValidateConstraint { .. }));
-            (!all_validate).then_some(table.as_str())
+            // VALIDATE CONSTRAINT and DETACH PARTITION CONCURRENTLY take SHARE UPDATE EXCLUSIVE.
+            let weaker = actions.iter().all(|a| {
+                matches!(a, Action::ValidateConstraint { .. } | Action::DetachPartition { concurrently: true, .. })
+            });
+            (!weaker).then_some(table.as_str())
         }
+        // ACCESS EXCLUSIVE on each index it rebuilds.
+        Op::Reindex { name, concurrently: false, .. } => Some(name.as_str()),
         Op::DropTable { tables } | Op::Truncate { tables } => tables.first().map(String::as_str),
         Op::DropIndex { concurrently: false, names } => names.first().map(String::as_str),
         _ => None,

@@ -1,1 +1,1 @@
-CREATE TABLE films (id bigint PRIMARY KEY, title text, rating char(1));
+CREATE TABLE films (id bigint PRIMARY KEY, title text, rating varchar(1));

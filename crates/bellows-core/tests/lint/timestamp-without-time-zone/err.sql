@@ -1,1 +1,1 @@
-CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamp);
+CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamp, seen_at timestamp(3)[]);
