@@ -84,6 +84,7 @@ registry! {
     ReferenceWithoutForeignKey => audit::reference_without_foreign_key,
     ForeignKeyTypeMismatch => audit::foreign_key_type_mismatch,
     DuplicateEntity => audit::duplicate_entity,
+    DenormalizedCopy => audit::denormalized_copy,
     InconsistentColumnType => audit::inconsistent_column_type,
     RedundantIndex => audit::redundant_index,
     MoneyInFloat => audit::money_in_float,

@@ -1,6 +1,7 @@
 //! Audit rules: one per file. Each reads the schema as it stands and reports debt, pointing at
 //! the table or column in the user's DDL.
 
+pub(crate) mod denormalized_copy;
 pub(crate) mod duplicate_entity;
 pub(crate) mod enum_like_text_without_check;
 pub(crate) mod fixed_length_char;
@@ -31,6 +32,7 @@ pub(crate) fn run(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
     reference_without_foreign_key::check(cx, out);
     foreign_key_type_mismatch::check(cx, out);
     duplicate_entity::check(cx, out);
+    denormalized_copy::check(cx, out);
     inconsistent_column_type::check(cx, out);
     redundant_index::check(cx, out);
     money_in_float::check(cx, out);
