@@ -6,7 +6,7 @@
 //! applied, and likely renames are offered as [`RenameSuggestion`]s with a confidence.
 
 use crate::model::*;
-use crate::types::{DataType, TypeKind};
+use crate::types::DataType;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -902,22 +902,14 @@ fn effective_default(table: &str, name: &str, column: &Column) -> Option<String>
             let norm = normalize_expr(&d.expr);
             // A number quoted or not is the same default on a numeric column (`DEFAULT '1'`
             // and `DEFAULT 1` on MySQL's tinyint(1) or boolean).
-            let norm = match &column.data_type.kind {
-                TypeKind::Boolean
-                | TypeKind::SmallInt
-                | TypeKind::Integer
-                | TypeKind::BigInt
-                | TypeKind::Decimal { .. }
-                | TypeKind::Real
-                | TypeKind::Double => {
-                    let unquoted = norm.trim_matches('\'');
-                    if unquoted.len() + 2 == norm.len() && unquoted.parse::<f64>().is_ok() {
-                        unquoted.to_string()
-                    } else {
-                        norm
-                    }
-                }
-                _ => norm,
+            let unquoted = norm.trim_matches('\'');
+            let norm = if column.data_type.kind.is_number_or_flag()
+                && unquoted.len() + 2 == norm.len()
+                && unquoted.parse::<f64>().is_ok()
+            {
+                unquoted.to_string()
+            } else {
+                norm
             };
             match norm.strip_prefix("nextval") {
                 Some(rest) => {

@@ -213,6 +213,13 @@ impl TypeKind {
         matches!(self, TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt)
     }
 
+    /// True for numbers and booleans: the kinds whose values are written as numbers (MySQL's
+    /// boolean is a tinyint), and which hold a measure or a flag rather than a name.
+    pub fn is_number_or_flag(&self) -> bool {
+        self.is_integer()
+            || matches!(self, TypeKind::Boolean | TypeKind::Decimal { .. } | TypeKind::Real | TypeKind::Double)
+    }
+
     /// The type in a dialect's usual spelling.
     pub fn sql(&self, dialect: Dialect) -> String {
         let pg = dialect == Dialect::Postgres;

@@ -22,19 +22,6 @@ const BOOKKEEPING: &[&str] = &[
     "uuid", "key", "hash", "token",
 ];
 
-fn measure(k: &TypeKind) -> bool {
-    matches!(
-        k,
-        TypeKind::Boolean
-            | TypeKind::SmallInt
-            | TypeKind::Integer
-            | TypeKind::BigInt
-            | TypeKind::Decimal { .. }
-            | TypeKind::Real
-            | TypeKind::Double
-    )
-}
-
 /// Text types compare as one family: a copy is often declared a little wider or narrower.
 fn same_family(a: &TypeKind, b: &TypeKind) -> bool {
     let text = |k: &TypeKind| matches!(k, TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. });
@@ -70,7 +57,7 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                 let prefixed = words.len() > reference.len() && words[..reference.len()] == reference[..];
                 let rest = if prefixed {
                     words[reference.len()..].join("_")
-                } else if measure(&c.data_type.kind)
+                } else if c.data_type.kind.is_number_or_flag()
                     && words.len() >= 2
                     && !words.iter().any(|w| BOOKKEEPING.contains(&w.as_str()))
                 {
