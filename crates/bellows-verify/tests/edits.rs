@@ -104,8 +104,8 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
         let per_kind = per_kind_override.unwrap_or(1);
         // Every third kind, rotating with the schema, unless the full sweep is asked for; on a
         // schema of more than 200 tables (MusicBrainz: about 17 s an edit, against about 2.5 s on
-        // Sakila or RT), every sixth. (Every other kind took 687 s of a 53-minute CI run on
-        // 2026-12-04, with 20 kinds; the budget is 45.)
+        // Sakila or RT), every sixth. (Every other kind, with 20 kinds, took 687 s on 2026-12-04
+        // in a run beside other builds; every third took 401 s in a full fresh-clone run.)
         let stride = if schema.tables.len() > 200 { 6 } else { 3 };
         let in_sample = |kind: &str| {
             full || KINDS.iter().position(|k| *k == kind).is_some_and(|i| (i + schema_index).is_multiple_of(stride))

@@ -4,19 +4,11 @@
 //! its own (its type, its name) run here: the rest need the whole schema, which `bellows lint`
 //! audits.
 
+use super::audit::reserved_or_long_identifier::name_limit;
 use super::{audit, Action, AuditCx, Finding, LintOptions, Op, Rule, Statement};
 use crate::{Dialect, Schema};
 
 /// The audit rules a new column is judged by, each reading nothing but the column.
-const COLUMN_RULES: &[Rule] = &[
-    Rule::TimestampWithoutTimeZone,
-    Rule::FixedLengthChar,
-    Rule::JsonNotJsonb,
-    Rule::SerialNotIdentity,
-    Rule::MoneyInFloat,
-    Rule::ReservedOrLongIdentifier,
-];
-
 fn column_rules(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
     audit::timestamp_without_time_zone::check(cx, out);
     audit::fixed_length_char::check(cx, out);
@@ -26,19 +18,9 @@ fn column_rules(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
     audit::reserved_or_long_identifier::check(cx, out);
 }
 
-/// The longest name the server keeps: PostgreSQL cuts a longer one to 63 bytes (with only a
-/// NOTICE), MySQL refuses one over 64 characters; SQLite has no limit.
-fn name_limit(dialect: Dialect) -> Option<usize> {
-    match dialect {
-        Dialect::Postgres => Some(63),
-        Dialect::MySql => Some(64),
-        Dialect::Sqlite => None,
-    }
-}
-
+/// A possibly qualified name, each part quoted where the dialect needs it.
 fn quote(name: &str, dialect: Dialect) -> String {
-    let q = if dialect == Dialect::MySql { '`' } else { '"' };
-    name.split('.').map(|part| format!("{q}{}{q}", part.replace(q, &format!("{q}{q}")))).collect::<Vec<_>>().join(".")
+    name.split('.').map(|part| crate::render::ident(part, dialect)).collect::<Vec<_>>().join(".")
 }
 
 fn too_long(name: &str, dialect: Dialect) -> bool {
@@ -95,7 +77,7 @@ pub(crate) fn run(
     // or an index names one as surely as a CREATE TABLE).
     found.retain(|f| {
         let name = f.column.as_deref().or(f.table.as_deref().map(super::short)).unwrap_or("");
-        COLUMN_RULES.contains(&f.rule) && !(f.rule == Rule::ReservedOrLongIdentifier && too_long(name, dialect))
+        !(f.rule == Rule::ReservedOrLongIdentifier && too_long(name, dialect))
     });
     for f in &mut found {
         // The fixes are edits to a design; a migration is changed by hand.
@@ -103,9 +85,8 @@ pub(crate) fn run(
     }
     if let Some(limit) = name_limit(dialect) {
         let bytes = dialect != Dialect::MySql;
-        let mut seen: Vec<(String, crate::Span)> = Vec::new();
         for (name, span) in super::migration::long_names(sql, dialect, limit) {
-            if !too_long(&name, dialect) || seen.contains(&(name.clone(), span)) {
+            if !too_long(&name, dialect) {
                 continue;
             }
             let (message, help) = if bytes {
@@ -128,7 +109,6 @@ pub(crate) fn run(
                 )
             };
             found.push(Finding::new(Rule::ReservedOrLongIdentifier, message, help).at(span));
-            seen.push((name, span));
         }
     }
     out.extend(found);

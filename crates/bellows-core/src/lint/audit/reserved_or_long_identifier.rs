@@ -16,12 +16,18 @@ pub(crate) const DOC: Doc = Doc {
 /// The words the DDL renderer quotes: reserved in at least one of the three dialects.
 use crate::render::RESERVED;
 
-pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
-    let limit = match cx.dialect {
+/// The longest name the server keeps: PostgreSQL cuts a longer one to 63 bytes (with only a
+/// NOTICE), MySQL refuses one over 64 characters; SQLite has no limit.
+pub(crate) fn name_limit(dialect: Dialect) -> Option<usize> {
+    match dialect {
         Dialect::Postgres => Some(63),
         Dialect::MySql => Some(64),
         Dialect::Sqlite => None,
-    };
+    }
+}
+
+pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
+    let limit = name_limit(cx.dialect);
     for t in super::tables(cx) {
         let mut names: Vec<(&str, Option<&crate::Column>)> = vec![(&t.name, None)];
         names.extend(t.columns.iter().map(|c| (c.name.as_str(), Some(c))));
