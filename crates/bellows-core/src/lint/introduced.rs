@@ -16,6 +16,9 @@ fn column_rules(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
     audit::serial_not_identity::check(cx, out);
     audit::money_in_float::check(cx, out);
     audit::reserved_or_long_identifier::check(cx, out);
+    audit::uuid_in_text::check(cx, out);
+    audit::flag_in_number::check(cx, out);
+    audit::time_in_number::check(cx, out);
 }
 
 /// A possibly qualified name, each part quoted where the dialect needs it.

@@ -85,12 +85,22 @@ registry! {
     ForeignKeyTypeMismatch => audit::foreign_key_type_mismatch,
     DuplicateEntity => audit::duplicate_entity,
     DenormalizedCopy => audit::denormalized_copy,
+    SameConceptDifferentNames => audit::same_concept_different_names,
+    OwnershipWithoutOnDelete => audit::ownership_without_on_delete,
+    NullTogetherColumns => audit::null_together_columns,
+    ReferencesInAList => audit::references_in_a_list,
+    PolymorphicReference => audit::polymorphic_reference,
+    EntityAttributeValue => audit::entity_attribute_value,
+    NumberedColumns => audit::numbered_columns,
     InconsistentColumnType => audit::inconsistent_column_type,
     RedundantIndex => audit::redundant_index,
     MoneyInFloat => audit::money_in_float,
     TimestampWithoutTimeZone => audit::timestamp_without_time_zone,
     FixedLengthChar => audit::fixed_length_char,
     JsonNotJsonb => audit::json_not_jsonb,
+    UuidInText => audit::uuid_in_text,
+    FlagInNumber => audit::flag_in_number,
+    TimeInNumber => audit::time_in_number,
     SerialNotIdentity => audit::serial_not_identity,
     IntegerKeyMayOverflow => audit::integer_key_may_overflow,
     NullableButRequired => audit::nullable_but_required,
@@ -251,6 +261,8 @@ pub(crate) struct AuditCx<'a> {
     /// The columns each column's foreign keys tie it to, both ways, found once when a rule
     /// first asks.
     links: std::cell::OnceCell<Links>,
+    /// The ids the next fix that creates a table takes (see [`AuditCx::fresh_ids`]).
+    free_ids: std::cell::Cell<Option<(crate::model::TableId, crate::model::ColumnId)>>,
 }
 
 /// (table index, column name in ASCII lower case) -> the columns tied to it by a foreign key:
@@ -259,7 +271,18 @@ pub(crate) type Links = std::collections::HashMap<(usize, String), Vec<(usize, S
 
 impl<'a> AuditCx<'a> {
     pub(crate) fn new(schema: &'a Schema, dialect: Dialect, options: &'a LintOptions) -> Self {
-        Self { schema, dialect, options, links: std::cell::OnceCell::new() }
+        Self { schema, dialect, options, links: std::cell::OnceCell::new(), free_ids: std::cell::Cell::new(None) }
+    }
+
+    /// Ids for a fix that creates `tables` tables and `columns` columns, none taken by another
+    /// fix of this audit (whatever its rule), so the fixes can be applied together: the first
+    /// are [`LintOptions::next_ids`] (one above every id in the design) or the schema's own.
+    pub(crate) fn fresh_ids(&self, tables: u32, columns: u32) -> (crate::model::TableId, crate::model::ColumnId) {
+        let first =
+            self.free_ids.get().or(self.options.next_ids).unwrap_or_else(|| crate::edit::next_ids(self.schema, &[]));
+        self.free_ids
+            .set(Some((crate::model::TableId(first.0 .0 + tables), crate::model::ColumnId(first.1 .0 + columns))));
+        first
     }
 
     pub(crate) fn links(&self) -> &Links {

@@ -24,9 +24,7 @@ fn enum_like(name: &str) -> bool {
 }
 
 pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
-    // Each fix creates a table: the k-th takes the k-th free ids, and a name no other fix takes.
-    let (first_table, first_column) = cx.options.next_ids.unwrap_or_else(|| crate::edit::next_ids(cx.schema, &[]));
-    let mut fixes = 0u32;
+    // Each fix creates a table: with ids no other fix of the audit takes, and a name no other fix takes.
     let mut names: Vec<String> = Vec::new();
     for t in super::tables(cx) {
         for c in &t.columns {
@@ -41,10 +39,8 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
             let lower = c.name.to_ascii_lowercase();
             let checked = t.checks.iter().any(|k| k.expr.to_ascii_lowercase().contains(&lower));
             if !checked {
-                let ids =
-                    (crate::model::TableId(first_table.0 + fixes), crate::model::ColumnId(first_column.0 + fixes));
                 let fix = crate::edit::lookup_allowed(cx.schema, t.id, c.id).ok().map(|()| {
-                    let mut edit = crate::edit::extract_lookup(cx.schema, t.id, c.id, ids);
+                    let mut edit = crate::edit::extract_lookup(cx.schema, t.id, c.id, cx.fresh_ids(1, 1));
                     if let crate::edit::Edit::ExtractLookup { name, .. } = &mut edit {
                         let stem = name.clone();
                         *name = std::iter::once(stem.clone())
@@ -53,7 +49,6 @@ pub(crate) fn check(cx: &AuditCx<'_>, out: &mut Vec<Finding>) {
                             .unwrap_or(stem);
                         names.push(name.clone());
                     }
-                    fixes += 1;
                     edit
                 });
                 let label = match &fix {

@@ -1,0 +1,1 @@
+CREATE TABLE events (id bigint PRIMARY KEY, received_ts bigint NOT NULL, created_at integer);

@@ -1,0 +1,1 @@
+CREATE TABLE events (id bigint PRIMARY KEY, received_at timestamptz NOT NULL, response_time integer, stream_ordering bigint);
