@@ -1248,6 +1248,59 @@ async fn free_text_becomes_a_lookup_table_from_the_audit_and_from_the_inspector(
 }
 
 #[tokio::test]
+async fn optional_columns_that_describe_one_thing_move_to_their_own_table_from_the_audit() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-chinook/Chinook_PostgreSql.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let tables = schema.tables.len();
+    let base = bellows_core::lint::audit(&schema, bellows_core::Dialect::Postgres, &Default::default());
+    let groups: Vec<_> = base.iter().filter(|f| f.rule.code() == "null-together-columns").collect();
+    assert!(groups.len() == 1 && groups[0].fix.is_some(), "Chinook's invoice billing_* columns: {groups:?}");
+
+    // The finding reads as the group it is, and its Fix is the extract-columns refactoring.
+    page.click("tab-audit").await;
+    let finding = page
+        .element("[data-testid=\"finding\"][data-code=\"null-together-columns\"]")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        finding.contains("billing_address, billing_city, billing_state, billing_country, billing_postal_code"),
+        "{finding}"
+    );
+    session
+        .client
+        .execute(
+            "document.querySelector('[data-testid=\"finding\"][data-code=\"null-together-columns\"]').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scrolled");
+    session.screenshot("17b-audit-null-together-finding").await;
+    page.element_click("[data-testid=\"finding\"][data-code=\"null-together-columns\"] [data-testid=\"fix\"]").await;
+    assert_eq!(wait_for_findings(&page, "null-together-columns", 0).await, 0);
+    page.wait_for_table_count(&format!("{} tables", tables + 1)).await;
+    let plan = page.plan_text().await;
+    let moved = "billing_address, billing_city, billing_state, billing_country, billing_postal_code";
+    assert!(plan.contains("create table invoice_billing"), "{plan}");
+    assert!(plan.contains(&format!("split {moved} from invoice into invoice_billing")), "{plan}");
+    assert!(plan.contains(&format!("copy {moved} of existing invoice rows into invoice_billing")), "{plan}");
+    assert!(plan.contains(&format!("v2 reads and writes {moved} in invoice_billing instead of invoice")), "{plan}");
+    page.find_table("invoice_billing").await;
+    page.click("tab-plan").await;
+    session.screenshot("17c-audit-null-together-plan").await;
+
+    // One undo takes the new table and the plan back.
+    page.click("undo").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    page.wait_for_table_count(&format!("{tables} tables")).await;
+    session.close().await;
+}
+
+#[tokio::test]
 async fn columns_are_extracted_into_a_new_table_in_one_gesture_and_undone_in_one() {
     let Some(setup) = Setup::from_env() else { return };
     let Some(sql) = corpus("schema-chinook/Chinook_PostgreSql.pg.sql") else { return };
