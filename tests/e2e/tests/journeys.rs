@@ -1282,22 +1282,40 @@ async fn optional_columns_that_describe_one_thing_move_to_their_own_table_from_t
     page.element_click("[data-testid=\"finding\"][data-code=\"null-together-columns\"] [data-testid=\"fix\"]").await;
     assert_eq!(wait_for_findings(&page, "null-together-columns", 0).await, 0);
     page.wait_for_table_count(&format!("{} tables", tables + 1)).await;
-    let plan = page.plan_text().await;
     let moved = "billing_address, billing_city, billing_state, billing_country, billing_postal_code";
-    assert!(plan.contains("create table invoice_billing"), "{plan}");
-    assert!(plan.contains(&format!("split {moved} from invoice into invoice_billing")), "{plan}");
-    assert!(plan.contains(&format!("copy {moved} of existing invoice rows into invoice_billing")), "{plan}");
-    assert!(plan.contains(&format!("v2 reads and writes {moved} in invoice_billing instead of invoice")), "{plan}");
-    page.find_table("invoice_billing").await;
-    page.click("tab-plan").await;
-    session.screenshot("17c-audit-null-together-plan").await;
+    split_is_planned_then_undone(
+        &session,
+        &page,
+        ("invoice", "invoice_billing", moved),
+        tables,
+        "17c-audit-null-together-plan",
+    )
+    .await;
+    session.close().await;
+}
 
-    // One undo takes the new table and the plan back.
+/// The plan of an extraction (`source`'s `moved` columns into the new table `into`) reads as the
+/// split recipe: the new table, the triggers, the copy and v2's switch; the new table is on the
+/// canvas beside the plan (screenshot `shot`), and one undo takes it all back.
+async fn split_is_planned_then_undone(
+    session: &Session,
+    page: &Playground<'_>,
+    (source, into, moved): (&str, &str, &str),
+    tables: usize,
+    shot: &str,
+) {
+    let plan = page.plan_text().await;
+    assert!(plan.contains(&format!("create table {into}")), "{plan}");
+    assert!(plan.contains(&format!("split {moved} from {source} into {into}")), "{plan}");
+    assert!(plan.contains(&format!("copy {moved} of existing {source} rows into {into}")), "{plan}");
+    assert!(plan.contains(&format!("v2 reads and writes {moved} in {into} instead of {source}")), "{plan}");
+    page.find_table(into).await;
+    page.click("tab-plan").await;
+    session.screenshot(shot).await;
     page.click("undo").await;
     let plan = page.wait_for_text("plan", "same as the base").await;
     assert!(plan.contains("same as the base"), "{plan}");
     page.wait_for_table_count(&format!("{tables} tables")).await;
-    session.close().await;
 }
 
 #[tokio::test]
@@ -1332,24 +1350,15 @@ async fn columns_are_extracted_into_a_new_table_in_one_gesture_and_undone_in_one
     page.element_click("[data-testid=\"extract-columns-go\"]").await;
     page.wait_for_table_count(&format!("{} tables", tables + 1)).await;
     let plan = page.plan_text().await;
-    assert!(plan.contains("create table customer_address"), "{plan}");
-    assert!(plan.contains("split address, city, postal_code from customer into customer_address"), "{plan}");
     assert!(plan.contains("ON CONFLICT (customer_id) DO UPDATE"), "v1's trigger and the copy meet on the key: {plan}");
-    assert!(plan.contains("copy address, city, postal_code of existing customer rows into customer_address"), "{plan}");
-    assert!(
-        plan.contains("v2 reads and writes address, city, postal_code in customer_address instead of customer"),
-        "{plan}"
-    );
-    // The new table on the canvas, beside the plan.
-    page.find_table("customer_address").await;
-    page.click("tab-plan").await;
-    session.screenshot("18a-extract-columns-plan").await;
-
-    // One undo takes it all back.
-    page.click("undo").await;
-    let plan = page.wait_for_text("plan", "same as the base").await;
-    assert!(plan.contains("same as the base"), "{plan}");
-    page.wait_for_table_count(&format!("{tables} tables")).await;
+    split_is_planned_then_undone(
+        &session,
+        &page,
+        ("customer", "customer_address", "address, city, postal_code"),
+        tables,
+        "18a-extract-columns-plan",
+    )
+    .await;
     session.close().await;
 }
 
