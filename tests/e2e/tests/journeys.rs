@@ -64,6 +64,14 @@ async fn open_pg_dump<'a>(session: &'a Session, sql: &str) -> (Playground<'a>, b
     (page, schema)
 }
 
+/// The audit's findings of rule `code` on a PostgreSQL schema, as the page's worker finds them.
+fn audit_of(schema: &bellows_core::Schema, code: &str) -> Vec<bellows_core::lint::Finding> {
+    bellows_core::lint::audit(schema, bellows_core::Dialect::Postgres, &Default::default())
+        .into_iter()
+        .filter(|f| f.rule.code() == code)
+        .collect()
+}
+
 /// The corpora are read from ../shared/corpora (never bundled); without them this journey
 /// skips, except under CI where that is a failure.
 fn corpus(path: &str) -> Option<String> {
@@ -1118,8 +1126,7 @@ async fn fixing_audit_findings_plans_the_fix_and_undo_takes_it_back() {
     let Some(sql) = corpus("schema-pagila/pagila-schema.pg.sql") else { return };
     let session = Session::open(&setup).await;
     let (page, schema) = open_pg_dump(&session, &sql).await;
-    let base = bellows_core::lint::audit(&schema, bellows_core::Dialect::Postgres, &Default::default());
-    let unindexed: Vec<_> = base.iter().filter(|f| f.rule.code() == "unindexed-foreign-key").collect();
+    let unindexed = audit_of(&schema, "unindexed-foreign-key");
     assert!(unindexed.len() >= 2, "pagila has unindexed foreign keys to fix: {}", unindexed.len());
     page.click("tab-audit").await;
     assert_eq!(findings_of(&page, "unindexed-foreign-key").await, unindexed.len());
@@ -1172,8 +1179,7 @@ async fn a_serial_fixed_in_the_audit_plans_an_identity_at_expand() {
     let Some(sql) = corpus("schema-pagila/pagila-schema.pg.sql") else { return };
     let session = Session::open(&setup).await;
     let (page, schema) = open_pg_dump(&session, &sql).await;
-    let base = bellows_core::lint::audit(&schema, bellows_core::Dialect::Postgres, &Default::default());
-    let serials: Vec<_> = base.iter().filter(|f| f.rule.code() == "serial-not-identity").collect();
+    let serials = audit_of(&schema, "serial-not-identity");
     let fixable = serials.iter().filter(|f| f.fix.is_some()).count();
     assert!(fixable >= 1, "pagila's serials: {}", serials.len());
     page.click("tab-audit").await;
@@ -1200,8 +1206,7 @@ async fn free_text_becomes_a_lookup_table_from_the_audit_and_from_the_inspector(
     let session = Session::open(&setup).await;
     let (page, schema) = open_pg_dump(&session, &sql).await;
     let tables = schema.tables.len();
-    let base = bellows_core::lint::audit(&schema, bellows_core::Dialect::Postgres, &Default::default());
-    let free_text: Vec<_> = base.iter().filter(|f| f.rule.code() == "enum-like-text-without-check").collect();
+    let free_text = audit_of(&schema, "enum-like-text-without-check");
     assert!(free_text.len() >= 2 && free_text.iter().all(|f| f.fix.is_some()), "{free_text:?}");
 
     // The audit's fix: a lookup table of customer.state's values, filled by the plan.
@@ -1254,8 +1259,7 @@ async fn optional_columns_that_describe_one_thing_move_to_their_own_table_from_t
     let session = Session::open(&setup).await;
     let (page, schema) = open_pg_dump(&session, &sql).await;
     let tables = schema.tables.len();
-    let base = bellows_core::lint::audit(&schema, bellows_core::Dialect::Postgres, &Default::default());
-    let groups: Vec<_> = base.iter().filter(|f| f.rule.code() == "null-together-columns").collect();
+    let groups = audit_of(&schema, "null-together-columns");
     assert!(groups.len() == 1 && groups[0].fix.is_some(), "Chinook's invoice billing_* columns: {groups:?}");
 
     // The finding reads as the group it is, and its Fix is the extract-columns refactoring.
