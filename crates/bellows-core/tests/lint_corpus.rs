@@ -36,6 +36,7 @@ const SQUAWK: &[(&str, Rule)] = &[
     ("require_concurrent_index_deletion", Rule::BlockingIndexBuild),
     ("require_timeout_settings", Rule::MissingLockTimeout),
     ("require_concurrent_reindex", Rule::BlockingIndexBuild),
+    ("require_concurrent_partition_detach", Rule::BlockingPartitionDetach),
     // The debt a migration brings in: the audit's column rules on what it creates and adds.
     ("prefer_timestamptz", Rule::TimestampWithoutTimeZone),
     ("prefer_identity", Rule::SerialNotIdentity),

@@ -111,6 +111,7 @@ registry! {
     RewritesTable => safety::rewrites_table,
     ScansUnderExclusiveLock => safety::scans_under_exclusive_lock,
     BlockingIndexBuild => safety::blocking_index_build,
+    BlockingPartitionDetach => safety::blocking_partition_detach,
     ConcurrentIndexInTransaction => safety::concurrent_index_in_transaction,
     MissingLockTimeout => safety::missing_lock_timeout,
     DropsData => safety::drops_data,

@@ -3,6 +3,7 @@
 
 pub(crate) mod alter_without_algorithm;
 pub(crate) mod blocking_index_build;
+pub(crate) mod blocking_partition_detach;
 pub(crate) mod breaks_running_app;
 pub(crate) mod concurrent_index_in_transaction;
 pub(crate) mod copies_table;
@@ -21,6 +22,7 @@ pub(crate) fn run(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
     rewrites_table::check(cx, out);
     scans_under_exclusive_lock::check(cx, out);
     blocking_index_build::check(cx, out);
+    blocking_partition_detach::check(cx, out);
     concurrent_index_in_transaction::check(cx, out);
     missing_lock_timeout::check(cx, out);
     drops_data::check(cx, out);
