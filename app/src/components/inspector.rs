@@ -9,7 +9,7 @@ use crate::engine::{Reply, Request};
 use crate::state::Studio;
 use bellows_core::deps::Dependent;
 use bellows_core::edit::Edit;
-use bellows_core::{ColumnId, TableId};
+use bellows_core::{ColumnId, Identity, TableId};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -28,6 +28,12 @@ struct ColumnRow {
     lookup: Option<String>,
     /// Whether it can move into a new table (extract columns).
     extractable: bool,
+    /// How the column generates its values: "always", "by-default", "serial",
+    /// "auto-increment", or "" (none).
+    identity: &'static str,
+    /// Whether the inspector offers identity choices: PostgreSQL integer columns that are not
+    /// generated and have no default but a serial's (the core refuses the rest, and says why).
+    identity_editable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +123,24 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                         .then(|| bellows_core::edit::lookup_name(&a.target, id, c.id)),
                         extractable: bellows_core::edit::extract_columns_allowed(&a.target, id, &[c.id], &extract_name)
                             .is_ok(),
+                        identity: match c.identity {
+                            Some(Identity::Always) => "always",
+                            Some(Identity::ByDefault) => "by-default",
+                            Some(Identity::Serial) => "serial",
+                            Some(Identity::AutoIncrement) => "auto-increment",
+                            None => "",
+                        },
+                        identity_editable: a.target.dialect.is_none_or(|d| d == bellows_core::Dialect::Postgres)
+                            && matches!(
+                                c.data_type.kind,
+                                bellows_core::TypeKind::SmallInt
+                                    | bellows_core::TypeKind::Integer
+                                    | bellows_core::TypeKind::BigInt
+                            )
+                            && c.generated.is_none()
+                            // An identity takes no default: a serial's goes with it, any other
+                            // must be dropped first.
+                            && (c.default.is_none() || c.identity == Some(Identity::Serial)),
                     })
                     .collect(),
                 checks: t.checks.iter().map(|c| (c.expr.clone(), c.name.clone().unwrap_or_default())).collect(),
@@ -328,6 +352,29 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                                             });
                                                             studio.edit(edit);
                                                         }>"extract lookup table"</button>
+                                                })}
+                                                {c.identity_editable.then(|| {
+                                                    let current = c.identity;
+                                                    view! {
+                                                        <label class="identity" title="How the column numbers new rows (an identity column takes no default)">
+                                                            "identity "
+                                                            <select data-testid="identity" disabled=read_only
+                                                                on:change=move |e| {
+                                                                    let identity = match event_target_value(&e).as_str() {
+                                                                        "always" => Some(Identity::Always),
+                                                                        "by-default" => Some(Identity::ByDefault),
+                                                                        _ => None,
+                                                                    };
+                                                                    studio.edit(Edit::SetIdentity { table: tid, column: cid, identity });
+                                                                }>
+                                                                // A serial becomes an identity; dropping its sequence is not an edit here.
+                                                                <option value="" selected=current.is_empty() disabled=current == "serial">"none"</option>
+                                                                {(current == "serial").then(|| view! { <option value="serial" selected=true disabled=true>"serial"</option> })}
+                                                                <option value="by-default" selected=current == "by-default">"by default"</option>
+                                                                <option value="always" selected=current == "always">"always"</option>
+                                                            </select>
+                                                        </label>
+                                                    }
                                                 })}
                                                 <button type="button" class="link danger" title="Delete this column" data-testid="delete-column"
                                                     on:click=move |_| studio.edit(Edit::DropColumn { table: tid, column: cid })>"delete column"</button>
