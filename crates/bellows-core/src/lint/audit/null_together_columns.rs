@@ -120,7 +120,7 @@ fn prefix(c: &Column) -> Option<String> {
 }
 
 /// The groups in `t`: (prefix, the columns), each of three or more optional columns.
-pub(crate) fn groups(t: &Table) -> Vec<(String, Vec<&Column>)> {
+fn groups(t: &Table) -> Vec<(String, Vec<&Column>)> {
     let own: Vec<String> = super::name_words(&t.name);
     let mut groups: Vec<(String, Vec<&Column>)> = Vec::new();
     for c in &t.columns {

@@ -14,9 +14,9 @@ pub(crate) const DOC: Doc = Doc {
     peers: "none in migration linters; first normal form (a repeating group)",
 };
 
-/// `phone2` gives (`phone`, ``, 2); `enum_3` gives (`enum_`, ``, 3); `thumb_250_size` is not a
-/// numbered column (the number is a size, not a position: it must end the name, or be followed
-/// by nothing but a separator-free suffix of letters, as `line1_text` is not).
+/// The stem and the number of a name that ends in one or two digits: `phone2` gives (`phone`,
+/// 2), `enum_3` gives (`enum`, 3). A number inside the name (`thumb_250_size`) or of three digits
+/// or more (`thumb_250`, a size rather than a position) makes no numbered column.
 fn numbered(c: &Column) -> Option<(String, u32)> {
     let name = c.name.to_ascii_lowercase();
     let digits = name.len() - name.trim_end_matches(|ch: char| ch.is_ascii_digit()).len();
