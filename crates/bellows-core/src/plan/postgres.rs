@@ -180,6 +180,15 @@ pub(in crate::plan) fn step(
 ) -> Step {
     let sql = referenced_first(sql, &lock);
     let rollback = referenced_first(rollback, &lock);
+    let (sql, rollback, reason) = if distinct_tables(lock.1) > 1 {
+        let (sql, shortened) = shorter_lock_timeout(sql);
+        let (rollback, shortened_undo) = shorter_lock_timeout(rollback);
+        let reason =
+            if shortened || shortened_undo { format!("{reason}; {TWO_TABLES_REASON}") } else { reason.to_string() };
+        (sql, rollback, reason)
+    } else {
+        (sql, rollback, reason.to_string())
+    };
     Step {
         title,
         change,
@@ -189,17 +198,66 @@ pub(in crate::plan) fn step(
         transactional,
         repeat_until_no_rows: false,
         one_way: false,
-        reason: reason.to_string(),
+        reason,
         rank,
     }
+}
+
+/// The longest a step that locks two tables waits for each lock: half of PostgreSQL's default
+/// `deadlock_timeout` (1 s).
+///
+/// Such a step holds one table while it waits for the next, and the application takes the same
+/// two in both orders: a write to the referencing table checks its foreign key at the end of
+/// the statement (ROW SHARE on the referenced table, taken whatever the key's value), and a
+/// delete from the referenced table cascades into the referencing one. A unit of work can
+/// therefore slip in between the step's two locks and wait on the first while the step waits
+/// on it. In that cycle the server cancels whichever waiter runs its deadlock check first,
+/// `deadlock_timeout` after it began to wait, and that may be the application's transaction.
+/// A step that gives up its wait sooner is never that waiter: its lock timeout rolls it back,
+/// the application's transaction goes on, and the step is run again (it is written to be).
+/// `tests/lock_cycles.rs` in bellows-verify forces that cycle on a real server.
+pub const TWO_TABLE_LOCK_TIMEOUT_MS: u32 = 500;
+
+const TWO_TABLES_REASON: &str = "it locks two tables, so it waits at most 500ms for each (half of PostgreSQL's deadlock_timeout): in a lock cycle with the application the step gives way and is run again, never the application's transaction";
+
+fn distinct_tables(tables: &[&str]) -> usize {
+    let mut seen: Vec<&str> = Vec::new();
+    for t in tables {
+        if !seen.iter().any(|s| same_name(s, t)) {
+            seen.push(t);
+        }
+    }
+    seen.len()
+}
+
+/// `SET lock_timeout` statements above [`TWO_TABLE_LOCK_TIMEOUT_MS`] lowered to it; true when
+/// one was.
+fn shorter_lock_timeout(mut sql: Vec<String>) -> (Vec<String>, bool) {
+    let mut shortened = false;
+    for s in &mut sql {
+        let Some(ms) = s
+            .strip_prefix("SET lock_timeout = '")
+            .and_then(|r| r.strip_suffix("ms'"))
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if ms > TWO_TABLE_LOCK_TIMEOUT_MS {
+            *s = format!("SET lock_timeout = '{TWO_TABLE_LOCK_TIMEOUT_MS}ms'");
+            shortened = true;
+        }
+    }
+    (sql, shortened)
 }
 
 /// A step that adds a foreign key locks the referenced table too (SHARE ROW EXCLUSIVE), after
 /// the table it alters. A unit of work that holds the referenced table and then writes the
 /// other would wait on the step while the step waits on it: a deadlock in which the
 /// application's transaction may be the one cancelled. Taking the referenced table first, with
-/// nothing else held, makes the step the one that waits first in any cycle, so the server
-/// cancels the step (which is retried), never the application.
+/// nothing else held, makes the step wait first in that cycle. That alone is not enough: a
+/// write to the referencing table can start between the step's two locks and wait for the
+/// first one (its foreign key check) before the step waits for the second, so the step also
+/// waits less than the server's deadlock check takes (see [`TWO_TABLE_LOCK_TIMEOUT_MS`]).
 ///
 /// Its undo drops the key, which locks both tables in ACCESS EXCLUSIVE mode: the referenced
 /// one first there too.
