@@ -126,6 +126,13 @@ pub enum Edit {
         key: ColumnId,
         name: String,
     },
+    /// The comment of the table (`column` is `None`) or of one of its columns; `None` or blank
+    /// text takes it off.
+    SetComment {
+        table: TableId,
+        column: Option<ColumnId>,
+        comment: Option<String>,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -152,6 +159,7 @@ struct EditJson {
     lookup: Option<TableId>,
     columns: Option<Vec<ColumnId>>,
     into: Option<TableId>,
+    comment: Option<String>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -226,6 +234,7 @@ impl TryFrom<EditJson> for Edit {
                 key: j.key.ok_or_else(|| missing("key"))?,
                 name: j.name.clone().ok_or_else(|| missing("name"))?,
             },
+            "set-comment" => Edit::SetComment { table, column: j.column, comment: j.comment.clone() },
             other => return Err(format!("unknown edit `{other}`")),
         })
     }
@@ -254,7 +263,8 @@ impl Edit {
             | Edit::DropCheck { table, .. }
             | Edit::SetIdentity { table, .. }
             | Edit::ExtractLookup { table, .. }
-            | Edit::ExtractColumns { table, .. } => *table,
+            | Edit::ExtractColumns { table, .. }
+            | Edit::SetComment { table, .. } => *table,
         }
     }
 }
@@ -488,6 +498,14 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 .as_ref()
                 .filter(|d| !d.trim().is_empty())
                 .map(|d| DefaultValue { expr: d.clone(), volatile: crate::import::is_volatile(d) });
+        }
+        Edit::SetComment { column, comment, .. } => {
+            let t = &mut schema.tables[index];
+            let text = comment.as_ref().filter(|c| !c.trim().is_empty()).cloned();
+            match column {
+                Some(id) => t.columns.iter_mut().find(|c| c.id == *id).ok_or("no such column")?.comment = text,
+                None => t.comment = text,
+            }
         }
         Edit::SetPrimaryKey { column, primary, .. } => {
             let name = column_name(&schema.tables[index], *column)?;
@@ -1451,6 +1469,8 @@ mod tests {
             Edit::DropCheck { table: t, check: "c".into() },
             Edit::SetIdentity { table: t, column: c, identity: Some(Identity::ByDefault) },
             Edit::SetIdentity { table: t, column: c, identity: None },
+            Edit::SetComment { table: t, column: None, comment: Some("people".into()) },
+            Edit::SetComment { table: t, column: Some(c), comment: None },
         ];
         let json = serde_json::to_string(&all).expect("json");
         assert!(json.contains(r#"{"op":"rename-column","table":3,"column":7,"to":"y"}"#), "{json}");
@@ -1459,6 +1479,68 @@ mod tests {
         assert!(unknown.to_string().contains("unknown edit `explode`"), "{unknown}");
         let short = serde_json::from_str::<Edit>(r#"{"op":"rename-column","table":1,"column":2}"#).expect_err("short");
         assert!(short.to_string().contains("has no `to`"), "{short}");
+    }
+
+    #[test]
+    fn comments_are_set_changed_and_taken_off_and_the_plan_says_so_per_dialect() {
+        let text = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric, note text);";
+        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            let base = import(text, Some(dialect)).schema;
+            let t = base.find_table("orders").expect("orders");
+            let (orders, total) = (t.id, t.column("total").expect("total").id);
+            let edits = [
+                Edit::SetComment { table: orders, column: None, comment: Some("One per checkout".into()) },
+                Edit::SetComment {
+                    table: orders,
+                    column: Some(total),
+                    comment: Some("in cents; it's never negative".into()),
+                },
+                // Blank text is no comment.
+                Edit::SetComment { table: orders, column: Some(ColumnId(999)), comment: Some("x".into()) },
+            ];
+            let (target, skipped) = apply(&base, &edits);
+            assert_eq!(skipped, vec!["edit 3 skipped: no such column".to_string()]);
+            let o = target.find_table("orders").expect("orders");
+            assert_eq!(o.comment.as_deref(), Some("One per checkout"));
+            assert_eq!(o.column("total").and_then(|c| c.comment.as_deref()), Some("in cents; it's never negative"));
+            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes;
+            assert_eq!(
+                changes.iter().map(Change::describe).collect::<Vec<_>>(),
+                ["set the comment of table orders", "set the comment of orders.total"]
+            );
+            let p = crate::plan::plan(
+                &base,
+                &target,
+                &DiffOptions { matching: Matching::Ids, renames: vec![] },
+                &crate::plan::PlanOptions { dialect, ..Default::default() },
+            );
+            let sql: Vec<&str> =
+                p.stages.iter().flat_map(|s| &s.steps).flat_map(|s| &s.sql).map(String::as_str).collect();
+            match dialect {
+                Dialect::Postgres => {
+                    assert!(sql.contains(&"COMMENT ON TABLE orders IS 'One per checkout'"), "{sql:?}");
+                    assert!(
+                        sql.contains(&"COMMENT ON COLUMN orders.total IS 'in cents; it''s never negative'"),
+                        "{sql:?}"
+                    );
+                }
+                Dialect::MySql => {
+                    assert!(sql.iter().any(|s| s.contains("COMMENT = 'One per checkout'")), "{sql:?}");
+                    assert!(
+                        sql.iter().any(|s| s.contains("MODIFY COLUMN total NUMERIC NULL COMMENT 'in cents; it''s never negative', ALGORITHM=INSTANT")),
+                        "{sql:?}"
+                    );
+                }
+                Dialect::Sqlite => {
+                    assert!(sql.is_empty(), "SQLite keeps no comments, and rebuilds nothing for one: {sql:?}");
+                    assert!(p.notes.iter().any(|n| n.contains("SQLite keeps no comments")), "{:?}", p.notes);
+                }
+            }
+            // Taken off again, blank counts as none: no change left.
+            let off = [edits[0].clone(), Edit::SetComment { table: orders, column: None, comment: Some("  ".into()) }];
+            let (target, _) = apply(&base, &off);
+            assert!(diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes.is_empty());
+        }
     }
 
     #[test]

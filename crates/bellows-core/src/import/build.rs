@@ -334,7 +334,12 @@ impl Builder {
         }
         let id = self.new_table_id();
         let mut table = Table {
-            comment: create.comment.as_ref().map(comment_text),
+            comment: create
+                .comment
+                .as_ref()
+                .map(comment_text)
+                .or_else(|| table_option_comment(&create.table_options))
+                .filter(|c| !c.is_empty()),
             partition_of: create.partition_of.as_ref().map(|p| self.qualify(p)),
             partition_bound: create.for_values.as_ref().map(|v| v.to_string()),
             partition_by: create.partition_by.as_ref().map(|p| p.to_string()),
@@ -469,7 +474,8 @@ impl Builder {
                     check.name = check.name.or(constraint_name);
                     constraints.push(TableConstraint::Check(check));
                 }
-                ColumnOption::Comment(text) => column.comment = Some(text.clone()),
+                // MySQL shows no comment for `COMMENT ''`.
+                ColumnOption::Comment(text) => column.comment = Some(text.clone()).filter(|c| !c.is_empty()),
                 ColumnOption::Generated { generated_as, generation_expr, generation_expr_mode, .. } => {
                     match (generated_as, generation_expr) {
                         (_, Some(expr)) => {
@@ -887,6 +893,8 @@ impl Builder {
     }
 
     fn comment(&mut self, object_type: CommentObject, name: &ObjectName, comment: Option<String>, at: Span) -> bool {
+        // An empty comment is none: PostgreSQL deletes the comment for `IS ''`.
+        let comment = comment.filter(|c| !c.is_empty());
         match object_type {
             CommentObject::Table => {
                 let target = self.qualify(name);
@@ -1044,6 +1052,18 @@ fn object_name(name: &ObjectName) -> String {
 fn ident_span(ident: &Ident) -> Option<Span> {
     let start = ident.span.start;
     (start.line > 0).then(|| Span::new(start.line as u32, start.column as u32))
+}
+
+/// MySQL's `COMMENT='...'` after the column list, which sqlparser keeps among the table options.
+fn table_option_comment(options: &sqlparser::ast::CreateTableOptions) -> Option<String> {
+    use sqlparser::ast::{CreateTableOptions as O, SqlOption};
+    let (O::Plain(list) | O::With(list) | O::Options(list) | O::TableProperties(list)) = options else {
+        return None;
+    };
+    list.iter().find_map(|o| match o {
+        SqlOption::Comment(c) => Some(comment_text(c)),
+        _ => None,
+    })
 }
 
 fn comment_text(comment: &sqlparser::ast::CommentDef) -> String {

@@ -19,9 +19,9 @@
 //!   the gh-ost and pt-online-schema-change command lines.
 
 pub(in crate::plan) use super::recipes::{
-    add_column::mysql::*, change_type::mysql::*, checks::mysql::*, default::mysql::*, drop_column::mysql::*,
-    foreign_keys::mysql::*, indexes::mysql::*, keys::mysql::*, lookup::mysql::*, not_null::mysql::*, objects::mysql::*,
-    rename_column::mysql::*, split::mysql::*, tables::mysql::*,
+    add_column::mysql::*, change_type::mysql::*, checks::mysql::*, comments::mysql::*, default::mysql::*,
+    drop_column::mysql::*, foreign_keys::mysql::*, indexes::mysql::*, keys::mysql::*, lookup::mysql::*,
+    not_null::mysql::*, objects::mysql::*, rename_column::mysql::*, split::mysql::*, tables::mysql::*,
 };
 pub(in crate::plan) use crate::diff::Change;
 pub(in crate::plan) use crate::model::*;
@@ -321,6 +321,7 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         SetNotNull { table, column } => set_not_null(ctx, i, change, table, column, b),
         DropNotNull { table, column } => drop_not_null(ctx, i, table, column, b),
         SetDefault { table, column, from, to } => set_default(ctx, i, table, column, from, to, b),
+        SetComment { .. } => set_comment(ctx, i, change, b),
         AddPrimaryKey { table, key } => add_key(ctx, i, change, table, key, true, b),
         AddUnique { table, key } => add_key(ctx, i, change, table, key, false, b),
         DropPrimaryKey { table, key } => drop_primary_key(ctx, i, table, key, b),

@@ -7,10 +7,10 @@
 //! PostgreSQL recipe's whole prelude.
 
 pub(in crate::plan) use super::recipes::{
-    add_column::postgres::*, change_type::postgres::*, checks::postgres::*, default::postgres::*,
-    drop_column::postgres::*, enums::postgres::*, foreign_keys::postgres::*, identity::postgres::*,
-    indexes::postgres::*, keys::postgres::*, lookup::postgres::*, not_null::postgres::*, objects::postgres::*,
-    partitions::postgres::*, rename_column::postgres::*, split::postgres::*, tables::postgres::*,
+    add_column::postgres::*, change_type::postgres::*, checks::postgres::*, comments::postgres::*,
+    default::postgres::*, drop_column::postgres::*, enums::postgres::*, foreign_keys::postgres::*,
+    identity::postgres::*, indexes::postgres::*, keys::postgres::*, lookup::postgres::*, not_null::postgres::*,
+    objects::postgres::*, partitions::postgres::*, rename_column::postgres::*, split::postgres::*, tables::postgres::*,
 };
 pub(in crate::plan) use super::{
     Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step,
@@ -392,7 +392,10 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         CreateTable { table } => create_table(ctx, i, table, b),
         DropTable { table } => drop_table(ctx, i, table, b),
         RenameTable { from, to } => rename_table(ctx, i, from, to, b),
-        AddColumn { table, column } => add_column(ctx, i, change, table, column, b),
+        AddColumn { table, column } => {
+            add_column(ctx, i, change, table, column, b);
+            added_column_comment(ctx, i, table, column, b);
+        }
         DropColumn { table, column } => drop_column(ctx, i, table, column, b),
         RenameColumn { table, from, to } => rename_column(ctx, i, table, from, to, b),
         ChangeType { table, column, from, to } => change_type(ctx, i, change, table, column, &from.kind, to, b),
@@ -405,6 +408,7 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         DropNotNull { table, column } => drop_not_null(ctx, i, table, column, b),
         SetDefault { .. } => set_default(ctx, i, change, b),
         SetIdentity { .. } => set_identity(ctx, i, change, b),
+        SetComment { .. } => set_comment(ctx, i, change, b),
         AddCheck { table, check } => add_check(ctx, i, change, table, check, b),
         DropCheck { table, check } => drop_check(ctx, i, table, check, b),
         DropUnique { table, key } => drop_unique(ctx, i, table, key, b),

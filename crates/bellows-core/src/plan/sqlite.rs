@@ -31,6 +31,7 @@ pub(in crate::plan) fn needs_rebuild(change: &Change) -> bool {
             | Change::CreatePolicy { .. }
             | Change::DropPolicy { .. }
             | Change::ReplacePolicy { .. }
+            | Change::SetComment { .. }
     )
 }
 
@@ -306,6 +307,9 @@ pub(in crate::plan) fn plan(
                 if let Some(seed) = super::recipes::lookup::seed(base, target, changes, table, foreign_key) {
                     seed_parent(i, table, &seed, b);
                 }
+            }
+            Change::SetComment { .. } => {
+                b.notes.push(format!("{}: SQLite keeps no comments; the design keeps it", change.describe()))
             }
             _ => {}
         }

@@ -405,6 +405,9 @@ mod tests {
                 key: ColumnId(nc.0 + 2),
                 name: "order_details".into(),
             },
+            Edit::SetComment { table: t, column: None, comment: Some("Orders, one per checkout".into()) },
+            Edit::SetComment { table: t, column: Some(c), comment: Some("in cents, it's never negative".into()) },
+            Edit::SetComment { table: t, column: Some(c), comment: None },
             Edit::DropColumn { table: t, column: c },
             Edit::DropTable { table: nt },
         ];

@@ -295,6 +295,8 @@ pub(super) enum WEdit {
     ExtractLookup(u32, u32, u32, u32, String),
     /// (table, columns, new table, its key column, its name).
     ExtractColumns(u32, Vec<u32>, u32, u32, String),
+    /// (table, column or none for the table's own, comment).
+    SetComment(u32, Option<u32>, Option<String>),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -755,6 +757,7 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
         Edit::ExtractColumns { table, columns, into, key, name } => {
             WEdit::ExtractColumns(table.0, columns.iter().map(|c| c.0).collect(), into.0, key.0, name)
         }
+        Edit::SetComment { table, column, comment } => WEdit::SetComment(table.0, column.map(|c| c.0), comment),
     }
 }
 
@@ -808,6 +811,9 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
             key: c(key),
             name,
         },
+        WEdit::SetComment(table, column, comment) => {
+            Edit::SetComment { table: t(table), column: column.map(c), comment }
+        }
     }
 }
 

@@ -710,6 +710,11 @@ pub(in crate::plan) mod postgres {
             sql.push(format!("ALTER TABLE {tt} RENAME COLUMN {n} TO {o}"));
         }
         sql.extend(after_swap);
+        // The old column's comment went with it: the one that takes over carries the target's.
+        if let Some(comment) = &target_col.comment {
+            let last = if swap { &o } else { &n };
+            sql.push(format!("COMMENT ON COLUMN {tt}.{last} IS {}", lit(comment)));
+        }
         // An identity column's sequence goes with the old column: the column that takes over
         // becomes the identity, its sequence started past the highest value copied, so inserts
         // that leave the key to the server keep working after Contract.

@@ -7,6 +7,7 @@
 pub(in crate::plan) mod add_column;
 pub(in crate::plan) mod change_type;
 pub(in crate::plan) mod checks;
+pub(in crate::plan) mod comments;
 pub(in crate::plan) mod default;
 pub(in crate::plan) mod drop_column;
 pub(in crate::plan) mod enums;

@@ -38,11 +38,10 @@ pub(in crate::plan) mod postgres {
 
     pub(in crate::plan) fn create_table(ctx: &Ctx<'_>, i: usize, table: &str, b: &mut Builder) {
         let Some(t) = ctx.target_table(table) else { return };
-        let mut sql = match (&t.partition_of, &t.partition_bound) {
+        let sql = match (&t.partition_of, &t.partition_bound) {
             (Some(parent), Some(bound)) => new_partition(ctx, t, parent, bound),
             _ => table_statements(ctx.target, t, PG),
         };
-        sql.retain(|s| !s.starts_with("COMMENT"));
         // Foreign keys to tables created in the same plan are fine inline: the ranks put
         // referenced tables first (dependency order below).
         let depth = fk_depth(ctx, t);
