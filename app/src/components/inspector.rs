@@ -1,5 +1,5 @@
-//! The selected table of the target, editable: its name, each column (name, type, NOT NULL,
-//! primary key, unique, default, index, the foreign key it holds, a lookup table extracted from
+//! The selected table of the target, editable: its name and comment, each column (name, type, NOT NULL,
+//! primary key, unique, default, comment, index, the foreign key it holds, a lookup table extracted from
 //! a text column's values), columns picked to move into a new table, a row to add the next column
 //! (Enter adds it and keeps the cursor there), and deleting the table. Every change is one edit,
 //! so one undo step. Under the columns, "Used by": what depends on the table or the selected
@@ -34,6 +34,7 @@ struct ColumnRow {
     /// Whether the inspector offers identity choices: PostgreSQL integer columns that are not
     /// generated and have no default but a serial's (the core refuses the rest, and says why).
     identity_editable: bool,
+    comment: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +47,9 @@ struct TableView {
     checks: Vec<(String, String)>,
     /// The name a table of columns extracted from it gets unless the user types one.
     extract_name: String,
+    comment: String,
+    /// SQLite keeps no comments: the field says they stay in the design.
+    comments_kept: bool,
 }
 
 /// Commits a text field on Enter or when it loses focus, if it changed; Escape restores it.
@@ -77,6 +81,41 @@ fn commit_on(value: String, may_be_empty: bool, apply: impl Fn(String) + Copy + 
                 }
             }
             on:change=move |e| accept(&event_target::<web_sys::HtmlInputElement>(&e)) />
+    }
+}
+
+/// A comment: free text over several lines, committed when the field loses focus (or on
+/// Ctrl+Enter) if it changed, as one edit; Escape restores it. Empty takes the comment off.
+fn comment_field(
+    value: String,
+    testid: &'static str,
+    placeholder: String,
+    apply: impl Fn(Option<String>) + Copy + 'static,
+) -> impl IntoView {
+    // Dumps often wrap a comment in newlines (`IS $$\n...\n$$`): shown without them.
+    let value = value.trim().to_string();
+    let committed = StoredValue::new(value.clone());
+    let accept = move |area: &web_sys::HtmlTextAreaElement| {
+        let v = area.value().trim().to_string();
+        if v != committed.get_value().trim() {
+            committed.set_value(v.clone());
+            apply((!v.is_empty()).then_some(v));
+        }
+    };
+    let rows = value.lines().count().clamp(1, 6).to_string();
+    view! {
+        <textarea class="comment" data-testid=testid rows=rows placeholder=placeholder.clone() title=placeholder
+            prop:value=value
+            on:keydown=move |e: ev::KeyboardEvent| {
+                let area = event_target::<web_sys::HtmlTextAreaElement>(&e);
+                if e.key() == "Enter" && (e.ctrl_key() || e.meta_key()) {
+                    e.prevent_default();
+                    accept(&area);
+                } else if e.key() == "Escape" {
+                    area.set_value(&committed.get_value());
+                }
+            }
+            on:change=move |e| accept(&event_target::<web_sys::HtmlTextAreaElement>(&e))></textarea>
     }
 }
 
@@ -141,10 +180,13 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                             // An identity takes no default: a serial's goes with it, any other
                             // must be dropped first.
                             && (c.default.is_none() || c.identity == Some(Identity::Serial)),
+                        comment: c.comment.clone().unwrap_or_default(),
                     })
                     .collect(),
                 checks: t.checks.iter().map(|c| (c.expr.clone(), c.name.clone().unwrap_or_default())).collect(),
                 extract_name,
+                comment: t.comment.clone().unwrap_or_default(),
+                comments_kept: a.target.dialect != Some(bellows_core::Dialect::Sqlite),
             })
         })
     });
@@ -298,6 +340,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                     let movable: Vec<(ColumnId, String)> =
                         t.columns.iter().filter(|c| c.extractable).map(|c| (c.id, c.name.clone())).collect();
                     let suggested = t.extract_name.clone();
+                    let comments_kept = t.comments_kept;
                     view! {
                         <div class="table-head">
                             <label>"Table "
@@ -307,6 +350,12 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                             <button type="button" class="danger" data-testid="delete-table" disabled=read_only
                                 on:click=move |_| { studio.edit(Edit::DropTable { table: tid }); studio.selected.set(None); }>"Delete table"</button>
                         </div>
+                        {comment_field(
+                            t.comment.clone(),
+                            "table-comment",
+                            if t.comments_kept { "Comment: what a row of this table is".to_string() } else { "Comment (SQLite keeps none: it stays in the design and its exports)".to_string() },
+                            move |comment| studio.edit(Edit::SetComment { table: tid, column: None, comment }),
+                        )}
                         <table class="columns" data-testid="column-editor">
                             <thead><tr>
                                 <th>"Column"</th><th>"Type"</th><th title="NOT NULL">"NN"</th><th title="Primary key">"PK"</th>
@@ -330,6 +379,18 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                         </tr>
                                         <tr class="row-actions" class:selected=selected data-column=c.name.clone()>
                                             <td colspan="6">
+                                                // A column's comment shows when it has one or is selected.
+                                                {
+                                                    let comment = c.comment.clone();
+                                                    let has_comment = !comment.is_empty();
+                                                    let placeholder = if comments_kept { format!("Comment on {}", c.name) } else { format!("Comment on {} (SQLite keeps none)", c.name) };
+                                                    view! {
+                                                        <Show when=move || has_comment || selected()>
+                                                            {comment_field(comment.clone(), "column-comment", placeholder.clone(),
+                                                                move |comment| studio.edit(Edit::SetComment { table: tid, column: Some(cid), comment }))}
+                                                        </Show>
+                                                    }
+                                                }
                                                 {c.references.clone().map(|r| view! {
                                                     <span class="fk">"\u{2192} " {r}
                                                         <button type="button" class="link" title="Remove this foreign key"

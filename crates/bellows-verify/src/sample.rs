@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 20] = [
+pub const KINDS: [&str; 21] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -31,6 +31,7 @@ pub const KINDS: [&str; 20] = [
     "set-identity",
     "extract-lookup",
     "extract-columns",
+    "set-comment",
 ];
 
 /// What makes a target interesting: what depends on it.
@@ -285,6 +286,8 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                 .filter(|t| !extractable(schema, t).is_empty())
                 .map(|t| Candidate { table: t, column: None, features: table_features(schema, views, t) })
                 .collect(),
+            // SQLite keeps no comments: the plan notes the change and the database cannot show it.
+            "set-comment" if d == Dialect::Sqlite => Vec::new(),
             "drop-check" => tables
                 .iter()
                 .filter(|t| !t.checks.is_empty())
@@ -359,6 +362,18 @@ fn make(
             }
         }
         "rename-column" => Edit::RenameColumn { table, column: col?.id, to: suffix(&col?.name) },
+        // A column's comment (with a quote and a line break, which the SQL must escape) on even
+        // variants; the table's on odd ones, taken off where it has one.
+        "set-comment" if variant.is_multiple_of(2) => Edit::SetComment {
+            table,
+            column: Some(col?.id),
+            comment: Some(format!("What {} holds;\nit's set by Bellows", col?.name)),
+        },
+        "set-comment" => Edit::SetComment {
+            table,
+            column: None,
+            comment: c.table.comment.is_none().then(|| format!("The {} table's rows", c.table.name)),
+        },
         "set-type" => Edit::SetType { table, column: col?.id, data_type: changed_type(&col?.data_type.kind, variant)? },
         "set-nullable" => Edit::SetNullable { table, column: col?.id, nullable: !col?.nullable },
         "set-default" => Edit::SetDefault {

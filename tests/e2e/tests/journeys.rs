@@ -197,6 +197,49 @@ async fn renaming_a_column_on_the_canvas_plans_the_rename_recipe() {
     session.close().await;
 }
 
+/// Evergreen documents its tables with multi-line comments (`COMMENT ON TABLE ... IS $$...$$`): the
+/// inspector shows one whole, an edit to it (Ctrl+Enter commits) plans a COMMENT ON, and undo
+/// takes it back.
+#[tokio::test]
+async fn a_real_table_comment_is_read_and_edited_in_the_inspector() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-evergreen/evergreen_full_schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let expected = schema
+        .find_table("config.bib_source")
+        .and_then(|t| t.comment.clone())
+        .expect("Evergreen comments config.bib_source");
+    assert!(expected.contains("relative \"quality\" of each\nMARC source"), "{expected}");
+    page.find_table("config.bib_source").await;
+    page.click("tab-table").await;
+    let field = page.element("[data-testid=\"table-comment\"]").await;
+    assert_eq!(field.prop("value").await.expect("value").as_deref(), Some(expected.trim()));
+    // To the end of the text, a sentence more, Ctrl+Enter.
+    field
+        .send_keys("\u{E009}\u{E010}\u{E000}\nQuality 0 means never preferred.\u{E009}\u{E007}\u{E000}")
+        .await
+        .expect("typed");
+    page.click("tab-plan").await;
+    let plan = page.wait_for_text("plan", "set the comment of table config.bib_source").await;
+    assert!(plan.contains("COMMENT ON TABLE config.bib_source IS"), "{plan}");
+    assert!(plan.contains("Quality 0 means never preferred.'"), "{plan}");
+    assert!(plan.contains("SHARE UPDATE EXCLUSIVE"), "{plan}");
+    page.click("tab-table").await;
+    let field = page.element("[data-testid=\"table-comment\"]").await;
+    let now = field.prop("value").await.expect("value").unwrap_or_default();
+    assert!(
+        now.ends_with("for targeted URIs are unaffected by this setting.\nQuality 0 means never preferred."),
+        "{now}"
+    );
+    session.screenshot("15e-inspector-comment").await;
+    page.click("tab-plan").await;
+    page.click("undo").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    session.close().await;
+}
+
 /// Evergreen's hundreds of tables in a dozen schemas: the namespace filter shows one schema, and
 /// the name filter narrows it with a pattern and leaves matches out, each time exactly the tables
 /// the model says, laid out on their own and fitted.

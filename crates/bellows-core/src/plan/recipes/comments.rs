@@ -128,6 +128,10 @@ pub(in crate::plan) mod mysql {
                 "a column's comment is metadata only (INSTANT); MODIFY COLUMN restates its whole definition, so the comment comes last, when the plan's other changes to the column have run",
             )
         };
+        let note = "MySQL: a column's comment is changed with MODIFY COLUMN, which restates the whole column as the design reads it; the design keeps no ON UPDATE, CHARACTER SET or COLLATE clause of a column, so check such a column's statement against SHOW CREATE TABLE";
+        if !b.notes.iter().any(|n| n == note) {
+            b.notes.push(note.to_string());
+        }
         let mut undo = definition.clone();
         undo.comment = from.clone();
         let t = ctx.live(table, stage);
