@@ -102,6 +102,13 @@ pub enum Change {
         from: Option<String>,
         to: Option<String>,
     },
+    /// MySQL's `ON UPDATE` of a column both sides have.
+    SetOnUpdate {
+        table: String,
+        column: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
     AddPrimaryKey {
         table: String,
         key: Key,
@@ -240,6 +247,7 @@ impl Change {
             | SetDefault { table, .. }
             | SetIdentity { table, .. }
             | SetComment { table, .. }
+            | SetOnUpdate { table, .. }
             | AddPrimaryKey { table, .. }
             | DropPrimaryKey { table, .. }
             | AddUnique { table, .. }
@@ -305,6 +313,8 @@ impl Change {
                     None => format!("drop the comment of {on}"),
                 }
             }
+            SetOnUpdate { table, column, to: Some(to), .. } => format!("set ON UPDATE {to} on {table}.{column}"),
+            SetOnUpdate { table, column, .. } => format!("drop ON UPDATE of {table}.{column}"),
             AddPrimaryKey { table, key } => format!("add primary key on {table} ({})", key.columns.join(", ")),
             DropPrimaryKey { table, .. } => format!("drop primary key on {table}"),
             AddUnique { table, key } => format!("add unique ({}) on {table}", key.columns.join(", ")),
@@ -759,6 +769,16 @@ fn diff_table(base: &Table, target: &Table, options: &DiffOptions, refs: &Refs, 
             && effective_default(&base.name, &old.name, old) != effective_default(&base.name, &old.name, new)
         {
             out.changes.push(Change::SetDefault { table: table.clone(), column: new.name.clone(), from: od, to: nd });
+        }
+        // `CURRENT_TIMESTAMP` as written, `current_timestamp()` as MariaDB shows it.
+        let on_update = |c: &Column| c.on_update.as_deref().map(normalize_expr);
+        if on_update(old) != on_update(new) {
+            out.changes.push(Change::SetOnUpdate {
+                table: table.clone(),
+                column: new.name.clone(),
+                from: old.on_update.clone(),
+                to: new.on_update.clone(),
+            });
         }
         if old.comment != new.comment {
             out.changes.push(Change::SetComment {

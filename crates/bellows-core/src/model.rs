@@ -141,6 +141,11 @@ pub struct Column {
     pub generated: Option<Generated>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// MySQL's `ON UPDATE` expression (`CURRENT_TIMESTAMP`): the value a row's update writes
+    /// when it leaves the column out. Kept so a statement that restates the column (MODIFY
+    /// COLUMN) keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
     pub span: Span,
 }
 
@@ -156,6 +161,7 @@ impl Column {
             identity: None,
             generated: None,
             comment: None,
+            on_update: None,
             span,
         }
     }

@@ -499,6 +499,7 @@ impl Builder {
                     }
                 }
                 ColumnOption::Identity(_) => column.identity = Some(Identity::AutoIncrement),
+                ColumnOption::OnUpdate(expr) => column.on_update = Some(expr.to_string()),
                 ColumnOption::DialectSpecific(tokens) => {
                     let auto = tokens.iter().any(|t| match t {
                         Token::Word(w) => {

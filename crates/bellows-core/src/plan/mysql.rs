@@ -110,6 +110,9 @@ pub(in crate::plan) fn column_sql(col: &Column) -> String {
     if let Some(d) = &col.default {
         out.push_str(&format!(" DEFAULT {}", d.expr));
     }
+    if let Some(u) = &col.on_update {
+        out.push_str(&format!(" ON UPDATE {u}"));
+    }
     if col.identity.is_some() {
         out.push_str(" AUTO_INCREMENT");
     }
@@ -322,6 +325,7 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         DropNotNull { table, column } => drop_not_null(ctx, i, table, column, b),
         SetDefault { table, column, from, to } => set_default(ctx, i, table, column, from, to, b),
         SetComment { .. } => set_comment(ctx, i, change, b),
+        SetOnUpdate { .. } => set_on_update(ctx, i, change, b),
         AddPrimaryKey { table, key } => add_key(ctx, i, change, table, key, true, b),
         AddUnique { table, key } => add_key(ctx, i, change, table, key, false, b),
         DropPrimaryKey { table, key } => drop_primary_key(ctx, i, table, key, b),

@@ -409,6 +409,9 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         SetDefault { .. } => set_default(ctx, i, change, b),
         SetIdentity { .. } => set_identity(ctx, i, change, b),
         SetComment { .. } => set_comment(ctx, i, change, b),
+        SetOnUpdate { .. } => b
+            .notes
+            .push(format!("{}: ON UPDATE is MySQL's alone; a BEFORE UPDATE trigger does it here", change.describe())),
         AddCheck { table, check } => add_check(ctx, i, change, table, check, b),
         DropCheck { table, check } => drop_check(ctx, i, table, check, b),
         DropUnique { table, key } => drop_unique(ctx, i, table, key, b),

@@ -32,6 +32,7 @@ pub(in crate::plan) fn needs_rebuild(change: &Change) -> bool {
             | Change::DropPolicy { .. }
             | Change::ReplacePolicy { .. }
             | Change::SetComment { .. }
+            | Change::SetOnUpdate { .. }
     )
 }
 
@@ -308,6 +309,10 @@ pub(in crate::plan) fn plan(
                     seed_parent(i, table, &seed, b);
                 }
             }
+            Change::SetOnUpdate { .. } => b.notes.push(format!(
+                "{}: ON UPDATE is MySQL's alone; a trigger after UPDATE does it in SQLite",
+                change.describe()
+            )),
             Change::SetComment { .. } => {
                 b.notes.push(format!("{}: SQLite keeps no comments; the design keeps it", change.describe()))
             }

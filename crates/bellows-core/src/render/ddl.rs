@@ -380,6 +380,16 @@ fn create_table(
                 }
             }
         }
+        match (&column.on_update, target) {
+            (Some(on_update), Dialect::MySql) => {
+                let _ = write!(line, " ON UPDATE {on_update}");
+            }
+            (Some(on_update), _) => notes.push(format!(
+                "-- {}.{}: ON UPDATE {on_update} is MySQL's alone (a BEFORE UPDATE trigger would do it)",
+                table.name, column.name
+            )),
+            (None, _) => {}
+        }
         if inline_pk {
             line.push_str(" PRIMARY KEY");
         }

@@ -362,6 +362,22 @@ mod tests {
     }
 
     #[test]
+    fn a_link_keeps_a_columns_on_update_with_its_default_or_without_one() {
+        let text = "CREATE TABLE t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            a timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+            b datetime NULL ON UPDATE CURRENT_TIMESTAMP) ENGINE=InnoDB;";
+        let d = Design::new(text);
+        let back = decode(&encode(&d)).expect("decodes");
+        let t = back.model.as_ref().and_then(|m| m.find_table("t")).expect("t");
+        let on = |c: &str| t.column(c).and_then(|c| c.on_update.clone());
+        assert_eq!(on("a").as_deref(), Some("CURRENT_TIMESTAMP"));
+        assert_eq!(t.column("a").and_then(|c| c.default.as_ref()).map(|d| d.expr.as_str()), Some("CURRENT_TIMESTAMP"));
+        assert_eq!(on("b").as_deref(), Some("CURRENT_TIMESTAMP"));
+        assert_eq!(on("id"), None);
+        assert!(back.source.contains("ON UPDATE CURRENT_TIMESTAMP"), "{}", back.source);
+    }
+
+    #[test]
     fn a_link_carries_every_kind_of_edit() {
         let mut d = Design::new(ORDERS);
         let (t, c) = (crate::model::TableId(0), ColumnId(1));

@@ -163,6 +163,9 @@ enum WDefault {
     Expr(String, bool),
     /// (rule, volatile): an index into [`default_derivations`].
     Derived(u8, bool),
+    // New kinds go last: a link's defaults name their kind by its position here.
+    /// MySQL's `ON UPDATE` (expression), beside the column's default if it has one.
+    OnUpdate(Option<Box<WDefault>>, String),
 }
 
 fn default_derivations(namespace: Option<&str>, table: &str, column: &str) -> Vec<String> {
@@ -410,13 +413,19 @@ pub(super) fn write_schema(s: &Schema) -> WSchema {
                         name: c.name.clone(),
                         data_type: wtype(&c.data_type),
                         nullable: c.nullable,
-                        default: c.default.as_ref().map(|d| {
-                            let rules = default_derivations(t.namespace.as_deref(), &t.name, &c.name);
-                            match rules.iter().position(|r| *r == d.expr).and_then(|i| u8::try_from(i).ok()) {
-                                Some(i) => WDefault::Derived(i, d.volatile),
-                                None => WDefault::Expr(d.expr.clone(), d.volatile),
+                        default: {
+                            let default = c.default.as_ref().map(|d| {
+                                let rules = default_derivations(t.namespace.as_deref(), &t.name, &c.name);
+                                match rules.iter().position(|r| *r == d.expr).and_then(|i| u8::try_from(i).ok()) {
+                                    Some(i) => WDefault::Derived(i, d.volatile),
+                                    None => WDefault::Expr(d.expr.clone(), d.volatile),
+                                }
+                            });
+                            match &c.on_update {
+                                Some(u) => Some(WDefault::OnUpdate(default.map(Box::new), u.clone())),
+                                None => default,
                             }
-                        }),
+                        },
                         identity: c.identity.map(|i| code(&IDENTITIES, i)),
                         generated: c.generated.as_ref().map(|g| (g.expr.clone(), g.stored)),
                         comment: c.comment.clone(),
@@ -550,25 +559,32 @@ pub(super) fn read_schema(w: WSchema, dialect: Dialect) -> Result<Schema, String
         let id = TableId(ungap(&mut prev_table, t.id_gap));
         let mut columns = Vec::with_capacity(t.columns.len());
         for c in t.columns {
+            let (default, on_update) = match c.default {
+                Some(WDefault::OnUpdate(d, u)) => (d.map(|d| *d), Some(u)),
+                other => (other, None),
+            };
+            let default = match default {
+                None => None,
+                Some(WDefault::Expr(expr, volatile)) => Some(DefaultValue { expr, volatile }),
+                Some(WDefault::Derived(i, volatile)) => {
+                    let expr = default_derivations(t.namespace.as_deref(), &t.name, &c.name)
+                        .into_iter()
+                        .nth(usize::from(i))
+                        .ok_or_else(|| format!("this link has an unknown default rule ({i})"))?;
+                    Some(DefaultValue { expr, volatile })
+                }
+                Some(WDefault::OnUpdate(..)) => return Err("this link has a default inside a default".to_string()),
+            };
             columns.push(Column {
                 id: ColumnId(ungap(&mut prev_column, c.id_gap)),
                 name: c.name.clone(),
                 data_type: rtype(c.data_type)?,
                 nullable: c.nullable,
-                default: match c.default {
-                    None => None,
-                    Some(WDefault::Expr(expr, volatile)) => Some(DefaultValue { expr, volatile }),
-                    Some(WDefault::Derived(i, volatile)) => {
-                        let expr = default_derivations(t.namespace.as_deref(), &t.name, &c.name)
-                            .into_iter()
-                            .nth(usize::from(i))
-                            .ok_or_else(|| format!("this link has an unknown default rule ({i})"))?;
-                        Some(DefaultValue { expr, volatile })
-                    }
-                },
+                default,
                 identity: c.identity.map(|i| pick(&IDENTITIES, i, "identity")).transpose()?,
                 generated: c.generated.map(|(expr, stored)| Generated { expr, stored }),
                 comment: c.comment,
+                on_update,
                 span: NOWHERE,
             });
         }

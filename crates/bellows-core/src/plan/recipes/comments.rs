@@ -5,9 +5,12 @@
 //!   rename, a rewriting type change) gets its comment in the swap (`change_type.rs`), a new
 //!   table or column with its creation.
 //! - MySQL: `ALTER TABLE ... COMMENT =` for a table; a column's comment is part of its definition,
-//!   which `MODIFY COLUMN` restates whole (INSTANT). In Expand when nothing else in the plan
+//!   which `MODIFY COLUMN` restates whole (metadata only: INSTANT on MariaDB, in place on MySQL). In Expand when nothing else in the plan
 //!   changes the column, else last in Contract, when the column has its final definition.
 //! - SQLite keeps no comments: the change stays in the design (`sqlite.rs` notes it).
+//!
+//! MySQL's `ON UPDATE` of a column is restated the same way (`SetOnUpdate`); PostgreSQL and
+//! SQLite have no such clause, and their plans say so.
 
 pub(in crate::plan) mod postgres {
     use crate::plan::postgres::*;
@@ -74,6 +77,7 @@ pub(in crate::plan) mod mysql {
     pub(in crate::plan) fn set_comment(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
         let Change::SetComment { table, column, from, to } = change else { return };
         let text = |t: &Option<String>| lit(t.as_deref().unwrap_or(""));
+        let algorithm = metadata_algorithm(ctx);
         let Some(column) = column else {
             let t = ctx.live(table, StageKind::Expand);
             b.push(
@@ -81,72 +85,107 @@ pub(in crate::plan) mod mysql {
                 ctx.step(
                     change.describe(),
                     i,
-                    vec![ctx.alter(&t, &format!("COMMENT = {}", text(to)), Algorithm::Instant)],
-                    vec![ctx.alter(&t, &format!("COMMENT = {}", text(from)), Algorithm::Instant)],
+                    vec![ctx.alter(&t, &format!("COMMENT = {}", text(to)), algorithm)],
+                    vec![ctx.alter(&t, &format!("COMMENT = {}", text(from)), algorithm)],
                     (LockMode::Metadata, &[table], Effect::Metadata),
-                    "a table's comment is metadata only (INSTANT), and no application version reads it",
+                    "a table's comment is metadata only, and no application version reads it",
                     R_COLUMN,
                 ),
             );
             return;
         };
-        // A new column has its comment in its definition; a column replaced by a shadow gets
-        // the target's definition, comment included, when the shadow takes over.
+        restate_column(ctx, i, change, table, column, "comment", &|c, v| c.comment = v.clone(), from, to, b);
+    }
+
+    /// MySQL's ON UPDATE of a column: restated with the column, as a comment is.
+    pub(in crate::plan) fn set_on_update(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut Builder) {
+        let Change::SetOnUpdate { table, column, from, to } = change else { return };
+        restate_column(ctx, i, change, table, column, "ON UPDATE", &|c, v| c.on_update = v.clone(), from, to, b);
+    }
+
+    /// A change to a part of a column's definition MySQL has no ALTER COLUMN clause for (its
+    /// comment, its ON UPDATE): MODIFY COLUMN restates the whole definition (metadata only).
+    /// Alone, the base's with the new part, at Expand; beside the plan's other changes to the
+    /// column, the target's, last in Contract, once they have all run.
+    #[allow(clippy::too_many_arguments)]
+    fn restate_column(
+        ctx: &Ctx<'_>,
+        i: usize,
+        change: &Change,
+        table: &str,
+        column: &str,
+        part: &str,
+        set: &dyn Fn(&mut Column, &Option<String>),
+        from: &Option<String>,
+        to: &Option<String>,
+        b: &mut Builder,
+    ) {
+        // A new column has it in its definition; a column replaced by a shadow gets the
+        // target's definition, this part included, when the shadow takes over.
         if ctx.added_column(table, column) || replaced(ctx, table, column) {
             return;
         }
         let (Some(base), Some(target)) = (
             ctx.base_table(table).and_then(|t| {
-                let from_name = renamed_from_column(ctx, table, column).unwrap_or(column.as_str());
+                let from_name = renamed_from_column(ctx, table, column).unwrap_or(column);
                 t.column(from_name).cloned()
             }),
             ctx.target_table(table).and_then(|t| t.column(column)).cloned(),
         ) else {
             return;
         };
-        // MODIFY COLUMN restates the whole definition: alone, the base's with the new comment;
-        // beside the plan's other changes to the column, the target's, once they have all run.
-        let alone = !ctx.changes.iter().any(|c| {
-            !matches!(c, Change::SetComment { .. })
-                && c.table().is_some_and(|t| same_name(t, table))
-                && touches_column(c, column)
-        });
+        let alone = !ctx
+            .changes
+            .iter()
+            .any(|c| c != change && c.table().is_some_and(|t| same_name(t, table)) && touches_column(c, column));
         let (stage, definition, rank, reason) = if alone {
             let mut with = base.clone();
-            with.comment = to.clone();
+            set(&mut with, to);
             (
                 StageKind::Expand,
                 with,
                 R_COLUMN,
-                "a column's comment is metadata only (INSTANT); MODIFY COLUMN restates the rest of its definition unchanged",
+                format!(
+                    "a column's {part} is metadata only; MODIFY COLUMN restates the rest of its definition unchanged"
+                ),
             )
         } else {
             (
                 StageKind::Contract,
                 target.clone(),
                 R_DROP_ROUTINE + 1,
-                "a column's comment is metadata only (INSTANT); MODIFY COLUMN restates its whole definition, so the comment comes last, when the plan's other changes to the column have run",
+                format!("a column's {part} is metadata only; MODIFY COLUMN restates its whole definition, so it comes last, when the plan's other changes to the column have run"),
             )
         };
-        let note = "MySQL: a column's comment is changed with MODIFY COLUMN, which restates the whole column as the design reads it; the design keeps no ON UPDATE, CHARACTER SET or COLLATE clause of a column, so check such a column's statement against SHOW CREATE TABLE";
+        let note = "MySQL: MODIFY COLUMN restates a whole column as the design reads it; the design keeps no CHARACTER SET or COLLATE clause of a column, so check such a column's statement against SHOW CREATE TABLE";
         if !b.notes.iter().any(|n| n == note) {
             b.notes.push(note.to_string());
         }
         let mut undo = definition.clone();
-        undo.comment = from.clone();
+        set(&mut undo, from);
         let t = ctx.live(table, stage);
         b.push(
             stage,
             ctx.step(
                 change.describe(),
                 i,
-                vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&definition)), Algorithm::Instant)],
-                vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&undo)), Algorithm::Instant)],
+                vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&definition)), metadata_algorithm(ctx))],
+                vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&undo)), metadata_algorithm(ctx))],
                 (LockMode::Metadata, &[table], Effect::Metadata),
-                reason,
+                &reason,
                 rank,
             ),
         );
+    }
+
+    /// MariaDB changes a comment or an ON UPDATE instantly (tested on 10.11); MySQL's online DDL
+    /// tables list them as in place and metadata only, so the plan asks for that.
+    fn metadata_algorithm(ctx: &Ctx<'_>) -> Algorithm {
+        if ctx.server.is_mariadb() {
+            Algorithm::Instant
+        } else {
+            Algorithm::InplaceNone
+        }
     }
 
     /// The base name of a column the plan renames to `column`.
@@ -173,6 +212,7 @@ pub(in crate::plan) mod mysql {
             | SetIdentity { column: c, .. } => same_name(c, column),
             RenameColumn { to, .. } => same_name(to, column),
             AddPrimaryKey { key, .. } | DropPrimaryKey { key, .. } => key.columns.iter().any(|c| same_name(c, column)),
+            SetComment { column: Some(c), .. } | SetOnUpdate { column: c, .. } => same_name(c, column),
             RenameTable { .. } => true,
             _ => false,
         }
