@@ -180,7 +180,7 @@ fn read_export(csv: &str) -> Result<(String, String), String> {
 
 /// The target schema written as `format`: (file name, text).
 fn export(a: &Analysis, format: &str) -> Result<(String, String), String> {
-    use bellows_core::render::{ddl, diagram, prisma};
+    use bellows_core::render::{ddl, diagram};
     use bellows_core::Dialect;
     let sql = |to: Dialect, ext: &str| {
         (format!("schema.{ext}.sql"), ddl::schema_sql(&a.target, ddl::DdlOptions { source: a.dialect, target: to }))
@@ -188,7 +188,7 @@ fn export(a: &Analysis, format: &str) -> Result<(String, String), String> {
     Ok(match format {
         "dbml" => ("schema.dbml".to_string(), diagram::schema_dbml(&a.target)),
         "mermaid" => ("schema.mmd".to_string(), diagram::schema_mermaid(&a.target)),
-        "prisma" => ("schema.prisma".to_string(), prisma::schema_prisma(&a.target, a.dialect)),
+        // The page writes Prisma schemas itself (`header.rs`).
         "postgres" => sql(Dialect::Postgres, "pg"),
         "mysql" => sql(Dialect::MySql, "mysql"),
         "sqlite" => sql(Dialect::Sqlite, "sqlite"),
@@ -452,9 +452,10 @@ mod tests {
             Reply::File(f) => f,
             other => panic!("{other:?}"),
         };
-        let (name, prisma) =
-            file(Request::Export { design: design.clone().into(), format: "prisma".into() }).expect("a Prisma schema");
-        assert_eq!(name, "schema.prisma");
+        // The page writes the Prisma schema from the analysis it holds; the worker refuses it.
+        assert!(file(Request::Export { design: design.clone().into(), format: "prisma".into() }).is_err());
+        let analysis = bellows_core::analysis::analyze(&design);
+        let prisma = bellows_core::render::prisma::schema_prisma(&analysis.target, analysis.dialect);
         assert!(prisma.contains("model orders {") && prisma.contains("placed_at"), "the target: {prisma}");
         let read_back = bellows_core::import(&prisma, None);
         assert_eq!(read_back.format, bellows_core::SourceFormat::Prisma, "pasted back, it reads as Prisma");

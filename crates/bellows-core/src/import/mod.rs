@@ -299,6 +299,9 @@ pub fn detect_dialect(sql: &str) -> Dialect {
 fn read_statement(builder: &mut Builder, parser_dialect: &dyn SqlDialect, chunk: &Chunk<'_>) {
     let prepared = recover::prepare(chunk.text, builder.dialect);
     let text = prepared.as_deref().unwrap_or(chunk.text);
+    let literal_comment =
+        (builder.dialect == Dialect::Postgres).then(|| recover::dollar_quoted_comment(text)).flatten();
+    let text = literal_comment.as_deref().unwrap_or(text);
     if builder.dialect == Dialect::Postgres {
         if let Some((first, full)) = search_path(text) {
             builder.search_path = first;

@@ -12,6 +12,25 @@
 use crate::Dialect;
 
 /// Blanks what the tokenizer would choke on, keeping the text's shape.
+/// `COMMENT ON ... IS $tag$...$tag$` (Evergreen writes its 82 comments so), which sqlparser reads
+/// only with a standard string: the same statement with the body as one, its quotes doubled.
+pub fn dollar_quoted_comment(text: &str) -> Option<String> {
+    if !text.trim_start().get(..10)?.eq_ignore_ascii_case("COMMENT ON") {
+        return None;
+    }
+    let upper = text.to_ascii_uppercase();
+    let open = upper.find(" IS $").map(|i| i + 4)?;
+    let rest = &text[open..];
+    let tag = &rest[..rest[1..].find('$')? + 2];
+    if !tag[1..tag.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let body_start = open + tag.len();
+    let body_len = text[body_start..].find(tag)?;
+    let body = &text[body_start..body_start + body_len];
+    Some(format!("{}'{}'{}", &text[..open], body.replace('\'', "''"), &text[body_start + body_len + tag.len()..]))
+}
+
 pub fn prepare(text: &str, dialect: Dialect) -> Option<String> {
     let needs_hash = dialect != Dialect::Postgres && text.contains('#');
     let needs_version = dialect == Dialect::MySql && text.contains("/*!");
@@ -570,6 +589,21 @@ mod tests {
     fn binary_attribute_is_blanked_but_binary_types_stay() {
         let out = mysql_binary_attribute("a varchar(64) BINARY NOT NULL, b BINARY(16), c binary").unwrap();
         assert_eq!(out, "a varchar(64)        NOT NULL, b BINARY(16), c binary");
+    }
+
+    #[test]
+    fn a_dollar_quoted_comment_becomes_a_standard_string() {
+        assert_eq!(
+            dollar_quoted_comment("COMMENT ON TABLE config.x IS $$\nit's \"q\"\n$$;").as_deref(),
+            Some("COMMENT ON TABLE config.x IS '\nit''s \"q\"\n';")
+        );
+        assert_eq!(
+            dollar_quoted_comment("comment on column t.c is $body$a $$ b$body$").as_deref(),
+            Some("comment on column t.c is 'a $$ b'")
+        );
+        assert_eq!(dollar_quoted_comment("COMMENT ON TABLE t IS 'x'"), None);
+        assert_eq!(dollar_quoted_comment("COMMENT ON TABLE t IS $$open"), None, "unterminated");
+        assert_eq!(dollar_quoted_comment("SELECT $$x$$"), None);
     }
 
     #[test]
