@@ -62,6 +62,10 @@ struct ColumnOut<'a> {
     identity: Option<Identity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     generated: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_update: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<&'a str>,
     line: u32,
 }
 
@@ -119,6 +123,8 @@ fn table_out(table: &Table) -> TableOut<'_> {
                 default: c.default.as_ref().map(|d| d.expr.as_str()),
                 identity: c.identity,
                 generated: c.generated.as_ref().map(|g| g.expr.as_str()),
+                on_update: c.on_update.as_deref(),
+                comment: c.comment.as_deref(),
                 line: c.span.line,
             })
             .collect(),
@@ -252,6 +258,9 @@ fn print_text(file: &str, result: &bellows_core::Import, style: Style) -> String
             }
             if let Some(g) = &c.generated {
                 marks.push(format!("generated ({})", g.expr));
+            }
+            if let Some(u) = &c.on_update {
+                marks.push(format!("on update {u}"));
             }
             let _ =
                 writeln!(out, "  {:name_width$}  {:type_width$}  {}", c.name, c.data_type.spelling, marks.join(", "));

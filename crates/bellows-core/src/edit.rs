@@ -1495,7 +1495,7 @@ mod tests {
                     column: Some(total),
                     comment: Some("in cents; it's never negative".into()),
                 },
-                // Blank text is no comment.
+                // A column that is not there: skipped, and said so.
                 Edit::SetComment { table: orders, column: Some(ColumnId(999)), comment: Some("x".into()) },
             ];
             let (target, skipped) = apply(&base, &edits);

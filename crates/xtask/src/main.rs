@@ -341,7 +341,11 @@ fn test() -> Result {
         let mut cmd = cargo_cmd(&["test", "-p", "bellows-app", "--target", "wasm32-unknown-unknown"]);
         cmd.env("CHROMEDRIVER", &browser.chromedriver)
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", caps)
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &toolchain.wasm_bindgen_test_runner);
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &toolchain.wasm_bindgen_test_runner)
+            // The runner's limit is for the whole suite in one page (20 s by default), not per
+            // test: ten tests on a busy 2-core machine came to it, and the runner then reports
+            // the test it was in as never run.
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "180");
         run_tests(&mut cmd, tally)
     })?;
     let mut dist_dir = PathBuf::new();

@@ -5,8 +5,9 @@
 //!   rename, a rewriting type change) gets its comment in the swap (`change_type.rs`), a new
 //!   table or column with its creation.
 //! - MySQL: `ALTER TABLE ... COMMENT =` for a table; a column's comment is part of its definition,
-//!   which `MODIFY COLUMN` restates whole (metadata only: INSTANT on MariaDB, in place on MySQL). In Expand when nothing else in the plan
-//!   changes the column, else last in Contract, when the column has its final definition.
+//!   which `MODIFY COLUMN` restates whole (metadata only: INSTANT on MariaDB, in place on MySQL).
+//!   In Expand when nothing else in the plan changes the column, else last in Contract, when the
+//!   column has its final definition.
 //! - SQLite keeps no comments: the change stays in the design (`sqlite.rs` notes it).
 //!
 //! MySQL's `ON UPDATE` of a column is restated the same way (`SetOnUpdate`); PostgreSQL and
@@ -125,25 +126,19 @@ pub(in crate::plan) mod mysql {
         if ctx.added_column(table, column) || replaced(ctx, table, column) {
             return;
         }
-        let (Some(base), Some(target)) = (
-            ctx.base_table(table).and_then(|t| {
-                let from_name = renamed_from_column(ctx, table, column).unwrap_or(column);
-                t.column(from_name).cloned()
-            }),
-            ctx.target_table(table).and_then(|t| t.column(column)).cloned(),
-        ) else {
-            return;
-        };
+        // Alone, the column is neither renamed nor retyped here: the base has it by its name.
         let alone = !ctx
             .changes
             .iter()
             .any(|c| c != change && c.table().is_some_and(|t| same_name(t, table)) && touches_column(c, column));
-        let (stage, definition, rank, reason) = if alone {
-            let mut with = base.clone();
-            set(&mut with, to);
+        let known = if alone { ctx.base_table(table) } else { ctx.target_table(table) };
+        let Some(mut definition) = known.and_then(|t| t.column(column)).cloned() else { return };
+        if alone {
+            set(&mut definition, to);
+        }
+        let (stage, rank, reason) = if alone {
             (
                 StageKind::Expand,
-                with,
                 R_COLUMN,
                 format!(
                     "a column's {part} is metadata only; MODIFY COLUMN restates the rest of its definition unchanged"
@@ -152,7 +147,6 @@ pub(in crate::plan) mod mysql {
         } else {
             (
                 StageKind::Contract,
-                target.clone(),
                 R_DROP_ROUTINE + 1,
                 format!("a column's {part} is metadata only; MODIFY COLUMN restates its whole definition, so it comes last, when the plan's other changes to the column have run"),
             )
@@ -163,14 +157,14 @@ pub(in crate::plan) mod mysql {
         }
         let mut undo = definition.clone();
         set(&mut undo, from);
-        let t = ctx.live(table, stage);
+        let (t, algorithm) = (ctx.live(table, stage), metadata_algorithm(ctx));
         b.push(
             stage,
             ctx.step(
                 change.describe(),
                 i,
-                vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&definition)), metadata_algorithm(ctx))],
-                vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&undo)), metadata_algorithm(ctx))],
+                vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&definition)), algorithm)],
+                vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&undo)), algorithm)],
                 (LockMode::Metadata, &[table], Effect::Metadata),
                 &reason,
                 rank,
@@ -188,18 +182,8 @@ pub(in crate::plan) mod mysql {
         }
     }
 
-    /// The base name of a column the plan renames to `column`.
-    fn renamed_from_column<'a>(ctx: &'a Ctx<'_>, table: &str, column: &str) -> Option<&'a str> {
-        ctx.changes.iter().find_map(|c| match c {
-            Change::RenameColumn { table: t, from, to } if same_name(t, table) && same_name(to, column) => {
-                Some(from.as_str())
-            }
-            _ => None,
-        })
-    }
-
-    /// True when the change is about `column` (by its target name), or a key, check or index
-    /// over it.
+    /// True when the change is about `column` (by its target name), the primary key over it, or
+    /// its table's name: a MODIFY COLUMN beside it must wait for the column's final definition.
     fn touches_column(change: &Change, column: &str) -> bool {
         use Change::*;
         match change {
