@@ -86,6 +86,30 @@ fn partitions_and_inheritance_carry_their_parent_columns() {
 }
 
 #[test]
+fn a_view_defined_again_replaces_the_first_and_dollar_quoted_comments_are_read() {
+    // Evergreen defines money.billable_xact_summary twice and writes its comments in $$.
+    let r = pg(r#"CREATE SCHEMA money;
+CREATE TABLE money.x (id int, amount numeric);
+CREATE VIEW money.s AS SELECT id FROM money.x;
+CREATE VIEW money.t AS SELECT id FROM money.s;
+CREATE OR REPLACE VIEW money.s AS SELECT id, amount FROM money.x;
+COMMENT ON TABLE money.x IS $$
+Bills, one per
+"transaction"; it's kept
+$$;
+COMMENT ON COLUMN money.x.amount IS $c$in cents$c$;"#);
+    no_errors(&r);
+    let names: Vec<&str> = r.schema.views.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["s", "t"], "one s, where it was first made");
+    assert!(r.schema.views[0].definition.contains("amount"), "{}", r.schema.views[0].definition);
+    let x = r.schema.find_table("money.x").expect("money.x");
+    assert_eq!(x.comment.as_deref(), Some("\nBills, one per\n\"transaction\"; it's kept\n"));
+    assert_eq!(x.column("amount").and_then(|c| c.comment.as_deref()), Some("in cents"));
+    let same = bellows_core::diff::diff(&r.schema, &r.schema, &Default::default()).changes;
+    assert!(same.is_empty(), "{same:?}");
+}
+
+#[test]
 fn enums_views_comments_and_identity_are_modelled() {
     let sql = "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n\
                CREATE TABLE person (id bigint GENERATED ALWAYS AS IDENTITY, name text, current_mood mood);\n\

@@ -109,7 +109,7 @@ impl Builder {
                 collect_query(&view.query, &mut reads, &mut columns_read);
                 reads.iter_mut().for_each(|r| *r = self.normalize_qualified(r));
                 reads.dedup();
-                self.schema.views.push(View {
+                self.put_view(View {
                     namespace,
                     name,
                     materialized: view.materialized,
@@ -948,6 +948,20 @@ impl Builder {
         }
     }
 
+    /// A view, in place of the one of that name the text made before (`CREATE OR REPLACE VIEW`,
+    /// as the server does: Evergreen defines `money.billable_xact_summary` twice), else added.
+    fn put_view(&mut self, view: View) {
+        let same = |v: &View| {
+            same_name(&v.name, &view.name)
+                && v.namespace.as_deref().map(str::to_ascii_lowercase)
+                    == view.namespace.as_deref().map(str::to_ascii_lowercase)
+        };
+        match self.schema.views.iter_mut().find(|v| same(v)) {
+            Some(existing) => *existing = view,
+            None => self.schema.views.push(view),
+        }
+    }
+
     /// A view read by [`super::recover::fallback`].
     pub fn view_by_words(&mut self, name: &str, materialized: bool, definition: String, reads: Vec<String>, at: Span) {
         let qualified = self.normalize_qualified(name);
@@ -955,7 +969,7 @@ impl Builder {
         let (namespace, name) = (ns.map(str::to_string), n.to_string());
         let mut reads: Vec<String> = reads.iter().map(|r| self.normalize_qualified(r)).collect();
         reads.dedup();
-        self.schema.views.push(View {
+        self.put_view(View {
             namespace,
             name,
             materialized,
