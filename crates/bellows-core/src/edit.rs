@@ -133,6 +133,35 @@ pub enum Edit {
         column: Option<ColumnId>,
         comment: Option<String>,
     },
+    /// Makes `columns`, in that order, the whole primary key; none takes the key off.
+    SetPrimaryKeyColumns {
+        table: TableId,
+        columns: Vec<ColumnId>,
+    },
+    /// A UNIQUE constraint `name` over `columns`, in that order.
+    AddUnique {
+        table: TableId,
+        name: String,
+        columns: Vec<ColumnId>,
+    },
+    /// Drops the UNIQUE constraint (or the unique index without a WHERE) over exactly
+    /// `columns`, in any order.
+    DropUnique {
+        table: TableId,
+        columns: Vec<ColumnId>,
+    },
+    /// An index `name` over `columns` in that order, those in `descending` sorted downwards;
+    /// UNIQUE or not, with an access method (`None`: the server's default) and a `WHERE`
+    /// (a partial index) where the dialect has them.
+    CreateIndex {
+        table: TableId,
+        name: String,
+        columns: Vec<ColumnId>,
+        descending: Vec<ColumnId>,
+        unique: bool,
+        method: Option<String>,
+        predicate: Option<String>,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -160,6 +189,9 @@ struct EditJson {
     columns: Option<Vec<ColumnId>>,
     into: Option<TableId>,
     comment: Option<String>,
+    descending: Option<Vec<ColumnId>>,
+    method: Option<String>,
+    predicate: Option<String>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -235,6 +267,24 @@ impl TryFrom<EditJson> for Edit {
                 name: j.name.clone().ok_or_else(|| missing("name"))?,
             },
             "set-comment" => Edit::SetComment { table, column: j.column, comment: j.comment.clone() },
+            "set-primary-key-columns" => {
+                Edit::SetPrimaryKeyColumns { table, columns: j.columns.clone().ok_or_else(|| missing("columns"))? }
+            }
+            "add-unique" => Edit::AddUnique {
+                table,
+                name: j.name.clone().ok_or_else(|| missing("name"))?,
+                columns: j.columns.clone().ok_or_else(|| missing("columns"))?,
+            },
+            "drop-unique" => Edit::DropUnique { table, columns: j.columns.clone().ok_or_else(|| missing("columns"))? },
+            "create-index" => Edit::CreateIndex {
+                table,
+                name: j.name.clone().ok_or_else(|| missing("name"))?,
+                columns: j.columns.clone().ok_or_else(|| missing("columns"))?,
+                descending: j.descending.clone().unwrap_or_default(),
+                unique: j.unique.unwrap_or(false),
+                method: j.method.clone(),
+                predicate: j.predicate.clone(),
+            },
             other => return Err(format!("unknown edit `{other}`")),
         })
     }
@@ -264,7 +314,11 @@ impl Edit {
             | Edit::SetIdentity { table, .. }
             | Edit::ExtractLookup { table, .. }
             | Edit::ExtractColumns { table, .. }
-            | Edit::SetComment { table, .. } => *table,
+            | Edit::SetComment { table, .. }
+            | Edit::SetPrimaryKeyColumns { table, .. }
+            | Edit::AddUnique { table, .. }
+            | Edit::DropUnique { table, .. }
+            | Edit::CreateIndex { table, .. } => *table,
         }
     }
 }
@@ -506,6 +560,103 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 Some(id) => t.columns.iter_mut().find(|c| c.id == *id).ok_or("no such column")?.comment = text,
                 None => t.comment = text,
             }
+        }
+        Edit::SetPrimaryKeyColumns { columns, .. } => {
+            let names = column_list(&schema.tables[index], columns, true)?;
+            let current: Vec<String> =
+                schema.tables[index].primary_key.iter().flat_map(|k| k.columns.clone()).collect();
+            let same = current.len() == names.len() && current.iter().zip(&names).all(|(a, b)| same_name(a, b));
+            if same {
+                return Err("that is the primary key already".into());
+            }
+            if !current.is_empty() {
+                if let Some(child) = referencing(schema, &old_table_name, &current) {
+                    return Err(format!("{child} references the primary key; drop that foreign key first"));
+                }
+            }
+            if schema.dialect == Some(crate::Dialect::MySql) {
+                auto_increment_keeps_a_key(&schema.tables[index], &current, &names)?;
+            }
+            let t = &mut schema.tables[index];
+            for c in t.columns.iter_mut().filter(|c| columns.contains(&c.id)) {
+                c.nullable = false;
+            }
+            let name = t.primary_key.as_ref().and_then(|k| k.name.clone());
+            t.primary_key = (!names.is_empty()).then(|| Key::new(name, names));
+        }
+        Edit::AddUnique { name, columns, .. } => {
+            let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+            let names = column_list(&schema.tables[index], columns, false)?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("a UNIQUE constraint needs a name".into());
+            }
+            let t = &schema.tables[index];
+            if unique_over(t, &names).is_some() || t.primary_key.as_ref().is_some_and(|k| same_set(&k.columns, &names))
+            {
+                return Err(format!("({}) is unique already", names.join(", ")));
+            }
+            if constraint_names(t, d).iter().any(|n| same_name(n, name)) || index_name_taken(schema, index, name) {
+                return Err(format!("a constraint or index named {name} exists"));
+            }
+            schema.tables[index].uniques.push(Key::new(Some(name.to_string()), names));
+        }
+        Edit::DropUnique { columns, .. } => {
+            let names = column_list(&schema.tables[index], columns, false)?;
+            let t = &schema.tables[index];
+            let Some(found) = unique_over(t, &names) else {
+                return Err(format!("nothing makes ({}) unique", names.join(", ")));
+            };
+            if let Some(child) = referencing_set(schema, &old_table_name, &names) {
+                return Err(format!("{child} references it; drop that foreign key first"));
+            }
+            let t = &mut schema.tables[index];
+            match found {
+                UniqueBy::Constraint(i) => {
+                    t.uniques.remove(i);
+                }
+                UniqueBy::Index(i) => {
+                    t.indexes.remove(i);
+                }
+            }
+        }
+        Edit::CreateIndex { name, columns, descending, unique, method, predicate, .. } => {
+            let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+            let t = &schema.tables[index];
+            let names = column_list(t, columns, false)?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("an index needs a name".into());
+            }
+            if index_name_taken(schema, index, name) {
+                return Err(format!("an index or table named {name} exists"));
+            }
+            let types: Vec<&DataType> = names.iter().filter_map(|n| t.column(n).map(|c| &c.data_type)).collect();
+            let method = index_method(d, method.as_deref(), &types, *unique, !descending.is_empty())?;
+            let predicate = match predicate.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                None => None,
+                Some(_) if d == crate::Dialect::MySql => {
+                    return Err("MySQL and MariaDB have no partial indexes (an index with a WHERE)".into())
+                }
+                Some(p) => {
+                    let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+                    Some(crate::import::check_condition(p, d, &cols).map_err(|e| format!("the index's WHERE: {e}"))?)
+                }
+            };
+            let t = &mut schema.tables[index];
+            let parts = columns
+                .iter()
+                .zip(names)
+                .map(|(id, name)| IndexPart::Column { name, descending: descending.contains(id) })
+                .collect();
+            t.indexes.push(Index {
+                name: Some(name.to_string()),
+                unique: *unique,
+                parts,
+                method,
+                predicate,
+                span: Span::new(1, 1),
+            });
         }
         Edit::SetPrimaryKey { column, primary, .. } => {
             let name = column_name(&schema.tables[index], *column)?;
@@ -1252,6 +1403,188 @@ fn constraint_names(t: &Table, d: crate::Dialect) -> Vec<String> {
     out
 }
 
+/// The names of `ids` in `t`, in that order: at least one, each once; a primary key may be
+/// given none (`may_be_empty`).
+fn column_list(t: &Table, ids: &[ColumnId], may_be_empty: bool) -> Result<Vec<String>, String> {
+    if ids.is_empty() && !may_be_empty {
+        return Err("pick at least one column".into());
+    }
+    let mut names: Vec<String> = Vec::new();
+    for id in ids {
+        let name = column_name(t, *id)?;
+        if names.iter().any(|n| same_name(n, &name)) {
+            return Err(format!("{name} is picked twice"));
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| same_name(x, y)))
+}
+
+/// What makes a set of columns unique: a UNIQUE constraint, or a unique index without a WHERE.
+enum UniqueBy {
+    Constraint(usize),
+    Index(usize),
+}
+
+fn unique_over(t: &Table, columns: &[String]) -> Option<UniqueBy> {
+    if let Some(i) = t.uniques.iter().position(|k| same_set(&k.columns, columns)) {
+        return Some(UniqueBy::Constraint(i));
+    }
+    t.indexes
+        .iter()
+        .position(|ix| {
+            ix.unique && ix.predicate.is_none() && ix.parts.iter().all(|p| p.column().is_some()) && {
+                let cols: Vec<String> = ix.parts.iter().filter_map(|p| p.column().map(str::to_string)).collect();
+                same_set(&cols, columns)
+            }
+        })
+        .map(UniqueBy::Index)
+}
+
+/// A foreign key (as `table(columns)`) that references `columns` of `table` in any order.
+fn referencing_set(schema: &Schema, table: &str, columns: &[String]) -> Option<String> {
+    let primary: Vec<String> =
+        schema.find_table(table).and_then(|t| t.primary_key.as_ref()).map(|k| k.columns.clone()).unwrap_or_default();
+    schema.tables.iter().find_map(|t| {
+        t.foreign_keys
+            .iter()
+            .find(|fk| {
+                same_name(&fk.ref_table, table)
+                    && same_set(if fk.ref_columns.is_empty() { &primary } else { &fk.ref_columns }, columns)
+            })
+            .map(|fk| format!("{}({})", t.name, fk.columns.join(", ")))
+    })
+}
+
+/// Whether an index named `name` would clash: PostgreSQL keeps index names apart from every
+/// table, index and key of the same schema (a key's index takes its name), SQLite across the
+/// database, MySQL within the table.
+fn index_name_taken(schema: &Schema, index: usize, name: &str) -> bool {
+    let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+    let own = &schema.tables[index];
+    let index_names = |t: &Table| -> Vec<String> { t.indexes.iter().filter_map(|ix| ix.name.clone()).collect() };
+    match d {
+        crate::Dialect::MySql => {
+            index_names(own).iter().any(|n| same_name(n, name))
+                || own.uniques.iter().filter_map(|k| k.name.as_deref()).any(|n| same_name(n, name))
+        }
+        _ => schema.tables.iter().filter(|t| d == crate::Dialect::Sqlite || t.namespace == own.namespace).any(|t| {
+            same_name(&t.name, name)
+                || index_names(t).iter().any(|n| same_name(n, name))
+                || (d == crate::Dialect::Postgres && constraint_names(t, d).iter().any(|n| same_name(n, name)))
+        }),
+    }
+}
+
+/// The access methods an index can use here, checked against its columns' types: `None` is
+/// the server's default (a B-tree everywhere), which `btree` also means.
+fn index_method(
+    d: crate::Dialect,
+    method: Option<&str>,
+    types: &[&DataType],
+    unique: bool,
+    descending: bool,
+) -> Result<Option<String>, String> {
+    use crate::TypeKind as K;
+    let method = method.map(|m| m.trim().to_ascii_lowercase()).filter(|m| !m.is_empty() && m != "btree");
+    let Some(m) = method else { return Ok(None) };
+    if d != crate::Dialect::Postgres {
+        return Err(format!(
+            "{} indexes are B-trees: there is no {m} method here",
+            if d == crate::Dialect::MySql { "InnoDB" } else { "SQLite" }
+        ));
+    }
+    if unique {
+        return Err(format!("only B-tree indexes can be UNIQUE, not {m}"));
+    }
+    if descending {
+        return Err(format!("only B-tree indexes have a sort order, not {m}"));
+    }
+    let named = |t: &DataType| t.spelling.trim().to_ascii_lowercase();
+    let fits = |t: &DataType| -> bool {
+        match m.as_str() {
+            "hash" => !matches!(t.kind, K::Json | K::Array { .. }),
+            "gin" => matches!(t.kind, K::Jsonb | K::Array { .. }) || named(t) == "tsvector",
+            "gist" => {
+                let n = named(t);
+                n == "tsvector"
+                    || n.ends_with("range")
+                    || ["point", "box", "polygon", "circle", "inet", "cidr", "geometry", "geography"]
+                        .iter()
+                        .any(|g| n.starts_with(g))
+            }
+            "brin" => matches!(
+                t.kind,
+                K::SmallInt
+                    | K::Integer
+                    | K::BigInt
+                    | K::Decimal { .. }
+                    | K::Real
+                    | K::Double
+                    | K::Text
+                    | K::Varchar { .. }
+                    | K::Char { .. }
+                    | K::Date
+                    | K::Time
+                    | K::Timestamp
+                    | K::TimestampTz
+                    | K::Interval
+                    | K::Uuid
+            ),
+            _ => false,
+        }
+    };
+    if !["hash", "gin", "gist", "brin"].contains(&m.as_str()) {
+        return Err(format!("unknown index method {m}: btree, hash, gin, gist or brin"));
+    }
+    if m == "hash" && types.len() > 1 {
+        return Err("a hash index holds one column".into());
+    }
+    if let Some(t) = types.iter().find(|t| !fits(t)) {
+        return Err(format!("a {m} index cannot hold a column of type {}", t.spelling.to_lowercase()));
+    }
+    Ok(Some(m))
+}
+
+/// MySQL keeps an AUTO_INCREMENT column the first column of some key: the primary key moving
+/// from `current` to `next` must leave each such column leading one.
+fn auto_increment_keeps_a_key(t: &Table, current: &[String], next: &[String]) -> Result<(), String> {
+    for c in current.iter().filter(|c| t.column(c).is_some_and(|col| col.identity.is_some())) {
+        let leads_pk = next.first().is_some_and(|x| same_name(x, c));
+        let other_key = t.uniques.iter().any(|k| k.columns.first().is_some_and(|x| same_name(x, c)))
+            || t.indexes.iter().any(|ix| ix.parts.first().and_then(IndexPart::column).is_some_and(|x| same_name(x, c)));
+        if !leads_pk && !other_key {
+            return Err(format!(
+                "{}.{c} is AUTO_INCREMENT, which MySQL keeps the first column of a key: index it (or drop AUTO_INCREMENT) before the primary key moves",
+                t.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A name for a new UNIQUE constraint or index over `columns` (`key` or `idx`), as PostgreSQL
+/// names them (`orders_customer_id_placed_at_key`), with a number after it when taken.
+pub fn key_name(schema: &Schema, table: TableId, columns: &[ColumnId], suffix: &str) -> String {
+    let Some(index) = schema.tables.iter().position(|t| t.id == table) else { return suffix.into() };
+    let t = &schema.tables[index];
+    let mut parts = vec![t.name.clone()];
+    parts.extend(columns.iter().filter_map(|id| t.columns.iter().find(|c| c.id == *id)).map(|c| c.name.clone()));
+    parts.push(suffix.to_string());
+    let stem = parts.join("_");
+    // PostgreSQL cuts identifiers at 63 bytes.
+    let stem: String = stem.chars().take(60).collect();
+    let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+    (0..)
+        .map(|i| if i == 0 { stem.clone() } else { format!("{stem}{i}") })
+        .find(|n| !index_name_taken(schema, index, n) && !constraint_names(t, d).iter().any(|x| same_name(x, n)))
+        .unwrap_or(stem)
+}
+
 /// A foreign key (as `table(columns)`) that references exactly `columns` of `table`.
 fn referencing(schema: &Schema, table: &str, columns: &[String]) -> Option<String> {
     // `REFERENCES t` without columns points at t's primary key.
@@ -1471,6 +1804,18 @@ mod tests {
             Edit::SetIdentity { table: t, column: c, identity: None },
             Edit::SetComment { table: t, column: None, comment: Some("people".into()) },
             Edit::SetComment { table: t, column: Some(c), comment: None },
+            Edit::SetPrimaryKeyColumns { table: t, columns: vec![k, c] },
+            Edit::AddUnique { table: t, name: "u".into(), columns: vec![c, k] },
+            Edit::DropUnique { table: t, columns: vec![k, c] },
+            Edit::CreateIndex {
+                table: t,
+                name: "i".into(),
+                columns: vec![c, k],
+                descending: vec![k],
+                unique: true,
+                method: Some("btree".into()),
+                predicate: Some("x > 0".into()),
+            },
         ];
         let json = serde_json::to_string(&all).expect("json");
         assert!(json.contains(r#"{"op":"rename-column","table":3,"column":7,"to":"y"}"#), "{json}");
@@ -1479,6 +1824,154 @@ mod tests {
         assert!(unknown.to_string().contains("unknown edit `explode`"), "{unknown}");
         let short = serde_json::from_str::<Edit>(r#"{"op":"rename-column","table":1,"column":2}"#).expect_err("short");
         assert!(short.to_string().contains("has no `to`"), "{short}");
+    }
+
+    #[test]
+    fn composite_keys_unique_constraints_and_indexes_are_one_edit_each_and_plan_per_dialect() {
+        let text = "CREATE TABLE orders (id bigint NOT NULL, line int NOT NULL, sku text, placed_at date, note text, doc jsonb, PRIMARY KEY (id));";
+        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            let text = if dialect == Dialect::Postgres { text.to_string() } else { text.replace("jsonb", "text") };
+            let base = import(&text, Some(dialect)).schema;
+            let t = base.find_table("orders").expect("orders");
+            let col = |n: &str| t.column(n).expect("column").id;
+            let (orders, id, line, sku, placed) = (t.id, col("id"), col("line"), col("sku"), col("placed_at"));
+            let unique = key_name(&base, orders, &[sku, placed], "key");
+            let index = key_name(&base, orders, &[placed, sku], "idx");
+            assert_eq!((unique.as_str(), index.as_str()), ("orders_sku_placed_at_key", "orders_placed_at_sku_idx"));
+            let edits = vec![
+                Edit::SetPrimaryKeyColumns { table: orders, columns: vec![id, line] },
+                Edit::AddUnique { table: orders, name: unique.clone(), columns: vec![sku, placed] },
+                Edit::CreateIndex {
+                    table: orders,
+                    name: index.clone(),
+                    columns: vec![placed, sku],
+                    descending: vec![placed],
+                    unique: false,
+                    method: Some("BTREE".into()),
+                    predicate: (dialect != Dialect::MySql).then(|| "sku IS NOT NULL".into()),
+                },
+            ];
+            let (target, skipped) = apply(&base, &edits);
+            assert!(skipped.is_empty(), "{dialect:?}: {skipped:?}");
+            let o = target.find_table("orders").expect("orders");
+            assert_eq!(o.primary_key.as_ref().map(|k| k.columns.clone()), Some(vec!["id".into(), "line".into()]));
+            assert_eq!(o.uniques[0].columns, vec!["sku".to_string(), "placed_at".to_string()]);
+            let ix = &o.indexes[0];
+            assert_eq!(ix.method, None, "btree is the default and is kept as none");
+            assert_eq!(
+                ix.parts,
+                vec![
+                    IndexPart::Column { name: "placed_at".into(), descending: true },
+                    IndexPart::Column { name: "sku".into(), descending: false }
+                ]
+            );
+            let plan = crate::plan::plan_changes(
+                &base,
+                &target,
+                &diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }),
+                &crate::plan::PlanOptions { dialect, ..Default::default() },
+            );
+            let sql = plan.steps().flat_map(|(_, s)| s.sql.clone()).collect::<Vec<_>>().join(";\n");
+            match dialect {
+                Dialect::Postgres => {
+                    assert!(sql.contains("PRIMARY KEY USING INDEX"), "{sql}");
+                    assert!(sql.contains("UNIQUE USING INDEX orders_sku_placed_at_key"), "{sql}");
+                    assert!(
+                        sql.contains("CREATE INDEX CONCURRENTLY orders_placed_at_sku_idx ON orders (placed_at DESC, sku) WHERE sku IS NOT NULL"),
+                        "{sql}"
+                    );
+                }
+                Dialect::MySql => {
+                    assert!(sql.contains("ADD PRIMARY KEY (id, line)"), "{sql}");
+                    assert!(sql.contains("UNIQUE"), "{sql}");
+                    assert!(sql.contains("orders_placed_at_sku_idx"), "{sql}");
+                }
+                Dialect::Sqlite => {
+                    assert!(sql.contains("PRIMARY KEY (id, line)"), "{sql}");
+                    assert!(sql.contains("CREATE INDEX orders_placed_at_sku_idx ON orders (placed_at DESC, sku) WHERE sku IS NOT NULL"), "{sql}");
+                }
+            }
+            // Dropped again by its columns, in any order; the key back to one column.
+            let (undone, skipped) = apply(
+                &target,
+                &[
+                    Edit::DropUnique { table: orders, columns: vec![placed, sku] },
+                    Edit::SetPrimaryKeyColumns { table: orders, columns: vec![id] },
+                ],
+            );
+            assert!(skipped.is_empty(), "{skipped:?}");
+            let o = undone.find_table("orders").expect("orders");
+            assert!(o.uniques.is_empty());
+            assert_eq!(o.primary_key.as_ref().map(|k| k.columns.clone()), Some(vec!["id".into()]));
+        }
+    }
+
+    #[test]
+    fn key_and_index_edits_that_cannot_hold_say_why() {
+        let base = import(
+            "CREATE TABLE customers (id bigint PRIMARY KEY, email text, doc jsonb, tags text[]);\n\
+             CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id), placed_at date);\n\
+             CREATE UNIQUE INDEX customers_email_idx ON customers (email);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let (customers, id) = ids(&base, "customers", "id");
+        let (_, email) = ids(&base, "customers", "email");
+        let (_, doc) = ids(&base, "customers", "doc");
+        let (_, tags) = ids(&base, "customers", "tags");
+        let refused = |edit: Edit| apply(&base, &[edit]).1.first().cloned().unwrap_or_default();
+        let index = |columns: Vec<ColumnId>, unique: bool, method: &str, predicate: Option<&str>| Edit::CreateIndex {
+            table: customers,
+            name: "x".into(),
+            columns,
+            descending: vec![],
+            unique,
+            method: Some(method.into()),
+            predicate: predicate.map(str::to_string),
+        };
+        assert!(refused(Edit::SetPrimaryKeyColumns { table: customers, columns: vec![id, email] })
+            .contains("orders(customer_id) references the primary key"));
+        assert!(refused(Edit::SetPrimaryKeyColumns { table: customers, columns: vec![id] }).contains("already"));
+        assert!(refused(Edit::AddUnique { table: customers, name: "u".into(), columns: vec![email, email] })
+            .contains("email is picked twice"));
+        assert!(refused(Edit::AddUnique { table: customers, name: "u".into(), columns: vec![email] })
+            .contains("(email) is unique already"));
+        assert!(refused(Edit::AddUnique { table: customers, name: "orders".into(), columns: vec![doc] })
+            .contains("named orders exists"));
+        assert!(refused(Edit::AddUnique { table: customers, name: "u".into(), columns: vec![] })
+            .contains("pick at least one column"));
+        assert!(
+            refused(Edit::DropUnique { table: customers, columns: vec![doc] }).contains("nothing makes (doc) unique")
+        );
+        let brin = refused(index(vec![doc], false, "brin", None));
+        assert!(brin.contains("a brin index cannot hold a column of type jsonb"), "{brin}");
+        assert!(refused(index(vec![email, doc], false, "hash", None)).contains("a hash index holds one column"));
+        assert!(refused(index(vec![doc], true, "gin", None)).contains("only B-tree indexes can be UNIQUE"));
+        assert!(refused(index(vec![email], false, "fancy", None)).contains("unknown index method fancy"));
+        let typo = refused(index(vec![email], false, "btree", Some("emial IS NOT NULL")));
+        assert!(typo.contains("the index's WHERE") && typo.contains("emial"), "{typo}");
+        // What the methods are for passes.
+        let (target, skipped) = apply(&base, &[index(vec![doc, tags], false, "gin", None)]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(target.find_table("customers").expect("t").indexes[1].method.as_deref(), Some("gin"));
+        // The unique index over email goes by its columns.
+        let (target, skipped) = apply(&base, &[Edit::DropUnique { table: customers, columns: vec![email] }]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert!(target.find_table("customers").expect("t").indexes.is_empty());
+        // MySQL has neither partial indexes nor other methods.
+        let my = import("CREATE TABLE t (id int PRIMARY KEY, a int);", Some(Dialect::MySql)).schema;
+        let (t, a) = ids(&my, "t", "a");
+        let with = |method: Option<&str>, predicate: Option<&str>| Edit::CreateIndex {
+            table: t,
+            name: "t_a_idx".into(),
+            columns: vec![a],
+            descending: vec![],
+            unique: false,
+            method: method.map(str::to_string),
+            predicate: predicate.map(str::to_string),
+        };
+        assert!(apply(&my, &[with(None, Some("a > 0"))]).1[0].contains("no partial indexes"));
+        assert!(apply(&my, &[with(Some("hash"), None)]).1[0].contains("InnoDB indexes are B-trees"));
     }
 
     #[test]

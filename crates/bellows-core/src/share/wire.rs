@@ -300,6 +300,14 @@ pub(super) enum WEdit {
     ExtractColumns(u32, Vec<u32>, u32, u32, String),
     /// (table, column or none for the table's own, comment).
     SetComment(u32, Option<u32>, Option<String>),
+    /// (table, the key's columns in order).
+    SetPrimaryKeyColumns(u32, Vec<u32>),
+    /// (table, name, columns).
+    AddUnique(u32, String, Vec<u32>),
+    /// (table, columns).
+    DropUnique(u32, Vec<u32>),
+    /// (table, name, columns, the descending ones, unique, method, predicate).
+    CreateIndex(u32, String, Vec<u32>, Vec<u32>, bool, Option<String>, Option<String>),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -774,7 +782,17 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
             WEdit::ExtractColumns(table.0, columns.iter().map(|c| c.0).collect(), into.0, key.0, name)
         }
         Edit::SetComment { table, column, comment } => WEdit::SetComment(table.0, column.map(|c| c.0), comment),
+        Edit::SetPrimaryKeyColumns { table, columns } => WEdit::SetPrimaryKeyColumns(table.0, ids(&columns)),
+        Edit::AddUnique { table, name, columns } => WEdit::AddUnique(table.0, name, ids(&columns)),
+        Edit::DropUnique { table, columns } => WEdit::DropUnique(table.0, ids(&columns)),
+        Edit::CreateIndex { table, name, columns, descending, unique, method, predicate } => {
+            WEdit::CreateIndex(table.0, name, ids(&columns), ids(&descending), unique, method, predicate)
+        }
     }
+}
+
+fn ids(columns: &[ColumnId]) -> Vec<u32> {
+    columns.iter().map(|c| c.0).collect()
 }
 
 pub(super) fn read_edit(w: WEdit) -> Edit {
@@ -830,6 +848,24 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
         WEdit::SetComment(table, column, comment) => {
             Edit::SetComment { table: t(table), column: column.map(c), comment }
         }
+        WEdit::SetPrimaryKeyColumns(table, columns) => {
+            Edit::SetPrimaryKeyColumns { table: t(table), columns: columns.into_iter().map(c).collect() }
+        }
+        WEdit::AddUnique(table, name, columns) => {
+            Edit::AddUnique { table: t(table), name, columns: columns.into_iter().map(c).collect() }
+        }
+        WEdit::DropUnique(table, columns) => {
+            Edit::DropUnique { table: t(table), columns: columns.into_iter().map(c).collect() }
+        }
+        WEdit::CreateIndex(table, name, columns, descending, unique, method, predicate) => Edit::CreateIndex {
+            table: t(table),
+            name,
+            columns: columns.into_iter().map(c).collect(),
+            descending: descending.into_iter().map(c).collect(),
+            unique,
+            method,
+            predicate,
+        },
     }
 }
 
