@@ -574,7 +574,11 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                     return Err(format!("{child} references the primary key; drop that foreign key first"));
                 }
             }
-            if schema.dialect == Some(crate::Dialect::MySql) {
+            let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+            if !names.is_empty() {
+                holds_partition_key(&schema.tables[index], &names, d)?;
+            }
+            if d == crate::Dialect::MySql {
                 auto_increment_keeps_a_key(&schema.tables[index], &current, &names)?;
             }
             let t = &mut schema.tables[index];
@@ -599,6 +603,7 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             if constraint_names(t, d).iter().any(|n| same_name(n, name)) || index_name_taken(schema, index, name) {
                 return Err(format!("a constraint or index named {name} exists"));
             }
+            holds_partition_key(t, &names, d)?;
             schema.tables[index].uniques.push(Key::new(Some(name.to_string()), names));
         }
         Edit::DropUnique { columns, .. } => {
@@ -630,6 +635,9 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             }
             if index_name_taken(schema, index, name) {
                 return Err(format!("an index or table named {name} exists"));
+            }
+            if *unique {
+                holds_partition_key(t, &names, d)?;
             }
             let types: Vec<&DataType> = names.iter().filter_map(|n| t.column(n).map(|c| &c.data_type)).collect();
             let method = index_method(d, method.as_deref(), &types, *unique, !descending.is_empty())?;
@@ -1445,6 +1453,27 @@ fn unique_over(t: &Table, columns: &[String]) -> Option<UniqueBy> {
         .map(UniqueBy::Index)
 }
 
+/// PostgreSQL and MySQL make a partitioned table's unique keys hold every column of its partition
+/// key, since each partition checks its own rows.
+fn holds_partition_key(t: &Table, names: &[String], d: crate::Dialect) -> Result<(), String> {
+    let Some(by) = t.partition_by.as_deref() else { return Ok(()) };
+    let missing: Vec<&str> = t
+        .columns
+        .iter()
+        .filter(|c| crate::rewrite::names(by, d, &c.name) && !names.iter().any(|n| same_name(n, &c.name)))
+        .map(|c| c.name.as_str())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is partitioned: a unique key on it must hold its partition key's columns too ({})",
+            t.name,
+            missing.join(", ")
+        ))
+    }
+}
+
 /// A foreign key (as `table(columns)`) that references `columns` of `table` in any order.
 fn referencing_set(schema: &Schema, table: &str, columns: &[String]) -> Option<String> {
     let primary: Vec<String> =
@@ -1907,6 +1936,38 @@ mod tests {
     }
 
     #[test]
+    fn a_table_with_a_fulltext_index_is_rebuilt_with_writes_held_on_mysql() {
+        // Sakila's film_text: MariaDB refuses LOCK=NONE for the rebuild (error 1846).
+        for (fulltext, lock) in [(", FULLTEXT KEY idx_title (title)", "LOCK=SHARED"), ("", "LOCK=NONE")] {
+            let base = import(
+                &format!("CREATE TABLE film_text (film_id smallint NOT NULL, title varchar(255) NOT NULL, PRIMARY KEY (film_id){fulltext}) ENGINE=InnoDB;"),
+                Some(Dialect::MySql),
+            )
+            .schema;
+            let (t, film_id) = ids(&base, "film_text", "film_id");
+            let (_, title) = ids(&base, "film_text", "title");
+            let (target, skipped) =
+                apply(&base, &[Edit::SetPrimaryKeyColumns { table: t, columns: vec![film_id, title] }]);
+            assert!(skipped.is_empty(), "{skipped:?}");
+            let plan = crate::plan::plan_changes(
+                &base,
+                &target,
+                &diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }),
+                &crate::plan::PlanOptions { dialect: Dialect::MySql, ..Default::default() },
+            );
+            let (_, step) = plan.steps().find(|(_, s)| s.title.starts_with("primary key")).expect("the key's step");
+            let sql = step.sql.join(";\n");
+            assert!(
+                sql.contains(&format!("DROP PRIMARY KEY, ADD PRIMARY KEY (film_id, title), ALGORITHM=INPLACE, {lock}")),
+                "{sql}"
+            );
+            assert!(step.rollback.iter().any(|s| s.contains(lock)), "{:?}", step.rollback);
+            assert_eq!(step.reason.contains("FULLTEXT"), !fulltext.is_empty(), "{}", step.reason);
+            assert_eq!(step.lock.mode == crate::plan::LockMode::NoWrites, !fulltext.is_empty());
+        }
+    }
+
+    #[test]
     fn key_and_index_edits_that_cannot_hold_say_why() {
         let base = import(
             "CREATE TABLE customers (id bigint PRIMARY KEY, email text, doc jsonb, tags text[]);\n\
@@ -1958,6 +2019,18 @@ mod tests {
         let (target, skipped) = apply(&base, &[Edit::DropUnique { table: customers, columns: vec![email] }]);
         assert!(skipped.is_empty(), "{skipped:?}");
         assert!(target.find_table("customers").expect("t").indexes.is_empty());
+        // A partitioned table's unique keys hold its partition key.
+        let parted = import(
+            "CREATE TABLE events (id bigint NOT NULL, region text NOT NULL, at date) PARTITION BY LIST (region);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let (events, eid) = ids(&parted, "events", "id");
+        let (_, region) = ids(&parted, "events", "region");
+        let why = apply(&parted, &[Edit::SetPrimaryKeyColumns { table: events, columns: vec![eid] }]).1;
+        assert!(why[0].contains("must hold its partition key's columns too (region)"), "{why:?}");
+        let (_, skipped) = apply(&parted, &[Edit::SetPrimaryKeyColumns { table: events, columns: vec![eid, region] }]);
+        assert!(skipped.is_empty(), "{skipped:?}");
         // MySQL has neither partial indexes nor other methods.
         let my = import("CREATE TABLE t (id int PRIMARY KEY, a int);", Some(Dialect::MySql)).schema;
         let (t, a) = ids(&my, "t", "a");

@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 21] = [
+pub const KINDS: [&str; 24] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -32,6 +32,9 @@ pub const KINDS: [&str; 21] = [
     "extract-lookup",
     "extract-columns",
     "set-comment",
+    "set-primary-key-columns",
+    "add-unique",
+    "create-index",
 ];
 
 /// What makes a target interesting: what depends on it.
@@ -288,6 +291,16 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                 .collect(),
             // SQLite keeps no comments: the plan notes the change and the database cannot show it.
             "set-comment" if d == Dialect::Sqlite => Vec::new(),
+            // A single-column key widened by another column, or taken off (a key nothing
+            // references: the edit refuses the rest).
+            "set-primary-key-columns" => column_candidates(&|t, c| {
+                t.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1)
+                    && !t.is_primary_key(&c.name)
+                    && keyable(&c.data_type.kind, d)
+            }),
+            "add-unique" | "create-index" => column_candidates(&|t, c| {
+                keyable(&c.data_type.kind, d) && !t.is_primary_key(&c.name) && partner(t, c, d).is_some()
+            }),
             "drop-check" => tables
                 .iter()
                 .filter(|t| !t.checks.is_empty())
@@ -441,6 +454,51 @@ fn make(
             };
             edit::extract_columns(schema, table, columns, ids)
         }
+        "set-primary-key-columns" => {
+            let key = c.table.primary_key.as_ref()?;
+            let id = c.table.column(&key.columns[0])?.id;
+            let columns = if variant % 2 == 1 { Vec::new() } else { vec![id, col?.id] };
+            Edit::SetPrimaryKeyColumns { table, columns }
+        }
+        // Two columns: seeded rows may repeat the pair, which the plan's pre-check finds.
+        "add-unique" => {
+            let columns = vec![col?.id, partner(c.table, col?, d)?];
+            Edit::AddUnique { table, name: edit::key_name(schema, table, &columns, "key"), columns }
+        }
+        // Two columns, the second descending on even variants; partial (where the dialect has
+        // it) on odd ones; a BRIN index on every third (PostgreSQL, where the types fit).
+        "create-index" => {
+            let columns = vec![col?.id, partner(c.table, col?, d)?];
+            let first = col?;
+            let predicate = (variant % 2 == 1 && d != Dialect::MySql)
+                .then(|| format!("{} IS NOT NULL", bellows_core::render::ident(&first.name, d)));
+            let btree = Edit::CreateIndex {
+                table,
+                name: edit::key_name(schema, table, &columns, "idx"),
+                descending: if variant.is_multiple_of(2) { vec![columns[1]] } else { Vec::new() },
+                columns: columns.clone(),
+                unique: false,
+                method: None,
+                predicate: predicate.clone(),
+            };
+            let brin = Edit::CreateIndex {
+                table,
+                name: edit::key_name(schema, table, &columns, "brin"),
+                columns,
+                descending: Vec::new(),
+                unique: false,
+                method: Some("brin".into()),
+                predicate,
+            };
+            if variant % 3 == 2
+                && d == Dialect::Postgres
+                && edit::apply(schema, std::slice::from_ref(&brin)).1.is_empty()
+            {
+                brin
+            } else {
+                btree
+            }
+        }
         // By name where it has one, by its condition where the DDL left it unnamed.
         "drop-check" => {
             let mut checks: Vec<&bellows_core::model::Check> = c.table.checks.iter().collect();
@@ -450,6 +508,23 @@ fn make(
         }
         _ => return None,
     })
+}
+
+/// Whether a column of this type can be in a B-tree key: not an array or JSON (PostgreSQL's
+/// `json` has no equality), and on MySQL not a TEXT or BLOB, which a key takes only by a prefix.
+fn keyable(kind: &TypeKind, d: Dialect) -> bool {
+    let unkeyed = matches!(kind, TypeKind::Array { .. } | TypeKind::Json | TypeKind::Jsonb);
+    let prefix_only = d == Dialect::MySql && matches!(kind, TypeKind::Text | TypeKind::Bytes);
+    !unkeyed && !prefix_only
+}
+
+/// A second column for a key or index with `c`, picked by a hash of the names among the
+/// table's other keyable columns.
+fn partner(t: &Table, c: &bellows_core::model::Column, d: Dialect) -> Option<ColumnId> {
+    let mut others: Vec<&bellows_core::model::Column> =
+        t.columns.iter().filter(|x| x.id != c.id && keyable(&x.data_type.kind, d) && x.generated.is_none()).collect();
+    others.sort_by_key(|x| hash(&[&t.name, &c.name, &x.name]));
+    others.first().map(|x| x.id)
 }
 
 /// The columns of `t` that can move into a new table one at a time, with their names.

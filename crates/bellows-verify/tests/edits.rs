@@ -12,7 +12,8 @@
 //! every dialect), every sixth on a schema of more than 200 tables.
 //! `BELLOWS_EDITS_FULL=1` runs every kind on every schema (the full sweep, about three times as
 //! long);
-//! `BELLOWS_EDITS_SCHEMA` (substrings of file names, comma-separated), `BELLOWS_EDITS_KIND` and
+//! `BELLOWS_EDITS_SCHEMA` (substrings of file names, comma-separated), `BELLOWS_EDITS_KIND` (kinds,
+//! comma-separated) and
 //! `BELLOWS_EDITS_PER_KIND` narrow or widen the sample.
 //! Without the corpora the test skips with a notice; under `CI=true` it fails.
 
@@ -129,7 +130,9 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
             _ => None,
         };
         let samples = sample(&schema, dialect, per_kind, &file);
-        for s in samples.iter().filter(|s| only_kind.as_deref().is_none_or(|k| k == s.kind) && in_sample(s.kind)) {
+        for s in samples.iter().filter(|s| {
+            only_kind.as_deref().is_none_or(|k| k.split(',').any(|k| k.trim() == s.kind)) && in_sample(s.kind)
+        }) {
             let input = Input {
                 name: format!("{file} {} {}", s.kind, s.about),
                 dir: None,

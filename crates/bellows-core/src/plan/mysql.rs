@@ -186,18 +186,48 @@ impl<'a> Ctx<'a> {
             }
             v
         };
+        // InnoDB rebuilds a table that has a FULLTEXT index in place only while writes wait
+        // (error 1846, "Fulltext index creation requires a lock", found on Sakila's film_text).
+        let rebuilds_in_place = lock.2 == Effect::Rewrite
+            && sql.iter().chain(&rollback).any(|s| s.contains(Algorithm::InplaceNone.clause()));
+        let fulltext = lock.1.iter().find(|t| rebuilds_in_place && self.has_fulltext(t));
+        let (sql, rollback, mode, reason) = match fulltext {
+            Some(t) => {
+                let shared = |v: Vec<String>| {
+                    v.into_iter()
+                        .map(|s| s.replace(Algorithm::InplaceNone.clause(), Algorithm::InplaceShared.clause()))
+                        .collect::<Vec<_>>()
+                };
+                (
+                    shared(sql),
+                    shared(rollback),
+                    LockMode::NoWrites,
+                    format!(
+                        "{reason}; {t} has a FULLTEXT index, and InnoDB rebuilds such a table in place only with writes held (LOCK=SHARED) for the whole rebuild"
+                    ),
+                )
+            }
+            None => (sql, rollback, lock.0, reason.to_string()),
+        };
         Step {
             title,
             change,
             sql: bound(sql),
             rollback: bound(rollback),
-            lock: Lock { mode: lock.0, tables: lock.1.iter().map(|t| t.to_string()).collect(), effect: lock.2 },
+            lock: Lock { mode, tables: lock.1.iter().map(|t| t.to_string()).collect(), effect: lock.2 },
             transactional: false,
             repeat_until_no_rows: false,
             one_way: false,
-            reason: reason.to_string(),
+            reason,
             rank,
         }
+    }
+
+    /// Whether the table has a FULLTEXT index, before or after the plan.
+    fn has_fulltext(&self, table: &str) -> bool {
+        [self.base, self.target].iter().filter_map(|s| s.find_table(table)).any(|t| {
+            t.indexes.iter().any(|ix| ix.method.as_deref().is_some_and(|m| m.eq_ignore_ascii_case("fulltext")))
+        })
     }
 
     /// The key batches walk, in order: the primary key, or else a unique key over NOT NULL

@@ -117,6 +117,90 @@ impl<'a> Version<'a> {
         }
     }
 
+    /// The columns of `table` some unique key or primary key holds, whose values each row
+    /// writes (rather than leave a default that would repeat). v1 keeps to the target's keys
+    /// too, as to its CHECKs: a key the plan adds would refuse v1's repeated defaults.
+    fn keyed(&self, table: &Table) -> Vec<String> {
+        fn key_columns(t: &Table) -> Vec<String> {
+            t.uniques
+                .iter()
+                .chain(t.primary_key.iter())
+                .flat_map(|k| k.columns.iter().cloned())
+                .chain(
+                    t.indexes
+                        .iter()
+                        .filter(|i| i.unique)
+                        .flat_map(|i| i.parts.iter().filter_map(|p| p.column().map(str::to_string))),
+                )
+                .collect()
+        }
+        let mut out = key_columns(table);
+        if self.v1 {
+            let target_name = super::renamed_table(self.changes, &table.qualified_name());
+            if let Some(t) = self.target.find_table(&target_name) {
+                let target_keys = key_columns(t);
+                out.extend(
+                    table
+                        .columns
+                        .iter()
+                        .filter(|c| {
+                            let now = super::renamed_column(self.changes, &target_name, &c.name);
+                            target_keys.iter().any(|k| same_name(k, &now))
+                        })
+                        .map(|c| c.name.clone()),
+                );
+            }
+        }
+        out
+    }
+
+    /// The unique keys (primary key, UNIQUE, unique index without a WHERE) of `table`'s target
+    /// form that its base form lacks, by column set, in this version's column names.
+    fn added_keys(&self, table: &Table) -> Vec<Vec<String>> {
+        let (base_table, target_table) = if self.v1 {
+            let target_name = super::renamed_table(self.changes, &table.qualified_name());
+            (Some(table), self.target.find_table(&target_name))
+        } else {
+            let name = table.qualified_name();
+            let base = self
+                .base
+                .tables
+                .iter()
+                .find(|b| same_name(&super::renamed_table(self.changes, &b.qualified_name()), &name));
+            (base, Some(table))
+        };
+        let (Some(b), Some(t)) = (base_table, target_table) else { return Vec::new() };
+        let target_name = t.qualified_name();
+        // A target column's name in the base (`None`: the column is new).
+        let in_base = |k: &str| {
+            b.columns
+                .iter()
+                .find(|c| same_name(&super::renamed_column(self.changes, &target_name, &c.name), k))
+                .map(|c| c.name.clone())
+        };
+        let same_set =
+            |a: &[String], z: &[String]| a.len() == z.len() && a.iter().all(|x| z.iter().any(|y| same_name(x, y)));
+        let base_keys = unique_keys(b);
+        unique_keys(t)
+            .into_iter()
+            .filter_map(|key| {
+                let mapped: Vec<Option<String>> = key.iter().map(|k| in_base(k)).collect();
+                let existed = mapped.iter().all(Option::is_some) && {
+                    let names: Vec<String> = mapped.iter().flatten().cloned().collect();
+                    base_keys.iter().any(|bk| same_set(bk, &names))
+                };
+                if existed {
+                    return None;
+                }
+                if self.v1 {
+                    mapped.into_iter().collect::<Option<Vec<String>>>()
+                } else {
+                    Some(key)
+                }
+            })
+            .collect()
+    }
+
     /// The value a column gets at row `g`: of a narrower target type where v1 must keep to it.
     fn value(&self, table: &Table, column: &Column, g: &str) -> Option<String> {
         if self.v1 {
@@ -339,13 +423,7 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
     let mut inner = Vec::new();
     let mut outer = Vec::new();
     let mut columns = Vec::new();
-    let keyed: Vec<&str> = table
-        .uniques
-        .iter()
-        .chain(table.primary_key.iter())
-        .flat_map(|k| k.columns.iter().map(String::as_str))
-        .chain(table.indexes.iter().filter(|i| i.unique).flat_map(|i| i.parts.iter().filter_map(|p| p.column())))
-        .collect();
+    let keyed = ver.keyed(table);
     for column in &table.columns {
         // A key the database fills is still written where it references a row (SQLite's
         // INTEGER PRIMARY KEY of a one-to-one table holds its parent's key).
@@ -405,6 +483,18 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
         .filter(|c| !unwritten.iter().any(|u| crate::import::objects::mentions(c, &u.name)))
         .map(|c| passes(c))
         .collect();
+    // A unique key the plan adds holds from Expand on: each version writes only rows it
+    // accepts, as with a CHECK (a flag pair or a short enum repeats within a few rows).
+    for key in ver.added_keys(table) {
+        let cols: Vec<String> = key.iter().map(|c| column_sql(c, d)).collect();
+        if cols.iter().all(|c| columns.contains(c)) {
+            filters.push(format!(
+                "NOT EXISTS (SELECT 1 FROM {} AS bellows_u WHERE {})",
+                table_sql(table, d),
+                cols.iter().map(|c| format!("bellows_u.{c} = s.{c}")).collect::<Vec<_>>().join(" AND ")
+            ));
+        }
+    }
     if filters.is_empty() {
         filters.push("1 = 1".into());
     }
@@ -452,6 +542,22 @@ fn typed(literal: &str, ty: &str, d: Dialect) -> String {
     }
 }
 
+/// A table's unique keys as column lists: the primary key, UNIQUE constraints, and unique
+/// indexes over plain columns without a WHERE.
+fn unique_keys(t: &Table) -> Vec<Vec<String>> {
+    t.primary_key
+        .iter()
+        .chain(t.uniques.iter())
+        .map(|k| k.columns.clone())
+        .chain(
+            t.indexes
+                .iter()
+                .filter(|i| i.unique && i.predicate.is_none() && i.parts.iter().all(|p| p.column().is_some()))
+                .map(|i| i.parts.iter().filter_map(|p| p.column().map(str::to_string)).collect()),
+        )
+        .collect()
+}
+
 /// Which changes make v1's writes to a table follow rules the base does not have: used by
 /// the harness to explain a v1 failure.
 pub fn v1_follows_target_rules(changes: &ChangeSet, table: &str) -> bool {
@@ -490,6 +596,40 @@ mod tests {
             "{update}"
         );
         assert!(orders.delete.is_some() && w.units[0].delete.is_none(), "customer is referenced: never deleted");
+    }
+
+    #[test]
+    fn both_versions_write_only_rows_a_unique_key_the_plan_adds_accepts() {
+        let base = import(
+            "CREATE TABLE blogs (id int AUTO_INCREMENT PRIMARY KEY, mature tinyint NOT NULL DEFAULT 0, archived tinyint NOT NULL DEFAULT 0, note text);",
+            Some(Dialect::MySql),
+        )
+        .schema;
+        let target = import(
+            "CREATE TABLE blogs (id int AUTO_INCREMENT PRIMARY KEY, mature tinyint NOT NULL DEFAULT 0, archived tinyint NOT NULL DEFAULT 0, note text, UNIQUE KEY blogs_mature_archived (mature, archived));",
+            Some(Dialect::MySql),
+        )
+        .schema;
+        let changes = diff(&base, &target, &DiffOptions::default());
+        for version in [1, 2] {
+            let w = workload_of(&base, &target, &changes, version, Dialect::MySql, &|_| true);
+            let blogs = w.units.iter().find(|u| u.table == "blogs").expect("blogs unit");
+            let insert = &blogs.inserts[0].sql;
+            // The flags are written (not left to their repeating default), and a row whose pair
+            // exists is not written.
+            assert!(
+                insert.contains("(mature, archived") || insert.contains("archived, mature"),
+                "v{version}: {insert}"
+            );
+            assert!(
+                insert.contains("NOT EXISTS (SELECT 1 FROM blogs AS bellows_u WHERE bellows_u.mature = s.mature AND bellows_u.archived = s.archived)"),
+                "v{version}: {insert}"
+            );
+        }
+        // A key both forms have adds no filter.
+        let same = diff(&target, &target, &DiffOptions::default());
+        let w = workload_of(&target, &target, &same, 1, Dialect::MySql, &|_| true);
+        assert!(!w.units.iter().any(|u| u.inserts.iter().any(|i| i.sql.contains("bellows_u"))));
     }
 
     #[test]
