@@ -260,6 +260,145 @@ async fn comments_are_written_in_the_inspector_and_planned_one_undo_step_each() 
     assert!(host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(), "undo takes both back");
 }
 
+fn key_control(host: &HtmlElement, test_id: &str, column: &str) -> Element {
+    host.query_selector(&format!("[data-testid=\"{test_id}\"][data-column=\"{column}\"]"))
+        .expect("selector")
+        .unwrap_or_else(|| panic!("no {test_id} for {column}"))
+}
+
+fn key_kind(host: &HtmlElement, kind: &str) {
+    let select: HtmlSelectElement = find(host, "key-kind").unchecked_into();
+    select.set_value(kind);
+    dispatch(&select, "change");
+}
+
+/// Waits (up to 10 s) until `done` holds: the analysis of an edit arrives in its own time.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        TimeoutFuture::new(100).await;
+    }
+    panic!("waited 10 s for {what}");
+}
+
+fn keys_listed(host: &HtmlElement) -> Vec<String> {
+    let items = host.query_selector_all("[data-testid=\"key\"]").expect("selector");
+    (0..items.length())
+        .filter_map(|i| items.item(i))
+        .filter_map(|n| n.text_content())
+        .map(|t| t.replace("drop", "").trim().to_string())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn keys_and_indexes_over_several_columns_are_built_in_order_and_each_is_one_undo_step() {
+    let host = mount();
+    type_source(
+        &host,
+        "CREATE TABLE order_lines (order_id bigint NOT NULL, line int NOT NULL, sku text, placed_at date, PRIMARY KEY (order_id));",
+    )
+    .await;
+    select_table(&host, "order_lines").await;
+    assert!(keys_listed(&host)[0].starts_with("PRIMARY KEY(order_id)"), "{:?}", keys_listed(&host));
+
+    // The primary key: the form starts from the current key; line is picked after it.
+    key_kind(&host, "primary key");
+    settle().await;
+    assert_eq!(text(&host, "key-columns"), "order_id\u{d7}", "the current key is picked at once");
+    click(&key_control(&host, "key-pick", "line"));
+    settle().await;
+    assert_eq!(text(&host, "key-add"), "Make the primary key (order_id, line)");
+    click(&find(&host, "key-add"));
+    until("the wider key", || keys_listed(&host)[0].starts_with("PRIMARY KEY(order_id, line)")).await;
+    settle().await;
+
+    // An index: sku then placed_at, placed_at moved first and sorted downwards, partial.
+    key_kind(&host, "index");
+    settle().await;
+    click(&key_control(&host, "key-pick", "sku"));
+    settle().await;
+    click(&key_control(&host, "key-pick", "placed_at"));
+    settle().await;
+    let earlier = key_control(&host, "key-column", "placed_at")
+        .query_selector("[data-testid=\"key-column-earlier\"]")
+        .expect("selector")
+        .expect("an up button");
+    click(&earlier);
+    settle().await;
+    let desc = key_control(&host, "key-column", "placed_at")
+        .query_selector("[data-testid=\"key-desc\"]")
+        .expect("selector")
+        .expect("a DESC box");
+    click(&desc);
+    let predicate: HtmlInputElement = find(&host, "key-where").unchecked_into();
+    predicate.set_value("sku IS NOT NULL");
+    dispatch(&predicate, "input");
+    settle().await;
+    assert_eq!(text(&host, "key-add"), "Add index (placed_at, sku)");
+    click(&find(&host, "key-add"));
+    until("the index", || {
+        keys_listed(&host).iter().any(|k| {
+            k.starts_with("INDEX(placed_at DESC, sku) WHERE sku IS NOT NULL")
+                && k.ends_with("order_lines_placed_at_sku_idx")
+        })
+    })
+    .await;
+    settle().await;
+
+    // A unique constraint under a name of one's own.
+    key_kind(&host, "unique");
+    settle().await;
+    click(&key_control(&host, "key-pick", "sku"));
+    click(&key_control(&host, "key-pick", "line"));
+    settle().await;
+    let name: HtmlInputElement = find(&host, "key-name").unchecked_into();
+    name.set_value("one_sku_per_line");
+    dispatch(&name, "input");
+    click(&find(&host, "key-add"));
+    until("the unique key", || keys_listed(&host).iter().any(|k| k.starts_with("UNIQUE(sku, line)one_sku_per_line")))
+        .await;
+
+    click(&find(&host, "tab-plan"));
+    settle().await;
+    let plan = text(&host, "plan");
+    assert!(plan.contains("PRIMARY KEY USING INDEX"), "{plan}");
+    assert!(
+        plan.contains("CREATE INDEX CONCURRENTLY order_lines_placed_at_sku_idx ON order_lines (placed_at DESC, sku) WHERE sku IS NOT NULL"),
+        "{plan}"
+    );
+    assert!(plan.contains("UNIQUE USING INDEX one_sku_per_line"), "{plan}");
+
+    // A WHERE that names no column is refused with the reason; nothing is added to undo.
+    click(&find(&host, "tab-table"));
+    settle().await;
+    key_kind(&host, "index");
+    settle().await;
+    click(&key_control(&host, "key-pick", "sku"));
+    let predicate: HtmlInputElement = find(&host, "key-where").unchecked_into();
+    predicate.set_value("skew > 0");
+    dispatch(&predicate, "input");
+    settle().await;
+    click(&find(&host, "key-add"));
+    until("the refusal", || host.query_selector("[data-testid=\"key-error\"]").ok().flatten().is_some()).await;
+    let error = text(&host, "key-error");
+    assert!(error.contains("skew"), "{error}");
+    assert_eq!(predicate.value(), "skew > 0", "the refused condition stays in the field to be corrected");
+
+    // Three edits, three undos.
+    for _ in 0..3 {
+        click(&find(&host, "undo"));
+        settle().await;
+    }
+    click(&find(&host, "tab-plan"));
+    settle().await;
+    assert!(
+        host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(),
+        "undo takes all three back"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn a_scenario_loads_its_base_target_and_explanation() {
     let host = mount();

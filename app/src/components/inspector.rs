@@ -1,7 +1,8 @@
 //! The selected table of the target, editable: its name and comment, each column (name, type, NOT NULL,
 //! primary key, unique, default, comment, index, the foreign key it holds, a lookup table extracted from
 //! a text column's values), columns picked to move into a new table, a row to add the next column
-//! (Enter adds it and keeps the cursor there), and deleting the table. Every change is one edit,
+//! (Enter adds it and keeps the cursor there), deleting the table, its CHECKs, and its keys and
+//! indexes with a form that builds one over several columns in order. Every change is one edit,
 //! so one undo step. Under the columns, "Used by": what depends on the table or the selected
 //! column (the canvas marks the tables among them).
 
@@ -9,7 +10,7 @@ use crate::engine::{Reply, Request};
 use crate::state::Studio;
 use bellows_core::deps::Dependent;
 use bellows_core::edit::Edit;
-use bellows_core::{ColumnId, Identity, TableId};
+use bellows_core::{ColumnId, Dialect, Identity, TableId};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -50,6 +51,176 @@ struct TableView {
     comment: String,
     /// SQLite keeps no comments: the field says they stay in the design.
     comments_kept: bool,
+    /// The primary key, UNIQUE constraints and indexes, in that order.
+    keys: Vec<KeyRow>,
+    dialect: Dialect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Primary,
+    Unique,
+    Index,
+}
+
+impl KeyKind {
+    fn label(self) -> &'static str {
+        match self {
+            KeyKind::Primary => "primary key",
+            KeyKind::Unique => "unique",
+            KeyKind::Index => "index",
+        }
+    }
+
+    /// The end of the name the core suggests (`orders_sku_key`, `orders_placed_at_idx`).
+    fn suffix(self) -> &'static str {
+        match self {
+            KeyKind::Primary => "pkey",
+            KeyKind::Unique => "key",
+            KeyKind::Index => "idx",
+        }
+    }
+}
+
+/// A key or index of the table as the inspector lists it.
+#[derive(Debug, Clone, PartialEq)]
+struct KeyRow {
+    kind: KeyKind,
+    /// Its columns and options as SQL reads them: `(placed_at DESC, sku) USING brin WHERE ...`.
+    text: String,
+    /// Empty when the DDL left it unnamed.
+    name: String,
+    /// The edit that drops it; none for an unnamed index.
+    drop: Option<Edit>,
+}
+
+fn key_rows(t: &bellows_core::Table) -> Vec<KeyRow> {
+    let ids = |names: &[String]| -> Vec<ColumnId> { names.iter().filter_map(|n| t.column(n).map(|c| c.id)).collect() };
+    let mut out = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        out.push(KeyRow {
+            kind: KeyKind::Primary,
+            text: format!("({})", pk.columns.join(", ")),
+            name: pk.name.clone().unwrap_or_default(),
+            drop: Some(Edit::SetPrimaryKeyColumns { table: t.id, columns: Vec::new() }),
+        });
+    }
+    for k in &t.uniques {
+        out.push(KeyRow {
+            kind: KeyKind::Unique,
+            text: format!("({})", k.columns.join(", ")),
+            name: k.name.clone().unwrap_or_default(),
+            drop: Some(Edit::DropUnique { table: t.id, columns: ids(&k.columns) }),
+        });
+    }
+    for ix in &t.indexes {
+        let parts: Vec<String> = ix
+            .parts
+            .iter()
+            .map(|p| match p {
+                bellows_core::model::IndexPart::Column { name, descending } => {
+                    if *descending {
+                        format!("{name} DESC")
+                    } else {
+                        name.clone()
+                    }
+                }
+                bellows_core::model::IndexPart::Expression { sql } => format!("({sql})"),
+            })
+            .collect();
+        let mut text = format!("{}({})", if ix.unique { "UNIQUE " } else { "" }, parts.join(", "));
+        if let Some(m) = &ix.method {
+            text.push_str(&format!(" USING {m}"));
+        }
+        if let Some(p) = &ix.predicate {
+            text.push_str(&format!(" WHERE {p}"));
+        }
+        out.push(KeyRow {
+            kind: KeyKind::Index,
+            text,
+            name: ix.name.clone().unwrap_or_default(),
+            drop: ix.name.clone().map(|name| Edit::DropIndex { table: t.id, name }),
+        });
+    }
+    out
+}
+
+/// An edit the core may refuse (a condition that does not read, a name that is taken): the
+/// reason shows under the form that made it and the refused edit leaves the undo history;
+/// `done` runs once it applied.
+#[derive(Clone, Copy)]
+struct Pending {
+    n: StoredValue<Option<usize>>,
+    error: RwSignal<Option<String>>,
+}
+
+impl Pending {
+    fn new(studio: Studio, done: impl Fn() + 'static) -> Self {
+        let me = Self { n: StoredValue::new(None), error: RwSignal::new(None) };
+        Effect::new(move |_| {
+            // Every analysis wakes it; only the one after a submit reads the skipped edits.
+            studio.analysis.track();
+            let Some(n) = me.n.get_value() else { return };
+            me.n.set_value(None);
+            let prefix = format!("edit {n} skipped: ");
+            let refused = studio
+                .analysis
+                .with_untracked(|a| a.skipped_edits.iter().find_map(|s| s.strip_prefix(&prefix).map(str::to_string)));
+            match refused {
+                Some(why) => {
+                    me.error.set(Some(why));
+                    studio.withdraw_refused(n);
+                }
+                None => {
+                    me.error.set(None);
+                    done();
+                }
+            }
+        });
+        me
+    }
+
+    fn submit(self, studio: Studio, edit: Edit) {
+        studio.edit(edit);
+        self.n.set_value(Some(studio.edits.with_untracked(Vec::len)));
+    }
+}
+
+/// What the "add a key or index" form holds.
+#[derive(Clone, Copy)]
+struct KeyForm {
+    kind: RwSignal<KeyKind>,
+    /// In the key's order, as picked.
+    columns: RwSignal<Vec<ColumnId>>,
+    descending: RwSignal<Vec<ColumnId>>,
+    unique: RwSignal<bool>,
+    method: RwSignal<String>,
+    predicate: RwSignal<String>,
+    /// Empty: the suggested name.
+    name: RwSignal<String>,
+}
+
+impl KeyForm {
+    fn new() -> Self {
+        Self {
+            kind: RwSignal::new(KeyKind::Index),
+            columns: RwSignal::new(Vec::new()),
+            descending: RwSignal::new(Vec::new()),
+            unique: RwSignal::new(false),
+            method: RwSignal::new(String::new()),
+            predicate: RwSignal::new(String::new()),
+            name: RwSignal::new(String::new()),
+        }
+    }
+
+    fn reset(self) {
+        self.columns.set(Vec::new());
+        self.descending.set(Vec::new());
+        self.unique.set(false);
+        self.method.set(String::new());
+        self.predicate.set(String::new());
+        self.name.set(String::new());
+    }
 }
 
 /// Commits a text field on Enter or when it loses focus, if it changed; Escape restores it.
@@ -187,6 +358,8 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                 extract_name,
                 comment: t.comment.clone().unwrap_or_default(),
                 comments_kept: a.target.dialect != Some(bellows_core::Dialect::Sqlite),
+                keys: key_rows(t),
+                dialect: a.target.dialect.unwrap_or(Dialect::Postgres),
             })
         })
     });
@@ -231,37 +404,50 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
     // A CHECK being added: its text stays in the field until the analysis shows it applied;
     // if the edit was refused (a typo, a column that does not exist), the reason shows under it.
     let new_check = RwSignal::new(String::new());
-    let pending_check = StoredValue::new(None::<usize>);
-    let check_error = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        // Every analysis wakes it; only one after a CHECK was added reads the skipped edits.
-        studio.analysis.track();
-        let Some(n) = pending_check.get_value() else { return };
-        pending_check.set_value(None);
-        let prefix = format!("edit {n} skipped: ");
-        let refused = studio
-            .analysis
-            .with_untracked(|a| a.skipped_edits.iter().find_map(|s| s.strip_prefix(&prefix).map(str::to_string)));
-        match refused {
-            Some(why) => {
-                check_error.set(Some(why));
-                // The refused edit goes, so undo does not step through it; the text stays.
-                studio.withdraw_refused(n);
-            }
-            None => {
-                check_error.set(None);
-                new_check.set(String::new());
-            }
-        }
-    });
+    let check = Pending::new(studio, move || new_check.set(String::new()));
     let add_check = move |t: TableId| {
         let expr = new_check.get_untracked().trim().to_string();
         if expr.is_empty() {
             return;
         }
         let name = studio.analysis.with_untracked(|a| bellows_core::edit::check_name(&a.target, t, &expr));
-        studio.edit(Edit::AddCheck { table: t, name, expr });
-        pending_check.set_value(Some(studio.edits.with_untracked(Vec::len)));
+        check.submit(studio, Edit::AddCheck { table: t, name, expr });
+    };
+    // A key or index being built: its kind, the columns picked in order (those sorted
+    // downwards), and for an index its options; a new selection starts afresh.
+    let form = KeyForm::new();
+    Effect::new(move |_| {
+        studio.selected.track();
+        form.reset();
+        form.kind.set(KeyKind::Index);
+    });
+    let key = Pending::new(studio, move || form.reset());
+    let add_key = move |t: TableId| {
+        let columns = form.columns.get_untracked();
+        if columns.is_empty() {
+            return;
+        }
+        let typed = form.name.get_untracked().trim().to_string();
+        let kind = form.kind.get_untracked();
+        let name = if typed.is_empty() {
+            studio.analysis.with_untracked(|a| bellows_core::edit::key_name(&a.target, t, &columns, kind.suffix()))
+        } else {
+            typed
+        };
+        let edit = match kind {
+            KeyKind::Primary => Edit::SetPrimaryKeyColumns { table: t, columns },
+            KeyKind::Unique => Edit::AddUnique { table: t, name, columns },
+            KeyKind::Index => Edit::CreateIndex {
+                table: t,
+                name,
+                descending: form.descending.get_untracked().into_iter().filter(|c| columns.contains(c)).collect(),
+                columns,
+                unique: form.unique.get_untracked(),
+                method: Some(form.method.get_untracked()).filter(|m| !m.is_empty()),
+                predicate: Some(form.predicate.get_untracked().trim().to_string()).filter(|p| !p.is_empty()),
+            },
+        };
+        key.submit(studio, edit);
     };
     // Columns picked to move into a new table, and its name as typed (empty: the suggested
     // one); a new selection starts afresh.
@@ -341,6 +527,10 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                         t.columns.iter().filter(|c| c.extractable).map(|c| (c.id, c.name.clone())).collect();
                     let suggested = t.extract_name.clone();
                     let comments_kept = t.comments_kept;
+                    let keys = t.keys.clone();
+                    let key_columns: Vec<(ColumnId, String)> = t.columns.iter().map(|c| (c.id, c.name.clone())).collect();
+                    let primary_columns: Vec<ColumnId> = t.columns.iter().filter(|c| c.primary).map(|c| c.id).collect();
+                    let dialect = t.dialect;
                     view! {
                         <div class="table-head">
                             <label>"Table "
@@ -521,12 +711,13 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                             <div class="add-check">
                                 <input type="text" data-testid="new-check" placeholder="condition, e.g. total >= 0" title="A condition every row must pass; Enter adds it" disabled=read_only
                                     spellcheck="false" prop:value=move || new_check.get()
-                                    on:input=move |e| { new_check.set(event_target_value(&e)); check_error.set(None); }
+                                    on:input=move |e| { new_check.set(event_target_value(&e)); check.error.set(None); }
                                     on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" { add_check(tid) } />
                                 <button type="button" data-testid="add-check" disabled=read_only on:click=move |_| add_check(tid)>"Add check"</button>
                             </div>
-                            {move || check_error.get().map(|why| view! { <p class="notice warning" data-testid="check-error">{why}</p> })}
+                            {move || check.error.get().map(|why| view! { <p class="notice warning" data-testid="check-error">{why}</p> })}
                         </section>
+                        {keys_section(KeysSection { studio, table: tid, read_only, keys, columns: key_columns, primary: primary_columns, dialect, form, pending: key }, add_key)}
                     }
                 })}
                 {move || used_by.get().map(|(subject, list)| view! {
@@ -550,5 +741,182 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                 })}
             </Show>
         </div>
+    }
+}
+
+struct KeysSection {
+    studio: Studio,
+    table: TableId,
+    read_only: bool,
+    keys: Vec<KeyRow>,
+    columns: Vec<(ColumnId, String)>,
+    /// The primary key's columns in the table's order: picked at once when the form turns to
+    /// "primary key" with nothing picked.
+    primary: Vec<ColumnId>,
+    dialect: Dialect,
+    form: KeyForm,
+    pending: Pending,
+}
+
+/// The table's primary key, UNIQUE constraints and indexes, each with "drop", and a form that
+/// makes one over several columns in the order they are picked: one edit, so one undo step.
+fn keys_section(s: KeysSection, add: impl Fn(TableId) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let KeysSection { studio, table, read_only, keys, columns, primary, dialect, form, pending } = s;
+    let names = StoredValue::new(columns.clone());
+    let name_of = move |id: ColumnId| {
+        names.with_value(|n| n.iter().find(|(c, _)| *c == id).map(|(_, n)| n.clone()).unwrap_or_default())
+    };
+    let is_index = move || form.kind.get() == KeyKind::Index;
+    let methods: &'static [&'static str] =
+        if dialect == Dialect::Postgres { &["btree", "hash", "gin", "gist", "brin"] } else { &[] };
+    let partial = dialect != Dialect::MySql;
+    let suggested = move || {
+        let columns = form.columns.get();
+        if columns.is_empty() {
+            return "its name (suggested once columns are picked)".to_string();
+        }
+        let suffix = form.kind.get().suffix();
+        studio.analysis.with(|a| bellows_core::edit::key_name(&a.target, table, &columns, suffix))
+    };
+    view! {
+        <section class="keys" data-testid="keys">
+            <h3>"Keys and indexes"</h3>
+            {if keys.is_empty() {
+                view! { <p class="hint">"No key or index. A table without a primary key cannot tell its rows apart."</p> }.into_any()
+            } else {
+                view! {
+                    <ul>
+                        {keys.into_iter().map(|k| {
+                            let label = match k.kind {
+                                KeyKind::Primary => "PRIMARY KEY",
+                                KeyKind::Unique => "UNIQUE",
+                                KeyKind::Index => "INDEX",
+                            };
+                            view! {
+                                <li data-testid="key" data-kind=k.kind.label()>
+                                    <span class="kind">{label}</span>
+                                    <code>{k.text}</code>
+                                    {(!k.name.is_empty()).then(|| view! { <span class="muted">{k.name}</span> })}
+                                    {k.drop.map(|edit| view! {
+                                        <button type="button" class="link danger" data-testid="drop-key" disabled=read_only
+                                            title="Drop it (undo brings it back)"
+                                            on:click=move |_| pending.submit(studio, edit.clone())>"drop"</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {(!read_only).then(|| view! {
+                <div class="key-form" data-testid="key-form">
+                    <label>"New "
+                        <select data-testid="key-kind"
+                            on:change=move |e| {
+                                let kind = match event_target_value(&e).as_str() {
+                                    "primary key" => KeyKind::Primary,
+                                    "unique" => KeyKind::Unique,
+                                    _ => KeyKind::Index,
+                                };
+                                form.kind.set(kind);
+                                if kind == KeyKind::Primary && form.columns.with_untracked(Vec::is_empty) {
+                                    form.columns.set(primary.clone());
+                                }
+                                pending.error.set(None);
+                            }>
+                            {[KeyKind::Index, KeyKind::Unique, KeyKind::Primary].into_iter().map(|k| view! {
+                                <option value=k.label() selected=move || form.kind.get() == k>{k.label()}</option>
+                            }).collect_view()}
+                        </select>
+                        " on"
+                    </label>
+                    <ol class="key-columns" data-testid="key-columns">
+                        {move || form.columns.get().into_iter().enumerate().map(|(i, id)| {
+                            let name = name_of(id);
+                            view! {
+                                <li data-testid="key-column" data-column=name.clone()>
+                                    <code>{name.clone()}</code>
+                                    <Show when=is_index>
+                                        <label class="desc" title="Sort this column downwards in the index">
+                                            <input type="checkbox" data-testid="key-desc"
+                                                prop:checked=move || form.descending.with(|d| d.contains(&id))
+                                                on:change=move |e| {
+                                                    let on = event_target_checked(&e);
+                                                    form.descending.update(|d| { d.retain(|x| *x != id); if on { d.push(id); } });
+                                                } />
+                                            "DESC"
+                                        </label>
+                                    </Show>
+                                    {(i > 0).then(|| view! {
+                                        <button type="button" class="link" title="Move it one place earlier" data-testid="key-column-earlier"
+                                            on:click=move |_| form.columns.update(|c| if let Some(at) = c.iter().position(|x| *x == id) { if at > 0 { c.swap(at, at - 1); } })>"\u{2191}"</button>
+                                    })}
+                                    <button type="button" class="link" title="Take it out" data-testid="key-column-remove"
+                                        on:click=move |_| form.columns.update(|c| c.retain(|x| *x != id))>"\u{d7}"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                    <div class="picks" data-testid="key-picks">
+                        {move || {
+                            let picked = form.columns.get();
+                            names.get_value().into_iter().filter(|(id, _)| !picked.contains(id)).map(|(id, name)| view! {
+                                <button type="button" class="pick" data-testid="key-pick" data-column=name.clone()
+                                    title=format!("Add {name} as the next column")
+                                    on:click=move |_| { form.columns.update(|c| c.push(id)); pending.error.set(None); }>
+                                    "+ " {name.clone()}
+                                </button>
+                            }).collect_view()
+                        }}
+                    </div>
+                    <Show when=is_index>
+                        <div class="options">
+                            <label><input type="checkbox" data-testid="key-unique" prop:checked=move || form.unique.get()
+                                on:change=move |e| form.unique.set(event_target_checked(&e)) />" unique"</label>
+                            {(!methods.is_empty()).then(|| view! {
+                                <label>"using "
+                                    <select data-testid="key-method" on:change=move |e| {
+                                        let m = event_target_value(&e);
+                                        form.method.set(if m == "btree" { String::new() } else { m });
+                                    }>
+                                        {methods.iter().map(|m| view! {
+                                            <option value=*m selected=move || form.method.with(|x| x == m || (x.is_empty() && *m == "btree"))>{*m}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                            })}
+                            {partial.then(|| view! {
+                                <input type="text" class="predicate" data-testid="key-where" spellcheck="false"
+                                    placeholder="WHERE (optional), e.g. deleted_at IS NULL" title="A partial index holds only the rows this condition keeps"
+                                    prop:value=move || form.predicate.get()
+                                    on:input=move |e| { form.predicate.set(event_target_value(&e)); pending.error.set(None); } />
+                            })}
+                        </div>
+                    </Show>
+                    <div class="add-check">
+                        <Show when=move || form.kind.get() != KeyKind::Primary>
+                            <input type="text" data-testid="key-name" spellcheck="false" title="Its name"
+                                placeholder=suggested prop:value=move || form.name.get()
+                                on:input=move |e| form.name.set(event_target_value(&e))
+                                on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" { add(table) } />
+                        </Show>
+                        <button type="button" data-testid="key-add" disabled=move || form.columns.with(Vec::is_empty)
+                            on:click=move |_| add(table)>
+                            {move || {
+                                let cols: Vec<String> = form.columns.get().into_iter().map(name_of).collect();
+                                let on = if cols.is_empty() { String::new() } else { format!(" ({})", cols.join(", ")) };
+                                match form.kind.get() {
+                                    KeyKind::Primary if cols.is_empty() => "Pick the key's columns".to_string(),
+                                    KeyKind::Primary => format!("Make the primary key{on}"),
+                                    KeyKind::Unique => format!("Add unique{on}"),
+                                    KeyKind::Index => format!("Add index{on}"),
+                                }
+                            }}
+                        </button>
+                    </div>
+                </div>
+            })}
+            {move || pending.error.get().map(|why| view! { <p class="notice warning" data-testid="key-error">{why}</p> })}
+        </section>
     }
 }

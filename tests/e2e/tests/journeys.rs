@@ -240,6 +240,92 @@ async fn a_real_table_comment_is_read_and_edited_in_the_inspector() {
     session.close().await;
 }
 
+/// Pagila's film_actor retuned by a designer: its composite primary key (the dump adds it with
+/// ALTER TABLE) turned to (film_id, actor_id), which makes idx_fk_film_id redundant, so it is
+/// dropped; and an index over two columns, the second sorted downwards. One undo step each.
+#[tokio::test]
+async fn a_real_composite_key_is_reordered_and_an_index_over_two_columns_is_added() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-pagila/pagila-schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let film_actor = schema.find_table("film_actor").expect("Pagila has film_actor");
+    assert_eq!(
+        film_actor.primary_key.as_ref().map(|k| k.columns.clone()),
+        Some(vec!["actor_id".to_string(), "film_id".to_string()])
+    );
+    let keys = || async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let v = session
+            .client
+            .execute(
+                "return [...document.querySelectorAll('[data-testid=key]')].map(e => e.textContent.replace('drop', '').trim());",
+                vec![],
+            )
+            .await
+            .expect("keys");
+        serde_json::from_value::<Vec<String>>(v).unwrap_or_default()
+    };
+    page.find_table("film_actor").await;
+    page.click("tab-table").await;
+    let before = keys().await;
+    assert!(before.iter().any(|k| k.starts_with("PRIMARY KEY(actor_id, film_id)")), "{before:?}");
+    assert!(before.iter().any(|k| k.starts_with("INDEX(film_id)") && k.ends_with("idx_fk_film_id")), "{before:?}");
+
+    // The key: the form starts from it; film_id moves first.
+    let kind = session.client.find(fantoccini::Locator::Css("[data-testid=\"key-kind\"]")).await.expect("kind");
+    kind.select_by_value("primary key").await.expect("primary key");
+    page.element_click("[data-testid=\"key-column\"][data-column=\"film_id\"] [data-testid=\"key-column-earlier\"]")
+        .await;
+    let add = page.element("[data-testid=\"key-add\"]").await;
+    assert_eq!(add.text().await.expect("text"), "Make the primary key (film_id, actor_id)");
+    add.click().await.expect("clicked");
+    let now = keys().await;
+    assert!(now.iter().any(|k| k.starts_with("PRIMARY KEY(film_id, actor_id)")), "{now:?}");
+
+    // The index the key now serves goes.
+    session
+        .client
+        .execute(
+            "[...document.querySelectorAll('[data-testid=key]')].find(e => e.textContent.includes('idx_fk_film_id')).querySelector('[data-testid=drop-key]').click();",
+            vec![],
+        )
+        .await
+        .expect("drop clicked");
+    let now = keys().await;
+    assert!(!now.iter().any(|k| k.contains("idx_fk_film_id")), "{now:?}");
+
+    // An index over (actor_id, last_update DESC).
+    let kind = session.client.find(fantoccini::Locator::Css("[data-testid=\"key-kind\"]")).await.expect("kind");
+    kind.select_by_value("index").await.expect("index");
+    page.element_click("[data-testid=\"key-pick\"][data-column=\"actor_id\"]").await;
+    page.element_click("[data-testid=\"key-pick\"][data-column=\"last_update\"]").await;
+    page.element_click("[data-testid=\"key-column\"][data-column=\"last_update\"] [data-testid=\"key-desc\"]").await;
+    page.click("key-add").await;
+    let now = keys().await;
+    assert!(
+        now.iter().any(|k| k.starts_with("INDEX(actor_id, last_update DESC)")
+            && k.ends_with("film_actor_actor_id_last_update_idx")),
+        "{now:?}"
+    );
+    session.screenshot("15f-inspector-keys").await;
+
+    page.click("tab-plan").await;
+    let plan = page.wait_for_text("plan", "PRIMARY KEY USING INDEX").await;
+    assert!(plan.contains("DROP INDEX CONCURRENTLY") && plan.contains("idx_fk_film_id"), "{plan}");
+    assert!(
+        plan.contains("film_actor_actor_id_last_update_idx") && plan.contains("(actor_id, last_update DESC)"),
+        "{plan}"
+    );
+    session.screenshot("15g-plan-keys").await;
+    for _ in 0..3 {
+        page.click("undo").await;
+    }
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    session.close().await;
+}
+
 /// Evergreen's hundreds of tables in a dozen schemas: the namespace filter shows one schema, and
 /// the name filter narrows it with a pattern and leaves matches out, each time exactly the tables
 /// the model says, laid out on their own and fitted.
