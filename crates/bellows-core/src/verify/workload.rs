@@ -488,10 +488,16 @@ fn build(ver: &Version<'_>, table: &Table, depth: usize, inserts: &mut Vec<Inser
     for key in ver.added_keys(table) {
         let cols: Vec<String> = key.iter().map(|c| column_sql(c, d)).collect();
         if cols.iter().all(|c| columns.contains(c)) {
+            // MySQL: the derived value has the connection's collation and the column its own,
+            // which `=` refuses to mix (error 1267); the bytes compare the same.
+            let equal = |c: &String| match d {
+                Dialect::MySql => format!("CAST(bellows_u.{c} AS BINARY) = CAST(s.{c} AS BINARY)"),
+                _ => format!("bellows_u.{c} = s.{c}"),
+            };
             filters.push(format!(
                 "NOT EXISTS (SELECT 1 FROM {} AS bellows_u WHERE {})",
                 table_sql(table, d),
-                cols.iter().map(|c| format!("bellows_u.{c} = s.{c}")).collect::<Vec<_>>().join(" AND ")
+                cols.iter().map(equal).collect::<Vec<_>>().join(" AND ")
             ));
         }
     }
@@ -622,7 +628,7 @@ mod tests {
                 "v{version}: {insert}"
             );
             assert!(
-                insert.contains("NOT EXISTS (SELECT 1 FROM blogs AS bellows_u WHERE bellows_u.mature = s.mature AND bellows_u.archived = s.archived)"),
+                insert.contains("NOT EXISTS (SELECT 1 FROM blogs AS bellows_u WHERE CAST(bellows_u.mature AS BINARY) = CAST(s.mature AS BINARY) AND CAST(bellows_u.archived AS BINARY) = CAST(s.archived AS BINARY))"),
                 "v{version}: {insert}"
             );
         }
