@@ -94,7 +94,7 @@ struct KeyRow {
     drop: Option<Edit>,
 }
 
-fn key_rows(t: &bellows_core::Table) -> Vec<KeyRow> {
+fn key_rows(t: &bellows_core::Table, dialect: Dialect) -> Vec<KeyRow> {
     let ids = |names: &[String]| -> Vec<ColumnId> { names.iter().filter_map(|n| t.column(n).map(|c| c.id)).collect() };
     let mut out = Vec::new();
     if let Some(pk) = &t.primary_key {
@@ -114,21 +114,8 @@ fn key_rows(t: &bellows_core::Table) -> Vec<KeyRow> {
         });
     }
     for ix in &t.indexes {
-        let parts: Vec<String> = ix
-            .parts
-            .iter()
-            .map(|p| match p {
-                bellows_core::model::IndexPart::Column { name, descending } => {
-                    if *descending {
-                        format!("{name} DESC")
-                    } else {
-                        name.clone()
-                    }
-                }
-                bellows_core::model::IndexPart::Expression { sql } => format!("({sql})"),
-            })
-            .collect();
-        let mut text = format!("{}({})", if ix.unique { "UNIQUE " } else { "" }, parts.join(", "));
+        let parts = bellows_core::render::ddl::index_parts(ix, dialect);
+        let mut text = format!("{}({parts})", if ix.unique { "UNIQUE " } else { "" });
         if let Some(m) = &ix.method {
             text.push_str(&format!(" USING {m}"));
         }
@@ -358,7 +345,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                 extract_name,
                 comment: t.comment.clone().unwrap_or_default(),
                 comments_kept: a.target.dialect != Some(bellows_core::Dialect::Sqlite),
-                keys: key_rows(t),
+                keys: key_rows(t, a.target.dialect.unwrap_or(Dialect::Postgres)),
                 dialect: a.target.dialect.unwrap_or(Dialect::Postgres),
             })
         })

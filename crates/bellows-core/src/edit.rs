@@ -612,7 +612,7 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             let Some(found) = unique_over(t, &names) else {
                 return Err(format!("nothing makes ({}) unique", names.join(", ")));
             };
-            if let Some(child) = referencing_set(schema, &old_table_name, &names) {
+            if let Some(child) = referencing(schema, &old_table_name, &names) {
                 return Err(format!("{child} references it; drop that foreign key first"));
             }
             let t = &mut schema.tables[index];
@@ -678,21 +678,12 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 }
             }
             if schema.dialect == Some(crate::Dialect::MySql) {
-                // MySQL keeps an AUTO_INCREMENT column the first column of some key.
-                let t = &schema.tables[index];
-                for c in current.iter().filter(|c| t.column(c).is_some_and(|col| col.identity.is_some())) {
-                    let stays_pk = if *primary { same_name(c, &name) } else { !same_name(c, &name) };
-                    let other_key = t.uniques.iter().any(|k| k.columns.first().is_some_and(|x| same_name(x, c)))
-                        || t.indexes
-                            .iter()
-                            .any(|ix| ix.parts.first().and_then(IndexPart::column).is_some_and(|x| same_name(x, c)));
-                    if !stays_pk && !other_key {
-                        return Err(format!(
-                            "{}.{c} is AUTO_INCREMENT, which MySQL keeps the first column of a key: index it (or drop AUTO_INCREMENT) before the primary key moves",
-                            t.name
-                        ));
-                    }
-                }
+                let next: Vec<String> = if *primary {
+                    vec![name.clone()]
+                } else {
+                    current.iter().filter(|c| !same_name(c, &name)).cloned().collect()
+                };
+                auto_increment_keeps_a_key(&schema.tables[index], &current, &next)?;
             }
             let t = &mut schema.tables[index];
             if *primary {
@@ -1474,21 +1465,6 @@ fn holds_partition_key(t: &Table, names: &[String], d: crate::Dialect) -> Result
     }
 }
 
-/// A foreign key (as `table(columns)`) that references `columns` of `table` in any order.
-fn referencing_set(schema: &Schema, table: &str, columns: &[String]) -> Option<String> {
-    let primary: Vec<String> =
-        schema.find_table(table).and_then(|t| t.primary_key.as_ref()).map(|k| k.columns.clone()).unwrap_or_default();
-    schema.tables.iter().find_map(|t| {
-        t.foreign_keys
-            .iter()
-            .find(|fk| {
-                same_name(&fk.ref_table, table)
-                    && same_set(if fk.ref_columns.is_empty() { &primary } else { &fk.ref_columns }, columns)
-            })
-            .map(|fk| format!("{}({})", t.name, fk.columns.join(", ")))
-    })
-}
-
 /// Whether an index named `name` would clash: PostgreSQL keeps index names apart from every
 /// table, index and key of the same schema (a key's index takes its name), SQLite across the
 /// database, MySQL within the table.
@@ -1614,18 +1590,18 @@ pub fn key_name(schema: &Schema, table: TableId, columns: &[ColumnId], suffix: &
         .unwrap_or(stem)
 }
 
-/// A foreign key (as `table(columns)`) that references exactly `columns` of `table`.
+/// A foreign key (as `table(columns)`) that references `columns` of `table`, in any order (a
+/// key's columns are a set to the server: `REFERENCES t (b, a)` rests on `UNIQUE (a, b)`).
 fn referencing(schema: &Schema, table: &str, columns: &[String]) -> Option<String> {
     // `REFERENCES t` without columns points at t's primary key.
     let primary: Vec<String> =
         schema.find_table(table).and_then(|t| t.primary_key.as_ref()).map(|k| k.columns.clone()).unwrap_or_default();
-    let same = |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y));
     schema.tables.iter().find_map(|t| {
         t.foreign_keys
             .iter()
             .find(|fk| {
                 same_name(&fk.ref_table, table)
-                    && if fk.ref_columns.is_empty() { same(&primary, columns) } else { same(&fk.ref_columns, columns) }
+                    && same_set(if fk.ref_columns.is_empty() { &primary } else { &fk.ref_columns }, columns)
             })
             .map(|fk| format!("{}({})", t.name, fk.columns.join(", ")))
     })

@@ -556,7 +556,8 @@ fn keyed(schema: &Schema, table: &Table, column: &str) -> bool {
         })
 }
 
-pub(crate) fn index_parts(index: &Index, dialect: Dialect) -> String {
+/// An index's parts as its DDL writes them: `placed_at DESC, sku`, an expression in parentheses.
+pub fn index_parts(index: &Index, dialect: Dialect) -> String {
     index
         .parts
         .iter()

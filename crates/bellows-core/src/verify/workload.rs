@@ -121,19 +121,7 @@ impl<'a> Version<'a> {
     /// writes (rather than leave a default that would repeat). v1 keeps to the target's keys
     /// too, as to its CHECKs: a key the plan adds would refuse v1's repeated defaults.
     fn keyed(&self, table: &Table) -> Vec<String> {
-        fn key_columns(t: &Table) -> Vec<String> {
-            t.uniques
-                .iter()
-                .chain(t.primary_key.iter())
-                .flat_map(|k| k.columns.iter().cloned())
-                .chain(
-                    t.indexes
-                        .iter()
-                        .filter(|i| i.unique)
-                        .flat_map(|i| i.parts.iter().filter_map(|p| p.column().map(str::to_string))),
-                )
-                .collect()
-        }
+        let key_columns = |t: &Table| -> Vec<String> { unique_keys(t, true).into_iter().flatten().collect() };
         let mut out = key_columns(table);
         if self.v1 {
             let target_name = super::renamed_table(self.changes, &table.qualified_name());
@@ -180,8 +168,8 @@ impl<'a> Version<'a> {
         };
         let same_set =
             |a: &[String], z: &[String]| a.len() == z.len() && a.iter().all(|x| z.iter().any(|y| same_name(x, y)));
-        let base_keys = unique_keys(b);
-        unique_keys(t)
+        let base_keys = unique_keys(b, false);
+        unique_keys(t, false)
             .into_iter()
             .filter_map(|key| {
                 let mapped: Vec<Option<String>> = key.iter().map(|k| in_base(k)).collect();
@@ -549,8 +537,9 @@ fn typed(literal: &str, ty: &str, d: Dialect) -> String {
 }
 
 /// A table's unique keys as column lists: the primary key, UNIQUE constraints, and unique
-/// indexes over plain columns without a WHERE.
-fn unique_keys(t: &Table) -> Vec<Vec<String>> {
+/// indexes (the columns among their parts); those with a WHERE or an expression only when
+/// `partial` (they hold for some rows, or by more than the columns).
+fn unique_keys(t: &Table, partial: bool) -> Vec<Vec<String>> {
     t.primary_key
         .iter()
         .chain(t.uniques.iter())
@@ -558,7 +547,9 @@ fn unique_keys(t: &Table) -> Vec<Vec<String>> {
         .chain(
             t.indexes
                 .iter()
-                .filter(|i| i.unique && i.predicate.is_none() && i.parts.iter().all(|p| p.column().is_some()))
+                .filter(|i| {
+                    i.unique && (partial || (i.predicate.is_none() && i.parts.iter().all(|p| p.column().is_some())))
+                })
                 .map(|i| i.parts.iter().filter_map(|p| p.column().map(str::to_string)).collect()),
         )
         .collect()
