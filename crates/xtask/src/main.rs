@@ -338,7 +338,11 @@ fn test() -> Result {
     let browser_dir = root.join("target/browser");
     step("browser tests (wasm-bindgen-test in headless Chromium)", &mut |tally| {
         let caps = write_webdriver_json(&browser_dir, &browser.chromium)?;
-        let mut cmd = cargo_cmd(&["test", "-p", "bellows-app", "--target", "wasm32-unknown-unknown"]);
+        // The dev profile, not the test profile: the test profile optimises the core for the
+        // native corpus sweeps, which would cost the wasm32 build two minutes for a suite that
+        // spends its time in the browser, not in the core.
+        let mut cmd =
+            cargo_cmd(&["test", "-p", "bellows-app", "--target", "wasm32-unknown-unknown", "--profile", "dev"]);
         cmd.env("CHROMEDRIVER", &browser.chromedriver)
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", caps)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &toolchain.wasm_bindgen_test_runner)
