@@ -12,6 +12,13 @@ pub(in crate::plan) mod postgres {
         if replaced_column(ctx, table, column) {
             return;
         }
+        // A column of the old primary key can lose NOT NULL only once that key is gone: after
+        // the new key's index is built and the old key dropped or swapped (see `Replacement`).
+        let in_old_key = ctx.base_table(table).is_some_and(|t| t.is_primary_key(column));
+        let rank = match replacement(ctx, table) {
+            Replacement::Swap | Replacement::DropAfterIndex if in_old_key => R_INDEX + 2,
+            _ => R_DROP_RULE,
+        };
         b.push(
             StageKind::Expand,
             step(
@@ -22,7 +29,7 @@ pub(in crate::plan) mod postgres {
                 (LockMode::AccessExclusive, &[table], Effect::Metadata),
                 true,
                 "relaxing a rule is catalog-only and v1 never writes NULL there (its rollback scans the table)",
-                R_DROP_RULE,
+                rank,
             ),
         );
     }
