@@ -10,8 +10,10 @@ pub(in crate::plan) mod postgres {
 
     pub(in crate::plan) fn drop_unique(ctx: &Ctx<'_>, i: usize, table: &str, key: &Key, b: &mut Builder) {
         let readd = crate::render::ddl::constraint_sql_unique(key, PG);
-        let name = key.name.clone().unwrap_or_else(|| pg_default_name(table, Some(&key.columns.join("_")), "key"));
+        let name = old_unique_name(table, key);
         let readd = if key.name.is_some() { readd } else { format!("CONSTRAINT {} {readd}", q(&name)) };
+        let expand_steps = |b: &Builder| b.steps.get(&StageKind::Expand).map_or(0, Vec::len);
+        let before = expand_steps(b);
         drop_constraint(
             ctx,
             i,
@@ -21,7 +23,38 @@ pub(in crate::plan) mod postgres {
             Some(readd),
             None,
             b,
-        )
+        );
+        if unique_replaced(ctx, table, key) && expand_steps(b) > before {
+            // A unique key redefined (the same name, or some of the same columns): the old one is
+            // dropped once the new one's index is built, so the rows are never without either.
+            if let Some(s) = b.steps.get_mut(&StageKind::Expand).and_then(|v| v.last_mut()) {
+                s.rank = R_INDEX + 1;
+                s.reason = "the new unique index is built just before, so the rows are never without a unique rule; dropping the old one now lets v2 write what the target allows".to_string();
+            }
+        }
+    }
+
+    fn old_unique_name(table: &str, key: &Key) -> String {
+        key.name.clone().unwrap_or_else(|| pg_default_name(table, Some(&key.columns.join("_")), "key"))
+    }
+
+    /// The unique key (not primary) that replaces `old` on `table`, built in Expand: one with the
+    /// same name or a column in common, over columns that are there from the start.
+    fn unique_replaced(ctx: &Ctx<'_>, table: &str, old: &Key) -> bool {
+        let partitioned = ctx.target_table(table).is_some_and(|t| t.partition_by.is_some());
+        let dropped_table =
+            ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)));
+        if partitioned || dropped_table || added_table(ctx, table) {
+            return false;
+        }
+        ctx.changes.iter().any(|c| match c {
+            Change::AddUnique { table: t, key } if same_name(t, table) => {
+                let same_name_ = key.name.is_some() && key.name == old.name;
+                let overlap = key.columns.iter().any(|c| old.columns.iter().any(|o| same_name(o, c)));
+                (same_name_ || overlap) && !key.columns.iter().any(|c| added_column(ctx, table, c))
+            }
+            _ => false,
+        })
     }
 
     pub(in crate::plan) fn drop_primary_key(ctx: &Ctx<'_>, i: usize, table: &str, key: &Key, b: &mut Builder) {
@@ -73,7 +106,8 @@ pub(in crate::plan) mod postgres {
             _ => None,
         });
         let (Some(old), Some(new)) = (old, new) else { return Replacement::None };
-        let dropped_table = ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)));
+        let dropped_table =
+            ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)));
         let partitioned = ctx.target_table(table).is_some_and(|t| t.partition_by.is_some())
             || ctx.base_table(table).is_some_and(|t| t.partition_by.is_some());
         if added_table(ctx, table) || dropped_table || partitioned {
@@ -98,6 +132,30 @@ pub(in crate::plan) mod postgres {
         }
     }
 
+    /// The name a new unique key's index is built under: a spare one while a unique key of the
+    /// same name is still there (it is dropped only once this index is built).
+    fn unique_build_name(ctx: &Ctx<'_>, table: &str, cname: &str) -> String {
+        let clash = ctx.changes.iter().any(|c| match c {
+            Change::DropUnique { table: t, key } if same_name(t, table) => {
+                old_unique_name(table, key) == cname && unique_replaced(ctx, table, key)
+            }
+            _ => false,
+        });
+        if clash {
+            spare_name(cname)
+        } else {
+            cname.to_string()
+        }
+    }
+
+    fn spare_name(name: &str) -> String {
+        let mut n = name.to_string();
+        while n.len() > 59 {
+            n.pop();
+        }
+        format!("{n}_new")
+    }
+
     fn old_primary_key_name(table: &str, key: &Key) -> String {
         key.name.clone().unwrap_or_else(|| format!("{}_pkey", split_qualified(table).1))
     }
@@ -111,11 +169,7 @@ pub(in crate::plan) mod postgres {
             _ => None,
         });
         if old.is_some_and(|o| o == cname) && replacement(ctx, table) != Replacement::DropFirst {
-            let mut n = cname.to_string();
-            while n.len() > 59 {
-                n.pop();
-            }
-            format!("{n}_new")
+            spare_name(cname)
         } else {
             cname.to_string()
         }
@@ -200,7 +254,7 @@ pub(in crate::plan) mod postgres {
                 name(&[short, &key.columns.join("_"), "key"])
             }
         });
-        let index_name = if primary { build_name(ctx, table, &cname) } else { cname.clone() };
+        let index_name = if primary { build_name(ctx, table, &cname) } else { unique_build_name(ctx, table, &cname) };
         let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
         let resolution = ctx.resolution(change, Resolution::StopBeforeContract);
         // A key over a column this plan adds can only be checked (and indexed) once the column is
@@ -437,8 +491,11 @@ pub(in crate::plan) mod mysql {
         if !primary {
             let (stage, rank) = build_stage(ctx, table, &key.columns);
             unique_gate(ctx, i, change, table, &key.columns, stage, rank, b);
+            // Redefined under the same name: built beside the old one (see `spare_for`).
+            let given = key.name.clone().or_else(|| key.columns.first().cloned()).unwrap_or_default();
+            let spare = spare_for(ctx, table, &given);
             let index = Index {
-                name: key.name.clone(),
+                name: spare.or(key.name.clone()),
                 unique: true,
                 parts: key.columns.iter().map(|c| IndexPart::Column { name: c.clone(), descending: false }).collect(),
                 method: None,
