@@ -14,7 +14,13 @@ fn main() -> Result<(), String> {
         return Err("usage: edit_plan SCHEMA.sql KIND ABOUT".into());
     };
     let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-    let d = if file.ends_with(".sqlite.sql") { Dialect::Sqlite } else { Dialect::Postgres };
+    let d = if file.ends_with(".sqlite.sql") {
+        Dialect::Sqlite
+    } else if file.ends_with(".mysql.sql") {
+        Dialect::MySql
+    } else {
+        Dialect::Postgres
+    };
     let schema = import(&text, Some(d)).schema;
     let seed = std::path::Path::new(file).file_name().and_then(|n| n.to_str()).unwrap_or_default();
     for s in bellows_verify::sample::sample(&schema, d, 1, seed) {

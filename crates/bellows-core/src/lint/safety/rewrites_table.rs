@@ -68,6 +68,11 @@ fn volatile_default(expr: &str) -> bool {
                 if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) && !STABLE.contains(&name.as_str()) {
                     return true;
                 }
+                // These take no argument: a call with one is no function Bellows knows.
+                let niladic = ["now", "transaction_timestamp", "statement_timestamp"].contains(&name.as_str());
+                if niladic && !expr[i + 1..].trim_start().starts_with(')') {
+                    return true;
+                }
             }
         }
         if c != b' ' {
@@ -126,6 +131,22 @@ pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::volatile_default;
+
+    #[test]
+    fn a_known_function_is_known_only_with_its_own_arguments() {
+        for stable in ["now()", "now( )", "current_timestamp", "current_timestamp(3)", "lower('A')", "'x'"] {
+            assert!(!volatile_default(stable), "{stable} is evaluated once");
+        }
+        // now() takes no argument: now(123) is no function Bellows knows, so it may be volatile.
+        for volatile in ["now(123)", "transaction_timestamp(1)", "gen_random_uuid()", "my_func(now())"] {
+            assert!(volatile_default(volatile), "{volatile} may be evaluated per row");
         }
     }
 }

@@ -161,6 +161,46 @@ pub(in crate::plan) mod mysql {
         index.name.clone().unwrap_or_else(|| index.parts.iter().find_map(IndexPart::column).unwrap_or("").to_string())
     }
 
+    /// An index (or unique key) the plan redefines under the same name: the old one serves v1
+    /// until Contract, so the new one is built beside it under a spare name, and Contract drops
+    /// the old one and renames the new one in a single ALTER. The spare name, when so.
+    pub(in crate::plan) fn spare_for(ctx: &Ctx<'_>, table: &str, name: &str) -> Option<String> {
+        if ctx.added_table(table) || ctx.dropped_table(table) {
+            return None;
+        }
+        let columns_of = |c: &Change| -> Option<(String, Vec<String>)> {
+            match c {
+                Change::DropIndex { table: t, index } | Change::CreateIndex { table: t, index }
+                    if same_name(t, table) =>
+                {
+                    Some((
+                        index_name(index),
+                        index.parts.iter().filter_map(IndexPart::column).map(str::to_string).collect(),
+                    ))
+                }
+                Change::DropUnique { table: t, key } | Change::AddUnique { table: t, key } if same_name(t, table) => {
+                    let first = key.columns.first().cloned().unwrap_or_default();
+                    Some((key.name.clone().unwrap_or(first), key.columns.clone()))
+                }
+                _ => None,
+            }
+        };
+        let dropped = ctx.changes.iter().filter(|c| matches!(c, Change::DropIndex { .. } | Change::DropUnique { .. }));
+        let old = dropped.filter_map(columns_of).find(|(n, _)| same_name(n, name))?;
+        let added = ctx.changes.iter().filter(|c| matches!(c, Change::CreateIndex { .. } | Change::AddUnique { .. }));
+        let new = added.filter_map(columns_of).find(|(n, _)| same_name(n, name))?;
+        // Each recipe must run: the old index is not left to a shadow column's swap, the new one
+        // not to a replaced column's.
+        if old.1.iter().any(|c| shadowed(ctx, table, c)) || new.1.iter().any(|c| replaced(ctx, table, c)) {
+            return None;
+        }
+        let mut n = name.to_string();
+        while n.len() > 60 {
+            n.pop();
+        }
+        Some(format!("{n}_new"))
+    }
+
     /// True when the base column is replaced by a shadow column: its recipe handles its indexes.
     pub(in crate::plan) fn shadowed(ctx: &Ctx<'_>, table: &str, base_column: &str) -> bool {
         ctx.changes.iter().any(|c| match c {
@@ -191,6 +231,12 @@ pub(in crate::plan) mod mysql {
             unique_gate(ctx, i, change, table, &cols, stage, rank, b);
         }
         let t = ctx.live(table, stage);
+        let spare = spare_for(ctx, table, &index_name(index));
+        let built = match &spare {
+            Some(n) => Index { name: Some(n.clone()), ..index.clone() },
+            None => index.clone(),
+        };
+        let index = &built;
         let shared = matches!(index.method.as_deref(), Some("fulltext" | "spatial"));
         // InnoDB drops the index it made for a foreign key once a new index serves the key: the
         // undo gives the key its own index back in the same ALTER that drops the new one.
@@ -279,6 +325,11 @@ pub(in crate::plan) mod mysql {
             ),
             None => format!("DROP INDEX {}", q(&index_name(index))),
         };
+        let spare = spare_for(ctx, table, &index_name(index));
+        let drop_clause = match &spare {
+            Some(n) => format!("{drop_clause}, RENAME INDEX {} TO {}", q(n), q(&index_name(index))),
+            None => drop_clause,
+        };
         let undo = match (keep_for, undo.is_empty()) {
             (Some(fk), false) => vec![ctx.alter(
                 &t,
@@ -292,6 +343,16 @@ pub(in crate::plan) mod mysql {
                 Algorithm::InplaceNone,
             )],
             _ => undo,
+        };
+        let undo: Vec<String> = match &spare {
+            Some(n) => std::iter::once(ctx.alter(
+                &t,
+                &format!("RENAME INDEX {} TO {}", q(&index_name(index)), q(n)),
+                Algorithm::InplaceNone,
+            ))
+            .chain(undo)
+            .collect(),
+            None => undo,
         };
         if let Some(fk) = keep_for {
             b.notes.push(format!(

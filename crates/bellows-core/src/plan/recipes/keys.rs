@@ -10,8 +10,10 @@ pub(in crate::plan) mod postgres {
 
     pub(in crate::plan) fn drop_unique(ctx: &Ctx<'_>, i: usize, table: &str, key: &Key, b: &mut Builder) {
         let readd = crate::render::ddl::constraint_sql_unique(key, PG);
-        let name = key.name.clone().unwrap_or_else(|| pg_default_name(table, Some(&key.columns.join("_")), "key"));
+        let name = old_unique_name(table, key);
         let readd = if key.name.is_some() { readd } else { format!("CONSTRAINT {} {readd}", q(&name)) };
+        let expand_steps = |b: &Builder| b.steps.get(&StageKind::Expand).map_or(0, Vec::len);
+        let before = expand_steps(b);
         drop_constraint(
             ctx,
             i,
@@ -21,14 +23,156 @@ pub(in crate::plan) mod postgres {
             Some(readd),
             None,
             b,
-        )
+        );
+        if unique_replaced(ctx, table, key) && expand_steps(b) > before {
+            // A unique key redefined (the same name, or some of the same columns): the old one is
+            // dropped once the new one's index is built, so the rows are never without either.
+            if let Some(s) = b.steps.get_mut(&StageKind::Expand).and_then(|v| v.last_mut()) {
+                s.rank = R_INDEX + 1;
+                s.reason = "the new unique index is built just before, so the rows are never without a unique rule; dropping the old one now lets v2 write what the target allows".to_string();
+            }
+        }
+    }
+
+    fn old_unique_name(table: &str, key: &Key) -> String {
+        key.name.clone().unwrap_or_else(|| pg_default_name(table, Some(&key.columns.join("_")), "key"))
+    }
+
+    /// The unique key (not primary) that replaces `old` on `table`, built in Expand: one with the
+    /// same name or a column in common, over columns that are there from the start.
+    fn unique_replaced(ctx: &Ctx<'_>, table: &str, old: &Key) -> bool {
+        let partitioned = ctx.target_table(table).is_some_and(|t| t.partition_by.is_some());
+        let dropped_table =
+            ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)));
+        if partitioned || dropped_table || added_table(ctx, table) {
+            return false;
+        }
+        ctx.changes.iter().any(|c| match c {
+            Change::AddUnique { table: t, key } if same_name(t, table) => {
+                let same_name_ = key.name.is_some() && key.name == old.name;
+                let overlap = key.columns.iter().any(|c| old.columns.iter().any(|o| same_name(o, c)));
+                (same_name_ || overlap) && !key.columns.iter().any(|c| added_column(ctx, table, c))
+            }
+            _ => false,
+        })
     }
 
     pub(in crate::plan) fn drop_primary_key(ctx: &Ctx<'_>, i: usize, table: &str, key: &Key, b: &mut Builder) {
-        let name = key.name.clone().unwrap_or_else(|| format!("{}_pkey", split_qualified(table).1));
+        let replacement = replacement(ctx, table);
+        if replacement == Replacement::Swap {
+            return; // the new key's step drops this one in the same transaction
+        }
+        let name = old_primary_key_name(table, key);
         let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
         let readd = format!("CONSTRAINT {} PRIMARY KEY ({})", q(&name), cols.join(", "));
+        let expand_steps = |b: &Builder| b.steps.get(&StageKind::Expand).map_or(0, Vec::len);
+        let before = expand_steps(b);
         drop_constraint(ctx, i, table, Some(&name), "primary key", Some(readd), None, b);
+        if replacement == Replacement::DropAfterIndex && expand_steps(b) > before {
+            // Dropped once the new key's unique index is built: the rows stay unique throughout.
+            if let Some(s) = b.steps.get_mut(&StageKind::Expand).and_then(|v| v.last_mut()) {
+                s.rank = R_INDEX + 1;
+                s.reason = "the new key's unique index is built just before, so the rows stay unique; dropping the old key now lets v2 write what the target allows, and Contract adopts the new key from its index".to_string();
+            }
+        }
+    }
+
+    /// How the plan replaces a table's primary key when it drops the old one and adds a new one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(in crate::plan) enum Replacement {
+        /// No replacement here (no old key, or the table is added, dropped or partitioned): the
+        /// old key is dropped in Expand before anything else, the new one planned on its own.
+        None,
+        /// The new key's index is built CONCURRENTLY in Expand under another name; then one
+        /// transaction drops the old key and adopts the index as the new key. The table is never
+        /// without a primary key (logical replication's replica identity, ON CONFLICT) nor without
+        /// uniqueness. Needs the new key's columns already there and NOT NULL.
+        Swap,
+        /// The new key's columns must first be made NOT NULL (Contract): the old key is dropped in
+        /// Expand right after the new unique index is built, and the key adopted in Contract.
+        DropAfterIndex,
+        /// The new key is over a column this plan adds, or an old key column is dropped (v2 must be
+        /// able to leave it out from Expand on): the old key goes first, as with no replacement.
+        DropFirst,
+    }
+
+    pub(in crate::plan) fn replacement(ctx: &Ctx<'_>, table: &str) -> Replacement {
+        let old = ctx.changes.iter().find_map(|c| match c {
+            Change::DropPrimaryKey { table: t, key } if same_name(t, table) => Some(key),
+            _ => None,
+        });
+        let new = ctx.changes.iter().find_map(|c| match c {
+            Change::AddPrimaryKey { table: t, key } if same_name(t, table) => Some(key),
+            _ => None,
+        });
+        let (Some(old), Some(new)) = (old, new) else { return Replacement::None };
+        let dropped_table =
+            ctx.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if same_name(t, table)));
+        let partitioned = ctx.target_table(table).is_some_and(|t| t.partition_by.is_some())
+            || ctx.base_table(table).is_some_and(|t| t.partition_by.is_some());
+        if added_table(ctx, table) || dropped_table || partitioned {
+            return Replacement::None;
+        }
+        let column_dropped = |c: &String| {
+            ctx.changes.iter().any(
+                |x| matches!(x, Change::DropColumn { table: t, column } if same_name(t, table) && same_name(column, c)),
+            )
+        };
+        if old.columns.iter().any(column_dropped) || new.columns.iter().any(|c| added_column(ctx, table, c)) {
+            return Replacement::DropFirst;
+        }
+        let ready = |c: &String| {
+            !replaced_column(ctx, table, c)
+                && ctx.base_table(table).and_then(|t| t.column(c)).is_some_and(|col| !col.nullable)
+        };
+        if new.columns.iter().all(ready) {
+            Replacement::Swap
+        } else {
+            Replacement::DropAfterIndex
+        }
+    }
+
+    /// The name a new unique key's index is built under: a spare one while a unique key of the
+    /// same name is still there (it is dropped only once this index is built).
+    fn unique_build_name(ctx: &Ctx<'_>, table: &str, cname: &str) -> String {
+        let clash = ctx.changes.iter().any(|c| match c {
+            Change::DropUnique { table: t, key } if same_name(t, table) => {
+                old_unique_name(table, key) == cname && unique_replaced(ctx, table, key)
+            }
+            _ => false,
+        });
+        if clash {
+            spare_name(cname)
+        } else {
+            cname.to_string()
+        }
+    }
+
+    fn spare_name(name: &str) -> String {
+        let mut n = name.to_string();
+        while n.len() > 59 {
+            n.pop();
+        }
+        format!("{n}_new")
+    }
+
+    fn old_primary_key_name(table: &str, key: &Key) -> String {
+        key.name.clone().unwrap_or_else(|| format!("{}_pkey", split_qualified(table).1))
+    }
+
+    /// The name the new key's index is built under while the old key (and its index) still
+    /// exists: the constraint's own name unless the old one has it. `ADD CONSTRAINT ... USING
+    /// INDEX` renames the index to the constraint's name.
+    fn build_name(ctx: &Ctx<'_>, table: &str, cname: &str) -> String {
+        let old = ctx.changes.iter().find_map(|c| match c {
+            Change::DropPrimaryKey { table: t, key } if same_name(t, table) => Some(old_primary_key_name(table, key)),
+            _ => None,
+        });
+        if old.is_some_and(|o| o == cname) && replacement(ctx, table) != Replacement::DropFirst {
+            spare_name(cname)
+        } else {
+            cname.to_string()
+        }
     }
 
     /// Drops a constraint in Expand. `referenced`: the table a foreign key points at, which the
@@ -110,7 +254,7 @@ pub(in crate::plan) mod postgres {
                 name(&[short, &key.columns.join("_"), "key"])
             }
         });
-        let index_name = cname.clone();
+        let index_name = if primary { build_name(ctx, table, &cname) } else { unique_build_name(ctx, table, &cname) };
         let cols: Vec<String> = key.columns.iter().map(|c| q(c)).collect();
         let resolution = ctx.resolution(change, Resolution::StopBeforeContract);
         // A key over a column this plan adds can only be checked (and indexed) once the column is
@@ -170,6 +314,10 @@ pub(in crate::plan) mod postgres {
                 rank,
             ),
         );
+        if primary && replacement(ctx, table) == Replacement::Swap {
+            swap_primary_key(ctx, i, table, key, &cname, &index_name, b);
+            return;
+        }
         let mut sql = vec![lt.clone()];
         if primary {
             for c in &key.columns {
@@ -202,6 +350,54 @@ pub(in crate::plan) mod postgres {
                     "adopting a built index is catalog-only"
                 },
                 R_RULE,
+            ),
+        );
+    }
+
+    /// Drops the old primary key and adopts the new key's built index in one transaction, in
+    /// Expand: see [`Replacement::Swap`].
+    fn swap_primary_key(
+        ctx: &Ctx<'_>,
+        i: usize,
+        table: &str,
+        key: &Key,
+        cname: &str,
+        index_name: &str,
+        b: &mut Builder,
+    ) {
+        let Some(old) = ctx.changes.iter().find_map(|c| match c {
+            Change::DropPrimaryKey { table: t, key } if same_name(t, table) => Some(key),
+            _ => None,
+        }) else {
+            return;
+        };
+        let tt = tq(table);
+        let lt = ctx.lock_timeout();
+        let old_name = old_primary_key_name(table, old);
+        let old_cols: Vec<String> = old.columns.iter().map(|c| q(c)).collect();
+        b.push(
+            StageKind::Expand,
+            step(
+                format!(
+                    "swap the primary key of {table}: ({}) for ({})",
+                    old.columns.join(", "),
+                    key.columns.join(", ")
+                ),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(&old_name)),
+                    format!("ALTER TABLE {tt} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}", q(cname), q(index_name)),
+                ],
+                vec![
+                    lt.clone(),
+                    format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}", q(cname)),
+                    format!("ALTER TABLE {tt} ADD CONSTRAINT {} PRIMARY KEY ({})", q(&old_name), old_cols.join(", ")),
+                ],
+                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                true,
+                "the new key's index is built and its columns are already NOT NULL, so one brief transaction drops the old key and adopts the index: the table is never without a primary key (replica identity, ON CONFLICT) nor its rows without a unique key",
+                R_INDEX + 1,
             ),
         );
     }
@@ -295,8 +491,11 @@ pub(in crate::plan) mod mysql {
         if !primary {
             let (stage, rank) = build_stage(ctx, table, &key.columns);
             unique_gate(ctx, i, change, table, &key.columns, stage, rank, b);
+            // Redefined under the same name: built beside the old one (see `spare_for`).
+            let given = key.name.clone().or_else(|| key.columns.first().cloned()).unwrap_or_default();
+            let spare = spare_for(ctx, table, &given);
             let index = Index {
-                name: key.name.clone(),
+                name: spare.or(key.name.clone()),
                 unique: true,
                 parts: key.columns.iter().map(|c| IndexPart::Column { name: c.clone(), descending: false }).collect(),
                 method: None,

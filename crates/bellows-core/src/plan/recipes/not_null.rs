@@ -12,6 +12,13 @@ pub(in crate::plan) mod postgres {
         if replaced_column(ctx, table, column) {
             return;
         }
+        // A column of the old primary key can lose NOT NULL only once that key is gone: after
+        // the new key's index is built and the old key dropped or swapped (see `Replacement`).
+        let in_old_key = ctx.base_table(table).is_some_and(|t| t.is_primary_key(column));
+        let rank = match replacement(ctx, table) {
+            Replacement::Swap | Replacement::DropAfterIndex if in_old_key => R_INDEX + 2,
+            _ => R_DROP_RULE,
+        };
         b.push(
             StageKind::Expand,
             step(
@@ -22,7 +29,7 @@ pub(in crate::plan) mod postgres {
                 (LockMode::AccessExclusive, &[table], Effect::Metadata),
                 true,
                 "relaxing a rule is catalog-only and v1 never writes NULL there (its rollback scans the table)",
-                R_DROP_RULE,
+                rank,
             ),
         );
     }
@@ -335,17 +342,38 @@ pub(in crate::plan) mod mysql {
         let mut relaxed = old.clone();
         relaxed.nullable = true;
         relaxed.default = col.default.clone().or(old.default.clone());
-        let t = ctx.live(table, StageKind::Expand);
+        // A primary key column is NOT NULL for as long as the key holds it: InnoDB keeps it so
+        // without a word (MariaDB 10.11 runs the MODIFY and the column stays NOT NULL). The plan
+        // drops or swaps that key in Contract, so the column is relaxed there, after the key.
+        let key_goes = ctx.base_table(table).is_some_and(|bt| bt.is_primary_key(column))
+            && ctx.changes.iter().any(|c| matches!(c, Change::DropPrimaryKey { table: x, .. } if same_name(x, table)));
+        let (stage, rank, why) = if key_goes {
+            b.v2_waits.push(format!(
+                "v2 may leave {table}.{column} NULL only after Contract, which takes it out of the primary key"
+            ));
+            (
+                StageKind::Contract,
+                R_RULE + 3,
+                "relaxing a rule once the primary key no longer holds the column: the table is rebuilt in place while reads and writes go on",
+            )
+        } else {
+            (
+                StageKind::Expand,
+                R_DROP_RULE,
+                "relaxing a rule: the table is rebuilt in place while reads and writes go on, and v1 never writes NULL there",
+            )
+        };
+        let t = ctx.live(table, stage);
         b.push(
-            StageKind::Expand,
+            stage,
             ctx.step(
                 format!("drop NOT NULL on {table}.{column}"),
                 i,
                 vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(&relaxed)), Algorithm::InplaceNone)],
                 vec![ctx.alter(&t, &format!("MODIFY COLUMN {}", column_sql(old)), Algorithm::InplaceNone)],
                 (LockMode::Online, &[table], Effect::Rewrite),
-                "relaxing a rule: the table is rebuilt in place while reads and writes go on, and v1 never writes NULL there",
-                R_DROP_RULE,
+                why,
+                rank,
             ),
         );
     }
