@@ -156,9 +156,19 @@ pub enum Change {
         name: String,
         value: String,
     },
+    /// A label renamed in place: the rows holding it follow.
+    RenameEnumValue {
+        name: String,
+        from: String,
+        to: String,
+    },
+    /// Labels the target's type no longer has. Those listed in `replaced` as `[label, other]`
+    /// hand their rows to another label; rows holding the rest must not exist.
     RemoveEnumValues {
         name: String,
         values: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        replaced: Vec<[String; 2]>,
     },
     CreateExtension {
         name: String,
@@ -267,6 +277,7 @@ impl Change {
             | ReplacePolicy { table, .. } => Some(table),
             CreateEnum { .. }
             | AddEnumValue { .. }
+            | RenameEnumValue { .. }
             | RemoveEnumValues { .. }
             | CreateExtension { .. }
             | CreateSequence { .. }
@@ -331,7 +342,21 @@ impl Change {
             DropIndex { table, index } => format!("drop index {} on {table}", index.name.as_deref().unwrap_or("")),
             CreateEnum { name } => format!("create enum {name}"),
             AddEnumValue { name, value } => format!("add value '{value}' to enum {name}"),
-            RemoveEnumValues { name, values } => format!("remove values {} from enum {name}", values.join(", ")),
+            RenameEnumValue { name, from, to } => format!("rename value '{from}' of enum {name} to '{to}'"),
+            RemoveEnumValues { name, values, replaced } => {
+                let each: Vec<String> = values
+                    .iter()
+                    .map(|v| match replaced.iter().find(|r| &r[0] == v) {
+                        Some(r) => format!("'{v}' (its rows become '{}')", r[1]),
+                        None => format!("'{v}'"),
+                    })
+                    .collect();
+                format!(
+                    "remove {} {} from enum {name}",
+                    if values.len() == 1 { "value" } else { "values" },
+                    each.join(", ")
+                )
+            }
             CreateExtension { name } => format!("create extension {name}"),
             ChangePartitioning { table } => format!("change the partitioning of {table}"),
             CreateSequence { name } => format!("create sequence {name}"),
@@ -386,17 +411,7 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
     for e in &target.enums {
         match base.enums.iter().find(|b| same_name(&b.name, &e.name) && b.namespace == e.namespace) {
             None => out.changes.push(Change::CreateEnum { name: qualified(&e.namespace, &e.name) }),
-            Some(b) => {
-                let removed: Vec<String> = b.labels.iter().filter(|l| !e.labels.contains(l)).cloned().collect();
-                if !removed.is_empty() {
-                    out.changes
-                        .push(Change::RemoveEnumValues { name: qualified(&e.namespace, &e.name), values: removed });
-                }
-                for label in e.labels.iter().filter(|l| !b.labels.contains(l)) {
-                    out.changes
-                        .push(Change::AddEnumValue { name: qualified(&e.namespace, &e.name), value: label.clone() });
-                }
-            }
+            Some(b) => enum_changes(b, e, &options.renames, &mut out.changes),
         }
     }
     let pairs = match_tables(base, target, options);
@@ -693,6 +708,48 @@ fn match_tables(base: &Schema, target: &Schema, options: &DiffOptions) -> Vec<(u
 }
 
 /// `a.b=c` is a table hint when `a.b` names a table (namespace-qualified), a column hint otherwise.
+/// The label changes from `b` to `e` (the same type): labels added, renamed (a hint
+/// `type.old=new` whose new label the base lacks) and removed (with the label a hint hands their
+/// rows to, if any).
+fn enum_changes(b: &EnumType, e: &EnumType, hints: &[RenameHint], out: &mut Vec<Change>) {
+    let name = qualified(&e.namespace, &e.name);
+    let prefixes = [format!("{name}."), format!("{}.", e.name)];
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    let mut replaced: Vec<[String; 2]> = Vec::new();
+    for hint in hints {
+        let Some(from) = prefixes.iter().find_map(|p| hint.from.strip_prefix(p.as_str())) else { continue };
+        let to = &hint.to;
+        let (in_base, in_target) =
+            (|l: &str| b.labels.iter().any(|x| x == l), |l: &str| e.labels.iter().any(|x| x == l));
+        if !in_base(from) || in_target(from) || !in_target(to) || renamed.iter().any(|r| r.0 == from) {
+            continue;
+        }
+        if !in_base(to) && !renamed.iter().any(|r| &r.1 == to) {
+            renamed.push((from.to_string(), to.clone()));
+        } else if !replaced.iter().any(|r| r[0] == from) {
+            replaced.push([from.to_string(), to.clone()]);
+        }
+    }
+    for label in e.labels.iter().filter(|l| !b.labels.contains(l) && !renamed.iter().any(|r| &r.1 == *l)) {
+        out.push(Change::AddEnumValue { name: name.clone(), value: label.clone() });
+    }
+    for (from, to) in renamed.iter() {
+        out.push(Change::RenameEnumValue { name: name.clone(), from: from.clone(), to: to.clone() });
+    }
+    let removed: Vec<String> =
+        b.labels.iter().filter(|l| !e.labels.contains(l) && !renamed.iter().any(|r| &r.0 == *l)).cloned().collect();
+    if !removed.is_empty() {
+        out.push(Change::RemoveEnumValues { name, values: removed, replaced });
+    }
+}
+
+/// `default` (`'from'` or `'from'::type`) with the label `from` renamed to `to`.
+fn relabelled(default: &str, from: &str, to: &str) -> Option<String> {
+    let literal = |l: &str| format!("'{}'", l.replace('\'', "''"));
+    let rest = default.trim().strip_prefix(&literal(from))?;
+    (rest.is_empty() || rest.starts_with("::")).then(|| format!("{}{rest}", literal(to)))
+}
+
 fn is_table_hint(hint: &RenameHint, base: &Schema) -> bool {
     base.find_table(&hint.from).is_some()
 }
@@ -765,7 +822,17 @@ fn diff_table(base: &Table, target: &Table, options: &DiffOptions, refs: &Refs, 
         let serial_to_identity = identity_change && old.identity == Some(Identity::Serial) && new.default.is_none();
         // A serial column's sequence keeps the name it was made with when the table or the
         // column is renamed, so both sides are read against the base's names.
+        // A default that names a label the plan renames follows the rename by itself.
+        let follows_label = match (&od, &nd, &new.data_type.kind) {
+            (Some(o), Some(n), crate::types::TypeKind::Named { name: ty }) => out.changes.iter().any(|c| {
+                matches!(c, Change::RenameEnumValue { name, from, to }
+                    if same_name(split_qualified(name).1, split_qualified(ty).1)
+                        && relabelled(o, from, to).as_deref() == Some(n.trim()))
+            }),
+            _ => false,
+        };
         if !serial_to_identity
+            && !follows_label
             && effective_default(&base.name, &old.name, old) != effective_default(&base.name, &old.name, new)
         {
             out.changes.push(Change::SetDefault { table: table.clone(), column: new.name.clone(), from: od, to: nd });

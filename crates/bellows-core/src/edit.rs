@@ -7,7 +7,7 @@
 //! lost.
 
 use crate::model::*;
-use crate::types::DataType;
+use crate::types::{DataType, TypeKind};
 use crate::Span;
 use serde::{Deserialize, Serialize};
 
@@ -162,6 +162,26 @@ pub enum Edit {
         method: Option<String>,
         predicate: Option<String>,
     },
+    /// Adds `value` to the enum type `name` (qualified as the schema writes it), placed before
+    /// the label `before`, or last. PostgreSQL only.
+    AddEnumValue {
+        name: String,
+        value: String,
+        before: Option<String>,
+    },
+    /// Renames the label `from` of the enum type `name` to `to`; the rows holding it follow.
+    RenameEnumValue {
+        name: String,
+        from: String,
+        to: String,
+    },
+    /// Removes the label `value` from the enum type `name`. Rows that hold it get the label
+    /// `replacement`; with none, the plan checks that no row holds it.
+    RemoveEnumValue {
+        name: String,
+        value: String,
+        replacement: Option<String>,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -170,7 +190,8 @@ pub enum Edit {
 #[derive(Deserialize)]
 struct EditJson {
     op: String,
-    table: TableId,
+    /// Every edit but the enum ones names a table.
+    table: Option<TableId>,
     column: Option<ColumnId>,
     name: Option<String>,
     key: Option<ColumnId>,
@@ -192,6 +213,10 @@ struct EditJson {
     descending: Option<Vec<ColumnId>>,
     method: Option<String>,
     predicate: Option<String>,
+    value: Option<String>,
+    from: Option<String>,
+    before: Option<String>,
+    replacement: Option<String>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -200,7 +225,32 @@ impl TryFrom<EditJson> for Edit {
     fn try_from(j: EditJson) -> Result<Self, String> {
         let op = j.op.clone();
         let missing = |field: &str| format!("edit `{op}` has no `{field}`");
-        let table = j.table;
+        let text = |v: &Option<String>, field: &str| v.clone().ok_or_else(|| missing(field));
+        match j.op.as_str() {
+            "add-enum-value" => {
+                return Ok(Edit::AddEnumValue {
+                    name: text(&j.name, "name")?,
+                    value: text(&j.value, "value")?,
+                    before: j.before.clone(),
+                })
+            }
+            "rename-enum-value" => {
+                return Ok(Edit::RenameEnumValue {
+                    name: text(&j.name, "name")?,
+                    from: text(&j.from, "from")?,
+                    to: text(&j.to, "to")?,
+                })
+            }
+            "remove-enum-value" => {
+                return Ok(Edit::RemoveEnumValue {
+                    name: text(&j.name, "name")?,
+                    value: text(&j.value, "value")?,
+                    replacement: j.replacement.clone(),
+                })
+            }
+            _ => {}
+        }
+        let table = j.table.ok_or_else(|| missing("table"))?;
         let column = || j.column.ok_or_else(|| missing("column"));
         Ok(match j.op.as_str() {
             "add-table" => Edit::AddTable {
@@ -291,9 +341,10 @@ impl TryFrom<EditJson> for Edit {
 }
 
 impl Edit {
-    /// The table the edit is about.
-    pub fn table(&self) -> TableId {
-        match self {
+    /// The table the edit is about; `None` for an edit of an enum type.
+    pub fn table(&self) -> Option<TableId> {
+        Some(match self {
+            Edit::AddEnumValue { .. } | Edit::RenameEnumValue { .. } | Edit::RemoveEnumValue { .. } => return None,
             Edit::AddTable { table, .. }
             | Edit::RenameTable { table, .. }
             | Edit::DropTable { table }
@@ -319,8 +370,166 @@ impl Edit {
             | Edit::AddUnique { table, .. }
             | Edit::DropUnique { table, .. }
             | Edit::CreateIndex { table, .. } => *table,
+        })
+    }
+}
+
+/// An edit of an enum type's labels. Column defaults that name a renamed or removed label follow
+/// it; a removed label that is some column's default with no replacement is refused.
+fn apply_enum(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
+    let (Edit::AddEnumValue { name, .. } | Edit::RenameEnumValue { name, .. } | Edit::RemoveEnumValue { name, .. }) =
+        edit
+    else {
+        return Err("not an enum edit".into());
+    };
+    let Some(index) = schema.find_enum(name).and_then(|e| schema.enums.iter().position(|x| std::ptr::eq(x, e))) else {
+        return Err(if schema.dialect == Some(crate::dialect::Dialect::MySql) {
+            format!("no enum type {name}: MySQL's ENUM belongs to its column, so change the column's type")
+        } else {
+            format!("no enum type {name}")
+        });
+    };
+    let labels = &schema.enums[index].labels;
+    let has = |l: &str| labels.iter().any(|x| x == l);
+    let blank = |l: &str| l.is_empty();
+    match edit {
+        Edit::AddEnumValue { value, before, .. } => {
+            if blank(value) {
+                return Err("an enum label needs some text".into());
+            }
+            if has(value) {
+                return Err(format!("{name} already has the label '{value}'"));
+            }
+            let at = match before {
+                Some(b) => labels.iter().position(|x| x == b).ok_or_else(|| format!("{name} has no label '{b}'"))?,
+                None => labels.len(),
+            };
+            schema.enums[index].labels.insert(at, value.clone());
+        }
+        Edit::RenameEnumValue { from, to, .. } => {
+            if blank(to) {
+                return Err("an enum label needs some text".into());
+            }
+            let at = labels.iter().position(|x| x == from).ok_or_else(|| format!("{name} has no label '{from}'"))?;
+            if has(to) {
+                return Err(format!(
+                    "{name} already has the label '{to}'; to fold '{from}' into it, remove '{from}' with '{to}' as its replacement"
+                ));
+            }
+            schema.enums[index].labels[at] = to.clone();
+            enum_defaults(schema, index, from, Some(to));
+        }
+        Edit::RemoveEnumValue { value, replacement, .. } => {
+            let at = labels.iter().position(|x| x == value).ok_or_else(|| format!("{name} has no label '{value}'"))?;
+            if labels.len() == 1 {
+                return Err(format!("'{value}' is the last label of {name}; an enum type needs one"));
+            }
+            if let Some(r) = replacement {
+                if r == value || !has(r) {
+                    return Err(format!("the replacement of '{value}' must be another label of {name}"));
+                }
+            } else if let Some(c) = enum_defaults(&mut schema.clone(), index, value, None) {
+                return Err(format!(
+                    "'{value}' is the default of {c}: change that default, or give the rows a replacement label"
+                ));
+            }
+            schema.enums[index].labels.remove(at);
+            if let Some(r) = replacement {
+                enum_defaults(schema, index, value, Some(r));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Whether a column of type `ty` holds labels of `e` (directly or as an array's elements).
+pub fn uses_enum(schema: &Schema, ty: &TypeKind, e: &EnumType) -> bool {
+    match ty {
+        TypeKind::Named { name } => {
+            schema.find_enum(name).is_some_and(|x| same_name(&x.name, &e.name) && x.namespace == e.namespace)
+        }
+        TypeKind::Array { of } => uses_enum(schema, of, e),
+        _ => false,
+    }
+}
+
+/// Points the defaults that are the label `from` of enum `index` at `to` (`None`: only finds one),
+/// and returns the first such column as `table.column`.
+fn enum_defaults(schema: &mut Schema, index: usize, from: &str, to: Option<&str>) -> Option<String> {
+    let e = schema.enums[index].clone();
+    let literal = format!("'{}'", from.replace('\'', "''"));
+    let mut first = None;
+    for ti in 0..schema.tables.len() {
+        for ci in 0..schema.tables[ti].columns.len() {
+            let column = &schema.tables[ti].columns[ci];
+            if !uses_enum(schema, &column.data_type.kind, &e) {
+                continue;
+            }
+            let Some(d) = &column.default else { continue };
+            let expr = d.expr.trim();
+            let Some(rest) = expr.strip_prefix(&literal) else { continue };
+            if !(rest.is_empty() || rest.starts_with("::")) {
+                continue;
+            }
+            first.get_or_insert_with(|| format!("{}.{}", schema.tables[ti].name, column.name));
+            if let Some(to) = to {
+                let expr = format!("'{}'{rest}", to.replace('\'', "''"));
+                if let Some(d) = &mut schema.tables[ti].columns[ci].default {
+                    d.expr = expr;
+                }
+            }
         }
     }
+    first
+}
+
+/// The enum label renames and replacements the edits make, as diff hints `type.old=new`
+/// (`old` a label of the base): a chain of renames collapses to one hint.
+pub fn enum_hints(edits: &[Edit]) -> Vec<crate::diff::RenameHint> {
+    // (type, base label, the label its rows hold now, a rename rather than a replacement)
+    let mut hints: Vec<(String, String, String, bool)> = Vec::new();
+    let mut added: Vec<(String, String)> = Vec::new();
+    for edit in edits {
+        match edit {
+            Edit::AddEnumValue { name, value, .. } => added.push((name.clone(), value.clone())),
+            Edit::RenameEnumValue { name, from, to } => {
+                if let Some(h) = hints.iter_mut().find(|h| h.3 && same_name(&h.0, name) && &h.2 == from) {
+                    h.2 = to.clone();
+                } else if let Some(a) = added.iter_mut().find(|a| same_name(&a.0, name) && &a.1 == from) {
+                    a.1 = to.clone();
+                } else {
+                    hints.push((name.clone(), from.clone(), to.clone(), true));
+                }
+                for h in hints.iter_mut().filter(|h| !h.3 && same_name(&h.0, name) && &h.2 == from) {
+                    h.2 = to.clone();
+                }
+            }
+            Edit::RemoveEnumValue { name, value, replacement } => {
+                let was_added = added.iter().any(|a| same_name(&a.0, name) && &a.1 == value);
+                added.retain(|a| !(same_name(&a.0, name) && &a.1 == value));
+                let chained = hints.iter().any(|h| h.3 && same_name(&h.0, name) && &h.2 == value);
+                match replacement {
+                    Some(r) => {
+                        for h in hints.iter_mut().filter(|h| same_name(&h.0, name) && &h.2 == value) {
+                            h.2 = r.clone();
+                            h.3 = false;
+                        }
+                        if !chained && !was_added {
+                            hints.push((name.clone(), value.clone(), r.clone(), false));
+                        }
+                    }
+                    None => hints.retain(|h| !(same_name(&h.0, name) && &h.2 == value)),
+                }
+            }
+            _ => {}
+        }
+    }
+    hints
+        .into_iter()
+        .filter(|h| h.1 != h.2)
+        .map(|(name, from, to, _)| crate::diff::RenameHint { from: format!("{name}.{from}"), to })
+        .collect()
 }
 
 /// Ids for new objects: one above every id in the schema and the edits so far.
@@ -422,7 +631,7 @@ fn mysql_foreign_key_types(schema: &Schema, index: usize, column: &str, to: &Dat
 }
 
 fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
-    let tid = edit.table();
+    let Some(tid) = edit.table() else { return apply_enum(schema, edit) };
     if let Edit::AddTable { table, name, key } = edit {
         if schema.tables.iter().any(|t| same_name(&t.name, name)) {
             return Err(format!("a table named {name} exists"));
@@ -447,7 +656,10 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
     let index = schema.tables.iter().position(|t| t.id == tid).ok_or_else(|| format!("no table #{}", tid.0))?;
     let old_table_name = schema.tables[index].qualified_name();
     match edit {
-        Edit::AddTable { .. } => {}
+        Edit::AddTable { .. }
+        | Edit::AddEnumValue { .. }
+        | Edit::RenameEnumValue { .. }
+        | Edit::RemoveEnumValue { .. } => {}
         Edit::RenameTable { to, .. } => {
             if to.trim().is_empty() {
                 return Err("a table needs a name".into());
@@ -1821,6 +2033,11 @@ mod tests {
                 method: Some("btree".into()),
                 predicate: Some("x > 0".into()),
             },
+            Edit::AddEnumValue { name: "public.mood".into(), value: "ok".into(), before: Some("happy".into()) },
+            Edit::AddEnumValue { name: "mood".into(), value: "meh".into(), before: None },
+            Edit::RenameEnumValue { name: "mood".into(), from: "meh".into(), to: "so-so".into() },
+            Edit::RemoveEnumValue { name: "mood".into(), value: "so-so".into(), replacement: Some("ok".into()) },
+            Edit::RemoveEnumValue { name: "mood".into(), value: "ok".into(), replacement: None },
         ];
         let json = serde_json::to_string(&all).expect("json");
         assert!(json.contains(r#"{"op":"rename-column","table":3,"column":7,"to":"y"}"#), "{json}");
@@ -2514,6 +2731,7 @@ pub fn display(base: &Schema, target: &Schema) -> Display {
 #[cfg(test)]
 mod display_tests {
     use super::*;
+    use crate::diff::{diff, Change, DiffOptions, Matching};
     use crate::{import, Dialect};
 
     #[test]
@@ -2542,5 +2760,110 @@ mod display_tests {
         let shown = d.schema.find_table("a").expect("a");
         assert_eq!(shown.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "xx", "y"]);
         assert_eq!(d.schema.tables.len(), 3);
+    }
+
+    const ENUMS: &str = "CREATE TYPE mood AS ENUM ('sad', 'meh', 'ok', 'happy', 'ecstatic', 'unknown');
+        CREATE TYPE tier AS ENUM ('free', 'trial', 'pro');
+        CREATE TABLE customers (id bigint PRIMARY KEY, tier tier NOT NULL DEFAULT 'trial', mood mood);
+        CREATE TABLE surveys (id bigint PRIMARY KEY, answer mood NOT NULL DEFAULT 'meh', history mood[]);";
+
+    #[test]
+    fn enum_labels_are_added_renamed_and_removed_one_edit_each_and_plan_as_the_two_texts_do() {
+        let base = import(ENUMS, Some(Dialect::Postgres)).schema;
+        let name = |n: &str| n.to_string();
+        let edits = vec![
+            Edit::AddEnumValue { name: name("mood"), value: name("content"), before: Some(name("happy")) },
+            Edit::RenameEnumValue { name: name("tier"), from: name("trial"), to: name("starter") },
+            Edit::AddEnumValue { name: name("tier"), value: name("enterprise"), before: None },
+            Edit::RemoveEnumValue { name: name("mood"), value: name("meh"), replacement: Some(name("ok")) },
+            Edit::RemoveEnumValue { name: name("mood"), value: name("ecstatic"), replacement: Some(name("happy")) },
+            Edit::RemoveEnumValue { name: name("mood"), value: name("unknown"), replacement: None },
+        ];
+        let (target, skipped) = apply(&base, &edits);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let labels = |e: &str| target.find_enum(e).expect("enum").labels.clone();
+        assert_eq!(labels("mood"), ["sad", "ok", "content", "happy"]);
+        assert_eq!(labels("tier"), ["free", "starter", "pro", "enterprise"]);
+        // Defaults follow a renamed label, and a replaced one.
+        let default = |t: &str, c: &str| {
+            target.find_table(t).and_then(|t| t.column(c)).and_then(|c| c.default.clone()).expect("default").expr
+        };
+        assert_eq!((default("customers", "tier"), default("surveys", "answer")), (name("'starter'"), name("'ok'")));
+        let hints = enum_hints(&edits);
+        let hinted: Vec<String> = hints.iter().map(|h| format!("{}={}", h.from, h.to)).collect();
+        assert_eq!(hinted, ["tier.trial=starter", "mood.meh=ok", "mood.ecstatic=happy"]);
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: hints });
+        let described: Vec<String> = changes.changes.iter().map(Change::describe).collect();
+        assert_eq!(
+            described,
+            [
+                "add value 'content' to enum mood",
+                "remove values 'meh' (its rows become 'ok'), 'ecstatic' (its rows become 'happy'), 'unknown' from enum mood",
+                "add value 'enterprise' to enum tier",
+                "rename value 'trial' of enum tier to 'starter'",
+                "set default of surveys.answer to 'ok'",
+            ]
+        );
+        // The same plan from the two texts with rename hints (the fixture `enum-values-edited`).
+        let after = ENUMS
+            .replace("('sad', 'meh', 'ok', 'happy', 'ecstatic', 'unknown')", "('sad', 'ok', 'content', 'happy')")
+            .replace("('free', 'trial', 'pro')", "('free', 'starter', 'pro', 'enterprise')")
+            .replace("DEFAULT 'trial'", "DEFAULT 'starter'")
+            .replace("DEFAULT 'meh'", "DEFAULT 'ok'");
+        let texts = diff(
+            &base,
+            &import(&after, Some(Dialect::Postgres)).schema,
+            &DiffOptions {
+                matching: Matching::Names,
+                renames: ["mood.meh=ok", "mood.ecstatic=happy", "tier.trial=starter"]
+                    .map(|h| crate::diff::RenameHint::parse(h).expect("hint"))
+                    .to_vec(),
+            },
+        );
+        assert_eq!(texts.changes.iter().map(Change::describe).collect::<Vec<_>>(), described);
+    }
+
+    #[test]
+    fn enum_edits_that_cannot_hold_are_refused_with_the_reason() {
+        let base = import(ENUMS, Some(Dialect::Postgres)).schema;
+        let name = |n: &str| n.to_string();
+        let refused = |edit: Edit| apply(&base, &[edit]).1.join("; ");
+        let cases = [
+            (Edit::AddEnumValue { name: name("mood"), value: name("ok"), before: None }, "already has the label 'ok'"),
+            (
+                Edit::AddEnumValue { name: name("mood"), value: name("x"), before: Some(name("nope")) },
+                "has no label 'nope'",
+            ),
+            (
+                Edit::RenameEnumValue { name: name("mood"), from: name("meh"), to: name("ok") },
+                "remove 'meh' with 'ok' as its replacement",
+            ),
+            (
+                Edit::RemoveEnumValue { name: name("mood"), value: name("meh"), replacement: None },
+                "'meh' is the default of surveys.answer",
+            ),
+            (
+                Edit::RemoveEnumValue { name: name("mood"), value: name("sad"), replacement: Some(name("sad")) },
+                "must be another label",
+            ),
+            (Edit::RenameEnumValue { name: name("colour"), from: name("a"), to: name("b") }, "no enum type colour"),
+        ];
+        for (edit, why) in cases {
+            let message = refused(edit.clone());
+            assert!(message.contains(why), "{edit:?}: {message}");
+        }
+        let mysql = import("CREATE TABLE t (id int PRIMARY KEY, s enum('a','b'));", Some(Dialect::MySql)).schema;
+        let message =
+            apply(&mysql, &[Edit::RemoveEnumValue { name: name("s"), value: name("a"), replacement: None }]).1;
+        assert!(message.join("").contains("MySQL's ENUM belongs to its column"), "{message:?}");
+        // A chain: a label renamed twice, then the target of a replacement renamed.
+        let chain = [
+            Edit::RenameEnumValue { name: name("mood"), from: name("sad"), to: name("down") },
+            Edit::RenameEnumValue { name: name("mood"), from: name("down"), to: name("low") },
+            Edit::RemoveEnumValue { name: name("mood"), value: name("ecstatic"), replacement: Some(name("happy")) },
+            Edit::RenameEnumValue { name: name("mood"), from: name("happy"), to: name("glad") },
+        ];
+        let hinted: Vec<String> = enum_hints(&chain).iter().map(|h| format!("{}={}", h.from, h.to)).collect();
+        assert_eq!(hinted, ["mood.sad=low", "mood.ecstatic=glad", "mood.happy=glad"]);
     }
 }

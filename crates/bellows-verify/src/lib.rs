@@ -60,7 +60,8 @@ pub fn prepare(input: &Input) -> Prepared {
         }
         After::Edits(edits) => {
             let (target, _) = bellows_core::edit::apply(&base, edits);
-            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+            let renames = bellows_core::edit::enum_hints(edits);
+            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames });
             let target_text = schema_sql(&target, DdlOptions { source: d, target: d });
             Prepared { base, target, changes, target_text }
         }

@@ -388,7 +388,8 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
     match change {
         CreateEnum { name: e } => create_enum(ctx, i, e, b),
         AddEnumValue { name: e, value } => add_enum_value(ctx, i, e, value, b),
-        RemoveEnumValues { name: e, values } => remove_enum_values(ctx, i, e, values, b),
+        RenameEnumValue { name: e, from, to } => rename_enum_value(ctx, i, e, from, to, b),
+        RemoveEnumValues { name: e, values, replaced } => remove_enum_values(ctx, i, e, values, replaced, b),
         CreateTable { table } => create_table(ctx, i, table, b),
         DropTable { table } => drop_table(ctx, i, table, b),
         RenameTable { from, to } => rename_table(ctx, i, from, to, b),

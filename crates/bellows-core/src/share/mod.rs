@@ -448,6 +448,10 @@ mod tests {
             },
             Edit::DropColumn { table: t, column: c },
             Edit::DropTable { table: nt },
+            Edit::AddEnumValue { name: "public.mood".into(), value: "content".into(), before: Some("happy".into()) },
+            Edit::RenameEnumValue { name: "mood".into(), from: "meh".into(), to: "so-so".into() },
+            Edit::RemoveEnumValue { name: "mood".into(), value: "so-so".into(), replacement: Some("ok".into()) },
+            Edit::RemoveEnumValue { name: "mood".into(), value: "unknown".into(), replacement: None },
         ];
         let back = decode(&encode(&d)).expect("decodes");
         assert_eq!(back.edits, d.edits);

@@ -308,6 +308,12 @@ pub(super) enum WEdit {
     DropUnique(u32, Vec<u32>),
     /// (table, name, columns, the descending ones, unique, method, predicate).
     CreateIndex(u32, String, Vec<u32>, Vec<u32>, bool, Option<String>, Option<String>),
+    /// (enum type, label, the label it goes before).
+    AddEnumValue(String, String, Option<String>),
+    /// (enum type, label, new label).
+    RenameEnumValue(String, String, String),
+    /// (enum type, label, the label its rows get).
+    RemoveEnumValue(String, String, Option<String>),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -788,6 +794,9 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
         Edit::CreateIndex { table, name, columns, descending, unique, method, predicate } => {
             WEdit::CreateIndex(table.0, name, ids(&columns), ids(&descending), unique, method, predicate)
         }
+        Edit::AddEnumValue { name, value, before } => WEdit::AddEnumValue(name, value, before),
+        Edit::RenameEnumValue { name, from, to } => WEdit::RenameEnumValue(name, from, to),
+        Edit::RemoveEnumValue { name, value, replacement } => WEdit::RemoveEnumValue(name, value, replacement),
     }
 }
 
@@ -866,6 +875,9 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
             method,
             predicate,
         },
+        WEdit::AddEnumValue(name, value, before) => Edit::AddEnumValue { name, value, before },
+        WEdit::RenameEnumValue(name, from, to) => Edit::RenameEnumValue { name, from, to },
+        WEdit::RemoveEnumValue(name, value, replacement) => Edit::RemoveEnumValue { name, value, replacement },
     }
 }
 

@@ -201,7 +201,11 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
             if filled || tc.generated.is_some() && column.generated.is_none() {
                 continue;
             }
-            before.push(as_text(&column_sql(&column.name, d), Some(&tc.data_type), d));
+            before.push(relabel(
+                as_text(&column_sql(&column.name, d), Some(&tc.data_type), d),
+                &column.data_type,
+                changes,
+            ));
             raw.push(as_text(&column_sql(&column.name, d), None, d));
             after.push(as_text(&column_sql(&tc.name, d), None, d));
         }
@@ -335,6 +339,63 @@ fn joined(parts: &[String], d: Dialect) -> String {
 }
 
 /// A value as comparable text: cast to `to` first (the target type) when given.
+/// The labels of an enum column's type that the plan keeps or replaces, where it removes some
+/// without a replacement (no row may hold those): what rows that keep the plan's rules hold.
+pub(crate) fn kept_labels(schema: &Schema, changes: &ChangeSet, ty: &crate::DataType) -> Option<Vec<String>> {
+    let crate::TypeKind::Named { name: ty } = &ty.kind else { return None };
+    let e = schema.find_enum(ty)?;
+    let dropped: Vec<&String> = changes
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RemoveEnumValues { name, values, replaced }
+                if same_name(crate::model::split_qualified(name).1, &e.name) =>
+            {
+                Some(values.iter().filter(|v| !replaced.iter().any(|r| &r[0] == *v)))
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if dropped.is_empty() {
+        return None;
+    }
+    let kept: Vec<String> = e.labels.iter().filter(|l| !dropped.contains(l)).cloned().collect();
+    (!kept.is_empty()).then_some(kept)
+}
+
+/// One of `labels` for row `g`, of the type spelled `spelling`.
+pub(crate) fn labels_value(labels: &[String], g: &str, spelling: &str) -> String {
+    let cases: Vec<String> =
+        labels.iter().enumerate().map(|(i, l)| format!("WHEN {i} THEN {}", crate::render::string_literal(l))).collect();
+    format!("CAST(CASE ({g}) % {} {} END AS {spelling})", labels.len(), cases.join(" "))
+}
+
+/// `text` (a column's value as text) with the labels the plan renames or replaces in the
+/// column's enum type mapped to what the rows hold after it.
+fn relabel(text: String, ty: &crate::DataType, changes: &ChangeSet) -> String {
+    let crate::TypeKind::Named { name: ty } = &ty.kind else { return text };
+    let same = |e: &str| same_name(crate::model::split_qualified(e).1, crate::model::split_qualified(ty).1);
+    let mut map: Vec<(&str, &str)> = Vec::new();
+    for c in &changes.changes {
+        match c {
+            Change::RenameEnumValue { name, from, to } if same(name) => map.push((from, to)),
+            Change::RemoveEnumValues { name, replaced, .. } if same(name) => {
+                map.extend(replaced.iter().map(|r| (r[0].as_str(), r[1].as_str())))
+            }
+            _ => {}
+        }
+    }
+    if map.is_empty() {
+        return text;
+    }
+    let whens: Vec<String> = map
+        .iter()
+        .map(|(f, t)| format!("WHEN {} THEN {}", crate::render::string_literal(f), crate::render::string_literal(t)))
+        .collect();
+    format!("CASE {text} {} ELSE {text} END", whens.join(" "))
+}
+
 fn as_text(column: &str, to: Option<&crate::DataType>, d: Dialect) -> String {
     match d {
         // SQLite stores by column affinity (1.0 becomes 1 in a NUMERIC column), so values

@@ -641,7 +641,19 @@ fn table_statement(
                 Some((_, to)) => {
                     base_value(target, to, "k.g", d).map(|v| format!("CAST({v} AS {})", cast_type(&resolved.base, d)))
                 }
-                None => base_value(base, &column.data_type, "k.g", d),
+                None => match super::kept_labels(base, changes, &column.data_type) {
+                    // Labels the target keeps; with breaks, now and then one it drops.
+                    Some(labels) => {
+                        let kept = super::labels_value(&labels, "k.g", &column.data_type.spelling);
+                        match base_value(base, &column.data_type, "k.g", d) {
+                            Some(any) if options.breaks => {
+                                Some(format!("CASE WHEN k.g % 50 = 0 THEN {any} ELSE {kept} END"))
+                            }
+                            _ => Some(kept),
+                        }
+                    }
+                    None => base_value(base, &column.data_type, "k.g", d),
+                },
             };
             match produced {
                 Some(v) => {

@@ -191,6 +191,10 @@ impl<'a> Version<'a> {
 
     /// The value a column gets at row `g`: of a narrower target type where v1 must keep to it.
     fn value(&self, table: &Table, column: &Column, g: &str) -> Option<String> {
+        if let (true, Some(labels)) = (self.v1, super::kept_labels(self.schema, self.changes, &column.data_type)) {
+            // The plan's precondition: v1 writes no label that leaves the type unreplaced.
+            return Some(super::labels_value(&labels, g, &column.data_type.spelling));
+        }
         if self.v1 {
             let target_name = super::renamed_table(self.changes, &table.qualified_name());
             if let Some((_, to)) = narrowed_to(self.changes, &target_name, &column.name) {
