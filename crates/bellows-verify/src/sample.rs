@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 24] = [
+pub const KINDS: [&str; 27] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -35,7 +35,14 @@ pub const KINDS: [&str; 24] = [
     "set-primary-key-columns",
     "add-unique",
     "create-index",
+    "add-enum-value",
+    "rename-enum-value",
+    "remove-enum-value",
 ];
+
+/// The kinds that edit an enum type (PostgreSQL's): few schemas have one, so the test runs
+/// them wherever they apply.
+pub const ENUM_KINDS: [&str; 3] = ["add-enum-value", "rename-enum-value", "remove-enum-value"];
 
 /// What makes a target interesting: what depends on it.
 const FEATURES: [&str; 4] =
@@ -301,6 +308,10 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
             "add-unique" | "create-index" => column_candidates(&|t, c| {
                 keyable(&c.data_type.kind, d) && !t.is_primary_key(&c.name) && partner(t, c, d).is_some()
             }),
+            // Columns of an enum type: the edit changes the type's labels.
+            k if ENUM_KINDS.contains(&k) => {
+                column_candidates(&|_, c| enum_of(schema, c).is_some_and(|e| e.labels.len() > 1))
+            }
             "drop-check" => tables
                 .iter()
                 .filter(|t| !t.checks.is_empty())
@@ -323,6 +334,14 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
         }
     }
     out
+}
+
+/// The enum type of a column (not of an array of them).
+fn enum_of<'a>(schema: &'a Schema, c: &bellows_core::model::Column) -> Option<&'a bellows_core::model::EnumType> {
+    match &c.data_type.kind {
+        TypeKind::Named { name } => schema.find_enum(name),
+        _ => None,
+    }
 }
 
 /// A parent for a new foreign key from `c`: a single-column primary key of the same type kind,
@@ -375,6 +394,29 @@ fn make(
             }
         }
         "rename-column" => Edit::RenameColumn { table, column: col?.id, to: suffix(&col?.name) },
+        // A label before the first (even variants) or last; a label renamed; a label removed,
+        // its rows handed to the first other label, or (odd variants after the first) to none.
+        "add-enum-value" | "rename-enum-value" | "remove-enum-value" => {
+            let e = enum_of(schema, col?)?;
+            let name = match &e.namespace {
+                Some(ns) => format!("{ns}.{}", e.name),
+                None => e.name.clone(),
+            };
+            let label = e.labels[variant % e.labels.len()].clone();
+            match kind {
+                "add-enum-value" => Edit::AddEnumValue {
+                    name,
+                    value: "bellows added".into(),
+                    before: variant.is_multiple_of(2).then(|| e.labels[0].clone()),
+                },
+                "rename-enum-value" => Edit::RenameEnumValue { name, to: suffix(&label), from: label },
+                _ => {
+                    let other = e.labels.iter().find(|l| **l != label)?.clone();
+                    let replacement = (variant == 0 || variant.is_multiple_of(2)).then_some(other);
+                    Edit::RemoveEnumValue { name, value: label, replacement }
+                }
+            }
+        }
         // A column's comment (with a quote and a line break, which the SQL must escape) on even
         // variants; the table's on odd ones, taken off where it has one.
         "set-comment" if variant.is_multiple_of(2) => Edit::SetComment {
