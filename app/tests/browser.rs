@@ -260,6 +260,88 @@ async fn comments_are_written_in_the_inspector_and_planned_one_undo_step_each() 
     assert!(host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(), "undo takes both back");
 }
 
+fn enum_labels(host: &HtmlElement) -> Vec<String> {
+    let items = host.query_selector_all("[data-testid=\"enum-label\"]").expect("selector");
+    (0..items.length())
+        .filter_map(|i| items.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .filter_map(|e| e.get_attribute("data-label"))
+        .collect()
+}
+
+fn choose(host: &HtmlElement, test_id: &str, value: &str) {
+    let select: HtmlSelectElement = find(host, test_id).unchecked_into();
+    select.set_value(value);
+    dispatch(&select, "change");
+}
+
+#[wasm_bindgen_test]
+async fn enum_labels_are_renamed_added_and_removed_in_the_inspector_one_undo_step_each() {
+    let host = mount();
+    type_source(
+        &host,
+        "CREATE TYPE mood AS ENUM ('sad', 'meh', 'ok', 'happy');\nCREATE TABLE surveys (id bigint PRIMARY KEY, answer mood NOT NULL DEFAULT 'meh');",
+    )
+    .await;
+    select_table(&host, "surveys").await;
+    assert_eq!(enum_labels(&host), ["sad", "meh", "ok", "happy"]);
+    assert!(text(&host, "enum").contains("held by answer"), "{}", text(&host, "enum"));
+
+    // Rename in place: the label's field commits on change.
+    let sad: HtmlInputElement = host
+        .query_selector("[data-testid=\"enum-label\"][data-label=\"sad\"] input")
+        .expect("selector")
+        .expect("the field of 'sad'")
+        .unchecked_into();
+    sad.set_value("down");
+    dispatch(&sad, "change");
+    until("the rename", || enum_labels(&host) == ["down", "meh", "ok", "happy"]).await;
+
+    // A new label before another.
+    let label: HtmlInputElement = find(&host, "new-label").unchecked_into();
+    label.set_value("content");
+    dispatch(&label, "input");
+    choose(&host, "label-before", "happy");
+    click(&find(&host, "add-label"));
+    until("the new label", || enum_labels(&host) == ["down", "meh", "ok", "content", "happy"]).await;
+
+    // Removing 'meh' with no replacement is refused (it is the column's default), with the reason.
+    click(
+        &host.query_selector("[data-label=\"meh\"] [data-testid=\"remove-label\"]").expect("selector").expect("remove"),
+    );
+    until("the refusal", || host.query_selector("[data-testid=\"enum-error\"]").ok().flatten().is_some()).await;
+    assert!(
+        text(&host, "enum-error").contains("'meh' is the default of surveys.answer"),
+        "{}",
+        text(&host, "enum-error")
+    );
+    assert_eq!(enum_labels(&host), ["down", "meh", "ok", "content", "happy"]);
+    // With 'ok' for its rows it goes, and the default follows.
+    choose(&host, "label-replacement", "ok");
+    click(
+        &host.query_selector("[data-label=\"meh\"] [data-testid=\"remove-label\"]").expect("selector").expect("remove"),
+    );
+    until("the removal", || enum_labels(&host) == ["down", "ok", "content", "happy"]).await;
+
+    click(&find(&host, "tab-plan"));
+    settle().await;
+    let plan = text(&host, "plan");
+    for expected in [
+        "ALTER TYPE mood RENAME VALUE 'sad' TO 'down'",
+        "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'content' AFTER 'ok'",
+        "CASE answer::text WHEN 'meh' THEN 'ok' ELSE answer::text END",
+        "CREATE TYPE mood AS ENUM ('down', 'ok', 'content', 'happy')",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
+    // Three edits (the refused one was withdrawn): three undos take them all back.
+    for _ in 0..3 {
+        click(&find(&host, "undo"));
+        settle().await;
+    }
+    assert!(host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(), "undo takes all back");
+}
+
 fn key_control(host: &HtmlElement, test_id: &str, column: &str) -> Element {
     host.query_selector(&format!("[data-testid=\"{test_id}\"][data-column=\"{column}\"]"))
         .expect("selector")

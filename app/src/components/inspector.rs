@@ -54,6 +54,95 @@ struct TableView {
     /// The primary key, UNIQUE constraints and indexes, in that order.
     keys: Vec<KeyRow>,
     dialect: Dialect,
+    /// The enum types its columns hold: (type, its labels, the columns).
+    enums: Vec<EnumView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct EnumView {
+    name: String,
+    labels: Vec<String>,
+    columns: Vec<String>,
+}
+
+/// The enums the columns of `t` hold (directly or as arrays), with the columns of `t` that do.
+fn enum_views(schema: &bellows_core::Schema, t: &bellows_core::Table) -> Vec<EnumView> {
+    let mut out: Vec<EnumView> = Vec::new();
+    for c in &t.columns {
+        let Some(e) = schema.enums.iter().find(|e| bellows_core::edit::uses_enum(schema, &c.data_type.kind, e)) else {
+            continue;
+        };
+        let name = match &e.namespace {
+            Some(ns) => format!("{ns}.{}", e.name),
+            None => e.name.clone(),
+        };
+        match out.iter_mut().find(|v| v.name == name) {
+            Some(v) => v.columns.push(c.name.clone()),
+            None => out.push(EnumView { name, labels: e.labels.clone(), columns: vec![c.name.clone()] }),
+        }
+    }
+    out
+}
+
+/// An enum type's labels: each renamed in place or removed (its rows handed to the label
+/// chosen below, or to none), and a label added before another or last; one edit each.
+fn enum_editor(studio: Studio, e: EnumView, read_only: bool) -> impl IntoView {
+    let replacement = RwSignal::new(String::new());
+    let new_label = RwSignal::new(String::new());
+    let before = RwSignal::new(String::new());
+    let pending = Pending::new(studio, move || new_label.set(String::new()));
+    let name = StoredValue::new(e.name.clone());
+    let add = move || {
+        let value = new_label.get_untracked().trim().to_string();
+        if value.is_empty() {
+            return;
+        }
+        let before = Some(before.get_untracked()).filter(|b| !b.is_empty());
+        pending.submit(studio, Edit::AddEnumValue { name: name.get_value(), value, before });
+    };
+    let options = move |labels: &[String]| {
+        labels.iter().map(|l| view! { <option value=l.clone()>{l.clone()}</option> }).collect_view()
+    };
+    view! {
+        <div class="enum" data-testid="enum" data-name=e.name.clone()>
+            <p><code>{e.name.clone()}</code> " " <span class="muted">{format!("held by {}", e.columns.join(", "))}</span></p>
+            <ul>
+                {e.labels.iter().map(|l| {
+                    let label = StoredValue::new(l.clone());
+                    view! {
+                        <li data-testid="enum-label" data-label=l.clone()>
+                            {commit_on(l.clone(), false, move |to| pending.submit(studio, Edit::RenameEnumValue { name: name.get_value(), from: label.get_value(), to }))}
+                            <button type="button" class="link danger" data-testid="remove-label" disabled=read_only
+                                title="Remove this label; its rows get the label chosen below"
+                                on:click=move |_| {
+                                    let value = label.get_value();
+                                    let r = Some(replacement.get_untracked()).filter(|r| !r.is_empty() && *r != value);
+                                    pending.submit(studio, Edit::RemoveEnumValue { name: name.get_value(), value, replacement: r });
+                                }>"remove"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <label class="muted">"A removed label's rows become "
+                <select data-testid="label-replacement" on:change=move |ev| replacement.set(event_target_value(&ev))>
+                    <option value="">"none (no row may hold it)"</option>
+                    {options(&e.labels)}
+                </select>
+            </label>
+            <div class="add-check">
+                <input type="text" data-testid="new-label" placeholder="new label" disabled=read_only
+                    prop:value=move || new_label.get()
+                    on:input=move |ev| { new_label.set(event_target_value(&ev)); pending.error.set(None); }
+                    on:keydown=move |ev: ev::KeyboardEvent| if ev.key() == "Enter" { add() } />
+                <select data-testid="label-before" title="Where the label goes" on:change=move |ev| before.set(event_target_value(&ev))>
+                    <option value="">"last"</option>
+                    {e.labels.iter().map(|l| view! { <option value=l.clone()>{format!("before {l}")}</option> }).collect_view()}
+                </select>
+                <button type="button" data-testid="add-label" disabled=read_only on:click=move |_| add()>"Add label"</button>
+            </div>
+            {move || pending.error.get().map(|why| view! { <p class="notice warning" data-testid="enum-error">{why}</p> })}
+        </div>
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,6 +436,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                 comments_kept: a.target.dialect != Some(bellows_core::Dialect::Sqlite),
                 keys: key_rows(t, a.target.dialect.unwrap_or(Dialect::Postgres)),
                 dialect: a.target.dialect.unwrap_or(Dialect::Postgres),
+                enums: enum_views(&a.target, t),
             })
         })
     });
@@ -674,6 +764,12 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                 </section>
                             })
                         }
+                        {(!t.enums.is_empty()).then(|| view! {
+                            <section class="checks enums" data-testid="enums">
+                                <h3>"Enum types"</h3>
+                                {t.enums.clone().into_iter().map(|e| enum_editor(studio, e, read_only)).collect_view()}
+                            </section>
+                        })}
                         <section class="checks" data-testid="checks">
                             <h3>"Checks"</h3>
                             {if t.checks.is_empty() {

@@ -240,6 +240,69 @@ async fn a_real_table_comment_is_read_and_edited_in_the_inspector() {
     session.close().await;
 }
 
+/// Pagila's film ratings (an enum type) redrawn in the inspector: a label renamed, one added
+/// last, and one folded into another, one undo step each; the plan renames in place, adds with
+/// `ADD VALUE`, and makes the type anew with the views that read `film.rating` around it.
+#[tokio::test]
+async fn a_real_enum_type_has_its_labels_renamed_added_and_folded_in_the_inspector() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-pagila/pagila-schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let ratings = schema.find_enum("mpaa_rating").expect("Pagila rates films with an enum").labels.clone();
+    assert_eq!(ratings, ["G", "PG", "PG-13", "R", "NC-17"]);
+    let labels = || async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let v = session
+            .client
+            .execute(
+                "return [...document.querySelectorAll('[data-testid=enum-label]')].map(e => e.dataset.label);",
+                vec![],
+            )
+            .await
+            .expect("labels");
+        serde_json::from_value::<Vec<String>>(v).unwrap_or_default()
+    };
+    let client = &session.client;
+    let run = |script: &'static str| async move {
+        client.execute(script, vec![]).await.expect("script runs");
+    };
+    page.find_table("film").await;
+    page.click("tab-table").await;
+    assert_eq!(labels().await, ratings);
+
+    run("const i = document.querySelector('[data-testid=enum-label][data-label=\"NC-17\"] input'); i.value = 'NC17'; i.dispatchEvent(new Event('change', {bubbles: true}));").await;
+    assert_eq!(labels().await, ["G", "PG", "PG-13", "R", "NC17"]);
+    run("const i = document.querySelector('[data-testid=new-label]'); i.value = 'X'; i.dispatchEvent(new Event('input', {bubbles: true}));").await;
+    page.click("add-label").await;
+    assert_eq!(labels().await, ["G", "PG", "PG-13", "R", "NC17", "X"]);
+    let into =
+        session.client.find(fantoccini::Locator::Css("[data-testid=\"label-replacement\"]")).await.expect("select");
+    into.select_by_value("PG").await.expect("PG");
+    page.element_click("[data-testid=\"enum-label\"][data-label=\"PG-13\"] [data-testid=\"remove-label\"]").await;
+    assert_eq!(labels().await, ["G", "PG", "R", "NC17", "X"]);
+    session.screenshot("15h-inspector-enum").await;
+
+    page.click("tab-plan").await;
+    let plan = page.wait_for_text("plan", "RENAME VALUE").await;
+    for expected in [
+        "mpaa_rating RENAME VALUE 'NC-17' TO 'NC17'",
+        "mpaa_rating ADD VALUE IF NOT EXISTS 'X' AFTER 'NC-17'",
+        "mpaa_rating AS ENUM ('G', 'PG', 'R', 'NC17', 'X')",
+        "CASE rating::text WHEN 'PG-13' THEN 'PG' ELSE rating::text END",
+        "film_list",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
+    session.screenshot("15i-plan-enum").await;
+    for _ in 0..3 {
+        page.click("undo").await;
+    }
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    session.close().await;
+}
+
 /// Pagila's film_actor retuned by a designer: its composite primary key (the dump adds it with
 /// ALTER TABLE) turned to (film_id, actor_id), which makes idx_fk_film_id redundant, so it is
 /// dropped; and an index over two columns, the second sorted downwards. One undo step each.

@@ -389,6 +389,11 @@ pub fn check_plan(plan: &Plan, base: &Schema, options: &LintOptions) -> Vec<Find
                 if f.rule == Rule::BreaksRunningApp && stage.kind == StageKind::Contract {
                     continue;
                 }
+                // An enum step whose rollback undoes it (a label renamed back, the type made
+                // anew with its old labels) is not one-way; ADD VALUE steps are, and stay flagged.
+                if f.rule == Rule::IrreversibleEnumChange && !step.one_way && !step.rollback.is_empty() {
+                    continue;
+                }
                 // The plan gates its own foreign keys: a pre-check counts the orphans before
                 // the step (or, for a lookup table the plan creates, Backfill fills it from the
                 // rows) and a verification counts them again after.
