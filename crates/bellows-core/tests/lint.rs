@@ -208,6 +208,18 @@ fn bellows_own_plans_pass_the_safety_rules_they_are_built_for() {
             if matches!(f.rule, Rule::IrreversibleEnumChange) {
                 continue;
             }
+            // Removing an enum label makes the type anew and converts its columns: a rewrite
+            // PostgreSQL offers no way around (an online path through a shadow column is not
+            // built), so the plan flags it, as a user must see.
+            let title = f
+                .step
+                .as_ref()
+                .and_then(|s| plan.stage(s.stage).and_then(|st| st.steps.get(s.index)))
+                .map(|s| s.title.as_str())
+                .unwrap_or_default();
+            if f.rule == Rule::RewritesTable && title.starts_with("remove '") && title.contains("from enum") {
+                continue;
+            }
             problems.push(format!("{}: {:?} step {:?}: {}", dir.display(), f.rule, f.step, f.message));
         }
     }
