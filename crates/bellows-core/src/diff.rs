@@ -744,7 +744,7 @@ fn enum_changes(b: &EnumType, e: &EnumType, hints: &[RenameHint], out: &mut Vec<
 }
 
 /// `default` (`'from'` or `'from'::type`) with the label `from` renamed to `to`.
-fn relabelled(default: &str, from: &str, to: &str) -> Option<String> {
+pub(crate) fn relabelled(default: &str, from: &str, to: &str) -> Option<String> {
     let literal = |l: &str| format!("'{}'", l.replace('\'', "''"));
     let rest = default.trim().strip_prefix(&literal(from))?;
     (rest.is_empty() || rest.starts_with("::")).then(|| format!("{}{rest}", literal(to)))

@@ -417,7 +417,7 @@ fn apply_enum(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 ));
             }
             schema.enums[index].labels[at] = to.clone();
-            enum_defaults(schema, index, from, Some(to));
+            relabel_defaults(schema, index, from, to);
         }
         Edit::RemoveEnumValue { value, replacement, .. } => {
             let at = labels.iter().position(|x| x == value).ok_or_else(|| format!("{name} has no label '{value}'"))?;
@@ -428,14 +428,15 @@ fn apply_enum(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
                 if r == value || !has(r) {
                     return Err(format!("the replacement of '{value}' must be another label of {name}"));
                 }
-            } else if let Some(c) = enum_defaults(&mut schema.clone(), index, value, None) {
+            } else if let Some(&(ti, ci, _)) = label_defaults(schema, index, value, value).first() {
+                let c = format!("{}.{}", schema.tables[ti].name, schema.tables[ti].columns[ci].name);
                 return Err(format!(
                     "'{value}' is the default of {c}: change that default, or give the rows a replacement label"
                 ));
             }
             schema.enums[index].labels.remove(at);
             if let Some(r) = replacement {
-                enum_defaults(schema, index, value, Some(r));
+                relabel_defaults(schema, index, value, r);
             }
         }
         _ => {}
@@ -454,34 +455,31 @@ pub fn uses_enum(schema: &Schema, ty: &TypeKind, e: &EnumType) -> bool {
     }
 }
 
-/// Points the defaults that are the label `from` of enum `index` at `to` (`None`: only finds one),
-/// and returns the first such column as `table.column`.
-fn enum_defaults(schema: &mut Schema, index: usize, from: &str, to: Option<&str>) -> Option<String> {
-    let e = schema.enums[index].clone();
-    let literal = format!("'{}'", from.replace('\'', "''"));
-    let mut first = None;
-    for ti in 0..schema.tables.len() {
-        for ci in 0..schema.tables[ti].columns.len() {
-            let column = &schema.tables[ti].columns[ci];
-            if !uses_enum(schema, &column.data_type.kind, &e) {
+/// The columns (table and column index) holding enum `index` whose default is the label `from`,
+/// each with that default naming `to` instead.
+fn label_defaults(schema: &Schema, index: usize, from: &str, to: &str) -> Vec<(usize, usize, String)> {
+    let e = &schema.enums[index];
+    let mut out = Vec::new();
+    for (ti, t) in schema.tables.iter().enumerate() {
+        for (ci, c) in t.columns.iter().enumerate() {
+            if !uses_enum(schema, &c.data_type.kind, e) {
                 continue;
             }
-            let Some(d) = &column.default else { continue };
-            let expr = d.expr.trim();
-            let Some(rest) = expr.strip_prefix(&literal) else { continue };
-            if !(rest.is_empty() || rest.starts_with("::")) {
-                continue;
-            }
-            first.get_or_insert_with(|| format!("{}.{}", schema.tables[ti].name, column.name));
-            if let Some(to) = to {
-                let expr = format!("'{}'{rest}", to.replace('\'', "''"));
-                if let Some(d) = &mut schema.tables[ti].columns[ci].default {
-                    d.expr = expr;
-                }
+            if let Some(expr) = c.default.as_ref().and_then(|d| crate::diff::relabelled(&d.expr, from, to)) {
+                out.push((ti, ci, expr));
             }
         }
     }
-    first
+    out
+}
+
+/// Points the defaults that are the label `from` of enum `index` at `to`.
+fn relabel_defaults(schema: &mut Schema, index: usize, from: &str, to: &str) {
+    for (ti, ci, expr) in label_defaults(schema, index, from, to) {
+        if let Some(d) = &mut schema.tables[ti].columns[ci].default {
+            d.expr = expr;
+        }
+    }
 }
 
 /// The enum label renames and replacements the edits make, as diff hints `type.old=new`

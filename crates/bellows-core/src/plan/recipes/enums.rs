@@ -63,8 +63,7 @@ pub(in crate::plan) mod postgres {
     /// A label renamed in place: catalog-only, so the rows follow at once. v1 knows only the old
     /// label and v2 only the new one, so the rename is the moment v2 replaces v1: it runs in
     /// Contract and v2 ships with it.
-    pub(in crate::plan) fn rename_enum_value(ctx: &Ctx<'_>, i: usize, e: &str, from: &str, to: &str, b: &mut Builder) {
-        let _ = ctx;
+    pub(in crate::plan) fn rename_enum_value(_ctx: &Ctx<'_>, i: usize, e: &str, from: &str, to: &str, b: &mut Builder) {
         b.push(
             StageKind::Contract,
             step(
