@@ -105,3 +105,81 @@ fn a_step_locking_two_tables_gives_way_to_the_application_in_a_lock_cycle() {
     // Run again once the application is done, the step goes through.
     step.batch_execute(&format!("BEGIN;\n{};\nCOMMIT", undo.join(";\n"))).expect("the retried step");
 }
+
+/// The cycle the OpenStreetMap pair met in CI: the undo of "create table note_subscriptions"
+/// drops a table whose foreign keys reference two tables the application writes, so the
+/// `DROP TABLE` takes both of them (ACCESS EXCLUSIVE), one after the other. A unit of work
+/// holds one (it wrote a note), the step takes the other and waits for the first; its deadlock
+/// check finds no cycle yet, because the application is not waiting. The application then
+/// checks a foreign key into the table the step holds and waits: the cycle closes with the
+/// application as the later waiter, so its own check cancels it a second later. A step that
+/// waits at most half of `deadlock_timeout` has given up by then. Which of the two tables
+/// `DROP TABLE` takes first is the server's business, so both orders are run.
+#[test]
+fn undoing_a_new_table_that_references_two_live_tables_gives_way_to_the_application() {
+    if !server_available() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no PostgreSQL server answers");
+        eprintln!("SKIPPED: no PostgreSQL server ({})", bellows_verify::conninfo());
+        return;
+    }
+    const LIVE: &str = "
+CREATE TABLE users (id bigint PRIMARY KEY, name text);
+CREATE TABLE notes (id bigint PRIMARY KEY, body text);
+";
+    let base = import(LIVE, Some(Dialect::Postgres)).schema;
+    let target = import(
+        &format!(
+            "{LIVE}CREATE TABLE note_subscriptions (user_id bigint NOT NULL REFERENCES users (id), note_id bigint NOT NULL REFERENCES notes (id), PRIMARY KEY (user_id, note_id));"
+        ),
+        Some(Dialect::Postgres),
+    )
+    .schema;
+    let p = plan(&base, &target, &DiffOptions::default(), &PlanOptions::default());
+    let create = p
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .find(|s| s.title == "create table note_subscriptions")
+        .expect("a step creates the table");
+    assert!(
+        create.lock.tables.iter().any(|t| t == "users") && create.lock.tables.iter().any(|t| t == "notes"),
+        "the step names the tables its foreign keys lock: {:?}",
+        create.lock
+    );
+    for sql in [&create.sql, &create.rollback] {
+        assert!(sql.iter().any(|s| s == "SET lock_timeout = '500ms'"), "it waits less than deadlock_timeout: {sql:?}");
+    }
+
+    let db = Database::create("bellows_lock_cycle_drop", None).expect("a database");
+    let mut admin = connect(&db.name).expect("connect");
+    admin.batch_execute(LIVE).expect("the base loads");
+    admin.batch_execute("INSERT INTO users VALUES (1, 'u'); INSERT INTO notes VALUES (1, 'n')").expect("rows");
+    admin.batch_execute(&format!("BEGIN;\n{};\nCOMMIT", create.sql.join(";\n"))).expect("the step runs");
+
+    for (k, (held, other)) in [("notes", "users"), ("users", "notes")].into_iter().enumerate() {
+        let mut app = connect(&db.name).expect("connect");
+        app.batch_execute(&format!("BEGIN; INSERT INTO {held} VALUES ({}, 'x')", 100 + k)).expect("the unit writes");
+        let (name, undo) = (db.name.clone(), create.rollback.clone());
+        let step = std::thread::spawn(move || {
+            let mut step = connect(&name).expect("connect");
+            step.batch_execute("BEGIN").expect("begin");
+            let started = Instant::now();
+            let outcome = step.batch_execute(&undo.join(";\n")).map_err(|e| sql_state(&e));
+            let waited = started.elapsed();
+            let _ = step.batch_execute("ROLLBACK");
+            (outcome, waited)
+        });
+        // Past deadlock_timeout: a step still waiting has run its one deadlock check.
+        std::thread::sleep(Duration::from_millis(1200));
+        let checked = app
+            .batch_execute(&format!("SELECT 1 FROM {other} WHERE id = 1 FOR KEY SHARE"))
+            .and_then(|()| app.batch_execute("COMMIT"))
+            .map_err(|e| sql_state(&e));
+        let (outcome, waited) = step.join().expect("the step's thread");
+        assert_eq!(checked, Ok(()), "the application's unit went through ({held} held, then {other} checked)");
+        assert_eq!(outcome, Err("55P03".to_string()), "the step gave up on its lock timeout ({held} held)");
+        assert!(waited < Duration::from_millis(1000), "it gave up before the deadlock check ({waited:?})");
+    }
+    // Run again once the application is done, the undo goes through.
+    admin.batch_execute(&format!("BEGIN;\n{};\nCOMMIT", create.rollback.join(";\n"))).expect("the retried undo");
+}

@@ -45,23 +45,36 @@ pub(in crate::plan) mod postgres {
         // Foreign keys to tables created in the same plan are fine inline: the ranks put
         // referenced tables first (dependency order below).
         let depth = fk_depth(ctx, t);
+        let live = live_parents(ctx, table, &t.foreign_keys);
         let (lock, reason) = match &t.partition_of {
                 Some(parent) => (
                     (LockMode::ShareUpdateExclusive, vec![parent.as_str()]),
                     "a new partition is made a table of its own with its indexes, then attached: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the partitioned table (reads and writes go on) and checks the bound against a default partition if there is one",
                 ),
-                None => (
+                None if live.is_empty() => (
                     (LockMode::None, vec![]),
                     "a new table is empty: its constraints and indexes need no staging, and v1 does not know it",
                 ),
+                None => (
+                    (LockMode::ShareRowExclusive, std::iter::once(table).chain(live.iter().copied()).collect()),
+                    "a new table is empty: its constraints and indexes need no staging, and v1 does not know it; its foreign keys lock the tables they reference for an instant (SHARE ROW EXCLUSIVE; the undo's DROP TABLE takes ACCESS EXCLUSIVE)",
+                ),
             };
+        // A key to a live table locks it, in the step and in its undo: both wait under a lock
+        // timeout, so neither queues the application's writes behind it.
+        let (sql, undo) = if live.is_empty() || t.partition_of.is_some() {
+            (sql, vec![format!("DROP TABLE {}", tq(table))])
+        } else {
+            let lt = ctx.lock_timeout();
+            (std::iter::once(lt.clone()).chain(sql).collect(), vec![lt, format!("DROP TABLE {}", tq(table))])
+        };
         b.push(
             StageKind::Expand,
             step(
                 format!("create table {table}"),
                 i,
                 sql,
-                vec![format!("DROP TABLE {}", tq(table))],
+                undo,
                 (lock.0, &lock.1, Effect::Metadata),
                 true,
                 reason,
@@ -71,16 +84,45 @@ pub(in crate::plan) mod postgres {
         b.app_changes.push(format!("v2 may use the new table {table}"));
     }
 
+    /// The tables `fks` reference that the application uses while the step runs: tables of the
+    /// base that this plan neither creates nor drops, other than `table` itself. A step that
+    /// adds or drops such a key locks each of them too.
+    pub(in crate::plan) fn live_parents<'s>(ctx: &Ctx<'_>, table: &str, fks: &'s [ForeignKey]) -> Vec<&'s str> {
+        let planned = |t: &str| {
+            ctx.changes.iter().any(
+                |c| matches!(c, Change::CreateTable { table: x } | Change::DropTable { table: x } if same_name(x, t)),
+            )
+        };
+        let mut out: Vec<&str> = Vec::new();
+        for fk in fks {
+            let parent = fk.ref_table.as_str();
+            if same_name(parent, table)
+                || planned(parent)
+                || ctx.base_table(parent).is_none()
+                || out.iter().any(|p| same_name(p, parent))
+            {
+                continue;
+            }
+            out.push(parent);
+        }
+        out
+    }
+
     pub(in crate::plan) fn drop_table(ctx: &Ctx<'_>, i: usize, table: &str, b: &mut Builder) {
         let lt = ctx.lock_timeout();
         let depth = referenced_depth(ctx, table, 0).min(9);
         let around = around(ctx, table, &[], StageKind::Contract, b);
+        // Dropping the table drops its foreign keys, whose triggers sit on the tables they
+        // reference: those are locked too (ACCESS EXCLUSIVE), one after another.
+        let keys = ctx.base.find_table(table).map(|t| t.foreign_keys.as_slice()).unwrap_or_default();
+        let live = live_parents(ctx, table, keys);
+        let tables: Vec<&str> = std::iter::once(table).chain(live.iter().copied()).collect();
         let mut s = step(
                 format!("drop table {table}"),
                 i,
                 around.wrap(vec![lt.clone(), format!("DROP TABLE {}", tq(table))]),
                 vec![],
-                (LockMode::AccessExclusive, &[table], Effect::Metadata),
+                (LockMode::AccessExclusive, &tables, Effect::Metadata),
                 true,
                 &around.reason("after Switch no application version uses it; dropping is one-way (rename it aside first and drop it a release later to keep an undo)"),
                 R_DROP_TABLE + depth,
