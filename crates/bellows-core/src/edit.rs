@@ -182,6 +182,12 @@ pub enum Edit {
         value: String,
         replacement: Option<String>,
     },
+    /// Creates the enum type `name` with `labels`, in order (qualified, or in the namespace most
+    /// tables live in). PostgreSQL only: MySQL's ENUM is a column's type.
+    CreateEnum {
+        name: String,
+        labels: Vec<String>,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -217,6 +223,7 @@ struct EditJson {
     from: Option<String>,
     before: Option<String>,
     replacement: Option<String>,
+    labels: Option<Vec<String>>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -239,6 +246,12 @@ impl TryFrom<EditJson> for Edit {
                     name: text(&j.name, "name")?,
                     from: text(&j.from, "from")?,
                     to: text(&j.to, "to")?,
+                })
+            }
+            "create-enum" => {
+                return Ok(Edit::CreateEnum {
+                    name: text(&j.name, "name")?,
+                    labels: j.labels.clone().ok_or_else(|| missing("labels"))?,
                 })
             }
             "remove-enum-value" => {
@@ -344,7 +357,10 @@ impl Edit {
     /// The table the edit is about; `None` for an edit of an enum type.
     pub fn table(&self) -> Option<TableId> {
         Some(match self {
-            Edit::AddEnumValue { .. } | Edit::RenameEnumValue { .. } | Edit::RemoveEnumValue { .. } => return None,
+            Edit::AddEnumValue { .. }
+            | Edit::RenameEnumValue { .. }
+            | Edit::RemoveEnumValue { .. }
+            | Edit::CreateEnum { .. } => return None,
             Edit::AddTable { table, .. }
             | Edit::RenameTable { table, .. }
             | Edit::DropTable { table }
@@ -377,6 +393,9 @@ impl Edit {
 /// An edit of an enum type's labels. Column defaults that name a renamed or removed label follow
 /// it; a removed label that is some column's default with no replacement is refused.
 fn apply_enum(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
+    if let Edit::CreateEnum { name, labels } = edit {
+        return create_enum(schema, name, labels);
+    }
     let (Edit::AddEnumValue { name, .. } | Edit::RenameEnumValue { name, .. } | Edit::RemoveEnumValue { name, .. }) =
         edit
     else {
@@ -441,6 +460,67 @@ fn apply_enum(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// The namespace a new table or type goes to: the one most tables live in (MusicBrainz keeps
+/// them all in `musicbrainz`, under a search path that starts there).
+fn home_namespace(schema: &Schema) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<Option<&str>, usize> = std::collections::BTreeMap::new();
+    for t in &schema.tables {
+        *counts.entry(t.namespace.as_deref()).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(ns, n)| (*n, ns.is_none())).and_then(|(ns, _)| ns.map(str::to_string))
+}
+
+/// Why `labels` cannot be an enum type's (or a CHECK's list): none, a blank one, one twice, one
+/// longer than PostgreSQL's 63 bytes.
+fn labels_refused(labels: &[String]) -> Option<String> {
+    if labels.is_empty() {
+        return Some("list at least one value".into());
+    }
+    for (i, l) in labels.iter().enumerate() {
+        if l.trim().is_empty() {
+            return Some("a value needs some text".into());
+        }
+        if labels[..i].contains(l) {
+            return Some(format!("'{l}' is listed twice"));
+        }
+    }
+    None
+}
+
+fn create_enum(schema: &mut Schema, name: &str, labels: &[String]) -> Result<(), String> {
+    match schema.dialect {
+        Some(crate::Dialect::MySql) => {
+            return Err(
+                "MySQL has no enum types: its ENUM belongs to a column, so set the column's type to ENUM('a', 'b')"
+                    .into(),
+            )
+        }
+        Some(crate::Dialect::Sqlite) => return Err("SQLite has no enum types: a CHECK lists a column's values".into()),
+        _ => {}
+    }
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("an enum type needs a name".into());
+    }
+    if let Some(why) = labels_refused(labels) {
+        return Err(why);
+    }
+    if let Some(long) = labels.iter().find(|l| l.len() > 63) {
+        return Err(format!("'{long}' is longer than the 63 bytes PostgreSQL allows an enum label"));
+    }
+    let (ns, short) = split_qualified(name);
+    let namespace = ns.map(str::to_string).or_else(|| home_namespace(schema));
+    let clash = schema.find_enum(name).is_some()
+        || schema.tables.iter().any(|t| same_name(&t.name, short) && t.namespace == namespace)
+        || schema.views.iter().any(|v| same_name(split_qualified(&v.name).1, short));
+    if clash {
+        // A table's or view's row type has its name too.
+        return Err(format!("a type or table named {short} exists"));
+    }
+    schema.enums.push(EnumType { namespace, name: short.to_string(), labels: labels.to_vec(), span: Span::new(1, 1) });
     Ok(())
 }
 
@@ -634,14 +714,8 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         if schema.tables.iter().any(|t| same_name(&t.name, name)) {
             return Err(format!("a table named {name} exists"));
         }
-        // A new table goes where most of the schema's tables live (MusicBrainz keeps them all
-        // in `musicbrainz`, under a search path that starts there).
-        let mut counts: std::collections::BTreeMap<Option<&str>, usize> = std::collections::BTreeMap::new();
-        for t in &schema.tables {
-            *counts.entry(t.namespace.as_deref()).or_default() += 1;
-        }
-        let namespace =
-            counts.into_iter().max_by_key(|(ns, n)| (*n, ns.is_none())).and_then(|(ns, _)| ns.map(str::to_string));
+        // A new table goes where most of the schema's tables live.
+        let namespace = home_namespace(schema);
         let mut t = Table::new(*table, namespace, name.clone(), Span::new(1, 1));
         t.columns.push(Column {
             identity: Some(Identity::Always),
@@ -657,7 +731,8 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         Edit::AddTable { .. }
         | Edit::AddEnumValue { .. }
         | Edit::RenameEnumValue { .. }
-        | Edit::RemoveEnumValue { .. } => {}
+        | Edit::RemoveEnumValue { .. }
+        | Edit::CreateEnum { .. } => {}
         Edit::RenameTable { to, .. } => {
             if to.trim().is_empty() {
                 return Err("a table needs a name".into());
@@ -1541,6 +1616,159 @@ pub fn lookup_allowed(schema: &Schema, table: TableId, column: ColumnId) -> Resu
     lookup_refused(schema, t, c, &lookup_name(schema, table, column))
 }
 
+/// How "allow only these values" holds a text column to a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValuesAs {
+    /// `CHECK (c IN (...))`: the column keeps its type.
+    Check,
+    /// An enum type (PostgreSQL: a new type the column takes; MySQL: the column's own `ENUM`).
+    EnumType,
+}
+
+/// Values typed as a list: `new, paid, shipped`, each optionally quoted (`'a, b', 'it''s'`).
+pub fn parse_values(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else { break };
+        let mut value = String::new();
+        if first == '\'' || first == '"' {
+            chars.next();
+            while let Some(c) = chars.next() {
+                if c == first {
+                    if chars.peek() == Some(&first) {
+                        chars.next();
+                        value.push(c);
+                        continue;
+                    }
+                    break;
+                }
+                value.push(c);
+            }
+            // Anything up to the next comma after the closing quote is ignored.
+            for c in chars.by_ref() {
+                if c == ',' {
+                    break;
+                }
+            }
+        } else {
+            for c in chars.by_ref() {
+                if c == ',' {
+                    break;
+                }
+                value.push(c);
+            }
+            value = value.trim().to_string();
+        }
+        out.push(value);
+    }
+    out
+}
+
+/// The edits that hold a text column to `values` (see [`ValuesAs`]), or why they cannot: a
+/// column that is not text, a value listed twice or too long for the column, a default that is
+/// not one of the values; for an enum type, a column in a foreign key, and SQLite (no enum
+/// types). On PostgreSQL the new type is named after the table and column.
+pub fn allow_only(
+    schema: &Schema,
+    table: TableId,
+    column: ColumnId,
+    values: &[String],
+    how: ValuesAs,
+) -> Result<Vec<Edit>, String> {
+    let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+    let t = schema.table(table).ok_or_else(|| format!("no table #{}", table.0))?;
+    let c = t.columns.iter().find(|c| c.id == column).ok_or("no such column")?;
+    let limit = match c.data_type.kind {
+        TypeKind::Text => None,
+        TypeKind::Varchar { length } | TypeKind::Char { length } => length,
+        _ => return Err(format!("{} is {}: only a text column's values are listed", c.name, c.data_type.spelling)),
+    };
+    if let Some(why) = labels_refused(values) {
+        return Err(why);
+    }
+    if let Some(long) = values.iter().find(|v| limit.is_some_and(|n| v.chars().count() > n as usize)) {
+        return Err(format!("'{long}' is longer than {} allows", c.data_type.spelling));
+    }
+    // The default, a quoted value with or without a cast, must be one of them.
+    let default = match &c.default {
+        None => None,
+        Some(dv) => {
+            let expr = dv.expr.trim();
+            let body = expr.split("::").next().unwrap_or(expr).trim();
+            let literal = body
+                .strip_prefix('\'')
+                .and_then(|b| b.strip_suffix('\''))
+                .filter(|b| !b.replace("''", "").contains('\''))
+                .map(|b| b.replace("''", "'"));
+            match literal {
+                Some(v) if values.contains(&v) => Some(v),
+                Some(v) => return Err(format!("the default '{v}' of {} is not one of the values", c.name)),
+                None if expr.eq_ignore_ascii_case("null") => None,
+                None => return Err(format!("the default {expr} of {} is not one of the values", c.name)),
+            }
+        }
+    };
+    let list: Vec<String> = values.iter().map(|v| crate::render::string_literal(v)).collect();
+    match how {
+        ValuesAs::Check => {
+            let expr = format!("{} IN ({})", crate::render::ident(&c.name, d), list.join(", "));
+            Ok(vec![Edit::AddCheck { table, name: check_name(schema, table, &expr), expr }])
+        }
+        ValuesAs::EnumType => {
+            let keyed = t.foreign_keys_of(&c.name).next().is_some()
+                || schema.tables.iter().any(|o| {
+                    o.foreign_keys.iter().any(|fk| {
+                        same_name(&fk.ref_table, &t.qualified_name())
+                            && fk.ref_columns.iter().any(|r| same_name(r, &c.name))
+                    })
+                });
+            if keyed {
+                return Err(format!("{} is in a foreign key, whose two sides must keep one type: use a CHECK", c.name));
+            }
+            match d {
+                crate::Dialect::Sqlite => Err("SQLite has no enum types: a CHECK lists a column's values".into()),
+                crate::Dialect::MySql => {
+                    Ok(vec![Edit::SetType { table, column, data_type: format!("ENUM({})", list.join(", ")) }])
+                }
+                crate::Dialect::Postgres => {
+                    let stem = format!("{}_{}", t.name, c.name).to_ascii_lowercase();
+                    let taken = |n: &str| {
+                        schema.enums.iter().any(|e| same_name(&e.name, n))
+                            || schema.tables.iter().any(|t| same_name(&t.name, n))
+                            || schema.views.iter().any(|v| same_name(split_qualified(&v.name).1, n))
+                    };
+                    let name = std::iter::once(stem.clone())
+                        .chain((2..).map(|i| format!("{stem}{i}")))
+                        .find(|n| !taken(n))
+                        .unwrap_or(stem);
+                    let qualified = match home_namespace(schema) {
+                        Some(ns) => format!("{}.{}", crate::render::ident(&ns, d), crate::render::ident(&name, d)),
+                        None => crate::render::ident(&name, d),
+                    };
+                    let mut edits = vec![
+                        Edit::CreateEnum { name: qualified.clone(), labels: values.to_vec() },
+                        Edit::SetType { table, column, data_type: qualified },
+                    ];
+                    if let Some(v) = default {
+                        // `'new'::text` would not convert; the bare label does.
+                        edits.push(Edit::SetDefault {
+                            table,
+                            column,
+                            default: Some(crate::render::string_literal(&v)),
+                        });
+                    }
+                    Ok(edits)
+                }
+            }
+        }
+    }
+}
+
 /// A name for a new CHECK on the table, as PostgreSQL would give it: `orders_total_check` when
 /// the condition reads one column, `orders_check` otherwise, with a number after it when taken
 /// (on MySQL, taken anywhere in the database).
@@ -2036,14 +2264,135 @@ mod tests {
             Edit::RenameEnumValue { name: "mood".into(), from: "meh".into(), to: "so-so".into() },
             Edit::RemoveEnumValue { name: "mood".into(), value: "so-so".into(), replacement: Some("ok".into()) },
             Edit::RemoveEnumValue { name: "mood".into(), value: "ok".into(), replacement: None },
+            Edit::CreateEnum { name: "order_status".into(), labels: vec!["new".into(), "paid".into()] },
         ];
         let json = serde_json::to_string(&all).expect("json");
+        assert!(json.contains(r#"{"op":"create-enum","name":"order_status","labels":["new","paid"]}"#), "{json}");
         assert!(json.contains(r#"{"op":"rename-column","table":3,"column":7,"to":"y"}"#), "{json}");
         assert_eq!(serde_json::from_str::<Vec<Edit>>(&json).expect("reads"), all);
         let unknown = serde_json::from_str::<Edit>(r#"{"op":"explode","table":1}"#).expect_err("unknown");
         assert!(unknown.to_string().contains("unknown edit `explode`"), "{unknown}");
         let short = serde_json::from_str::<Edit>(r#"{"op":"rename-column","table":1,"column":2}"#).expect_err("short");
         assert!(short.to_string().contains("has no `to`"), "{short}");
+    }
+
+    #[test]
+    fn typed_values_are_read_as_a_list_quoted_or_not() {
+        assert_eq!(parse_values(" new, paid ,shipped "), vec!["new", "paid", "shipped"]);
+        assert_eq!(parse_values("'a, b', 'it''s', \"x\""), vec!["a, b", "it's", "x"]);
+        assert_eq!(parse_values(""), Vec::<String>::new());
+        assert_eq!(parse_values("a,,b"), vec!["a", "", "b"], "a blank value is kept, to be refused");
+    }
+
+    #[test]
+    fn a_text_column_is_held_to_listed_values_by_a_check_or_an_enum_type_per_dialect() {
+        let text = "CREATE TABLE customers (id bigint PRIMARY KEY, tier varchar(10));
+CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 'new', total int, customer_tier varchar(10) REFERENCES customers (tier));";
+        let values: Vec<String> = ["new", "paid", "it's shipped"].iter().map(|v| v.to_string()).collect();
+        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            let base = import(text, Some(dialect)).schema;
+            let t = base.find_table("orders").expect("orders");
+            let (orders, status) = (t.id, t.column("status").expect("status").id);
+            let col = |n: &str| t.column(n).expect("column").id;
+            for how in [ValuesAs::Check, ValuesAs::EnumType] {
+                let edits = allow_only(&base, orders, status, &values, how);
+                if dialect == Dialect::Sqlite && how == ValuesAs::EnumType {
+                    assert!(edits.expect_err("no enum types").contains("SQLite has no enum types"));
+                    continue;
+                }
+                let edits = edits.unwrap_or_else(|e| panic!("{dialect:?} {how:?}: {e}"));
+                let (target, skipped) = apply(&base, &edits);
+                assert!(skipped.is_empty(), "{dialect:?} {how:?}: {skipped:?}");
+                let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+                let plan = crate::plan::plan_changes(
+                    &base,
+                    &target,
+                    &changes,
+                    &crate::plan::PlanOptions { dialect, ..Default::default() },
+                );
+                let sql = plan.steps().flat_map(|(_, s)| s.sql.clone()).collect::<Vec<_>>().join(";\n");
+                let checks = plan.prechecks.iter().map(|c| c.sql.clone()).collect::<Vec<_>>().join(";\n");
+                match (dialect, how) {
+                    (_, ValuesAs::Check) => {
+                        let o = target.find_table("orders").expect("orders");
+                        assert_eq!(o.checks.len(), 1, "{dialect:?}");
+                        assert!(o.checks[0].expr.contains("IN ('new', 'paid', 'it''s shipped')"), "{:?}", o.checks[0]);
+                        assert!(sql.contains("CHECK (") && sql.contains("'it''s shipped'"), "{dialect:?}: {sql}");
+                    }
+                    (Dialect::Postgres, ValuesAs::EnumType) => {
+                        assert!(
+                            sql.contains("CREATE TYPE orders_status AS ENUM ('new', 'paid', 'it''s shipped')"),
+                            "{sql}"
+                        );
+                        assert!(sql.contains("CAST(status AS orders_status)"), "{sql}");
+                        assert!(sql.contains("SET DEFAULT 'new'"), "the default is the bare label: {sql}");
+                        assert!(
+                            checks.contains("status::text NOT IN ('new', 'paid', 'it''s shipped')"),
+                            "rows that do not fit are counted first: {checks}"
+                        );
+                    }
+                    (Dialect::MySql, ValuesAs::EnumType) => {
+                        let o = target.find_table("orders").expect("orders");
+                        let c = o.column("status").expect("status");
+                        assert_eq!(c.data_type.spelling.to_ascii_uppercase(), "ENUM('NEW', 'PAID', 'IT''S SHIPPED')");
+                        assert!(sql.contains("ENUM('new', 'paid', 'it''s shipped')"), "{sql}");
+                    }
+                    _ => unreachable!(),
+                }
+            }
+            // What is refused, and why.
+            let refused = |column: ColumnId, values: &[&str], how| {
+                let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                allow_only(&base, orders, column, &values, how).expect_err("refused")
+            };
+            assert!(refused(status, &["paid", "shipped"], ValuesAs::Check).contains("the default 'new'"));
+            assert!(refused(status, &["new", "paid", "new"], ValuesAs::Check).contains("'new' is listed twice"));
+            assert!(refused(status, &["new", "a much longer value"], ValuesAs::Check).contains("longer than"));
+            assert!(refused(status, &[], ValuesAs::Check).contains("at least one"));
+            assert!(refused(col("total"), &["1"], ValuesAs::Check).contains("only a text column"));
+            if dialect != Dialect::Sqlite {
+                assert!(refused(col("customer_tier"), &["gold"], ValuesAs::EnumType).contains("foreign key"));
+            }
+        }
+    }
+
+    #[test]
+    fn allowing_only_listed_values_plans_as_the_fixtures_two_texts_do() {
+        for (dialect, dir) in [
+            (Dialect::Postgres, "values-listed"),
+            (Dialect::MySql, "mysql-values-listed"),
+            (Dialect::Sqlite, "sqlite-values-listed"),
+        ] {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(dir);
+            let read = |f: &str| std::fs::read_to_string(root.join(f)).expect("fixture");
+            let base = import(&read("before.sql"), Some(dialect)).schema;
+            let ids = |t: &str, c: &str| {
+                let t = base.find_table(t).expect("table");
+                (t.id, t.column(c).expect("column").id)
+            };
+            let list = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+            let status_as = if dialect == Dialect::Sqlite { ValuesAs::Check } else { ValuesAs::EnumType };
+            let mut edits = Vec::new();
+            for (t, c, values, how) in [
+                ("customers", "tier", list(&["free", "pro", "team"]), ValuesAs::Check),
+                ("orders", "status", list(&["new", "paid", "shipped", "cancelled"]), status_as),
+                ("orders", "channel", list(&["web", "phone"]), ValuesAs::Check),
+            ] {
+                let (t, c) = ids(t, c);
+                edits.extend(allow_only(&base, t, c, &values, how).unwrap_or_else(|e| panic!("{dir}: {e}")));
+            }
+            let (target, skipped) = apply(&base, &edits);
+            assert!(skipped.is_empty(), "{dir}: {skipped:?}");
+            let describe = |c: &crate::diff::ChangeSet| {
+                let mut d: Vec<String> = c.changes.iter().map(Change::describe).collect();
+                d.sort();
+                d
+            };
+            let from_edits = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+            let after = import(&read("after.sql"), Some(dialect)).schema;
+            let from_texts = diff(&base, &after, &DiffOptions { matching: Matching::Names, renames: vec![] });
+            assert_eq!(describe(&from_edits), describe(&from_texts), "{dir}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ fn main() -> Result<(), String> {
         if s.kind != kind || !s.about.contains(about.as_str()) {
             continue;
         }
-        let (target, skipped) = edit::apply(&schema, std::slice::from_ref(&s.edit));
+        let (target, skipped) = edit::apply(&schema, &s.edits);
         println!("{} {} {skipped:?}", s.kind, s.about);
         let changes = diff(&schema, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
         let plan = plan_changes(&schema, &target, &changes, &PlanOptions { dialect: d, ..PlanOptions::default() });

@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 27] = [
+pub const KINDS: [&str; 29] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -38,6 +38,8 @@ pub const KINDS: [&str; 27] = [
     "add-enum-value",
     "rename-enum-value",
     "remove-enum-value",
+    "allow-only-check",
+    "allow-only-enum",
 ];
 
 /// The kinds that edit an enum type (PostgreSQL's): few schemas have one, so the test runs
@@ -53,7 +55,8 @@ pub struct Sample {
     pub kind: &'static str,
     /// The target in words: `orders.note (read by a view)`.
     pub about: String,
-    pub edit: Edit,
+    /// One edit, or the few one gesture makes ("allow only these values" as an enum type).
+    pub edits: Vec<Edit>,
 }
 
 /// FNV-1a: a stable order that does not depend on the platform.
@@ -243,7 +246,7 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                     .find(|n| !schema.tables.iter().any(|t| same_name(&t.name, n)))
                     .unwrap_or_default();
                 let edit = Edit::AddTable { table: next_table, name: name.clone(), key: next_column };
-                out.push(Sample { kind, about: name, edit });
+                out.push(Sample { kind, about: name, edits: vec![edit] });
                 continue;
             }
             "rename-table" | "drop-table" | "add-column" => table_candidates(),
@@ -308,6 +311,12 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
             "add-unique" | "create-index" => column_candidates(&|t, c| {
                 keyable(&c.data_type.kind, d) && !t.is_primary_key(&c.name) && partner(t, c, d).is_some()
             }),
+            // Free text held to a list of values (the audit's enum-like text), by a CHECK or an
+            // enum type.
+            "allow-only-check" | "allow-only-enum" => column_candidates(&|t, c| {
+                matches!(c.data_type.kind, TypeKind::Text | TypeKind::Varchar { .. } | TypeKind::Char { .. })
+                    && t.foreign_keys_of(&c.name).next().is_none()
+            }),
             // Columns of an enum type: the edit changes the type's labels.
             k if ENUM_KINDS.contains(&k) => {
                 column_candidates(&|_, c| enum_of(schema, c).is_some_and(|e| e.labels.len() > 1))
@@ -324,13 +333,52 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
             if taken == per_kind {
                 break;
             }
-            let Some(edit) = make(kind, &c, schema, d, variant, next_column) else { continue };
-            let (_, skipped) = edit::apply(schema, std::slice::from_ref(&edit));
+            let edits = match *kind {
+                "allow-only-check" | "allow-only-enum" => {
+                    let how =
+                        if *kind == "allow-only-check" { edit::ValuesAs::Check } else { edit::ValuesAs::EnumType };
+                    let Some(col) = c.column else { continue };
+                    let Ok(edits) = edit::allow_only(schema, c.table.id, col.id, &listed_values(col), how) else {
+                        continue;
+                    };
+                    edits
+                }
+                _ => {
+                    let Some(edit) = make(kind, &c, schema, d, variant, next_column) else { continue };
+                    vec![edit]
+                }
+            };
+            let (_, skipped) = edit::apply(schema, &edits);
             if !skipped.is_empty() {
                 continue;
             }
-            out.push(Sample { kind, about: c.about(), edit });
+            out.push(Sample { kind, about: c.about(), edits });
             taken += 1;
+        }
+    }
+    out
+}
+
+/// Values a sampled "allow only" lists for a text column: its default when that is a quoted
+/// value, then short words that fit its length.
+fn listed_values(c: &bellows_core::model::Column) -> Vec<String> {
+    let limit = match c.data_type.kind {
+        TypeKind::Varchar { length: Some(n) } | TypeKind::Char { length: Some(n) } => n as usize,
+        _ => usize::MAX,
+    };
+    let mut out: Vec<String> = Vec::new();
+    if let Some(d) = &c.default {
+        let body = d.expr.split("::").next().unwrap_or("").trim();
+        if let Some(v) = body.strip_prefix('\'').and_then(|b| b.strip_suffix('\'')).filter(|v| !v.contains('\'')) {
+            out.push(v.to_string());
+        }
+    }
+    for word in ["active", "archived", "pending", "on", "off", "a", "b", "c"] {
+        if out.len() == 3 {
+            break;
+        }
+        if word.len() <= limit && !out.iter().any(|o| o == word) {
+            out.push(word.to_string());
         }
     }
     out

@@ -140,7 +140,7 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
                 dir: None,
                 dialect,
                 before: text.clone(),
-                after: After::Edits(vec![s.edit.clone()]),
+                after: After::Edits(s.edits.clone()),
                 diff: DiffOptions { matching: Matching::Ids, renames: vec![] },
                 options: PlanOptions { dialect, ..PlanOptions::default() },
                 // Enough rows to meet every recipe's batches and pre-checks, few enough that

@@ -234,7 +234,7 @@ fn every_mysql_plan_parses_as_mysql_and_names_its_algorithm() {
             let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
             let base = import(&std::fs::read_to_string(&path).expect("corpus file"), Some(Dialect::MySql)).schema;
             for s in sample(&base, Dialect::MySql, 2, &file) {
-                let (target, skipped) = apply(&base, std::slice::from_ref(&s.edit));
+                let (target, skipped) = apply(&base, &s.edits);
                 assert!(skipped.is_empty(), "{file} {}: the sampled edit applies", s.kind);
                 let changes =
                     bellows_core::diff::diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });

@@ -23,11 +23,21 @@ fn ci() -> bool {
 fn run_stage(exec: &mut dyn Exec, plan: &bellows_core::plan::Plan, stage: StageKind) {
     let Some(stage) = plan.stage(stage) else { return };
     for step in &stage.steps {
+        // A transactional step runs as one transaction, as the runbook runs it (its LOCK TABLE
+        // needs one), unless it opens its own (SQLite's table rebuild).
+        let own = step.sql.iter().any(|s| s.trim_start().to_ascii_uppercase().starts_with("BEGIN"));
+        let block = step.transactional && !step.repeat_until_no_rows && !own;
+        if block {
+            exec.run("BEGIN").unwrap_or_else(|e| panic!("{}: BEGIN: {e}", step.title));
+        }
         for sql in &step.sql {
             let times = if step.repeat_until_no_rows { 20 } else { 1 };
             for _ in 0..times {
                 exec.run(sql).unwrap_or_else(|e| panic!("{}: {sql}: {e}", step.title));
             }
+        }
+        if block {
+            exec.run("COMMIT").unwrap_or_else(|e| panic!("{}: COMMIT: {e}", step.title));
         }
     }
 }

@@ -15,6 +15,26 @@ fn script_statement(sql: &str, dialect: Dialect) -> String {
     }
 }
 
+/// A step's statements (or its undo's) as script lines. A step the plan runs as one transaction,
+/// of more than one statement, is written between BEGIN and COMMIT, as the runbook runs it: its statements hold together
+/// (a drop and a rename in one short transaction), and LOCK TABLE needs one. MySQL's DDL commits
+/// by itself, a batch repeats its own short transactions, and a SQLite rebuild opens its own.
+fn script_step(out: &mut String, step: &Step, statements: &[String], dialect: Dialect) {
+    let own = statements.iter().any(|s| s.trim_start().to_ascii_uppercase().starts_with("BEGIN"));
+    // Settings aside, one statement is a transaction by itself.
+    let work = statements.iter().filter(|s| !s.starts_with("SET ") && !s.starts_with("RESET ")).count();
+    let block = dialect != Dialect::MySql && step.transactional && !step.repeat_until_no_rows && !own && work > 1;
+    if block {
+        out.push_str("BEGIN;\n");
+    }
+    for sql in statements {
+        let _ = writeln!(out, "{}", script_statement(sql, dialect));
+    }
+    if block {
+        out.push_str("COMMIT;\n");
+    }
+}
+
 fn lock_line(step: &Step, dialect: Dialect) -> String {
     let effect = match step.lock.effect {
         super::Effect::Metadata => "brief (catalog only)",
@@ -139,9 +159,7 @@ pub fn plan_sql(plan: &Plan) -> String {
         }
         for step in &stage.steps {
             let _ = writeln!(out, "\n-- {} [{}]", step.title, lock_line(step, plan.dialect));
-            for sql in &step.sql {
-                let _ = writeln!(out, "{}", script_statement(sql, plan.dialect));
-            }
+            script_step(&mut out, step, &step.sql, plan.dialect);
         }
         for check in plan.verifications.iter().filter(|c| c.before == stage.kind) {
             let _ = writeln!(out, "-- verify (must be 0): {}\n-- {};", check.title, check.sql);
@@ -194,17 +212,13 @@ pub fn plan_markdown(plan: &Plan, findings: &[crate::lint::Finding]) -> String {
             for f in findings.iter().filter(|f| f.step.is_some_and(|s| s.stage == stage.kind && s.index == n)) {
                 let _ = writeln!(out, "- **{} [{}]**: {} ({})", f.severity, f.rule.code(), f.message, f.help);
             }
-            let _ = writeln!(
-                out,
-                "\n```sql\n{}\n```\n",
-                step.sql.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n")
-            );
+            let mut sql = String::new();
+            script_step(&mut sql, step, &step.sql, plan.dialect);
+            let _ = writeln!(out, "\n```sql\n{}```\n", sql);
             if !step.rollback.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "Undo:\n\n```sql\n{}\n```\n",
-                    step.rollback.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n")
-                );
+                let mut undo = String::new();
+                script_step(&mut undo, step, &step.rollback, plan.dialect);
+                let _ = writeln!(out, "Undo:\n\n```sql\n{}```\n", undo);
             } else if step.one_way {
                 let _ = writeln!(out, "Undo: none, this step is one-way.\n");
             }
@@ -351,9 +365,7 @@ pub fn plan_files(plan: &Plan, findings: &[crate::lint::Finding]) -> Vec<(String
         }
         for step in &stage.steps {
             let _ = writeln!(up, "\n-- {} [{}]", step.title, lock_line(step, plan.dialect));
-            for sql in &step.sql {
-                let _ = writeln!(up, "{}", script_statement(sql, plan.dialect));
-            }
+            script_step(&mut up, step, &step.sql, plan.dialect);
         }
         let mut down = format!("-- Undo of stage {}: {}, steps in reverse order\n", i + 1, stage.kind.label());
         for step in stage.steps.iter().rev() {
@@ -365,9 +377,7 @@ pub fn plan_files(plan: &Plan, findings: &[crate::lint::Finding]) -> Vec<(String
                     if step.one_way { "; one-way: the data is gone" } else { "" }
                 );
             }
-            for sql in &step.rollback {
-                let _ = writeln!(down, "{}", script_statement(sql, plan.dialect));
-            }
+            script_step(&mut down, step, &step.rollback, plan.dialect);
         }
         files.push((format!("{}-{label}.up.sql", i + 1), up));
         files.push((format!("{}-{label}.down.sql", i + 1), down));

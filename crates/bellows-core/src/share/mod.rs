@@ -452,6 +452,7 @@ mod tests {
             Edit::RenameEnumValue { name: "mood".into(), from: "meh".into(), to: "so-so".into() },
             Edit::RemoveEnumValue { name: "mood".into(), value: "so-so".into(), replacement: Some("ok".into()) },
             Edit::RemoveEnumValue { name: "mood".into(), value: "unknown".into(), replacement: None },
+            Edit::CreateEnum { name: "order_status".into(), labels: vec!["new".into(), "it's paid".into()] },
         ];
         let back = decode(&encode(&d)).expect("decodes");
         assert_eq!(back.edits, d.edits);

@@ -314,6 +314,8 @@ pub(super) enum WEdit {
     RenameEnumValue(String, String, String),
     /// (enum type, label, the label its rows get).
     RemoveEnumValue(String, String, Option<String>),
+    /// (enum type, its labels).
+    CreateEnum(String, Vec<String>),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -797,6 +799,7 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
         Edit::AddEnumValue { name, value, before } => WEdit::AddEnumValue(name, value, before),
         Edit::RenameEnumValue { name, from, to } => WEdit::RenameEnumValue(name, from, to),
         Edit::RemoveEnumValue { name, value, replacement } => WEdit::RemoveEnumValue(name, value, replacement),
+        Edit::CreateEnum { name, labels } => WEdit::CreateEnum(name, labels),
     }
 }
 
@@ -878,6 +881,7 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
         WEdit::AddEnumValue(name, value, before) => Edit::AddEnumValue { name, value, before },
         WEdit::RenameEnumValue(name, from, to) => Edit::RenameEnumValue { name, from, to },
         WEdit::RemoveEnumValue(name, value, replacement) => Edit::RemoveEnumValue { name, value, replacement },
+        WEdit::CreateEnum(name, labels) => Edit::CreateEnum { name, labels },
     }
 }
 

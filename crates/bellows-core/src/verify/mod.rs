@@ -68,8 +68,11 @@ pub fn touches_of(
         };
         let c = column_sql(&column.name, d);
         let base_keys: Vec<String> = key.iter().map(|k| column_sql(k, d)).collect();
-        let snapshot_key: Vec<String> =
-            key.iter().zip(&tkey).map(|(k, tc)| as_text(&column_sql(k, d), Some(&tc.data_type), d)).collect();
+        let snapshot_key: Vec<String> = key
+            .iter()
+            .zip(&tkey)
+            .map(|(k, tc)| as_text(&column_sql(k, d), comparable(target, &tc.data_type), d))
+            .collect();
         let text = |c: &str| match d {
             Dialect::MySql => format!("CAST({c} AS CHAR)"),
             _ => format!("CAST({c} AS TEXT)"),
@@ -202,7 +205,7 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
                 continue;
             }
             before.push(relabel(
-                as_text(&column_sql(&column.name, d), Some(&tc.data_type), d),
+                as_text(&column_sql(&column.name, d), comparable(target, &tc.data_type), d),
                 &column.data_type,
                 changes,
             ));
@@ -217,7 +220,7 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
                 cols.iter()
                     .filter_map(|c| {
                         let tc = t.column(&renamed_column(changes, &target_name, c))?;
-                        Some(as_text(&column_sql(c, d), Some(&tc.data_type), d))
+                        Some(as_text(&column_sql(c, d), comparable(target, &tc.data_type), d))
                     })
                     .collect::<Vec<_>>(),
                 cols.iter()
@@ -338,7 +341,6 @@ fn joined(parts: &[String], d: Dialect) -> String {
     }
 }
 
-/// A value as comparable text: cast to `to` first (the target type) when given.
 /// The labels of an enum column's type that the plan keeps or replaces, where it removes some
 /// without a replacement (no row may hold those): what rows that keep the plan's rules hold.
 pub(crate) fn kept_labels(schema: &Schema, changes: &ChangeSet, ty: &crate::DataType) -> Option<Vec<String>> {
@@ -364,8 +366,134 @@ pub(crate) fn kept_labels(schema: &Schema, changes: &ChangeSet, ty: &crate::Data
     (!kept.is_empty()).then_some(kept)
 }
 
+/// The values `checks` allow in `column` when they list them: `c IN ('a', 'b')`, pg_dump's
+/// `(c)::text = ANY ((ARRAY['a'::character varying, ...])::text[])`, `c = 'a'`, under casts and
+/// parentheses, beside `c IS NULL OR`, and within an `AND`. Two checks that list the column keep
+/// the values both allow. `None` when no check lists it (or a list is not all literals).
+pub(crate) fn listed_values(checks: &[String], column: &str, d: Dialect) -> Option<Vec<String>> {
+    use sqlparser::ast::{BinaryOperator, Expr, Value};
+    fn is_column(e: &Expr, column: &str) -> bool {
+        match e {
+            Expr::Identifier(i) => same_name(&i.value, column),
+            Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| same_name(&i.value, column)),
+            Expr::Cast { expr, .. } | Expr::Nested(expr) => is_column(expr, column),
+            _ => false,
+        }
+    }
+    fn literal(e: &Expr) -> Option<String> {
+        match e {
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::NationalStringLiteral(s) => {
+                    Some(s.clone())
+                }
+                Value::Number(n, _) => Some(n.to_string()),
+                _ => None,
+            },
+            // MySQL's character set introducer: `_utf8mb4'web'`.
+            Expr::Cast { expr, .. } | Expr::Nested(expr) | Expr::Prefixed { value: expr, .. } => literal(expr),
+            Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Minus, expr } => literal(expr).map(|n| format!("-{n}")),
+            _ => None,
+        }
+    }
+    fn array(e: &Expr) -> Option<Vec<String>> {
+        match e {
+            Expr::Array(a) => a.elem.iter().map(literal).collect(),
+            Expr::Cast { expr, .. } | Expr::Nested(expr) => array(expr),
+            _ => None,
+        }
+    }
+    fn both(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.into_iter().filter(|v| b.contains(v)).collect()),
+            (a, b) => a.or(b),
+        }
+    }
+    fn walk(e: &Expr, column: &str) -> Option<Vec<String>> {
+        match e {
+            Expr::Nested(inner) => walk(inner, column),
+            Expr::In { expr, target: sqlparser::ast::InTarget::List(list), negated: false, .. }
+                if is_column(expr, column) =>
+            {
+                list.iter().map(literal).collect()
+            }
+            Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } if is_column(left, column) => array(right),
+            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } => {
+                if is_column(left, column) {
+                    literal(right).map(|v| vec![v])
+                } else if is_column(right, column) {
+                    literal(left).map(|v| vec![v])
+                } else {
+                    None
+                }
+            }
+            Expr::BinaryOp { left, op: BinaryOperator::And, right } => both(walk(left, column), walk(right, column)),
+            Expr::BinaryOp { left, op: BinaryOperator::Or, right } => {
+                let null = |e: &Expr| matches!(e, Expr::IsNull(x) if is_column(x, column));
+                let unwrap = |e: &'_ Expr| -> Expr {
+                    let mut e = e.clone();
+                    while let Expr::Nested(inner) = e {
+                        e = *inner;
+                    }
+                    e
+                };
+                let (l, r) = (unwrap(left), unwrap(right));
+                if null(&l) {
+                    walk(&r, column)
+                } else if null(&r) {
+                    walk(&l, column)
+                } else {
+                    let (a, b) = (walk(&l, column)?, walk(&r, column)?);
+                    Some(a.into_iter().chain(b).collect())
+                }
+            }
+            _ => None,
+        }
+    }
+    let mut out: Option<Vec<String>> = None;
+    for check in checks {
+        let Ok(mut parser) = sqlparser::parser::Parser::new(crate::import::sql_dialect(d)).try_with_sql(check) else {
+            continue;
+        };
+        let Ok(expr) = parser.parse_expr() else { continue };
+        out = both(out, walk(&expr, column));
+    }
+    out.map(|mut v| {
+        let mut seen = Vec::new();
+        v.retain(|x| {
+            if seen.contains(x) {
+                false
+            } else {
+                seen.push(x.clone());
+                true
+            }
+        });
+        v
+    })
+}
+
+/// A value for row `g` of a column the target narrows to `to`, cast back to the column's type
+/// `base_type` (spelled for casts): it fits both. A target enum type's labels are written as
+/// text, since the type may not exist before the plan creates it.
+pub(crate) fn narrowed_value(
+    target: &Schema,
+    to: &crate::DataType,
+    g: &str,
+    base_type: &str,
+    d: Dialect,
+) -> Option<String> {
+    if let TypeKind::Named { name } = &to.kind {
+        if let Some(e) = target.find_enum(name) {
+            return Some(labels_value(&e.labels, g, base_type));
+        }
+    }
+    values::base_value(target, to, g, d).map(|v| format!("CAST({v} AS {base_type})"))
+}
+
 /// One of `labels` for row `g`, of the type spelled `spelling`.
 pub(crate) fn labels_value(labels: &[String], g: &str, spelling: &str) -> String {
+    if labels.is_empty() {
+        return format!("CAST(NULL AS {spelling})");
+    }
     let cases: Vec<String> =
         labels.iter().enumerate().map(|(i, l)| format!("WHEN {i} THEN {}", crate::render::string_literal(l))).collect();
     format!("CAST(CASE ({g}) % {} {} END AS {spelling})", labels.len(), cases.join(" "))
@@ -396,6 +524,16 @@ fn relabel(text: String, ty: &crate::DataType, changes: &ChangeSet) -> String {
     format!("CASE {text} {} ELSE {text} END", whens.join(" "))
 }
 
+/// The type a base value is cast to before it is compared as text: the target column's, except
+/// an enum type's (a label reads the same as text, and the type may not exist before the plan
+/// creates it).
+fn comparable<'a>(target: &Schema, ty: &'a crate::DataType) -> Option<&'a crate::DataType> {
+    match &ty.kind {
+        TypeKind::Named { name } if target.find_enum(name).is_some() => None,
+        _ => Some(ty),
+    }
+}
+
 fn as_text(column: &str, to: Option<&crate::DataType>, d: Dialect) -> String {
     match d {
         // SQLite stores by column affinity (1.0 becomes 1 in a NUMERIC column), so values
@@ -412,5 +550,49 @@ fn as_text(column: &str, to: Option<&crate::DataType>, d: Dialect) -> String {
             Some(ty) => format!("coalesce(CAST(CAST({column} AS {}) AS text), '~')", cast_type(ty, d)),
             None => format!("coalesce(CAST({column} AS text), '~')"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(checks: &[&str], column: &str, d: Dialect) -> Option<Vec<String>> {
+        listed_values(&checks.iter().map(|c| c.to_string()).collect::<Vec<_>>(), column, d)
+    }
+
+    #[test]
+    fn checks_that_list_a_columns_values_give_them() {
+        let v = |xs: &[&str]| Some(xs.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        let pg = Dialect::Postgres;
+        // As written (Evergreen), and as pg_dump writes an IN list of a varchar column.
+        assert_eq!(listed(&["index_weight IN ('A','B','C','D')"], "index_weight", pg), v(&["A", "B", "C", "D"]));
+        assert_eq!(
+            listed(
+                &["((status)::text = ANY ((ARRAY['new'::character varying, 'paid'::character varying])::text[]))"],
+                "status",
+                pg
+            ),
+            v(&["new", "paid"])
+        );
+        assert_eq!(
+            listed(&["bool_op IS NULL OR (bool_op IN ('AND','OR','NOT'))"], "bool_op", pg),
+            v(&["AND", "OR", "NOT"])
+        );
+        assert_eq!(listed(&["(lock = 'X'::bpchar)"], "lock", pg), v(&["X"]));
+        assert_eq!(listed(&["level IN (1, 2, 3) AND other > 0"], "level", pg), v(&["1", "2", "3"]));
+        // Two checks keep what both allow; a list of another column, or no list, says nothing.
+        assert_eq!(listed(&["s IN ('a', 'b', 'c')", "s IN ('b', 'c', 'd')"], "s", pg), v(&["b", "c"]));
+        assert_eq!(listed(&["other IN ('a')"], "s", pg), None);
+        assert_eq!(listed(&["s <> 'a'", "length(s) > 2"], "s", pg), None);
+        assert_eq!(listed(&["s IN ('a', lower(t))"], "s", pg), None);
+        assert_eq!(listed(&["s NOT IN ('a')"], "s", pg), None);
+        assert_eq!(listed(&["s = 'a' OR t > 1"], "s", pg), None);
+        // MySQL and SQLite spellings.
+        assert_eq!(
+            listed(&["(`kind` in (_utf8mb4'web',_utf8mb4'phone'))"], "kind", Dialect::MySql).map(|v| v.len()),
+            Some(2)
+        );
+        assert_eq!(listed(&["\"rating\" IN ('G','PG')"], "rating", Dialect::Sqlite), v(&["G", "PG"]));
     }
 }

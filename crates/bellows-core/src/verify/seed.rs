@@ -268,6 +268,25 @@ pub fn narrows(from: &TypeKind, to: &TypeKind) -> bool {
     from.narrows_to(to)
 }
 
+/// The values the base's and the target's CHECKs allow in `column` when they list them, and
+/// (where the target's list is narrower) those the base's alone allows beyond it (`None`: any).
+fn listed_rows(
+    base: &Schema,
+    target: &Schema,
+    changes: &ChangeSet,
+    table: &Table,
+    column: &Column,
+    d: Dialect,
+) -> Option<(Vec<String>, Option<Vec<String>>)> {
+    let all = super::listed_values(&row_checks(base, target, changes, table, true, d), &column.name, d)?;
+    if all.is_empty() {
+        return None;
+    }
+    let base_only = super::listed_values(&row_checks(base, target, changes, table, false, d), &column.name, d);
+    let beyond = base_only.map(|b| b.into_iter().filter(|v| !all.contains(v)).collect());
+    Some((all, beyond))
+}
+
 /// A check expression with `VALUE` (a domain's) naming the column.
 fn domain_check(expr: &str, column: &str, d: Dialect) -> String {
     let col = column_sql(column, d);
@@ -638,9 +657,7 @@ fn table_statement(
             let narrowed = narrowed_to(changes, &target_name, &column.name);
             let produced = match narrowed {
                 // Values of the narrower type, cast back: they fit both versions.
-                Some((_, to)) => {
-                    base_value(target, to, "k.g", d).map(|v| format!("CAST({v} AS {})", cast_type(&resolved.base, d)))
-                }
+                Some((_, to)) => super::narrowed_value(target, to, "k.g", &cast_type(&resolved.base, d), d),
                 None => match super::kept_labels(base, changes, &column.data_type) {
                     // Labels the target keeps; with breaks, now and then one it drops.
                     Some(labels) => {
@@ -652,7 +669,27 @@ fn table_statement(
                             _ => Some(kept),
                         }
                     }
-                    None => base_value(base, &column.data_type, "k.g", d),
+                    // A column a CHECK limits to listed values (the base's, or one the target
+                    // adds) takes them in turn; rows of any other value would all be filtered
+                    // out. With breaks, a value only the base allows now and then.
+                    None => match listed_rows(base, target, changes, table, column, d) {
+                        Some((all, only_base)) => {
+                            let cast = cast_type(&resolved.base, d);
+                            let kept = super::labels_value(&all, "k.g", &cast);
+                            let other = match only_base {
+                                Some(values) if !values.is_empty() => Some(super::labels_value(&values, "k.g", &cast)),
+                                Some(_) => None,
+                                None => base_value(base, &column.data_type, "k.g", d),
+                            };
+                            match other {
+                                Some(any) if options.breaks && all.len() < 1000 => {
+                                    Some(format!("CASE WHEN k.g % 50 = 0 THEN {any} ELSE {kept} END"))
+                                }
+                                _ => Some(kept),
+                            }
+                        }
+                        None => base_value(base, &column.data_type, "k.g", d),
+                    },
                 },
             };
             match produced {

@@ -199,8 +199,7 @@ impl<'a> Version<'a> {
             let target_name = super::renamed_table(self.changes, &table.qualified_name());
             if let Some((_, to)) = narrowed_to(self.changes, &target_name, &column.name) {
                 let base = resolve(self.schema, &column.data_type).base;
-                return base_value(self.target, to, g, self.d)
-                    .map(|v| format!("CAST({v} AS {})", cast_type(&base, self.d)));
+                return super::narrowed_value(self.target, to, g, &cast_type(&base, self.d), self.d);
             }
         } else if let Some(from) = widened_from(self.changes, &table.qualified_name(), &column.name) {
             // Until Contract the old column takes v2's writes too: the plan's precondition
@@ -208,6 +207,12 @@ impl<'a> Version<'a> {
             let target = resolve(self.schema, &column.data_type).base;
             return base_value(self.base, from, g, self.d)
                 .map(|v| format!("CAST({v} AS {})", cast_type(&target, self.d)));
+        }
+        // A column a CHECK limits to listed values: one of them (any other would be refused).
+        if let Some(values) = super::listed_values(&self.checks(table), &column.name, self.d).filter(|v| !v.is_empty())
+        {
+            let base = resolve(self.schema, &column.data_type).base;
+            return Some(super::labels_value(&values, g, &cast_type(&base, self.d)));
         }
         base_value(self.schema, &column.data_type, g, self.d)
     }
@@ -266,6 +271,14 @@ pub fn workload_of(
             key.iter()
                 .enumerate()
                 .map(|(j, k)| {
+                    // A key of an enum type is matched as text: until Contract the column may
+                    // still be the text one the plan converts (v2 writes its labels there too).
+                    let label = table.column(k).is_some_and(|c| {
+                        matches!(&c.data_type.kind, crate::TypeKind::Named { name } if ver.schema.find_enum(name).is_some())
+                    });
+                    if label {
+                        return format!("CAST({} AS TEXT) = @@R{j}@@", column_sql(k, d));
+                    }
                     let ty = table.column(k).map(|c| cast_type(&c.data_type, d)).unwrap_or_else(|| "text".into());
                     format!("{} = {}", column_sql(k, d), typed(&format!("@@R{j}@@"), &ty, d))
                 })

@@ -55,7 +55,22 @@ pub(in crate::plan) mod postgres {
         let up = format!("CAST(NEW.{} AS {})", q(column), to.as_type());
         let down = format!("CAST(NEW.{} AS {old_spelling})", q(&staging));
         if can_fail(from, &to.kind) {
-            let (test, what) = does_not_fit(&q(column), from, &to.kind, &to.as_type(), ctx.options.pg_version);
+            let labels = match &to.kind {
+                TypeKind::Named { name } => ctx.target.find_enum(name).map(|e| e.labels.as_slice()),
+                _ => None,
+            };
+            let (test, what) = match labels {
+                // An enum type's labels, listed: the test needs no conversion (nor the type, which
+                // Expand may create), on every version.
+                Some(labels) => {
+                    let listed: Vec<String> = labels.iter().map(|l| lit(l)).collect();
+                    (
+                        format!("{}::text NOT IN ({})", q(column), listed.join(", ")),
+                        format!("one of {}", listed.join(", ")),
+                    )
+                }
+                None => does_not_fit(&q(column), from, &to.kind, &to.as_type(), ctx.options.pg_version),
+            };
             b.prechecks.push(CheckQuery {
                 title: format!("rows of {table}.{column} that do not fit {} ({what})", to.spelling),
                 change: i,
@@ -813,6 +828,12 @@ pub(in crate::plan) mod mysql {
             }
         };
         let textual = matches!(from, Text | Varchar { .. } | Char { .. } | Named { .. });
+        if let Some(labels) = crate::types::inline_labels(&to.spelling).filter(|_| textual) {
+            // An ENUM takes its labels only (compared under the column's collation, as the
+            // assignment does); anything else is truncated to '' or refused.
+            let listed: Vec<String> = labels.iter().map(|l| crate::render::string_literal(l)).collect();
+            return Some((format!("{c} NOT IN ({})", listed.join(", ")), format!("one of {}", listed.join(", "))));
+        }
         match &to.kind {
             Varchar { length: Some(n) } | Char { length: Some(n) } => {
                 Some((format!("CHAR_LENGTH({c}) > {n}"), format!("at most {n} characters")))
@@ -894,7 +915,13 @@ pub(in crate::plan) mod mysql {
         let old = bt.column(column).cloned();
         let tt = ctx.live(table, StageKind::Expand);
         let gate_table = ctx.live(table, StageKind::Expand);
-        if can_fail(&from.kind, &to.kind) {
+        // An ENUM that keeps every label of the old one takes every row.
+        let more_labels = match (crate::types::inline_labels(&from.spelling), crate::types::inline_labels(&to.spelling))
+        {
+            (Some(old), Some(new)) => old.iter().all(|l| new.contains(l)),
+            _ => false,
+        };
+        if can_fail(&from.kind, &to.kind) && !more_labels {
             if let Some((test, what)) = does_not_fit(&q(column), &from.kind, to) {
                 b.prechecks.push(CheckQuery {
                     title: format!("rows of {table}.{column} that do not fit {} ({what})", to.spelling),
