@@ -20,23 +20,32 @@ use std::collections::HashMap;
 
 /// A design as it crosses between the page and the worker: its model (the base of a design
 /// opened from a link) travels whole, not in the compact form of links and files, which leaves
-/// out the model's places in the text.
+/// out the model's places in the text. Its fields are a `Design`'s, spelled out: `Design`'s own
+/// serde form writes the model packed, and reading that back would put the links' reader on the
+/// page (about 40 KB of code) for a field that never crosses packed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Carried {
-    design: Design,
+    source: String,
     model: Option<Schema>,
+    dialect: Option<bellows_core::Dialect>,
+    edits: Vec<bellows_core::edit::Edit>,
+    positions: std::collections::BTreeMap<u32, (f64, f64)>,
+    options: bellows_core::share::ShareOptions,
+    read_only: bool,
+    consumers: Vec<bellows_core::consumers::Consumer>,
 }
 
 impl From<Design> for Carried {
-    fn from(mut design: Design) -> Self {
-        let model = design.model.take();
-        Carried { design, model }
+    fn from(d: Design) -> Self {
+        let Design { source, model, dialect, edits, positions, options, read_only, consumers } = d;
+        Carried { source, model, dialect, edits, positions, options, read_only, consumers }
     }
 }
 
 impl From<Carried> for Design {
     fn from(c: Carried) -> Self {
-        Design { model: c.model, ..c.design }
+        let Carried { source, model, dialect, edits, positions, options, read_only, consumers } = c;
+        Design { source, model, dialect, edits, positions, options, read_only, consumers }
     }
 }
 

@@ -342,16 +342,82 @@ async fn enum_labels_are_renamed_added_and_removed_in_the_inspector_one_undo_ste
     assert!(host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(), "undo takes all back");
 }
 
-fn key_control(host: &HtmlElement, test_id: &str, column: &str) -> Element {
-    host.query_selector(&format!("[data-testid=\"{test_id}\"][data-column=\"{column}\"]"))
+/// The control `test_id` in the actions row of `column`.
+fn in_row(host: &HtmlElement, column: &str, test_id: &str) -> Element {
+    host.query_selector(&format!("tr.row-actions[data-column=\"{column}\"] [data-testid=\"{test_id}\"]"))
         .expect("selector")
         .unwrap_or_else(|| panic!("no {test_id} for {column}"))
 }
 
-fn key_kind(host: &HtmlElement, kind: &str) {
-    let select: HtmlSelectElement = find(host, "key-kind").unchecked_into();
-    select.set_value(kind);
-    dispatch(&select, "change");
+#[wasm_bindgen_test]
+async fn a_text_column_is_allowed_only_listed_values_as_an_enum_type_or_a_check_one_undo_step_each() {
+    let host = mount();
+    type_source(
+        &host,
+        "CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 'new', channel text);",
+    )
+    .await;
+    select_table(&host, "orders").await;
+    // The form starts from the column's default, which must be one of the values.
+    click(&in_row(&host, "status", "allow-only"));
+    settle().await;
+    let values: HtmlInputElement = in_row(&host, "status", "allowed-values").unchecked_into();
+    assert_eq!(values.value(), "new, ");
+    values.set_value("new, paid, shipped");
+    dispatch(&values, "input");
+    let how: HtmlSelectElement = in_row(&host, "status", "allowed-as").unchecked_into();
+    how.set_value("enum");
+    dispatch(&how, "change");
+    click(&in_row(&host, "status", "allow-only-apply"));
+    until("the enum type", || enum_labels(&host) == ["new", "paid", "shipped"]).await;
+    assert!(text(&host, "enum").contains("orders_status"), "{}", text(&host, "enum"));
+
+    // A value listed twice is refused with the reason; the typed list stays to be fixed.
+    click(&in_row(&host, "channel", "allow-only"));
+    settle().await;
+    let values: HtmlInputElement = in_row(&host, "channel", "allowed-values").unchecked_into();
+    values.set_value("web, web");
+    dispatch(&values, "input");
+    click(&in_row(&host, "channel", "allow-only-apply"));
+    settle().await;
+    assert!(text(&host, "allow-only-error").contains("'web' is listed twice"), "{}", text(&host, "allow-only-error"));
+    let values: HtmlInputElement = in_row(&host, "channel", "allowed-values").unchecked_into();
+    assert_eq!(values.value(), "web, web");
+    values.set_value("web, 'phone, fax'");
+    dispatch(&values, "input");
+    click(&in_row(&host, "channel", "allow-only-apply"));
+    until("the CHECK", || {
+        host.query_selector("[data-testid=\"checks\"]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t.contains("channel IN ('web', 'phone, fax')"))
+    })
+    .await;
+
+    click(&find(&host, "tab-plan"));
+    settle().await;
+    let plan = text(&host, "plan");
+    for expected in [
+        "CREATE TYPE orders_status AS ENUM ('new', 'paid', 'shipped')",
+        "status::text NOT IN ('new', 'paid', 'shipped')",
+        "ALTER TABLE orders ALTER COLUMN status_new SET DEFAULT 'new'",
+        "ADD CONSTRAINT orders_channel_check CHECK (channel IN ('web', 'phone, fax')) NOT VALID",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
+    // Each gesture is one undo step, the enum type's three edits included.
+    for _ in 0..2 {
+        click(&find(&host, "undo"));
+        settle().await;
+    }
+    assert!(host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(), "undo takes both back");
+}
+
+fn key_control(host: &HtmlElement, test_id: &str, column: &str) -> Element {
+    host.query_selector(&format!("[data-testid=\"{test_id}\"][data-column=\"{column}\"]"))
+        .expect("selector")
+        .unwrap_or_else(|| panic!("no {test_id} for {column}"))
 }
 
 /// Waits (up to 10 s) until `done` holds: the analysis of an edit arrives in its own time.
@@ -386,7 +452,7 @@ async fn keys_and_indexes_over_several_columns_are_built_in_order_and_each_is_on
     assert!(keys_listed(&host)[0].starts_with("PRIMARY KEY(order_id)"), "{:?}", keys_listed(&host));
 
     // The primary key: the form starts from the current key; line is picked after it.
-    key_kind(&host, "primary key");
+    choose(&host, "key-kind", "primary key");
     settle().await;
     assert_eq!(text(&host, "key-columns"), "order_id\u{d7}", "the current key is picked at once");
     click(&key_control(&host, "key-pick", "line"));
@@ -397,7 +463,7 @@ async fn keys_and_indexes_over_several_columns_are_built_in_order_and_each_is_on
     settle().await;
 
     // An index: sku then placed_at, placed_at moved first and sorted downwards, partial.
-    key_kind(&host, "index");
+    choose(&host, "key-kind", "index");
     settle().await;
     click(&key_control(&host, "key-pick", "sku"));
     settle().await;
@@ -430,7 +496,7 @@ async fn keys_and_indexes_over_several_columns_are_built_in_order_and_each_is_on
     settle().await;
 
     // A unique constraint under a name of one's own.
-    key_kind(&host, "unique");
+    choose(&host, "key-kind", "unique");
     settle().await;
     click(&key_control(&host, "key-pick", "sku"));
     click(&key_control(&host, "key-pick", "line"));
@@ -455,7 +521,7 @@ async fn keys_and_indexes_over_several_columns_are_built_in_order_and_each_is_on
     // A WHERE that names no column is refused with the reason; nothing is added to undo.
     click(&find(&host, "tab-table"));
     settle().await;
-    key_kind(&host, "index");
+    choose(&host, "key-kind", "index");
     settle().await;
     click(&key_control(&host, "key-pick", "sku"));
     let predicate: HtmlInputElement = find(&host, "key-where").unchecked_into();

@@ -29,6 +29,8 @@ struct ColumnRow {
     lookup: Option<String>,
     /// Whether it can move into a new table (extract columns).
     extractable: bool,
+    /// A text column outside foreign keys: "allow only" can hold it to a list of values.
+    listable: bool,
     /// How the column generates its values: "always", "by-default", "serial",
     /// "auto-increment", or "" (none).
     identity: &'static str,
@@ -142,6 +144,78 @@ fn enum_editor(studio: Studio, e: EnumView, read_only: bool) -> impl IntoView {
             </div>
             {move || pending.error.get().map(|why| view! { <p class="notice warning" data-testid="enum-error">{why}</p> })}
         </div>
+    }
+}
+
+/// "Allow only these values" for a text column: the values typed as a list, held by a CHECK or
+/// an enum type (the column's own ENUM on MySQL; SQLite has none), or a lookup table filled from
+/// the rows' values. One undo step; what cannot be done says why, and the typed list stays.
+fn allow_only_form(
+    studio: Studio,
+    tid: TableId,
+    cid: ColumnId,
+    default: String,
+    lookup: Option<String>,
+    dialect: Dialect,
+) -> impl IntoView {
+    // Small on purpose (every view costs the page bytes): the fields are read when the form is
+    // submitted (the button, or Enter in the list), not bound to signals.
+    let open = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let values = NodeRef::<leptos::html::Input>::new();
+    let how = NodeRef::<leptos::html::Select>::new();
+    // A quoted default starts the list: it must be one of the values.
+    let start = default
+        .split("::")
+        .next()
+        .and_then(|d| d.trim().strip_prefix('\'')?.strip_suffix('\'').map(|v| format!("{v}, ")))
+        .unwrap_or_default();
+    let submit = move |ev: ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = values.get_untracked().map(|i| i.value()).unwrap_or_default();
+        let choice = how.get_untracked().map(|s| s.value()).unwrap_or_default();
+        let edits = studio.analysis.with_untracked(|a| match choice.as_str() {
+            "lookup" => Ok(vec![bellows_core::edit::extract_lookup(&a.target, tid, cid, studio.next_ids())]),
+            _ => {
+                let list: Vec<String> =
+                    bellows_core::edit::parse_values(&typed).into_iter().filter(|v| !v.is_empty()).collect();
+                let as_ = if choice == "enum" {
+                    bellows_core::edit::ValuesAs::EnumType
+                } else {
+                    bellows_core::edit::ValuesAs::Check
+                };
+                bellows_core::edit::allow_only(&a.target, tid, cid, &list, as_)
+            }
+        });
+        match edits {
+            Ok(edits) => {
+                open.set(false);
+                studio.edit_all(edits);
+            }
+            Err(why) => error.set(Some(why)),
+        }
+    };
+    let enum_choice = match dialect {
+        Dialect::Sqlite => None,
+        Dialect::MySql => Some("as the column's ENUM"),
+        Dialect::Postgres => Some("as a new enum type"),
+    };
+    let lookup_choice = lookup.map(|name| format!("as lookup table {name}"));
+    view! {
+        <button type="button" class="link" data-testid="allow-only" disabled=studio.read_only.get_untracked()
+            title="Hold this column to a list of values: a CHECK, an enum type or a lookup table"
+            on:click=move |_| { open.update(|o| *o = !*o); error.set(None); }>"allow only\u{2026}"</button>
+        <form class="allow-only" data-testid="allow-only-form" class:hidden=move || !open.get() on:submit=submit>
+            <input type="text" node_ref=values data-testid="allowed-values" aria-label="allowed values" value=start
+                placeholder="values, comma-separated: new, paid, shipped (a lookup table takes the rows' own)" />
+            <select node_ref=how data-testid="allowed-as" aria-label="held by">
+                <option value="check">"as a CHECK"</option>
+                {enum_choice.map(|label| view! { <option value="enum">{label}</option> })}
+                {lookup_choice.map(|label| view! { <option value="lookup">{label}</option> })}
+            </select>
+            <button type="submit" data-testid="allow-only-apply">"Apply"</button>
+            {move || error.get().map(|why| view! { <p class="notice warning" data-testid="allow-only-error">{why}</p> })}
+        </form>
     }
 }
 
@@ -409,6 +483,12 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                         .then(|| bellows_core::edit::lookup_name(&a.target, id, c.id)),
                         extractable: bellows_core::edit::extract_columns_allowed(&a.target, id, &[c.id], &extract_name)
                             .is_ok(),
+                        listable: matches!(
+                            c.data_type.kind,
+                            bellows_core::TypeKind::Text
+                                | bellows_core::TypeKind::Varchar { .. }
+                                | bellows_core::TypeKind::Char { .. }
+                        ) && t.foreign_keys_of(&c.name).next().is_none(),
                         identity: match c.identity {
                             Some(Identity::Always) => "always",
                             Some(Identity::ByDefault) => "by-default",
@@ -670,17 +750,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                                     None => view! { <button type="button" class="link" title="Add an index on this column"
                                                         on:click=move |_| studio.edit(Edit::AddIndex { table: tid, column: cid })>"add index"</button> }.into_any(),
                                                 }}
-                                                {c.lookup.clone().map(|name| view! {
-                                                    <button type="button" class="link" data-testid="extract-lookup"
-                                                        title=format!("Move this column's values into a new table {name}, which the column then references; the plan fills it from the rows")
-                                                        on:click=move |_| {
-                                                            let ids = studio.next_ids();
-                                                            let edit = studio.analysis.with_untracked(|a| {
-                                                                bellows_core::edit::extract_lookup(&a.target, tid, cid, ids)
-                                                            });
-                                                            studio.edit(edit);
-                                                        }>"extract lookup table"</button>
-                                                })}
+                                                {c.listable.then(|| allow_only_form(studio, tid, cid, c.default.clone(), c.lookup.clone(), dialect).into_any())}
                                                 {c.identity_editable.then(|| {
                                                     let current = c.identity;
                                                     view! {

@@ -131,7 +131,7 @@ fn dist() -> Result<PathBuf> {
 fn build_dist(toolchain: &Toolchain) -> Result<PathBuf> {
     let root = workspace_root();
     let started = Instant::now();
-    say("building the release site into dist/ (wasm-opt -Oz)");
+    say("building the release site into dist/ (wasm-opt -Os)");
     // Relative paths: the site works from any folder of any static host (`/tools/bellows/`).
     run(trunk(toolchain).args(["build", "--release", "--offline", "--public-url", "./"]))?;
     say(&format!("built dist/ in {}s", started.elapsed().as_secs()));

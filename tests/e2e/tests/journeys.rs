@@ -303,6 +303,73 @@ async fn a_real_enum_type_has_its_labels_renamed_added_and_folded_in_the_inspect
     session.close().await;
 }
 
+/// Request Tracker's tickets keep their status and type as free text. A designer holds status
+/// to RT's six statuses with a new enum type (its index on (queue, status) follows) and type to
+/// three values with a CHECK, from the inspector; each is one undo step.
+#[tokio::test]
+async fn a_real_free_text_status_is_held_to_its_values_by_an_enum_type_and_a_check() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-rt/schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let tickets = schema.find_table("Tickets").expect("RT has Tickets");
+    assert!(tickets.column("status").is_some_and(|c| c.data_type.spelling.eq_ignore_ascii_case("varchar(64)")));
+    let client = &session.client;
+    let fill = |column: &'static str, values: &'static str| async move {
+        let script = format!(
+            "const i = document.querySelector('tr.row-actions[data-column=\"{column}\"] [data-testid=allowed-values]'); i.value = {values:?}; i.dispatchEvent(new Event('input', {{bubbles: true}}));"
+        );
+        client.execute(&script, vec![]).await.expect("script runs");
+    };
+    let choose = |column: &'static str, how: &'static str| async move {
+        let select = client
+            .find(fantoccini::Locator::Css(&format!(
+                "tr.row-actions[data-column=\"{column}\"] [data-testid=\"allowed-as\"]"
+            )))
+            .await
+            .expect("select");
+        select.select_by_value(how).await.expect("option");
+    };
+    page.find_table("tickets").await;
+    page.click("tab-table").await;
+
+    page.element_click("tr.row-actions[data-column=\"status\"] [data-testid=\"allow-only\"]").await;
+    fill("status", "new, open, stalled, resolved, rejected, deleted").await;
+    choose("status", "enum").await;
+    page.element_click("tr.row-actions[data-column=\"status\"] [data-testid=\"allow-only-apply\"]").await;
+    let labels = page.wait_for_text("enum", "tickets_status").await;
+    assert!(labels.contains("held by status"), "{labels}");
+
+    page.element_click("tr.row-actions[data-column=\"type\"] [data-testid=\"allow-only\"]").await;
+    fill("type", "ticket, approval, reminder").await;
+    client
+        .execute("document.querySelector('tr.fields[data-column=\"type\"]').scrollIntoView({block: 'start'});", vec![])
+        .await
+        .expect("script runs");
+    session.screenshot("15j-inspector-allow-only").await;
+    page.element_click("tr.row-actions[data-column=\"type\"] [data-testid=\"allow-only-apply\"]").await;
+    let checks = page.wait_for_text("checks", "approval").await;
+    assert!(checks.contains("type IN ('ticket', 'approval', 'reminder')"), "{checks}");
+
+    page.click("tab-plan").await;
+    let plan = page.wait_for_text("plan", "tickets_status").await;
+    for expected in [
+        "CREATE TYPE tickets_status AS ENUM ('new', 'open', 'stalled', 'resolved', 'rejected', 'deleted')",
+        "NOT IN ('new', 'open', 'stalled', 'resolved', 'rejected', 'deleted')",
+        "CHECK (Type IN ('ticket', 'approval', 'reminder')) NOT VALID",
+        "tickets1",
+    ] {
+        assert!(plan.to_lowercase().contains(&expected.to_lowercase()), "{expected}: {plan}");
+    }
+    session.screenshot("15k-plan-allow-only").await;
+    for _ in 0..2 {
+        page.click("undo").await;
+    }
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    session.close().await;
+}
+
 /// Pagila's film_actor retuned by a designer: its composite primary key (the dump adds it with
 /// ALTER TABLE) turned to (film_id, actor_id), which makes idx_fk_film_id redundant, so it is
 /// dropped; and an index over two columns, the second sorted downwards. One undo step each.
@@ -1445,9 +1512,16 @@ async fn free_text_becomes_a_lookup_table_from_the_audit_and_from_the_inspector(
     page.find_table("invoice").await;
     page.click("tab-table").await;
     page.element_click(
-        "[data-testid=\"column-editor\"] tr.row-actions[data-column=\"billing_state\"] [data-testid=\"extract-lookup\"]",
+        "[data-testid=\"column-editor\"] tr.row-actions[data-column=\"billing_state\"] [data-testid=\"allow-only\"]",
     )
     .await;
+    let how = session
+        .client
+        .find(fantoccini::Locator::Css("tr.row-actions[data-column=\"billing_state\"] [data-testid=\"allowed-as\"]"))
+        .await
+        .expect("the choice");
+    how.select_by_value("lookup").await.expect("a lookup table");
+    page.element_click("tr.row-actions[data-column=\"billing_state\"] [data-testid=\"allow-only-apply\"]").await;
     page.wait_for_table_count(&format!("{} tables", tables + 2)).await;
     let editor = page.wait_for_text("column-editor", "invoice_billing_state(billing_state)").await;
     assert!(editor.contains("invoice_billing_state(billing_state)"), "the column now references it: {editor}");
