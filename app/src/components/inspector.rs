@@ -165,11 +165,7 @@ fn allow_only_form(
     let values = NodeRef::<leptos::html::Input>::new();
     let how = NodeRef::<leptos::html::Select>::new();
     // A quoted default starts the list: it must be one of the values.
-    let start = default
-        .split("::")
-        .next()
-        .and_then(|d| d.trim().strip_prefix('\'')?.strip_suffix('\'').map(|v| format!("{v}, ")))
-        .unwrap_or_default();
+    let start = bellows_core::edit::quoted_default(&default).map(|v| format!("{v}, ")).unwrap_or_default();
     let submit = move |ev: ev::SubmitEvent| {
         ev.prevent_default();
         let typed = values.get_untracked().map(|i| i.value()).unwrap_or_default();

@@ -1626,6 +1626,16 @@ pub enum ValuesAs {
     EnumType,
 }
 
+/// The text of a default written as one quoted value, with or without a cast (`'new'`,
+/// `'new'::text`, `'it''s'`); `None` for any other expression.
+pub fn quoted_default(expr: &str) -> Option<String> {
+    let body = expr.trim().split("::").next()?.trim();
+    body.strip_prefix('\'')
+        .and_then(|b| b.strip_suffix('\''))
+        .filter(|b| !b.replace("''", "").contains('\''))
+        .map(|b| b.replace("''", "'"))
+}
+
 /// Values typed as a list: `new, paid, shipped`, each optionally quoted (`'a, b', 'it''s'`).
 pub fn parse_values(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -1699,13 +1709,7 @@ pub fn allow_only(
         None => None,
         Some(dv) => {
             let expr = dv.expr.trim();
-            let body = expr.split("::").next().unwrap_or(expr).trim();
-            let literal = body
-                .strip_prefix('\'')
-                .and_then(|b| b.strip_suffix('\''))
-                .filter(|b| !b.replace("''", "").contains('\''))
-                .map(|b| b.replace("''", "'"));
-            match literal {
+            match quoted_default(expr) {
                 Some(v) if values.contains(&v) => Some(v),
                 Some(v) => return Err(format!("the default '{v}' of {} is not one of the values", c.name)),
                 None if expr.eq_ignore_ascii_case("null") => None,
@@ -2282,6 +2286,10 @@ mod tests {
         assert_eq!(parse_values("'a, b', 'it''s', \"x\""), vec!["a, b", "it's", "x"]);
         assert_eq!(parse_values(""), Vec::<String>::new());
         assert_eq!(parse_values("a,,b"), vec!["a", "", "b"], "a blank value is kept, to be refused");
+        assert_eq!(quoted_default("'new'::character varying"), Some("new".to_string()));
+        assert_eq!(quoted_default(" 'it''s' "), Some("it's".to_string()));
+        assert_eq!(quoted_default("'a' || 'b'"), None);
+        assert_eq!(quoted_default("now()"), None);
     }
 
     #[test]

@@ -338,7 +338,7 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                     let how =
                         if *kind == "allow-only-check" { edit::ValuesAs::Check } else { edit::ValuesAs::EnumType };
                     let Some(col) = c.column else { continue };
-                    let Ok(edits) = edit::allow_only(schema, c.table.id, col.id, &listed_values(col), how) else {
+                    let Ok(edits) = edit::allow_only(schema, c.table.id, col.id, &sample_values(col), how) else {
                         continue;
                     };
                     edits
@@ -361,17 +361,14 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
 
 /// Values a sampled "allow only" lists for a text column: its default when that is a quoted
 /// value, then short words that fit its length.
-fn listed_values(c: &bellows_core::model::Column) -> Vec<String> {
+fn sample_values(c: &bellows_core::model::Column) -> Vec<String> {
     let limit = match c.data_type.kind {
         TypeKind::Varchar { length: Some(n) } | TypeKind::Char { length: Some(n) } => n as usize,
         _ => usize::MAX,
     };
     let mut out: Vec<String> = Vec::new();
-    if let Some(d) = &c.default {
-        let body = d.expr.split("::").next().unwrap_or("").trim();
-        if let Some(v) = body.strip_prefix('\'').and_then(|b| b.strip_suffix('\'')).filter(|v| !v.contains('\'')) {
-            out.push(v.to_string());
-        }
+    if let Some(v) = c.default.as_ref().and_then(|d| edit::quoted_default(&d.expr)) {
+        out.push(v);
     }
     for word in ["active", "archived", "pending", "on", "off", "a", "b", "c"] {
         if out.len() == 3 {
