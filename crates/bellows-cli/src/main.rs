@@ -46,6 +46,12 @@ enum Command {
         /// (column). Repeatable.
         #[arg(long = "rename", value_name = "OLD=NEW")]
         renames: Vec<String>,
+        /// Table B merged into table A, which the diff cannot know from two texts:
+        /// `b->a [on=c1,c2] [wins=a|b] [x=y ...]` (`on`: the key of A that matches rows, by default
+        /// its primary key; `wins`: whose values a matched row keeps, by default A's; `x=y`: B's
+        /// column x goes to A's column y). Repeatable.
+        #[arg(long = "merge", value_name = "B->A")]
+        merges: Vec<String>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
         /// PostgreSQL major version (12 to 17).
@@ -293,6 +299,7 @@ fn main() -> ExitCode {
             target,
             dialect,
             renames,
+            merges,
             format,
             pg_version,
             server,
@@ -308,6 +315,7 @@ fn main() -> ExitCode {
             target,
             dialect: dialect.map(Dialect::from),
             renames,
+            merges,
             format,
             pg_version,
             server,
@@ -399,7 +407,7 @@ fn export(
             let changes = diff(
                 &pair.base.schema,
                 &pair.target.schema,
-                &DiffOptions { matching: Matching::Names, renames: pair.renames.clone() },
+                &DiffOptions { matching: Matching::Names, renames: pair.renames.clone(), merges: vec![] },
             );
             (pair.base.schema, pair.target.schema, pair.errors, target_path.display().to_string(), Some(changes))
         }

@@ -1,7 +1,7 @@
 //! `bellows plan BASE TARGET`: the staged plan as text, JSON or SQL.
 
 use crate::{FailOn, PlanFormat};
-use bellows_core::diff::{DiffOptions, Matching};
+use bellows_core::diff::{DiffOptions, Matching, MergeHint};
 use bellows_core::lint::{check_plan, LintOptions};
 use bellows_core::plan::{
     plan_changes, plan_chat_summary, plan_files, plan_markdown, plan_pgroll, plan_sql, plan_text, plan_zip, PlanOptions,
@@ -16,6 +16,7 @@ pub struct Args {
     pub target: PathBuf,
     pub dialect: Option<Dialect>,
     pub renames: Vec<String>,
+    pub merges: Vec<String>,
     pub format: PlanFormat,
     pub pg_version: u32,
     pub server: Option<bellows_core::plan::MySqlServer>,
@@ -40,8 +41,20 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         ..PlanOptions::default()
     };
     // The change set once: the plan, the framework snippets, pgroll and the zip all read it.
-    let changes =
-        bellows_core::diff::diff(&base.schema, &target.schema, &DiffOptions { matching: Matching::Names, renames });
+    let merges = args.merges.iter().map(|m| MergeHint::parse(m)).collect::<Result<Vec<_>, _>>()?;
+    for m in &merges {
+        if base.schema.find_table(&m.from).is_none() || target.schema.find_table(&m.into).is_none() {
+            return Err(format!(
+                "--merge {}->{}: {} must be a table of the base and {} a table of the target",
+                m.from, m.into, m.from, m.into
+            ));
+        }
+    }
+    let changes = bellows_core::diff::diff(
+        &base.schema,
+        &target.schema,
+        &DiffOptions { matching: Matching::Names, renames, merges },
+    );
     let plan = plan_changes(&base.schema, &target.schema, &changes, &options);
     let findings =
         check_plan(&plan, &base.schema, &LintOptions { pg_version: args.pg_version, ..LintOptions::default() });

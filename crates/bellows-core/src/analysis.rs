@@ -59,7 +59,8 @@ pub fn analyze(design: &Design) -> Analysis {
     let dialect = base.dialect;
     let (target, skipped_edits) = apply(&base.schema, &design.edits);
     let renames = crate::edit::enum_hints(&design.edits);
-    let changes = diff(&base.schema, &target, &DiffOptions { matching: Matching::Ids, renames });
+    let merges = crate::edit::merge_hints(&base.schema, &target, &design.edits);
+    let changes = diff(&base.schema, &target, &DiffOptions { matching: Matching::Ids, renames, merges });
     let options = PlanOptions {
         dialect,
         pg_version: design.options.pg_version,

@@ -35,10 +35,58 @@ impl RenameHint {
     }
 }
 
+/// Table B merged into table A (the same entity stored twice), as the user states it:
+/// `b->a`, then options separated by spaces:
+/// - `on=c1,c2`: the columns of A whose values match a row of B to a row of A (a unique key of
+///   A); by default A's primary key;
+/// - `wins=b`: on a match B's values replace A's; by default A's row is kept (`wins=a`);
+/// - `x=y`: B's column `x` goes to A's column `y`; by default columns go to A's column of the
+///   same name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeHint {
+    pub from: String,
+    pub into: String,
+    pub on: Vec<String>,
+    pub from_wins: bool,
+    pub columns: Vec<(String, String)>,
+}
+
+impl MergeHint {
+    /// Parses `b->a [on=c1,c2] [wins=a|b] [x=y ...]`; `Err` says what is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut words = text.split_whitespace();
+        let head = words.next().unwrap_or("");
+        let Some((from, into)) = head.split_once("->") else {
+            return Err(format!("a merge is written b->a (table b merged into table a), not {text:?}"));
+        };
+        let (from, into) = (from.trim(), into.trim());
+        if from.is_empty() || into.is_empty() {
+            return Err(format!("a merge names two tables, b->a: {text:?}"));
+        }
+        let mut hint =
+            MergeHint { from: from.into(), into: into.into(), on: vec![], from_wins: false, columns: vec![] };
+        for word in words {
+            let Some((k, v)) = word.split_once('=') else {
+                return Err(format!("{word:?} in merge {head}: options are on=columns, wins=a|b or column=column"));
+            };
+            match k {
+                "on" => hint.on = v.split(',').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
+                "wins" if same_name(v, from) || v == "b" => hint.from_wins = true,
+                "wins" if same_name(v, into) || v == "a" => hint.from_wins = false,
+                "wins" => return Err(format!("wins={v} in merge {head}: the winner is {from} or {into}")),
+                _ if !v.is_empty() && !k.is_empty() => hint.columns.push((k.to_string(), v.to_string())),
+                _ => return Err(format!("{word:?} in merge {head}: a column goes to a column, x=y")),
+            }
+        }
+        Ok(hint)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DiffOptions {
     pub matching: Matching,
     pub renames: Vec<RenameHint>,
+    pub merges: Vec<MergeHint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -49,6 +97,16 @@ pub enum Change {
     },
     DropTable {
         table: String,
+    },
+    /// The rows of `from` (dropped) go into `into`: `columns` maps `from`'s columns onto
+    /// `into`'s, `on` (columns of `into`) matches a row of `from` to a row of `into`, and on a
+    /// match `from`'s values win when `from_wins`, else `into`'s row is kept as it is.
+    MergeTable {
+        from: String,
+        into: String,
+        on: Vec<String>,
+        columns: Vec<(String, String)>,
+        from_wins: bool,
     },
     RenameTable {
         from: String,
@@ -247,6 +305,7 @@ impl Change {
         use Change::*;
         match self {
             CreateTable { table } | DropTable { table } => Some(table),
+            MergeTable { into, .. } => Some(into),
             RenameTable { to, .. } => Some(to),
             AddColumn { table, .. }
             | DropColumn { table, .. }
@@ -300,6 +359,11 @@ impl Change {
         match self {
             CreateTable { table } => format!("create table {table}"),
             DropTable { table } => format!("drop table {table}"),
+            MergeTable { from, into, on, from_wins, .. } => format!(
+                "merge table {from} into {into} on {}, {} row kept on a match",
+                if on.is_empty() { "(no key)".to_string() } else { on.join(", ") },
+                if *from_wins { from } else { into }
+            ),
             RenameTable { from, to } => format!("rename table {from} -> {to}"),
             AddColumn { table, column } => format!("add column {table}.{column}"),
             DropColumn { table, column } => format!("drop column {table}.{column}"),
@@ -433,6 +497,9 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
     for (i, table) in base.tables.iter().enumerate() {
         if !matched_base[i] {
             out.changes.push(Change::DropTable { table: table.qualified_name() });
+            if let Some(m) = merge_of(table, target, options) {
+                out.changes.push(m);
+            }
         }
     }
     if options.matching == Matching::Names {
@@ -440,6 +507,48 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
     }
     diff_objects(base, target, &refs, &mut out.changes);
     out
+}
+
+/// The merge the options state for a dropped base table, its columns mapped and its key chosen.
+/// B's columns go to A's column of the same name unless the hint maps them; a column with no
+/// place in A is left out (its values go with B). `on` defaults to A's primary key when B has
+/// every one of its columns, else to A's first unique key B has.
+fn merge_of(b: &Table, target: &Schema, options: &DiffOptions) -> Option<Change> {
+    let hint = options.merges.iter().find(|h| {
+        same_name(&h.from, &b.qualified_name()) || (!h.from.contains('.') && same_name(&h.from, &b.name))
+    })?;
+    let a = target.find_table(&hint.into)?;
+    let mut columns = Vec::new();
+    for c in &b.columns {
+        let to = hint.columns.iter().find(|(x, _)| same_name(x, &c.name)).map_or(c.name.as_str(), |(_, y)| y.as_str());
+        if let Some(ac) = a.column(to) {
+            columns.push((c.name.clone(), ac.name.clone()));
+        }
+    }
+    let mapped = |cols: &[String]| cols.iter().all(|k| columns.iter().any(|(_, y)| same_name(y, k)));
+    let on = if !hint.on.is_empty() {
+        hint.on.iter().map(|c| a.column(c).map_or(c.clone(), |ac| ac.name.clone())).collect()
+    } else {
+        a.primary_key
+            .iter()
+            .chain(a.uniques.iter())
+            .map(|k| k.columns.clone())
+            .chain(
+                a.indexes
+                    .iter()
+                    .filter(|ix| ix.unique && ix.predicate.is_none())
+                    .filter_map(|ix| ix.parts.iter().map(|p| p.column().map(str::to_string)).collect()),
+            )
+            .find(|k| mapped(k))
+            .unwrap_or_default()
+    };
+    Some(Change::MergeTable {
+        from: b.qualified_name(),
+        into: a.qualified_name(),
+        on,
+        columns,
+        from_wins: hint.from_wins,
+    })
 }
 
 /// Extensions, sequences, domains, views, routines, triggers and policies: matched by name
@@ -1233,7 +1342,7 @@ mod tests {
         let (a, mut b) = schemas("CREATE TABLE t (id int, x int);", "CREATE TABLE t (id int, x int);");
         b.tables[0].name = "u".into();
         b.tables[0].columns[1].name = "y".into();
-        let changes = diff(&a, &b, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes;
+        let changes = diff(&a, &b, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
         assert_eq!(
             changes,
             [
@@ -1283,7 +1392,7 @@ mod tests {
         ];
         let (target, skipped) = crate::edit::apply(&base, &edits);
         assert!(skipped.is_empty(), "{skipped:?}");
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
         let described: Vec<String> = changes.changes.iter().map(Change::describe).collect();
         assert!(!described.iter().any(|d| d.contains("default")), "{described:?}");
         assert_eq!(described.len(), 3, "{described:?}");

@@ -188,6 +188,16 @@ pub enum Edit {
         name: String,
         labels: Vec<String>,
     },
+    /// Merges `table` into `into` (the same entity stored twice): `table` goes, and the plan
+    /// copies its rows into `into`, matched on `on` (a unique key of `into`), `into`'s row kept
+    /// on a match. `map` sends a column of `table` to a column of `into` of another name; the
+    /// others go to the column of the same name.
+    MergeTable {
+        table: TableId,
+        into: TableId,
+        on: Vec<ColumnId>,
+        map: Vec<(ColumnId, ColumnId)>,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -224,6 +234,8 @@ struct EditJson {
     before: Option<String>,
     replacement: Option<String>,
     labels: Option<Vec<String>>,
+    on: Option<Vec<ColumnId>>,
+    map: Option<Vec<(ColumnId, ColumnId)>>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -273,6 +285,12 @@ impl TryFrom<EditJson> for Edit {
             },
             "rename-table" => Edit::RenameTable { table, to: j.to.clone().ok_or_else(|| missing("to"))? },
             "drop-table" => Edit::DropTable { table },
+            "merge-table" => Edit::MergeTable {
+                table,
+                into: j.into.ok_or_else(|| missing("into"))?,
+                on: j.on.clone().ok_or_else(|| missing("on"))?,
+                map: j.map.clone().unwrap_or_default(),
+            },
             "add-column" => Edit::AddColumn {
                 table,
                 column: column()?,
@@ -364,6 +382,7 @@ impl Edit {
             Edit::AddTable { table, .. }
             | Edit::RenameTable { table, .. }
             | Edit::DropTable { table }
+            | Edit::MergeTable { table, .. }
             | Edit::AddColumn { table, .. }
             | Edit::RenameColumn { table, .. }
             | Edit::SetType { table, .. }
@@ -708,6 +727,69 @@ fn mysql_foreign_key_types(schema: &Schema, index: usize, column: &str, to: &Dat
     Ok(())
 }
 
+/// What a merge of the table at `index` into `into` needs: another table, a key of it to match
+/// rows on, columns that exist, and no reference to the merged table (the plan does not repoint
+/// references yet; the user repoints them first).
+fn merge_allowed(
+    schema: &Schema,
+    index: usize,
+    into: TableId,
+    on: &[ColumnId],
+    map: &[(ColumnId, ColumnId)],
+) -> Result<(), String> {
+    let b = &schema.tables[index];
+    let a = schema.tables.iter().find(|t| t.id == into).ok_or_else(|| format!("no table #{}", into.0))?;
+    if a.id == b.id {
+        return Err(format!("{} cannot be merged into itself", b.name));
+    }
+    if on.is_empty() {
+        return Err(format!("choose the columns of {} that match a row of {}", a.name, b.name));
+    }
+    for c in on {
+        column_name(a, *c)?;
+    }
+    for (x, y) in map {
+        column_name(b, *x)?;
+        column_name(a, *y)?;
+    }
+    if let Some((t, fk)) = schema.tables.iter().filter(|t| t.id != b.id).find_map(|t| {
+        t.foreign_keys.iter().find(|fk| same_name(&fk.ref_table, &b.qualified_name())).map(|fk| (t, fk))
+    }) {
+        return Err(format!(
+            "{}({}) references {}: point it at {} first, then merge",
+            t.name,
+            fk.columns.join(", "),
+            b.name,
+            a.name
+        ));
+    }
+    Ok(())
+}
+
+/// The merges the edits make, by name, for the diff: the merged table's name in the base, the
+/// other table's and its columns' names in the target.
+pub fn merge_hints(base: &Schema, target: &Schema, edits: &[Edit]) -> Vec<crate::diff::MergeHint> {
+    let mut out = Vec::new();
+    for e in edits {
+        let Edit::MergeTable { table, into, on, map } = e else { continue };
+        let (Some(b), Some(a)) =
+            (base.tables.iter().find(|t| t.id == *table), target.tables.iter().find(|t| t.id == *into))
+        else {
+            continue;
+        };
+        let a_name = |c: &ColumnId| a.columns.iter().find(|x| x.id == *c).map(|x| x.name.clone());
+        let b_name = |c: &ColumnId| b.columns.iter().find(|x| x.id == *c).map(|x| x.name.clone());
+        out.push(crate::diff::MergeHint {
+            from: b.qualified_name(),
+            into: a.qualified_name(),
+            on: on.iter().filter_map(a_name).collect(),
+            from_wins: false,
+            columns: map.iter().filter_map(|(x, y)| Some((b_name(x)?, a_name(y)?))).collect(),
+        });
+    }
+    out
+}
+
 fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
     let Some(tid) = edit.table() else { return apply_enum(schema, edit) };
     if let Edit::AddTable { table, name, key } = edit {
@@ -753,7 +835,10 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             }
             dependents::rename_table(schema, &old_table_name, &old_short, to, &new_name);
         }
-        Edit::DropTable { .. } => {
+        Edit::DropTable { .. } | Edit::MergeTable { .. } => {
+            if let Edit::MergeTable { into, on, map, .. } = edit {
+                merge_allowed(schema, index, *into, on, map)?;
+            }
             if let Some(child) = schema.tables.iter().find(|t| t.inherits.iter().any(|p| same_name(p, &old_table_name)))
             {
                 return Err(format!("{} inherits from it; drop or detach {} first", child.name, child.name));
@@ -2311,7 +2396,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
                 let edits = edits.unwrap_or_else(|e| panic!("{dialect:?} {how:?}: {e}"));
                 let (target, skipped) = apply(&base, &edits);
                 assert!(skipped.is_empty(), "{dialect:?} {how:?}: {skipped:?}");
-                let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+                let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
                 let plan = crate::plan::plan_changes(
                     &base,
                     &target,
@@ -2396,9 +2481,9 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
                 d.sort();
                 d
             };
-            let from_edits = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+            let from_edits = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
             let after = import(&read("after.sql"), Some(dialect)).schema;
-            let from_texts = diff(&base, &after, &DiffOptions { matching: Matching::Names, renames: vec![] });
+            let from_texts = diff(&base, &after, &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![] });
             assert_eq!(describe(&from_edits), describe(&from_texts), "{dir}");
         }
     }
@@ -2445,7 +2530,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let plan = crate::plan::plan_changes(
                 &base,
                 &target,
-                &diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }),
+                &diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }),
                 &crate::plan::PlanOptions { dialect, ..Default::default() },
             );
             let sql = plan.steps().flat_map(|(_, s)| s.sql.clone()).collect::<Vec<_>>().join(";\n");
@@ -2500,7 +2585,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let plan = crate::plan::plan_changes(
                 &base,
                 &target,
-                &diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }),
+                &diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }),
                 &crate::plan::PlanOptions { dialect: Dialect::MySql, ..Default::default() },
             );
             let (_, step) = plan.steps().find(|(_, s)| s.title.starts_with("primary key")).expect("the key's step");
@@ -2617,7 +2702,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let o = target.find_table("orders").expect("orders");
             assert_eq!(o.comment.as_deref(), Some("One per checkout"));
             assert_eq!(o.column("total").and_then(|c| c.comment.as_deref()), Some("in cents; it's never negative"));
-            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes;
+            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
             assert_eq!(
                 changes.iter().map(Change::describe).collect::<Vec<_>>(),
                 ["set the comment of table orders", "set the comment of orders.total"]
@@ -2625,7 +2710,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let p = crate::plan::plan(
                 &base,
                 &target,
-                &DiffOptions { matching: Matching::Ids, renames: vec![] },
+                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
                 &crate::plan::PlanOptions { dialect, ..Default::default() },
             );
             let sql: Vec<&str> =
@@ -2653,7 +2738,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             // Taken off again, blank counts as none: no change left.
             let off = [edits[0].clone(), Edit::SetComment { table: orders, column: None, comment: Some("  ".into()) }];
             let (target, _) = apply(&base, &off);
-            assert!(diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes.is_empty());
+            assert!(diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes.is_empty());
         }
     }
 
@@ -2672,7 +2757,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         assert_eq!(checks.len(), 2);
         assert_eq!(checks[1].name.as_deref(), Some("orders_status_check"));
         assert_eq!(checks[1].expr, "status IN ('new', 'paid')");
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes;
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
         assert!(matches!(changes.as_slice(), [Change::AddCheck { .. }]), "{changes:?}");
         // Typed whole, the CHECK keyword and its parentheses come off.
         let (target, _) = apply(&base, &[add("positive_id", "CHECK (id > 0);")]);
@@ -2726,12 +2811,12 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let col = target.find_table(table).and_then(|t| t.column("id")).expect("id");
             assert_eq!((col.identity, col.default.is_none(), col.nullable), (Some(Identity::ByDefault), true, false));
             assert_eq!(col.data_type.spelling.to_ascii_lowercase(), "integer");
-            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] }).changes;
+            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
             assert!(matches!(changes.as_slice(), [Change::SetIdentity { .. }]), "{table}: {changes:?}");
             let plan = crate::plan::plan(
                 &base,
                 &target,
-                &DiffOptions { matching: Matching::Ids, renames: vec![] },
+                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
                 &crate::plan::PlanOptions::default(),
             );
             let sql: Vec<String> =
@@ -2776,7 +2861,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         let t = target.find_table("orders").expect("orders");
         assert_eq!(t.foreign_keys[0].columns, vec!["buyer_id".to_string()]);
         assert_eq!(t.indexes[0].parts[0].column(), Some("buyer_id"));
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
         assert!(matches!(changes.changes.as_slice(), [Change::RenameColumn { .. }]), "{:?}", changes.changes);
     }
 
@@ -2817,7 +2902,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         let (customers, _) = ids(&base, "customers", "id");
         let (target, _) = apply(&base, &[Edit::RenameTable { table: customers, to: "clients".into() }]);
         assert_eq!(target.find_table("orders").expect("orders").foreign_keys[0].ref_table, "clients");
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
         assert!(matches!(changes.changes.as_slice(), [Change::RenameTable { .. }]), "{:?}", changes.changes);
     }
 
@@ -2938,7 +3023,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let plan = crate::plan::plan(
                 &base,
                 &target,
-                &crate::diff::DiffOptions { matching: crate::diff::Matching::Ids, renames: vec![] },
+                &crate::diff::DiffOptions { matching: crate::diff::Matching::Ids, renames: vec![], merges: vec![] },
                 &crate::plan::PlanOptions { dialect: d, ..Default::default() },
             );
             assert!(plan.blockers.is_empty(), "{d:?}: {:?}", plan.blockers);
@@ -3147,7 +3232,7 @@ mod display_tests {
         let hints = enum_hints(&edits);
         let hinted: Vec<String> = hints.iter().map(|h| format!("{}={}", h.from, h.to)).collect();
         assert_eq!(hinted, ["tier.trial=starter", "mood.meh=ok", "mood.ecstatic=happy"]);
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: hints });
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: hints, merges: vec![] });
         let described: Vec<String> = changes.changes.iter().map(Change::describe).collect();
         assert_eq!(
             described,
@@ -3173,6 +3258,7 @@ mod display_tests {
                 renames: ["mood.meh=ok", "mood.ecstatic=happy", "tier.trial=starter"]
                     .map(|h| crate::diff::RenameHint::parse(h).expect("hint"))
                     .to_vec(),
+                merges: vec![],
             },
         );
         assert_eq!(texts.changes.iter().map(Change::describe).collect::<Vec<_>>(), described);

@@ -29,7 +29,7 @@ fn main() -> Result<(), String> {
         }
         let (target, skipped) = edit::apply(&schema, &s.edits);
         println!("{} {} {skipped:?}", s.kind, s.about);
-        let changes = diff(&schema, &target, &DiffOptions { matching: Matching::Ids, renames: vec![] });
+        let changes = diff(&schema, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
         let plan = plan_changes(&schema, &target, &changes, &PlanOptions { dialect: d, ..PlanOptions::default() });
         println!("{}", plan_text(&plan));
     }

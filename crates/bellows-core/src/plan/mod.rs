@@ -34,7 +34,7 @@ mod pgroll;
 mod postgres;
 mod render;
 pub(crate) use recipes::split;
-mod recipes;
+pub(crate) mod recipes;
 mod sqlite;
 
 pub use mysql::{Algorithm, MySqlServer};

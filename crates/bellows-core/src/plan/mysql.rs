@@ -324,6 +324,16 @@ pub(in crate::plan) fn plan(
         recipe(&ctx, i, change, b);
     }
     split_tables(&ctx, b);
+    for m in super::recipes::merge::merges(base, target, changes, crate::Dialect::MySql) {
+        let note = match m {
+            Ok(x) => format!(
+                "merge {} into {}: MySQL merge recipes are not generated yet; copy the rows between Backfill and Switch yourself (INSERT IGNORE INTO {} ... SELECT ... FROM {}), or the drop in Contract loses them",
+                x.from, x.into, x.into, x.from
+            ),
+            Err(note) => note,
+        };
+        b.notes.push(note);
+    }
     copy_tools_advice(&ctx, b);
     if let Some(cap) = ctx.server.instant_row_versions() {
         let instant = b

@@ -9,7 +9,7 @@
 pub(in crate::plan) use super::recipes::{
     add_column::postgres::*, change_type::postgres::*, checks::postgres::*, comments::postgres::*,
     default::postgres::*, drop_column::postgres::*, enums::postgres::*, foreign_keys::postgres::*,
-    identity::postgres::*, indexes::postgres::*, keys::postgres::*, lookup::postgres::*, not_null::postgres::*,
+    identity::postgres::*, indexes::postgres::*, keys::postgres::*, lookup::postgres::*, merge::postgres::*, not_null::postgres::*,
     objects::postgres::*, partitions::postgres::*, rename_column::postgres::*, split::postgres::*, tables::postgres::*,
 };
 pub(in crate::plan) use super::{
@@ -376,6 +376,7 @@ pub(in crate::plan) fn plan(
         reshape_in_contract(&ctx, table, b);
     }
     split_tables(&ctx, b);
+    merge_tables(&ctx, b);
     blockers(&ctx, b);
     bind_routines_to_row_types(&ctx, b);
 }
@@ -391,6 +392,8 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         RenameEnumValue { name: e, from, to } => rename_enum_value(ctx, i, e, from, to, b),
         RemoveEnumValues { name: e, values, replaced } => remove_enum_values(ctx, i, e, values, replaced, b),
         CreateTable { table } => create_table(ctx, i, table, b),
+        // A merged table goes in the merge's own Contract step, after its view.
+        DropTable { table } if super::recipes::merge::merged(ctx.changes, table) => {}
         DropTable { table } => drop_table(ctx, i, table, b),
         RenameTable { from, to } => rename_table(ctx, i, from, to, b),
         AddColumn { table, column } => {

@@ -5,7 +5,7 @@
 //! counterparts, with `use crate::plan::sqlite::*` as their prelude.
 
 pub(in crate::plan) use super::recipes::{
-    add_column::sqlite::*, indexes::sqlite::*, lookup::sqlite::*, objects::sqlite::*, split::sqlite::*,
+    add_column::sqlite::*, indexes::sqlite::*, lookup::sqlite::*, merge::sqlite::*, objects::sqlite::*, split::sqlite::*,
     tables::sqlite::*,
 };
 pub(in crate::plan) use super::{
@@ -41,7 +41,7 @@ pub(in crate::plan) fn rebuilt_tables(target: &Schema, changes: &[Change]) -> Ve
     let mut out: Vec<String> = Vec::new();
     for change in changes {
         let rebuild = match change {
-            Change::CreateTable { .. } | Change::DropTable { .. } => false,
+            Change::CreateTable { .. } | Change::DropTable { .. } | Change::MergeTable { .. } => false,
             Change::AddColumn { table, column } => target
                 .find_table(table)
                 .and_then(|t| t.column(column))
@@ -319,6 +319,7 @@ pub(in crate::plan) fn plan(
             _ => {}
         }
     }
+    merge_tables(&ctx, b);
     // A table that lets go of a reference to another rebuilt table is rebuilt first: the
     // other's rebuild may take away the key it points at, and SQLite's foreign_key_check then
     // fails on the reference ("foreign key mismatch") rather than on rows.

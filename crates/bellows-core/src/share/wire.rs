@@ -316,6 +316,8 @@ pub(super) enum WEdit {
     RemoveEnumValue(String, String, Option<String>),
     /// (enum type, its labels).
     CreateEnum(String, Vec<String>),
+    /// (merged table, the table it goes into, the key columns, column pairs).
+    MergeTable(u32, u32, Vec<u32>, Vec<(u32, u32)>),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -800,6 +802,9 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
         Edit::RenameEnumValue { name, from, to } => WEdit::RenameEnumValue(name, from, to),
         Edit::RemoveEnumValue { name, value, replacement } => WEdit::RemoveEnumValue(name, value, replacement),
         Edit::CreateEnum { name, labels } => WEdit::CreateEnum(name, labels),
+        Edit::MergeTable { table, into, on, map } => {
+            WEdit::MergeTable(table.0, into.0, ids(&on), map.iter().map(|(x, y)| (x.0, y.0)).collect())
+        }
     }
 }
 
@@ -882,6 +887,12 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
         WEdit::RenameEnumValue(name, from, to) => Edit::RenameEnumValue { name, from, to },
         WEdit::RemoveEnumValue(name, value, replacement) => Edit::RemoveEnumValue { name, value, replacement },
         WEdit::CreateEnum(name, labels) => Edit::CreateEnum { name, labels },
+        WEdit::MergeTable(table, into, on, map) => Edit::MergeTable {
+            table: t(table),
+            into: t(into),
+            on: on.into_iter().map(c).collect(),
+            map: map.into_iter().map(|(x, y)| (c(x), c(y))).collect(),
+        },
     }
 }
 

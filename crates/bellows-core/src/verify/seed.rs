@@ -779,10 +779,15 @@ fn table_statement(
         filters.push("1 = 1".into());
     }
     let rows = options.rows;
+    // A table merged into another takes row numbers from half-way: the first half of its rows
+    // meet rows of the other table on the same values (a match, the other's row kept), the
+    // second half are new to it.
+    let first = if crate::plan::recipes::merge::merged(&changes.changes, &table.qualified_name()) { rows / 2 + 1 } else { 1 };
+    let last = first + rows - 1;
     let numbers = match d {
-        Dialect::Postgres => format!("generate_series(1, {rows}) AS k(g)"),
+        Dialect::Postgres => format!("generate_series({first}, {last}) AS k(g)"),
         _ => format!(
-            "(WITH RECURSIVE n(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM n WHERE g < {rows}) SELECT g FROM n) AS k"
+            "(WITH RECURSIVE n(g) AS (SELECT {first} UNION ALL SELECT g + 1 FROM n WHERE g < {last}) SELECT g FROM n) AS k"
         ),
     };
     let conflict = match d {

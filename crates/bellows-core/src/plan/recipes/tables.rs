@@ -217,7 +217,9 @@ pub(in crate::plan) mod mysql {
         );
         s.one_way = true;
         b.push(StageKind::Contract, s);
-        b.table_dropped(table);
+        if !crate::plan::recipes::merge::merged(ctx.changes, table) {
+            b.table_dropped(table);
+        }
     }
 
     /// Rename: v2 reaches the table by its new name through a view from Expand on (a single-table

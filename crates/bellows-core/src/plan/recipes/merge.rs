@@ -1,0 +1,688 @@
+//! Merge a table into another (the same entity stored twice): the rows of B (dropped) go into A,
+//! matched on a unique key of A, A's row kept on a match. Found once here for every planner and
+//! for the harness; each dialect keeps A in step with v1's writes to B by triggers, copies B's
+//! rows in batches, and verifies before Switch that every row of B has its row in A.
+
+use crate::diff::Change;
+use crate::model::{same_name, Schema, Table};
+use crate::Dialect;
+
+/// One merge the plan carries, checked against both schemas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Merge {
+    /// The index of the MergeTable change.
+    pub change: usize,
+    pub from: String,
+    pub into: String,
+    /// (column of B, column of A), in B's order.
+    pub columns: Vec<(String, String)>,
+    /// The key of A that matches rows, and B's columns that go to it, in the same order.
+    pub on: Vec<String>,
+    pub from_on: Vec<String>,
+    /// B's columns with no place in A: their values go with B.
+    pub lost: Vec<String>,
+    /// B's columns the key's `on` holds that may be NULL in B (such rows match nothing).
+    pub nullable_on: Vec<String>,
+    /// Per column of `columns`: A's default, where A requires a value B may leave NULL (the
+    /// copy writes the default in place of NULL, as an insert that names no value would).
+    pub fills: Vec<Option<String>>,
+    /// B's columns that may be NULL where A requires a value and has no default.
+    pub required: Vec<String>,
+    /// Matched on another key than A's primary key: B's rows get A's keys.
+    pub rekeyed: bool,
+    /// Every column of B with a place in A, keys included: what a view of A shows as B.
+    pub view_columns: Vec<(String, String)>,
+    /// A's other unique keys that B's columns fill: (A's columns, B's columns). A row of B
+    /// that meets a row of A on one of them but not on `on` cannot be copied.
+    pub other_keys: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl Merge {
+    /// B's value of each mapped column in `row` (`NEW`, `b`), with A's default for NULL where
+    /// A requires a value.
+    pub(crate) fn values(&self, row: &str, q: &dyn Fn(&str) -> String) -> Vec<String> {
+        self.columns
+            .iter()
+            .zip(&self.fills)
+            .map(|((c, _), fill)| match fill {
+                Some(f) => format!("COALESCE({row}{}, {f})", q(c)),
+                None => format!("{row}{}", q(c)),
+            })
+            .collect()
+    }
+}
+
+/// Every merge in `changes`: `Ok` when the rows can travel, `Err` with the reason for the user.
+pub(crate) fn merges(base: &Schema, target: &Schema, changes: &[Change], d: Dialect) -> Vec<Result<Merge, String>> {
+    let mut out = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        let Change::MergeTable { from, into, on, columns, from_wins } = change else { continue };
+        out.push(merge(base, target, changes, i, from, into, on, columns, *from_wins, d));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn merge(
+    base: &Schema,
+    target: &Schema,
+    changes: &[Change],
+    i: usize,
+    from: &str,
+    into: &str,
+    on: &[String],
+    columns: &[(String, String)],
+    from_wins: bool,
+    d: Dialect,
+) -> Result<Merge, String> {
+    let (Some(b), Some(a)) = (base.find_table(from), target.find_table(into)) else {
+        return Err(format!("merge {from} into {into}: {from} must be a table of the base and {into} one of the target"));
+    };
+    let head = format!("merge {from} into {into}");
+    let (pf, pi) = (poss(from), poss(into));
+    if from_wins {
+        return Err(format!(
+            "{head}: a merge where {pf} values replace {pi} on a match is not planned yet (undoing it would need {pi} old values kept aside); plan it with {pi} row kept, or copy the rows yourself between Backfill and Switch"
+        ));
+    }
+    // Matched on another key than A's primary key, B's rows take A's keys: B's own key values
+    // are not copied, and A must make its keys itself.
+    let on_pk = a.primary_key.as_ref().is_some_and(|k| {
+        k.columns.len() == on.len() && k.columns.iter().all(|c| on.iter().any(|o| same_name(o, c)))
+    });
+    let rekeyed: Vec<String> = if on_pk {
+        vec![]
+    } else {
+        a.primary_key.iter().flat_map(|k| k.columns.clone()).collect()
+    };
+    let view_columns = columns.to_vec();
+    let columns: Vec<(String, String)> =
+        columns.iter().filter(|(_, y)| !rekeyed.iter().any(|k| same_name(k, y))).cloned().collect();
+    let columns = columns.as_slice();
+    if on.is_empty() {
+        return Err(format!(
+            "{head}: no key of {into} is filled by {pf} columns, so no row can be matched: name the columns of {into} that match rows (on=...)"
+        ));
+    }
+    // `on` must be a whole unique key of A (the target's), so a row of B finds at most one.
+    let is_key = |cols: &[String]| cols.len() == on.len() && cols.iter().all(|c| on.iter().any(|o| same_name(o, c)));
+    let unique = a.primary_key.iter().chain(a.uniques.iter()).any(|k| is_key(&k.columns))
+        || a.indexes.iter().any(|ix| {
+            ix.unique
+                && ix.predicate.is_none()
+                && is_key(&ix.parts.iter().filter_map(|p| p.column().map(str::to_string)).collect::<Vec<_>>())
+        });
+    if !unique {
+        return Err(format!(
+            "{head}: {into}({}) is not a unique key of {into}, so a row of {from} could match several: add a unique key on it, or match on one {into} has",
+            on.join(", ")
+        ));
+    }
+    let mut from_on = Vec::new();
+    for o in on {
+        match columns.iter().find(|(_, y)| same_name(y, o)) {
+            Some((x, _)) => from_on.push(x.clone()),
+            None => {
+                return Err(format!(
+                    "{head}: {into}.{o} matches rows, but no column of {from} goes to it: map one ({pf} column={o})"
+                ))
+            }
+        }
+    }
+    // A's required columns must be filled by B's rows, or the copy cannot insert.
+    let fills_itself = |c: &crate::model::Column| {
+        (c.nullable && !rekeyed.iter().any(|k| same_name(k, &c.name)))
+            || c.default.is_some()
+            || c.identity.is_some()
+            || c.generated.is_some()
+            || (d == Dialect::Sqlite && rowid_alias(a, &c.name))
+    };
+    if let Some(c) = a.columns.iter().find(|c| !fills_itself(c) && !columns.iter().any(|(_, y)| same_name(y, &c.name))) {
+        return Err(format!(
+            "{head}: {into}.{} is required and no column of {from} fills it, so {pf} rows cannot be copied: give it a default, or map a column of {from} to it",
+            c.name
+        ));
+    }
+    // A row of another table that points at B holds B's key; B's rows get A's keys, so such a
+    // reference cannot follow them yet.
+    if let Some((t, fk)) = base.tables.iter().filter(|t| !same_name(&t.qualified_name(), from)).find_map(|t| {
+        t.foreign_keys.iter().find(|fk| same_name(&fk.ref_table, from)).map(|fk| (t.qualified_name(), fk))
+    }) {
+        return Err(format!(
+            "{head}: {t}({}) references {from}; repointing references along with a merge is not planned yet: repoint them to {into} in a plan of their own first, then merge",
+            fk.columns.join(", ")
+        ));
+    }
+    if changes.iter().any(|c| matches!(c, Change::RenameTable { from: f, .. } if same_name(f, into))) {
+        return Err(format!("{head}: {into} is renamed in the same plan; merge into it in a plan of its own"));
+    }
+    let lost =
+        b.columns.iter().filter(|c| !view_columns.iter().any(|(x, _)| same_name(x, &c.name))).map(|c| c.name.clone()).collect();
+    let nullable_on =
+        from_on.iter().filter(|c| b.column(c).is_some_and(|bc| bc.nullable)).cloned().collect();
+    let b_of = |y: &String| columns.iter().find(|(_, a)| same_name(a, y)).map(|(x, _)| x.clone());
+    let other_keys: Vec<(Vec<String>, Vec<String>)> = a
+        .primary_key
+        .iter()
+        .chain(a.uniques.iter())
+        .map(|k| k.columns.clone())
+        .chain(a.indexes.iter().filter(|ix| ix.unique && ix.predicate.is_none()).filter_map(|ix| {
+            ix.parts.iter().map(|p| p.column().map(str::to_string)).collect::<Option<Vec<_>>>()
+        }))
+        .filter(|k| !is_key(k))
+        .filter_map(|k| Some((k.clone(), k.iter().map(b_of).collect::<Option<Vec<_>>>()?)))
+        .collect();
+    let mut fills = Vec::new();
+    let mut required = Vec::new();
+    for (x, y) in columns {
+        let (Some(bc), Some(ac)) = (b.column(x), a.column(y)) else {
+            fills.push(None);
+            continue;
+        };
+        let gap = bc.nullable && !ac.nullable && !on.iter().any(|o| same_name(o, y));
+        fills.push(if gap { ac.default.as_ref().map(|d| d.expr.clone()) } else { None });
+        if gap && ac.default.is_none() {
+            required.push(x.clone());
+        }
+    }
+    Ok(Merge {
+        rekeyed: !rekeyed.is_empty(),
+        view_columns,
+        other_keys,
+        change: i,
+        from: b.qualified_name(),
+        into: a.qualified_name(),
+        columns: columns.to_vec(),
+        on: on.to_vec(),
+        from_on,
+        lost,
+        nullable_on,
+        fills,
+        required,
+    })
+}
+
+/// SQLite's `INTEGER PRIMARY KEY`: the rowid, which SQLite fills itself.
+fn rowid_alias(table: &Table, column: &str) -> bool {
+    table.column(column).is_some_and(|c| c.data_type.spelling.trim().eq_ignore_ascii_case("integer"))
+        && !table.without_rowid
+        && table.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1 && same_name(&k.columns[0], column))
+}
+
+/// Whether the plan merges `table` into another.
+pub(crate) fn merged(changes: &[Change], table: &str) -> bool {
+    changes.iter().any(|c| matches!(c, Change::MergeTable { from, .. } if same_name(from, table)))
+}
+
+/// What every dialect tells the user: the application's side, and what Contract ends.
+fn notes(x: &Merge, b: &mut crate::plan::Builder, view: bool) {
+    let (from, into) = (&x.from, &x.into);
+    let pf = poss(from);
+    b.app_changes.push(format!(
+        "v2 reads and writes {into} instead of {from}; every {from} row is in {into} once Backfill is done"
+    ));
+    if !x.lost.is_empty() {
+        b.notes.push(format!(
+            "merge {from} into {into}: {} of {from} {} no column in {into}; {} values go with {from} in Contract",
+            x.lost.join(", "),
+            if x.lost.len() == 1 { "has" } else { "have" },
+            if x.lost.len() == 1 { "its" } else { "their" }
+        ) + if view { "; from Switch the view reads them as NULL and v1 cannot write them" } else { "" });
+        for c in &x.lost {
+            b.one_way.push(format!("the values of {from}.{c} are gone after Contract"));
+        }
+    }
+    if x.rekeyed {
+        let key = if view { b_key_note(x) } else { String::new() };
+        b.app_changes.push(format!("{pf} rows get new keys in {into}{key}"));
+    }
+    if view {
+        b.v1_breaks.push(format!("v1 uses {from}, a view of {into} from Switch, dropped in Contract"));
+    } else {
+        b.v1_breaks.push(format!("v1 uses table {from}, dropped in Contract"));
+    }
+    b.one_way.push(format!("{pf} rows are only in {into} after Contract"));
+}
+
+/// The rows of B that cannot be copied stop the plan before Expand: a NULL in the key matches no
+/// row of A; a NULL where A requires a value and has no default cannot be written; a row that
+/// meets a row of A on another unique key of A, but not on the key that matches rows, would
+/// break that key.
+fn null_checks(x: &Merge, table_sql: &str, a_sql: &str, col: &dyn Fn(&str) -> String) -> Vec<crate::plan::CheckQuery> {
+    let check = |cols: &[String], title: String| crate::plan::CheckQuery {
+        title,
+        change: x.change,
+        sql: format!(
+            "SELECT count(*) FROM {table_sql} WHERE {}",
+            cols.iter().map(|c| format!("{} IS NULL", col(c))).collect::<Vec<_>>().join(" OR ")
+        ),
+        must_be_zero: true,
+        before: crate::plan::StageKind::Expand,
+        resolution: None,
+    };
+    let mut out = Vec::new();
+    let matched =
+        x.on.iter().zip(&x.from_on).map(|(o, f)| format!("a.{} = b.{}", col(o), col(f))).collect::<Vec<_>>().join(" AND ");
+    for (a_key, b_key) in &x.other_keys {
+        let meets = a_key.iter().zip(b_key).map(|(y, c)| format!("a.{} = b.{}", col(y), col(c))).collect::<Vec<_>>();
+        out.push(crate::plan::CheckQuery {
+            title: format!(
+                "{} rows that meet a row of {} on {} but not on {}",
+                x.from,
+                x.into,
+                a_key.join(", "),
+                x.on.join(", ")
+            ),
+            change: x.change,
+            sql: format!(
+                "SELECT count(*) FROM {table_sql} b WHERE EXISTS (SELECT 1 FROM {a} a WHERE {} AND NOT ({matched}))",
+                meets.join(" AND "),
+                a = a_sql
+            ),
+            must_be_zero: true,
+            before: crate::plan::StageKind::Expand,
+            resolution: None,
+        });
+    }
+    if !x.nullable_on.is_empty() {
+        out.push(check(&x.nullable_on, format!("{} rows with no {} to match a row of {}", x.from, x.nullable_on.join(" or "), x.into)));
+    }
+    if !x.required.is_empty() {
+        out.push(check(
+            &x.required,
+            format!("{} rows with no {}, which {} requires", x.from, x.required.join(" or "), x.into),
+        ));
+    }
+    out
+}
+
+/// How v1 sees a row's key once B is a view (PostgreSQL), or nothing.
+fn b_key_note(x: &Merge) -> String {
+    format!(": from Switch, v1 reads {} through the view, with {} keys", x.from, poss(&x.into))
+}
+
+/// `table's`, or `tables'`.
+fn poss(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
+
+pub(in crate::plan) mod postgres {
+    //! Merge on PostgreSQL: a trigger on B writes v1's rows into A, a batched copy moves the
+    //! existing ones, Switch puts a view named B over A in B's place (a single-table view is
+    //! updatable, so v1 keeps reading and writing B, now A's rows), and Contract drops the view
+    //! and the old table.
+
+    use super::{Merge, *};
+    use crate::plan::postgres::*;
+
+    pub(in crate::plan) fn merge_tables(ctx: &Ctx<'_>, b: &mut Builder) {
+        for x in merges(ctx.base, ctx.target, ctx.changes, PG) {
+            match x {
+                Ok(x) => recipe(ctx, &x, b),
+                Err(note) => b.notes.push(note),
+            }
+        }
+    }
+
+    fn recipe(ctx: &Ctx<'_>, x: &Merge, b: &mut Builder) {
+        let i = x.change;
+        let (from, into) = (x.from.as_str(), x.into.as_str());
+        let (pf, pi) = (super::poss(from), super::poss(into));
+        let (bt, at) = (tq(from), tq(into));
+        let lt = ctx.lock_timeout();
+        let a_cols: Vec<String> = x.columns.iter().map(|(_, y)| q(y)).collect();
+        let list = a_cols.join(", ");
+        let qf = |c: &str| q(c);
+        let vals = |row: &str| x.values(&format!("{row}."), &qf).join(", ");
+        let a_row = |alias: &str| a_cols.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
+        let on: Vec<String> = x.on.iter().map(|c| q(c)).collect();
+        let matches = |alias: &str, row: &str| {
+            on.iter()
+                .zip(&x.from_on)
+                .map(|(o, f)| format!("{alias}.{o} = {row}.{}", q(f)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let row = |v: String| if x.columns.len() == 1 { format!("ROW({v})") } else { format!("({v})") };
+        let set_list = format!("({list})");
+        let short_b = split_qualified(from).1;
+        let short_a = split_qualified(into).1;
+        let p = PREFIX.trim_end_matches('_');
+        let func = name(&[p, "merge", short_b, short_a]);
+        let func_sql = qualified(split_qualified(from).0, &func, PG);
+        let parked = name(&[p, "merged", short_b]);
+        // A's row is B's copy when it holds B's old values: only that row follows B's updates
+        // and deletes (A's own row is kept on a match).
+        let is_copy = format!("{} AND ({}) IS NOT DISTINCT FROM ({})", matches("a", "OLD"), a_row("a"), vals("OLD"));
+        let insert = format!("INSERT INTO {at} ({list}) VALUES ({}) ON CONFLICT DO NOTHING", vals("NEW"));
+        let body = format!(
+            "BEGIN \
+             IF TG_OP = 'DELETE' THEN \
+             BEGIN DELETE FROM {at} a WHERE {is_copy}; EXCEPTION WHEN foreign_key_violation THEN NULL; END; \
+             RETURN OLD; END IF; \
+             IF TG_OP = 'UPDATE' THEN UPDATE {at} a SET {set} = {new} WHERE {is_copy}; \
+             IF FOUND THEN RETURN NEW; END IF; END IF; \
+             {insert}; RETURN NEW; END",
+            set = set_list,
+            new = row(vals("NEW")),
+        );
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("merge {from} into {into}: v1's writes to {from} reach {into}"),
+                i,
+                vec![
+                    lt.clone(),
+                    format!("CREATE OR REPLACE FUNCTION {func_sql}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"),
+                    format!(
+                        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {bt} FOR EACH ROW EXECUTE FUNCTION {func_sql}()",
+                        q(&func)
+                    ),
+                    always(&bt, &func),
+                ],
+                vec![lt.clone(), format!("DROP TRIGGER IF EXISTS {} ON {bt}", q(&func)), format!("DROP FUNCTION IF EXISTS {func_sql}()")],
+                (LockMode::ShareRowExclusive, &[from], Effect::Metadata),
+                true,
+                &format!(
+                    "a trigger is catalog-only: a row v1 writes to {from} is written to {into} too, {pi} own row kept where {} already holds it; an update or delete follows only to the copy it made",
+                    x.on.join(", ")
+                ),
+                // After the indexes: the trigger's ON CONFLICT needs the key it matches on.
+                R_FK + 2,
+            ),
+        );
+        let copy = batched(
+            format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
+            i,
+            format!(
+                "INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {}) LIMIT {} ON CONFLICT DO NOTHING",
+                vals("b"),
+                matches("a", "b"),
+                ctx.options.batch_size
+            ),
+            into,
+            &format!("batches of rows, each its own short transaction; a row of {from} whose {} {into} already has keeps {pi} values, and rows written meanwhile come through the trigger", x.on.join(", ")),
+        );
+        b.push(StageKind::Backfill, copy);
+        b.prechecks.extend(null_checks(x, &bt, &at, &|c| q(c)));
+        b.verifications.push(CheckQuery {
+            title: format!("every {from} row has its row in {into}"),
+            change: i,
+            sql: format!("SELECT count(*) FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {})", matches("a", "b")),
+            must_be_zero: true,
+            before: StageKind::Switch,
+            resolution: None,
+        });
+        // The view gives B's columns from A; a column with no place in A reads as NULL.
+        let b_table = ctx.base.find_table(from);
+        let view_cols: Vec<String> = b_table
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .map(|c| match x.view_columns.iter().find(|(bc, _)| same_name(bc, &c.name)) {
+                        Some((_, ac)) if same_name(ac, &c.name) => q(ac),
+                        Some((_, ac)) => format!("{} AS {}", q(ac), q(&c.name)),
+                        None => format!(
+                            "CAST(NULL AS {}) AS {}",
+                            crate::verify::values::cast_type(&c.data_type, PG),
+                            q(&c.name)
+                        ),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let view = format!("CREATE VIEW {bt} AS SELECT {} FROM {at}", view_cols.join(", "));
+        let parked_sql = qualified(split_qualified(from).0, &parked, PG);
+        b.push(
+            StageKind::Switch,
+            step(
+                format!("merge {from} into {into}: {from} becomes a view of {into}"),
+                i,
+                vec![lt.clone(), format!("ALTER TABLE {bt} RENAME TO {}", q(&parked)), view.clone()],
+                vec![lt.clone(), format!("DROP VIEW {bt}"), format!("ALTER TABLE {parked_sql} RENAME TO {}", q(short_b))],
+                (LockMode::AccessExclusive, &[from], Effect::Metadata),
+                true,
+                &format!(
+                    "one short transaction renames {from} aside and puts a view of {into} under its name: a single-table view is updatable and applies {pi} defaults, so v1 keeps reading and writing {from}, now {pi} rows; undo: rows v1 wrote through the view stay in {into}"
+                ),
+                R_RENAME_TABLE,
+            ),
+        );
+        // Dropping the old table drops its foreign keys, whose triggers sit on their parents.
+        let keys = ctx.base.find_table(from).map(|t| t.foreign_keys.as_slice()).unwrap_or_default();
+        let live = live_parents(ctx, from, keys);
+        let locked: Vec<&str> = std::iter::once(from).chain(live.iter().copied()).collect();
+        let mut drop = step(
+            format!("merge {from} into {into}: drop the view {from} and the old table"),
+            i,
+            vec![lt.clone(), format!("DROP VIEW {bt}"), format!("DROP TABLE {parked_sql}"), format!("DROP FUNCTION IF EXISTS {func_sql}()")],
+            vec![],
+            (LockMode::AccessExclusive, &locked, Effect::Metadata),
+            true,
+            &format!("after Switch every {from} row is in {into} and v2 reads {into}; dropping the old table is one-way"),
+            R_DROP_TABLE,
+        );
+        drop.one_way = true;
+        b.push(StageKind::Contract, drop);
+        super::notes(x, b, true);
+    }
+}
+
+pub(in crate::plan) mod sqlite {
+    //! Merge on SQLite: triggers on B write v1's rows into A, one copy moves the existing ones,
+    //! and B stays a table until Contract drops it (a SQLite view takes no writes without
+    //! INSTEAD OF triggers, which RETURNING does not see through).
+
+    use super::{Merge, *};
+    use crate::plan::sqlite::*;
+
+    pub(in crate::plan) fn merge_tables(ctx: &Ctx<'_>, b: &mut Builder) {
+        for x in merges(ctx.base, ctx.target, ctx.changes, SQ) {
+            match x {
+                Ok(x) => recipe(ctx, &x, b),
+                Err(note) => b.notes.push(note),
+            }
+        }
+    }
+
+    fn recipe(ctx: &Ctx<'_>, x: &Merge, b: &mut Builder) {
+        let i = x.change;
+        let (from, into) = (x.from.as_str(), x.into.as_str());
+        let (pf, pi) = (super::poss(from), super::poss(into));
+        let q = |n: &str| ident(n, SQ);
+        let (bt, at) = (q(from), q(into));
+        let a_cols: Vec<String> = x.columns.iter().map(|(_, y)| q(y)).collect();
+        let list = a_cols.join(", ");
+        let qf = |c: &str| q(c);
+        let vals = |row: &str| x.values(&format!("{row}."), &qf).join(", ");
+        let on: Vec<String> = x.on.iter().map(|c| q(c)).collect();
+        let matches = |row: &str| {
+            on.iter().zip(&x.from_on).map(|(o, f)| format!("{at}.{o} = {row}.{}", q(f))).collect::<Vec<_>>().join(" AND ")
+        };
+        let same = |row: &str| {
+            a_cols
+                .iter()
+                .zip(x.values(&format!("{row}."), &qf))
+                .map(|(a, v)| format!("{at}.{a} IS {v}"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        // A row of A that another table references stays: deleting it would fail v1's delete.
+        let referenced: Vec<String> = ctx
+            .base
+            .tables
+            .iter()
+            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+            .filter(|(_, fk)| same_name(&fk.ref_table, into))
+            .map(|(t, fk)| {
+                let cond = fk
+                    .columns
+                    .iter()
+                    .zip(&fk.ref_columns)
+                    .map(|(c, r)| format!("r.{} = {at}.{}", q(c), q(r)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                format!(" AND NOT EXISTS (SELECT 1 FROM {} r WHERE {cond})", q(&t.qualified_name()))
+            })
+            .collect();
+        let p = "bellows";
+        let short_b = split_qualified(from).1;
+        let trig = |op: &str| ident(&format!("{p}_merge_{short_b}_{op}"), SQ);
+        let insert = |row: &str| format!("INSERT INTO {at} ({list}) SELECT {} WHERE true ON CONFLICT DO NOTHING;", vals(row));
+        let copy_of = |row: &str| format!("{} AND {}", matches(row), same(row));
+        let creates = vec![
+            format!("CREATE TRIGGER {} AFTER INSERT ON {bt} BEGIN {} END", trig("ins"), insert("NEW")),
+            format!(
+                "CREATE TRIGGER {} AFTER UPDATE ON {bt} BEGIN UPDATE {at} SET ({list}) = ({}) WHERE {}; {} END",
+                trig("upd"),
+                vals("NEW"),
+                copy_of("OLD"),
+                insert("NEW")
+            ),
+            format!(
+                "CREATE TRIGGER {} AFTER DELETE ON {bt} BEGIN DELETE FROM {at} WHERE {}{}; END",
+                trig("del"),
+                copy_of("OLD"),
+                referenced.concat()
+            ),
+        ];
+        let drops: Vec<String> = ["ins", "upd", "del"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {}", trig(op))).collect();
+        b.push(
+            StageKind::Expand,
+            step(
+                format!("merge {from} into {into}: v1's writes to {from} reach {into}"),
+                i,
+                creates,
+                drops.clone(),
+                from,
+                &format!(
+                    "triggers are schema-only: a row v1 writes to {from} is written to {into} too, {pi} own row kept where {} already holds it; an update or delete follows only to the copy",
+                    x.on.join(", ")
+                ),
+                50,
+            ),
+        );
+        let exists = |alias: &str| {
+            on.iter()
+                .zip(&x.from_on)
+                .map(|(o, f)| format!("a.{o} = {alias}.{}", q(f)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        b.push(
+            StageKind::Backfill,
+            step(
+                format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
+                i,
+                vec![format!(
+                    "INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {}) ON CONFLICT DO NOTHING",
+                    vals("b"),
+                    exists("b")
+                )],
+                vec![],
+                into,
+                &format!("one transaction (SQLite has one writer); a row of {from} whose {} {into} already has keeps {pi} values", x.on.join(", ")),
+                90,
+            ),
+        );
+        b.prechecks.extend(null_checks(x, &bt, &at, &|c| q(c)));
+        b.verifications.push(CheckQuery {
+            title: format!("every {from} row has its row in {into}"),
+            change: i,
+            sql: format!("SELECT count(*) FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {})", exists("b")),
+            must_be_zero: true,
+            before: StageKind::Switch,
+            resolution: None,
+        });
+        super::notes(x, b, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diff::{diff, DiffOptions, MergeHint};
+    use crate::plan::{plan_changes, PlanOptions};
+    use crate::{import, Dialect};
+
+    const BEFORE: &str = "CREATE TABLE customers (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL);
+        CREATE TABLE clients (id serial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text NOT NULL, fax text);";
+    const AFTER: &str =
+        "CREATE TABLE customers (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL);";
+
+    fn planned(before: &str, after: &str, hint: &str, d: Dialect) -> crate::plan::Plan {
+        let (b, a) = (import(before, Some(d)).schema, import(after, Some(d)).schema);
+        let options = DiffOptions { merges: vec![MergeHint::parse(hint).expect("hint")], ..Default::default() };
+        let changes = diff(&b, &a, &options);
+        plan_changes(&b, &a, &changes, &PlanOptions { dialect: d, ..PlanOptions::default() })
+    }
+
+    fn sql(plan: &crate::plan::Plan) -> String {
+        plan.steps().flat_map(|(_, s)| s.sql.clone()).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn a_hint_reads_its_key_winner_and_columns_and_refuses_what_it_cannot_read() {
+        let h = MergeHint::parse("clients->customers on=email,region wins=customers full_name=name").expect("parse");
+        assert_eq!((h.from.as_str(), h.into.as_str()), ("clients", "customers"));
+        assert_eq!(h.on, ["email", "region"]);
+        assert!(!h.from_wins);
+        assert_eq!(h.columns, [("full_name".to_string(), "name".to_string())]);
+        assert!(MergeHint::parse("clients->customers wins=b").expect("b wins").from_wins);
+        for bad in ["clients customers", "->customers", "clients->customers wins=orders", "clients->customers email"] {
+            let e = MergeHint::parse(bad).expect_err(bad);
+            assert!(!e.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_natural_key_merge_copies_rows_under_new_keys_and_leaves_a_view_until_contract() {
+        let plan = planned(BEFORE, AFTER, "clients->customers on=email full_name=name", Dialect::Postgres);
+        let all = sql(&plan);
+        // B's ids are not copied: customers makes its own.
+        assert!(all.contains("INSERT INTO customers (email, name) SELECT b.email, b.full_name FROM clients b"), "{all}");
+        assert!(all.contains("ON CONFLICT DO NOTHING"), "{all}");
+        assert!(all.contains("CREATE VIEW clients AS SELECT id, email, name AS full_name, CAST(NULL AS TEXT) AS fax FROM customers"), "{all}");
+        assert!(!all.contains("DROP TABLE clients"), "the merge drops the parked table, not the view's name: {all}");
+        assert!(plan.notes.iter().any(|n| n.contains("fax of clients has no column in customers")), "{:?}", plan.notes);
+        assert_eq!(plan.verifications.len(), 1);
+    }
+
+    #[test]
+    fn merges_that_cannot_be_planned_say_why_and_plan_nothing_for_the_rows() {
+        let cases = [
+            // No key of customers is filled by clients' columns.
+            (BEFORE, AFTER, "clients->customers on=name full_name=name", "not a unique key"),
+            (BEFORE, AFTER, "clients->customers wins=clients full_name=name on=email", "not planned yet"),
+            // customers.name is required and nothing fills it.
+            (BEFORE, AFTER, "clients->customers on=email", "customers.name is required"),
+            (
+                &format!("{BEFORE} CREATE TABLE invoices (id int PRIMARY KEY, client_id int REFERENCES clients (id));"),
+                "CREATE TABLE customers (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL); CREATE TABLE invoices (id int PRIMARY KEY, client_id int);",
+                "clients->customers on=email full_name=name",
+                "invoices(client_id) references clients",
+            ),
+        ];
+        for (before, after, hint, why) in cases {
+            let plan = planned(before, after, hint, Dialect::Postgres);
+            assert!(plan.notes.iter().any(|n| n.contains(why)), "{hint}: {:?}", plan.notes);
+            assert!(!sql(&plan).contains("bellows_merge"), "{hint}");
+        }
+    }
+
+    #[test]
+    fn sqlite_keeps_the_old_table_written_by_v1_and_fills_required_values_with_the_default() {
+        let before = "CREATE TABLE a (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, plan TEXT NOT NULL DEFAULT 'free');
+            CREATE TABLE b (id INTEGER PRIMARY KEY, email TEXT NOT NULL, plan TEXT);";
+        let after = "CREATE TABLE a (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, plan TEXT NOT NULL DEFAULT 'free');";
+        let plan = planned(before, after, "b->a on=email", Dialect::Sqlite);
+        let all = sql(&plan);
+        assert!(all.contains("COALESCE(b.plan, 'free')"), "{all}");
+        assert!(all.contains("CREATE TRIGGER bellows_merge_b_ins AFTER INSERT ON b"), "{all}");
+        assert!(all.contains("DROP TABLE b"), "{all}");
+        assert!(!all.contains("CREATE VIEW"), "{all}");
+    }
+}
