@@ -657,3 +657,21 @@ fn plan_with_consumers_lists_what_breaks_per_stage_and_fails_on_breaking() {
     assert!(out.contains("    class Author < ApplicationRecord\n      # v2 reads"), "{out}");
     assert!(out.contains("      alias_attribute :name, :full_name\n"), "{out}");
 }
+
+#[test]
+fn plan_merges_a_table_the_user_names_and_refuses_a_merge_it_cannot_read() {
+    let (before, after) = ("tests/fixtures/merge-natural-key/before.sql", "tests/fixtures/merge-natural-key/after.sql");
+    let (code, out, err) = bellows(&["plan", before, after, "--merge", "clients->customers on=email full_name=name"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("merge table clients into customers on email, customers row kept on a match"), "{out}");
+    assert!(out.contains("CREATE VIEW clients AS SELECT id, email, name AS full_name, phone FROM customers"), "{out}");
+    // Without the hint the two texts only say that clients goes.
+    let (_, out, _) = bellows(&["plan", before, after]);
+    assert!(out.contains("drop table clients") && !out.contains("merge table"), "{out}");
+    let (code, _, err) = bellows(&["plan", before, after, "--merge", "clients customers"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("b->a"), "{err}");
+    let (code, _, err) = bellows(&["plan", before, after, "--merge", "invoices->customers"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("invoices must be a table of the base"), "{err}");
+}

@@ -29,7 +29,9 @@ fn main() -> Result<(), String> {
         }
         let (target, skipped) = edit::apply(&schema, &s.edits);
         println!("{} {} {skipped:?}", s.kind, s.about);
-        let changes = diff(&schema, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+        let merges = edit::merge_hints(&schema, &target, &s.edits);
+        let renames = edit::enum_hints(&s.edits);
+        let changes = diff(&schema, &target, &DiffOptions { matching: Matching::Ids, renames, merges });
         let plan = plan_changes(&schema, &target, &changes, &PlanOptions { dialect: d, ..PlanOptions::default() });
         println!("{}", plan_text(&plan));
     }

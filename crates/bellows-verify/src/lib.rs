@@ -61,7 +61,8 @@ pub fn prepare(input: &Input) -> Prepared {
         After::Edits(edits) => {
             let (target, _) = bellows_core::edit::apply(&base, edits);
             let renames = bellows_core::edit::enum_hints(edits);
-            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames, merges: vec![] });
+            let merges = bellows_core::edit::merge_hints(&base, &target, edits);
+            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames, merges });
             let target_text = schema_sql(&target, DdlOptions { source: d, target: d });
             Prepared { base, target, changes, target_text }
         }

@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 29] = [
+pub const KINDS: [&str; 30] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -40,11 +40,16 @@ pub const KINDS: [&str; 29] = [
     "remove-enum-value",
     "allow-only-check",
     "allow-only-enum",
+    "merge-table",
 ];
 
 /// The kinds that edit an enum type (PostgreSQL's): few schemas have one, so the test runs
 /// them wherever they apply.
 pub const ENUM_KINDS: [&str; 3] = ["add-enum-value", "rename-enum-value", "remove-enum-value"];
+
+/// Kinds that few schemas offer a place for (a table whose rows another can take whole): like
+/// the enum kinds, they run wherever they apply.
+pub const RARE_KINDS: [&str; 1] = ["merge-table"];
 
 /// What makes a target interesting: what depends on it.
 const FEATURES: [&str; 4] =
@@ -321,6 +326,13 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
             k if ENUM_KINDS.contains(&k) => {
                 column_candidates(&|_, c| enum_of(schema, c).is_some_and(|e| e.labels.len() > 1))
             }
+            // A table another can take whole: every column of it has a place in the other, the
+            // other's key and required columns among them (an archive beside its table).
+            "merge-table" => tables
+                .iter()
+                .filter(|t| merge_partner(schema, t, &tables).is_some())
+                .map(|t| Candidate { table: t, column: None, features: table_features(schema, views, t) })
+                .collect(),
             "drop-check" => tables
                 .iter()
                 .filter(|t| !t.checks.is_empty())
@@ -334,6 +346,10 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                 break;
             }
             let edits = match *kind {
+                "merge-table" => {
+                    let Some((into, on)) = merge_partner(schema, c.table, &tables) else { continue };
+                    vec![Edit::MergeTable { table: c.table.id, into: into.id, on, map: vec![] }]
+                }
                 "allow-only-check" | "allow-only-enum" => {
                     let how =
                         if *kind == "allow-only-check" { edit::ValuesAs::Check } else { edit::ValuesAs::EnumType };
@@ -607,6 +623,46 @@ fn keyable(kind: &TypeKind, d: Dialect) -> bool {
 
 /// A second column for a key or index with `c`, picked by a hash of the names among the
 /// table's other keyable columns.
+/// The table `b` can be merged into, and the key that matches rows: a table whose primary key
+/// (or else a unique key) `b` has, that has every column of `b` under the same name and type,
+/// whose required columns and foreign keys `b` has too, and that checks nothing `b` does not.
+/// Nothing may reference `b` (the merge does not repoint references).
+fn merge_partner<'s>(schema: &'s Schema, b: &Table, tables: &[&'s Table]) -> Option<(&'s Table, Vec<ColumnId>)> {
+    let referenced = schema
+        .tables
+        .iter()
+        .any(|t| t.id != b.id && t.foreign_keys.iter().any(|fk| same_name(&fk.ref_table, &b.qualified_name())));
+    if referenced || b.columns.len() < 2 {
+        return None;
+    }
+    let mut partners: Vec<&&Table> = tables
+        .iter()
+        .filter(|a| a.id != b.id && a.checks.is_empty())
+        .filter(|a| {
+            b.columns.iter().all(|bc| {
+                bc.generated.is_none() && a.column(&bc.name).is_some_and(|ac| ac.data_type.kind == bc.data_type.kind && ac.generated.is_none())
+            })
+        })
+        .filter(|a| {
+            a.columns.iter().all(|ac| {
+                ac.nullable || ac.default.is_some() || ac.identity.is_some() || ac.generated.is_some() || b.column(&ac.name).is_some()
+            })
+        })
+        .filter(|a| {
+            a.foreign_keys.iter().all(|fk| {
+                !fk.columns.iter().any(|c| b.column(c).is_some())
+                    || b.foreign_keys.iter().any(|x| x.columns == fk.columns && same_name(&x.ref_table, &fk.ref_table))
+            })
+        })
+        .collect();
+    partners.sort_by_key(|a| hash(&[&b.name, &a.name]));
+    partners.into_iter().find_map(|a| {
+        let key = a.primary_key.as_ref().map(|k| k.columns.clone()).filter(|k| k.iter().all(|c| b.column(c).is_some()))?;
+        let ids: Option<Vec<ColumnId>> = key.iter().map(|c| a.column(c).map(|x| x.id)).collect();
+        Some((*a, ids?))
+    })
+}
+
 fn partner(t: &Table, c: &bellows_core::model::Column, d: Dialect) -> Option<ColumnId> {
     let mut others: Vec<&bellows_core::model::Column> =
         t.columns.iter().filter(|x| x.id != c.id && keyable(&x.data_type.kind, d) && x.generated.is_none()).collect();

@@ -22,7 +22,7 @@
 use bellows_core::diff::{DiffOptions, Matching};
 use bellows_core::plan::PlanOptions;
 use bellows_core::{import, Dialect};
-use bellows_verify::sample::{sample, ENUM_KINDS, KINDS};
+use bellows_verify::sample::{sample, ENUM_KINDS, KINDS, RARE_KINDS};
 use bellows_verify::{cases, postgres, server_available, After, Input, Outcome};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -110,7 +110,7 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
         let stride = if schema.tables.len() > 200 { 8 } else { 4 };
         // The enum kinds apply to a few schemas only: they run on each of those under 200 tables.
         let in_sample = |kind: &str| {
-            full || ENUM_KINDS.contains(&kind) && schema.tables.len() <= 200
+            full || (ENUM_KINDS.contains(&kind) || RARE_KINDS.contains(&kind)) && schema.tables.len() <= 200
                 || KINDS.iter().position(|k| *k == kind).is_some_and(|i| (i + schema_index).is_multiple_of(stride))
         };
         let template = match dialect {

@@ -324,15 +324,37 @@ pub(in crate::plan) fn plan(
         recipe(&ctx, i, change, b);
     }
     split_tables(&ctx, b);
+    // Merges are not generated for MySQL yet: the rows are the user's to copy, and Contract
+    // (which drops the merged table) waits until every one has arrived.
     for m in super::recipes::merge::merges(base, target, changes, crate::Dialect::MySql) {
-        let note = match m {
-            Ok(x) => format!(
-                "merge {} into {}: MySQL merge recipes are not generated yet; copy the rows between Backfill and Switch yourself (INSERT IGNORE INTO {} ... SELECT ... FROM {}), or the drop in Contract loses them",
-                x.from, x.into, x.into, x.from
-            ),
-            Err(note) => note,
-        };
-        b.notes.push(note);
+        match m {
+            Ok(x) => {
+                let matched = x
+                    .on
+                    .iter()
+                    .zip(&x.from_on)
+                    .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                b.notes.push(format!(
+                    "merge {} into {}: MySQL merge steps are not generated yet; copy the rows between Backfill and Switch yourself (INSERT IGNORE INTO {} ... SELECT ... FROM {}); Contract waits until every row has arrived",
+                    x.from, x.into, x.into, x.from
+                ));
+                b.prechecks.push(CheckQuery {
+                    title: format!("{} rows not copied into {} yet", x.from, x.into),
+                    change: x.change,
+                    sql: format!(
+                        "SELECT count(*) FROM {} b WHERE NOT EXISTS (SELECT 1 FROM {} a WHERE {matched})",
+                        tq(&x.from),
+                        tq(&x.into)
+                    ),
+                    must_be_zero: true,
+                    before: StageKind::Contract,
+                    resolution: None,
+                });
+            }
+            Err(note) => b.notes.push(note),
+        }
     }
     copy_tools_advice(&ctx, b);
     if let Some(cap) = ctx.server.instant_row_versions() {
