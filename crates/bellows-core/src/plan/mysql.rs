@@ -20,7 +20,7 @@
 
 pub(in crate::plan) use super::recipes::{
     add_column::mysql::*, change_type::mysql::*, checks::mysql::*, comments::mysql::*, default::mysql::*,
-    drop_column::mysql::*, foreign_keys::mysql::*, indexes::mysql::*, keys::mysql::*, lookup::mysql::*,
+    drop_column::mysql::*, foreign_keys::mysql::*, indexes::mysql::*, keys::mysql::*, lookup::mysql::*, merge::mysql::*,
     not_null::mysql::*, objects::mysql::*, rename_column::mysql::*, split::mysql::*, tables::mysql::*,
 };
 pub(in crate::plan) use crate::diff::Change;
@@ -324,38 +324,7 @@ pub(in crate::plan) fn plan(
         recipe(&ctx, i, change, b);
     }
     split_tables(&ctx, b);
-    // Merges are not generated for MySQL yet: the rows are the user's to copy, and Contract
-    // (which drops the merged table) waits until every one has arrived.
-    for m in super::recipes::merge::merges(base, target, changes, crate::Dialect::MySql) {
-        match m {
-            Ok(x) => {
-                let matched = x
-                    .on
-                    .iter()
-                    .zip(&x.from_on)
-                    .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                b.notes.push(format!(
-                    "merge {} into {}: MySQL merge steps are not generated yet; copy the rows between Backfill and Switch yourself (INSERT IGNORE INTO {} ... SELECT ... FROM {}); Contract waits until every row has arrived",
-                    x.from, x.into, x.into, x.from
-                ));
-                b.prechecks.push(CheckQuery {
-                    title: format!("{} rows not copied into {} yet", x.from, x.into),
-                    change: x.change,
-                    sql: format!(
-                        "SELECT count(*) FROM {} b WHERE NOT EXISTS (SELECT 1 FROM {} a WHERE {matched})",
-                        tq(&x.from),
-                        tq(&x.into)
-                    ),
-                    must_be_zero: true,
-                    before: StageKind::Contract,
-                    resolution: None,
-                });
-            }
-            Err(note) => b.notes.push(note),
-        }
-    }
+    merge_tables(&ctx, b);
     copy_tools_advice(&ctx, b);
     if let Some(cap) = ctx.server.instant_row_versions() {
         let instant = b
@@ -377,6 +346,8 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
     use Change::*;
     match change {
         CreateTable { table } => create_table(ctx, i, table, b),
+        // A merged table goes in the merge's own Contract step, after its view.
+        DropTable { table } if super::recipes::merge::merged(ctx.changes, table) => {}
         DropTable { table } => drop_table(ctx, i, table, b),
         RenameTable { from, to } => rename_table(ctx, i, from, to, b),
         AddColumn { table, column } => add_column(ctx, i, change, table, column, b),

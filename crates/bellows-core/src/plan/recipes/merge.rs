@@ -472,6 +472,187 @@ pub(in crate::plan) mod postgres {
     }
 }
 
+pub(in crate::plan) mod mysql {
+    //! Merge on MySQL and MariaDB: one trigger per event on B writes v1's rows into A, a
+    //! batched copy moves the existing ones, Switch swaps B for a view of A in one atomic
+    //! RENAME TABLE (a single-table view of plain columns is updatable and insertable), and
+    //! Contract drops the view and the old table. A trigger writes only A, never B, so MySQL's
+    //! error 1442 cannot arise.
+
+    use super::{Merge, *};
+    use crate::plan::mysql::*;
+
+    pub(in crate::plan) fn merge_tables(ctx: &Ctx<'_>, b: &mut Builder) {
+        for x in merges(ctx.base, ctx.target, ctx.changes, crate::Dialect::MySql) {
+            match x {
+                Ok(x) => recipe(ctx, &x, b),
+                Err(note) => b.notes.push(note),
+            }
+        }
+    }
+
+    fn recipe(ctx: &Ctx<'_>, x: &Merge, b: &mut Builder) {
+        let i = x.change;
+        let (from, into) = (x.from.as_str(), x.into.as_str());
+        let (pf, pi) = (super::poss(from), super::poss(into));
+        let (bt, at) = (tq(from), tq(into));
+        let qf = |c: &str| q(c);
+        let a_cols: Vec<String> = x.columns.iter().map(|(_, y)| q(y)).collect();
+        let list = a_cols.join(", ");
+        let vals = |row: &str| x.values(&format!("{row}."), &qf);
+        let matches = |row: &str| {
+            x.on.iter().zip(&x.from_on).map(|(o, f)| format!("{at}.{} = {row}.{}", q(o), q(f))).collect::<Vec<_>>().join(" AND ")
+        };
+        // A's row is B's copy when it holds B's old values (`<=>`: NULL-safe).
+        let copy_of = |row: &str| {
+            let same: Vec<String> =
+                a_cols.iter().zip(vals(row)).map(|(a, v)| format!("{at}.{a} <=> {v}")).collect();
+            format!("{} AND {}", matches(row), same.join(" AND "))
+        };
+        // A row another table references stays: deleting it would fail v1's delete of B.
+        let referenced: String = ctx
+            .base
+            .tables
+            .iter()
+            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+            .filter(|(_, fk)| same_name(&fk.ref_table, into))
+            .map(|(t, fk)| {
+                let cond = fk
+                    .columns
+                    .iter()
+                    .zip(&fk.ref_columns)
+                    .map(|(c, r)| format!("r.{} = {at}.{}", q(c), q(r)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                format!(" AND NOT EXISTS (SELECT 1 FROM {} r WHERE {cond})", tq(&t.qualified_name()))
+            })
+            .collect();
+        // A row that meets a row of A on any unique key keeps A's row (a no-op update).
+        let keep = format!(" ON DUPLICATE KEY UPDATE {at}.{0} = {at}.{0}", q(&x.on[0]));
+        let insert = |row: &str| format!("INSERT INTO {at} ({list}) VALUES ({}){keep};", vals(row).join(", "));
+        let short_b = split_qualified(from).1;
+        let p = PREFIX.trim_end_matches('_');
+        let trig = |op: &str| name(&[p, "merge", short_b, op]);
+        let assign: Vec<String> = a_cols.iter().zip(vals("NEW")).map(|(a, v)| format!("{at}.{a} = {v}")).collect();
+        let creates = vec![
+            format!("CREATE TRIGGER {} AFTER INSERT ON {bt} FOR EACH ROW BEGIN {} END", q(&trig("ins")), insert("NEW")),
+            format!(
+                "CREATE TRIGGER {} AFTER UPDATE ON {bt} FOR EACH ROW BEGIN UPDATE {at} SET {} WHERE {}; IF ROW_COUNT() = 0 THEN {} END IF; END",
+                q(&trig("upd")),
+                assign.join(", "),
+                copy_of("OLD"),
+                insert("NEW")
+            ),
+            format!(
+                "CREATE TRIGGER {} AFTER DELETE ON {bt} FOR EACH ROW BEGIN DELETE FROM {at} WHERE {}{referenced}; END",
+                q(&trig("del")),
+                copy_of("OLD")
+            ),
+        ];
+        let drops: Vec<String> =
+            ["del", "upd", "ins"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {}", q(&trig(op)))).collect();
+        b.push(
+            StageKind::Expand,
+            ctx.step(
+                format!("merge {from} into {into}: v1's writes to {from} reach {into}"),
+                i,
+                creates,
+                drops.clone(),
+                (LockMode::Metadata, &[from], Effect::Metadata),
+                &format!(
+                    "creating a trigger takes the table's metadata lock for a moment; one trigger per event, as MySQL requires: a row v1 writes to {from} is written to {into} too, {pi} own row kept where a key already holds it; an update or delete follows only to the copy it made"
+                ),
+                R_FK + 2,
+            ),
+        );
+        let b_key = ctx.base.find_table(from).and_then(|t| ctx.walk_key(t));
+        let order = b_key
+            .map(|k| format!(" ORDER BY {}", k.iter().map(|c| format!("b.{}", q(c))).collect::<Vec<_>>().join(", ")))
+            .unwrap_or_default();
+        let exists = x
+            .on
+            .iter()
+            .zip(&x.from_on)
+            .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let mut copy = ctx.step(
+            format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
+            i,
+            vec![format!(
+                "INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {exists}){order} LIMIT {}{keep}",
+                vals("b").join(", "),
+                ctx.options.batch_size
+            )],
+            vec![],
+            (LockMode::None, &[into], Effect::Batched),
+            &format!(
+                "batches of rows along {pf} key, each its own short transaction; a row of {from} whose {} {into} already has keeps {pi} values, and rows written meanwhile come through the triggers",
+                x.on.join(", ")
+            ),
+            R_BACKFILL,
+        );
+        copy.repeat_until_no_rows = true;
+        b.push(StageKind::Backfill, copy);
+        b.prechecks.extend(null_checks(x, &bt, &at, &qf));
+        b.verifications.push(CheckQuery {
+            title: format!("every {from} row has its row in {into}"),
+            change: i,
+            sql: format!("SELECT COUNT(*) FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {exists})"),
+            must_be_zero: true,
+            before: StageKind::Switch,
+            resolution: None,
+        });
+        // The view gives B's columns from A; a column with no place in A reads as NULL.
+        let view_cols: Vec<String> = ctx
+            .base
+            .find_table(from)
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .map(|c| match x.view_columns.iter().find(|(bc, _)| same_name(bc, &c.name)) {
+                        Some((_, ac)) if same_name(ac, &c.name) => q(ac),
+                        Some((_, ac)) => format!("{} AS {}", q(ac), q(&c.name)),
+                        None => format!("NULL AS {}", q(&c.name)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ns = split_qualified(from).0;
+        let parked = qualified(ns, &name(&[p, "merged", short_b]), crate::Dialect::MySql);
+        let staged = qualified(ns, &name(&[p, "merging", short_b]), crate::Dialect::MySql);
+        b.push(
+            StageKind::Switch,
+            ctx.step(
+                format!("merge {from} into {into}: {from} becomes a view of {into}"),
+                i,
+                vec![
+                    format!("CREATE VIEW {staged} AS SELECT {} FROM {at}", view_cols.join(", ")),
+                    format!("RENAME TABLE {bt} TO {parked}, {staged} TO {bt}"),
+                ],
+                vec![format!("RENAME TABLE {bt} TO {staged}, {parked} TO {bt}"), format!("DROP VIEW {staged}")],
+                (LockMode::Metadata, &[from], Effect::Metadata),
+                &format!(
+                    "RENAME TABLE swaps the table for a view of {into} in one atomic statement (metadata only): a single-table view of plain columns is updatable and insertable, so v1 keeps reading and writing {from}, now {pi} rows; undo: rows v1 wrote through the view stay in {into}"
+                ),
+                R_SWAP_TABLE,
+            ),
+        );
+        let mut drop = ctx.step(
+            format!("merge {from} into {into}: drop the view {from} and the old table"),
+            i,
+            vec![format!("DROP VIEW {bt}"), format!("DROP TABLE {parked}")],
+            vec![],
+            (LockMode::Metadata, &[from], Effect::Metadata),
+            &format!("after Switch every {from} row is in {into} and v2 reads {into}; dropping the old table is one-way"),
+            R_DROP_TABLE,
+        );
+        drop.one_way = true;
+        b.push(StageKind::Contract, drop);
+        super::notes(x, b, true);
+    }
+}
+
 pub(in crate::plan) mod sqlite {
     //! Merge on SQLite: triggers on B write v1's rows into A, one copy moves the existing ones,
     //! and B stays a table until Contract drops it (a SQLite view takes no writes without
