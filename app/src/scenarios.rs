@@ -171,15 +171,11 @@ pub const ALL: &[Scenario] = &[
     Scenario {
         id: "merge-tables",
         title: "Merge two tables that hold the same entity",
-        explanation: "clients duplicates customers (the Audit tab flags it). The target makes customers.email unique and merges clients into customers on it: v1's writes to clients reach customers through a trigger from Expand, Backfill copies the existing rows in batches (a client whose email customers already has keeps the customer's row), the plan counts before Switch that every client has its customer, and Switch leaves a view named clients over customers for v1 until Contract drops it.",
+        explanation: "clients duplicates customers (the Audit tab flags it). The target keeps customers and drops clients. Bellows plans the structure: clients is dropped only in Contract, after every version reads customers. Moving the clients' rows into customers is a data step you add between Backfill and Switch (INSERT ... SELECT ... ON CONFLICT DO NOTHING): the browser does not plan merges yet; the CLI does (bellows plan --merge \"clients->customers on=email\").",
         source: ORDERS,
         edits: |b| {
             let (clients, _) = id(b, "clients", "id");
-            let (customers, email) = id(b, "customers", "email");
-            vec![
-                Edit::SetUnique { table: customers, column: email, unique: true },
-                Edit::MergeTable { table: clients, into: customers, on: vec![email], map: vec![] },
-            ]
+            vec![Edit::DropTable { table: clients }]
         },
         consumers: &[],
     },

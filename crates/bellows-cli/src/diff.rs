@@ -19,8 +19,11 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<ExitCode, String> {
     let pair = crate::read_pair(&args.base, &args.target, args.dialect, &args.renames)?;
     let errors = pair.errors;
-    let changes =
-        diff(&pair.base.schema, &pair.target.schema, &DiffOptions { matching: Matching::Names, renames: pair.renames, merges: vec![] });
+    let changes = diff(
+        &pair.base.schema,
+        &pair.target.schema,
+        &DiffOptions { matching: Matching::Names, renames: pair.renames, merges: vec![] },
+    );
     let out = match args.format {
         Format::Text => {
             let mut out = String::new();

@@ -191,7 +191,9 @@ pub enum Edit {
     /// Merges `table` into `into` (the same entity stored twice): `table` goes, and the plan
     /// copies its rows into `into`, matched on `on` (a unique key of `into`), `into`'s row kept
     /// on a match. `map` sends a column of `table` to a column of `into` of another name; the
-    /// others go to the column of the same name.
+    /// others go to the column of the same name. Native builds only, like
+    /// `Change::MergeTable`.
+    #[cfg(not(target_arch = "wasm32"))]
     MergeTable {
         table: TableId,
         into: TableId,
@@ -234,7 +236,9 @@ struct EditJson {
     before: Option<String>,
     replacement: Option<String>,
     labels: Option<Vec<String>>,
+    #[cfg(not(target_arch = "wasm32"))]
     on: Option<Vec<ColumnId>>,
+    #[cfg(not(target_arch = "wasm32"))]
     map: Option<Vec<(ColumnId, ColumnId)>>,
 }
 
@@ -285,6 +289,7 @@ impl TryFrom<EditJson> for Edit {
             },
             "rename-table" => Edit::RenameTable { table, to: j.to.clone().ok_or_else(|| missing("to"))? },
             "drop-table" => Edit::DropTable { table },
+            #[cfg(not(target_arch = "wasm32"))]
             "merge-table" => Edit::MergeTable {
                 table,
                 into: j.into.ok_or_else(|| missing("into"))?,
@@ -382,7 +387,6 @@ impl Edit {
             Edit::AddTable { table, .. }
             | Edit::RenameTable { table, .. }
             | Edit::DropTable { table }
-            | Edit::MergeTable { table, .. }
             | Edit::AddColumn { table, .. }
             | Edit::RenameColumn { table, .. }
             | Edit::SetType { table, .. }
@@ -405,6 +409,8 @@ impl Edit {
             | Edit::AddUnique { table, .. }
             | Edit::DropUnique { table, .. }
             | Edit::CreateIndex { table, .. } => *table,
+            #[cfg(not(target_arch = "wasm32"))]
+            Edit::MergeTable { table, .. } => *table,
         })
     }
 }
@@ -730,6 +736,7 @@ fn mysql_foreign_key_types(schema: &Schema, index: usize, column: &str, to: &Dat
 /// What a merge of the table at `index` into `into` needs: another table, a key of it to match
 /// rows on, columns that exist, and no reference to the merged table (the plan does not repoint
 /// references yet; the user repoints them first).
+#[cfg(not(target_arch = "wasm32"))]
 fn merge_allowed(
     schema: &Schema,
     index: usize,
@@ -752,9 +759,11 @@ fn merge_allowed(
         column_name(b, *x)?;
         column_name(a, *y)?;
     }
-    if let Some((t, fk)) = schema.tables.iter().filter(|t| t.id != b.id).find_map(|t| {
-        t.foreign_keys.iter().find(|fk| same_name(&fk.ref_table, &b.qualified_name())).map(|fk| (t, fk))
-    }) {
+    if let Some((t, fk)) =
+        schema.tables.iter().filter(|t| t.id != b.id).find_map(|t| {
+            t.foreign_keys.iter().find(|fk| same_name(&fk.ref_table, &b.qualified_name())).map(|fk| (t, fk))
+        })
+    {
         return Err(format!(
             "{}({}) references {}: point it at {} first, then merge",
             t.name,
@@ -763,13 +772,35 @@ fn merge_allowed(
             a.name
         ));
     }
-    Ok(())
+    // What the plan needs, as the merge recipe checks it: a key of `into` that is unique, its
+    // required columns filled.
+    let name = |t: &Table, c: &ColumnId| t.columns.iter().find(|x| x.id == *c).map(|x| x.name.clone());
+    let hint = crate::diff::MergeHint {
+        from: b.qualified_name(),
+        into: a.qualified_name(),
+        on: on.iter().filter_map(|c| name(a, c)).collect(),
+        from_wins: false,
+        columns: map.iter().filter_map(|(x, y)| Some((name(b, x)?, name(a, y)?))).collect(),
+    };
+    let mut target = schema.clone();
+    target.tables.retain(|t| t.id != b.id);
+    let changes =
+        [crate::diff::Change::DropTable { table: b.qualified_name() }, crate::diff::merge_change(b, a, &hint)];
+    let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+    match crate::plan::recipes::merge::merges(schema, &target, &changes, d).into_iter().find_map(Result::err) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
 }
 
 /// The merges the edits make, by name, for the diff: the merged table's name in the base, the
 /// other table's and its columns' names in the target.
 pub fn merge_hints(base: &Schema, target: &Schema, edits: &[Edit]) -> Vec<crate::diff::MergeHint> {
+    #[cfg(target_arch = "wasm32")]
+    let _ = (base, target, edits);
+    #[allow(unused_mut)]
     let mut out = Vec::new();
+    #[cfg(not(target_arch = "wasm32"))]
     for e in edits {
         let Edit::MergeTable { table, into, on, map } = e else { continue };
         let (Some(b), Some(a)) =
@@ -788,6 +819,30 @@ pub fn merge_hints(base: &Schema, target: &Schema, edits: &[Edit]) -> Vec<crate:
         });
     }
     out
+}
+
+/// Drops a table (an edit's): its partitions go with it, and the references to them; a table
+/// that inherits from it is refused.
+fn drop_table(schema: &mut Schema, old_table_name: &str) -> Result<(), String> {
+    if let Some(child) = schema.tables.iter().find(|t| t.inherits.iter().any(|p| same_name(p, old_table_name))) {
+        return Err(format!("{} inherits from it; drop or detach {} first", child.name, child.name));
+    }
+    // Partitions go with their partitioned table, as the server drops them.
+    let mut gone = vec![old_table_name.to_string()];
+    while let Some(more) = schema.tables.iter().find(|t| {
+        t.partition_of.as_deref().is_some_and(|p| gone.iter().any(|g| same_name(g, p)))
+            && !gone.iter().any(|g| same_name(g, &t.qualified_name()))
+    }) {
+        gone.push(more.qualified_name());
+    }
+    schema.tables.retain(|t| !gone.iter().any(|g| same_name(g, &t.qualified_name())));
+    for t in &mut schema.tables {
+        t.foreign_keys.retain(|fk| !gone.iter().any(|g| same_name(&fk.ref_table, g)));
+    }
+    for g in &gone {
+        dependents::drop_table(schema, g);
+    }
+    Ok(())
 }
 
 fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
@@ -835,30 +890,12 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             }
             dependents::rename_table(schema, &old_table_name, &old_short, to, &new_name);
         }
-        Edit::DropTable { .. } | Edit::MergeTable { .. } => {
-            if let Edit::MergeTable { into, on, map, .. } = edit {
-                merge_allowed(schema, index, *into, on, map)?;
-            }
-            if let Some(child) = schema.tables.iter().find(|t| t.inherits.iter().any(|p| same_name(p, &old_table_name)))
-            {
-                return Err(format!("{} inherits from it; drop or detach {} first", child.name, child.name));
-            }
-            // Partitions go with their partitioned table, as the server drops them.
-            let mut gone = vec![old_table_name.clone()];
-            while let Some(more) = schema.tables.iter().find(|t| {
-                t.partition_of.as_deref().is_some_and(|p| gone.iter().any(|g| same_name(g, p)))
-                    && !gone.iter().any(|g| same_name(g, &t.qualified_name()))
-            }) {
-                gone.push(more.qualified_name());
-            }
-            schema.tables.retain(|t| !gone.iter().any(|g| same_name(g, &t.qualified_name())));
-            for t in &mut schema.tables {
-                t.foreign_keys.retain(|fk| !gone.iter().any(|g| same_name(&fk.ref_table, g)));
-            }
-            for g in &gone {
-                dependents::drop_table(schema, g);
-            }
+        #[cfg(not(target_arch = "wasm32"))]
+        Edit::MergeTable { into, on, map, .. } => {
+            merge_allowed(schema, index, *into, on, map)?;
+            drop_table(schema, &old_table_name)?;
         }
+        Edit::DropTable { .. } => drop_table(schema, &old_table_name)?,
         Edit::AddColumn { column, name, data_type, nullable, .. } => {
             let t = &mut schema.tables[index];
             if t.column(name).is_some() {
@@ -1694,6 +1731,33 @@ pub fn extract_lookup(schema: &Schema, table: TableId, column: ColumnId, ids: (T
     Edit::ExtractLookup { table, column, lookup: ids.0, key: ids.1, name: lookup_name(schema, table, column) }
 }
 
+/// The keys of `into` that can match the rows of `table` in a merge: its primary key, then its
+/// unique keys, whose columns `table` has under the same names. Each with a label, such as
+/// `email (unique)`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn merge_keys(schema: &Schema, table: TableId, into: TableId) -> Vec<(String, Vec<ColumnId>)> {
+    let (Some(b), Some(a)) =
+        (schema.tables.iter().find(|t| t.id == table), schema.tables.iter().find(|t| t.id == into))
+    else {
+        return vec![];
+    };
+    let mut keys: Vec<(Vec<String>, &str)> = Vec::new();
+    keys.extend(a.primary_key.iter().map(|k| (k.columns.clone(), "primary key")));
+    keys.extend(a.uniques.iter().map(|k| (k.columns.clone(), "unique")));
+    keys.extend(a.indexes.iter().filter(|ix| ix.unique && ix.predicate.is_none()).filter_map(|ix| {
+        ix.parts.iter().map(|p| p.column().map(str::to_string)).collect::<Option<Vec<_>>>().map(|c| (c, "unique"))
+    }));
+    let mut out: Vec<(String, Vec<ColumnId>)> = Vec::new();
+    for (cols, kind) in keys {
+        let ids: Option<Vec<ColumnId>> = cols.iter().map(|c| a.column(c).map(|x| x.id)).collect();
+        let (Some(ids), true) = (ids, cols.iter().all(|c| b.column(c).is_some())) else { continue };
+        if !out.iter().any(|(_, x)| *x == ids) {
+            out.push((format!("{} ({kind})", cols.join(", ")), ids));
+        }
+    }
+    out
+}
+
 /// Whether [`extract_lookup`] applies to the column (the reason when it does not).
 pub fn lookup_allowed(schema: &Schema, table: TableId, column: ColumnId) -> Result<(), String> {
     let t = schema.table(table).ok_or_else(|| format!("no table #{}", table.0))?;
@@ -2396,7 +2460,8 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
                 let edits = edits.unwrap_or_else(|e| panic!("{dialect:?} {how:?}: {e}"));
                 let (target, skipped) = apply(&base, &edits);
                 assert!(skipped.is_empty(), "{dialect:?} {how:?}: {skipped:?}");
-                let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+                let changes =
+                    diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
                 let plan = crate::plan::plan_changes(
                     &base,
                     &target,
@@ -2481,9 +2546,11 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
                 d.sort();
                 d
             };
-            let from_edits = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+            let from_edits =
+                diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
             let after = import(&read("after.sql"), Some(dialect)).schema;
-            let from_texts = diff(&base, &after, &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![] });
+            let from_texts =
+                diff(&base, &after, &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![] });
             assert_eq!(describe(&from_edits), describe(&from_texts), "{dir}");
         }
     }
@@ -2702,7 +2769,8 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let o = target.find_table("orders").expect("orders");
             assert_eq!(o.comment.as_deref(), Some("One per checkout"));
             assert_eq!(o.column("total").and_then(|c| c.comment.as_deref()), Some("in cents; it's never negative"));
-            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
+            let changes =
+                diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
             assert_eq!(
                 changes.iter().map(Change::describe).collect::<Vec<_>>(),
                 ["set the comment of table orders", "set the comment of orders.total"]
@@ -2738,7 +2806,9 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             // Taken off again, blank counts as none: no change left.
             let off = [edits[0].clone(), Edit::SetComment { table: orders, column: None, comment: Some("  ".into()) }];
             let (target, _) = apply(&base, &off);
-            assert!(diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes.is_empty());
+            assert!(diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] })
+                .changes
+                .is_empty());
         }
     }
 
@@ -2757,7 +2827,8 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         assert_eq!(checks.len(), 2);
         assert_eq!(checks[1].name.as_deref(), Some("orders_status_check"));
         assert_eq!(checks[1].expr, "status IN ('new', 'paid')");
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
+        let changes =
+            diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
         assert!(matches!(changes.as_slice(), [Change::AddCheck { .. }]), "{changes:?}");
         // Typed whole, the CHECK keyword and its parentheses come off.
         let (target, _) = apply(&base, &[add("positive_id", "CHECK (id > 0);")]);
@@ -2811,7 +2882,8 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let col = target.find_table(table).and_then(|t| t.column("id")).expect("id");
             assert_eq!((col.identity, col.default.is_none(), col.nullable), (Some(Identity::ByDefault), true, false));
             assert_eq!(col.data_type.spelling.to_ascii_lowercase(), "integer");
-            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
+            let changes =
+                diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
             assert!(matches!(changes.as_slice(), [Change::SetIdentity { .. }]), "{table}: {changes:?}");
             let plan = crate::plan::plan(
                 &base,

@@ -191,7 +191,12 @@ pub fn consumer_bench(tables: usize, statements: usize) -> (Vec<(String, Schema)
     let base = crate::import(&text, Some(crate::Dialect::Postgres)).schema;
     let target = edited(&base, tables / 10);
     let options = crate::plan::PlanOptions::default();
-    let plan = crate::plan::plan(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }, &options);
+    let plan = crate::plan::plan(
+        &base,
+        &target,
+        &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
+        &options,
+    );
     let points = crate::consumers::plan_points(&text, crate::Dialect::Postgres, &plan);
     let sql = consumer_statements(&base, statements);
     (points, crate::consumers::statements(&sql, crate::Dialect::Postgres))

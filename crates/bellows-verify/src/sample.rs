@@ -640,12 +640,18 @@ fn merge_partner<'s>(schema: &'s Schema, b: &Table, tables: &[&'s Table]) -> Opt
         .filter(|a| a.id != b.id && a.checks.is_empty())
         .filter(|a| {
             b.columns.iter().all(|bc| {
-                bc.generated.is_none() && a.column(&bc.name).is_some_and(|ac| ac.data_type.kind == bc.data_type.kind && ac.generated.is_none())
+                bc.generated.is_none()
+                    && a.column(&bc.name)
+                        .is_some_and(|ac| ac.data_type.kind == bc.data_type.kind && ac.generated.is_none())
             })
         })
         .filter(|a| {
             a.columns.iter().all(|ac| {
-                ac.nullable || ac.default.is_some() || ac.identity.is_some() || ac.generated.is_some() || b.column(&ac.name).is_some()
+                ac.nullable
+                    || ac.default.is_some()
+                    || ac.identity.is_some()
+                    || ac.generated.is_some()
+                    || b.column(&ac.name).is_some()
             })
         })
         .filter(|a| {
@@ -657,7 +663,8 @@ fn merge_partner<'s>(schema: &'s Schema, b: &Table, tables: &[&'s Table]) -> Opt
         .collect();
     partners.sort_by_key(|a| hash(&[&b.name, &a.name]));
     partners.into_iter().find_map(|a| {
-        let key = a.primary_key.as_ref().map(|k| k.columns.clone()).filter(|k| k.iter().all(|c| b.column(c).is_some()))?;
+        let key =
+            a.primary_key.as_ref().map(|k| k.columns.clone()).filter(|k| k.iter().all(|c| b.column(c).is_some()))?;
         let ids: Option<Vec<ColumnId>> = key.iter().map(|c| a.column(c).map(|x| x.id)).collect();
         Some((*a, ids?))
     })

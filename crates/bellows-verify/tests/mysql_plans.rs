@@ -236,8 +236,11 @@ fn every_mysql_plan_parses_as_mysql_and_names_its_algorithm() {
             for s in sample(&base, Dialect::MySql, 2, &file) {
                 let (target, skipped) = apply(&base, &s.edits);
                 assert!(skipped.is_empty(), "{file} {}: the sampled edit applies", s.kind);
-                let changes =
-                    bellows_core::diff::diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+                let changes = bellows_core::diff::diff(
+                    &base,
+                    &target,
+                    &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
+                );
                 let p = plan_changes(&base, &target, &changes, &options);
                 let (n, f) = check(&format!("{file} {} {} on {}", s.kind, s.about, server.label()), &p, &base);
                 plans += 1;

@@ -20,8 +20,8 @@
 
 pub(in crate::plan) use super::recipes::{
     add_column::mysql::*, change_type::mysql::*, checks::mysql::*, comments::mysql::*, default::mysql::*,
-    drop_column::mysql::*, foreign_keys::mysql::*, indexes::mysql::*, keys::mysql::*, lookup::mysql::*, merge::mysql::*,
-    not_null::mysql::*, objects::mysql::*, rename_column::mysql::*, split::mysql::*, tables::mysql::*,
+    drop_column::mysql::*, foreign_keys::mysql::*, indexes::mysql::*, keys::mysql::*, lookup::mysql::*,
+    merge::mysql::*, not_null::mysql::*, objects::mysql::*, rename_column::mysql::*, split::mysql::*, tables::mysql::*,
 };
 pub(in crate::plan) use crate::diff::Change;
 pub(in crate::plan) use crate::model::*;

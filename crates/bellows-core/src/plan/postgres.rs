@@ -9,8 +9,9 @@
 pub(in crate::plan) use super::recipes::{
     add_column::postgres::*, change_type::postgres::*, checks::postgres::*, comments::postgres::*,
     default::postgres::*, drop_column::postgres::*, enums::postgres::*, foreign_keys::postgres::*,
-    identity::postgres::*, indexes::postgres::*, keys::postgres::*, lookup::postgres::*, merge::postgres::*, not_null::postgres::*,
-    objects::postgres::*, partitions::postgres::*, rename_column::postgres::*, split::postgres::*, tables::postgres::*,
+    identity::postgres::*, indexes::postgres::*, keys::postgres::*, lookup::postgres::*, merge::postgres::*,
+    not_null::postgres::*, objects::postgres::*, partitions::postgres::*, rename_column::postgres::*,
+    split::postgres::*, tables::postgres::*,
 };
 pub(in crate::plan) use super::{
     Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step,

@@ -5,8 +5,8 @@
 //! counterparts, with `use crate::plan::sqlite::*` as their prelude.
 
 pub(in crate::plan) use super::recipes::{
-    add_column::sqlite::*, indexes::sqlite::*, lookup::sqlite::*, merge::sqlite::*, objects::sqlite::*, split::sqlite::*,
-    tables::sqlite::*,
+    add_column::sqlite::*, indexes::sqlite::*, lookup::sqlite::*, merge::sqlite::*, objects::sqlite::*,
+    split::sqlite::*, tables::sqlite::*,
 };
 pub(in crate::plan) use super::{
     Builder, CheckQuery, Effect, Lock, LockMode, PlanOptions, Resolution, StageKind, Step,
@@ -41,7 +41,9 @@ pub(in crate::plan) fn rebuilt_tables(target: &Schema, changes: &[Change]) -> Ve
     let mut out: Vec<String> = Vec::new();
     for change in changes {
         let rebuild = match change {
-            Change::CreateTable { .. } | Change::DropTable { .. } | Change::MergeTable { .. } => false,
+            Change::CreateTable { .. } | Change::DropTable { .. } => false,
+            #[cfg(not(target_arch = "wasm32"))]
+            Change::MergeTable { .. } => false,
             Change::AddColumn { table, column } => target
                 .find_table(table)
                 .and_then(|t| t.column(column))

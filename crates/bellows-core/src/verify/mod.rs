@@ -262,6 +262,7 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
         });
     }
     out.extend(split_values(base, target, changes, d));
+    #[cfg(not(target_arch = "wasm32"))]
     out.extend(merged_values(base, target, changes, d));
     out
 }
@@ -270,6 +271,7 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
 /// in A with B's values (A's default where B had NULL and A requires a value); a row A held
 /// keeps A's values, which A's own check compares. `before_raw` reads all of B, so undoing a
 /// stage finds B as it was.
+#[cfg(not(target_arch = "wasm32"))]
 fn merged_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect) -> Vec<Carried> {
     let mut out = Vec::new();
     for x in crate::plan::recipes::merge::merges(base, target, &changes.changes, d).into_iter().flatten() {
@@ -281,20 +283,22 @@ fn merged_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect
         let key_raw: Vec<String> = x.from_on.iter().map(|f| as_text(&format!("b.{}", q(f)), None, d)).collect();
         let key_after: Vec<String> = x.on.iter().map(|o| as_text(&q(o), None, d)).collect();
         let values = x.values("b.", &q);
-        let before: Vec<String> =
-            values.iter().zip(&x.columns).map(|(v, (_, y))| as_text(v, typed(y), d)).collect();
+        let before: Vec<String> = values.iter().zip(&x.columns).map(|(v, (_, y))| as_text(v, typed(y), d)).collect();
         let raw: Vec<String> = x.columns.iter().map(|(c, _)| as_text(&format!("b.{}", q(c)), None, d)).collect();
         let after: Vec<String> = x.columns.iter().map(|(_, y)| as_text(&q(y), None, d)).collect();
-        let matched = x
-            .on
-            .iter()
-            .zip(&x.from_on)
-            .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let matched =
+            x.on.iter()
+                .zip(&x.from_on)
+                .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
+                .collect::<Vec<_>>()
+                .join(" AND ");
         let from_b = format!("{} b", only(b, d));
         let select = |keys: &[String], cols: &[String], from: &str| {
-            format!("SELECT {}, {} FROM {from}", joined(keys, d), if cols.is_empty() { "''".into() } else { joined(cols, d) })
+            format!(
+                "SELECT {}, {} FROM {from}",
+                joined(keys, d),
+                if cols.is_empty() { "''".into() } else { joined(cols, d) }
+            )
         };
         out.push(Carried {
             table: format!("{} -> {}", x.from, x.into),

@@ -782,7 +782,8 @@ fn table_statement(
     // A table merged into another takes row numbers from half-way: the first half of its rows
     // meet rows of the other table on the same values (a match, the other's row kept), the
     // second half are new to it.
-    let first = if crate::plan::recipes::merge::merged(&changes.changes, &table.qualified_name()) { rows / 2 + 1 } else { 1 };
+    let first =
+        if crate::plan::recipes::merge::merged(&changes.changes, &table.qualified_name()) { rows / 2 + 1 } else { 1 };
     let last = first + rows - 1;
     let numbers = match d {
         Dialect::Postgres => format!("generate_series({first}, {last}) AS k(g)"),

@@ -76,7 +76,9 @@ fn merge(
     d: Dialect,
 ) -> Result<Merge, String> {
     let (Some(b), Some(a)) = (base.find_table(from), target.find_table(into)) else {
-        return Err(format!("merge {from} into {into}: {from} must be a table of the base and {into} one of the target"));
+        return Err(format!(
+            "merge {from} into {into}: {from} must be a table of the base and {into} one of the target"
+        ));
     };
     let head = format!("merge {from} into {into}");
     let (pf, pi) = (poss(from), poss(into));
@@ -87,14 +89,12 @@ fn merge(
     }
     // Matched on another key than A's primary key, B's rows take A's keys: B's own key values
     // are not copied, and A must make its keys itself.
-    let on_pk = a.primary_key.as_ref().is_some_and(|k| {
-        k.columns.len() == on.len() && k.columns.iter().all(|c| on.iter().any(|o| same_name(o, c)))
-    });
-    let rekeyed: Vec<String> = if on_pk {
-        vec![]
-    } else {
-        a.primary_key.iter().flat_map(|k| k.columns.clone()).collect()
-    };
+    let on_pk = a
+        .primary_key
+        .as_ref()
+        .is_some_and(|k| k.columns.len() == on.len() && k.columns.iter().all(|c| on.iter().any(|o| same_name(o, c))));
+    let rekeyed: Vec<String> =
+        if on_pk { vec![] } else { a.primary_key.iter().flat_map(|k| k.columns.clone()).collect() };
     let view_columns = columns.to_vec();
     let columns: Vec<(String, String)> =
         columns.iter().filter(|(_, y)| !rekeyed.iter().any(|k| same_name(k, y))).cloned().collect();
@@ -137,7 +137,8 @@ fn merge(
             || c.generated.is_some()
             || (d == Dialect::Sqlite && rowid_alias(a, &c.name))
     };
-    if let Some(c) = a.columns.iter().find(|c| !fills_itself(c) && !columns.iter().any(|(_, y)| same_name(y, &c.name))) {
+    if let Some(c) = a.columns.iter().find(|c| !fills_itself(c) && !columns.iter().any(|(_, y)| same_name(y, &c.name)))
+    {
         return Err(format!(
             "{head}: {into}.{} is required and no column of {from} fills it, so {pf} rows cannot be copied: give it a default, or map a column of {from} to it",
             c.name
@@ -156,22 +157,27 @@ fn merge(
     if changes.iter().any(|c| matches!(c, Change::RenameTable { from: f, .. } if same_name(f, into))) {
         return Err(format!("{head}: {into} is renamed in the same plan; merge into it in a plan of its own"));
     }
-    let lost =
-        b.columns.iter().filter(|c| !view_columns.iter().any(|(x, _)| same_name(x, &c.name))).map(|c| c.name.clone()).collect();
-    let nullable_on =
-        from_on.iter().filter(|c| b.column(c).is_some_and(|bc| bc.nullable)).cloned().collect();
-    let b_of = |y: &String| columns.iter().find(|(_, a)| same_name(a, y)).map(|(x, _)| x.clone());
-    let other_keys: Vec<(Vec<String>, Vec<String>)> = a
-        .primary_key
+    let lost = b
+        .columns
         .iter()
-        .chain(a.uniques.iter())
-        .map(|k| k.columns.clone())
-        .chain(a.indexes.iter().filter(|ix| ix.unique && ix.predicate.is_none()).filter_map(|ix| {
-            ix.parts.iter().map(|p| p.column().map(str::to_string)).collect::<Option<Vec<_>>>()
-        }))
-        .filter(|k| !is_key(k))
-        .filter_map(|k| Some((k.clone(), k.iter().map(b_of).collect::<Option<Vec<_>>>()?)))
+        .filter(|c| !view_columns.iter().any(|(x, _)| same_name(x, &c.name)))
+        .map(|c| c.name.clone())
         .collect();
+    let nullable_on = from_on.iter().filter(|c| b.column(c).is_some_and(|bc| bc.nullable)).cloned().collect();
+    let b_of = |y: &String| columns.iter().find(|(_, a)| same_name(a, y)).map(|(x, _)| x.clone());
+    let other_keys: Vec<(Vec<String>, Vec<String>)> =
+        a.primary_key
+            .iter()
+            .chain(a.uniques.iter())
+            .map(|k| k.columns.clone())
+            .chain(
+                a.indexes.iter().filter(|ix| ix.unique && ix.predicate.is_none()).filter_map(|ix| {
+                    ix.parts.iter().map(|p| p.column().map(str::to_string)).collect::<Option<Vec<_>>>()
+                }),
+            )
+            .filter(|k| !is_key(k))
+            .filter_map(|k| Some((k.clone(), k.iter().map(b_of).collect::<Option<Vec<_>>>()?)))
+            .collect();
     let mut fills = Vec::new();
     let mut required = Vec::new();
     for (x, y) in columns {
@@ -222,12 +228,14 @@ fn notes(x: &Merge, b: &mut crate::plan::Builder, view: bool) {
         "v2 reads and writes {into} instead of {from}; every {from} row is in {into} once Backfill is done"
     ));
     if !x.lost.is_empty() {
-        b.notes.push(format!(
-            "merge {from} into {into}: {} of {from} {} no column in {into}; {} values go with {from} in Contract",
-            x.lost.join(", "),
-            if x.lost.len() == 1 { "has" } else { "have" },
-            if x.lost.len() == 1 { "its" } else { "their" }
-        ) + if view { "; from Switch the view reads them as NULL and v1 cannot write them" } else { "" });
+        b.notes.push(
+            format!(
+                "merge {from} into {into}: {} of {from} {} no column in {into}; {} values go with {from} in Contract",
+                x.lost.join(", "),
+                if x.lost.len() == 1 { "has" } else { "have" },
+                if x.lost.len() == 1 { "its" } else { "their" }
+            ) + if view { "; from Switch the view reads them as NULL and v1 cannot write them" } else { "" },
+        );
         for c in &x.lost {
             b.one_way.push(format!("the values of {from}.{c} are gone after Contract"));
         }
@@ -262,7 +270,11 @@ fn null_checks(x: &Merge, table_sql: &str, a_sql: &str, col: &dyn Fn(&str) -> St
     };
     let mut out = Vec::new();
     let matched =
-        x.on.iter().zip(&x.from_on).map(|(o, f)| format!("a.{} = b.{}", col(o), col(f))).collect::<Vec<_>>().join(" AND ");
+        x.on.iter()
+            .zip(&x.from_on)
+            .map(|(o, f)| format!("a.{} = b.{}", col(o), col(f)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
     for (a_key, b_key) in &x.other_keys {
         let meets = a_key.iter().zip(b_key).map(|(y, c)| format!("a.{} = b.{}", col(y), col(c))).collect::<Vec<_>>();
         out.push(crate::plan::CheckQuery {
@@ -285,7 +297,10 @@ fn null_checks(x: &Merge, table_sql: &str, a_sql: &str, col: &dyn Fn(&str) -> St
         });
     }
     if !x.nullable_on.is_empty() {
-        out.push(check(&x.nullable_on, format!("{} rows with no {} to match a row of {}", x.from, x.nullable_on.join(" or "), x.into)));
+        out.push(check(
+            &x.nullable_on,
+            format!("{} rows with no {} to match a row of {}", x.from, x.nullable_on.join(" or "), x.into),
+        ));
     }
     if !x.required.is_empty() {
         out.push(check(
@@ -412,7 +427,10 @@ pub(in crate::plan) mod postgres {
         b.verifications.push(CheckQuery {
             title: format!("every {from} row has its row in {into}"),
             change: i,
-            sql: format!("SELECT count(*) FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {})", matches("a", "b")),
+            sql: format!(
+                "SELECT count(*) FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {})",
+                matches("a", "b")
+            ),
             must_be_zero: true,
             before: StageKind::Switch,
             resolution: None,
@@ -459,11 +477,18 @@ pub(in crate::plan) mod postgres {
         let mut drop = step(
             format!("merge {from} into {into}: drop the view {from} and the old table"),
             i,
-            vec![lt.clone(), format!("DROP VIEW {bt}"), format!("DROP TABLE {parked_sql}"), format!("DROP FUNCTION IF EXISTS {func_sql}()")],
+            vec![
+                lt.clone(),
+                format!("DROP VIEW {bt}"),
+                format!("DROP TABLE {parked_sql}"),
+                format!("DROP FUNCTION IF EXISTS {func_sql}()"),
+            ],
             vec![],
             (LockMode::AccessExclusive, &locked, Effect::Metadata),
             true,
-            &format!("after Switch every {from} row is in {into} and v2 reads {into}; dropping the old table is one-way"),
+            &format!(
+                "after Switch every {from} row is in {into} and v2 reads {into}; dropping the old table is one-way"
+            ),
             R_DROP_TABLE,
         );
         drop.one_way = true;
@@ -501,12 +526,15 @@ pub(in crate::plan) mod mysql {
         let list = a_cols.join(", ");
         let vals = |row: &str| x.values(&format!("{row}."), &qf);
         let matches = |row: &str| {
-            x.on.iter().zip(&x.from_on).map(|(o, f)| format!("{at}.{} = {row}.{}", q(o), q(f))).collect::<Vec<_>>().join(" AND ")
+            x.on.iter()
+                .zip(&x.from_on)
+                .map(|(o, f)| format!("{at}.{} = {row}.{}", q(o), q(f)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
         };
         // A's row is B's copy when it holds B's old values (`<=>`: NULL-safe).
         let copy_of = |row: &str| {
-            let same: Vec<String> =
-                a_cols.iter().zip(vals(row)).map(|(a, v)| format!("{at}.{a} <=> {v}")).collect();
+            let same: Vec<String> = a_cols.iter().zip(vals(row)).map(|(a, v)| format!("{at}.{a} <=> {v}")).collect();
             format!("{} AND {}", matches(row), same.join(" AND "))
         };
         // A row another table references stays: deleting it would fail v1's delete of B.
@@ -569,13 +597,12 @@ pub(in crate::plan) mod mysql {
         let order = b_key
             .map(|k| format!(" ORDER BY {}", k.iter().map(|c| format!("b.{}", q(c))).collect::<Vec<_>>().join(", ")))
             .unwrap_or_default();
-        let exists = x
-            .on
-            .iter()
-            .zip(&x.from_on)
-            .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let exists =
+            x.on.iter()
+                .zip(&x.from_on)
+                .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
+                .collect::<Vec<_>>()
+                .join(" AND ");
         let mut copy = ctx.step(
             format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
             i,
@@ -644,7 +671,9 @@ pub(in crate::plan) mod mysql {
             vec![format!("DROP VIEW {bt}"), format!("DROP TABLE {parked}")],
             vec![],
             (LockMode::Metadata, &[from], Effect::Metadata),
-            &format!("after Switch every {from} row is in {into} and v2 reads {into}; dropping the old table is one-way"),
+            &format!(
+                "after Switch every {from} row is in {into} and v2 reads {into}; dropping the old table is one-way"
+            ),
             R_DROP_TABLE,
         );
         drop.one_way = true;
@@ -682,7 +711,11 @@ pub(in crate::plan) mod sqlite {
         let vals = |row: &str| x.values(&format!("{row}."), &qf).join(", ");
         let on: Vec<String> = x.on.iter().map(|c| q(c)).collect();
         let matches = |row: &str| {
-            on.iter().zip(&x.from_on).map(|(o, f)| format!("{at}.{o} = {row}.{}", q(f))).collect::<Vec<_>>().join(" AND ")
+            on.iter()
+                .zip(&x.from_on)
+                .map(|(o, f)| format!("{at}.{o} = {row}.{}", q(f)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
         };
         let same = |row: &str| {
             a_cols
@@ -713,7 +746,8 @@ pub(in crate::plan) mod sqlite {
         let p = "bellows";
         let short_b = split_qualified(from).1;
         let trig = |op: &str| ident(&format!("{p}_merge_{short_b}_{op}"), SQ);
-        let insert = |row: &str| format!("INSERT INTO {at} ({list}) SELECT {} WHERE true ON CONFLICT DO NOTHING;", vals(row));
+        let insert =
+            |row: &str| format!("INSERT INTO {at} ({list}) SELECT {} WHERE true ON CONFLICT DO NOTHING;", vals(row));
         let copy_of = |row: &str| format!("{} AND {}", matches(row), same(row));
         let creates = vec![
             format!("CREATE TRIGGER {} AFTER INSERT ON {bt} BEGIN {} END", trig("ins"), insert("NEW")),
@@ -731,7 +765,8 @@ pub(in crate::plan) mod sqlite {
                 referenced.concat()
             ),
         ];
-        let drops: Vec<String> = ["ins", "upd", "del"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {}", trig(op))).collect();
+        let drops: Vec<String> =
+            ["ins", "upd", "del"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {}", trig(op))).collect();
         b.push(
             StageKind::Expand,
             step(
@@ -824,9 +859,17 @@ mod tests {
         let plan = planned(BEFORE, AFTER, "clients->customers on=email full_name=name", Dialect::Postgres);
         let all = sql(&plan);
         // B's ids are not copied: customers makes its own.
-        assert!(all.contains("INSERT INTO customers (email, name) SELECT b.email, b.full_name FROM clients b"), "{all}");
+        assert!(
+            all.contains("INSERT INTO customers (email, name) SELECT b.email, b.full_name FROM clients b"),
+            "{all}"
+        );
         assert!(all.contains("ON CONFLICT DO NOTHING"), "{all}");
-        assert!(all.contains("CREATE VIEW clients AS SELECT id, email, name AS full_name, CAST(NULL AS TEXT) AS fax FROM customers"), "{all}");
+        assert!(
+            all.contains(
+                "CREATE VIEW clients AS SELECT id, email, name AS full_name, CAST(NULL AS TEXT) AS fax FROM customers"
+            ),
+            "{all}"
+        );
         assert!(!all.contains("DROP TABLE clients"), "the merge drops the parked table, not the view's name: {all}");
         assert!(plan.notes.iter().any(|n| n.contains("fax of clients has no column in customers")), "{:?}", plan.notes);
         assert_eq!(plan.verifications.len(), 1);
@@ -856,9 +899,11 @@ mod tests {
 
     #[test]
     fn sqlite_keeps_the_old_table_written_by_v1_and_fills_required_values_with_the_default() {
-        let before = "CREATE TABLE a (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, plan TEXT NOT NULL DEFAULT 'free');
+        let before =
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, plan TEXT NOT NULL DEFAULT 'free');
             CREATE TABLE b (id INTEGER PRIMARY KEY, email TEXT NOT NULL, plan TEXT);";
-        let after = "CREATE TABLE a (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, plan TEXT NOT NULL DEFAULT 'free');";
+        let after =
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, plan TEXT NOT NULL DEFAULT 'free');";
         let plan = planned(before, after, "b->a on=email", Dialect::Sqlite);
         let all = sql(&plan);
         assert!(all.contains("COALESCE(b.plan, 'free')"), "{all}");
