@@ -316,6 +316,52 @@ fn b_key_note(x: &Merge) -> String {
     format!(": from Switch, v1 reads {} through the view, with {} keys", x.from, poss(&x.into))
 }
 
+/// ` AND NOT EXISTS (...)` for each reference to A in the base: a row of A that another table
+/// references is left where a trigger would delete it, so v1's delete of B never fails on it.
+/// `q` quotes a name, `tq` a table's; `at` is A as the trigger's statement names it.
+fn unreferenced(
+    base: &Schema,
+    into: &str,
+    at: &str,
+    q: &dyn Fn(&str) -> String,
+    tq: &dyn Fn(&str) -> String,
+) -> String {
+    base.tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+        .filter(|(_, fk)| same_name(&fk.ref_table, into))
+        .map(|(t, fk)| {
+            let cond = fk
+                .columns
+                .iter()
+                .zip(&fk.ref_columns)
+                .map(|(c, r)| format!("r.{} = {at}.{}", q(c), q(r)))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            format!(" AND NOT EXISTS (SELECT 1 FROM {} r WHERE {cond})", tq(&t.qualified_name()))
+        })
+        .collect()
+}
+
+/// The select list of the view that stands in for B: B's columns from A (renamed where the
+/// names differ), and `missing` for a column with no place in A (it reads as NULL).
+fn view_columns(
+    base: &Schema,
+    x: &Merge,
+    q: &dyn Fn(&str) -> String,
+    missing: &dyn Fn(&crate::model::Column) -> String,
+) -> Vec<String> {
+    let Some(t) = base.find_table(&x.from) else { return Vec::new() };
+    t.columns
+        .iter()
+        .map(|c| match x.view_columns.iter().find(|(bc, _)| same_name(bc, &c.name)) {
+            Some((_, ac)) if same_name(ac, &c.name) => q(ac),
+            Some((_, ac)) => format!("{} AS {}", q(ac), q(&c.name)),
+            None => format!("{} AS {}", missing(c), q(&c.name)),
+        })
+        .collect()
+}
+
 /// `table's`, or `tables'`.
 fn poss(name: &str) -> String {
     if name.ends_with('s') {
@@ -436,23 +482,9 @@ pub(in crate::plan) mod postgres {
             resolution: None,
         });
         // The view gives B's columns from A; a column with no place in A reads as NULL.
-        let b_table = ctx.base.find_table(from);
-        let view_cols: Vec<String> = b_table
-            .map(|t| {
-                t.columns
-                    .iter()
-                    .map(|c| match x.view_columns.iter().find(|(bc, _)| same_name(bc, &c.name)) {
-                        Some((_, ac)) if same_name(ac, &c.name) => q(ac),
-                        Some((_, ac)) => format!("{} AS {}", q(ac), q(&c.name)),
-                        None => format!(
-                            "CAST(NULL AS {}) AS {}",
-                            crate::verify::values::cast_type(&c.data_type, PG),
-                            q(&c.name)
-                        ),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let view_cols = super::view_columns(ctx.base, x, &qf, &|c| {
+            format!("CAST(NULL AS {})", crate::verify::values::cast_type(&c.data_type, PG))
+        });
         let view = format!("CREATE VIEW {bt} AS SELECT {} FROM {at}", view_cols.join(", "));
         let parked_sql = qualified(split_qualified(from).0, &parked, PG);
         b.push(
@@ -537,24 +569,7 @@ pub(in crate::plan) mod mysql {
             let same: Vec<String> = a_cols.iter().zip(vals(row)).map(|(a, v)| format!("{at}.{a} <=> {v}")).collect();
             format!("{} AND {}", matches(row), same.join(" AND "))
         };
-        // A row another table references stays: deleting it would fail v1's delete of B.
-        let referenced: String = ctx
-            .base
-            .tables
-            .iter()
-            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
-            .filter(|(_, fk)| same_name(&fk.ref_table, into))
-            .map(|(t, fk)| {
-                let cond = fk
-                    .columns
-                    .iter()
-                    .zip(&fk.ref_columns)
-                    .map(|(c, r)| format!("r.{} = {at}.{}", q(c), q(r)))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                format!(" AND NOT EXISTS (SELECT 1 FROM {} r WHERE {cond})", tq(&t.qualified_name()))
-            })
-            .collect();
+        let referenced = super::unreferenced(ctx.base, into, &at, &qf, &|t| tq(t));
         // A row that meets a row of A on any unique key keeps A's row (a no-op update).
         let keep = format!(" ON DUPLICATE KEY UPDATE {at}.{0} = {at}.{0}", q(&x.on[0]));
         let insert = |row: &str| format!("INSERT INTO {at} ({list}) VALUES ({}){keep};", vals(row).join(", "));
@@ -631,20 +646,7 @@ pub(in crate::plan) mod mysql {
             resolution: None,
         });
         // The view gives B's columns from A; a column with no place in A reads as NULL.
-        let view_cols: Vec<String> = ctx
-            .base
-            .find_table(from)
-            .map(|t| {
-                t.columns
-                    .iter()
-                    .map(|c| match x.view_columns.iter().find(|(bc, _)| same_name(bc, &c.name)) {
-                        Some((_, ac)) if same_name(ac, &c.name) => q(ac),
-                        Some((_, ac)) => format!("{} AS {}", q(ac), q(&c.name)),
-                        None => format!("NULL AS {}", q(&c.name)),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let view_cols = super::view_columns(ctx.base, x, &qf, &|_| "NULL".to_string());
         let ns = split_qualified(from).0;
         let parked = qualified(ns, &name(&[p, "merged", short_b]), crate::Dialect::MySql);
         let staged = qualified(ns, &name(&[p, "merging", short_b]), crate::Dialect::MySql);
@@ -725,24 +727,7 @@ pub(in crate::plan) mod sqlite {
                 .collect::<Vec<_>>()
                 .join(" AND ")
         };
-        // A row of A that another table references stays: deleting it would fail v1's delete.
-        let referenced: Vec<String> = ctx
-            .base
-            .tables
-            .iter()
-            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
-            .filter(|(_, fk)| same_name(&fk.ref_table, into))
-            .map(|(t, fk)| {
-                let cond = fk
-                    .columns
-                    .iter()
-                    .zip(&fk.ref_columns)
-                    .map(|(c, r)| format!("r.{} = {at}.{}", q(c), q(r)))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                format!(" AND NOT EXISTS (SELECT 1 FROM {} r WHERE {cond})", q(&t.qualified_name()))
-            })
-            .collect();
+        let referenced = super::unreferenced(ctx.base, into, &at, &qf, &|t| q(t));
         let p = "bellows";
         let short_b = split_qualified(from).1;
         let trig = |op: &str| ident(&format!("{p}_merge_{short_b}_{op}"), SQ);
@@ -759,10 +744,9 @@ pub(in crate::plan) mod sqlite {
                 insert("NEW")
             ),
             format!(
-                "CREATE TRIGGER {} AFTER DELETE ON {bt} BEGIN DELETE FROM {at} WHERE {}{}; END",
+                "CREATE TRIGGER {} AFTER DELETE ON {bt} BEGIN DELETE FROM {at} WHERE {}{referenced}; END",
                 trig("del"),
-                copy_of("OLD"),
-                referenced.concat()
+                copy_of("OLD")
             ),
         ];
         let drops: Vec<String> =
