@@ -158,7 +158,9 @@ pub fn handle(request: Request, cache: &mut Cache) -> Reply {
             let map = cache.dependencies.get_or_insert_with(|| DependencyMap::build(&target, dialect));
             Reply::UsedBy(map.used_by(&table, column.as_deref()).to_vec())
         }
+        #[cfg(feature = "full")]
         Request::Export { design, format } => Reply::File(export(cache.analysis_of(Design::from(design)), &format)),
+        #[cfg(feature = "full")]
         Request::PlanZip { design, diagram_svg } => {
             Reply::File(plan_zip(cache.analysis_of(Design::from(design)), diagram_svg))
         }
@@ -166,10 +168,16 @@ pub fn handle(request: Request, cache: &mut Cache) -> Reply {
             let a = cache.analysis_of(Design::from(design));
             Reply::Snippets(bellows_core::consumers::frameworks::snippets(&a.changes, &a.base.schema, framework))
         }
+        #[cfg(feature = "full")]
         Request::ReadExport(csv) => Reply::File(read_export(&csv)),
+        #[cfg(not(feature = "full"))]
+        Request::Export { .. } | Request::PlanZip { .. } | Request::ReadExport(_) => {
+            Reply::File(Err("the analysis worker does not write files; the full engine does".to_string()))
+        }
     }
 }
 
+#[cfg(feature = "full")]
 /// A statistics export as a consumer's SQL: ("statements.sql", text).
 fn read_export(csv: &str) -> Result<(String, String), String> {
     let (statements, notes) = bellows_core::consumers::statements_from_export(csv)?;
@@ -187,6 +195,7 @@ fn read_export(csv: &str) -> Result<(String, String), String> {
     Ok(("statements.sql".to_string(), sql))
 }
 
+#[cfg(feature = "full")]
 /// The target schema written as `format`: (file name, text).
 fn export(a: &Analysis, format: &str) -> Result<(String, String), String> {
     use bellows_core::render::{ddl, diagram};
@@ -197,7 +206,7 @@ fn export(a: &Analysis, format: &str) -> Result<(String, String), String> {
     Ok(match format {
         "dbml" => ("schema.dbml".to_string(), diagram::schema_dbml(&a.target)),
         "mermaid" => ("schema.mmd".to_string(), diagram::schema_mermaid(&a.target)),
-        // The page writes Prisma schemas itself (`header.rs`).
+        "prisma" => ("schema.prisma".to_string(), bellows_core::render::prisma::schema_prisma(&a.target, a.dialect)),
         "postgres" => sql(Dialect::Postgres, "pg"),
         "mysql" => sql(Dialect::MySql, "mysql"),
         "sqlite" => sql(Dialect::Sqlite, "sqlite"),
@@ -205,6 +214,7 @@ fn export(a: &Analysis, format: &str) -> Result<(String, String), String> {
     })
 }
 
+#[cfg(feature = "full")]
 /// The plan as one zip, base64: what `bellows plan --zip` writes, with the page's diagram.
 fn plan_zip(a: &Analysis, diagram_svg: String) -> Result<(String, String), String> {
     use base64::Engine;
@@ -222,21 +232,62 @@ fn plan_zip(a: &Analysis, diagram_svg: String) -> Result<(String, String), Strin
     Ok(("bellows-plan.zip".to_string(), base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
-/// How requests leave the page.
+/// Which engine answers a request. Both are the same core compiled to wasm; the analysis worker
+/// loads beside the page and leaves out what few designs need (the DBML and Prisma readers, the
+/// exports, the plan zip with its pgroll migration, the statistics reader), which keeps it under
+/// its size budget. The full engine has everything, and loads the first time it is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Analysis = 0,
+    Full = 1,
+}
+
+impl Request {
+    /// The engine that answers this request: the full one for the files it alone writes and for
+    /// a design whose text is DBML or a Prisma schema (every question about it, so that one
+    /// engine reads it and keeps its analysis), else the analysis worker.
+    pub fn engine(&self) -> Engine {
+        let design = match self {
+            Request::Export { .. } | Request::PlanZip { .. } | Request::ReadExport(_) => return Engine::Full,
+            Request::Open(_) | Request::Scenario(_) => return Engine::Analysis,
+            Request::Analyze(d) | Request::EncodeFile(d) => d,
+            Request::AfterStage { design, .. } | Request::UsedBy { design, .. } | Request::Snippets { design, .. } => {
+                design
+            }
+        };
+        let read_here = design.model.is_some()
+            || bellows_core::import::detect_format(&design.source) == bellows_core::import::SourceFormat::Sql;
+        if read_here {
+            Engine::Analysis
+        } else {
+            Engine::Full
+        }
+    }
+}
+
+/// How requests leave the page for one engine.
 trait Backend {
     fn send(&self, asked: Asked);
 }
 
 type Waiting = Box<dyn FnOnce(Reply)>;
 
+/// The page's line to one engine: its backend once started, and what waits for it to listen.
 #[derive(Default)]
-struct Client {
+struct Line {
     backend: Option<Box<dyn Backend>>,
     ready: bool,
     queued: Vec<Asked>,
+}
+
+#[derive(Default)]
+struct Client {
+    lines: [Line; 2],
+    /// Where the full engine loads from, until it is first asked (then it starts).
+    full_url: Option<String>,
     next: u64,
     waiting: HashMap<u64, Waiting>,
-    /// Told when the engine cannot answer any more (the worker failed to load or stopped).
+    /// Told when an engine cannot answer any more (its worker failed to load or stopped).
     on_failure: Option<Box<dyn Fn(String)>>,
 }
 
@@ -244,48 +295,65 @@ thread_local! {
     static CLIENT: RefCell<Client> = RefCell::new(Client::default());
 }
 
-/// Asks the engine; `then` runs on the page with the reply, later (never before this returns).
+/// Asks the engine the request belongs to ([`Request::engine`]); `then` runs on the page with
+/// the reply, later (never before this returns).
 pub fn ask(request: Request, then: impl FnOnce(Reply) + 'static) {
+    let engine = request.engine();
+    let start = CLIENT.with_borrow_mut(|c| {
+        let idle = engine == Engine::Full && c.lines[engine as usize].backend.is_none();
+        idle.then(|| c.full_url.take()).flatten()
+    });
+    if let Some(url) = start {
+        start_engine(Engine::Full, &url);
+    }
     let send = CLIENT.with_borrow_mut(|c| {
         c.next += 1;
         let id = c.next;
         c.waiting.insert(id, Box::new(then));
         let asked = Asked { id, request };
-        if c.ready {
+        let line = &mut c.lines[engine as usize];
+        if line.ready {
             Some(asked)
         } else {
-            c.queued.push(asked);
+            line.queued.push(asked);
             None
         }
     });
     if let Some(asked) = send {
         // The backend is taken out while it sends, so that it may call back into the client.
-        let backend = CLIENT.with_borrow_mut(|c| c.backend.take());
+        let backend = CLIENT.with_borrow_mut(|c| c.lines[engine as usize].backend.take());
         if let Some(b) = &backend {
             b.send(asked);
         }
-        CLIENT.with_borrow_mut(|c| c.backend = c.backend.take().or(backend));
+        CLIENT.with_borrow_mut(|c| {
+            let line = &mut c.lines[engine as usize];
+            line.backend = line.backend.take().or(backend);
+        });
     }
 }
 
-/// Says what to do when the engine fails (shown to the user: the page cannot analyse any more).
+/// Says what to do when an engine fails (shown to the user: the page cannot analyse any more).
 pub fn on_failure(f: impl Fn(String) + 'static) {
     CLIENT.with_borrow_mut(|c| c.on_failure = Some(Box::new(f)));
 }
 
-fn told(message: Told) {
+fn told(engine: Engine, message: Told) {
     match message {
         Told::Ready => {
             let (queued, backend) = CLIENT.with_borrow_mut(|c| {
-                c.ready = true;
-                (std::mem::take(&mut c.queued), c.backend.take())
+                let line = &mut c.lines[engine as usize];
+                line.ready = true;
+                (std::mem::take(&mut line.queued), line.backend.take())
             });
             if let Some(b) = &backend {
                 for asked in queued {
                     b.send(asked);
                 }
             }
-            CLIENT.with_borrow_mut(|c| c.backend = c.backend.take().or(backend));
+            CLIENT.with_borrow_mut(|c| {
+                let line = &mut c.lines[engine as usize];
+                line.backend = line.backend.take().or(backend);
+            });
         }
         Told::Reply { id, reply } => {
             if let Some(then) = CLIENT.with_borrow_mut(|c| c.waiting.remove(&id)) {
@@ -303,17 +371,28 @@ fn failed(why: String) {
     CLIENT.with_borrow_mut(|c| c.on_failure = c.on_failure.take().or(f));
 }
 
-/// The app's engine: a Web Worker loaded from `url` (Trunk's loader for `bellows-worker`).
-pub fn start_worker(url: &str) {
+/// The app's engines: the analysis worker, started now from `analysis_url`, and the full engine,
+/// started from `full_url` when first asked (Trunk's loaders for `bellows-worker` and
+/// `bellows-full`).
+pub fn start_workers(analysis_url: &str, full_url: &str) {
+    CLIENT.with_borrow_mut(|c| c.full_url = Some(full_url.to_string()));
+    start_engine(Engine::Analysis, analysis_url);
+}
+
+fn start_engine(engine: Engine, url: &str) {
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
 
-    struct Worker(web_sys::Worker);
+    let name = match engine {
+        Engine::Analysis => "the analysis worker",
+        Engine::Full => "the full engine",
+    };
+    struct Worker(web_sys::Worker, &'static str);
     impl Backend for Worker {
         fn send(&self, asked: Asked) {
             let text = serde_json::to_string(&asked).unwrap_or_default();
             if let Err(e) = self.0.post_message(&JsValue::from_str(&text)) {
-                failed(format!("the analysis worker refused a message: {e:?}"));
+                failed(format!("{} refused a message: {e:?}", self.1));
             }
         }
     }
@@ -321,42 +400,74 @@ pub fn start_worker(url: &str) {
     let worker = match web_sys::Worker::new(url) {
         Ok(w) => w,
         Err(e) => {
-            failed(format!("the analysis worker could not start: {e:?}"));
+            failed(format!("{name} could not start: {e:?}"));
             return;
         }
     };
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
         let Some(text) = e.data().as_string() else { return };
         match serde_json::from_str::<Told>(&text) {
-            Ok(message) => told(message),
-            Err(e) => failed(format!("the analysis worker's answer could not be read: {e}")),
+            Ok(message) => told(engine, message),
+            Err(e) => failed(format!("{name}'s answer could not be read: {e}")),
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|e: web_sys::ErrorEvent| {
-        failed(format!("the analysis worker stopped: {}", e.message()));
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        failed(format!("{name} stopped: {}", e.message()));
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
-    CLIENT.with_borrow_mut(|c| c.backend = Some(Box::new(Worker(worker))));
+    CLIENT.with_borrow_mut(|c| c.lines[engine as usize].backend = Some(Box::new(Worker(worker, name))));
 }
 
-/// The engine on the page itself, for tests that mount components without a built site. Replies
-/// still come later, as the worker's do.
+/// The engines on the page itself, for tests that mount components without a built site (a
+/// test build has everything). Replies still come later, as the workers' do.
 pub fn start_inline() {
-    struct Inline(RefCell<Cache>);
+    struct Inline(RefCell<Cache>, Engine);
     impl Backend for Inline {
         fn send(&self, asked: Asked) {
             let reply = handle(asked.request, &mut self.0.borrow_mut());
-            let id = asked.id;
-            wasm_bindgen_futures::spawn_local(async move { told(Told::Reply { id, reply }) });
+            let (id, engine) = (asked.id, self.1);
+            wasm_bindgen_futures::spawn_local(async move { told(engine, Told::Reply { id, reply }) });
         }
     }
     CLIENT.with_borrow_mut(|c| {
-        c.backend = Some(Box::new(Inline(RefCell::new(Cache::default()))));
-        c.ready = true;
+        for engine in [Engine::Analysis, Engine::Full] {
+            let line = &mut c.lines[engine as usize];
+            line.backend = Some(Box::new(Inline(RefCell::new(Cache::default()), engine)));
+            line.ready = true;
+        }
     });
+}
+
+/// A worker's side ([`handle`] behind `postMessage`): the `bellows-worker` and `bellows-full`
+/// binaries, which differ in what their build leaves out. It answers each request in turn,
+/// keeping the last design's analysis, and says when it listens, since a message sent before
+/// that would be lost.
+pub fn serve() {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    fn post(scope: &web_sys::DedicatedWorkerGlobalScope, told: &Told) {
+        let text = serde_json::to_string(told).unwrap_or_default();
+        // A worker that cannot post to its page has no one to tell.
+        let _ = scope.post_message(&JsValue::from_str(&text));
+    }
+
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let cache = RefCell::new(Cache::default());
+    let reply_scope = scope.clone();
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        let Some(text) = e.data().as_string() else { return };
+        // The page writes every message; one it cannot have written is no request.
+        let Ok(asked) = serde_json::from_str::<Asked>(&text) else { return };
+        let reply = handle(asked.request, &mut cache.borrow_mut());
+        post(&reply_scope, &Told::Reply { id: asked.id, reply });
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&scope, &Told::Ready);
 }
 
 #[cfg(test)]
@@ -452,6 +563,35 @@ mod tests {
     }
 
     #[test]
+    fn dbml_and_prisma_designs_and_the_files_go_to_the_full_engine_and_the_rest_to_the_worker() {
+        let sql = crate::scenarios::find("rename-column").expect("scenario").design();
+        let carried = |source: &str| Carried::from(Design { source: source.to_string(), ..sql.clone() });
+        let prisma = carried("datasource db {\n  provider = \"postgresql\"\n}\nmodel User {\n  id Int @id\n}\n");
+        let dbml = carried("Table users {\n  id int [pk]\n}\n");
+        assert_eq!(Request::Analyze(sql.clone().into()).engine(), Engine::Analysis);
+        assert_eq!(Request::Open("#d=2.x".into()).engine(), Engine::Analysis);
+        for design in [prisma.clone(), dbml.clone()] {
+            assert_eq!(Request::Analyze(design.clone()).engine(), Engine::Full);
+            assert_eq!(
+                Request::UsedBy { design: design.clone(), table: "t".into(), column: None }.engine(),
+                Engine::Full
+            );
+            assert_eq!(Request::AfterStage { design, stage: 1 }.engine(), Engine::Full);
+        }
+        // A design opened from a link carries its base read already: the worker analyses it.
+        let mut linked = Design::from(prisma);
+        linked.model = Some(bellows_core::import(&linked.source, None).schema);
+        assert_eq!(Request::Analyze(linked.into()).engine(), Engine::Analysis);
+        for files in [
+            Request::Export { design: sql.clone().into(), format: "dbml".into() },
+            Request::PlanZip { design: sql.clone().into(), diagram_svg: String::new() },
+            Request::ReadExport("a,b\n".into()),
+        ] {
+            assert_eq!(files.engine(), Engine::Full);
+        }
+    }
+
+    #[test]
     #[cfg(not(target_arch = "wasm32"))] // the zip crate reads the archive natively
     fn exports_and_the_plan_zip_are_written_from_the_analysis_on_screen() {
         use base64::Engine;
@@ -461,10 +601,9 @@ mod tests {
             Reply::File(f) => f,
             other => panic!("{other:?}"),
         };
-        // The page writes the Prisma schema from the analysis it holds; the worker refuses it.
-        assert!(file(Request::Export { design: design.clone().into(), format: "prisma".into() }).is_err());
-        let analysis = bellows_core::analysis::analyze(&design);
-        let prisma = bellows_core::render::prisma::schema_prisma(&analysis.target, analysis.dialect);
+        let (name, prisma) =
+            file(Request::Export { design: design.clone().into(), format: "prisma".into() }).expect("Prisma");
+        assert_eq!(name, "schema.prisma");
         assert!(prisma.contains("model orders {") && prisma.contains("placed_at"), "the target: {prisma}");
         let read_back = bellows_core::import(&prisma, None);
         assert_eq!(read_back.format, bellows_core::SourceFormat::Prisma, "pasted back, it reads as Prisma");

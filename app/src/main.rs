@@ -3,8 +3,8 @@
 fn main() {
     console_error_panic_hook::set_once();
     bellows_app::browser::forbid_connections();
-    // Trunk builds the worker beside the page under this fixed name (workers are not hashed);
-    // relative, so the site works from a sub-path.
-    bellows_app::engine::start_worker("./bellows-worker_loader.js");
+    // Trunk builds the workers beside the page under these fixed names (workers are not
+    // hashed); relative, so the site works from a sub-path. The full engine loads when needed.
+    bellows_app::engine::start_workers("./bellows-worker_loader.js", "./bellows-full_loader.js");
     leptos::mount::mount_to_body(bellows_app::App);
 }

@@ -57,15 +57,9 @@ pub fn Header(studio: Studio) -> impl IntoView {
         let fragment = encode_file(&studio.design());
         browser::download("design.bellows", "text/plain", &fragment);
     };
-    // The target schema (what the user designed) in another format, written by the engine;
-    // a Prisma schema here, from the analysis the page holds (its writer is the only exporter
-    // the page carries, which keeps the worker under its 1 MiB budget).
+    // The target schema (what the user designed) in another format, written by the full engine.
     let export = move |format: String| {
-        if format == "prisma" {
-            let text =
-                studio.analysis.with_untracked(|a| bellows_core::render::prisma::schema_prisma(&a.target, a.dialect));
-            browser::download("schema.prisma", "text/plain", &text);
-        } else if !format.is_empty() {
+        if !format.is_empty() {
             studio.download(Request::Export { design: studio.design_for_engine().into(), format });
         }
     };

@@ -98,13 +98,9 @@ pub enum Change {
     DropTable {
         table: String,
     },
-    /// (Native builds only: merges are planned by the CLI and the harness; the browser's
-    /// analysis worker has no room for them under its size budget yet.)
-    ///
     /// The rows of `from` (dropped) go into `into`: `columns` maps `from`'s columns onto
     /// `into`'s, `on` (columns of `into`) matches a row of `from` to a row of `into`, and on a
     /// match `from`'s values win when `from_wins`, else `into`'s row is kept as it is.
-    #[cfg(not(target_arch = "wasm32"))]
     MergeTable {
         from: String,
         into: String,
@@ -309,7 +305,6 @@ impl Change {
         use Change::*;
         match self {
             CreateTable { table } | DropTable { table } => Some(table),
-            #[cfg(not(target_arch = "wasm32"))]
             MergeTable { into, .. } => Some(into),
             RenameTable { to, .. } => Some(to),
             AddColumn { table, .. }
@@ -364,7 +359,6 @@ impl Change {
         match self {
             CreateTable { table } => format!("create table {table}"),
             DropTable { table } => format!("drop table {table}"),
-            #[cfg(not(target_arch = "wasm32"))]
             MergeTable { from, into, on, from_wins, .. } => format!(
                 "merge table {from} into {into} on {}, {} row kept on a match",
                 if on.is_empty() { "(no key)".to_string() } else { on.join(", ") },
@@ -503,7 +497,6 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
     for (i, table) in base.tables.iter().enumerate() {
         if !matched_base[i] {
             out.changes.push(Change::DropTable { table: table.qualified_name() });
-            #[cfg(not(target_arch = "wasm32"))]
             if let Some(m) = merge_of(table, target, options) {
                 out.changes.push(m);
             }
@@ -520,7 +513,6 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
 /// B's columns go to A's column of the same name unless the hint maps them; a column with no
 /// place in A is left out (its values go with B). `on` defaults to A's primary key when B has
 /// every one of its columns, else to A's first unique key B has.
-#[cfg(not(target_arch = "wasm32"))]
 fn merge_of(b: &Table, target: &Schema, options: &DiffOptions) -> Option<Change> {
     let hint = options
         .merges
@@ -531,7 +523,6 @@ fn merge_of(b: &Table, target: &Schema, options: &DiffOptions) -> Option<Change>
 
 /// The merge of `b` into `a` that `hint` states, its columns mapped and its key chosen (see
 /// [`MergeHint`]).
-#[cfg(not(target_arch = "wasm32"))]
 pub fn merge_change(b: &Table, a: &Table, hint: &MergeHint) -> Change {
     let mut columns = Vec::new();
     for c in &b.columns {

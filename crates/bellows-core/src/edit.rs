@@ -191,9 +191,7 @@ pub enum Edit {
     /// Merges `table` into `into` (the same entity stored twice): `table` goes, and the plan
     /// copies its rows into `into`, matched on `on` (a unique key of `into`), `into`'s row kept
     /// on a match. `map` sends a column of `table` to a column of `into` of another name; the
-    /// others go to the column of the same name. Native builds only, like
-    /// `Change::MergeTable`.
-    #[cfg(not(target_arch = "wasm32"))]
+    /// others go to the column of the same name.
     MergeTable {
         table: TableId,
         into: TableId,
@@ -236,9 +234,7 @@ struct EditJson {
     before: Option<String>,
     replacement: Option<String>,
     labels: Option<Vec<String>>,
-    #[cfg(not(target_arch = "wasm32"))]
     on: Option<Vec<ColumnId>>,
-    #[cfg(not(target_arch = "wasm32"))]
     map: Option<Vec<(ColumnId, ColumnId)>>,
 }
 
@@ -289,7 +285,6 @@ impl TryFrom<EditJson> for Edit {
             },
             "rename-table" => Edit::RenameTable { table, to: j.to.clone().ok_or_else(|| missing("to"))? },
             "drop-table" => Edit::DropTable { table },
-            #[cfg(not(target_arch = "wasm32"))]
             "merge-table" => Edit::MergeTable {
                 table,
                 into: j.into.ok_or_else(|| missing("into"))?,
@@ -409,7 +404,6 @@ impl Edit {
             | Edit::AddUnique { table, .. }
             | Edit::DropUnique { table, .. }
             | Edit::CreateIndex { table, .. } => *table,
-            #[cfg(not(target_arch = "wasm32"))]
             Edit::MergeTable { table, .. } => *table,
         })
     }
@@ -736,7 +730,6 @@ fn mysql_foreign_key_types(schema: &Schema, index: usize, column: &str, to: &Dat
 /// What a merge of the table at `index` into `into` needs: another table, a key of it to match
 /// rows on, columns that exist, and no reference to the merged table (the plan does not repoint
 /// references yet; the user repoints them first).
-#[cfg(not(target_arch = "wasm32"))]
 fn merge_allowed(
     schema: &Schema,
     index: usize,
@@ -796,11 +789,7 @@ fn merge_allowed(
 /// The merges the edits make, by name, for the diff: the merged table's name in the base, the
 /// other table's and its columns' names in the target.
 pub fn merge_hints(base: &Schema, target: &Schema, edits: &[Edit]) -> Vec<crate::diff::MergeHint> {
-    #[cfg(target_arch = "wasm32")]
-    let _ = (base, target, edits);
-    #[allow(unused_mut)]
     let mut out = Vec::new();
-    #[cfg(not(target_arch = "wasm32"))]
     for e in edits {
         let Edit::MergeTable { table, into, on, map } = e else { continue };
         let (Some(b), Some(a)) =
@@ -890,7 +879,6 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             }
             dependents::rename_table(schema, &old_table_name, &old_short, to, &new_name);
         }
-        #[cfg(not(target_arch = "wasm32"))]
         Edit::MergeTable { into, on, map, .. } => {
             merge_allowed(schema, index, *into, on, map)?;
             drop_table(schema, &old_table_name)?;

@@ -107,20 +107,26 @@ pub fn size(args: &[String]) -> Result {
         .transpose()?
         .unwrap_or(15);
     let root = workspace_root();
-    say("building the app's wasm (wasm-release profile, names kept until wasm-bindgen)");
-    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).current_dir(&root).args([
-        "build",
-        "--profile",
-        "wasm-release",
-        "-p",
-        "bellows-app",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))?;
-    // The page's wasm, and the worker's (the SQL reader and the planner), each ranked on its own.
-    for (what, bin) in [("the page", "bellows-app"), ("the analysis worker", "bellows-worker")] {
-        let path = root.join(format!("target/wasm32-unknown-unknown/wasm-release/{bin}.wasm"));
-        report(what, &path, top)?;
+    // Built as Trunk builds them (app/index.html): the page and the analysis worker without the
+    // `full` feature, the full engine with it. A build of one feature set overwrites the other's
+    // files, so each is ranked as soon as it is built.
+    let builds: [(&[&str], &[(&str, &str)]); 2] = [
+        (
+            &["--no-default-features", "--bin", "bellows-app", "--bin", "bellows-worker"],
+            &[("the page", "bellows-app"), ("the analysis worker", "bellows-worker")],
+        ),
+        (&["--bin", "bellows-full"], &[("the full engine (loaded when first needed)", "bellows-full")]),
+    ];
+    for (flags, bins) in builds {
+        say("building the app's wasm (wasm-release profile, names kept until wasm-bindgen)");
+        run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(&root)
+            .args(["build", "--profile", "wasm-release", "-p", "bellows-app", "--target", "wasm32-unknown-unknown"])
+            .args(flags))?;
+        for (what, bin) in bins {
+            let path = root.join(format!("target/wasm32-unknown-unknown/wasm-release/{bin}.wasm"));
+            report(what, &path, top)?;
+        }
     }
     Ok(())
 }

@@ -12,8 +12,16 @@ async fn first_visit_shows_the_example_schema() {
     page.wait_until_ready().await;
     assert_eq!(page.table_count().await, "5 tables");
     assert_eq!(session.client.title().await.expect("title"), "Bellows: schema design and safe migrations");
+    assert!(loaded(&session, "bellows-worker_loader.js").await, "the analysis worker answered the first analysis");
+    assert!(!loaded(&session, "bellows-full").await, "the full engine waits until something needs it");
     session.screenshot("01-first-visit").await;
     session.close().await;
+}
+
+/// Whether the page has fetched a file whose address contains `name` (its resource timings).
+async fn loaded(session: &Session, name: &str) -> bool {
+    let script = "return performance.getEntriesByType('resource').some(e => e.name.includes(arguments[0]));";
+    session.client.execute(script, vec![name.into()]).await.expect("eval").as_bool().unwrap_or(false)
 }
 
 #[tokio::test]
@@ -972,6 +980,8 @@ async fn export_downloads_the_designed_schema_in_other_formats_that_read_back() 
         )
         .await
         .expect("hook");
+    // Exports are the full engine's: it loads with the first one.
+    assert!(!loaded(&session, "bellows-full").await, "not loaded before an export");
     for choice in ["dbml", "mermaid", "prisma", "mysql"] {
         let select = session.client.find(fantoccini::Locator::Css("[data-testid=export]")).await.expect("export");
         select.select_by_value(choice).await.expect("chosen");
@@ -983,6 +993,7 @@ async fn export_downloads_the_designed_schema_in_other_formats_that_read_back() 
             .expect("pairs");
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["schema.dbml", "schema.mmd", "schema.prisma", "schema.mysql.sql"]);
+    assert!(loaded(&session, "bellows-full_loader.js").await, "the full engine loaded to write them");
     assert!(
         files[0].1.contains("Table books {") && files[0].1.contains("  headline text [not null]"),
         "{}",

@@ -5,8 +5,10 @@
 //! reported with its line and column while the import goes on.
 
 mod build;
+#[cfg(feature = "formats")]
 pub mod dbml;
 pub mod objects;
+#[cfg(feature = "formats")]
 pub mod prisma;
 mod recover;
 pub(crate) mod split;
@@ -139,6 +141,25 @@ impl Import {
     }
 }
 
+/// A DBML or Prisma text in a build without their readers (the app's analysis worker, which
+/// hands such designs to the full engine): nothing read, and an error that says why.
+#[cfg(not(feature = "formats"))]
+fn unread(format: SourceFormat, dialect: Option<Dialect>) -> Import {
+    let what = if format == SourceFormat::Dbml { "DBML" } else { "a Prisma schema" };
+    Import {
+        dialect: dialect.unwrap_or(Dialect::Postgres),
+        format,
+        schema: Schema::default(),
+        diagnostics: vec![Diagnostic::new(
+            "format-unavailable",
+            Severity::Error,
+            Span::new(1, 1),
+            format!("this build reads SQL only; {what} is read by the full engine"),
+        )],
+        stats: ImportStats::default(),
+    }
+}
+
 /// Nesting limit handed to sqlparser: deep enough for real DDL, shallow enough that hostile input
 /// is rejected with a diagnostic instead of exhausting the (small, in wasm) stack.
 const RECURSION_LIMIT: usize = 48;
@@ -148,11 +169,15 @@ const RECURSION_LIMIT: usize = 48;
 /// `database_type`, or the SQL itself); DBML that names none is read as PostgreSQL.
 pub fn import(sql: &str, dialect: Option<Dialect>) -> Import {
     match detect_format(sql) {
+        #[cfg(feature = "formats")]
         SourceFormat::Dbml => {
             let dialect = dialect.or_else(|| dbml::database_type(sql)).unwrap_or(Dialect::Postgres);
             return dbml::import_dbml(sql, dialect);
         }
+        #[cfg(feature = "formats")]
         SourceFormat::Prisma => return prisma::import_prisma(sql, dialect.unwrap_or(Dialect::Postgres)),
+        #[cfg(not(feature = "formats"))]
+        format @ (SourceFormat::Dbml | SourceFormat::Prisma) => return unread(format, dialect),
         SourceFormat::Sql => {}
     }
     let dialect = dialect.unwrap_or_else(|| detect_dialect(sql));

@@ -42,7 +42,6 @@ pub(in crate::plan) fn rebuilt_tables(target: &Schema, changes: &[Change]) -> Ve
     for change in changes {
         let rebuild = match change {
             Change::CreateTable { .. } | Change::DropTable { .. } => false,
-            #[cfg(not(target_arch = "wasm32"))]
             Change::MergeTable { .. } => false,
             Change::AddColumn { table, column } => target
                 .find_table(table)

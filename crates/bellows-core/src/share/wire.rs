@@ -316,9 +316,8 @@ pub(super) enum WEdit {
     RemoveEnumValue(String, String, Option<String>),
     /// (enum type, its labels).
     CreateEnum(String, Vec<String>),
-    /// (merged table, the table it goes into, the key columns, column pairs). Native builds
-    /// only (the last variant, so the others keep their numbers).
-    #[cfg(not(target_arch = "wasm32"))]
+    /// (merged table, the table it goes into, the key columns, column pairs). The last
+    /// variant, so the others keep their numbers.
     MergeTable(u32, u32, Vec<u32>, Vec<(u32, u32)>),
 }
 
@@ -804,7 +803,6 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
         Edit::RenameEnumValue { name, from, to } => WEdit::RenameEnumValue(name, from, to),
         Edit::RemoveEnumValue { name, value, replacement } => WEdit::RemoveEnumValue(name, value, replacement),
         Edit::CreateEnum { name, labels } => WEdit::CreateEnum(name, labels),
-        #[cfg(not(target_arch = "wasm32"))]
         Edit::MergeTable { table, into, on, map } => {
             WEdit::MergeTable(table.0, into.0, ids(&on), map.iter().map(|(x, y)| (x.0, y.0)).collect())
         }
@@ -890,7 +888,6 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
         WEdit::RenameEnumValue(name, from, to) => Edit::RenameEnumValue { name, from, to },
         WEdit::RemoveEnumValue(name, value, replacement) => Edit::RemoveEnumValue { name, value, replacement },
         WEdit::CreateEnum(name, labels) => Edit::CreateEnum { name, labels },
-        #[cfg(not(target_arch = "wasm32"))]
         WEdit::MergeTable(table, into, on, map) => Edit::MergeTable {
             table: t(table),
             into: t(into),

@@ -262,7 +262,6 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
         });
     }
     out.extend(split_values(base, target, changes, d));
-    #[cfg(not(target_arch = "wasm32"))]
     out.extend(merged_values(base, target, changes, d));
     out
 }
@@ -271,7 +270,6 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
 /// in A with B's values (A's default where B had NULL and A requires a value); a row A held
 /// keeps A's values, which A's own check compares. `before_raw` reads all of B, so undoing a
 /// stage finds B as it was.
-#[cfg(not(target_arch = "wasm32"))]
 fn merged_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect) -> Vec<Carried> {
     let mut out = Vec::new();
     for x in crate::plan::recipes::merge::merges(base, target, &changes.changes, d).into_iter().flatten() {

@@ -16,24 +16,7 @@ pub(in crate::plan) mod identity;
 pub(in crate::plan) mod indexes;
 pub(in crate::plan) mod keys;
 pub(crate) mod lookup;
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod merge;
-/// Merges are planned in native builds only (the CLI, the harness): in the browser's worker
-/// nothing makes a `MergeTable` change, and these stand in for the recipes.
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod merge {
-    pub(crate) fn merged(_: &[crate::diff::Change], _: &str) -> bool {
-        false
-    }
-    macro_rules! none {
-        ($($d:ident),*) => {$(
-            pub(in crate::plan) mod $d {
-                pub(in crate::plan) fn merge_tables(_: &crate::plan::$d::Ctx<'_>, _: &mut crate::plan::Builder) {}
-            }
-        )*};
-    }
-    none!(postgres, mysql, sqlite);
-}
 pub(in crate::plan) mod not_null;
 pub(in crate::plan) mod objects;
 pub(in crate::plan) mod partitions;
