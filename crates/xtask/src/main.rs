@@ -297,6 +297,19 @@ fn test() -> Result {
             "--",
             "-D",
             "warnings",
+        ]))?;
+        // The page and the analysis worker as Trunk builds them: without the full engine's code.
+        run(&mut cargo_cmd(&[
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "bellows-app",
+            "--bins",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
         ]))
     })?;
     let postgres = match tools::postgres() {
