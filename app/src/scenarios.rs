@@ -62,6 +62,32 @@ CREATE TABLE clients (
 );
 ";
 
+/// The same customer kept in two tables, one of them unique by email.
+const CUSTOMERS: &str = "-- A shop that took over another's client list.
+CREATE TABLE customers (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    name text NOT NULL,
+    phone text,
+    city text
+);
+
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id bigint NOT NULL REFERENCES customers (id),
+    total numeric(10,2) NOT NULL
+);
+CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+
+CREATE TABLE clients (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL,
+    name text NOT NULL,
+    phone text,
+    city text
+);
+";
+
 /// A reporting job's queries over ORDERS (sqlc's annotations name them).
 const REPORTS: &str = "-- name: DailySales :many
 SELECT date_trunc('day', created_at) AS day, sum(total) AS sales
@@ -171,11 +197,12 @@ pub const ALL: &[Scenario] = &[
     Scenario {
         id: "merge-tables",
         title: "Merge two tables that hold the same entity",
-        explanation: "clients duplicates customers (the Audit tab flags it). The target keeps customers and drops clients. Bellows plans the structure: clients is dropped only in Contract, after every version reads customers. Moving the clients' rows into customers is a data step you add between Backfill and Switch (INSERT ... SELECT ... ON CONFLICT DO NOTHING): the browser does not plan merges yet; the CLI does (bellows plan --merge \"clients->customers on=email\").",
-        source: ORDERS,
+        explanation: "clients duplicates customers (the Audit tab flags it), and the target merges it into customers, matched on the email customers keeps unique (drop one card on the other to make such a merge). Expand adds a trigger that copies every client the old version writes into customers, a client whose email is a customer's keeping the customer's row; Backfill copies the existing clients in batches; before Switch a count proves every client has its customer. Switch puts a view named clients over customers in its place, so the old version keeps working until Contract drops it.",
+        source: CUSTOMERS,
         edits: |b| {
             let (clients, _) = id(b, "clients", "id");
-            vec![Edit::DropTable { table: clients }]
+            let (customers, email) = id(b, "customers", "email");
+            vec![Edit::MergeTable { table: clients, into: customers, on: vec![email], map: vec![] }]
         },
         consumers: &[],
     },
@@ -212,6 +239,22 @@ mod tests {
             a.plan.changes
         );
         assert!(a.plan.verifications.iter().any(|v| v.sql.contains("addresses")));
+    }
+
+    #[test]
+    fn the_merge_scenario_plans_the_copy_of_the_rows_and_no_data_step_is_left_to_the_user() {
+        let s = find("merge-tables").expect("scenario");
+        let mut base = s.design();
+        base.edits.clear();
+        let flagged = analyze(&base).audit.into_iter().filter(|f| f.rule.code() == "duplicate-entity");
+        assert!(flagged.map(|f| f.message).any(|m| m.contains("clients")), "the Audit tab flags the twin");
+        let a = analyze(&s.design());
+        assert!(a.plan.changes.iter().any(|c| c.starts_with("merge table")), "{:?}", a.plan.changes);
+        let sql: Vec<&String> = a.plan.steps().flat_map(|(_, s)| s.sql.iter()).collect();
+        assert!(sql.iter().any(|q| q.contains("INSERT INTO customers")), "the rows are copied: {sql:#?}");
+        assert!(sql.iter().any(|q| q.contains("CREATE VIEW clients")), "v1 keeps its table's name: {sql:#?}");
+        assert!(a.plan.verifications.iter().any(|v| v.sql.contains("clients")), "counted before Switch");
+        assert!(!s.explanation.contains("data step"), "{}", s.explanation);
     }
 
     #[test]

@@ -69,6 +69,11 @@ pub struct Studio {
     pub waiting: RwSignal<u32>,
     /// Tables the canvas marks as depending on the selection (the inspector's "Used by").
     pub highlight: RwSignal<Vec<String>>,
+    /// The table a dragged card is over: dropped there, the inspector offers to merge into it.
+    pub drop_target: RwSignal<Option<TableId>>,
+    /// A merge the inspector's form proposes, (table, the table it goes into), set by a drop
+    /// and kept until the form is used or closed (the inspector may be drawn anew meanwhile).
+    pub merge_into: RwSignal<Option<(TableId, TableId)>>,
     /// The framework whose code changes the Plan tab shows (none: not shown).
     pub framework: RwSignal<Option<bellows_core::consumers::frameworks::Framework>>,
     /// Draws the diagram as the canvas lays it out, as SVG (set by the canvas while it shows).
@@ -208,6 +213,8 @@ impl Studio {
             waiting,
             analysed_source,
             highlight: RwSignal::new(Vec::new()),
+            drop_target: RwSignal::new(None),
+            merge_into: RwSignal::new(None),
             picture: StoredValue::new(None),
             framework: RwSignal::new(None),
         }

@@ -414,6 +414,121 @@ async fn a_text_column_is_allowed_only_listed_values_as_an_enum_type_or_a_check_
     assert!(host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(), "undo takes both back");
 }
 
+/// "Merge into…" in the inspector: the other table chosen, the key that matches rows, a column
+/// of another name mapped by hand; a merge the plan cannot make is refused with the reason and
+/// nothing changes; the merge is one undo step.
+#[wasm_bindgen_test]
+async fn a_table_merges_into_another_on_a_key_with_a_column_mapped_and_undo_takes_it_back() {
+    let host = mount();
+    type_source(
+        &host,
+        "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL);
+         CREATE TABLE clients (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL, full_name text NOT NULL);",
+    )
+    .await;
+    select_table(&host, "clients").await;
+    click(&find(&host, "merge-open"));
+    settle().await;
+    let into: HtmlSelectElement = find(&host, "merge-into").unchecked_into();
+    let customers = (0..into.length())
+        .filter_map(|i| into.item(i))
+        .find(|o| o.text_content().as_deref() == Some("customers"))
+        .and_then(|o| o.get_attribute("value"))
+        .expect("customers is offered");
+    into.set_value(&customers);
+    dispatch(&into, "change");
+    settle().await;
+    let on: HtmlSelectElement = find(&host, "merge-on").unchecked_into();
+    let keys: Vec<String> = (0..on.length()).filter_map(|i| on.item(i)).filter_map(|o| o.text_content()).collect();
+    assert_eq!(keys, ["id (primary key)", "email (unique)"]);
+    on.set_value("1");
+    // full_name finds no column of its name: unmapped, customers.name has nothing to fill it.
+    click(&find(&host, "merge-apply"));
+    until("the refusal", || host.query_selector("[data-testid=\"merge-error\"]").ok().flatten().is_some()).await;
+    let refused = text(&host, "merge-error");
+    assert!(refused.contains("customers.name is required"), "{refused}");
+    // Nothing changed: the form stays open with its choices, and clients is still on the canvas.
+    assert!(!find(&host, "merge-form").class_list().contains("hidden"));
+    assert_eq!(find(&host, "merge-on").unchecked_into::<HtmlSelectElement>().value(), "1");
+    let map: HtmlSelectElement = key_control(&host, "merge-map", "full_name").unchecked_into();
+    let name = (0..map.length())
+        .filter_map(|i| map.item(i))
+        .find(|o| o.text_content().as_deref() == Some("name"))
+        .and_then(|o| o.get_attribute("value"))
+        .expect("name is offered");
+    map.set_value(&name);
+    dispatch(&map, "change");
+    click(&find(&host, "merge-apply"));
+    settle().await;
+    click(&find(&host, "tab-plan"));
+    until("the merge in the plan", || {
+        host.query_selector("[data-testid=\"plan\"]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t.contains("merge table clients into customers on email"))
+    })
+    .await;
+    let plan = text(&host, "plan");
+    for expected in [
+        "INSERT INTO customers (email, name) SELECT b.email, b.full_name FROM clients b",
+        "CREATE VIEW clients AS SELECT id, email, name AS full_name FROM customers",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
+    click(&find(&host, "undo"));
+    until("the undo", || host.query_selector("[data-testid=\"plan-empty\"]").ok().flatten().is_some()).await;
+}
+
+/// Dropping a table's card on another's opens the merge with the other chosen, and moves
+/// nothing; the card under the pointer is marked while the drag lasts.
+#[wasm_bindgen_test]
+async fn a_card_dropped_on_another_offers_the_merge_into_it() {
+    let host = mount();
+    type_source(
+        &host,
+        "CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);
+         CREATE TABLE clients (id bigint PRIMARY KEY, email text NOT NULL);",
+    )
+    .await;
+    click(&find(&host, "tab-table"));
+    settle().await;
+    let card = |name: &str| {
+        host.query_selector(&format!("[data-testid=\"table-card\"][data-name=\"{name}\"]"))
+            .expect("selector")
+            .unwrap_or_else(|| panic!("no card for {name}"))
+    };
+    let centre = |el: &Element| {
+        let r = el.get_bounding_client_rect();
+        (r.x() + r.width() / 2.0, r.y() + r.height() / 2.0)
+    };
+    let title = card("clients").query_selector(".card-title").expect("selector").expect("a title");
+    let (from, to) = (centre(&title), centre(&card("customers")));
+    let pointer = |kind: &str, target: &Element, (x, y): (f64, f64)| {
+        let init = web_sys::PointerEventInit::new();
+        init.set_bubbles(true);
+        init.set_button(0);
+        init.set_client_x(x as i32);
+        init.set_client_y(y as i32);
+        let event = web_sys::PointerEvent::new_with_event_init_dict(kind, &init).expect("event");
+        target.dispatch_event(&event).expect("dispatched");
+    };
+    let canvas = find(&host, "canvas");
+    pointer("pointerdown", &title, from);
+    pointer("pointermove", &canvas, (from.0 + 10.0, from.1 + 10.0));
+    pointer("pointermove", &canvas, to);
+    settle().await;
+    assert!(card("customers").class_list().contains("merge-target"), "the card under the pointer is marked");
+    assert_eq!(text(&host, "drop-hint"), "Drop to merge clients into customers");
+    pointer("pointerup", &canvas, to);
+    settle().await;
+    assert!(!card("customers").class_list().contains("merge-target"));
+    let form = find(&host, "merge-form");
+    assert!(!form.class_list().contains("hidden"), "the merge form opens");
+    let into: HtmlSelectElement = find(&host, "merge-into").unchecked_into();
+    assert_eq!(into.selected_options().item(0).and_then(|o| o.text_content()).as_deref(), Some("customers"));
+}
+
 fn key_control(host: &HtmlElement, test_id: &str, column: &str) -> Element {
     host.query_selector(&format!("[data-testid=\"{test_id}\"][data-column=\"{column}\"]"))
         .expect("selector")

@@ -573,6 +573,7 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
             let w = to_world(cxy.0, cxy.1);
             connect.set(Some(Connect { table: TableId(t), column: ColumnId(c), from: w, now: w }));
         } else if let Some(t) = table {
+            studio.merge_into.set(None);
             studio.selected.set(Some(t));
             studio.selected_column.set(attr("data-column-id").and_then(|v| v.parse::<u32>().ok()).map(ColumnId));
             studio.tab.set(Tab::Table);
@@ -592,12 +593,28 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
     };
     let on_pointer_move = move |e: ev::PointerEvent| {
         let cxy = (e.client_x() as f64, e.client_y() as f64);
-        if drag.with_untracked(Option::is_some) {
+        if let Some(dragged) = drag.with_untracked(|d| d.map(|d| d.table)) {
             drag.update(|d| {
                 if let Some(d) = d {
                     d.now = cxy;
                 }
             });
+            // The card under the pointer, if any: dropped there, the dragged table may merge
+            // into it (the target view only, where edits are made).
+            if !studio.read_only.get_untracked() && studio.view.get_untracked() == ViewMode::Target {
+                let w = to_world(cxy.0, cxy.1);
+                let under = card_list.with_untracked(|cs| {
+                    cs.iter()
+                        .filter(|c| c.id != dragged && shown(c.id))
+                        .find(|c| {
+                            rect_at_rest(c.id).is_some_and(|r| r.contains(&Rect { x: w.0, y: w.1, w: 0.0, h: 0.0 }))
+                        })
+                        .map(|c| c.id)
+                });
+                if studio.drop_target.get_untracked() != under {
+                    studio.drop_target.set(under);
+                }
+            }
         } else if connect.with_untracked(Option::is_some) {
             let w = to_world(cxy.0, cxy.1);
             connect.update(|c| {
@@ -614,7 +631,21 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
         if let Some(d) = drag.get_untracked() {
             drag.set(None);
             let moved = (d.now.0 - d.start.0).abs() + (d.now.1 - d.start.1).abs() > 3.0;
-            if moved && !studio.read_only.get_untracked() {
+            let over = studio.drop_target.get_untracked();
+            if over.is_some() {
+                studio.drop_target.set(None);
+            }
+            if let (Some(into), true) = (over, moved) {
+                // Dropped on another table: the card goes back, and the inspector offers the
+                // merge (nothing changes until the user confirms it there).
+                if studio.selected.get_untracked() != Some(d.table) {
+                    studio.selected.set(Some(d.table));
+                }
+                studio.merge_into.set(Some((d.table, into)));
+                if studio.tab.get_untracked() != Tab::Table {
+                    studio.tab.set(Tab::Table);
+                }
+            } else if moved && !studio.read_only.get_untracked() {
                 let z = zoom.get_untracked();
                 let mut p = studio.positions.get_untracked();
                 p.insert(
@@ -946,6 +977,18 @@ pub fn Canvas(studio: Studio) -> impl IntoView {
                         })}
                     </g>
                 </svg>
+                // Over another card, the dragged one would merge into it: said in a banner at the
+                // top of the canvas, at a size that reads at any zoom.
+                {move || studio.drop_target.get().and_then(|into| {
+                    let d = drag.with_untracked(|d| *d)?;
+                    let name = |id: TableId| card_list.with_untracked(|cs| cs.iter().find(|c| c.id == id).map(|c| c.name.clone()));
+                    let (b, a) = (name(d.table)?, name(into)?);
+                    Some(view! {
+                        <div class="drop-hint" data-testid="drop-hint">
+                            {format!("Drop to merge {b} into {a}")}
+                        </div>
+                    })
+                })}
                 {move || minimap.get().map(|m| view! {
                     <svg class="minimap" data-testid="minimap" width=m.size.0.ceil() height=m.size.1.ceil()
                         aria-label="Minimap: the whole diagram; press or drag to move the view"
@@ -1099,6 +1142,7 @@ fn card_view(
     let selected = move || studio.selected.get() == Some(id);
     let name = c.name.clone();
     let dependent = move || studio.highlight.with(|h| h.iter().any(|t| t.eq_ignore_ascii_case(&name)));
+    let merge_target = move || studio.drop_target.get() == Some(id);
     let editable = move || !studio.read_only.get() && studio.view.get() == ViewMode::Target;
     let name_chars = ((w - 2.0 * PAD) / (CHAR * c.scale)) as usize;
     // A name alone fills its plate; a card's name sits in its header.
@@ -1132,8 +1176,9 @@ fn card_view(
         }
     }).collect_view();
     view! {
-        <g class=format!("card {}", mark_class(c.mark)) class:selected=selected class:dependent=dependent data-table-id=id.0 data-testid="table-card" data-name=c.name.clone() transform=transform>
+        <g class=format!("card {}", mark_class(c.mark)) class:selected=selected class:dependent=dependent class:merge-target=merge_target data-table-id=id.0 data-testid="table-card" data-name=c.name.clone() transform=transform>
             <rect class="card-shadow" x=1 y=2 width=w height=c.h rx=6></rect>
+
             <rect class="card-bg" width=w height=c.h rx=6></rect>
             <path class="card-head" d=format!("M0,6 a6,6 0 0 1 6,-6 h{:.1} a6,6 0 0 1 6,6 v{:.1} h{:.1} z", w - 12.0, head - 6.0, -w)></path>
             <text class="card-title" x=PAD y=title_y style=title_style>{title}<title>{c.name.clone()}</title></text>

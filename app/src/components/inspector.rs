@@ -215,6 +215,139 @@ fn allow_only_form(
     }
 }
 
+/// "Merge into…": the table's rows go into another table that holds the same entity, matched
+/// on a key of it; columns of other names are mapped by hand. Opened by the link, or by
+/// dropping the table's card on the other table's.
+fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) -> impl IntoView {
+    // A drop on another table's card opens the form with that table chosen (the proposal
+    // stays until the form is used or closed: the inspector may be drawn anew meanwhile).
+    let proposed = move || studio.merge_into.get().filter(|(b, _)| *b == tid).map(|(_, a)| a);
+    // Read untracked here: the form is drawn inside the inspector's view, which must not be
+    // drawn anew when the proposal changes.
+    let first = studio.merge_into.get_untracked().filter(|(b, _)| *b == tid).map(|(_, a)| a);
+    let open = RwSignal::new(first.is_some());
+    let into = RwSignal::new(first);
+    // The core's refusal (a key that is not unique, a required column nothing fills) arrives
+    // with the analysis and shows here; the refused edit leaves the history.
+    let error = pending.error;
+    let map = RwSignal::new(Vec::<(ColumnId, ColumnId)>::new());
+    let key = NodeRef::<leptos::html::Select>::new();
+    let until = if dialect == Dialect::Sqlite {
+        "keeps this table until Contract"
+    } else {
+        "puts a view of it under this table's name until Contract"
+    };
+    Effect::new(move |_| {
+        if let Some(a) = proposed() {
+            if into.get_untracked() != Some(a) || !open.get_untracked() {
+                into.set(Some(a));
+                map.set(Vec::new());
+                error.set(None);
+                open.set(true);
+            }
+        }
+    });
+    let tables = Memo::new(move |_| {
+        if !open.get() {
+            return Vec::new();
+        }
+        studio.analysis.with(|a| {
+            let mut ts: Vec<(TableId, String)> =
+                a.target.tables.iter().filter(|t| t.id != tid).map(|t| (t.id, t.qualified_name())).collect();
+            ts.sort_by(|x, y| x.1.cmp(&y.1));
+            ts
+        })
+    });
+    // The keys that can match rows, and the columns that find no column of the same name.
+    let shape = Memo::new(move |_| {
+        let a_id = into.get()?;
+        studio.analysis.with(|a| {
+            let (b, t) = (a.target.table(tid)?, a.target.table(a_id)?);
+            let keys = bellows_core::edit::merge_keys(&a.target, tid, a_id);
+            let lone: Vec<(ColumnId, String)> =
+                b.columns.iter().filter(|c| t.column(&c.name).is_none()).map(|c| (c.id, c.name.clone())).collect();
+            let free: Vec<(ColumnId, String)> =
+                t.columns.iter().filter(|c| b.column(&c.name).is_none()).map(|c| (c.id, c.name.clone())).collect();
+            // Columns of A that B does not fill take their defaults (or stay NULL).
+            let filled: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|c| b.column(&c.name).is_none() && (c.default.is_some() || c.identity.is_some()))
+                .map(|c| c.name.clone())
+                .collect();
+            Some((keys, lone, free, t.name.clone(), filled))
+        })
+    });
+    let submit = move |ev: ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(a_id) = into.get_untracked() else {
+            error.set(Some("choose the table these rows go into".into()));
+            return;
+        };
+        let k = key.get_untracked().and_then(|s| s.value().parse::<usize>().ok());
+        let on = shape.with_untracked(|s| s.as_ref().and_then(|s| k.and_then(|k| s.0.get(k)).map(|x| x.1.clone())));
+        let Some(on) = on else {
+            error.set(Some(
+                "no key of that table can match these rows: it needs a primary or unique key whose columns this table has"
+                    .into(),
+            ));
+            return;
+        };
+        // Kept until the merge applies: a refusal draws the form anew, open on this choice.
+        studio.merge_into.set(Some((tid, a_id)));
+        pending.submit(studio, Edit::MergeTable { table: tid, into: a_id, on, map: map.get_untracked() });
+    };
+    view! {
+        <button type="button" class="link" data-testid="merge-open" disabled=studio.read_only.get_untracked()
+            title="This table holds the same entity as another: its rows go into that table, and it goes"
+            on:click=move |_| { open.update(|o| *o = !*o); error.set(None); studio.merge_into.set(None); }>"merge into\u{2026}"</button>
+        <form class="merge" data-testid="merge-form" class:hidden=move || !open.get() on:submit=submit>
+            <h3>"Merge into another table"</h3>
+            <select data-testid="merge-into" aria-label="merge into"
+                on:change=move |e| { into.set(event_target_value(&e).parse().ok().map(TableId)); map.set(Vec::new()); error.set(None); }>
+                <option value="" selected=move || into.get().is_none()>"the table its rows go into\u{2026}"</option>
+                {move || tables.get().into_iter().map(|(id, n)| view! {
+                    <option value=id.0.to_string() selected=move || into.get() == Some(id)>{n}</option>
+                }).collect_view()}
+            </select>
+            {move || shape.get().map(|(keys, lone, free, a_name, filled)| view! {
+                <label>"rows match on "
+                    <select node_ref=key data-testid="merge-on">
+                        {keys.iter().enumerate().map(|(k, (label, _))| view! { <option value=k.to_string()>{label.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                {lone.into_iter().map(|(cid, name)| {
+                    let free = free.clone();
+                    view! {
+                        <label class="merge-map">{format!("{name} goes to ")}
+                            <select data-testid="merge-map" data-column=name.clone()
+                                on:change=move |e| {
+                                    let to = event_target_value(&e).parse::<u32>().ok().map(ColumnId);
+                                    map.update(|m| {
+                                        m.retain(|(x, _)| *x != cid);
+                                        if let Some(to) = to {
+                                            m.push((cid, to));
+                                        }
+                                    });
+                                }>
+                                <option value="">"nothing (its values go)"</option>
+                                {free.into_iter().map(|(fid, f)| view! { <option value=fid.0.to_string()>{f}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    }
+                }).collect_view()}
+                <p class="hint">
+                    {format!("On a match {a_name}'s row is kept. ")}
+                    {(!filled.is_empty()).then(|| format!("{} {} {a_name}'s default. ", filled.join(", "), if filled.len() == 1 { "takes" } else { "take" }))}
+                    {format!("The plan copies the rows, keeps {a_name} in step with the old version's writes, and {until}.")}
+                </p>
+                <button type="submit" data-testid="merge-apply">{format!("Merge into {a_name}")}</button>
+            })}
+            {move || error.get().map(|why| view! { <p class="notice warning" data-testid="merge-error">{why}</p> })}
+        </form>
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KeyKind {
     Primary,
@@ -575,6 +708,13 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
         form.kind.set(KeyKind::Index);
     });
     let key = Pending::new(studio, move || form.reset());
+    // A merge: once it applies, the table it went into is selected (the merged one is gone).
+    let merge_pending = Pending::new(studio, move || {
+        if let Some((_, into)) = studio.merge_into.get_untracked() {
+            studio.merge_into.set(None);
+            studio.selected.set(Some(into));
+        }
+    });
     let add_key = move |t: TableId| {
         let columns = form.columns.get_untracked();
         if columns.is_empty() {
@@ -690,6 +830,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                 {commit_on(t.name.clone(), false, move |v| studio.edit(Edit::RenameTable { table: tid, to: v }))}
                             </label>
                             {t.added.then(|| view! { <span class="pill added">"new"</span> })}
+                            {(!t.added).then(|| merge_form(studio, tid, dialect, merge_pending))}
                             <button type="button" class="danger" data-testid="delete-table" disabled=read_only
                                 on:click=move |_| { studio.edit(Edit::DropTable { table: tid }); studio.selected.set(None); }>"Delete table"</button>
                         </div>

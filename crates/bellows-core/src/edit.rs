@@ -1719,6 +1719,30 @@ pub fn extract_lookup(schema: &Schema, table: TableId, column: ColumnId, ids: (T
     Edit::ExtractLookup { table, column, lookup: ids.0, key: ids.1, name: lookup_name(schema, table, column) }
 }
 
+/// The keys of `into` that can match the rows of `table` in a merge: its primary key, then its
+/// unique keys, whose columns `table` has under the same names. Each with a label, such as
+/// `email (unique)`.
+pub fn merge_keys(schema: &Schema, table: TableId, into: TableId) -> Vec<(String, Vec<ColumnId>)> {
+    let (Some(b), Some(a)) = (schema.table(table), schema.table(into)) else {
+        return vec![];
+    };
+    let mut keys: Vec<(Vec<String>, &str)> = Vec::new();
+    keys.extend(a.primary_key.iter().map(|k| (k.columns.clone(), "primary key")));
+    keys.extend(a.uniques.iter().map(|k| (k.columns.clone(), "unique")));
+    keys.extend(a.indexes.iter().filter(|ix| ix.unique && ix.predicate.is_none()).filter_map(|ix| {
+        ix.parts.iter().map(|p| p.column().map(str::to_string)).collect::<Option<Vec<_>>>().map(|c| (c, "unique"))
+    }));
+    let mut out: Vec<(String, Vec<ColumnId>)> = Vec::new();
+    for (cols, kind) in keys {
+        let ids: Option<Vec<ColumnId>> = cols.iter().map(|c| a.column(c).map(|x| x.id)).collect();
+        let (Some(ids), true) = (ids, cols.iter().all(|c| b.column(c).is_some())) else { continue };
+        if !out.iter().any(|(_, x)| *x == ids) {
+            out.push((format!("{} ({kind})", cols.join(", ")), ids));
+        }
+    }
+    out
+}
+
 /// Whether [`extract_lookup`] applies to the column (the reason when it does not).
 pub fn lookup_allowed(schema: &Schema, table: TableId, column: ColumnId) -> Result<(), String> {
     let t = schema.table(table).ok_or_else(|| format!("no table #{}", table.0))?;

@@ -110,7 +110,8 @@ pub fn size(args: &[String]) -> Result {
     // Built as Trunk builds them (app/index.html): the page and the analysis worker without the
     // `full` feature, the full engine with it. A build of one feature set overwrites the other's
     // files, so each is ranked as soon as it is built.
-    let builds: [(&[&str], &[(&str, &str)]); 2] = [
+    type Build<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let builds: [Build; 2] = [
         (
             &["--no-default-features", "--bin", "bellows-app", "--bin", "bellows-worker"],
             &[("the page", "bellows-app"), ("the analysis worker", "bellows-worker")],

@@ -444,6 +444,41 @@ impl Playground<'_> {
         self.client.release_actions().await.expect("released");
     }
 
+    /// Drags a table's card by its header and drops it on another table's card, as a person
+    /// merging the first into the second does. The pointer rests over the target before the
+    /// drop (the canvas marks it); `before_drop` runs then (a screenshot of the mark).
+    pub async fn drag_table_onto<F: std::future::Future<Output = ()>>(
+        &self,
+        from: &str,
+        to: &str,
+        before_drop: impl FnOnce() -> F,
+    ) {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        let points: Vec<f64> = serde_json::from_value(
+            self.client
+                .execute(
+                    "const head = t => document.querySelector(`[data-testid=\"table-card\"][data-name=\"${t}\"] .card-title`).getBoundingClientRect();
+                     const a = head(arguments[0]), b = head(arguments[1]);
+                     return [a.x + 8, a.y + a.height / 2, b.x + b.width / 2, b.y + b.height / 2 + 20];",
+                    vec![from.into(), to.into()],
+                )
+                .await
+                .expect("cards on screen"),
+        )
+        .expect("four numbers");
+        let (fx, fy, tx, ty) = (points[0].round(), points[1].round(), points[2].round(), points[3].round());
+        let over = MouseActions::new("mouse".to_string())
+            .then(PointerAction::MoveTo { duration: None, x: fx, y: fy })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::MoveTo { duration: Some(Duration::from_millis(100)), x: fx + 10.0, y: fy + 10.0 })
+            .then(PointerAction::MoveTo { duration: Some(Duration::from_millis(300)), x: tx, y: ty });
+        self.client.perform_actions(over).await.expect("dragged over");
+        before_drop().await;
+        let drop = MouseActions::new("mouse".to_string()).then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        self.client.perform_actions(drop).await.expect("dropped");
+        self.client.release_actions().await.expect("released");
+    }
+
     /// Presses a key chord on the page body (`\u{E009}` is Control, `\u{E008}` Shift).
     pub async fn press(&self, keys: &str) {
         use fantoccini::actions::{InputSource, KeyAction, KeyActions};

@@ -378,6 +378,64 @@ async fn a_real_free_text_status_is_held_to_its_values_by_an_enum_type_and_a_che
     session.close().await;
 }
 
+/// Roundcube keeps its thread cache beside its index cache, two tables of the same shape keyed
+/// by (user_id, mailbox). A designer drags cache_thread's card onto cache_index's: the canvas
+/// marks the table it would go into, the inspector offers the merge with the key that matches
+/// rows, and the plan copies the rows instead of dropping them. One undo step takes it back.
+#[tokio::test]
+async fn a_real_table_dropped_on_its_twin_merges_into_it_and_the_plan_copies_its_rows() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-roundcube/postgres.initial.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    assert!(schema.find_table("cache_thread").is_some() && schema.find_table("cache_index").is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let client = &session.client;
+    page.drag_table_onto("cache_thread", "cache_index", || async {
+        let marked = client
+            .execute("return document.querySelector('.card.merge-target')?.getAttribute('data-name');", vec![])
+            .await
+            .expect("script runs");
+        assert_eq!(marked.as_str(), Some("cache_index"), "the card under the pointer is marked");
+        let hint = client
+            .execute("return document.querySelector('[data-testid=drop-hint]')?.textContent;", vec![])
+            .await
+            .expect("script runs");
+        assert_eq!(hint.as_str(), Some("Drop to merge cache_thread into cache_index"));
+        session.screenshot("15l-canvas-drop-to-merge").await;
+    })
+    .await;
+    // Nothing changes until the merge is confirmed: the form is open with cache_index chosen.
+    page.element("[data-testid=merge-form]:not(.hidden) [data-testid=merge-on]").await;
+    let chosen = client
+        .execute(
+            "const f = document.querySelector('[data-testid=merge-form]');
+             return [f.classList.contains('hidden'), f.querySelector('[data-testid=merge-into]').selectedOptions[0].textContent, f.querySelector('[data-testid=merge-on]').selectedOptions[0].textContent];",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(chosen, serde_json::json!([false, "cache_index", "user_id, mailbox (primary key)"]), "{chosen}");
+    session.screenshot("15m-inspector-merge").await;
+    page.element_click("[data-testid=\"merge-apply\"]").await;
+    page.click("tab-plan").await;
+    let plan = page.wait_for_text("plan", "merge table cache_thread into cache_index").await;
+    for expected in [
+        "merge table cache_thread into cache_index on user_id, mailbox",
+        "INSERT INTO cache_index (user_id, mailbox, expires, data) SELECT b.user_id, b.mailbox, b.expires, b.data FROM cache_thread b",
+        "every cache_thread row has its row in cache_index",
+        "CREATE VIEW cache_thread AS SELECT user_id, mailbox, expires, data FROM cache_index",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
+    assert!(!plan.contains("DROP TABLE cache_thread;"), "the rows are copied, not dropped: {plan}");
+    session.screenshot("15n-plan-merge").await;
+    page.click("undo").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    session.close().await;
+}
+
 /// Pagila's film_actor retuned by a designer: its composite primary key (the dump adds it with
 /// ALTER TABLE) turned to (film_id, actor_id), which makes idx_fk_film_id redundant, so it is
 /// dropped; and an index over two columns, the second sorted downwards. One undo step each.
