@@ -74,6 +74,9 @@ pub struct Studio {
     /// A merge the inspector's form proposes, (table, the table it goes into), set by a drop
     /// and kept until the form is used or closed (the inspector may be drawn anew meanwhile).
     pub merge_into: RwSignal<Option<(TableId, TableId)>>,
+    /// A column whose "allow only…" form opens when the inspector shows it (the audit's offer
+    /// for a text column that looks like a fixed set of values: only a person knows the values).
+    pub allow_only: RwSignal<Option<ColumnId>>,
     /// The framework whose code changes the Plan tab shows (none: not shown).
     pub framework: RwSignal<Option<bellows_core::consumers::frameworks::Framework>>,
     /// Draws the diagram as the canvas lays it out, as SVG (set by the canvas while it shows).
@@ -215,6 +218,7 @@ impl Studio {
             highlight: RwSignal::new(Vec::new()),
             drop_target: RwSignal::new(None),
             merge_into: RwSignal::new(None),
+            allow_only: RwSignal::new(None),
             picture: StoredValue::new(None),
             framework: RwSignal::new(None),
         }

@@ -414,6 +414,51 @@ async fn a_text_column_is_allowed_only_listed_values_as_an_enum_type_or_a_check_
     assert!(host.query_selector("[data-testid=\"plan-empty\"]").expect("selector").is_some(), "undo takes both back");
 }
 
+/// The audit finds a free-text status; its "Allow only…" opens that column's form in the
+/// inspector with the cursor in the list (a CHECK's values are the user's to give), and the CHECK
+/// made there retires the finding.
+#[wasm_bindgen_test]
+async fn the_audit_offers_to_hold_an_enum_like_column_to_listed_values_in_the_inspector() {
+    let host = mount();
+    type_source(&host, "CREATE TABLE tickets (id bigint PRIMARY KEY, title text NOT NULL, status text NOT NULL);")
+        .await;
+    click(&find(&host, "tab-audit"));
+    settle().await;
+    let offer = host
+        .query_selector(
+            "[data-testid=\"finding\"][data-code=\"enum-like-text-without-check\"] [data-testid=\"allow-only-offer\"]",
+        )
+        .expect("selector")
+        .expect("the enum-like finding offers \"Allow only…\"");
+    click(&offer);
+    until("the form open with the cursor in the list", || {
+        let form = host
+            .query_selector("tr.row-actions[data-column=\"status\"] [data-testid=\"allow-only-form\"]")
+            .ok()
+            .flatten();
+        let focused = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element())
+            .and_then(|e| e.get_attribute("data-testid"));
+        form.is_some_and(|f| !f.class_list().contains("hidden")) && focused.as_deref() == Some("allowed-values")
+    })
+    .await;
+    assert!(find(&host, "tab-table").class_list().contains("active"), "the Table tab shows the column");
+    let values: HtmlInputElement = in_row(&host, "status", "allowed-values").unchecked_into();
+    values.set_value("open, closed");
+    dispatch(&values, "input");
+    click(&in_row(&host, "status", "allow-only-apply"));
+    until("the CHECK", || text(&host, "checks").contains("status IN ('open', 'closed')")).await;
+    click(&find(&host, "tab-audit"));
+    settle().await;
+    assert!(
+        host.query_selector("[data-testid=\"finding\"][data-code=\"enum-like-text-without-check\"]")
+            .expect("selector")
+            .is_none(),
+        "the CHECK retires the finding"
+    );
+}
+
 /// "Merge into…" in the inspector: the other table chosen, the key that matches rows, a column
 /// of another name mapped by hand; a merge the plan cannot make is refused with the reason and
 /// nothing changes; the merge is one undo step.

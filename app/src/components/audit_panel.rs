@@ -3,7 +3,7 @@
 //! "Fix all": the edits go to the target as one undo step, and the plan shows what they cost.
 
 use crate::state::{Studio, Tab};
-use bellows_core::lint::fix_all;
+use bellows_core::lint::{fix_all, Rule};
 use bellows_core::Severity;
 use leptos::prelude::*;
 
@@ -17,15 +17,15 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
     // Severities the user asked to see in full.
     let expanded = RwSignal::new(Vec::<Severity>::new());
     let select = move |table: Option<String>, column: Option<String>| {
-        let Some(table) = table else { return };
+        let table = table?;
         let hit = studio.analysis.with_untracked(|a| {
             a.target.find_table(&table).map(|t| (t.id, column.and_then(|c| t.column(&c).map(|c| c.id))))
         });
-        if let Some((t, c)) = hit {
-            studio.selected.set(Some(t));
-            studio.selected_column.set(c);
-            studio.tab.set(Tab::Table);
-        }
+        let (t, c) = hit?;
+        studio.selected.set(Some(t));
+        studio.selected_column.set(c);
+        studio.tab.set(Tab::Table);
+        c
     };
     let fix_all = move |code: &'static str| {
         let edits = findings.with_untracked(|all| fix_all(all.iter().filter(|f| f.rule.code() == code)));
@@ -75,11 +75,23 @@ pub fn AuditPanel(studio: Studio) -> impl IntoView {
                                 let (t, c) = (f.table.clone(), f.column.clone());
                                 view! {
                                     <li class=format!("finding {sev}") data-testid="finding" data-code=f.rule.code()>
-                                        <button type="button" class="finding-link" on:click=move |_| select(t.clone(), c.clone())>
+                                        <button type="button" class="finding-link" on:click={
+                                            let (t, c) = (t.clone(), c.clone());
+                                            move |_| { select(t.clone(), c.clone()); }
+                                        }>
                                             <span class="code">{f.rule.code()}</span>
                                             <span class="message">{f.message.clone()}</span>
                                         </button>
                                         <span class="help">{f.help.clone()}</span>
+                                        // Only a person knows the values a CHECK or an enum type
+                                        // would list: the offer opens the inspector's form.
+                                        {(f.rule == Rule::EnumLikeTextWithoutCheck).then(|| view! {
+                                            <button type="button" class="fix" data-testid="allow-only-offer"
+                                                title="List the values this column may hold: a CHECK or an enum type"
+                                                on:click=move |_| studio.allow_only.set(select(t.clone(), c.clone()))>
+                                                "Allow only\u{2026}"
+                                            </button>
+                                        })}
                                         {f.fix.clone().map(|fix| view! {
                                             <button type="button" class="fix" data-testid="fix"
                                                 title="Apply this fix to the target, as one undo step"

@@ -163,6 +163,19 @@ fn allow_only_form(
     let open = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let values = NodeRef::<leptos::html::Input>::new();
+    // The audit's "allow only…" opens this column's form, with the cursor in the list.
+    Effect::new(move |_| {
+        if studio.allow_only.get() == Some(cid) {
+            if let Some(input) = values.get() {
+                open.set(true);
+                studio.allow_only.set(None);
+                // Once the form shows (a hidden field takes no focus).
+                request_animation_frame(move || {
+                    let _ = input.focus();
+                });
+            }
+        }
+    });
     let how = NodeRef::<leptos::html::Select>::new();
     // A quoted default starts the list: it must be one of the values.
     let start = bellows_core::edit::quoted_default(&default).map(|v| format!("{v}, ")).unwrap_or_default();

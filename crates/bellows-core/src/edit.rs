@@ -766,23 +766,28 @@ fn merge_allowed(
         ));
     }
     // What the plan needs, as the merge recipe checks it: a key of `into` that is unique, its
-    // required columns filled.
+    // required columns filled. The recipe reads `b` from the base and `a` from the target, so
+    // the schema serves as both: `b` still in it is nothing the rules look at.
+    let changes = [
+        crate::diff::Change::DropTable { table: b.qualified_name() },
+        crate::diff::merge_change(b, a, &merge_hint(b, a, on, map)),
+    ];
+    let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
+    match crate::plan::recipes::merge::merges(schema, schema, &changes, d).into_iter().find_map(Result::err) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
+}
+
+/// A merge edit's hint for the diff, by name: `b`'s (the merged table's) and `a`'s columns.
+fn merge_hint(b: &Table, a: &Table, on: &[ColumnId], map: &[(ColumnId, ColumnId)]) -> crate::diff::MergeHint {
     let name = |t: &Table, c: &ColumnId| t.columns.iter().find(|x| x.id == *c).map(|x| x.name.clone());
-    let hint = crate::diff::MergeHint {
+    crate::diff::MergeHint {
         from: b.qualified_name(),
         into: a.qualified_name(),
         on: on.iter().filter_map(|c| name(a, c)).collect(),
         from_wins: false,
         columns: map.iter().filter_map(|(x, y)| Some((name(b, x)?, name(a, y)?))).collect(),
-    };
-    let mut target = schema.clone();
-    target.tables.retain(|t| t.id != b.id);
-    let changes =
-        [crate::diff::Change::DropTable { table: b.qualified_name() }, crate::diff::merge_change(b, a, &hint)];
-    let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
-    match crate::plan::recipes::merge::merges(schema, &target, &changes, d).into_iter().find_map(Result::err) {
-        Some(why) => Err(why),
-        None => Ok(()),
     }
 }
 
@@ -797,15 +802,7 @@ pub fn merge_hints(base: &Schema, target: &Schema, edits: &[Edit]) -> Vec<crate:
         else {
             continue;
         };
-        let a_name = |c: &ColumnId| a.columns.iter().find(|x| x.id == *c).map(|x| x.name.clone());
-        let b_name = |c: &ColumnId| b.columns.iter().find(|x| x.id == *c).map(|x| x.name.clone());
-        out.push(crate::diff::MergeHint {
-            from: b.qualified_name(),
-            into: a.qualified_name(),
-            on: on.iter().filter_map(a_name).collect(),
-            from_wins: false,
-            columns: map.iter().filter_map(|(x, y)| Some((b_name(x)?, a_name(y)?))).collect(),
-        });
+        out.push(merge_hint(b, a, on, map));
     }
     out
 }

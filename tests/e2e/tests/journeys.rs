@@ -348,7 +348,33 @@ async fn a_real_free_text_status_is_held_to_its_values_by_an_enum_type_and_a_che
     let labels = page.wait_for_text("enum", "tickets_status").await;
     assert!(labels.contains("held by status"), "{labels}");
 
-    page.element_click("tr.row-actions[data-column=\"type\"] [data-testid=\"allow-only\"]").await;
+    // The audit flags Tickets.Type as free text that looks like a fixed set of values; its
+    // "Allow only…" opens the column's form in the inspector.
+    page.click("tab-audit").await;
+    let offered = client
+        .execute(
+            "document.querySelectorAll('[data-testid=show-more-findings]').forEach(b => b.click());
+             const f = [...document.querySelectorAll('[data-testid=finding][data-code=enum-like-text-without-check]')]
+               .find(li => li.textContent.toLowerCase().includes('tickets.type '));
+             if (!f) return false;
+             f.scrollIntoView({block: 'center'});
+             return true;",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(offered, serde_json::json!(true), "the audit flags tickets.type");
+    session.screenshot("15i-audit-allow-only-offer").await;
+    client
+        .execute(
+            "[...document.querySelectorAll('[data-testid=finding][data-code=enum-like-text-without-check]')]
+               .find(li => li.textContent.toLowerCase().includes('tickets.type '))
+               .querySelector('[data-testid=allow-only-offer]').click();",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    page.element("tr.row-actions[data-column=\"type\"] [data-testid=\"allow-only-form\"]:not(.hidden)").await;
     fill("type", "ticket, approval, reminder").await;
     client
         .execute("document.querySelector('tr.fields[data-column=\"type\"]').scrollIntoView({block: 'start'});", vec![])
