@@ -284,12 +284,7 @@ fn merged_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect
         let before: Vec<String> = values.iter().zip(&x.columns).map(|(v, (_, y))| as_text(v, typed(y), d)).collect();
         let raw: Vec<String> = x.columns.iter().map(|(c, _)| as_text(&format!("b.{}", q(c)), None, d)).collect();
         let after: Vec<String> = x.columns.iter().map(|(_, y)| as_text(&q(y), None, d)).collect();
-        let matched =
-            x.on.iter()
-                .zip(&x.from_on)
-                .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
-                .collect::<Vec<_>>()
-                .join(" AND ");
+        let matched = x.matches("a.", "b.", &q);
         let from_b = format!("{} b", only(b, d));
         let select = |keys: &[String], cols: &[String], from: &str| {
             format!(

@@ -50,6 +50,17 @@ impl Merge {
             })
             .collect()
     }
+
+    /// The condition that a row of A (columns after `a`, such as `a.`) matches a row of B
+    /// (after `b`) on the merge's key: `a.email = b.email AND ...`.
+    pub(crate) fn matches(&self, a: &str, b: &str, q: &dyn Fn(&str) -> String) -> String {
+        self.on
+            .iter()
+            .zip(&self.from_on)
+            .map(|(o, f)| format!("{a}{} = {b}{}", q(o), q(f)))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
 }
 
 /// Every merge in `changes`: `Ok` when the rows can travel, `Err` with the reason for the user.
@@ -269,12 +280,7 @@ fn null_checks(x: &Merge, table_sql: &str, a_sql: &str, col: &dyn Fn(&str) -> St
         resolution: None,
     };
     let mut out = Vec::new();
-    let matched =
-        x.on.iter()
-            .zip(&x.from_on)
-            .map(|(o, f)| format!("a.{} = b.{}", col(o), col(f)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+    let matched = x.matches("a.", "b.", col);
     for (a_key, b_key) in &x.other_keys {
         let meets = a_key.iter().zip(b_key).map(|(y, c)| format!("a.{} = b.{}", col(y), col(c))).collect::<Vec<_>>();
         out.push(crate::plan::CheckQuery {
@@ -400,14 +406,7 @@ pub(in crate::plan) mod postgres {
         let qf = |c: &str| q(c);
         let vals = |row: &str| x.values(&format!("{row}."), &qf).join(", ");
         let a_row = |alias: &str| a_cols.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
-        let on: Vec<String> = x.on.iter().map(|c| q(c)).collect();
-        let matches = |alias: &str, row: &str| {
-            on.iter()
-                .zip(&x.from_on)
-                .map(|(o, f)| format!("{alias}.{o} = {row}.{}", q(f)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
+        let matches = |alias: &str, row: &str| x.matches(&format!("{alias}."), &format!("{row}."), &q);
         let row = |v: String| if x.columns.len() == 1 { format!("ROW({v})") } else { format!("({v})") };
         let set_list = format!("({list})");
         let short_b = split_qualified(from).1;
@@ -557,13 +556,7 @@ pub(in crate::plan) mod mysql {
         let a_cols: Vec<String> = x.columns.iter().map(|(_, y)| q(y)).collect();
         let list = a_cols.join(", ");
         let vals = |row: &str| x.values(&format!("{row}."), &qf);
-        let matches = |row: &str| {
-            x.on.iter()
-                .zip(&x.from_on)
-                .map(|(o, f)| format!("{at}.{} = {row}.{}", q(o), q(f)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
+        let matches = |row: &str| x.matches(&format!("{at}."), &format!("{row}."), &q);
         // A's row is B's copy when it holds B's old values (`<=>`: NULL-safe).
         let copy_of = |row: &str| {
             let same: Vec<String> = a_cols.iter().zip(vals(row)).map(|(a, v)| format!("{at}.{a} <=> {v}")).collect();
@@ -612,12 +605,7 @@ pub(in crate::plan) mod mysql {
         let order = b_key
             .map(|k| format!(" ORDER BY {}", k.iter().map(|c| format!("b.{}", q(c))).collect::<Vec<_>>().join(", ")))
             .unwrap_or_default();
-        let exists =
-            x.on.iter()
-                .zip(&x.from_on)
-                .map(|(o, f)| format!("a.{} = b.{}", q(o), q(f)))
-                .collect::<Vec<_>>()
-                .join(" AND ");
+        let exists = x.matches("a.", "b.", &q);
         let mut copy = ctx.step(
             format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
             i,
@@ -711,14 +699,7 @@ pub(in crate::plan) mod sqlite {
         let list = a_cols.join(", ");
         let qf = |c: &str| q(c);
         let vals = |row: &str| x.values(&format!("{row}."), &qf).join(", ");
-        let on: Vec<String> = x.on.iter().map(|c| q(c)).collect();
-        let matches = |row: &str| {
-            on.iter()
-                .zip(&x.from_on)
-                .map(|(o, f)| format!("{at}.{o} = {row}.{}", q(f)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
+        let matches = |row: &str| x.matches(&format!("{at}."), &format!("{row}."), &q);
         let same = |row: &str| {
             a_cols
                 .iter()
@@ -766,13 +747,7 @@ pub(in crate::plan) mod sqlite {
                 50,
             ),
         );
-        let exists = |alias: &str| {
-            on.iter()
-                .zip(&x.from_on)
-                .map(|(o, f)| format!("a.{o} = {alias}.{}", q(f)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
+        let exists = |alias: &str| x.matches("a.", &format!("{alias}."), &q);
         b.push(
             StageKind::Backfill,
             step(
