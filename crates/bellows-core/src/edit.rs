@@ -728,8 +728,8 @@ fn mysql_foreign_key_types(schema: &Schema, index: usize, column: &str, to: &Dat
 }
 
 /// What a merge of the table at `index` into `into` needs: another table, a key of it to match
-/// rows on, columns that exist, and no reference to the merged table (the plan does not repoint
-/// references yet; the user repoints them first).
+/// rows on, columns that exist, and references to the merged table whose values name the same
+/// rows in `into` (the plan repoints them).
 fn merge_allowed(
     schema: &Schema,
     index: usize,
@@ -752,31 +752,54 @@ fn merge_allowed(
         column_name(b, *x)?;
         column_name(a, *y)?;
     }
-    if let Some((t, fk)) =
-        schema.tables.iter().filter(|t| t.id != b.id).find_map(|t| {
-            t.foreign_keys.iter().find(|fk| same_name(&fk.ref_table, &b.qualified_name())).map(|fk| (t, fk))
-        })
-    {
-        return Err(format!(
-            "{}({}) references {}: point it at {} first, then merge",
-            t.name,
-            fk.columns.join(", "),
-            b.name,
-            a.name
-        ));
-    }
     // What the plan needs, as the merge recipe checks it: a key of `into` that is unique, its
     // required columns filled. The recipe reads `b` from the base and `a` from the target, so
     // the schema serves as both: `b` still in it is nothing the rules look at.
-    let changes = [
-        crate::diff::Change::DropTable { table: b.qualified_name() },
-        crate::diff::merge_change(b, a, &merge_hint(b, a, on, map)),
-    ];
+    // References to `b` move to `a` with it: the recipe checks that their values name the same
+    // rows there (they reference the columns rows are matched on).
+    let hint = merge_hint(b, a, on, map);
+    let mut changes =
+        vec![crate::diff::Change::DropTable { table: b.qualified_name() }, crate::diff::merge_change(b, a, &hint)];
+    for (t, fk) in references_to(schema, b) {
+        let table = t.qualified_name();
+        changes.push(crate::diff::Change::DropForeignKey { table: table.clone(), foreign_key: fk.clone() });
+        changes.push(crate::diff::Change::AddForeignKey { table, foreign_key: repointed_key(b, a, &hint, fk) });
+    }
     let d = schema.dialect.unwrap_or(crate::Dialect::Postgres);
     match crate::plan::recipes::merge::merges(schema, schema, &changes, d).into_iter().find_map(Result::err) {
         Some(why) => Err(why),
         None => Ok(()),
     }
+}
+
+/// The foreign keys of other tables that reference `b`.
+fn references_to<'a>(schema: &'a Schema, b: &Table) -> Vec<(&'a Table, &'a ForeignKey)> {
+    let name = b.qualified_name();
+    schema
+        .tables
+        .iter()
+        .filter(|t| t.id != b.id)
+        .flat_map(|t| t.foreign_keys.iter().filter(|fk| same_name(&fk.ref_table, &name)).map(move |fk| (t, fk)))
+        .collect()
+}
+
+/// `fk` (a reference to `b`) pointed at `a`: each referenced column of `b` becomes the column of
+/// `a` the merge carries it to (the hint's mapping, or the namesake).
+fn repointed_key(b: &Table, a: &Table, hint: &crate::diff::MergeHint, fk: &ForeignKey) -> ForeignKey {
+    let refs: Vec<String> = if fk.ref_columns.is_empty() {
+        b.primary_key.iter().flat_map(|k| k.columns.clone()).collect()
+    } else {
+        fk.ref_columns.clone()
+    };
+    let to = |c: &String| {
+        hint.columns
+            .iter()
+            .find(|(x, _)| same_name(x, c))
+            .map(|(_, y)| y.clone())
+            .or_else(|| a.column(c).map(|ac| ac.name.clone()))
+            .unwrap_or_else(|| c.clone())
+    };
+    ForeignKey { ref_table: a.qualified_name(), ref_columns: refs.iter().map(to).collect(), ..fk.clone() }
 }
 
 /// A merge edit's hint for the diff, by name: `b`'s (the merged table's) and `a`'s columns.
@@ -878,6 +901,23 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         }
         Edit::MergeTable { into, on, map, .. } => {
             merge_allowed(schema, index, *into, on, map)?;
+            let b = &schema.tables[index];
+            let a = schema.tables.iter().find(|t| t.id == *into).ok_or("no such table")?;
+            let hint = merge_hint(b, a, on, map);
+            let moved: Vec<(TableId, ForeignKey, ForeignKey)> = references_to(schema, b)
+                .into_iter()
+                .map(|(t, fk)| (t.id, fk.clone(), repointed_key(b, a, &hint, fk)))
+                .collect();
+            for (t, old, new) in moved {
+                if let Some(fk) = schema
+                    .tables
+                    .iter_mut()
+                    .find(|x| x.id == t)
+                    .and_then(|x| x.foreign_keys.iter_mut().find(|f| **f == old))
+                {
+                    *fk = new;
+                }
+            }
             drop_table(schema, &old_table_name)?;
         }
         Edit::DropTable { .. } => drop_table(schema, &old_table_name)?,
@@ -2958,6 +2998,42 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         assert_eq!(target.find_table("orders").expect("orders").foreign_keys[0].ref_table, "clients");
         let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
         assert!(matches!(changes.changes.as_slice(), [Change::RenameTable { .. }]), "{:?}", changes.changes);
+    }
+
+    #[test]
+    fn a_merge_points_the_references_to_the_merged_table_at_the_other_and_the_plan_moves_them() {
+        let base = import(
+            "CREATE TABLE accounts (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, login text NOT NULL UNIQUE);
+             CREATE TABLE legacy (id bigint PRIMARY KEY, login text NOT NULL);
+             CREATE TABLE invoices (id int PRIMARY KEY, account_id bigint REFERENCES legacy (id));
+             CREATE INDEX invoices_account_id ON invoices (account_id);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let (legacy, _) = ids(&base, "legacy", "id");
+        let (accounts, id) = ids(&base, "accounts", "id");
+        let merge = Edit::MergeTable { table: legacy, into: accounts, on: vec![id], map: vec![] };
+        let (target, skipped) = apply(&base, std::slice::from_ref(&merge));
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let fk = &target.find_table("invoices").expect("invoices").foreign_keys[0];
+        assert_eq!((fk.ref_table.as_str(), fk.ref_columns.as_slice()), ("accounts", &["id".to_string()][..]));
+        let merges = merge_hints(&base, &target, std::slice::from_ref(&merge));
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, merges, ..Default::default() });
+        let plan = crate::plan::plan_changes(&base, &target, &changes, &crate::plan::PlanOptions::default());
+        let switch: Vec<&str> = plan
+            .stage(crate::plan::StageKind::Switch)
+            .map(|s| s.steps.iter().map(|x| x.title.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(switch[0], "repoint invoices(account_id) from legacy to accounts, not yet validated", "{switch:?}");
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+
+        // Matched on login, legacy's rows get accounts' ids: invoices' values would name other
+        // rows, so the merge is refused with the reason and nothing changes.
+        let (_, login) = ids(&base, "accounts", "login");
+        let by_login = Edit::MergeTable { table: legacy, into: accounts, on: vec![login], map: vec![] };
+        let (kept, skipped) = apply(&base, &[by_login]);
+        assert!(skipped.iter().any(|s| s.contains("would need translating")), "{skipped:?}");
+        assert!(kept.find_table("legacy").is_some());
     }
 
     #[test]

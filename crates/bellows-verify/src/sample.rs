@@ -144,7 +144,8 @@ fn column_features(schema: &Schema, views: &[QueryInfo], t: &Table, c: &str) -> 
 fn pick<'a>(mut all: Vec<Candidate<'a>>, kind_index: usize, seed: &str, kind: &str) -> Vec<Candidate<'a>> {
     let key =
         |c: &Candidate<'_>| hash(&[seed, kind, &c.table.qualified_name(), c.column.map_or("", |c| c.name.as_str())]);
-    let preferred = FEATURES[kind_index % FEATURES.len()];
+    // A merge prefers a table others reference: the plan moves their keys with its rows.
+    let preferred = if kind == "merge-table" { FEATURES[1] } else { FEATURES[kind_index % FEATURES.len()] };
     all.sort_by_key(|c| {
         let group = if c.features.contains(&preferred) {
             0
@@ -626,13 +627,19 @@ fn keyable(kind: &TypeKind, d: Dialect) -> bool {
 /// The table `b` can be merged into, and the key that matches rows: a table whose primary key
 /// (or else a unique key) `b` has, that has every column of `b` under the same name and type,
 /// whose required columns and foreign keys `b` has too, and that checks nothing `b` does not.
-/// Nothing may reference `b` (the merge does not repoint references).
+/// References to `b` must be to its primary key, whose values the merge keeps (it repoints them).
 fn merge_partner<'s>(schema: &'s Schema, b: &Table, tables: &[&'s Table]) -> Option<(&'s Table, Vec<ColumnId>)> {
-    let referenced = schema
-        .tables
-        .iter()
-        .any(|t| t.id != b.id && t.foreign_keys.iter().any(|fk| same_name(&fk.ref_table, &b.qualified_name())));
-    if referenced || b.columns.len() < 2 {
+    let pk: Vec<String> = b.primary_key.iter().flat_map(|k| k.columns.clone()).collect();
+    let elsewhere = schema.tables.iter().any(|t| {
+        t.id != b.id
+            && t.foreign_keys.iter().any(|fk| {
+                same_name(&fk.ref_table, &b.qualified_name())
+                    && !fk.ref_columns.is_empty()
+                    && !(fk.ref_columns.len() == pk.len()
+                        && fk.ref_columns.iter().zip(&pk).all(|(r, k)| same_name(r, k)))
+            })
+    });
+    if elsewhere || b.columns.len() < 2 {
         return None;
     }
     let mut partners: Vec<&&Table> = tables

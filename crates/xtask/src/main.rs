@@ -246,17 +246,37 @@ impl Tally {
 /// Runs a test command, echoing its output and adding its results to the tally.
 fn run_tests(cmd: &mut Command, tally: &mut Tally) -> Result {
     let mut child = cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    // What failed, repeated at the end: a CI log shown by its head and tail keeps it.
+    let mut failures: Vec<String> = Vec::new();
+    let mut details = 0;
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(std::result::Result::ok) {
             println!("{line}");
             tally.add_line(&line);
+            let failed = line.starts_with("FAIL ")
+                || (line.starts_with("test ") && line.ends_with(" FAILED"))
+                || line.contains("panicked at");
+            // A harness case's FAIL line is followed by its reasons, indented.
+            let detail = details > 0 && line.starts_with("  ");
+            details = if line.starts_with("FAIL ") {
+                8
+            } else if detail {
+                details - 1
+            } else {
+                0
+            };
+            if (failed || detail) && failures.len() < 60 {
+                failures.push(line.chars().take(600).collect());
+            }
         }
     }
     let status = child.wait().map_err(|e| e.to_string())?;
     if status.success() {
         Ok(())
-    } else {
+    } else if failures.is_empty() {
         Err(format!("{} failed ({status})", describe(cmd)))
+    } else {
+        Err(format!("{} failed ({status}); what failed:\n  {}", describe(cmd), failures.join("\n  ")))
     }
 }
 

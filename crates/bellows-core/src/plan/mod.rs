@@ -309,6 +309,8 @@ pub(crate) struct Builder {
     pub one_way: Vec<String>,
     /// Reasons v2 works only once Contract has run (it must ship with Contract).
     pub v2_waits: Vec<String>,
+    /// Reasons v2 works only once Switch is done (v1 alone runs through Expand and Backfill).
+    pub v2_after_switch: Vec<String>,
     /// Views, triggers and policies (`view:name`, `trigger:table.name`) that a Contract step
     /// already created with their target definition: no later step replaces them again.
     pub recreated: std::collections::BTreeSet<String>,
@@ -411,20 +413,23 @@ pub fn plan_changes(base: &Schema, target: &Schema, changes: &ChangeSet, options
             Stage { kind, steps }
         })
         .collect();
+    // Two recipes may say the same of one table (a merge and the drop of the merged table).
+    let mut seen = std::collections::BTreeSet::new();
+    b.v1_breaks.retain(|r| seen.insert(r.clone()));
     let contract_breaks_v1 = !b.v1_breaks.is_empty();
     let v2_early = b.v2_waits.is_empty();
     let compatibility = vec![
         Compatibility {
             after: StageKind::Expand,
             v1_works: true,
-            v2_works: v2_early,
+            v2_works: v2_early && b.v2_after_switch.is_empty(),
             rollback_without_loss: true,
-            reasons: b.v2_waits.clone(),
+            reasons: b.v2_waits.iter().chain(&b.v2_after_switch).cloned().collect(),
         },
         Compatibility {
             after: StageKind::Backfill,
             v1_works: true,
-            v2_works: v2_early,
+            v2_works: v2_early && b.v2_after_switch.is_empty(),
             rollback_without_loss: true,
             reasons: vec![],
         },

@@ -320,8 +320,12 @@ pub(in crate::plan) fn plan(
     b: &mut Builder,
 ) {
     let ctx = Ctx { base, target, changes, options, server: options.mysql_server };
+    // References a merge moves from the merged table to the one it goes into, at Switch.
+    let repointed = super::recipes::merge::repointed(base, target, changes, Dialect::MySql);
     for (i, change) in changes.iter().enumerate() {
-        recipe(&ctx, i, change, b);
+        if !repointed.contains(&i) {
+            recipe(&ctx, i, change, b);
+        }
     }
     split_tables(&ctx, b);
     merge_tables(&ctx, b);

@@ -181,11 +181,20 @@ pub(in crate::plan) fn step(
 ) -> Step {
     let sql = referenced_first(sql, &lock);
     let rollback = referenced_first(rollback, &lock);
-    let (sql, rollback, reason) = if distinct_tables(lock.1) > 1 {
+    let tables = distinct_tables(lock.1);
+    let (sql, rollback, reason) = if tables > 1 {
         let (sql, shortened) = shorter_lock_timeout(sql);
         let (rollback, shortened_undo) = shorter_lock_timeout(rollback);
-        let reason =
-            if shortened || shortened_undo { format!("{reason}; {TWO_TABLES_REASON}") } else { reason.to_string() };
+        let count = match tables {
+            2 => "two",
+            3 => "three",
+            _ => "several",
+        };
+        let reason = if shortened || shortened_undo {
+            format!("{reason}; it locks {count} tables{TWO_TABLES_REASON}")
+        } else {
+            reason.to_string()
+        };
         (sql, rollback, reason)
     } else {
         (sql, rollback, reason.to_string())
@@ -219,7 +228,7 @@ pub(in crate::plan) fn step(
 /// `tests/lock_cycles.rs` in bellows-verify forces that cycle on a real server.
 pub const TWO_TABLE_LOCK_TIMEOUT_MS: u32 = 500;
 
-const TWO_TABLES_REASON: &str = "it locks two tables, so it waits at most 500ms for each (half of PostgreSQL's deadlock_timeout): in a lock cycle with the application the step gives way and is run again, never the application's transaction";
+const TWO_TABLES_REASON: &str = ", so it waits at most 500ms for each (half of PostgreSQL's deadlock_timeout): in a lock cycle with the application the step gives way and is run again, never the application's transaction";
 
 fn distinct_tables(tables: &[&str]) -> usize {
     let mut seen: Vec<&str> = Vec::new();
@@ -336,7 +345,12 @@ pub(in crate::plan) fn plan(
     // Tables whose row type a replaced routine returns or takes, and whose columns change: no
     // body matches a shape between the old and the new, so they are rebuilt in one step.
     let bound = row_type_bound_tables(&ctx);
+    // References a merge moves from the merged table to the one it goes into, after its copy.
+    let repointed = super::recipes::merge::repointed(base, target, changes, Dialect::Postgres);
     for (i, change) in changes.iter().enumerate() {
+        if repointed.contains(&i) {
+            continue;
+        }
         // A rebuilt table (and its partitions) takes every change of its columns, keys and
         // indexes with it.
         let on_bound = |t: &str| {

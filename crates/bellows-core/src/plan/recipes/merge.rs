@@ -35,6 +35,20 @@ pub(crate) struct Merge {
     /// A's other unique keys that B's columns fill: (A's columns, B's columns). A row of B
     /// that meets a row of A on one of them but not on `on` cannot be copied.
     pub other_keys: Vec<(Vec<String>, Vec<String>)>,
+    /// The references to B that the target points at A, moved once B's rows are in A.
+    pub repoints: Vec<Repoint>,
+}
+
+/// A foreign key of another table that pointed at B and points at A in the target: its rows
+/// keep their values, which name B's copies in A once Backfill's copy is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Repoint {
+    pub table: String,
+    /// The indexes of its DropForeignKey (to B) and AddForeignKey (to A) changes.
+    pub drop: usize,
+    pub add: usize,
+    pub old: crate::model::ForeignKey,
+    pub new: crate::model::ForeignKey,
 }
 
 impl Merge {
@@ -155,16 +169,7 @@ fn merge(
             c.name
         ));
     }
-    // A row of another table that points at B holds B's key; B's rows get A's keys, so such a
-    // reference cannot follow them yet.
-    if let Some((t, fk)) = base.tables.iter().filter(|t| !same_name(&t.qualified_name(), from)).find_map(|t| {
-        t.foreign_keys.iter().find(|fk| same_name(&fk.ref_table, from)).map(|fk| (t.qualified_name(), fk))
-    }) {
-        return Err(format!(
-            "{head}: {t}({}) references {from}; repointing references along with a merge is not planned yet: repoint them to {into} in a plan of their own first, then merge",
-            fk.columns.join(", ")
-        ));
-    }
+    let repoints = repoints(base, target, changes, from, into, on, &from_on)?;
     if changes.iter().any(|c| matches!(c, Change::RenameTable { from: f, .. } if same_name(f, into))) {
         return Err(format!("{head}: {into} is renamed in the same plan; merge into it in a plan of its own"));
     }
@@ -216,7 +221,97 @@ fn merge(
         nullable_on,
         fills,
         required,
+        repoints,
     })
+}
+
+/// The references to B that the target points at A (see [`Repoint`]), or why one cannot follow.
+/// A row that points at B holds the values of B's columns it references; they name the same row
+/// in A when those columns are the ones the merge matches on (B's row is copied with them, or
+/// meets A's row that holds them). B's other keys get A's values on a match, or none at all
+/// when B's rows get A's keys, so such a reference would need its values translated.
+fn repoints(
+    base: &Schema,
+    target: &Schema,
+    changes: &[Change],
+    from: &str,
+    into: &str,
+    on: &[String],
+    from_on: &[String],
+) -> Result<Vec<Repoint>, String> {
+    let Some(b) = base.find_table(from) else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for t in base.tables.iter().filter(|t| !same_name(&t.qualified_name(), from)) {
+        let name = t.qualified_name();
+        for fk in t.foreign_keys.iter().filter(|fk| same_name(&fk.ref_table, from)) {
+            let same_cols = |f: &crate::model::ForeignKey| {
+                f.columns.len() == fk.columns.len() && f.columns.iter().zip(&fk.columns).all(|(x, y)| same_name(x, y))
+            };
+            let found = |want_ref: &str, add: bool| {
+                changes.iter().position(|c| match c {
+                    Change::AddForeignKey { table, foreign_key } if add => {
+                        same_name(table, &name) && same_cols(foreign_key) && same_name(&foreign_key.ref_table, want_ref)
+                    }
+                    Change::DropForeignKey { table, foreign_key } if !add => {
+                        same_name(table, &name) && same_cols(foreign_key) && same_name(&foreign_key.ref_table, want_ref)
+                    }
+                    _ => false,
+                })
+            };
+            // The target drops the reference, or the table: nothing follows.
+            let (Some(drop), Some(add)) = (found(from, false), found(into, true)) else { continue };
+            let Change::AddForeignKey { foreign_key: new, .. } = &changes[add] else { continue };
+            let refs: Vec<String> = if fk.ref_columns.is_empty() {
+                b.primary_key.iter().flat_map(|k| k.columns.clone()).collect()
+            } else {
+                fk.ref_columns.clone()
+            };
+            let a_refs: Vec<String> = if new.ref_columns.is_empty() {
+                target
+                    .find_table(into)
+                    .and_then(|a| a.primary_key.as_ref())
+                    .map(|k| k.columns.clone())
+                    .unwrap_or_default()
+            } else {
+                new.ref_columns.clone()
+            };
+            // Each referenced column of B pairs with the column of A the reference now names,
+            // and the pairs are the merge's key.
+            let kept = refs.len() == on.len()
+                && a_refs.len() == refs.len()
+                && refs
+                    .iter()
+                    .zip(&a_refs)
+                    .all(|(r, ar)| from_on.iter().zip(on).any(|(f, o)| same_name(f, r) && same_name(o, ar)));
+            if !kept {
+                return Err(format!(
+                    "merge {from} into {into}: {name}({}) references {from}({}) and is to reference {into}({}), but the merge matches rows on {} = {}: the references' values would need translating to {poss} keys, which is not planned yet; match on the key they reference, or repoint them in a plan of their own",
+                    fk.columns.join(", "),
+                    refs.join(", "),
+                    a_refs.join(", "),
+                    from_on.join(", "),
+                    on.join(", "),
+                    poss = poss(into)
+                ));
+            }
+            out.push(Repoint { table: name.clone(), drop, add, old: fk.clone(), new: new.clone() });
+        }
+    }
+    Ok(out)
+}
+
+/// The changes a merge plans itself (its references' drops and adds), which the dialects'
+/// foreign key recipes leave to it.
+pub(crate) fn repointed(base: &Schema, target: &Schema, changes: &[Change], d: Dialect) -> Vec<usize> {
+    if !changes.iter().any(|c| matches!(c, Change::MergeTable { .. })) {
+        return Vec::new();
+    }
+    merges(base, target, changes, d)
+        .into_iter()
+        .flatten()
+        .flat_map(|x| x.repoints)
+        .flat_map(|r| [r.drop, r.add])
+        .collect()
 }
 
 /// SQLite's `INTEGER PRIMARY KEY`: the rowid, which SQLite fills itself.
@@ -480,6 +575,7 @@ pub(in crate::plan) mod postgres {
             before: StageKind::Switch,
             resolution: None,
         });
+        repoint(ctx, x, b);
         // The view gives B's columns from A; a column with no place in A reads as NULL.
         let view_cols = super::view_columns(ctx.base, x, &qf, &|c| {
             format!("CAST(NULL AS {})", crate::verify::values::cast_type(&c.data_type, PG))
@@ -525,6 +621,68 @@ pub(in crate::plan) mod postgres {
         drop.one_way = true;
         b.push(StageKind::Contract, drop);
         super::notes(x, b, true);
+    }
+
+    /// The references to B move to A at Switch, once the copy is verified: one ALTER TABLE drops
+    /// the key to B and adds the key to A NOT VALID (no moment without a key, and a name the two
+    /// share is free again), then VALIDATE scans without blocking writes, before B becomes a
+    /// view. Until then the referencing rows point at B, so v2 (which writes A) waits for Switch.
+    fn repoint(ctx: &Ctx<'_>, x: &Merge, b: &mut Builder) {
+        let lt = ctx.lock_timeout();
+        let (from, into) = (x.from.as_str(), x.into.as_str());
+        for r in &x.repoints {
+            let tt = tq(&r.table);
+            let cols = r.old.columns.join(", ");
+            let old_name =
+                r.old.name.clone().unwrap_or_else(|| pg_default_name(&r.table, Some(&r.old.columns.join("_")), "fkey"));
+            let new_name =
+                r.new.name.clone().unwrap_or_else(|| pg_default_name(&r.table, Some(&r.new.columns.join("_")), "fkey"));
+            let old_fk = foreign_key_sql(&ForeignKey { name: Some(old_name.clone()), ..r.old.clone() }, PG);
+            let new_fk = foreign_key_sql(&ForeignKey { name: Some(new_name.clone()), ..r.new.clone() }, PG);
+            // B, then A, as v1's writes to B take them (the trigger writes A); then the
+            // referencing table, whose key to B the drop locks out.
+            let lock = vec![
+                format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", tq(from)),
+                format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", tq(into)),
+            ];
+            b.push(
+                StageKind::Switch,
+                step(
+                    format!("repoint {}({cols}) from {from} to {into}, not yet validated", r.table),
+                    r.add,
+                    [vec![lt.clone()], lock.clone(), vec![format!("ALTER TABLE {tt} DROP CONSTRAINT {}, ADD {new_fk} NOT VALID", q(&old_name))]].concat(),
+                    // Not validated: rows v1 wrote through the view since are only in A.
+                    [vec![lt.clone()], lock, vec![format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}, ADD {old_fk} NOT VALID", q(&new_name))]].concat(),
+                    (LockMode::AccessExclusive, &[r.table.as_str(), from, into], Effect::Metadata),
+                    true,
+                    &format!(
+                        "every {from} row is in {into} under the same {} (verified before Switch), so the rows that point at {from} point at {into}: one statement swaps the keys, so the rule never lapses; NOT VALID checks new rows only; undo: the key to {from} comes back NOT VALID, as rows v1 wrote through the view are only in {into}",
+                        x.on.join(", ")
+                    ),
+                    R_RENAME_TABLE - 2,
+                ),
+            );
+            b.push(
+                StageKind::Switch,
+                step(
+                    format!("validate foreign key {}({cols}) -> {into}", r.table),
+                    r.add,
+                    vec![format!("ALTER TABLE {tt} VALIDATE CONSTRAINT {}", q(&new_name))],
+                    vec![],
+                    (LockMode::ShareUpdateExclusive, &[r.table.as_str()], Effect::Scan),
+                    true,
+                    "VALIDATE scans without blocking writes (and takes ROW SHARE on the referenced table)",
+                    R_RENAME_TABLE - 1,
+                ),
+            );
+        }
+        if let Some(r) = x.repoints.first() {
+            b.v2_after_switch.push(format!(
+                "until Switch, {}({}) points at {from}: v2, which writes {into}, starts after it",
+                r.table,
+                r.old.columns.join(", ")
+            ));
+        }
     }
 }
 
@@ -655,6 +813,7 @@ pub(in crate::plan) mod mysql {
                 R_SWAP_TABLE,
             ),
         );
+        repoint(ctx, x, b);
         let mut drop = ctx.step(
             format!("merge {from} into {into}: drop the view {from} and the old table"),
             i,
@@ -669,6 +828,74 @@ pub(in crate::plan) mod mysql {
         drop.one_way = true;
         b.push(StageKind::Contract, drop);
         super::notes(x, b, true);
+    }
+
+    /// The references to B move to A at Switch, once the copy is verified and before B becomes
+    /// a view: the key to B dropped and the key to A added in place (metadata only) with
+    /// foreign_key_checks = 0, in one statement where their names differ. MySQL refuses a name
+    /// dropped and added in one statement (error 1826), so a shared name takes two, a moment
+    /// apart. A verification counts the rows with no parent in A before Contract.
+    fn repoint(ctx: &Ctx<'_>, x: &Merge, b: &mut Builder) {
+        use crate::plan::recipes::foreign_keys::mysql::{fk_name, orphans};
+        let (from, into) = (x.from.as_str(), x.into.as_str());
+        for r in &x.repoints {
+            let (Some(bt), Some(tt)) = (ctx.base_table(&r.table), ctx.target_table(&r.table)) else { continue };
+            let t = ctx.live(&r.table, StageKind::Switch);
+            let (old_name, new_name) = (fk_name(bt, &r.old), fk_name(tt, &r.new));
+            let old_fk = foreign_key_sql(&ForeignKey { name: Some(old_name.clone()), ..r.old.clone() }, MY);
+            let new_fk = foreign_key_sql(&ForeignKey { name: Some(new_name.clone()), ..r.new.clone() }, MY);
+            let swap = |drop: &str, add: &str| -> Vec<String> {
+                let drop = format!("DROP FOREIGN KEY {}", q(drop));
+                let add = format!("ADD {add}");
+                let alters = if same_name(&old_name, &new_name) {
+                    vec![ctx.alter(&t, &drop, Algorithm::InplaceNone), ctx.alter(&t, &add, Algorithm::InplaceNone)]
+                } else {
+                    vec![ctx.alter(&t, &format!("{drop}, {add}"), Algorithm::InplaceNone)]
+                };
+                [
+                    vec!["SET SESSION foreign_key_checks = 0".to_string()],
+                    alters,
+                    vec!["SET SESSION foreign_key_checks = 1".to_string()],
+                ]
+                .concat()
+            };
+            let cols = r.old.columns.join(", ");
+            b.push(
+                StageKind::Switch,
+                ctx.step(
+                    format!("repoint {}({cols}) from {from} to {into}", r.table),
+                    r.add,
+                    swap(&old_name, &new_fk),
+                    swap(&new_name, &old_fk),
+                    (LockMode::Metadata, &[r.table.as_str(), from, into], Effect::Metadata),
+                    &format!(
+                        "every {from} row is in {into} under the same {} (verified before Switch), so the rows that point at {from} point at {into}; in place (metadata only) with foreign_key_checks = 0, the only way MySQL adds a key without copying the table{}",
+                        x.on.join(", "),
+                        if same_name(&old_name, &new_name) {
+                            "; two statements, as MySQL refuses a key's name dropped and added in one (error 1826)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    0,
+                ),
+            );
+            b.verifications.push(CheckQuery {
+                title: format!("rows of {} ({cols}) with no parent in {into}, after the key went in", r.table),
+                change: r.add,
+                sql: format!("SELECT COUNT(*) FROM {t} WHERE {}", orphans(ctx, &t, &r.new, StageKind::Contract)),
+                must_be_zero: true,
+                before: StageKind::Contract,
+                resolution: None,
+            });
+        }
+        if let Some(r) = x.repoints.first() {
+            b.v2_after_switch.push(format!(
+                "until Switch, {}({}) points at {from}: v2, which writes {into}, starts after it",
+                r.table,
+                r.old.columns.join(", ")
+            ));
+        }
     }
 }
 
@@ -844,9 +1071,10 @@ mod tests {
             (BEFORE, AFTER, "clients->customers on=email", "customers.name is required"),
             (
                 &format!("{BEFORE} CREATE TABLE invoices (id int PRIMARY KEY, client_id int REFERENCES clients (id));"),
-                "CREATE TABLE customers (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL); CREATE TABLE invoices (id int PRIMARY KEY, client_id int);",
+                "CREATE TABLE customers (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL); CREATE TABLE invoices (id int PRIMARY KEY, client_id int REFERENCES customers (id));",
                 "clients->customers on=email full_name=name",
-                "invoices(client_id) references clients",
+                // clients' rows get customers' ids: invoices' values name other rows there.
+                "invoices(client_id) references clients(id) and is to reference customers(id), but the merge matches rows on email = email: the references' values would need translating",
             ),
         ];
         for (before, after, hint, why) in cases {
@@ -854,6 +1082,66 @@ mod tests {
             assert!(plan.notes.iter().any(|n| n.contains(why)), "{hint}: {:?}", plan.notes);
             assert!(!sql(&plan).contains("bellows_merge"), "{hint}");
         }
+    }
+
+    #[test]
+    fn references_to_the_merged_table_move_to_the_other_at_switch_once_its_rows_are_there() {
+        let before = "CREATE TABLE a (id bigint PRIMARY KEY, login text NOT NULL);
+            CREATE TABLE b (id bigint PRIMARY KEY, login text NOT NULL);
+            CREATE TABLE c (id int PRIMARY KEY, b_id bigint CONSTRAINT c_b_fk REFERENCES b (id) ON DELETE CASCADE);
+            CREATE INDEX c_b_id ON c (b_id);";
+        let after = "CREATE TABLE a (id bigint PRIMARY KEY, login text NOT NULL);
+            CREATE TABLE c (id int PRIMARY KEY, b_id bigint CONSTRAINT c_b_fk REFERENCES a (id) ON DELETE CASCADE);
+            CREATE INDEX c_b_id ON c (b_id);";
+        let plan = planned(before, after, "b->a", Dialect::Postgres);
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+        let switch = plan.stage(crate::plan::StageKind::Switch).expect("switch");
+        let titles: Vec<&str> = switch.steps.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "repoint c(b_id) from b to a, not yet validated",
+                "validate foreign key c(b_id) -> a",
+                "merge b into a: b becomes a view of a"
+            ]
+        );
+        // One statement swaps the keys, so c never goes without one; nothing else touches them.
+        assert!(
+            switch.steps[0].sql.iter().any(|s| s
+                == "ALTER TABLE c DROP CONSTRAINT c_b_fk, ADD CONSTRAINT c_b_fk FOREIGN KEY (b_id) REFERENCES a (id) ON DELETE CASCADE NOT VALID"),
+            "{:?}",
+            switch.steps[0].sql
+        );
+        for kind in [crate::plan::StageKind::Expand, crate::plan::StageKind::Backfill] {
+            let stage = plan.stage(kind).expect("stage");
+            assert!(stage.steps.iter().all(|s| !s.title.contains("foreign key")), "{kind:?}");
+        }
+        // v2 writes a's rows, which c may not point at until Switch.
+        let v2: Vec<bool> = plan.compatibility.iter().map(|c| c.v2_works).collect();
+        assert_eq!(v2, [false, false, true, true]);
+
+        // MySQL: in place, with the checks off; the same name takes two statements.
+        let parents = "CREATE TABLE a (id bigint PRIMARY KEY, login text NOT NULL);";
+        let before_my = format!(
+            "{parents} CREATE TABLE b (id bigint PRIMARY KEY, login text NOT NULL);
+            CREATE TABLE c (id int PRIMARY KEY, b_id bigint, KEY c_b_id (b_id), CONSTRAINT c_b_fk FOREIGN KEY (b_id) REFERENCES b (id));"
+        );
+        let after_my = format!(
+            "{parents} CREATE TABLE c (id int PRIMARY KEY, b_id bigint, KEY c_b_id (b_id), CONSTRAINT c_b_fk FOREIGN KEY (b_id) REFERENCES a (id));"
+        );
+        let plan = planned(&before_my, &after_my, "b->a", Dialect::MySql);
+        let switch = plan.stage(crate::plan::StageKind::Switch).expect("switch");
+        assert_eq!(switch.steps[0].title, "repoint c(b_id) from b to a");
+        assert!(
+            switch.steps[0].sql.iter().any(|s| s.starts_with("ALTER TABLE c DROP FOREIGN KEY c_b_fk")),
+            "{:?}",
+            switch.steps[0].sql
+        );
+        assert!(switch.steps[0]
+            .sql
+            .iter()
+            .any(|s| s.starts_with("ALTER TABLE c ADD CONSTRAINT c_b_fk FOREIGN KEY (b_id) REFERENCES a (id)")));
+        assert!(switch.steps[1].title.ends_with("becomes a view of a"));
     }
 
     #[test]
