@@ -202,7 +202,7 @@ pub const ALL: &[Scenario] = &[
         edits: |b| {
             let (clients, _) = id(b, "clients", "id");
             let (customers, email) = id(b, "customers", "email");
-            vec![Edit::MergeTable { table: clients, into: customers, on: vec![email], map: vec![] }]
+            vec![Edit::MergeTable { table: clients, into: customers, on: vec![email], map: vec![], from_wins: false }]
         },
         consumers: &[],
     },

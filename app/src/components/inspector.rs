@@ -244,6 +244,8 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
     // with the analysis and shows here; the refused edit leaves the history.
     let error = pending.error;
     let map = RwSignal::new(Vec::<(ColumnId, ColumnId)>::new());
+    // On a match: the other table's row is kept (false), or this table's values replace it.
+    let wins = RwSignal::new(false);
     let key = NodeRef::<leptos::html::Select>::new();
     let until = if dialect == Dialect::Sqlite {
         "keeps this table until Contract"
@@ -276,6 +278,17 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
         let a_id = into.get()?;
         studio.analysis.with(|a| {
             let (b, t) = (a.target.table(tid)?, a.target.table(a_id)?);
+            let b_name = b.qualified_name();
+            let referencing: Vec<String> = a
+                .target
+                .tables
+                .iter()
+                .filter(|x| {
+                    x.id != tid
+                        && x.foreign_keys.iter().any(|fk| bellows_core::model::same_name(&fk.ref_table, &b_name))
+                })
+                .map(|x| x.name.clone())
+                .collect();
             let keys = bellows_core::edit::merge_keys(&a.target, tid, a_id);
             let lone: Vec<(ColumnId, String)> =
                 b.columns.iter().filter(|c| t.column(&c.name).is_none()).map(|c| (c.id, c.name.clone())).collect();
@@ -288,7 +301,7 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
                 .filter(|c| b.column(&c.name).is_none() && (c.default.is_some() || c.identity.is_some()))
                 .map(|c| c.name.clone())
                 .collect();
-            Some((keys, lone, free, t.name.clone(), filled))
+            Some((keys, lone, free, t.name.clone(), filled, b.name.clone(), referencing))
         })
     });
     let submit = move |ev: ev::SubmitEvent| {
@@ -308,7 +321,10 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
         };
         // Kept until the merge applies: a refusal draws the form anew, open on this choice.
         studio.merge_into.set(Some((tid, a_id)));
-        pending.submit(studio, Edit::MergeTable { table: tid, into: a_id, on, map: map.get_untracked() });
+        pending.submit(
+            studio,
+            Edit::MergeTable { table: tid, into: a_id, on, map: map.get_untracked(), from_wins: wins.get_untracked() },
+        );
     };
     view! {
         <button type="button" class="link" data-testid="merge-open" disabled=studio.read_only.get_untracked()
@@ -323,7 +339,7 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
                     <option value=id.0.to_string() selected=move || into.get() == Some(id)>{n}</option>
                 }).collect_view()}
             </select>
-            {move || shape.get().map(|(keys, lone, free, a_name, filled)| view! {
+            {move || shape.get().map(|(keys, lone, free, a_name, filled, b_name, referencing)| view! {
                 <label>"rows match on "
                     <select node_ref=key data-testid="merge-on">
                         {keys.iter().enumerate().map(|(k, (label, _))| view! { <option value=k.to_string()>{label.clone()}</option> }).collect_view()}
@@ -349,9 +365,17 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
                         </label>
                     }
                 }).collect_view()}
+                <label>"on a match "
+                    <select data-testid="merge-wins" aria-label="on a match"
+                        on:change=move |e| wins.set(event_target_value(&e) == "from")>
+                        <option value="into" selected=move || !wins.get()>{format!("{a_name}'s row is kept")}</option>
+                        <option value="from" selected=move || wins.get()>{format!("{b_name}'s values replace it")}</option>
+                    </select>
+                </label>
                 <p class="hint">
-                    {format!("On a match {a_name}'s row is kept. ")}
                     {(!filled.is_empty()).then(|| format!("{} {} {a_name}'s default. ", filled.join(", "), if filled.len() == 1 { "takes" } else { "take" }))}
+                    {(!referencing.is_empty()).then(|| format!("{} will reference {a_name} instead. ", referencing.join(", ")))}
+                    {let a = a_name.clone(); move || wins.get().then(|| format!("{a}'s own values are kept aside until Contract, so undoing puts them back. "))}
                     {format!("The plan copies the rows, keeps {a_name} in step with the old version's writes, and {until}.")}
                 </p>
                 <button type="submit" data-testid="merge-apply">{format!("Merge into {a_name}")}</button>

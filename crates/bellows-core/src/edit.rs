@@ -190,13 +190,16 @@ pub enum Edit {
     },
     /// Merges `table` into `into` (the same entity stored twice): `table` goes, and the plan
     /// copies its rows into `into`, matched on `on` (a unique key of `into`), `into`'s row kept
-    /// on a match. `map` sends a column of `table` to a column of `into` of another name; the
-    /// others go to the column of the same name.
+    /// on a match, or `table`'s values written over it where `from_wins`. `map` sends a column
+    /// of `table` to a column of `into` of another name; the others go to the column of the
+    /// same name. The tables that reference `table` point at `into` with it.
     MergeTable {
         table: TableId,
         into: TableId,
         on: Vec<ColumnId>,
         map: Vec<(ColumnId, ColumnId)>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        from_wins: bool,
     },
 }
 
@@ -236,6 +239,7 @@ struct EditJson {
     labels: Option<Vec<String>>,
     on: Option<Vec<ColumnId>>,
     map: Option<Vec<(ColumnId, ColumnId)>>,
+    from_wins: Option<bool>,
 }
 
 impl TryFrom<EditJson> for Edit {
@@ -290,6 +294,7 @@ impl TryFrom<EditJson> for Edit {
                 into: j.into.ok_or_else(|| missing("into"))?,
                 on: j.on.clone().ok_or_else(|| missing("on"))?,
                 map: j.map.clone().unwrap_or_default(),
+                from_wins: j.from_wins.unwrap_or(false),
             },
             "add-column" => Edit::AddColumn {
                 table,
@@ -819,13 +824,13 @@ fn merge_hint(b: &Table, a: &Table, on: &[ColumnId], map: &[(ColumnId, ColumnId)
 pub fn merge_hints(base: &Schema, target: &Schema, edits: &[Edit]) -> Vec<crate::diff::MergeHint> {
     let mut out = Vec::new();
     for e in edits {
-        let Edit::MergeTable { table, into, on, map } = e else { continue };
+        let Edit::MergeTable { table, into, on, map, from_wins } = e else { continue };
         let (Some(b), Some(a)) =
             (base.tables.iter().find(|t| t.id == *table), target.tables.iter().find(|t| t.id == *into))
         else {
             continue;
         };
-        out.push(merge_hint(b, a, on, map));
+        out.push(crate::diff::MergeHint { from_wins: *from_wins, ..merge_hint(b, a, on, map) });
     }
     out
 }
@@ -2440,8 +2445,13 @@ mod tests {
             Edit::RemoveEnumValue { name: "mood".into(), value: "so-so".into(), replacement: Some("ok".into()) },
             Edit::RemoveEnumValue { name: "mood".into(), value: "ok".into(), replacement: None },
             Edit::CreateEnum { name: "order_status".into(), labels: vec!["new".into(), "paid".into()] },
+            Edit::MergeTable { table: t, into: u, on: vec![k], map: vec![(c, k)], from_wins: false },
+            Edit::MergeTable { table: t, into: u, on: vec![k], map: vec![], from_wins: true },
         ];
         let json = serde_json::to_string(&all).expect("json");
+        // Kept off the JSON when false, so designs saved before it read and write the same.
+        assert!(json.contains(r#"{"op":"merge-table","table":3,"into":4,"on":[9],"map":[[7,9]]}"#), "{json}");
+        assert!(json.contains(r#""from_wins":true"#), "{json}");
         assert!(json.contains(r#"{"op":"create-enum","name":"order_status","labels":["new","paid"]}"#), "{json}");
         assert!(json.contains(r#"{"op":"rename-column","table":3,"column":7,"to":"y"}"#), "{json}");
         assert_eq!(serde_json::from_str::<Vec<Edit>>(&json).expect("reads"), all);
@@ -3012,7 +3022,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         .schema;
         let (legacy, _) = ids(&base, "legacy", "id");
         let (accounts, id) = ids(&base, "accounts", "id");
-        let merge = Edit::MergeTable { table: legacy, into: accounts, on: vec![id], map: vec![] };
+        let merge = Edit::MergeTable { table: legacy, into: accounts, on: vec![id], map: vec![], from_wins: false };
         let (target, skipped) = apply(&base, std::slice::from_ref(&merge));
         assert!(skipped.is_empty(), "{skipped:?}");
         let fk = &target.find_table("invoices").expect("invoices").foreign_keys[0];
@@ -3030,7 +3040,8 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         // Matched on login, legacy's rows get accounts' ids: invoices' values would name other
         // rows, so the merge is refused with the reason and nothing changes.
         let (_, login) = ids(&base, "accounts", "login");
-        let by_login = Edit::MergeTable { table: legacy, into: accounts, on: vec![login], map: vec![] };
+        let by_login =
+            Edit::MergeTable { table: legacy, into: accounts, on: vec![login], map: vec![], from_wins: false };
         let (kept, skipped) = apply(&base, &[by_login]);
         assert!(skipped.iter().any(|s| s.contains("would need translating")), "{skipped:?}");
         assert!(kept.find_table("legacy").is_some());

@@ -349,7 +349,9 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
             let edits = match *kind {
                 "merge-table" => {
                     let Some((into, on)) = merge_partner(schema, c.table, &tables) else { continue };
-                    vec![Edit::MergeTable { table: c.table.id, into: into.id, on, map: vec![] }]
+                    // Which table's values win on a match: both, across the schemas.
+                    let from_wins = hash(&[seed, &c.table.qualified_name(), &into.qualified_name()]) % 2 == 1;
+                    vec![Edit::MergeTable { table: c.table.id, into: into.id, on, map: vec![], from_wins }]
                 }
                 "allow-only-check" | "allow-only-enum" => {
                     let how =

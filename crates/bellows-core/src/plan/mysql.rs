@@ -392,6 +392,8 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         CreateRoutine { signature } | ReplaceRoutine { signature } | DropRoutine { signature } => {
             routine(ctx, i, change, signature, b)
         }
+        // Planned as a whole by the merge recipe (`merge_tables`).
+        MergeTable { .. } => {}
         other => b.notes.push(format!("{}: MySQL has no such object; the change is not planned", other.describe())),
     }
 }

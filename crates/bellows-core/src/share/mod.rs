@@ -453,6 +453,8 @@ mod tests {
             Edit::RemoveEnumValue { name: "mood".into(), value: "so-so".into(), replacement: Some("ok".into()) },
             Edit::RemoveEnumValue { name: "mood".into(), value: "unknown".into(), replacement: None },
             Edit::CreateEnum { name: "order_status".into(), labels: vec!["new".into(), "it's paid".into()] },
+            Edit::MergeTable { table: nt, into: t, on: vec![c], map: vec![(ColumnId(11), c)], from_wins: false },
+            Edit::MergeTable { table: nt, into: t, on: vec![c], map: vec![], from_wins: true },
         ];
         let back = decode(&encode(&d)).expect("decodes");
         assert_eq!(back.edits, d.edits);

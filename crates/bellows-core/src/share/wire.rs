@@ -316,9 +316,12 @@ pub(super) enum WEdit {
     RemoveEnumValue(String, String, Option<String>),
     /// (enum type, its labels).
     CreateEnum(String, Vec<String>),
-    /// (merged table, the table it goes into, the key columns, column pairs). The last
-    /// variant, so the others keep their numbers.
+    /// (merged table, the table it goes into, the key columns, column pairs), the other
+    /// table's row kept on a match.
     MergeTable(u32, u32, Vec<u32>, Vec<(u32, u32)>),
+    /// The same, the merged table's values winning on a match. The last variant, so the others
+    /// keep their numbers.
+    MergeTableWins(u32, u32, Vec<u32>, Vec<(u32, u32)>),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -803,8 +806,13 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
         Edit::RenameEnumValue { name, from, to } => WEdit::RenameEnumValue(name, from, to),
         Edit::RemoveEnumValue { name, value, replacement } => WEdit::RemoveEnumValue(name, value, replacement),
         Edit::CreateEnum { name, labels } => WEdit::CreateEnum(name, labels),
-        Edit::MergeTable { table, into, on, map } => {
-            WEdit::MergeTable(table.0, into.0, ids(&on), map.iter().map(|(x, y)| (x.0, y.0)).collect())
+        Edit::MergeTable { table, into, on, map, from_wins } => {
+            let map = map.iter().map(|(x, y)| (x.0, y.0)).collect();
+            if from_wins {
+                WEdit::MergeTableWins(table.0, into.0, ids(&on), map)
+            } else {
+                WEdit::MergeTable(table.0, into.0, ids(&on), map)
+            }
         }
     }
 }
@@ -893,6 +901,14 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
             into: t(into),
             on: on.into_iter().map(c).collect(),
             map: map.into_iter().map(|(x, y)| (c(x), c(y))).collect(),
+            from_wins: false,
+        },
+        WEdit::MergeTableWins(table, into, on, map) => Edit::MergeTable {
+            table: t(table),
+            into: t(into),
+            on: on.into_iter().map(c).collect(),
+            map: map.into_iter().map(|(x, y)| (c(x), c(y))).collect(),
+            from_wins: true,
         },
     }
 }

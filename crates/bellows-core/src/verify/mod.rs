@@ -252,11 +252,33 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
                     .join(", ")
             ),
         };
+        // A row a merge's other table replaces (its values win) changes by design: the merge's
+        // own check compares it. Undoing a stage must still put it back (`before_raw`).
+        let replaced: Vec<String> = crate::plan::recipes::merge::merges(base, target, &changes.changes, d)
+            .into_iter()
+            .flatten()
+            .filter(|x| x.from_wins && same_name(&x.into, &target_name))
+            .filter_map(|x| {
+                let b = base.find_table(&x.from)?;
+                let q = |c: &str| column_sql(c, d);
+                Some(format!(
+                    "NOT EXISTS (SELECT 1 FROM {} b WHERE {})",
+                    only(b, d),
+                    x.matches(&format!("{}.", table_sql(table, d)), "b.", &q)
+                ))
+            })
+            .collect();
+        let compared = if replaced.is_empty() {
+            from_before.clone()
+        } else {
+            let joiner = if from_before.contains(" WHERE ") { " AND " } else { " WHERE " };
+            format!("{from_before}{joiner}{}", replaced.join(" AND "))
+        };
         out.push(Carried {
             table: table.qualified_name(),
             origin: table.qualified_name(),
             keyed: key.is_some(),
-            before: select(&key_before, &before, from_before.clone()),
+            before: select(&key_before, &before, compared),
             after: select(&key_after, &after, only(t, d)),
             before_raw: select(&key_raw, &raw, from_before),
         });
@@ -293,15 +315,17 @@ fn merged_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect
                 if cols.is_empty() { "''".into() } else { joined(cols, d) }
             )
         };
+        // B's values win: every row of B is in A as B holds it.
+        let from_rows = if x.from_wins {
+            from_b.clone()
+        } else {
+            format!("{from_b} WHERE NOT EXISTS (SELECT 1 FROM {} a WHERE {matched})", only(a, d))
+        };
         out.push(Carried {
             table: format!("{} -> {}", x.from, x.into),
             origin: x.from.clone(),
             keyed: true,
-            before: select(
-                &key_before,
-                &before,
-                &format!("{from_b} WHERE NOT EXISTS (SELECT 1 FROM {} a WHERE {matched})", only(a, d)),
-            ),
+            before: select(&key_before, &before, &from_rows),
             after: select(&key_after, &after, &only(a, d)),
             before_raw: select(&key_raw, &raw, &from_b),
         });

@@ -37,6 +37,8 @@ pub(crate) struct Merge {
     pub other_keys: Vec<(Vec<String>, Vec<String>)>,
     /// The references to B that the target points at A, moved once B's rows are in A.
     pub repoints: Vec<Repoint>,
+    /// On a match B's values replace A's; A's own values are kept aside for the undo.
+    pub from_wins: bool,
 }
 
 /// A foreign key of another table that pointed at B and points at A in the target: its rows
@@ -106,12 +108,7 @@ fn merge(
         ));
     };
     let head = format!("merge {from} into {into}");
-    let (pf, pi) = (poss(from), poss(into));
-    if from_wins {
-        return Err(format!(
-            "{head}: a merge where {pf} values replace {pi} on a match is not planned yet (undoing it would need {pi} old values kept aside); plan it with {pi} row kept, or copy the rows yourself between Backfill and Switch"
-        ));
-    }
+    let pf = poss(from);
     // Matched on another key than A's primary key, B's rows take A's keys: B's own key values
     // are not copied, and A must make its keys itself.
     let on_pk = a
@@ -222,6 +219,7 @@ fn merge(
         fills,
         required,
         repoints,
+        from_wins,
     })
 }
 
@@ -345,6 +343,14 @@ fn notes(x: &Merge, b: &mut crate::plan::Builder, view: bool) {
         for c in &x.lost {
             b.one_way.push(format!("the values of {from}.{c} are gone after Contract"));
         }
+    }
+    if x.from_wins {
+        b.app_changes.push(format!(
+            "where {} is in both, {into} holds {pf} values from the copy on; {pi} own values are kept aside until Contract",
+            x.on.join(", "),
+            pi = poss(into)
+        ));
+        b.one_way.push(format!("{} own values that {pf} values replaced are gone after Contract", poss(into)));
     }
     if x.rekeyed {
         let key = if view { b_key_note(x) } else { String::new() };
@@ -514,54 +520,157 @@ pub(in crate::plan) mod postgres {
         // and deletes (A's own row is kept on a match).
         let is_copy = format!("{} AND ({}) IS NOT DISTINCT FROM ({})", matches("a", "OLD"), a_row("a"), vals("OLD"));
         let insert = format!("INSERT INTO {at} ({list}) VALUES ({}) ON CONFLICT DO NOTHING", vals("NEW"));
-        let body = format!(
-            "BEGIN \
-             IF TG_OP = 'DELETE' THEN \
-             BEGIN DELETE FROM {at} a WHERE {is_copy}; EXCEPTION WHEN foreign_key_violation THEN NULL; END; \
-             RETURN OLD; END IF; \
-             IF TG_OP = 'UPDATE' THEN UPDATE {at} a SET {set} = {new} WHERE {is_copy}; \
-             IF FOUND THEN RETURN NEW; END IF; END IF; \
-             {insert}; RETURN NEW; END",
-            set = set_list,
-            new = row(vals("NEW")),
+        // B wins: A's own row is kept aside (`own`) the first time B's values replace it, and a
+        // row B's trigger or copy adds is marked as a copy, so an undo puts A's values back and a
+        // delete in B takes only copies.
+        let kept_table = qualified(split_qualified(into).0, &name(&[p, "replaced", short_a, "by", short_b]), PG);
+        let on_list: Vec<String> = x.on.iter().map(|c| q(c)).collect();
+        let own = format!("{p}_own");
+        let kept_own =
+            |row: &str| format!("EXISTS (SELECT 1 FROM {kept_table} s WHERE {} AND s.{own})", matches("s", row));
+        let body = if x.from_wins {
+            let from_on: Vec<String> = x.from_on.iter().map(|c| format!("NEW.{}", q(c))).collect();
+            let old_on: Vec<String> = x.from_on.iter().map(|c| format!("OLD.{}", q(c))).collect();
+            format!(
+                "BEGIN \
+                 IF TG_OP = 'DELETE' OR ({old}) IS DISTINCT FROM ({new_on}) THEN \
+                 BEGIN DELETE FROM {at} a WHERE {gone} AND NOT {own_old}; EXCEPTION WHEN foreign_key_violation THEN NULL; END; \
+                 IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; END IF; \
+                 IF EXISTS (SELECT 1 FROM {at} a WHERE {hit}) THEN \
+                 INSERT INTO {kept_table} ({own}, {list}) SELECT true, {a_all} FROM {at} a WHERE {hit} ON CONFLICT DO NOTHING; \
+                 UPDATE {at} a SET {set} = {new} WHERE {hit}; \
+                 ELSE INSERT INTO {kept_table} ({own}, {on}) VALUES (false, {new_on}) ON CONFLICT DO NOTHING; {insert}; END IF; \
+                 RETURN NEW; END",
+                old = old_on.join(", "),
+                new_on = from_on.join(", "),
+                gone = matches("a", "OLD"),
+                own_old = kept_own("OLD"),
+                hit = matches("a", "NEW"),
+                a_all = a_row("a"),
+                on = on_list.join(", "),
+                set = set_list,
+                new = row(vals("NEW")),
+            )
+        } else {
+            format!(
+                "BEGIN \
+                 IF TG_OP = 'DELETE' THEN \
+                 BEGIN DELETE FROM {at} a WHERE {is_copy}; EXCEPTION WHEN foreign_key_violation THEN NULL; END; \
+                 RETURN OLD; END IF; \
+                 IF TG_OP = 'UPDATE' THEN UPDATE {at} a SET {set} = {new} WHERE {is_copy}; \
+                 IF FOUND THEN RETURN NEW; END IF; END IF; \
+                 {insert}; RETURN NEW; END",
+                set = set_list,
+                new = row(vals("NEW")),
+            )
+        };
+        // Undoing puts A's own values back where B's replaced them.
+        let restore = format!(
+            "UPDATE {at} a SET {set_list} = {} FROM {kept_table} s WHERE s.{own} AND {}",
+            row(a_row("s")),
+            on_list.iter().map(|c| format!("a.{c} = s.{c}")).collect::<Vec<_>>().join(" AND ")
         );
+        let keep_aside = if x.from_wins {
+            vec![
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {kept_table} AS SELECT true AS {own}, {list} FROM {at} WITH NO DATA"
+                ),
+                format!(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {kept_table} ({})",
+                    q(&name(&[p, "replaced", short_a, "by", short_b, "key"])),
+                    on_list.join(", ")
+                ),
+            ]
+        } else {
+            vec![]
+        };
+        let put_back =
+            if x.from_wins { vec![restore.clone(), format!("DROP TABLE IF EXISTS {kept_table}")] } else { vec![] };
         b.push(
             StageKind::Expand,
             step(
                 format!("merge {from} into {into}: v1's writes to {from} reach {into}"),
                 i,
-                vec![
-                    lt.clone(),
-                    format!("CREATE OR REPLACE FUNCTION {func_sql}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"),
-                    format!(
-                        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {bt} FOR EACH ROW EXECUTE FUNCTION {func_sql}()",
-                        q(&func)
-                    ),
-                    always(&bt, &func),
-                ],
-                vec![lt.clone(), format!("DROP TRIGGER IF EXISTS {} ON {bt}", q(&func)), format!("DROP FUNCTION IF EXISTS {func_sql}()")],
+                [
+                    vec![lt.clone()],
+                    keep_aside,
+                    vec![
+                        format!("CREATE OR REPLACE FUNCTION {func_sql}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"),
+                        format!(
+                            "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {bt} FOR EACH ROW EXECUTE FUNCTION {func_sql}()",
+                            q(&func)
+                        ),
+                        always(&bt, &func),
+                    ],
+                ]
+                .concat(),
+                [
+                    vec![lt.clone(), format!("DROP TRIGGER IF EXISTS {} ON {bt}", q(&func))],
+                    put_back,
+                    vec![format!("DROP FUNCTION IF EXISTS {func_sql}()")],
+                ]
+                .concat(),
                 (LockMode::ShareRowExclusive, &[from], Effect::Metadata),
                 true,
-                &format!(
-                    "a trigger is catalog-only: a row v1 writes to {from} is written to {into} too, {pi} own row kept where {} already holds it; an update or delete follows only to the copy it made",
-                    x.on.join(", ")
-                ),
+                &if x.from_wins {
+                    format!(
+                        "a trigger is catalog-only: a row v1 writes to {from} is written to {into} too, its values replacing {pi} where {} already holds it ({pi} own values kept aside in {kept_table} for the undo); a delete takes only the copies it made",
+                        x.on.join(", ")
+                    )
+                } else {
+                    format!(
+                        "a trigger is catalog-only: a row v1 writes to {from} is written to {into} too, {pi} own row kept where {} already holds it; an update or delete follows only to the copy it made",
+                        x.on.join(", ")
+                    )
+                },
                 // After the indexes: the trigger's ON CONFLICT needs the key it matches on.
                 R_FK + 2,
             ),
         );
-        let copy = batched(
-            format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
-            i,
-            format!(
-                "INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {}) LIMIT {} ON CONFLICT DO NOTHING",
-                vals("b"),
-                matches("a", "b"),
-                ctx.options.batch_size
-            ),
-            into,
-            &format!("batches of rows, each its own short transaction; a row of {from} whose {} {into} already has keeps {pi} values, and rows written meanwhile come through the trigger", x.on.join(", ")),
-        );
+        let copy = if x.from_wins {
+            let on_eq = |l: &str, r: &str| {
+                on_list.iter().map(|c| format!("{l}.{c} = {r}.{c}")).collect::<Vec<_>>().join(" AND ")
+            };
+            let named: Vec<String> =
+                x.values("b.", &qf).iter().zip(&a_cols).map(|(v, c)| format!("{v} AS {c}")).collect();
+            let mut s = batched(
+                format!("copy {pf} rows into {into}, matched on {}, {pf} values replacing {pi}", x.on.join(", ")),
+                i,
+                format!(
+                    "WITH pick AS (SELECT {named} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {hit} AND ({a_all}) IS NOT DISTINCT FROM ({b_vals})) LIMIT {n}), \
+                     kept AS (INSERT INTO {kept_table} ({own}, {list}) SELECT true, {a_all} FROM {at} a JOIN pick p ON {a_p} ON CONFLICT DO NOTHING), \
+                     copies AS (INSERT INTO {kept_table} ({own}, {on}) SELECT false, {p_on} FROM pick p WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {a_p}) ON CONFLICT DO NOTHING) \
+                     INSERT INTO {at} ({list}) SELECT {p_all} FROM pick p ON CONFLICT ({on}) DO UPDATE SET {set_list} = {excluded}",
+                    named = named.join(", "),
+                    hit = matches("a", "b"),
+                    a_all = a_row("a"),
+                    b_vals = vals("b"),
+                    n = ctx.options.batch_size,
+                    a_p = on_eq("a", "p"),
+                    on = on_list.join(", "),
+                    p_on = on_list.iter().map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", "),
+                    p_all = a_row("p"),
+                    excluded = row(a_row("EXCLUDED")),
+                ),
+                into,
+                &format!("batches of rows, each its own short transaction; a row of {from} whose {} {into} already has replaces {pi} values, which are kept aside first, and rows written meanwhile come through the trigger; undo: {pi} values are put back", x.on.join(", ")),
+            );
+            s.rollback = vec![restore];
+            s
+        } else {
+            batched(
+                format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
+                i,
+                format!(
+                    "INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {}) LIMIT {} ON CONFLICT DO NOTHING",
+                    vals("b"),
+                    matches("a", "b"),
+                    ctx.options.batch_size
+                ),
+                into,
+                &format!("batches of rows, each its own short transaction; a row of {from} whose {} {into} already has keeps {pi} values, and rows written meanwhile come through the trigger", x.on.join(", ")),
+            )
+        };
         b.push(StageKind::Backfill, copy);
         b.prechecks.extend(null_checks(x, &bt, &at, &|c| q(c)));
         b.verifications.push(CheckQuery {
@@ -609,7 +718,10 @@ pub(in crate::plan) mod postgres {
                 format!("DROP VIEW {bt}"),
                 format!("DROP TABLE {parked_sql}"),
                 format!("DROP FUNCTION IF EXISTS {func_sql}()"),
-            ],
+            ]
+            .into_iter()
+            .chain(x.from_wins.then(|| format!("DROP TABLE IF EXISTS {kept_table}")))
+            .collect(),
             vec![],
             (LockMode::AccessExclusive, &locked, Effect::Metadata),
             true,
@@ -728,23 +840,110 @@ pub(in crate::plan) mod mysql {
         let p = PREFIX.trim_end_matches('_');
         let trig = |op: &str| name(&[p, "merge", short_b, op]);
         let assign: Vec<String> = a_cols.iter().zip(vals("NEW")).map(|(a, v)| format!("{at}.{a} = {v}")).collect();
-        let creates = vec![
-            format!("CREATE TRIGGER {} AFTER INSERT ON {bt} FOR EACH ROW BEGIN {} END", q(&trig("ins")), insert("NEW")),
+        // B wins: A's own row is kept aside the first time B's values replace it, and a row
+        // B's trigger or copy adds is marked as a copy (see the PostgreSQL recipe).
+        let short_a = split_qualified(into).1;
+        let kept_table =
+            qualified(split_qualified(into).0, &name(&[p, "replaced", short_a, "by", short_b]), crate::Dialect::MySql);
+        let on_list: Vec<String> = x.on.iter().map(|c| q(c)).collect();
+        let own = format!("{p}_own");
+        let a_row = |alias: &str| a_cols.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
+        let not_own = |row: &str| {
             format!(
-                "CREATE TRIGGER {} AFTER UPDATE ON {bt} FOR EACH ROW BEGIN UPDATE {at} SET {} WHERE {}; IF ROW_COUNT() = 0 THEN {} END IF; END",
-                q(&trig("upd")),
-                assign.join(", "),
-                copy_of("OLD"),
-                insert("NEW")
-            ),
+                " AND NOT EXISTS (SELECT 1 FROM {kept_table} s WHERE {} AND s.{own} = 1)",
+                x.matches("s.", &format!("{row}."), &q)
+            )
+        };
+        let as_is = format!(" ON DUPLICATE KEY UPDATE {own} = {kept_table}.{own}");
+        let keep_own = |row: &str| {
             format!(
-                "CREATE TRIGGER {} AFTER DELETE ON {bt} FOR EACH ROW BEGIN DELETE FROM {at} WHERE {}{referenced}; END",
-                q(&trig("del")),
-                copy_of("OLD")
-            ),
-        ];
-        let drops: Vec<String> =
-            ["del", "upd", "ins"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {}", q(&trig(op)))).collect();
+                "INSERT INTO {kept_table} ({own}, {list}) SELECT 1, {} FROM {at} a WHERE {}{as_is};",
+                a_row("a"),
+                x.matches("a.", &format!("{row}."), &q)
+            )
+        };
+        // A copy's mark: the key, and NULL for the rest (a column made by CREATE TABLE ... AS
+        // SELECT has no default, which strict mode requires of a column an INSERT leaves out).
+        let mark = |row: &str| {
+            x.columns
+                .iter()
+                .map(|(_, y)| match x.on.iter().position(|o| same_name(o, y)) {
+                    Some(k) => format!("{row}.{}", q(&x.from_on[k])),
+                    None => "NULL".to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mark_copy = |row: &str| {
+            format!(
+                "INSERT INTO {kept_table} ({own}, {list}) SELECT 0, {} FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {}){as_is};",
+                mark(row),
+                x.matches("a.", &format!("{row}."), &q)
+            )
+        };
+        let replace = format!(
+            " ON DUPLICATE KEY UPDATE {}",
+            a_cols.iter().map(|c| format!("{c} = VALUES({c})")).collect::<Vec<_>>().join(", ")
+        );
+        let upsert = |row: &str| format!("INSERT INTO {at} ({list}) VALUES ({}){replace};", vals(row).join(", "));
+        let restore = format!(
+            "UPDATE {at} a JOIN {kept_table} s ON {} SET {} WHERE s.{own} = 1",
+            on_list.iter().map(|c| format!("a.{c} = s.{c}")).collect::<Vec<_>>().join(" AND "),
+            a_cols.iter().map(|c| format!("a.{c} = s.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        let (creates, drops) = if x.from_wins {
+            let key_changed =
+                x.from_on.iter().map(|c| format!("NOT (OLD.{0} <=> NEW.{0})", q(c))).collect::<Vec<_>>().join(" OR ");
+            let write = |row: &str| format!("{} {} {}", keep_own(row), mark_copy(row), upsert(row));
+            (
+                vec![
+                    // Outer-joined, A's columns come without NOT NULL: a copy's mark holds the key alone.
+                    format!(
+                        "CREATE TABLE IF NOT EXISTS {kept_table} AS SELECT 1 AS {own}, {} FROM (SELECT 1) AS d LEFT JOIN {at} a ON FALSE WHERE FALSE",
+                        a_row("a")
+                    ),
+                    format!("ALTER TABLE {kept_table} ADD UNIQUE KEY {} ({})", q(&format!("{p}_key")), on_list.join(", ")),
+                    format!("CREATE TRIGGER {} AFTER INSERT ON {bt} FOR EACH ROW BEGIN {} END", q(&trig("ins")), write("NEW")),
+                    format!(
+                        "CREATE TRIGGER {} AFTER UPDATE ON {bt} FOR EACH ROW BEGIN DELETE FROM {at} WHERE {} AND ({key_changed}){}{referenced}; {} END",
+                        q(&trig("upd")),
+                        matches("OLD"),
+                        not_own("OLD"),
+                        write("NEW")
+                    ),
+                    format!(
+                        "CREATE TRIGGER {} AFTER DELETE ON {bt} FOR EACH ROW BEGIN DELETE FROM {at} WHERE {}{}{referenced}; END",
+                        q(&trig("del")),
+                        matches("OLD"),
+                        not_own("OLD")
+                    ),
+                ],
+                ["del", "upd", "ins"]
+                    .iter()
+                    .map(|op| format!("DROP TRIGGER IF EXISTS {}", q(&trig(op))))
+                    .chain([restore.clone(), format!("DROP TABLE IF EXISTS {kept_table}")])
+                    .collect::<Vec<_>>(),
+            )
+        } else {
+            (
+                vec![
+                    format!("CREATE TRIGGER {} AFTER INSERT ON {bt} FOR EACH ROW BEGIN {} END", q(&trig("ins")), insert("NEW")),
+                    format!(
+                        "CREATE TRIGGER {} AFTER UPDATE ON {bt} FOR EACH ROW BEGIN UPDATE {at} SET {} WHERE {}; IF ROW_COUNT() = 0 THEN {} END IF; END",
+                        q(&trig("upd")),
+                        assign.join(", "),
+                        copy_of("OLD"),
+                        insert("NEW")
+                    ),
+                    format!(
+                        "CREATE TRIGGER {} AFTER DELETE ON {bt} FOR EACH ROW BEGIN DELETE FROM {at} WHERE {}{referenced}; END",
+                        q(&trig("del")),
+                        copy_of("OLD")
+                    ),
+                ],
+                ["del", "upd", "ins"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {}", q(&trig(op)))).collect::<Vec<_>>(),
+            )
+        };
         b.push(
             StageKind::Expand,
             ctx.step(
@@ -753,9 +952,16 @@ pub(in crate::plan) mod mysql {
                 creates,
                 drops.clone(),
                 (LockMode::Metadata, &[from], Effect::Metadata),
-                &format!(
-                    "creating a trigger takes the table's metadata lock for a moment; one trigger per event, as MySQL requires: a row v1 writes to {from} is written to {into} too, {pi} own row kept where a key already holds it; an update or delete follows only to the copy it made"
-                ),
+                &if x.from_wins {
+                    format!(
+                        "creating a trigger takes the table's metadata lock for a moment; one trigger per event, as MySQL requires: a row v1 writes to {from} is written to {into} too, its values replacing {pi} where {} already holds it ({pi} own values kept aside for the undo); a delete takes only the copies",
+                        x.on.join(", ")
+                    )
+                } else {
+                    format!(
+                        "creating a trigger takes the table's metadata lock for a moment; one trigger per event, as MySQL requires: a row v1 writes to {from} is written to {into} too, {pi} own row kept where a key already holds it; an update or delete follows only to the copy it made"
+                    )
+                },
                 R_FK + 2,
             ),
         );
@@ -764,22 +970,62 @@ pub(in crate::plan) mod mysql {
             .map(|k| format!(" ORDER BY {}", k.iter().map(|c| format!("b.{}", q(c))).collect::<Vec<_>>().join(", ")))
             .unwrap_or_default();
         let exists = x.matches("a.", "b.", &q);
-        let mut copy = ctx.step(
-            format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
-            i,
-            vec![format!(
-                "INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {exists}){order} LIMIT {}{keep}",
-                vals("b").join(", "),
-                ctx.options.batch_size
-            )],
-            vec![],
-            (LockMode::None, &[into], Effect::Batched),
-            &format!(
-                "batches of rows along {pf} key, each its own short transaction; a row of {from} whose {} {into} already has keeps {pi} values, and rows written meanwhile come through the triggers",
-                x.on.join(", ")
-            ),
-            R_BACKFILL,
-        );
+        let mut copy = if x.from_wins {
+            // The rows of B that A does not hold as B has them, a batch at a time: A's own are
+            // kept aside, new ones marked as copies, then B's values written.
+            let same: Vec<String> = a_cols.iter().zip(vals("b")).map(|(a, v)| format!("a.{a} <=> {v}")).collect();
+            let batch = format!("{order} LIMIT {}", ctx.options.batch_size);
+            let pending = format!("NOT EXISTS (SELECT 1 FROM {at} a WHERE {exists} AND {})", same.join(" AND "));
+            // Each statement's batch moves on: rows already kept aside or marked are done.
+            let unkept = format!(" AND NOT EXISTS (SELECT 1 FROM {kept_table} s WHERE {})", x.matches("s.", "b.", &q));
+            let b_on = x.from_on.iter().map(|c| format!("b.{}", q(c))).collect::<Vec<_>>().join(", ");
+            let p_on =
+                x.on.iter()
+                    .zip(&x.from_on)
+                    .map(|(o, f)| format!("a.{} = p.{}", q(o), q(f)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+            let s = ctx.step(
+                format!("copy {pf} rows into {into}, matched on {}, {pf} values replacing {pi}", x.on.join(", ")),
+                i,
+                vec![
+                    format!(
+                        "INSERT INTO {kept_table} ({own}, {list}) SELECT 1, {} FROM {at} a JOIN (SELECT {b_on} FROM {bt} b WHERE EXISTS (SELECT 1 FROM {at} a WHERE {exists}) AND {pending}{unkept}{batch}) p ON {p_on}{as_is}",
+                        a_row("a")
+                    ),
+                    format!(
+                        "INSERT INTO {kept_table} ({own}, {list}) SELECT 0, {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {exists}){unkept}{batch}{as_is}",
+                        mark("b"),
+                    ),
+                    format!("INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE {pending}{batch}{replace}", vals("b").join(", ")),
+                ],
+                vec![restore],
+                (LockMode::None, &[into], Effect::Batched),
+                &format!(
+                    "batches of rows along {pf} key, each its own short transaction; a row of {from} whose {} {into} already has replaces {pi} values, which are kept aside first, and rows written meanwhile come through the triggers; undo: {pi} values are put back",
+                    x.on.join(", ")
+                ),
+                R_BACKFILL,
+            );
+            s
+        } else {
+            ctx.step(
+                format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
+                i,
+                vec![format!(
+                    "INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {exists}){order} LIMIT {}{keep}",
+                    vals("b").join(", "),
+                    ctx.options.batch_size
+                )],
+                vec![],
+                (LockMode::None, &[into], Effect::Batched),
+                &format!(
+                    "batches of rows along {pf} key, each its own short transaction; a row of {from} whose {} {into} already has keeps {pi} values, and rows written meanwhile come through the triggers",
+                    x.on.join(", ")
+                ),
+                R_BACKFILL,
+            )
+        };
         copy.repeat_until_no_rows = true;
         b.push(StageKind::Backfill, copy);
         b.prechecks.extend(null_checks(x, &bt, &at, &qf));
@@ -817,7 +1063,10 @@ pub(in crate::plan) mod mysql {
         let mut drop = ctx.step(
             format!("merge {from} into {into}: drop the view {from} and the old table"),
             i,
-            vec![format!("DROP VIEW {bt}"), format!("DROP TABLE {parked}")],
+            [format!("DROP VIEW {bt}"), format!("DROP TABLE {parked}")]
+                .into_iter()
+                .chain(x.from_wins.then(|| format!("DROP TABLE IF EXISTS {kept_table}")))
+                .collect(),
             vec![],
             (LockMode::Metadata, &[from], Effect::Metadata),
             &format!(
@@ -942,23 +1191,100 @@ pub(in crate::plan) mod sqlite {
         let insert =
             |row: &str| format!("INSERT INTO {at} ({list}) SELECT {} WHERE true ON CONFLICT DO NOTHING;", vals(row));
         let copy_of = |row: &str| format!("{} AND {}", matches(row), same(row));
-        let creates = vec![
-            format!("CREATE TRIGGER {} AFTER INSERT ON {bt} BEGIN {} END", trig("ins"), insert("NEW")),
+        // B wins: A's own row is kept aside the first time B's values replace it, and a row
+        // B's trigger or copy adds is marked as a copy (see the PostgreSQL recipe).
+        let short_a = split_qualified(into).1;
+        let kept_table = q(&format!("{p}_replaced_{short_a}_by_{short_b}"));
+        let on_list: Vec<String> = x.on.iter().map(|c| q(c)).collect();
+        let own = format!("{p}_own");
+        let a_row = |alias: &str| a_cols.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
+        let kept_match = |row: &str| x.matches("s.", &format!("{row}."), &q);
+        let not_own =
+            |row: &str| format!(" AND NOT EXISTS (SELECT 1 FROM {kept_table} s WHERE {} AND s.{own})", kept_match(row));
+        let keep_own = |row: &str| {
             format!(
-                "CREATE TRIGGER {} AFTER UPDATE ON {bt} BEGIN UPDATE {at} SET ({list}) = ({}) WHERE {}; {} END",
-                trig("upd"),
-                vals("NEW"),
-                copy_of("OLD"),
-                insert("NEW")
-            ),
+                "INSERT INTO {kept_table} ({own}, {list}) SELECT 1, {} FROM {at} a WHERE {} ON CONFLICT DO NOTHING;",
+                a_row("a"),
+                x.matches("a.", &format!("{row}."), &q)
+            )
+        };
+        let mark_copy = |row: &str| {
             format!(
-                "CREATE TRIGGER {} AFTER DELETE ON {bt} BEGIN DELETE FROM {at} WHERE {}{referenced}; END",
-                trig("del"),
-                copy_of("OLD")
-            ),
-        ];
-        let drops: Vec<String> =
-            ["ins", "upd", "del"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {}", trig(op))).collect();
+                "INSERT INTO {kept_table} ({own}, {}) SELECT 0, {} WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {}) ON CONFLICT DO NOTHING;",
+                on_list.join(", "),
+                x.from_on.iter().map(|c| format!("{row}.{}", q(c))).collect::<Vec<_>>().join(", "),
+                x.matches("a.", &format!("{row}."), &q)
+            )
+        };
+        let excluded = a_cols.iter().map(|c| format!("excluded.{c}")).collect::<Vec<_>>().join(", ");
+        let upsert = |row: &str| {
+            format!(
+                "INSERT INTO {at} ({list}) SELECT {} WHERE true ON CONFLICT ({}) DO UPDATE SET ({list}) = ({excluded});",
+                vals(row),
+                on_list.join(", ")
+            )
+        };
+        let restore = format!(
+            "UPDATE {at} SET ({list}) = ({}) FROM {kept_table} s WHERE s.{own} AND {}",
+            a_row("s"),
+            on_list.iter().map(|c| format!("{at}.{c} = s.{c}")).collect::<Vec<_>>().join(" AND ")
+        );
+        let (creates, drops) = if x.from_wins {
+            let key_changed =
+                x.from_on.iter().map(|c| format!("OLD.{} IS NOT NEW.{}", q(c), q(c))).collect::<Vec<_>>().join(" OR ");
+            let write = |row: &str| format!("{} {} {}", keep_own(row), mark_copy(row), upsert(row));
+            (
+                vec![
+                    format!("CREATE TABLE IF NOT EXISTS {kept_table} AS SELECT 1 AS {own}, {list} FROM {at} WHERE false"),
+                    format!(
+                        "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {kept_table} ({})",
+                        q(&format!("{p}_replaced_{short_a}_by_{short_b}_key")),
+                        on_list.join(", ")
+                    ),
+                    format!("CREATE TRIGGER {} AFTER INSERT ON {bt} BEGIN {} END", trig("ins"), write("NEW")),
+                    format!(
+                        "CREATE TRIGGER {} AFTER UPDATE ON {bt} BEGIN DELETE FROM {at} WHERE {} AND ({key_changed}){}{referenced}; {} END",
+                        trig("upd"),
+                        matches("OLD"),
+                        not_own("OLD"),
+                        write("NEW")
+                    ),
+                    format!(
+                        "CREATE TRIGGER {} AFTER DELETE ON {bt} BEGIN DELETE FROM {at} WHERE {}{}{referenced}; END",
+                        trig("del"),
+                        matches("OLD"),
+                        not_own("OLD")
+                    ),
+                ],
+                ["ins", "upd", "del"]
+                    .iter()
+                    .map(|op| format!("DROP TRIGGER IF EXISTS {}", trig(op)))
+                    .chain([restore.clone(), format!("DROP TABLE IF EXISTS {kept_table}")])
+                    .collect::<Vec<_>>(),
+            )
+        } else {
+            (
+                vec![
+                    format!("CREATE TRIGGER {} AFTER INSERT ON {bt} BEGIN {} END", trig("ins"), insert("NEW")),
+                    format!(
+                        "CREATE TRIGGER {} AFTER UPDATE ON {bt} BEGIN UPDATE {at} SET ({list}) = ({}) WHERE {}; {} END",
+                        trig("upd"),
+                        vals("NEW"),
+                        copy_of("OLD"),
+                        insert("NEW")
+                    ),
+                    format!(
+                        "CREATE TRIGGER {} AFTER DELETE ON {bt} BEGIN DELETE FROM {at} WHERE {}{referenced}; END",
+                        trig("del"),
+                        copy_of("OLD")
+                    ),
+                ],
+                ["ins", "upd", "del"]
+                    .iter()
+                    .map(|op| format!("DROP TRIGGER IF EXISTS {}", trig(op)))
+                    .collect::<Vec<_>>(),
+            )
+        };
         b.push(
             StageKind::Expand,
             step(
@@ -967,16 +1293,49 @@ pub(in crate::plan) mod sqlite {
                 creates,
                 drops.clone(),
                 from,
-                &format!(
-                    "triggers are schema-only: a row v1 writes to {from} is written to {into} too, {pi} own row kept where {} already holds it; an update or delete follows only to the copy",
-                    x.on.join(", ")
-                ),
+                &if x.from_wins {
+                    format!(
+                        "triggers are schema-only: a row v1 writes to {from} is written to {into} too, its values replacing {pi} where {} already holds it ({pi} own values kept aside for the undo); a delete takes only the copies",
+                        x.on.join(", ")
+                    )
+                } else {
+                    format!(
+                        "triggers are schema-only: a row v1 writes to {from} is written to {into} too, {pi} own row kept where {} already holds it; an update or delete follows only to the copy",
+                        x.on.join(", ")
+                    )
+                },
                 50,
             ),
         );
         let exists = |alias: &str| x.matches("a.", &format!("{alias}."), &q);
-        b.push(
-            StageKind::Backfill,
+        let copy = if x.from_wins {
+            step(
+                format!("copy {pf} rows into {into}, matched on {}, {pf} values replacing {pi}", x.on.join(", ")),
+                i,
+                vec![
+                    format!(
+                        "INSERT INTO {kept_table} ({own}, {list}) SELECT 1, {} FROM {at} a WHERE EXISTS (SELECT 1 FROM {bt} b WHERE {}) ON CONFLICT DO NOTHING",
+                        a_row("a"),
+                        exists("b")
+                    ),
+                    format!(
+                        "INSERT INTO {kept_table} ({own}, {}) SELECT 0, {} FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {}) ON CONFLICT DO NOTHING",
+                        on_list.join(", "),
+                        x.from_on.iter().map(|c| format!("b.{}", q(c))).collect::<Vec<_>>().join(", "),
+                        exists("b")
+                    ),
+                    format!(
+                        "INSERT INTO {at} ({list}) SELECT {} FROM {bt} b WHERE true ON CONFLICT ({}) DO UPDATE SET ({list}) = ({excluded})",
+                        vals("b"),
+                        on_list.join(", ")
+                    ),
+                ],
+                vec![restore],
+                into,
+                &format!("one transaction (SQLite has one writer); a row of {from} whose {} {into} already has replaces {pi} values, which are kept aside first; undo: {pi} values are put back", x.on.join(", ")),
+                90,
+            )
+        } else {
             step(
                 format!("copy {pf} rows into {into}, matched on {}", x.on.join(", ")),
                 i,
@@ -989,8 +1348,22 @@ pub(in crate::plan) mod sqlite {
                 into,
                 &format!("one transaction (SQLite has one writer); a row of {from} whose {} {into} already has keeps {pi} values", x.on.join(", ")),
                 90,
-            ),
-        );
+            )
+        };
+        b.push(StageKind::Backfill, copy);
+        if x.from_wins {
+            let mut drop = step(
+                format!("merge {from} into {into}: drop {pi} values kept aside"),
+                i,
+                vec![format!("DROP TABLE IF EXISTS {kept_table}")],
+                vec![],
+                into,
+                &format!("after Contract no undo puts {pi} own values back"),
+                200,
+            );
+            drop.one_way = true;
+            b.push(StageKind::Contract, drop);
+        }
         b.prechecks.extend(null_checks(x, &bt, &at, &|c| q(c)));
         b.verifications.push(CheckQuery {
             title: format!("every {from} row has its row in {into}"),
@@ -1066,7 +1439,6 @@ mod tests {
         let cases = [
             // No key of customers is filled by clients' columns.
             (BEFORE, AFTER, "clients->customers on=name full_name=name", "not a unique key"),
-            (BEFORE, AFTER, "clients->customers wins=clients full_name=name on=email", "not planned yet"),
             // customers.name is required and nothing fills it.
             (BEFORE, AFTER, "clients->customers on=email", "customers.name is required"),
             (
@@ -1082,6 +1454,43 @@ mod tests {
             assert!(plan.notes.iter().any(|n| n.contains(why)), "{hint}: {:?}", plan.notes);
             assert!(!sql(&plan).contains("bellows_merge"), "{hint}");
         }
+    }
+
+    #[test]
+    fn where_the_merged_tables_values_win_the_others_are_kept_aside_for_the_undo() {
+        let hint = "clients->customers on=email full_name=name wins=clients";
+        let plan = planned(BEFORE, AFTER, hint, Dialect::Postgres);
+        let all = sql(&plan);
+        assert!(all.contains("CREATE TABLE IF NOT EXISTS bellows_replaced_customers_by_clients AS SELECT true AS bellows_own, email, name FROM customers WITH NO DATA"), "{all}");
+        // The copy keeps customers' row aside, then writes clients' values over it.
+        assert!(
+            all.contains("ON CONFLICT (email) DO UPDATE SET (email, name) = (EXCLUDED.email, EXCLUDED.name)"),
+            "{all}"
+        );
+        let undo: Vec<String> = plan.steps().flat_map(|(_, s)| s.rollback.clone()).collect();
+        assert!(
+            undo.iter().any(|u| u.starts_with("UPDATE customers a SET (email, name) = (s.email, s.name) FROM bellows_replaced_customers_by_clients s WHERE s.bellows_own")),
+            "{undo:?}"
+        );
+        assert!(all.contains("DROP TABLE IF EXISTS bellows_replaced_customers_by_clients"), "Contract drops it: {all}");
+        assert!(plan
+            .compatibility
+            .last()
+            .is_some_and(|c| c.reasons.iter().any(|r| r.contains("customers' own values"))));
+
+        let sqlite = sql(&planned(BEFORE, AFTER, hint, Dialect::Sqlite));
+        assert!(
+            sqlite.contains("ON CONFLICT (email) DO UPDATE SET (email, name) = (excluded.email, excluded.name)"),
+            "{sqlite}"
+        );
+
+        // MySQL: the upsert is ON DUPLICATE KEY UPDATE, and A's columns in the table kept aside
+        // come outer-joined, without NOT NULL, so a copy's mark can hold its key alone.
+        let mysql = planned(BEFORE, AFTER, hint, Dialect::MySql);
+        assert!(!mysql.notes.iter().any(|n| n.contains("not planned")), "{:?}", mysql.notes);
+        let mysql = sql(&mysql);
+        assert!(mysql.contains("ON DUPLICATE KEY UPDATE email = VALUES(email), name = VALUES(name)"), "{mysql}");
+        assert!(mysql.contains("FROM (SELECT 1) AS d LEFT JOIN customers a ON FALSE WHERE FALSE"), "{mysql}");
     }
 
     #[test]
