@@ -525,6 +525,65 @@ async fn a_table_merges_into_another_on_a_key_with_a_column_mapped_and_undo_take
     until("the undo", || host.query_selector("[data-testid=\"plan-empty\"]").ok().flatten().is_some()).await;
 }
 
+/// A merge moves what references the merged table to the other, and can let the merged
+/// table's values win on a match: the form says both before it applies, and the plan does them.
+#[wasm_bindgen_test]
+async fn a_merge_repoints_what_references_the_merged_table_and_can_let_its_values_win() {
+    let host = mount();
+    type_source(
+        &host,
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, login text NOT NULL);
+         CREATE TABLE legacy (id bigint PRIMARY KEY, login text NOT NULL);
+         CREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES legacy (id));
+         CREATE INDEX invoices_account_id ON invoices (account_id);",
+    )
+    .await;
+    select_table(&host, "legacy").await;
+    click(&find(&host, "merge-open"));
+    settle().await;
+    let into: HtmlSelectElement = find(&host, "merge-into").unchecked_into();
+    let accounts = (0..into.length())
+        .filter_map(|i| into.item(i))
+        .find(|o| o.text_content().as_deref() == Some("accounts"))
+        .and_then(|o| o.get_attribute("value"))
+        .expect("accounts is offered");
+    into.set_value(&accounts);
+    dispatch(&into, "change");
+    settle().await;
+    let form = text(&host, "merge-form");
+    assert!(form.contains("invoices will reference accounts instead"), "{form}");
+    assert!(form.contains("accounts' row is kept"), "{form}");
+    let wins: HtmlSelectElement = find(&host, "merge-wins").unchecked_into();
+    wins.set_value("from");
+    dispatch(&wins, "change");
+    settle().await;
+    let form = text(&host, "merge-form");
+    assert!(form.contains("accounts' own values are kept aside until Contract"), "{form}");
+    click(&find(&host, "merge-apply"));
+    settle().await;
+    click(&find(&host, "tab-plan"));
+    until("the merge in the plan", || {
+        host.query_selector("[data-testid=\"plan\"]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t.contains("merge table legacy into accounts on id"))
+    })
+    .await;
+    let plan = text(&host, "plan");
+    for expected in [
+        "legacy row kept on a match",
+        "repoint invoices(account_id) from legacy to accounts",
+        "CREATE TABLE IF NOT EXISTS bellows_replaced_accounts_by_legacy",
+        "ON CONFLICT (id) DO UPDATE SET (id, login) = (EXCLUDED.id, EXCLUDED.login)",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
+    assert!(!plan.contains("not planned"), "{plan}");
+    click(&find(&host, "undo"));
+    until("the undo", || host.query_selector("[data-testid=\"plan-empty\"]").ok().flatten().is_some()).await;
+}
+
 /// Dropping a table's card on another's opens the merge with the other chosen, and moves
 /// nothing; the card under the pointer is marked while the drag lasts.
 #[wasm_bindgen_test]

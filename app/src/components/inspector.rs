@@ -368,20 +368,29 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
                 <label>"on a match "
                     <select data-testid="merge-wins" aria-label="on a match"
                         on:change=move |e| wins.set(event_target_value(&e) == "from")>
-                        <option value="into" selected=move || !wins.get()>{format!("{a_name}'s row is kept")}</option>
-                        <option value="from" selected=move || wins.get()>{format!("{b_name}'s values replace it")}</option>
+                        <option value="into" selected=move || !wins.get()>{format!("{} row is kept", possessive(&a_name))}</option>
+                        <option value="from" selected=move || wins.get()>{format!("{} values replace it", possessive(&b_name))}</option>
                     </select>
                 </label>
                 <p class="hint">
-                    {(!filled.is_empty()).then(|| format!("{} {} {a_name}'s default. ", filled.join(", "), if filled.len() == 1 { "takes" } else { "take" }))}
+                    {(!filled.is_empty()).then(|| format!("{} {} {} default. ", filled.join(", "), if filled.len() == 1 { "takes" } else { "take" }, possessive(&a_name)))}
                     {(!referencing.is_empty()).then(|| format!("{} will reference {a_name} instead. ", referencing.join(", ")))}
-                    {let a = a_name.clone(); move || wins.get().then(|| format!("{a}'s own values are kept aside until Contract, so undoing puts them back. "))}
+                    {let a = possessive(&a_name); move || wins.get().then(|| format!("{a} own values are kept aside until Contract, so undoing puts them back. "))}
                     {format!("The plan copies the rows, keeps {a_name} in step with the old version's writes, and {until}.")}
                 </p>
                 <button type="submit" data-testid="merge-apply">{format!("Merge into {a_name}")}</button>
             })}
             {move || error.get().map(|why| view! { <p class="notice warning" data-testid="merge-error">{why}</p> })}
         </form>
+    }
+}
+
+/// `customer's`, or `customers'`.
+fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
     }
 }
 
