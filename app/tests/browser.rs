@@ -474,14 +474,7 @@ async fn a_table_merges_into_another_on_a_key_with_a_column_mapped_and_undo_take
     select_table(&host, "clients").await;
     click(&find(&host, "merge-open"));
     settle().await;
-    let into: HtmlSelectElement = find(&host, "merge-into").unchecked_into();
-    let customers = (0..into.length())
-        .filter_map(|i| into.item(i))
-        .find(|o| o.text_content().as_deref() == Some("customers"))
-        .and_then(|o| o.get_attribute("value"))
-        .expect("customers is offered");
-    into.set_value(&customers);
-    dispatch(&into, "change");
+    choose_labelled(&find(&host, "merge-into"), "customers");
     settle().await;
     let on: HtmlSelectElement = find(&host, "merge-on").unchecked_into();
     let keys: Vec<String> = (0..on.length()).filter_map(|i| on.item(i)).filter_map(|o| o.text_content()).collect();
@@ -495,26 +488,8 @@ async fn a_table_merges_into_another_on_a_key_with_a_column_mapped_and_undo_take
     // Nothing changed: the form stays open with its choices, and clients is still on the canvas.
     assert!(!find(&host, "merge-form").class_list().contains("hidden"));
     assert_eq!(find(&host, "merge-on").unchecked_into::<HtmlSelectElement>().value(), "1");
-    let map: HtmlSelectElement = key_control(&host, "merge-map", "full_name").unchecked_into();
-    let name = (0..map.length())
-        .filter_map(|i| map.item(i))
-        .find(|o| o.text_content().as_deref() == Some("name"))
-        .and_then(|o| o.get_attribute("value"))
-        .expect("name is offered");
-    map.set_value(&name);
-    dispatch(&map, "change");
-    click(&find(&host, "merge-apply"));
-    settle().await;
-    click(&find(&host, "tab-plan"));
-    until("the merge in the plan", || {
-        host.query_selector("[data-testid=\"plan\"]")
-            .ok()
-            .flatten()
-            .and_then(|e| e.text_content())
-            .is_some_and(|t| t.contains("merge table clients into customers on email"))
-    })
-    .await;
-    let plan = text(&host, "plan");
+    choose_labelled(&key_control(&host, "merge-map", "full_name"), "name");
+    let plan = apply_merge(&host, "merge table clients into customers on email").await;
     for expected in [
         "INSERT INTO customers (email, name) SELECT b.email, b.full_name FROM clients b",
         "CREATE VIEW clients AS SELECT id, email, name AS full_name FROM customers",
@@ -523,6 +498,34 @@ async fn a_table_merges_into_another_on_a_key_with_a_column_mapped_and_undo_take
     }
     click(&find(&host, "undo"));
     until("the undo", || host.query_selector("[data-testid=\"plan-empty\"]").ok().flatten().is_some()).await;
+}
+
+/// Picks the option of `select` whose text is `label`, as a person does.
+fn choose_labelled(select: &Element, label: &str) {
+    let select: &HtmlSelectElement = select.unchecked_ref();
+    let value = (0..select.length())
+        .filter_map(|i| select.item(i))
+        .find(|o| o.text_content().as_deref() == Some(label))
+        .and_then(|o| o.get_attribute("value"))
+        .unwrap_or_else(|| panic!("{label} is offered"));
+    select.set_value(&value);
+    dispatch(select, "change");
+}
+
+/// Applies the inspector's merge form and returns the plan once it shows `change`.
+async fn apply_merge(host: &HtmlElement, change: &str) -> String {
+    click(&find(host, "merge-apply"));
+    settle().await;
+    click(&find(host, "tab-plan"));
+    until("the merge in the plan", || {
+        host.query_selector("[data-testid=\"plan\"]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t.contains(change))
+    })
+    .await;
+    text(host, "plan")
 }
 
 /// A merge moves what references the merged table to the other, and can let the merged
@@ -541,36 +544,16 @@ async fn a_merge_repoints_what_references_the_merged_table_and_can_let_its_value
     select_table(&host, "legacy").await;
     click(&find(&host, "merge-open"));
     settle().await;
-    let into: HtmlSelectElement = find(&host, "merge-into").unchecked_into();
-    let accounts = (0..into.length())
-        .filter_map(|i| into.item(i))
-        .find(|o| o.text_content().as_deref() == Some("accounts"))
-        .and_then(|o| o.get_attribute("value"))
-        .expect("accounts is offered");
-    into.set_value(&accounts);
-    dispatch(&into, "change");
+    choose_labelled(&find(&host, "merge-into"), "accounts");
     settle().await;
     let form = text(&host, "merge-form");
     assert!(form.contains("invoices will reference accounts instead"), "{form}");
     assert!(form.contains("accounts' row is kept"), "{form}");
-    let wins: HtmlSelectElement = find(&host, "merge-wins").unchecked_into();
-    wins.set_value("from");
-    dispatch(&wins, "change");
+    choose_labelled(&find(&host, "merge-wins"), "legacy's values replace it");
     settle().await;
     let form = text(&host, "merge-form");
     assert!(form.contains("accounts' own values are kept aside until Contract"), "{form}");
-    click(&find(&host, "merge-apply"));
-    settle().await;
-    click(&find(&host, "tab-plan"));
-    until("the merge in the plan", || {
-        host.query_selector("[data-testid=\"plan\"]")
-            .ok()
-            .flatten()
-            .and_then(|e| e.text_content())
-            .is_some_and(|t| t.contains("merge table legacy into accounts on id"))
-    })
-    .await;
-    let plan = text(&host, "plan");
+    let plan = apply_merge(&host, "merge table legacy into accounts on id").await;
     for expected in [
         "legacy row kept on a match",
         "repoint invoices(account_id) from legacy to accounts",
