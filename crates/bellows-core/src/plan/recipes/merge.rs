@@ -1002,7 +1002,7 @@ pub(in crate::plan) mod mysql {
                 vec![restore],
                 (LockMode::None, &[into], Effect::Batched),
                 &format!(
-                    "batches of rows along {pf} key, each its own short transaction; a row of {from} whose {} {into} already has replaces {pi} values, which are kept aside first, and rows written meanwhile come through the triggers; undo: {pi} values are put back",
+                    "batches of rows along {pf} key, each its own short transaction; a row of {from} whose {} {into} already has replaces {pi} values, which are kept aside first, and rows written meanwhile come through the triggers; each batch holds {pi} AUTO-INC lock to its end (innodb_autoinc_lock_mode = 1, MariaDB's default), so the application's inserts there wait for it or, in a cycle, are the deadlock victim (error 1467) and run again; undo: {pi} values are put back",
                     x.on.join(", ")
                 ),
                 R_BACKFILL,
@@ -1020,7 +1020,7 @@ pub(in crate::plan) mod mysql {
                 vec![],
                 (LockMode::None, &[into], Effect::Batched),
                 &format!(
-                    "batches of rows along {pf} key, each its own short transaction; a row of {from} whose {} {into} already has keeps {pi} values, and rows written meanwhile come through the triggers",
+                    "batches of rows along {pf} key, each its own short transaction; a row of {from} whose {} {into} already has keeps {pi} values, and rows written meanwhile come through the triggers; each batch holds {pi} AUTO-INC lock to its end (innodb_autoinc_lock_mode = 1, MariaDB's default), so the application's inserts there wait for it or, in a cycle, are the deadlock victim (error 1467) and run again",
                     x.on.join(", ")
                 ),
                 R_BACKFILL,
