@@ -902,7 +902,11 @@ pub(in crate::plan) mod mysql {
                         "CREATE TABLE IF NOT EXISTS {kept_table} AS SELECT 1 AS {own}, {} FROM (SELECT 1) AS d LEFT JOIN {at} a ON FALSE WHERE FALSE",
                         a_row("a")
                     ),
-                    format!("ALTER TABLE {kept_table} ADD UNIQUE KEY {} ({})", q(&format!("{p}_key")), on_list.join(", ")),
+                    ctx.alter(
+                        &kept_table,
+                        &format!("ADD UNIQUE KEY {} ({})", q(&format!("{p}_key")), on_list.join(", ")),
+                        Algorithm::InplaceNone,
+                    ),
                     format!("CREATE TRIGGER {} AFTER INSERT ON {bt} FOR EACH ROW BEGIN {} END", q(&trig("ins")), write("NEW")),
                     format!(
                         "CREATE TRIGGER {} AFTER UPDATE ON {bt} FOR EACH ROW BEGIN DELETE FROM {at} WHERE {} AND ({key_changed}){}{referenced}; {} END",
@@ -1129,6 +1133,15 @@ pub(in crate::plan) mod mysql {
                     0,
                 ),
             );
+            // The gate: with the copy verified, no row points at a key A lacks.
+            b.prechecks.push(CheckQuery {
+                title: format!("rows of {} ({cols}) with no parent in {into}", r.table),
+                change: r.add,
+                sql: format!("SELECT COUNT(*) FROM {t} WHERE {}", orphans(ctx, &t, &r.new, StageKind::Switch)),
+                must_be_zero: true,
+                before: StageKind::Switch,
+                resolution: None,
+            });
             b.verifications.push(CheckQuery {
                 title: format!("rows of {} ({cols}) with no parent in {into}, after the key went in", r.table),
                 change: r.add,
