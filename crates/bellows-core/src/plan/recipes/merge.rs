@@ -67,6 +67,13 @@ impl Merge {
             .collect()
     }
 
+    /// Where B wins, the table that keeps A's own values aside (unquoted, unqualified; each
+    /// dialect shortens and quotes it), and its column that tells A's own rows from copies.
+    pub(crate) fn kept_aside(&self) -> (String, &'static str) {
+        let short = |t: &str| crate::model::split_qualified(t).1.to_string();
+        (format!("bellows_replaced_{}_by_{}", short(&self.into), short(&self.from)), "bellows_own")
+    }
+
     /// The condition that a row of A (columns after `a`, such as `a.`) matches a row of B
     /// (after `b`) on the merge's key: `a.email = b.email AND ...`.
     pub(crate) fn matches(&self, a: &str, b: &str, q: &dyn Fn(&str) -> String) -> String {
@@ -523,9 +530,9 @@ pub(in crate::plan) mod postgres {
         // B wins: A's own row is kept aside (`own`) the first time B's values replace it, and a
         // row B's trigger or copy adds is marked as a copy, so an undo puts A's values back and a
         // delete in B takes only copies.
-        let kept_table = qualified(split_qualified(into).0, &name(&[p, "replaced", short_a, "by", short_b]), PG);
+        let (kept, own) = x.kept_aside();
+        let kept_table = qualified(split_qualified(into).0, &name(&[&kept]), PG);
         let on_list: Vec<String> = x.on.iter().map(|c| q(c)).collect();
-        let own = format!("{p}_own");
         let kept_own =
             |row: &str| format!("EXISTS (SELECT 1 FROM {kept_table} s WHERE {} AND s.{own})", matches("s", row));
         let body = if x.from_wins {
@@ -577,7 +584,7 @@ pub(in crate::plan) mod postgres {
                 ),
                 format!(
                     "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {kept_table} ({})",
-                    q(&name(&[p, "replaced", short_a, "by", short_b, "key"])),
+                    q(&name(&[&kept, "key"])),
                     on_list.join(", ")
                 ),
             ]
@@ -842,11 +849,9 @@ pub(in crate::plan) mod mysql {
         let assign: Vec<String> = a_cols.iter().zip(vals("NEW")).map(|(a, v)| format!("{at}.{a} = {v}")).collect();
         // B wins: A's own row is kept aside the first time B's values replace it, and a row
         // B's trigger or copy adds is marked as a copy (see the PostgreSQL recipe).
-        let short_a = split_qualified(into).1;
-        let kept_table =
-            qualified(split_qualified(into).0, &name(&[p, "replaced", short_a, "by", short_b]), crate::Dialect::MySql);
+        let (kept, own) = x.kept_aside();
+        let kept_table = qualified(split_qualified(into).0, &name(&[&kept]), crate::Dialect::MySql);
         let on_list: Vec<String> = x.on.iter().map(|c| q(c)).collect();
-        let own = format!("{p}_own");
         let a_row = |alias: &str| a_cols.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
         let not_own = |row: &str| {
             format!(
@@ -1206,10 +1211,9 @@ pub(in crate::plan) mod sqlite {
         let copy_of = |row: &str| format!("{} AND {}", matches(row), same(row));
         // B wins: A's own row is kept aside the first time B's values replace it, and a row
         // B's trigger or copy adds is marked as a copy (see the PostgreSQL recipe).
-        let short_a = split_qualified(into).1;
-        let kept_table = q(&format!("{p}_replaced_{short_a}_by_{short_b}"));
+        let (kept, own) = x.kept_aside();
+        let kept_table = q(&kept);
         let on_list: Vec<String> = x.on.iter().map(|c| q(c)).collect();
-        let own = format!("{p}_own");
         let a_row = |alias: &str| a_cols.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
         let kept_match = |row: &str| x.matches("s.", &format!("{row}."), &q);
         let not_own =
@@ -1251,7 +1255,7 @@ pub(in crate::plan) mod sqlite {
                     format!("CREATE TABLE IF NOT EXISTS {kept_table} AS SELECT 1 AS {own}, {list} FROM {at} WHERE false"),
                     format!(
                         "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {kept_table} ({})",
-                        q(&format!("{p}_replaced_{short_a}_by_{short_b}_key")),
+                        q(&format!("{kept}_key")),
                         on_list.join(", ")
                     ),
                     format!("CREATE TRIGGER {} AFTER INSERT ON {bt} BEGIN {} END", trig("ins"), write("NEW")),
