@@ -22,7 +22,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let changes = diff(
         &pair.base.schema,
         &pair.target.schema,
-        &DiffOptions { matching: Matching::Names, renames: pair.renames, merges: vec![] },
+        &DiffOptions { matching: Matching::Names, renames: pair.renames, merges: vec![], moves: vec![] },
     );
     let out = match args.format {
         Format::Text => {

@@ -52,6 +52,11 @@ enum Command {
         /// column x goes to A's column y). Repeatable.
         #[arg(long = "merge", value_name = "B->A")]
         merges: Vec<String>,
+        /// A column moved to a related table along a foreign key, which the diff cannot know
+        /// from two texts: `t.c->u.c` (to the table that references t one to one, or to the
+        /// table t references). Repeatable.
+        #[arg(long = "move", value_name = "T.C->U.C")]
+        moves: Vec<String>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
         /// PostgreSQL major version (12 to 17).
@@ -300,6 +305,7 @@ fn main() -> ExitCode {
             dialect,
             renames,
             merges,
+            moves,
             format,
             pg_version,
             server,
@@ -316,6 +322,7 @@ fn main() -> ExitCode {
             dialect: dialect.map(Dialect::from),
             renames,
             merges,
+            moves,
             format,
             pg_version,
             server,
@@ -407,7 +414,12 @@ fn export(
             let changes = diff(
                 &pair.base.schema,
                 &pair.target.schema,
-                &DiffOptions { matching: Matching::Names, renames: pair.renames.clone(), merges: vec![] },
+                &DiffOptions {
+                    matching: Matching::Names,
+                    renames: pair.renames.clone(),
+                    merges: vec![],
+                    moves: vec![],
+                },
             );
             (pair.base.schema, pair.target.schema, pair.errors, target_path.display().to_string(), Some(changes))
         }

@@ -1,7 +1,7 @@
 //! `bellows plan BASE TARGET`: the staged plan as text, JSON or SQL.
 
 use crate::{FailOn, PlanFormat};
-use bellows_core::diff::{DiffOptions, Matching, MergeHint};
+use bellows_core::diff::{Change, DiffOptions, Matching, MergeHint, MoveHint};
 use bellows_core::lint::{check_plan, LintOptions};
 use bellows_core::plan::{
     plan_changes, plan_chat_summary, plan_files, plan_markdown, plan_pgroll, plan_sql, plan_text, plan_zip, PlanOptions,
@@ -17,6 +17,7 @@ pub struct Args {
     pub dialect: Option<Dialect>,
     pub renames: Vec<String>,
     pub merges: Vec<String>,
+    pub moves: Vec<String>,
     pub format: PlanFormat,
     pub pg_version: u32,
     pub server: Option<bellows_core::plan::MySqlServer>,
@@ -50,11 +51,23 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             ));
         }
     }
+    let moves = args.moves.iter().map(|m| MoveHint::parse(m)).collect::<Result<Vec<_>, _>>()?;
     let changes = bellows_core::diff::diff(
         &base.schema,
         &target.schema,
-        &DiffOptions { matching: Matching::Names, renames, merges },
+        &DiffOptions { matching: Matching::Names, renames, merges, moves: moves.clone() },
     );
+    for m in &moves {
+        let found = changes.changes.iter().any(|c| {
+            matches!(c, Change::MoveColumn { column, to_column, .. } if column.eq_ignore_ascii_case(&m.column) && to_column.eq_ignore_ascii_case(&m.to_column))
+        });
+        if !found {
+            return Err(format!(
+                "--move {}.{}->{}.{}: the base must have {}.{} and the target must drop it and add {}.{}",
+                m.from, m.column, m.to, m.to_column, m.from, m.column, m.to, m.to_column
+            ));
+        }
+    }
     let plan = plan_changes(&base.schema, &target.schema, &changes, &options);
     let findings =
         check_plan(&plan, &base.schema, &LintOptions { pg_version: args.pg_version, ..LintOptions::default() });

@@ -48,7 +48,7 @@ fn planned(
 ) -> Result<PlanPoints, String> {
     let dialect = base.dialect;
     let renames = crate::rename_hints(renames)?;
-    let options = DiffOptions { matching: Matching::Names, renames, merges: vec![] };
+    let options = DiffOptions { matching: Matching::Names, renames, merges: vec![], moves: vec![] };
     let plan = plan(&base.schema, target, &options, &PlanOptions { dialect, ..PlanOptions::default() });
     let changes = bellows_core::diff::diff(&base.schema, target, &options);
     // The plan's SQL replays over the base's own text, or its DDL when it came from DBML or

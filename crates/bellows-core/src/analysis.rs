@@ -60,7 +60,8 @@ pub fn analyze(design: &Design) -> Analysis {
     let (target, skipped_edits) = apply(&base.schema, &design.edits);
     let renames = crate::edit::enum_hints(&design.edits);
     let merges = crate::edit::merge_hints(&base.schema, &target, &design.edits);
-    let changes = diff(&base.schema, &target, &DiffOptions { matching: Matching::Ids, renames, merges });
+    let moves = crate::edit::move_hints(&target, &base.schema, &design.edits);
+    let changes = diff(&base.schema, &target, &DiffOptions { matching: Matching::Ids, renames, merges, moves });
     let options = PlanOptions {
         dialect,
         pg_version: design.options.pg_version,

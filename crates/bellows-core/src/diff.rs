@@ -82,11 +82,41 @@ impl MergeHint {
     }
 }
 
+/// A column moved to a related table (one that references its table, or that its table
+/// references), as the user states it: `t.c->u.c`. Tables may carry their schema
+/// (`app.t.c->app.u.c`); the last dot names the column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveHint {
+    pub from: String,
+    pub column: String,
+    pub to: String,
+    pub to_column: String,
+}
+
+impl MoveHint {
+    /// Parses `t.c->u.c`; `Err` says what is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let Some((from, to)) = text.trim().split_once("->") else {
+            return Err(format!("a move is written t.c->u.c (column c of table t moved to table u), not {text:?}"));
+        };
+        let column = |side: &str| {
+            side.trim()
+                .rsplit_once('.')
+                .map(|(t, c)| (t.trim().to_string(), c.trim().to_string()))
+                .filter(|(t, c)| !t.is_empty() && !c.is_empty())
+                .ok_or_else(|| format!("{side:?} in move {text:?}: each side names a table and a column, t.c"))
+        };
+        let ((from, column), (to, to_column)) = (column(from)?, column(to)?);
+        Ok(MoveHint { from, column, to, to_column })
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DiffOptions {
     pub matching: Matching,
     pub renames: Vec<RenameHint>,
     pub merges: Vec<MergeHint>,
+    pub moves: Vec<MoveHint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -111,6 +141,15 @@ pub enum Change {
     RenameTable {
         from: String,
         to: String,
+    },
+    /// The values of `from.column` (dropped) go to `to.to_column` (added) along the foreign key
+    /// between the two tables. It comes with the drop and the add, which plan as they would
+    /// alone; the move's own recipe carries the values.
+    MoveColumn {
+        from: String,
+        column: String,
+        to: String,
+        to_column: String,
     },
     AddColumn {
         table: String,
@@ -306,6 +345,7 @@ impl Change {
         match self {
             CreateTable { table } | DropTable { table } => Some(table),
             MergeTable { into, .. } => Some(into),
+            MoveColumn { to, .. } => Some(to),
             RenameTable { to, .. } => Some(to),
             AddColumn { table, .. }
             | DropColumn { table, .. }
@@ -365,6 +405,7 @@ impl Change {
                 if *from_wins { from } else { into }
             ),
             RenameTable { from, to } => format!("rename table {from} -> {to}"),
+            MoveColumn { from, column, to, to_column } => format!("move column {from}.{column} -> {to}.{to_column}"),
             AddColumn { table, column } => format!("add column {table}.{column}"),
             DropColumn { table, column } => format!("drop column {table}.{column}"),
             RenameColumn { table, from, to } => format!("rename column {table}.{from} -> {to}"),
@@ -505,8 +546,41 @@ pub fn diff(base: &Schema, target: &Schema, options: &DiffOptions) -> ChangeSet 
     if options.matching == Matching::Names {
         suggest_table_renames(base, target, &matched_base, &matched_target, &mut out);
     }
+    moves_of(options, &mut out.changes);
     diff_objects(base, target, &refs, &mut out.changes);
     out
+}
+
+/// The moves the options state, each where the diff drops the column from one table and adds
+/// it to the other (the recipe checks that a foreign key joins them).
+fn moves_of(options: &DiffOptions, changes: &mut Vec<Change>) {
+    let has = |f: &dyn Fn(&Change) -> bool| changes.iter().any(f);
+    let named = |name: &str, hint: &str| {
+        same_name(name, hint) || (!hint.contains('.') && same_name(split_qualified(name).1, hint))
+    };
+    let mut found = Vec::new();
+    for h in &options.moves {
+        let dropped = changes.iter().find_map(|c| match c {
+            Change::DropColumn { table, column } if named(table, &h.from) && same_name(column, &h.column) => {
+                Some((table.clone(), column.clone()))
+            }
+            _ => None,
+        });
+        let added = changes.iter().find_map(|c| match c {
+            Change::AddColumn { table, column } if named(table, &h.to) && same_name(column, &h.to_column) => {
+                Some((table.clone(), column.clone()))
+            }
+            _ => None,
+        });
+        if let (Some((from, column)), Some((to, to_column))) = (dropped, added) {
+            if !has(
+                &|c| matches!(c, Change::MoveColumn { from: f, column: c, .. } if same_name(f, &from) && same_name(c, &column)),
+            ) {
+                found.push(Change::MoveColumn { from, column, to, to_column });
+            }
+        }
+    }
+    changes.extend(found);
 }
 
 /// The merge the options state for a dropped base table, its columns mapped and its key chosen.
@@ -1342,7 +1416,9 @@ mod tests {
         let (a, mut b) = schemas("CREATE TABLE t (id int, x int);", "CREATE TABLE t (id int, x int);");
         b.tables[0].name = "u".into();
         b.tables[0].columns[1].name = "y".into();
-        let changes = diff(&a, &b, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
+        let changes =
+            diff(&a, &b, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] })
+                .changes;
         assert_eq!(
             changes,
             [
@@ -1392,7 +1468,11 @@ mod tests {
         ];
         let (target, skipped) = crate::edit::apply(&base, &edits);
         assert!(skipped.is_empty(), "{skipped:?}");
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+        let changes = diff(
+            &base,
+            &target,
+            &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+        );
         let described: Vec<String> = changes.changes.iter().map(Change::describe).collect();
         assert!(!described.iter().any(|d| d.contains("default")), "{described:?}");
         assert_eq!(described.len(), 3, "{described:?}");

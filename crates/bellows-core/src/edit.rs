@@ -201,6 +201,15 @@ pub enum Edit {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         from_wins: bool,
     },
+    /// Moves `column` of `table` to `into`, a table joined to it by a foreign key of one column:
+    /// one that references `table` one to one, or the one `table` references. The column keeps
+    /// its id and name and allows NULL in `into` (a row of `to` may have no row to take a value
+    /// from); the plan moves its values (the move recipes).
+    MoveColumn {
+        table: TableId,
+        column: ColumnId,
+        into: TableId,
+    },
 }
 
 /// An edit as JSON (design files, version 1 links): `{"op": "rename-column", "table": 1, ...}`.
@@ -296,6 +305,9 @@ impl TryFrom<EditJson> for Edit {
                 map: j.map.clone().unwrap_or_default(),
                 from_wins: j.from_wins.unwrap_or(false),
             },
+            "move-column" => {
+                Edit::MoveColumn { table, column: column()?, into: j.into.ok_or_else(|| missing("into"))? }
+            }
             "add-column" => Edit::AddColumn {
                 table,
                 column: column()?,
@@ -409,7 +421,7 @@ impl Edit {
             | Edit::AddUnique { table, .. }
             | Edit::DropUnique { table, .. }
             | Edit::CreateIndex { table, .. } => *table,
-            Edit::MergeTable { table, .. } => *table,
+            Edit::MergeTable { table, .. } | Edit::MoveColumn { table, .. } => *table,
         })
     }
 }
@@ -1424,6 +1436,12 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
             // column's name stays the one it was, in findings that name it).
             schema.tables.insert(index + 1, t);
         }
+        Edit::MoveColumn { table, column, into } => {
+            let moved = move_allowed(schema, index, *column, *into)?;
+            apply_one(schema, &Edit::DropColumn { table: *table, column: *column })?;
+            let u = schema.tables.iter_mut().find(|x| x.id == *into).ok_or("no such table")?;
+            u.columns.push(Column { nullable: true, default: None, identity: None, ..moved });
+        }
         Edit::ExtractColumns { table, columns, into, key, name } => {
             let t = extracted_table(schema, &schema.tables[index], columns, *into, *key, name)?;
             for column in columns {
@@ -1434,6 +1452,83 @@ fn apply_one(schema: &mut Schema, edit: &Edit) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The column [`Edit::MoveColumn`] moves, or why it cannot: `into` must be joined to the table by
+/// a foreign key of one column (one that references the table one to one, or the one the
+/// table references), and the column must be the table's own data, not a key.
+fn move_allowed(schema: &Schema, index: usize, column: ColumnId, to: TableId) -> Result<Column, String> {
+    let t = &schema.tables[index];
+    let c = t.columns.iter().find(|c| c.id == column).ok_or("no such column")?;
+    let u = schema.tables.iter().find(|x| x.id == to).ok_or("no such table")?;
+    if u.id == t.id {
+        return Err(format!("{} is already in {}", c.name, t.name));
+    }
+    if u.column(&c.name).is_some() {
+        return Err(format!("{} already has a column {}", u.name, c.name));
+    }
+    let keyed = t.is_primary_key(&c.name)
+        || t.foreign_keys.iter().any(|fk| fk.columns.iter().any(|x| same_name(x, &c.name)))
+        || t.uniques.iter().any(|k| k.columns.iter().any(|x| same_name(x, &c.name)))
+        || schema.tables.iter().any(|o| {
+            o.foreign_keys.iter().any(|fk| {
+                same_name(&fk.ref_table, &t.qualified_name()) && fk.ref_columns.iter().any(|x| same_name(x, &c.name))
+            })
+        });
+    if keyed {
+        return Err(format!("{} is part of a key of {}; a move takes a column of data", c.name, t.name));
+    }
+    if c.generated.is_some() || c.identity.is_some() {
+        return Err(format!("{} is filled by the database; a move takes a column the application writes", c.name));
+    }
+    let unique_in_u = |col: &str| {
+        u.primary_key.iter().chain(u.uniques.iter()).any(|k| k.columns.len() == 1 && same_name(&k.columns[0], col))
+            || u.indexes.iter().any(|ix| {
+                ix.unique
+                    && ix.predicate.is_none()
+                    && ix.parts.len() == 1
+                    && ix.parts[0].column().is_some_and(|x| same_name(x, col))
+            })
+    };
+    let down = u.foreign_keys.iter().find(|fk| fk.columns.len() == 1 && same_name(&fk.ref_table, &t.qualified_name()));
+    let up = t.foreign_keys.iter().any(|fk| fk.columns.len() == 1 && same_name(&fk.ref_table, &u.qualified_name()));
+    match down {
+        Some(fk) if unique_in_u(&fk.columns[0]) => {}
+        Some(fk) => {
+            return Err(format!(
+                "{} may hold many rows per {} row ({}.{} is not unique): a move goes to one row",
+                u.name, t.name, u.name, fk.columns[0]
+            ))
+        }
+        None if up => {
+            return Err(format!(
+            "a move to {}, the table {} references, is not planned yet: the values of several rows would have to agree",
+            u.name, t.name
+        ))
+        }
+        None => return Err(format!("no foreign key of one column joins {} and {}", t.name, u.name)),
+    }
+    Ok(c.clone())
+}
+
+/// The hints for the diff that the design's moves state: each moved column's old table and
+/// new table, by their names in the target.
+pub fn move_hints(target: &Schema, base: &Schema, edits: &[Edit]) -> Vec<crate::diff::MoveHint> {
+    let mut out = Vec::new();
+    for e in edits {
+        let Edit::MoveColumn { table, column, into } = e else { continue };
+        let (Some(t), Some(u), Some(b)) = (target.table(*table), target.table(*into), base.table(*table)) else {
+            continue;
+        };
+        let Some(c) = b.columns.iter().find(|c| c.id == *column) else { continue };
+        out.push(crate::diff::MoveHint {
+            from: t.qualified_name(),
+            column: c.name.clone(),
+            to: u.qualified_name(),
+            to_column: c.name.clone(),
+        });
+    }
+    out
 }
 
 /// The table [`Edit::ExtractColumns`] makes: `columns` of `source` under `name`, keyed by a
@@ -2492,8 +2587,11 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
                 let edits = edits.unwrap_or_else(|e| panic!("{dialect:?} {how:?}: {e}"));
                 let (target, skipped) = apply(&base, &edits);
                 assert!(skipped.is_empty(), "{dialect:?} {how:?}: {skipped:?}");
-                let changes =
-                    diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+                let changes = diff(
+                    &base,
+                    &target,
+                    &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+                );
                 let plan = crate::plan::plan_changes(
                     &base,
                     &target,
@@ -2578,11 +2676,17 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
                 d.sort();
                 d
             };
-            let from_edits =
-                diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+            let from_edits = diff(
+                &base,
+                &target,
+                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+            );
             let after = import(&read("after.sql"), Some(dialect)).schema;
-            let from_texts =
-                diff(&base, &after, &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![] });
+            let from_texts = diff(
+                &base,
+                &after,
+                &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![], moves: vec![] },
+            );
             assert_eq!(describe(&from_edits), describe(&from_texts), "{dir}");
         }
     }
@@ -2629,7 +2733,11 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let plan = crate::plan::plan_changes(
                 &base,
                 &target,
-                &diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }),
+                &diff(
+                    &base,
+                    &target,
+                    &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+                ),
                 &crate::plan::PlanOptions { dialect, ..Default::default() },
             );
             let sql = plan.steps().flat_map(|(_, s)| s.sql.clone()).collect::<Vec<_>>().join(";\n");
@@ -2684,7 +2792,11 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let plan = crate::plan::plan_changes(
                 &base,
                 &target,
-                &diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }),
+                &diff(
+                    &base,
+                    &target,
+                    &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+                ),
                 &crate::plan::PlanOptions { dialect: Dialect::MySql, ..Default::default() },
             );
             let (_, step) = plan.steps().find(|(_, s)| s.title.starts_with("primary key")).expect("the key's step");
@@ -2801,8 +2913,12 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let o = target.find_table("orders").expect("orders");
             assert_eq!(o.comment.as_deref(), Some("One per checkout"));
             assert_eq!(o.column("total").and_then(|c| c.comment.as_deref()), Some("in cents; it's never negative"));
-            let changes =
-                diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
+            let changes = diff(
+                &base,
+                &target,
+                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+            )
+            .changes;
             assert_eq!(
                 changes.iter().map(Change::describe).collect::<Vec<_>>(),
                 ["set the comment of table orders", "set the comment of orders.total"]
@@ -2810,7 +2926,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let p = crate::plan::plan(
                 &base,
                 &target,
-                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
+                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
                 &crate::plan::PlanOptions { dialect, ..Default::default() },
             );
             let sql: Vec<&str> =
@@ -2838,9 +2954,13 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             // Taken off again, blank counts as none: no change left.
             let off = [edits[0].clone(), Edit::SetComment { table: orders, column: None, comment: Some("  ".into()) }];
             let (target, _) = apply(&base, &off);
-            assert!(diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] })
-                .changes
-                .is_empty());
+            assert!(diff(
+                &base,
+                &target,
+                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] }
+            )
+            .changes
+            .is_empty());
         }
     }
 
@@ -2859,8 +2979,12 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         assert_eq!(checks.len(), 2);
         assert_eq!(checks[1].name.as_deref(), Some("orders_status_check"));
         assert_eq!(checks[1].expr, "status IN ('new', 'paid')");
-        let changes =
-            diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
+        let changes = diff(
+            &base,
+            &target,
+            &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+        )
+        .changes;
         assert!(matches!(changes.as_slice(), [Change::AddCheck { .. }]), "{changes:?}");
         // Typed whole, the CHECK keyword and its parentheses come off.
         let (target, _) = apply(&base, &[add("positive_id", "CHECK (id > 0);")]);
@@ -2914,13 +3038,17 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let col = target.find_table(table).and_then(|t| t.column("id")).expect("id");
             assert_eq!((col.identity, col.default.is_none(), col.nullable), (Some(Identity::ByDefault), true, false));
             assert_eq!(col.data_type.spelling.to_ascii_lowercase(), "integer");
-            let changes =
-                diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] }).changes;
+            let changes = diff(
+                &base,
+                &target,
+                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+            )
+            .changes;
             assert!(matches!(changes.as_slice(), [Change::SetIdentity { .. }]), "{table}: {changes:?}");
             let plan = crate::plan::plan(
                 &base,
                 &target,
-                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
+                &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
                 &crate::plan::PlanOptions::default(),
             );
             let sql: Vec<String> =
@@ -2965,7 +3093,11 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         let t = target.find_table("orders").expect("orders");
         assert_eq!(t.foreign_keys[0].columns, vec!["buyer_id".to_string()]);
         assert_eq!(t.indexes[0].parts[0].column(), Some("buyer_id"));
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+        let changes = diff(
+            &base,
+            &target,
+            &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+        );
         assert!(matches!(changes.changes.as_slice(), [Change::RenameColumn { .. }]), "{:?}", changes.changes);
     }
 
@@ -3006,7 +3138,11 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         let (customers, _) = ids(&base, "customers", "id");
         let (target, _) = apply(&base, &[Edit::RenameTable { table: customers, to: "clients".into() }]);
         assert_eq!(target.find_table("orders").expect("orders").foreign_keys[0].ref_table, "clients");
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+        let changes = diff(
+            &base,
+            &target,
+            &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+        );
         assert!(matches!(changes.changes.as_slice(), [Change::RenameTable { .. }]), "{:?}", changes.changes);
     }
 
@@ -3045,6 +3181,71 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
         let (kept, skipped) = apply(&base, &[by_login]);
         assert!(skipped.iter().any(|s| s.contains("would need translating")), "{skipped:?}");
         assert!(kept.find_table("legacy").is_some());
+    }
+
+    #[test]
+    fn a_column_moves_down_to_a_one_to_one_table_and_the_plan_carries_its_values() {
+        let base = import(
+            "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, bio text NOT NULL);\n\
+             CREATE TABLE profiles (user_id bigint PRIMARY KEY REFERENCES users (id), shown text);\n\
+             CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), title text);",
+            Some(Dialect::Postgres),
+        )
+        .schema;
+        let (users, bio) = ids(&base, "users", "bio");
+        let (profiles, _) = ids(&base, "profiles", "shown");
+        let (posts, title) = ids(&base, "posts", "title");
+        let edit = Edit::MoveColumn { table: users, column: bio, into: profiles };
+        let (target, skipped) = apply(&base, std::slice::from_ref(&edit));
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert!(target.find_table("users").and_then(|t| t.column("bio")).is_none());
+        let moved = target.find_table("profiles").and_then(|t| t.column("bio")).expect("profiles.bio");
+        assert!(moved.nullable, "a profile row may have no user row to take a value from");
+        assert_eq!(moved.id, bio, "the column keeps its id");
+
+        let moves = move_hints(&target, &base, std::slice::from_ref(&edit));
+        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, moves, ..Default::default() });
+        let described: Vec<String> = changes.changes.iter().map(Change::describe).collect();
+        assert!(described.contains(&"move column users.bio -> profiles.bio".to_string()), "{described:?}");
+        let plan = crate::plan::plan_changes(&base, &target, &changes, &crate::plan::PlanOptions::default());
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+        let titles: Vec<&str> = plan.steps().map(|(_, s)| s.title.as_str()).collect();
+        for wanted in [
+            "move bio from users to profiles: v1's writes to users reach profiles",
+            "copy bio of existing users rows into their profiles rows",
+            "make the profiles rows that users rows with bio lack",
+        ] {
+            assert!(titles.contains(&wanted), "{wanted:?} in {titles:?}");
+        }
+
+        // Many posts per user, a key, the table it references, an unrelated table: refused.
+        for (edit, why) in [
+            (Edit::MoveColumn { table: users, column: bio, into: posts }, "not unique"),
+            (Edit::MoveColumn { table: posts, column: title, into: users }, "not planned yet"),
+            (
+                Edit::MoveColumn { table: profiles, column: ids(&base, "profiles", "user_id").1, into: users },
+                "part of a key",
+            ),
+        ] {
+            let (kept, skipped) = apply(&base, std::slice::from_ref(&edit));
+            assert!(skipped.iter().any(|s| s.contains(why)), "{why}: {skipped:?}");
+            assert_eq!(kept, base);
+        }
+        let json = serde_json::to_string(&[edit.clone()]).expect("json");
+        assert_eq!(serde_json::from_str::<Vec<Edit>>(&json).expect("back"), vec![edit]);
+    }
+
+    #[test]
+    fn a_move_hint_names_two_columns_and_says_what_is_wrong() {
+        let hint = crate::diff::MoveHint::parse("app.users.bio -> app.profiles.about").expect("hint");
+        assert_eq!(
+            (hint.from.as_str(), hint.column.as_str(), hint.to.as_str(), hint.to_column.as_str()),
+            ("app.users", "bio", "app.profiles", "about")
+        );
+        for bad in ["users.bio", "users->profiles.bio", "users.bio->.bio"] {
+            let err = crate::diff::MoveHint::parse(bad).expect_err(bad);
+            assert!(err.contains("t.c"), "{bad}: {err}");
+        }
     }
 
     #[test]
@@ -3164,7 +3365,12 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             let plan = crate::plan::plan(
                 &base,
                 &target,
-                &crate::diff::DiffOptions { matching: crate::diff::Matching::Ids, renames: vec![], merges: vec![] },
+                &crate::diff::DiffOptions {
+                    matching: crate::diff::Matching::Ids,
+                    renames: vec![],
+                    merges: vec![],
+                    moves: vec![],
+                },
                 &crate::plan::PlanOptions { dialect: d, ..Default::default() },
             );
             assert!(plan.blockers.is_empty(), "{d:?}: {:?}", plan.blockers);
@@ -3373,7 +3579,11 @@ mod display_tests {
         let hints = enum_hints(&edits);
         let hinted: Vec<String> = hints.iter().map(|h| format!("{}={}", h.from, h.to)).collect();
         assert_eq!(hinted, ["tier.trial=starter", "mood.meh=ok", "mood.ecstatic=happy"]);
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: hints, merges: vec![] });
+        let changes = diff(
+            &base,
+            &target,
+            &DiffOptions { matching: Matching::Ids, renames: hints, merges: vec![], moves: vec![] },
+        );
         let described: Vec<String> = changes.changes.iter().map(Change::describe).collect();
         assert_eq!(
             described,
@@ -3400,6 +3610,7 @@ mod display_tests {
                     .map(|h| crate::diff::RenameHint::parse(h).expect("hint"))
                     .to_vec(),
                 merges: vec![],
+                moves: vec![],
             },
         );
         assert_eq!(texts.changes.iter().map(Change::describe).collect::<Vec<_>>(), described);

@@ -194,7 +194,7 @@ pub fn consumer_bench(tables: usize, statements: usize) -> (Vec<(String, Schema)
     let plan = crate::plan::plan(
         &base,
         &target,
-        &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
+        &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
         &options,
     );
     let points = crate::consumers::plan_points(&text, crate::Dialect::Postgres, &plan);
@@ -235,7 +235,12 @@ mod tests {
         let changes = crate::diff::diff(
             &base,
             &target,
-            &crate::diff::DiffOptions { matching: crate::diff::Matching::Ids, renames: vec![], merges: vec![] },
+            &crate::diff::DiffOptions {
+                matching: crate::diff::Matching::Ids,
+                renames: vec![],
+                merges: vec![],
+                moves: vec![],
+            },
         );
         assert_eq!(
             changes.changes.len(),

@@ -201,7 +201,8 @@ fn check_fix(
         .map(|f| f.message.as_str())
         .collect();
     assert!(new.is_empty(), "{label}: the fix raised new findings: {new:?}");
-    let changes = diff(schema, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+    let changes =
+        diff(schema, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] });
     let plan = plan_changes(schema, &target, &changes, &PlanOptions { dialect, ..PlanOptions::default() });
     let steps: Vec<_> = plan.stages.iter().flat_map(|s| s.steps.iter()).collect();
     assert!(!steps.is_empty(), "{label}: the fix plans nothing");

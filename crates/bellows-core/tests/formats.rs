@@ -183,8 +183,11 @@ fn every_real_postgres_pair_plans_to_a_valid_pgroll_migration() {
                 import(&std::fs::read_to_string(p).unwrap_or_default(), Some(bellows_core::Dialect::Postgres)).schema
             };
             let (base, target) = (read(&w[0]), read(&w[1]));
-            let changes =
-                diff(&base, &target, &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![] });
+            let changes = diff(
+                &base,
+                &target,
+                &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![], moves: vec![] },
+            );
             let plan = plan_changes(&base, &target, &changes, &PlanOptions::default());
             let file = format!("{name}-{pairs}.json");
             let (migration, n) = plan_pgroll(&plan, &target, &changes, &file.replace(".json", ""));

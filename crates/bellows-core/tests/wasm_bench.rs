@@ -43,7 +43,7 @@ fn import_throughput_in_the_browser() {
 fn plan_time_in_the_browser() {
     let base = import(&synth::postgres_schema(1000), Some(Dialect::Postgres)).schema;
     let target = synth::edited(&base, 100);
-    let diff_options = DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] };
+    let diff_options = DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] };
     let options = PlanOptions::default();
     let steps = plan(&base, &target, &diff_options, &options).steps().count();
     let mut times = Vec::new();

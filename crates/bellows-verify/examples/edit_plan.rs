@@ -31,7 +31,8 @@ fn main() -> Result<(), String> {
         println!("{} {} {skipped:?}", s.kind, s.about);
         let merges = edit::merge_hints(&schema, &target, &s.edits);
         let renames = edit::enum_hints(&s.edits);
-        let changes = diff(&schema, &target, &DiffOptions { matching: Matching::Ids, renames, merges });
+        let moves = edit::move_hints(&target, &schema, &s.edits);
+        let changes = diff(&schema, &target, &DiffOptions { matching: Matching::Ids, renames, merges, moves });
         let plan = plan_changes(&schema, &target, &changes, &PlanOptions { dialect: d, ..PlanOptions::default() });
         println!("{}", plan_text(&plan));
     }

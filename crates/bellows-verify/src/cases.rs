@@ -3,7 +3,7 @@
 //! change and `[rows]` estimates), a real version pair from the corpora, or a base text with
 //! canvas edits.
 
-use bellows_core::diff::{DiffOptions, Matching, MergeHint, RenameHint};
+use bellows_core::diff::{DiffOptions, Matching, MergeHint, MoveHint, RenameHint};
 use bellows_core::edit::Edit;
 use bellows_core::plan::{PlanOptions, Resolution};
 use bellows_core::Dialect;
@@ -85,6 +85,19 @@ pub fn load(dir: &Path) -> Result<Input, String> {
         })
         .transpose()?
         .unwrap_or_default();
+    let moves = toml
+        .get("moves")
+        .and_then(|r| r.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|h| {
+                    MoveHint::parse(h.as_str().unwrap_or_default())
+                        .map_err(|e| format!("{}/case.toml: {e}", dir.display()))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
     let mut options = PlanOptions { dialect, ..PlanOptions::default() };
     if let Some(res) = toml.get("resolutions").and_then(|r| r.as_table()) {
         for (change, value) in res {
@@ -113,7 +126,7 @@ pub fn load(dir: &Path) -> Result<Input, String> {
         dialect,
         before: read("before.sql")?,
         after: After::Text(read("after.sql")?),
-        diff: DiffOptions { matching: Matching::Names, renames, merges },
+        diff: DiffOptions { matching: Matching::Names, renames, merges, moves },
         options,
         rows: None,
         focus: false,
@@ -278,7 +291,7 @@ pub fn pair_input(name: &str, before: &Path, after: &Path, dialect: Dialect) -> 
         dialect,
         before: read(before)?,
         after: After::Text(read(after)?),
-        diff: DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![] },
+        diff: DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![], moves: vec![] },
         options: PlanOptions { dialect, ..PlanOptions::default() },
         rows: None,
         focus: false,

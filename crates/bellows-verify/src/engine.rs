@@ -328,7 +328,7 @@ fn without_implicit_fk_indexes(schema: &Schema) -> Schema {
 }
 
 fn differences(a: &Schema, b: &Schema) -> Vec<Change> {
-    diff(a, b, &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![] }).changes
+    diff(a, b, &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![], moves: vec![] }).changes
 }
 
 /// A step that applies a resolution to rows (deletes orphans or duplicates): its row count is

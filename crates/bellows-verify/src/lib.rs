@@ -62,7 +62,8 @@ pub fn prepare(input: &Input) -> Prepared {
             let (target, _) = bellows_core::edit::apply(&base, edits);
             let renames = bellows_core::edit::enum_hints(edits);
             let merges = bellows_core::edit::merge_hints(&base, &target, edits);
-            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames, merges });
+            let moves = bellows_core::edit::move_hints(&target, &base, edits);
+            let changes = diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames, merges, moves });
             let target_text = schema_sql(&target, DdlOptions { source: d, target: d });
             Prepared { base, target, changes, target_text }
         }
@@ -223,6 +224,23 @@ pub fn verify(input: &Input) -> Result<Outcome, String> {
 /// and nothing else), so several cases on one schema load it once.
 /// The outcome of a case whose plan names dependents only a person can change: it does not
 /// run (the plan says so), and the outcome says what blocks it.
+/// A move the case states (`moves` in `case.toml`) that the diff did not find is the case's
+/// mistake, not a plan to verify.
+fn stated_moves(input: &Input, p: &Prepared) -> Result<(), String> {
+    for m in &input.diff.moves {
+        let found = p.changes.changes.iter().any(|c| {
+            matches!(c, Change::MoveColumn { column, to_column, .. } if column.eq_ignore_ascii_case(&m.column) && to_column.eq_ignore_ascii_case(&m.to_column))
+        });
+        if !found {
+            return Err(format!(
+                "moves: {}.{}->{}.{} is no move: the before text must have {}.{} and the after text must drop it and add {}.{}",
+                m.from, m.column, m.to, m.to_column, m.from, m.column, m.to, m.to_column
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn blocked_by_design(input: &Input, p: &Prepared, options: &PlanOptions) -> Option<Outcome> {
     let plan = plan_for(p, options);
     (!plan.blockers.is_empty()).then(|| Outcome {
@@ -235,6 +253,7 @@ fn blocked_by_design(input: &Input, p: &Prepared, options: &PlanOptions) -> Opti
 
 pub fn verify_postgres(input: &Input, template: &postgres::Database) -> Result<Outcome, String> {
     let p = prepare(input);
+    stated_moves(input, &p)?;
     if let Some(blocked) = blocked_by_design(input, &p, &input.options) {
         return Ok(blocked);
     }
@@ -312,6 +331,7 @@ fn runs(
 
 pub fn verify_sqlite(input: &Input) -> Result<Outcome, String> {
     let p = prepare(input);
+    stated_moves(input, &p)?;
     if let Some(blocked) = blocked_by_design(input, &p, &input.options) {
         return Ok(blocked);
     }
@@ -344,6 +364,7 @@ fn server_of(version: &str) -> bellows_core::plan::MySqlServer {
 /// made for that server's version.
 pub fn verify_mariadb(input: &Input) -> Result<Outcome, String> {
     let p = prepare(input);
+    stated_moves(input, &p)?;
     if let Some(blocked) = blocked_by_design(input, &p, &input.options) {
         return Ok(blocked);
     }

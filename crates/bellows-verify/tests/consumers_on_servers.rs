@@ -103,7 +103,7 @@ fn sqlc_queries_do_on_real_servers_what_bellows_predicts_at_every_point() {
             dialect: d,
             before: schema_sql.clone(),
             after: After::Edits(vec![edit.clone()]),
-            diff: DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
+            diff: DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
             options: PlanOptions { dialect: d, ..PlanOptions::default() },
             rows: Some(20),
             focus: false,

@@ -141,7 +141,7 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
                 dialect,
                 before: text.clone(),
                 after: After::Edits(s.edits.clone()),
-                diff: DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
+                diff: DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
                 options: PlanOptions { dialect, ..PlanOptions::default() },
                 // Enough rows to meet every recipe's batches and pre-checks, few enough that
                 // a 500-table schema's sample fits the CI budget.

@@ -221,7 +221,7 @@ fn every_mysql_plan_parses_as_mysql_and_names_its_algorithm() {
             let p = plan(
                 &base.schema,
                 &target.schema,
-                &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![] },
+                &DiffOptions { matching: Matching::Names, renames: vec![], merges: vec![], moves: vec![] },
                 &options,
             );
             assert!(!p.is_empty(), "{a} -> {b}: the pair has changes");
@@ -239,7 +239,7 @@ fn every_mysql_plan_parses_as_mysql_and_names_its_algorithm() {
                 let changes = bellows_core::diff::diff(
                     &base,
                     &target,
-                    &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] },
+                    &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
                 );
                 let p = plan_changes(&base, &target, &changes, &options);
                 let (n, f) = check(&format!("{file} {} {} on {}", s.kind, s.about, server.label()), &p, &base);

@@ -137,8 +137,11 @@ fn v1_queries_keep_working_until_the_plan_retires_v1() {
             }
             for edit in edits {
                 let (target, _) = apply(&base, std::slice::from_ref(&edit));
-                let changes =
-                    diff(&base, &target, &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![] });
+                let changes = diff(
+                    &base,
+                    &target,
+                    &DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+                );
                 let plan = bellows_core::plan::plan_changes(
                     &base,
                     &target,

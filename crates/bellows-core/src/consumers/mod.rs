@@ -407,7 +407,11 @@ mod tests {
         )
         .schema;
         let hints = ["authors=writers", "writers.name=full_name"].map(|h| RenameHint::parse(h).expect("hint")).to_vec();
-        let changes = diff(&base, &target, &DiffOptions { matching: Matching::Names, renames: hints, merges: vec![] });
+        let changes = diff(
+            &base,
+            &target,
+            &DiffOptions { matching: Matching::Names, renames: hints, merges: vec![], moves: vec![] },
+        );
         let sql = "-- name: Titles :many\nSELECT a.name,  b.name AS title -- keep me\nFROM   authors a JOIN books b ON b.author_id = a.id\nWHERE authors_filter(a.name) AND $1 = 'authors.name';";
         let s = &statements(sql, Dialect::Postgres)[0];
         let v2 = rewrite_renames(&base, &target, Dialect::Postgres, s, &changes).expect("renamed");

@@ -394,6 +394,8 @@ pub(in crate::plan) fn recipe(ctx: &Ctx<'_>, i: usize, change: &Change, b: &mut 
         }
         // Planned as a whole by the merge recipe (`merge_tables`).
         MergeTable { .. } => {}
+        // Planned by the move recipes (`split_tables` for a move down, `move_columns` up).
+        MoveColumn { .. } => {}
         other => b.notes.push(format!("{}: MySQL has no such object; the change is not planned", other.describe())),
     }
 }

@@ -42,7 +42,7 @@ pub(in crate::plan) fn rebuilt_tables(target: &Schema, changes: &[Change]) -> Ve
     for change in changes {
         let rebuild = match change {
             Change::CreateTable { .. } | Change::DropTable { .. } => false,
-            Change::MergeTable { .. } => false,
+            Change::MergeTable { .. } | Change::MoveColumn { .. } => false,
             Change::AddColumn { table, column } => target
                 .find_table(table)
                 .and_then(|t| t.column(column))

@@ -455,6 +455,7 @@ mod tests {
             Edit::CreateEnum { name: "order_status".into(), labels: vec!["new".into(), "it's paid".into()] },
             Edit::MergeTable { table: nt, into: t, on: vec![c], map: vec![(ColumnId(11), c)], from_wins: false },
             Edit::MergeTable { table: nt, into: t, on: vec![c], map: vec![], from_wins: true },
+            Edit::MoveColumn { table: t, column: ColumnId(12), into: nt },
         ];
         let back = decode(&encode(&d)).expect("decodes");
         assert_eq!(back.edits, d.edits);

@@ -322,6 +322,9 @@ pub(super) enum WEdit {
     /// The same, the merged table's values winning on a match. The last variant, so the others
     /// keep their numbers.
     MergeTableWins(u32, u32, Vec<u32>, Vec<(u32, u32)>),
+    /// (table, column, the related table it moves to). After the merges, so they keep their
+    /// numbers.
+    MoveColumn(u32, u32, u32),
 }
 
 pub(super) fn dialect_code(d: Dialect) -> u8 {
@@ -814,6 +817,7 @@ pub(super) fn write_edit(e: &Edit) -> WEdit {
                 WEdit::MergeTable(table.0, into.0, ids(&on), map)
             }
         }
+        Edit::MoveColumn { table, column, into } => WEdit::MoveColumn(table.0, column.0, into.0),
     }
 }
 
@@ -910,6 +914,9 @@ pub(super) fn read_edit(w: WEdit) -> Edit {
             map: map.into_iter().map(|(x, y)| (c(x), c(y))).collect(),
             from_wins: true,
         },
+        WEdit::MoveColumn(table, column, into) => {
+            Edit::MoveColumn { table: t(table), column: c(column), into: t(into) }
+        }
     }
 }
 

@@ -253,23 +253,52 @@ pub(in crate::plan) mod mysql {
         nullable: bool,
         default: Option<&str>,
     ) -> Vec<String> {
+        align_column_if(from, from_column, table, column, nullable, default, false)
+    }
+
+    /// [`align_column`], or where `only_if_differs`, nothing when the server reports one
+    /// collation for both columns already (a table with rows is copied to change it).
+    pub(in crate::plan) fn align_column_if(
+        from: &str,
+        from_column: &str,
+        table: &str,
+        column: &str,
+        nullable: bool,
+        default: Option<&str>,
+        only_if_differs: bool,
+    ) -> Vec<String> {
         let lit = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "''"));
         let (ns, from_short) = split_qualified(from);
         let schema = ns.map(lit).unwrap_or_else(|| "DATABASE()".into());
-        vec![
+        let alter = format!(
+            "CONCAT('ALTER TABLE {} MODIFY {} ', COLUMN_TYPE, ' CHARACTER SET ', CHARACTER_SET_NAME, ' COLLATE ', COLLATION_NAME, '{}, ALGORITHM=COPY')",
+            tq(table).replace('\'', "''"),
+            q(column).replace('\'', "''"),
             format!(
-                "SET @bellows_align = (SELECT CONCAT('ALTER TABLE {} MODIFY {} ', COLUMN_TYPE, ' CHARACTER SET ', CHARACTER_SET_NAME, ' COLLATE ', COLLATION_NAME, '{}, ALGORITHM=COPY') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {} AND COLUMN_NAME = {})",
-                tq(table).replace('\'', "''"),
-                q(column).replace('\'', "''"),
-                format!(
-                    "{}{}",
-                    if nullable { " NULL" } else { " NOT NULL" },
-                    default.map(|d| format!(" DEFAULT {d}")).unwrap_or_default()
-                )
-                .replace('\'', "''"),
-                lit(from_short),
-                lit(from_column)
-            ),
+                "{}{}",
+                if nullable { " NULL" } else { " NOT NULL" },
+                default.map(|d| format!(" DEFAULT {d}")).unwrap_or_default()
+            )
+            .replace('\'', "''"),
+        );
+        let source = format!(
+            "information_schema.COLUMNS WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {} AND COLUMN_NAME = {}",
+            lit(from_short),
+            lit(from_column)
+        );
+        let select = if only_if_differs {
+            let (tns, t_short) = split_qualified(table);
+            let t_schema = tns.map(lit).unwrap_or_else(|| "DATABASE()".into());
+            format!(
+                "SELECT IF(COLLATION_NAME <=> (SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {t_schema} AND TABLE_NAME = {} AND COLUMN_NAME = {}), 'DO 0', {alter}) FROM {source}",
+                lit(t_short),
+                lit(column)
+            )
+        } else {
+            format!("SELECT {alter} FROM {source}")
+        };
+        vec![
+            format!("SET @bellows_align = ({select})"),
             "PREPARE bellows_align FROM @bellows_align".into(),
             "EXECUTE bellows_align".into(),
             "DEALLOCATE PREPARE bellows_align".into(),

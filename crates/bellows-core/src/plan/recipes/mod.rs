@@ -17,6 +17,7 @@ pub(in crate::plan) mod indexes;
 pub(in crate::plan) mod keys;
 pub(crate) mod lookup;
 pub(crate) mod merge;
+pub(crate) mod moves;
 pub(in crate::plan) mod not_null;
 pub(in crate::plan) mod objects;
 pub(in crate::plan) mod partitions;

@@ -20,6 +20,22 @@ pub(crate) struct Split {
     /// The new table keys `fk` (one to one, as "extract columns" makes it): its rows are
     /// written by key, so a trigger's write and the copy's meet on it rather than adding twice.
     pub unique_fk: bool,
+    /// `table` existed before: a column moved down to a table that references `source` one to
+    /// one (`plan::recipes::moves`). Its rows are the application's, so deleting a row of
+    /// `source` leaves them to the foreign key's own ON DELETE.
+    pub moving: bool,
+}
+
+impl Split {
+    /// "split a, b from s into t" or "move a from s to t", for the steps' titles.
+    pub fn title(&self) -> String {
+        let list = self.moved.join(", ");
+        if self.moving {
+            format!("move {list} from {} to {}", self.source, self.table)
+        } else {
+            format!("split {list} from {} into {}", self.source, self.table)
+        }
+    }
 }
 
 /// Every split in `changes`: `Ok` when the values can travel, `Err` with a note for the user when
@@ -78,10 +94,62 @@ pub(crate) fn splits(base: &Schema, target: &Schema, changes: &[Change], d: Dial
                     }) || t.indexes.iter().any(|ix| {
                         ix.unique && ix.predicate.is_none() && ix.parts.len() == 1 && ix.parts[0].column().is_some_and(|c| same_name(c, &fk_col))
                     });
-                    Ok(Split { change: i, source: s_name, key, table: t_name.clone(), fk: fk_col, moved, unique_fk })
+                    Ok(Split {
+                        change: i,
+                        source: s_name,
+                        key,
+                        table: t_name.clone(),
+                        fk: fk_col,
+                        moved,
+                        unique_fk,
+                        moving: false,
+                    })
                 }
             });
         }
+    }
+    // A column moved down to a table that references its own one to one: a split into a table
+    // that exists.
+    for m in super::moves::moves(base, target, changes, d) {
+        let m = match m {
+            Ok(m) if m.way == super::moves::Way::Down => m,
+            Ok(m) => {
+                out.push(Err(format!(
+                    "moving {}.{} to {}.{}, the table {} references, is not planned yet: the plan drops {}.{} and adds {}.{} empty; copy the values yourself between Backfill and Switch",
+                    m.from, m.column, m.to, m.to_column, m.from, m.from, m.column, m.to, m.to_column
+                )));
+                continue;
+            }
+            Err(note) => {
+                out.push(Err(note));
+                continue;
+            }
+        };
+        let Some(u) = target.find_table(&m.to) else { continue };
+        let blocker = u.columns.iter().find(|c| {
+            !c.nullable
+                && c.default.is_none()
+                && c.identity.is_none()
+                && !rowid_alias(u, c, d)
+                && !same_name(&c.name, &m.fk)
+                && !same_name(&c.name, &m.to_column)
+        });
+        out.push(match blocker {
+            Some(c) => Err(format!(
+                "moving {}.{} to {}: a {} row written with it must create a {} row, but {}.{} is required and the move cannot fill it; give it a default first",
+                m.from, m.column, m.to, m.from, m.to, m.to, c.name
+            )),
+            None => Ok(Split {
+                change: m.change,
+                source: m.from,
+                key: m.key,
+                table: m.to,
+                fk: m.fk,
+                moved: vec![m.column],
+                unique_fk: true,
+                moving: true,
+            }),
+        });
     }
     out
 }
@@ -125,24 +193,16 @@ pub(in crate::plan) mod postgres {
     pub(in crate::plan) fn split_tables(ctx: &Ctx<'_>, b: &mut Builder) {
         for split in crate::plan::split::splits(ctx.base, ctx.target, ctx.changes, crate::Dialect::Postgres) {
             match split {
-                Ok(x) => split_recipe(ctx, x.change, &x.source, &x.key, &x.table, &x.fk, &x.moved, x.unique_fk, b),
+                Ok(x) => split_recipe(ctx, &x, b),
                 Err(note) => b.notes.push(note),
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(in crate::plan) fn split_recipe(
-        ctx: &Ctx<'_>,
-        i: usize,
-        s: &str,
-        key: &str,
-        t: &str,
-        fk: &str,
-        moved: &[String],
-        unique_fk: bool,
-        b: &mut Builder,
-    ) {
+    pub(in crate::plan) fn split_recipe(ctx: &Ctx<'_>, x: &crate::plan::split::Split, b: &mut Builder) {
+        let (i, s, key, t, fk, moved, unique_fk) =
+            (x.change, x.source.as_str(), x.key.as_str(), x.table.as_str(), x.fk.as_str(), &x.moved[..], x.unique_fk);
+        let title = x.title();
         let (st, tt) = (tq(s), tq(t));
         let lt = ctx.lock_timeout();
         let cols: Vec<String> = moved.iter().map(|c| q(c)).collect();
@@ -167,23 +227,33 @@ pub(in crate::plan) mod postgres {
             }
         };
         let set_cols = format!("({list})");
+        // Keyed by the reference, the row the copy wrote a moment ago takes v1's values.
+        let upsert = if unique_fk {
+            format!(
+                " ON CONFLICT ({fk_q}) DO UPDATE SET {set_cols} = {}",
+                row(&cols.iter().map(|c| format!("EXCLUDED.{c}")).collect::<Vec<_>>())
+            )
+        } else {
+            String::new()
+        };
+        // A move's related table gets its rows from the application (v1 writes one after the
+        // old row, and a row made here would collide with it): a row it lacks is made in
+        // Contract, once v1 has stopped.
+        let insert = if x.moving {
+            String::new()
+        } else {
+            format!(
+                "IF ({}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {fk_q} = NEW.{key_q}) THEN INSERT INTO {tt} ({fk_q}, {list}) VALUES (NEW.{key_q}, {}){upsert}; END IF; ",
+                any_value("NEW."),
+                new_vals.join(", "),
+            )
+        };
         let forward_body = format!(
             "BEGIN IF pg_trigger_depth() > 1 THEN RETURN NEW; END IF; \
              UPDATE {tt} SET {set_cols} = {nv} WHERE {fk_q} = NEW.{key_q} AND ({list}) IS DISTINCT FROM ({nvl}); \
-             IF ({any_new}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {fk_q} = NEW.{key_q}) THEN \
-             INSERT INTO {tt} ({fk_q}, {list}) VALUES (NEW.{key_q}, {nvl}){upsert}; END IF; RETURN NEW; END",
+             {insert}RETURN NEW; END",
             nv = row(&new_vals),
             nvl = new_vals.join(", "),
-            any_new = any_value("NEW."),
-            // Keyed by the reference, the row the copy wrote a moment ago takes v1's values.
-            upsert = if unique_fk {
-                format!(
-                    " ON CONFLICT ({fk_q}) DO UPDATE SET {set_cols} = {}",
-                    row(&cols.iter().map(|c| format!("EXCLUDED.{c}")).collect::<Vec<_>>())
-                )
-            } else {
-                String::new()
-            },
         );
         let delete_body = format!("BEGIN DELETE FROM {tt} WHERE {fk_q} = OLD.{key_q}; RETURN OLD; END");
         // v2 deleting a row of T takes the values away from S too (v1 then reads NULL), where S
@@ -200,33 +270,91 @@ pub(in crate::plan) mod postgres {
         } else {
             "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; ".to_string()
         };
+        // A move's related table is v1's too: a row v1 writes without the values (it knows
+        // nothing of them) takes them from S first, and only a change of the values goes back.
+        let (on_delete, back_events) = if x.moving {
+            (
+                format!("IF TG_OP = 'INSERT' AND NOT ({}) THEN RETURN NEW; END IF; ", any_value("NEW.")),
+                format!("INSERT OR UPDATE OF {list}"),
+            )
+        } else {
+            (on_delete, "INSERT OR UPDATE OR DELETE".to_string())
+        };
         let back_body = format!(
             "BEGIN IF pg_trigger_depth() > 1 THEN RETURN COALESCE(NEW, OLD); END IF; {on_delete}\
              UPDATE {st} SET {set_cols} = {nv} WHERE {key_q} = NEW.{fk_q} AND ({list}) IS DISTINCT FROM ({nvl}); RETURN NEW; END",
             nv = row(&new_vals),
             nvl = new_vals.join(", "),
         );
+        let fill = name(&[PREFIX.trim_end_matches('_'), "fill", short_t, short_s]);
+        let fill_fn = qualified(split_qualified(t).0, &fill, PG);
+        let fill_body = format!(
+            "BEGIN IF NOT ({}) THEN SELECT {} INTO {} FROM {st} WHERE {key_q} = NEW.{fk_q}; END IF; RETURN NEW; END",
+            any_value("NEW."),
+            list,
+            new_vals.join(", ")
+        );
+        // A move's related table keeps its own rows: deleting a row of S leaves them to the
+        // foreign key's ON DELETE, as before the migration.
+        let mut forward_sql = vec![
+            lt.clone(),
+            format!("CREATE OR REPLACE FUNCTION {forward_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {forward_body} $$"),
+            format!(
+                "CREATE TRIGGER {} AFTER INSERT OR UPDATE OF {list} ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_fn}()",
+                q(&forward)
+            ),
+            always(&st, &forward),
+        ];
+        let mut forward_drop = vec![lt.clone()];
+        if !x.moving {
+            forward_sql.extend([
+                format!("CREATE OR REPLACE FUNCTION {forward_del_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {delete_body} $$"),
+                format!("CREATE TRIGGER {} BEFORE DELETE ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_del_fn}()", q(&forward_del)),
+                always(&st, &forward_del),
+            ]);
+            forward_drop.extend([
+                format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward_del)),
+                format!("DROP FUNCTION IF EXISTS {forward_del_fn}()"),
+            ]);
+        }
+        forward_drop.extend([
+            format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward)),
+            format!("DROP FUNCTION IF EXISTS {forward_fn}()"),
+        ]);
+        let mut back_sql = vec![
+            lt.clone(),
+            format!("CREATE OR REPLACE FUNCTION {back_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {back_body} $$"),
+            format!(
+                "CREATE TRIGGER {} AFTER {back_events} ON {tt} FOR EACH ROW EXECUTE FUNCTION {back_fn}()",
+                q(&back)
+            ),
+            always(&tt, &back),
+        ];
+        let mut back_drop = vec![lt.clone()];
+        if x.moving {
+            back_sql.extend([
+                format!("CREATE OR REPLACE FUNCTION {fill_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {fill_body} $$"),
+                format!("CREATE TRIGGER {} BEFORE INSERT ON {tt} FOR EACH ROW EXECUTE FUNCTION {fill_fn}()", q(&fill)),
+                always(&tt, &fill),
+            ]);
+            back_drop.extend([
+                format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&fill)),
+                format!("DROP FUNCTION IF EXISTS {fill_fn}()"),
+            ]);
+        }
+        back_drop.extend([
+            format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&back)),
+            format!("DROP FUNCTION IF EXISTS {back_fn}()"),
+        ]);
         // One table per step: a step that locked both tables in one transaction could deadlock
         // with v1 (writing S, then T through the trigger) or v2 (T, then S): the harness saw it.
         b.push(
             StageKind::Expand,
             step(
-                format!("split {list} from {s} into {t}: v2's writes to {t} reach {s}"),
+                format!("{title}: v2's writes to {t} reach {s}"),
                 i,
-                vec![
-                    lt.clone(),
-                    format!("CREATE OR REPLACE FUNCTION {back_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {back_body} $$"),
-                    format!(
-                        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {tt} FOR EACH ROW EXECUTE FUNCTION {back_fn}()",
-                        q(&back)
-                    ),
-                    always(&tt, &back),
-                ],
-                vec![
-                    lt.clone(),
-                    format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&back)),
-                    format!("DROP FUNCTION IF EXISTS {back_fn}()"),
-                ],
+                back_sql,
+                back_drop.clone(),
                 (LockMode::ShareRowExclusive, &[t], Effect::Metadata),
                 true,
                 "a trigger is catalog-only; it keeps v1's columns current while v2 writes the new table",
@@ -236,30 +364,17 @@ pub(in crate::plan) mod postgres {
         b.push(
             StageKind::Expand,
             step(
-                format!("split {list} from {s} into {t}: v1's writes to {s} reach {t}"),
+                format!("{title}: v1's writes to {s} reach {t}"),
                 i,
-                vec![
-                    lt.clone(),
-                    format!("CREATE OR REPLACE FUNCTION {forward_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {forward_body} $$"),
-                    format!(
-                        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OF {list} ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_fn}()",
-                        q(&forward)
-                    ),
-                    always(&st, &forward),
-                    format!("CREATE OR REPLACE FUNCTION {forward_del_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {delete_body} $$"),
-                    format!("CREATE TRIGGER {} BEFORE DELETE ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_del_fn}()", q(&forward_del)),
-                    always(&st, &forward_del),
-                ],
-                vec![
-                    lt.clone(),
-                    format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward_del)),
-                    format!("DROP FUNCTION IF EXISTS {forward_del_fn}()"),
-                    format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward)),
-                    format!("DROP FUNCTION IF EXISTS {forward_fn}()"),
-                ],
+                forward_sql,
+                forward_drop.clone(),
                 (LockMode::ShareRowExclusive, &[s], Effect::Metadata),
                 true,
-                "triggers are catalog-only: v1's writes to the old columns reach the new table, and deleting a row of the old table takes its new rows with it until Contract",
+                if x.moving {
+                    "triggers are catalog-only: v1's writes to the old column reach the related table"
+                } else {
+                    "triggers are catalog-only: v1's writes to the old columns reach the new table, and deleting a row of the old table takes its new rows with it until Contract"
+                },
                 R_SYNC + 6,
             ),
         );
@@ -277,13 +392,56 @@ pub(in crate::plan) mod postgres {
             t,
             "batches of rows, each its own short transaction; rows written meanwhile are copied by the trigger",
         );
-        b.push(StageKind::Backfill, copy);
+        if x.moving {
+            // v1 may still write a related row for an old row: the rows it lacks are made once
+            // v1 has stopped.
+            b.push(
+                StageKind::Contract,
+                Step {
+                    title: format!("make the {t} rows that {s} rows with {list} lack"),
+                    rank: R_DROP_COLUMN - 5,
+                    reason: format!("v1 has stopped, so no {t} row of its own collides; batches of rows, each its own short transaction"),
+                    ..copy
+                },
+            );
+            b.app_changes.push(format!(
+                "until Contract, a {s} row with {list} and no {t} row keeps them in {s} only: the plan makes its {t} row in Contract"
+            ));
+        } else {
+            b.push(StageKind::Backfill, copy);
+        }
+        if x.moving {
+            // The related table's own rows take the values too.
+            let s_cols = |a: &str| cols.iter().map(|c| format!("{a}.{c}")).collect::<Vec<_>>();
+            b.push(
+                StageKind::Backfill,
+                batched(
+                    format!("copy {list} of existing {s} rows into their {t} rows"),
+                    i,
+                    format!(
+                        "UPDATE {tt} t SET {set_cols} = {} FROM {st} s WHERE t.{fk_q} = s.{key_q} AND t.{fk_q} IN (SELECT t2.{fk_q} FROM {tt} t2 JOIN {st} s2 ON t2.{fk_q} = s2.{key_q} WHERE ({}) AND ({}) IS DISTINCT FROM ({}) LIMIT {})",
+                        row(&s_cols("s")),
+                        any_value("s2."),
+                        s_cols("t2").join(", "),
+                        s_cols("s2").join(", "),
+                        ctx.options.batch_size,
+                    ),
+                    t,
+                    "batches of rows, each its own short transaction; rows written meanwhile are kept in step by the triggers",
+                ),
+            );
+        }
         b.verifications.push(CheckQuery {
-            title: format!("every {s} row with {list} has them in {t}"),
+            title: if x.moving {
+                format!("every {s} row with {list} and a {t} row has them there")
+            } else {
+                format!("every {s} row with {list} has them in {t}")
+            },
             change: i,
             sql: format!(
-                "SELECT count(*) FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q} AND ({}) IS NOT DISTINCT FROM ({}))",
+                "SELECT count(*) FROM {st} s WHERE ({}){} AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q} AND ({}) IS NOT DISTINCT FROM ({}))",
                 any_value("s."),
+                if x.moving { format!(" AND EXISTS (SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q})") } else { String::new() },
                 cols.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
                 cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
             ),
@@ -294,15 +452,9 @@ pub(in crate::plan) mod postgres {
         b.push(
             StageKind::Contract,
             step(
-                format!("split {list} from {s} into {t}: drop the triggers on {s}"),
+                format!("{title}: drop the triggers on {s}"),
                 i,
-                vec![
-                    lt.clone(),
-                    format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward_del)),
-                    format!("DROP FUNCTION IF EXISTS {forward_del_fn}()"),
-                    format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward)),
-                    format!("DROP FUNCTION IF EXISTS {forward_fn}()"),
-                ],
+                forward_drop,
                 vec![],
                 (LockMode::AccessExclusive, &[s], Effect::Metadata),
                 true,
@@ -313,13 +465,9 @@ pub(in crate::plan) mod postgres {
         b.push(
             StageKind::Contract,
             step(
-                format!("split {list} from {s} into {t}: drop the trigger on {t}"),
+                format!("{title}: drop the trigger on {t}"),
                 i,
-                vec![
-                    lt.clone(),
-                    format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&back)),
-                    format!("DROP FUNCTION IF EXISTS {back_fn}()"),
-                ],
+                back_drop,
                 vec![],
                 (LockMode::AccessExclusive, &[t], Effect::Metadata),
                 true,
@@ -419,13 +567,14 @@ pub(in crate::plan) mod mysql {
         if !text.is_empty() {
             let mut align = Vec::new();
             for (m, nullable, default) in &text {
-                align.extend(crate::plan::recipes::lookup::mysql::align_column(
+                align.extend(crate::plan::recipes::lookup::mysql::align_column_if(
                     s,
                     m,
                     t,
                     m,
                     *nullable,
                     default.as_deref(),
+                    x.moving,
                 ));
             }
             b.push(
@@ -436,7 +585,11 @@ pub(in crate::plan) mod mysql {
                     align,
                     vec![],
                     (LockMode::Metadata, &[t], Effect::Metadata),
-                    "the new table is empty: the copy a character set change takes is of no rows; the triggers compare the two tables' text, which needs one collation",
+                    if x.moving {
+                        "the triggers compare the two tables' text, which needs one collation: where the server reports two, the column is changed with a copy of the table (writes wait for it); where it reports one, nothing runs"
+                    } else {
+                        "the new table is empty: the copy a character set change takes is of no rows; the triggers compare the two tables' text, which needs one collation"
+                    },
                     R_CREATE_TABLE + 10,
                 ),
             );
@@ -452,13 +605,36 @@ pub(in crate::plan) mod mysql {
         );
         let nullable_in_s =
             ctx.base.find_table(s).is_some_and(|bt| x.moved.iter().all(|m| bt.column(m).is_some_and(|c| c.nullable)));
+        // A move's related table is v1's too: a row v1 writes without the values takes them
+        // from S first, and only a change of the values goes back.
+        let (on_insert, on_update) = if x.moving {
+            (
+                format!("IF {} THEN {to_s} END IF;", any("NEW.")),
+                format!("IF NOT ({}) THEN {to_s} END IF;", same("OLD.", "NEW")),
+            )
+        } else {
+            (to_s.clone(), to_s.clone())
+        };
         let mut t_sql = vec![
-            format!("CREATE TRIGGER {} AFTER INSERT ON {tt} FOR EACH ROW BEGIN {to_s} END", q(&t_ins)),
-            format!("CREATE TRIGGER {} AFTER UPDATE ON {tt} FOR EACH ROW BEGIN {to_s} END", q(&t_upd)),
+            format!("CREATE TRIGGER {} AFTER INSERT ON {tt} FOR EACH ROW BEGIN {on_insert} END", q(&t_ins)),
+            format!("CREATE TRIGGER {} AFTER UPDATE ON {tt} FOR EACH ROW BEGIN {on_update} END", q(&t_upd)),
         ];
         let mut t_drop =
             vec![format!("DROP TRIGGER IF EXISTS {}", q(&t_ins)), format!("DROP TRIGGER IF EXISTS {}", q(&t_upd))];
-        if nullable_in_s {
+        if x.moving {
+            let t_fill = trigger(&["fill", short_t, short_s]);
+            t_sql.push(format!(
+                "CREATE TRIGGER {} BEFORE INSERT ON {tt} FOR EACH ROW BEGIN IF NOT ({}) THEN {} END IF; END",
+                q(&t_fill),
+                any("NEW."),
+                cols.iter()
+                    .map(|c| format!("SET NEW.{c} = (SELECT {c} FROM {st} WHERE {k} = NEW.{f});"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+            t_drop.push(format!("DROP TRIGGER IF EXISTS {}", q(&t_fill)));
+        }
+        if nullable_in_s && !x.moving {
             // v2 deleting a row of T takes the values away from S too (v1 then reads NULL).
             let nulls = cols.iter().map(|c| format!("{c} = NULL")).collect::<Vec<_>>().join(", ");
             t_sql.push(format!(
@@ -473,7 +649,7 @@ pub(in crate::plan) mod mysql {
         b.push(
             StageKind::Expand,
             ctx.step(
-                format!("split {list} from {s} into {t}: v2's writes to {t} reach {s}"),
+                format!("{}: v2's writes to {t} reach {s}", x.title()),
                 i,
                 t_sql,
                 t_drop.clone(),
@@ -484,7 +660,11 @@ pub(in crate::plan) mod mysql {
         );
 
         // v1's writes to S reach T.
-        let s_sql = vec![
+        // A move's related table gets its rows from the application (v1 writes one after the
+        // old row, and a row made here would collide with it): a row it lacks is made in
+        // Contract, once v1 has stopped. A new row of S has none yet.
+        let insert_t = if x.moving { String::new() } else { insert_t };
+        let mut s_sql = vec![
             format!(
                 "CREATE TRIGGER {} AFTER INSERT ON {st} FOR EACH ROW BEGIN IF ({}) AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k}) THEN {} {insert_t} {clear} END IF; END",
                 q(&s_ins),
@@ -494,34 +674,45 @@ pub(in crate::plan) mod mysql {
             format!(
                 "CREATE TRIGGER {} AFTER UPDATE ON {st} FOR EACH ROW BEGIN IF {} THEN {} \
                  IF EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k}) THEN UPDATE {tt} SET {} WHERE {f} = NEW.{k} AND NOT ({}); \
-                 ELSEIF {} THEN {insert_t} END IF; {clear} END IF; END",
+                 {} END IF; {clear} END IF; END",
                 q(&s_upd),
                 not_marked(&format!("NEW.{k}")),
                 set_mark(&format!("NEW.{k}")),
                 assign("NEW"),
                 same("", "NEW"),
-                any("NEW."),
+                if x.moving { String::new() } else { format!("ELSEIF {} THEN {insert_t}", any("NEW.")) },
             ),
-            format!(
+        ];
+        let mut s_drop =
+            vec![format!("DROP TRIGGER IF EXISTS {}", q(&s_upd)), format!("DROP TRIGGER IF EXISTS {}", q(&s_ins))];
+        if x.moving {
+            // A new row of S has no related row to write to yet.
+            s_sql.remove(0);
+            s_drop.pop();
+        }
+        // A move's related table keeps its own rows: deleting a row of S leaves them to the
+        // foreign key's ON DELETE, as before the migration.
+        if !x.moving {
+            s_sql.push(format!(
                 "CREATE TRIGGER {} BEFORE DELETE ON {st} FOR EACH ROW BEGIN {} DELETE FROM {tt} WHERE {f} = OLD.{k}; {clear} END",
                 q(&s_del),
                 set_mark(&format!("OLD.{k}")),
-            ),
-        ];
-        let s_drop = vec![
-            format!("DROP TRIGGER IF EXISTS {}", q(&s_del)),
-            format!("DROP TRIGGER IF EXISTS {}", q(&s_upd)),
-            format!("DROP TRIGGER IF EXISTS {}", q(&s_ins)),
-        ];
+            ));
+            s_drop.insert(0, format!("DROP TRIGGER IF EXISTS {}", q(&s_del)));
+        }
         b.push(
             StageKind::Expand,
             ctx.step(
-                format!("split {list} from {s} into {t}: v1's writes to {s} reach {t}"),
+                format!("{}: v1's writes to {s} reach {t}", x.title()),
                 i,
                 s_sql,
                 s_drop.clone(),
                 (LockMode::Metadata, &[s], Effect::Metadata),
-                "creating a trigger takes the table's metadata lock for a moment; v1's writes to the old columns reach the new table, and deleting a row of the old table takes its new rows with it until Contract",
+                if x.moving {
+                    "creating a trigger takes the table's metadata lock for a moment; v1's writes to the old column reach the related table"
+                } else {
+                    "creating a trigger takes the table's metadata lock for a moment; v1's writes to the old columns reach the new table, and deleting a row of the old table takes its new rows with it until Contract"
+                },
                 R_SYNC + 6,
             ),
         );
@@ -545,13 +736,50 @@ pub(in crate::plan) mod mysql {
             R_BACKFILL,
         );
         copy.repeat_until_no_rows = true;
-        b.push(StageKind::Backfill, copy);
+        if x.moving {
+            copy.title = format!("make the {t} rows that {s} rows with {list} lack");
+            copy.rank = R_DROP_COLUMN - 5;
+            copy.reason = format!("v1 has stopped, so no {t} row of its own collides; batches of rows along the old table's key, each its own short transaction");
+            b.push(StageKind::Contract, copy);
+            b.app_changes.push(format!(
+                "until Contract, a {s} row with {list} and no {t} row keeps them in {s} only: the plan makes its {t} row in Contract"
+            ));
+        } else {
+            b.push(StageKind::Backfill, copy);
+        }
+        if x.moving {
+            // The related table's own rows take the values too: a derived table picks a batch
+            // (MySQL's multi-table UPDATE takes no LIMIT), materialized before the update.
+            let x_cols = cols.iter().map(|c| format!("x.{c}")).collect::<Vec<_>>();
+            let mut update = ctx.step(
+                format!("copy {list} of existing {s} rows into their {t} rows"),
+                i,
+                vec![format!(
+                    "UPDATE {tt} t JOIN (SELECT s.{k}, {s_cols} FROM {st} s JOIN {tt} t2 ON t2.{f} = s.{k} WHERE ({}) AND NOT ({}) ORDER BY s.{k} LIMIT {}) x ON t.{f} = x.{k} SET {}",
+                    any("s."),
+                    same("t2.", "s"),
+                    ctx.options.batch_size,
+                    cols.iter().zip(&x_cols).map(|(c, v)| format!("t.{c} = {v}")).collect::<Vec<_>>().join(", "),
+                )],
+                vec![],
+                (LockMode::None, &[t], Effect::Batched),
+                "batches of rows along the old table's key, each its own short transaction; rows written meanwhile are kept in step by the triggers",
+                R_BACKFILL,
+            );
+            update.repeat_until_no_rows = true;
+            b.push(StageKind::Backfill, update);
+        }
         b.verifications.push(CheckQuery {
-            title: format!("every {s} row with {list} has them in {t}"),
+            title: if x.moving {
+                format!("every {s} row with {list} and a {t} row has them there")
+            } else {
+                format!("every {s} row with {list} has them in {t}")
+            },
             change: i,
             sql: format!(
-                "SELECT COUNT(*) FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k} AND {})",
+                "SELECT COUNT(*) FROM {st} s WHERE ({}){} AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k} AND {})",
                 any("s."),
+                if x.moving { format!(" AND EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k})") } else { String::new() },
                 same("t.", "s"),
             ),
             must_be_zero: true,
@@ -563,7 +791,7 @@ pub(in crate::plan) mod mysql {
         b.push(
             StageKind::Contract,
             ctx.step(
-                format!("split {list} from {s} into {t}: drop the triggers on {s}"),
+                format!("{}: drop the triggers on {s}", x.title()),
                 i,
                 s_drop,
                 vec![],
@@ -575,7 +803,7 @@ pub(in crate::plan) mod mysql {
         b.push(
             StageKind::Contract,
             ctx.step(
-                format!("split {list} from {s} into {t}: drop the triggers on {t}"),
+                format!("{}: drop the triggers on {t}", x.title()),
                 i,
                 t_drop,
                 vec![],
@@ -640,7 +868,22 @@ pub(in crate::plan) mod sqlite {
             format!("CREATE TRIGGER {t_upd} AFTER UPDATE ON {tt} BEGIN {to_s} END"),
         ];
         let mut t_drop = vec![format!("DROP TRIGGER IF EXISTS {t_ins}"), format!("DROP TRIGGER IF EXISTS {t_upd}")];
-        if nullable_in_s {
+        if x.moving {
+            // A move's related table is v1's too: a row v1 writes without the values takes
+            // them from S, and only a change of the values goes back.
+            let t_fill = trigger(&["fill", short_t, short_s]);
+            t_sql = vec![
+                format!("CREATE TRIGGER {t_ins} AFTER INSERT ON {tt} WHEN {} BEGIN {to_s} END", any("NEW.")),
+                format!("CREATE TRIGGER {t_upd} AFTER UPDATE OF {} ON {tt} BEGIN {to_s} END", cols.join(", ")),
+                format!(
+                    "CREATE TRIGGER {t_fill} AFTER INSERT ON {tt} WHEN NOT ({}) BEGIN UPDATE {tt} SET {} WHERE {f} = NEW.{f}; END",
+                    any("NEW."),
+                    cols.iter().map(|c| format!("{c} = (SELECT {c} FROM {st} WHERE {k} = NEW.{f})")).collect::<Vec<_>>().join(", ")
+                ),
+            ];
+            t_drop.push(format!("DROP TRIGGER IF EXISTS {t_fill}"));
+        }
+        if nullable_in_s && !x.moving {
             let nulls = cols.iter().map(|c| format!("{c} = NULL")).collect::<Vec<_>>().join(", ");
             t_sql.push(format!(
                 "CREATE TRIGGER {t_del} AFTER DELETE ON {tt} BEGIN UPDATE {st} SET {nulls} WHERE {k} = OLD.{f} AND ({}); END",
@@ -648,7 +891,7 @@ pub(in crate::plan) mod sqlite {
             ));
             t_drop.push(format!("DROP TRIGGER IF EXISTS {t_del}"));
         }
-        let s_sql = vec![
+        let mut s_sql = vec![
             format!("CREATE TRIGGER {s_ins} AFTER INSERT ON {st} BEGIN {insert_t} END"),
             format!(
                 "CREATE TRIGGER {s_upd} AFTER UPDATE OF {} ON {st} WHEN NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k} AND {}) BEGIN UPDATE {tt} SET {} WHERE {f} = NEW.{k}; {insert_t} END",
@@ -656,28 +899,42 @@ pub(in crate::plan) mod sqlite {
                 same("", "NEW"),
                 assign("NEW"),
             ),
-            format!("CREATE TRIGGER {s_del} BEFORE DELETE ON {st} BEGIN DELETE FROM {tt} WHERE {f} = OLD.{k}; END"),
         ];
-        let s_drop = vec![
-            format!("DROP TRIGGER IF EXISTS {s_del}"),
-            format!("DROP TRIGGER IF EXISTS {s_upd}"),
-            format!("DROP TRIGGER IF EXISTS {s_ins}"),
-        ];
+        let mut s_drop = vec![format!("DROP TRIGGER IF EXISTS {s_upd}"), format!("DROP TRIGGER IF EXISTS {s_ins}")];
+        if x.moving {
+            // A new row of S has no related row yet, and one is made by the application (a row
+            // made here would collide with it) or in Contract.
+            s_sql = vec![format!(
+                "CREATE TRIGGER {s_upd} AFTER UPDATE OF {} ON {st} WHEN NOT EXISTS (SELECT 1 FROM {tt} WHERE {f} = NEW.{k} AND {}) BEGIN UPDATE {tt} SET {} WHERE {f} = NEW.{k}; END",
+                cols.join(", "),
+                same("", "NEW"),
+                assign("NEW"),
+            )];
+            s_drop = vec![format!("DROP TRIGGER IF EXISTS {s_upd}")];
+        }
+        if !x.moving {
+            s_sql.push(format!(
+                "CREATE TRIGGER {s_del} BEFORE DELETE ON {st} BEGIN DELETE FROM {tt} WHERE {f} = OLD.{k}; END"
+            ));
+            s_drop.insert(0, format!("DROP TRIGGER IF EXISTS {s_del}"));
+        }
         b.push(
             StageKind::Expand,
             step(
-                format!("split {list} from {s} into {t}: each version's writes reach the other's table"),
+                format!("{}: each version's writes reach the other's table", x.title()),
                 i,
                 t_sql.iter().chain(&s_sql).cloned().collect(),
                 s_drop.iter().chain(&t_drop).cloned().collect(),
                 t,
-                "triggers are schema text: v1's writes to the old columns reach the new table, v2's writes to the new table reach the old columns, and deleting a row of the old table takes its new rows with it until Contract",
-                15,
+                if x.moving {
+                    "triggers are schema text: v1's writes to the old column reach the related table, and v2's writes there reach the old column"
+                } else {
+                    "triggers are schema text: v1's writes to the old columns reach the new table, v2's writes to the new table reach the old columns, and deleting a row of the old table takes its new rows with it until Contract"
+                },
+                if x.moving { 25 } else { 15 },
             ),
         );
-        b.push(
-            StageKind::Backfill,
-            batched(
+        let copy = batched(
                 format!("copy {list} of existing {s} rows into {t}"),
                 i,
                 format!(
@@ -689,14 +946,56 @@ pub(in crate::plan) mod sqlite {
                 t,
                 "batches of rows, each its own short write transaction; rows written meanwhile are copied by the triggers",
                 false,
-            ),
-        );
+            );
+        if x.moving {
+            b.push(
+                StageKind::Contract,
+                Step {
+                    title: format!("make the {t} rows that {s} rows with {list} lack"),
+                    rank: 40,
+                    reason: format!("v1 has stopped, so no {t} row of its own collides; batches of rows, each its own short write transaction"),
+                    ..copy
+                },
+            );
+            b.app_changes.push(format!(
+                "until Contract, a {s} row with {list} and no {t} row keeps them in {s} only: the plan makes its {t} row in Contract"
+            ));
+        } else {
+            b.push(StageKind::Backfill, copy);
+        }
+        if x.moving {
+            // The related table's own rows take the values too.
+            b.push(
+                StageKind::Backfill,
+                batched(
+                    format!("copy {list} of existing {s} rows into their {t} rows"),
+                    i,
+                    format!(
+                        "UPDATE {tt} SET {} WHERE {f} IN (SELECT s.{k} FROM {st} s JOIN {tt} t ON t.{f} = s.{k} WHERE ({}) AND NOT ({}) ORDER BY s.{k} LIMIT 1000)",
+                        cols.iter()
+                            .map(|c| format!("{c} = (SELECT s.{c} FROM {st} s WHERE s.{k} = {tt}.{f})"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        any("s."),
+                        same("t.", "s"),
+                    ),
+                    t,
+                    "batches of rows, each its own short write transaction; rows written meanwhile are kept in step by the triggers",
+                    false,
+                ),
+            );
+        }
         b.verifications.push(CheckQuery {
-            title: format!("every {s} row with {list} has them in {t}"),
+            title: if x.moving {
+                format!("every {s} row with {list} and a {t} row has them there")
+            } else {
+                format!("every {s} row with {list} has them in {t}")
+            },
             change: i,
             sql: format!(
-                "SELECT count(*) FROM {st} s WHERE ({}) AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k} AND {})",
+                "SELECT count(*) FROM {st} s WHERE ({}){} AND NOT EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k} AND {})",
                 any("s."),
+                if x.moving { format!(" AND EXISTS (SELECT 1 FROM {tt} t WHERE t.{f} = s.{k})") } else { String::new() },
                 same("t.", "s")
             ),
             must_be_zero: true,
@@ -707,7 +1006,7 @@ pub(in crate::plan) mod sqlite {
         b.push(
             StageKind::Contract,
             step(
-                format!("split {list} from {s} into {t}: drop the triggers"),
+                format!("{}: drop the triggers", x.title()),
                 i,
                 s_drop.into_iter().chain(t_drop).collect(),
                 vec![],
