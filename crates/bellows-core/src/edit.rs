@@ -1470,6 +1470,9 @@ fn move_allowed(schema: &Schema, index: usize, column: ColumnId, to: TableId) ->
     let keyed = t.is_primary_key(&c.name)
         || t.foreign_keys.iter().any(|fk| fk.columns.iter().any(|x| same_name(x, &c.name)))
         || t.uniques.iter().any(|k| k.columns.iter().any(|x| same_name(x, &c.name)))
+        || t.indexes
+            .iter()
+            .any(|ix| ix.unique && ix.parts.iter().any(|p| p.column().is_some_and(|x| same_name(x, &c.name))))
         || schema.tables.iter().any(|o| {
             o.foreign_keys.iter().any(|fk| {
                 same_name(&fk.ref_table, &t.qualified_name()) && fk.ref_columns.iter().any(|x| same_name(x, &c.name))
@@ -3231,7 +3234,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(12) NOT NULL DEFAULT 
             assert!(skipped.iter().any(|s| s.contains(why)), "{why}: {skipped:?}");
             assert_eq!(kept, base);
         }
-        let json = serde_json::to_string(&[edit.clone()]).expect("json");
+        let json = serde_json::to_string(std::slice::from_ref(&edit)).expect("json");
         assert_eq!(serde_json::from_str::<Vec<Edit>>(&json).expect("back"), vec![edit]);
     }
 

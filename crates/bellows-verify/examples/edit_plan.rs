@@ -23,7 +23,12 @@ fn main() -> Result<(), String> {
     };
     let schema = import(&text, Some(d)).schema;
     let seed = std::path::Path::new(file).file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    for s in bellows_verify::sample::sample(&schema, d, 1, seed) {
+    for s in bellows_verify::sample::sample(
+        &schema,
+        d,
+        std::env::var("BELLOWS_EDITS_PER_KIND").ok().and_then(|n| n.parse().ok()).unwrap_or(1),
+        seed,
+    ) {
         if s.kind != kind || !s.about.contains(about.as_str()) {
             continue;
         }

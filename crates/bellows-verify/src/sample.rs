@@ -10,7 +10,7 @@ use bellows_core::types::TypeKind;
 use bellows_core::Dialect;
 
 /// The edit kinds of the canvas, in the order the test reports them.
-pub const KINDS: [&str; 30] = [
+pub const KINDS: [&str; 31] = [
     "add-table",
     "rename-table",
     "drop-table",
@@ -41,6 +41,7 @@ pub const KINDS: [&str; 30] = [
     "allow-only-check",
     "allow-only-enum",
     "merge-table",
+    "move-column",
 ];
 
 /// The kinds that edit an enum type (PostgreSQL's): few schemas have one, so the test runs
@@ -49,7 +50,7 @@ pub const ENUM_KINDS: [&str; 3] = ["add-enum-value", "rename-enum-value", "remov
 
 /// Kinds that few schemas offer a place for (a table whose rows another can take whole): like
 /// the enum kinds, they run wherever they apply.
-pub const RARE_KINDS: [&str; 1] = ["merge-table"];
+pub const RARE_KINDS: [&str; 2] = ["merge-table", "move-column"];
 
 /// What makes a target interesting: what depends on it.
 const FEATURES: [&str; 4] =
@@ -334,6 +335,8 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                 .filter(|t| merge_partner(schema, t, &tables).is_some())
                 .map(|t| Candidate { table: t, column: None, features: table_features(schema, views, t) })
                 .collect(),
+            // A column of data moved down to a table that holds one row per row of its table.
+            "move-column" => column_candidates(&|t, c| move_partner(schema, t, c).is_some()),
             "drop-check" => tables
                 .iter()
                 .filter(|t| !t.checks.is_empty())
@@ -352,6 +355,14 @@ pub fn sample(schema: &Schema, d: Dialect, per_kind: usize, seed: &str) -> Vec<S
                     // Which table's values win on a match: both, across the schemas.
                     let from_wins = hash(&[seed, &c.table.qualified_name(), &into.qualified_name()]) % 2 == 1;
                     vec![Edit::MergeTable { table: c.table.id, into: into.id, on, map: vec![], from_wins }]
+                }
+                "move-column" => {
+                    let (Some(col), Some(into)) =
+                        (c.column, c.column.and_then(|col| move_partner(schema, c.table, col)))
+                    else {
+                        continue;
+                    };
+                    vec![Edit::MoveColumn { table: c.table.id, column: col.id, into: into.id }]
                 }
                 "allow-only-check" | "allow-only-enum" => {
                     let how =
@@ -630,6 +641,26 @@ fn keyable(kind: &TypeKind, d: Dialect) -> bool {
 /// (or else a unique key) `b` has, that has every column of `b` under the same name and type,
 /// whose required columns and foreign keys `b` has too, and that checks nothing `b` does not.
 /// References to `b` must be to its primary key, whose values the merge keeps (it repoints them).
+/// The table a column of `t` can move down to: one that references `t` by a unique column
+/// (one row per row of `t`) and has no column of its name; the edit refuses keys and the rest.
+fn move_partner<'s>(schema: &'s Schema, t: &Table, c: &bellows_core::model::Column) -> Option<&'s Table> {
+    schema.tables.iter().find(|u| {
+        u.id != t.id
+            && u.column(&c.name).is_none()
+            && u.partition_by.is_none()
+            && u.partition_of.is_none()
+            && u.foreign_keys.iter().any(|fk| {
+                fk.columns.len() == 1
+                    && same_name(&fk.ref_table, &t.qualified_name())
+                    && (u
+                        .primary_key
+                        .as_ref()
+                        .is_some_and(|k| k.columns.len() == 1 && same_name(&k.columns[0], &fk.columns[0]))
+                        || u.uniques.iter().any(|k| k.columns.len() == 1 && same_name(&k.columns[0], &fk.columns[0])))
+            })
+    })
+}
+
 fn merge_partner<'s>(schema: &'s Schema, b: &Table, tables: &[&'s Table]) -> Option<(&'s Table, Vec<ColumnId>)> {
     let pk: Vec<String> = b.primary_key.iter().flat_map(|k| k.columns.clone()).collect();
     let elsewhere = schema.tables.iter().any(|t| {

@@ -24,6 +24,10 @@ pub(crate) struct Split {
     /// one (`plan::recipes::moves`). Its rows are the application's, so deleting a row of
     /// `source` leaves them to the foreign key's own ON DELETE.
     pub moving: bool,
+    /// A move makes the related rows its table's rows lack (in Contract): false where the
+    /// related table has a required column the move cannot fill, and a pre-check before
+    /// Contract counts those rows instead.
+    pub make_rows: bool,
 }
 
 impl Split {
@@ -103,6 +107,7 @@ pub(crate) fn splits(base: &Schema, target: &Schema, changes: &[Change], d: Dial
                         moved,
                         unique_fk,
                         moving: false,
+                        make_rows: true,
                     })
                 }
             });
@@ -126,6 +131,7 @@ pub(crate) fn splits(base: &Schema, target: &Schema, changes: &[Change], d: Dial
             }
         };
         let Some(u) = target.find_table(&m.to) else { continue };
+        // A related row the move would make needs its other required columns filled.
         let blocker = u.columns.iter().find(|c| {
             !c.nullable
                 && c.default.is_none()
@@ -134,22 +140,17 @@ pub(crate) fn splits(base: &Schema, target: &Schema, changes: &[Change], d: Dial
                 && !same_name(&c.name, &m.fk)
                 && !same_name(&c.name, &m.to_column)
         });
-        out.push(match blocker {
-            Some(c) => Err(format!(
-                "moving {}.{} to {}: a {} row written with it must create a {} row, but {}.{} is required and the move cannot fill it; give it a default first",
-                m.from, m.column, m.to, m.from, m.to, m.to, c.name
-            )),
-            None => Ok(Split {
-                change: m.change,
-                source: m.from,
-                key: m.key,
-                table: m.to,
-                fk: m.fk,
-                moved: vec![m.column],
-                unique_fk: true,
-                moving: true,
-            }),
-        });
+        out.push(Ok(Split {
+            change: m.change,
+            source: m.from,
+            key: m.key,
+            table: m.to,
+            fk: m.fk,
+            moved: vec![m.column],
+            unique_fk: true,
+            moving: true,
+            make_rows: blocker.is_none(),
+        }));
     }
     out
 }
@@ -160,6 +161,25 @@ fn rowid_alias(table: &Table, column: &Column, d: Dialect) -> bool {
         && column.data_type.spelling.trim().eq_ignore_ascii_case("integer")
         && !table.without_rowid
         && table.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1 && same_name(&k.columns[0], &column.name))
+}
+
+/// A move that cannot make the related rows its table's rows lack: the pre-check before
+/// Contract that counts them (their values have no row to go to), and what the plan says.
+fn unmade_rows(x: &Split, any: &str, exists_t: &str, st: &str) -> (crate::plan::CheckQuery, String) {
+    let (s, t, list) = (&x.source, &x.table, x.moved.join(", "));
+    (
+        crate::plan::CheckQuery {
+            title: format!("{s} rows with {list} and no {t} row to take them"),
+            change: x.change,
+            sql: format!("SELECT COUNT(*) FROM {st} s WHERE ({any}) AND NOT EXISTS ({exists_t})"),
+            must_be_zero: true,
+            before: crate::plan::StageKind::Contract,
+            resolution: None,
+        },
+        format!(
+            "a {s} row with {list} and no {t} row has nowhere to keep them: {t} has required columns the move cannot fill, so the plan stops before Contract while such rows exist; give them their {t} rows first"
+        ),
+    )
 }
 
 /// What v2 keeps to until Contract when the old columns are NOT NULL: a row of the new table
@@ -392,7 +412,16 @@ pub(in crate::plan) mod postgres {
             t,
             "batches of rows, each its own short transaction; rows written meanwhile are copied by the trigger",
         );
-        if x.moving {
+        if x.moving && !x.make_rows {
+            let (check, note) = super::unmade_rows(
+                x,
+                &any_value("s."),
+                &format!("SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q}"),
+                &st,
+            );
+            b.prechecks.push(check);
+            b.app_changes.push(note);
+        } else if x.moving {
             // v1 may still write a related row for an old row: the rows it lacks are made once
             // v1 has stopped.
             b.push(
@@ -736,7 +765,12 @@ pub(in crate::plan) mod mysql {
             R_BACKFILL,
         );
         copy.repeat_until_no_rows = true;
-        if x.moving {
+        if x.moving && !x.make_rows {
+            let (check, note) =
+                super::unmade_rows(x, &any("s."), &format!("SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}"), &st);
+            b.prechecks.push(check);
+            b.app_changes.push(note);
+        } else if x.moving {
             copy.title = format!("make the {t} rows that {s} rows with {list} lack");
             copy.rank = R_DROP_COLUMN - 5;
             copy.reason = format!("v1 has stopped, so no {t} row of its own collides; batches of rows along the old table's key, each its own short transaction");
@@ -947,7 +981,12 @@ pub(in crate::plan) mod sqlite {
                 "batches of rows, each its own short write transaction; rows written meanwhile are copied by the triggers",
                 false,
             );
-        if x.moving {
+        if x.moving && !x.make_rows {
+            let (check, note) =
+                super::unmade_rows(x, &any("s."), &format!("SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}"), &st);
+            b.prechecks.push(check);
+            b.app_changes.push(note);
+        } else if x.moving {
             b.push(
                 StageKind::Contract,
                 Step {
