@@ -567,6 +567,54 @@ async fn a_merge_repoints_what_references_the_merged_table_and_can_let_its_value
     until("the undo", || host.query_selector("[data-testid=\"plan-empty\"]").ok().flatten().is_some()).await;
 }
 
+/// A column moves to the table that holds one row per row of its own: the inspector offers
+/// only such tables and the columns that can go (no key, no unique column), the plan carries
+/// the values, and undo takes the move back.
+#[wasm_bindgen_test]
+async fn a_column_moves_to_the_one_to_one_table_and_the_plan_carries_its_values() {
+    let host = mount();
+    type_source(
+        &host,
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, bio text);
+         CREATE TABLE profiles (user_id bigint PRIMARY KEY REFERENCES users (id), shown text);
+         CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), title text);
+         CREATE INDEX posts_user_id ON posts (user_id);",
+    )
+    .await;
+    select_table(&host, "users").await;
+    let form = text(&host, "move-column");
+    assert!(form.contains("Move to profiles"), "{form}");
+    let into = find(&host, "move-into");
+    let offered = into.text_content().unwrap_or_default();
+    assert!(offered.contains("profiles") && !offered.contains("posts"), "one row per user only: {offered}");
+    let columns = find(&host, "move-pick").text_content().unwrap_or_default();
+    assert!(columns.contains("bio") && !columns.contains("email") && !columns.contains("id"), "{columns}");
+    choose_labelled(&find(&host, "move-pick"), "bio");
+    settle().await;
+    click(&find(&host, "move-go"));
+    settle().await;
+    click(&find(&host, "tab-plan"));
+    until("the move in the plan", || {
+        host.query_selector("[data-testid=\"plan\"]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t.contains("move column users.bio -> profiles.bio"))
+    })
+    .await;
+    let plan = text(&host, "plan");
+    for expected in [
+        "move bio from users to profiles: v1's writes to users reach profiles",
+        "copy bio of existing users rows into their profiles rows",
+        "make the profiles rows that users rows with bio lack",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
+    assert!(!plan.contains("not planned"), "{plan}");
+    click(&find(&host, "undo"));
+    until("the undo", || host.query_selector("[data-testid=\"plan-empty\"]").ok().flatten().is_some()).await;
+}
+
 /// Dropping a table's card on another's opens the merge with the other chosen, and moves
 /// nothing; the card under the pointer is marked while the drag lasts.
 #[wasm_bindgen_test]

@@ -58,6 +58,8 @@ struct TableView {
     dialect: Dialect,
     /// The enum types its columns hold: (type, its labels, the columns).
     enums: Vec<EnumView>,
+    /// The tables that hold one row per row of it, each with the columns that can move there.
+    move_to: Vec<(TableId, String, Vec<(ColumnId, String)>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -386,6 +388,53 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
 }
 
 /// `customer's`, or `customers'`.
+/// "Move a column": one of this table's columns to a table that holds one row per row of it.
+fn move_form(studio: Studio, tid: TableId, targets: Vec<(TableId, String, Vec<(ColumnId, String)>)>) -> impl IntoView {
+    let into = RwSignal::new(targets[0].0);
+    let column = RwSignal::new(targets[0].2.first().map(|c| c.0));
+    let pending = Pending::new(studio, || {});
+    let all = StoredValue::new(targets.clone());
+    let columns =
+        move || all.with_value(|ts| ts.iter().find(|t| t.0 == into.get()).map(|t| t.2.clone()).unwrap_or_default());
+    let into_name =
+        move || all.with_value(|ts| ts.iter().find(|t| t.0 == into.get()).map(|t| t.1.clone()).unwrap_or_default());
+    let go = move |_| {
+        let Some(c) = column.get_untracked() else { return };
+        pending.submit(studio, Edit::MoveColumn { table: tid, column: c, into: into.get_untracked() });
+    };
+    view! {
+        <section class="extract move" data-testid="move-column">
+            <h3>"Move a column"</h3>
+            <p class="hint">"A column that describes the row of a table holding one row per row of this one moves there. The plan keeps both in step while v1 runs and makes the rows that table lacks once v1 has stopped."</p>
+            <div class="add-check">
+                <select data-testid="move-pick" aria-label="column to move"
+                    on:change=move |e| column.set(event_target_value(&e).parse::<u32>().ok().map(ColumnId))>
+                    {move || columns().into_iter().map(|(cid, name)| view! {
+                        <option value=cid.0.to_string() selected=move || column.get() == Some(cid)>{name}</option>
+                    }).collect_view()}
+                </select>
+                <span class="to">"to"</span>
+                <select data-testid="move-into" aria-label="the table it moves to"
+                    on:change=move |e| {
+                        if let Ok(id) = event_target_value(&e).parse::<u32>() {
+                            into.set(TableId(id));
+                            column.set(columns().first().map(|c| c.0));
+                            pending.error.set(None);
+                        }
+                    }>
+                    {targets.into_iter().map(|(id, name, _)| view! {
+                        <option value=id.0.to_string() selected=move || into.get() == id>{name}</option>
+                    }).collect_view()}
+                </select>
+                <button type="button" data-testid="move-go" disabled=move || column.get().is_none() on:click=go>
+                    {move || format!("Move to {}", into_name())}
+                </button>
+            </div>
+            {move || pending.error.get().map(|why| view! { <p class="notice warning" data-testid="move-error">{why}</p> })}
+        </section>
+    }
+}
+
 fn possessive(name: &str) -> String {
     if name.ends_with('s') {
         format!("{name}'")
@@ -692,6 +741,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                 keys: key_rows(t, a.target.dialect.unwrap_or(Dialect::Postgres)),
                 dialect: a.target.dialect.unwrap_or(Dialect::Postgres),
                 enums: enum_views(&a.target, t),
+                move_to: bellows_core::edit::move_targets(&a.target, id),
             })
         })
     });
@@ -1017,6 +1067,7 @@ pub fn Inspector(studio: Studio) -> impl IntoView {
                                 </section>
                             })
                         }
+                        {(!t.move_to.is_empty() && !read_only).then(|| move_form(studio, tid, t.move_to.clone()))}
                         {(!t.enums.is_empty()).then(|| view! {
                             <section class="checks enums" data-testid="enums">
                                 <h3>"Enum types"</h3>

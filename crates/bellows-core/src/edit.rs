@@ -1514,6 +1514,30 @@ fn move_allowed(schema: &Schema, index: usize, column: ColumnId, to: TableId) ->
     Ok(c.clone())
 }
 
+/// Where a column of `table` can move ([`Edit::MoveColumn`]): each table that holds one row per
+/// row of it, with the columns the move takes there.
+pub fn move_targets(schema: &Schema, table: TableId) -> Vec<(TableId, String, Vec<(ColumnId, String)>)> {
+    let Some(index) = schema.tables.iter().position(|t| t.id == table) else { return Vec::new() };
+    let t = &schema.tables[index];
+    let name = t.qualified_name();
+    schema
+        .tables
+        .iter()
+        .filter(|u| {
+            u.id != t.id && u.foreign_keys.iter().any(|fk| fk.columns.len() == 1 && same_name(&fk.ref_table, &name))
+        })
+        .filter_map(|u| {
+            let columns: Vec<(ColumnId, String)> = t
+                .columns
+                .iter()
+                .filter(|c| move_allowed(schema, index, c.id, u.id).is_ok())
+                .map(|c| (c.id, c.name.clone()))
+                .collect();
+            (!columns.is_empty()).then(|| (u.id, u.qualified_name(), columns))
+        })
+        .collect()
+}
+
 /// The hints for the diff that the design's moves state: each moved column's old table and
 /// new table, by their names in the target.
 pub fn move_hints(target: &Schema, base: &Schema, edits: &[Edit]) -> Vec<crate::diff::MoveHint> {
@@ -2545,8 +2569,10 @@ mod tests {
             Edit::CreateEnum { name: "order_status".into(), labels: vec!["new".into(), "paid".into()] },
             Edit::MergeTable { table: t, into: u, on: vec![k], map: vec![(c, k)], from_wins: false },
             Edit::MergeTable { table: t, into: u, on: vec![k], map: vec![], from_wins: true },
+            Edit::MoveColumn { table: t, column: c, into: u },
         ];
         let json = serde_json::to_string(&all).expect("json");
+        assert!(json.contains(r#"{"op":"move-column","table":3,"column":7,"into":4}"#), "{json}");
         // Kept off the JSON when false, so designs saved before it read and write the same.
         assert!(json.contains(r#"{"op":"merge-table","table":3,"into":4,"on":[9],"map":[[7,9]]}"#), "{json}");
         assert!(json.contains(r#""from_wins":true"#), "{json}");
