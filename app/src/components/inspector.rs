@@ -59,7 +59,7 @@ struct TableView {
     /// The enum types its columns hold: (type, its labels, the columns).
     enums: Vec<EnumView>,
     /// The tables that hold one row per row of it, each with the columns that can move there.
-    move_to: Vec<(TableId, String, Vec<(ColumnId, String)>)>,
+    move_to: Vec<bellows_core::edit::MoveTarget>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -389,7 +389,7 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
 
 /// `customer's`, or `customers'`.
 /// "Move a column": one of this table's columns to a table that holds one row per row of it.
-fn move_form(studio: Studio, tid: TableId, targets: Vec<(TableId, String, Vec<(ColumnId, String)>)>) -> impl IntoView {
+fn move_form(studio: Studio, tid: TableId, targets: Vec<bellows_core::edit::MoveTarget>) -> impl IntoView {
     let into = RwSignal::new(targets[0].0);
     let column = RwSignal::new(targets[0].2.first().map(|c| c.0));
     let pending = Pending::new(studio, || {});

@@ -1514,9 +1514,13 @@ fn move_allowed(schema: &Schema, index: usize, column: ColumnId, to: TableId) ->
     Ok(c.clone())
 }
 
+/// A table a column can move to, by id and name, with the columns (id, name) the move takes
+/// there.
+pub type MoveTarget = (TableId, String, Vec<(ColumnId, String)>);
+
 /// Where a column of `table` can move ([`Edit::MoveColumn`]): each table that holds one row per
 /// row of it, with the columns the move takes there.
-pub fn move_targets(schema: &Schema, table: TableId) -> Vec<(TableId, String, Vec<(ColumnId, String)>)> {
+pub fn move_targets(schema: &Schema, table: TableId) -> Vec<MoveTarget> {
     let Some(index) = schema.tables.iter().position(|t| t.id == table) else { return Vec::new() };
     let t = &schema.tables[index];
     let name = t.qualified_name();
