@@ -405,8 +405,8 @@ fn move_form(studio: Studio, tid: TableId, targets: Vec<bellows_core::edit::Move
     view! {
         <section class="extract move" data-testid="move-column">
             <h3>"Move a column"</h3>
-            <p class="hint">"A column that describes the row of a table holding one row per row of this one moves there. The plan keeps both in step while v1 runs and makes the rows that table lacks once v1 has stopped."</p>
-            <div class="add-check">
+            <p class="hint">"A column moves to a table that holds one row per row of this one, or to a table this one references (its rows then share one value per row there; the plan counts the rows that disagree before it copies). The plan keeps both places in step until Contract."</p>
+            <div class="move-row">
                 <select data-testid="move-pick" aria-label="column to move"
                     on:change=move |e| column.set(event_target_value(&e).parse::<u32>().ok().map(ColumnId))>
                     {move || columns().into_iter().map(|(cid, name)| view! {

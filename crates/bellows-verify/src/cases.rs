@@ -108,6 +108,7 @@ pub fn load(dir: &Path) -> Result<Input, String> {
                     "delete-orphans" => Resolution::DeleteOrphans,
                     "null-orphans" => Resolution::NullOrphans,
                     "keep-first-duplicate" => Resolution::KeepFirstDuplicate,
+                    "parent-value" => Resolution::ParentValue,
                     "stop" => Resolution::StopBeforeContract,
                     other => return Err(format!("{}: unknown resolution {other}", dir.display())),
                 },

@@ -117,6 +117,8 @@ pub fn resolutions_for(stopping: &[usize], p: &Prepared, options: &PlanOptions) 
                 Some(if nullable { Resolution::NullOrphans } else { Resolution::DeleteOrphans })
             }
             Change::AddUnique { .. } | Change::AddPrimaryKey { .. } => Some(Resolution::KeepFirstDuplicate),
+            // A parent whose rows disagree takes its first row's value.
+            Change::MoveColumn { .. } => Some(Resolution::ParentValue),
             _ => None,
         };
         if let Some(r) = resolution {

@@ -50,7 +50,7 @@ pub const ENUM_KINDS: [&str; 3] = ["add-enum-value", "rename-enum-value", "remov
 
 /// Kinds that few schemas offer a place for (a table whose rows another can take whole): like
 /// the enum kinds, they run wherever they apply.
-pub const RARE_KINDS: [&str; 2] = ["merge-table", "move-column"];
+pub const RARE_KINDS: [&str; 1] = ["merge-table"];
 
 /// What makes a target interesting: what depends on it.
 const FEATURES: [&str; 4] =
@@ -641,9 +641,34 @@ fn keyable(kind: &TypeKind, d: Dialect) -> bool {
 /// (or else a unique key) `b` has, that has every column of `b` under the same name and type,
 /// whose required columns and foreign keys `b` has too, and that checks nothing `b` does not.
 /// References to `b` must be to its primary key, whose values the merge keeps (it repoints them).
-/// The table a column of `t` can move down to: one that references `t` by a unique column
-/// (one row per row of `t`) and has no column of its name; the edit refuses keys and the rest.
+/// The table a column of `t` can move to: down to one that references `t` by a unique column
+/// (one row per row of `t`), or, every other column by a stable hash and wherever no such
+/// table exists, up to a table `t` references (not on MySQL, whose move up is not planned);
+/// either without a column of its name. The edit refuses keys and the rest.
 fn move_partner<'s>(schema: &'s Schema, t: &Table, c: &bellows_core::model::Column) -> Option<&'s Table> {
+    let up = || {
+        (schema.dialect != Some(Dialect::MySql))
+            .then(|| {
+                t.foreign_keys.iter().filter(|fk| fk.columns.len() == 1).find_map(|fk| {
+                    schema.find_table(&fk.ref_table).filter(|u| {
+                        u.id != t.id
+                            && u.column(&c.name).is_none()
+                            && u.partition_by.is_none()
+                            && u.partition_of.is_none()
+                    })
+                })
+            })
+            .flatten()
+    };
+    let down = move_down_partner(schema, t, c);
+    if hash(&[&t.qualified_name(), &c.name]) % 2 == 1 {
+        up().or(down)
+    } else {
+        down.or_else(up)
+    }
+}
+
+fn move_down_partner<'s>(schema: &'s Schema, t: &Table, c: &bellows_core::model::Column) -> Option<&'s Table> {
     schema.tables.iter().find(|u| {
         u.id != t.id
             && u.column(&c.name).is_none()

@@ -462,6 +462,60 @@ async fn a_real_table_dropped_on_its_twin_merges_into_it_and_the_plan_copies_its
     session.close().await;
 }
 
+/// MusicBrainz keeps a label's ratings in label_meta, one row per label (its key references
+/// label's). A designer moves label.last_updated there from the inspector: the form offers only
+/// tables that hold one row per label, and the plan keeps both places in step while v1 runs,
+/// copies the values, and makes the rows label_meta lacks once v1 has stopped. One undo step
+/// takes it back.
+#[tokio::test]
+async fn a_real_column_moves_to_the_table_that_holds_one_row_per_row_of_its_own() {
+    let Some(setup) = Setup::from_env() else { return };
+    let Some(sql) = corpus("schema-musicbrainz/musicbrainz_full_schema.pg.sql") else { return };
+    let session = Session::open(&setup).await;
+    let (page, schema) = open_pg_dump(&session, &sql).await;
+    let label = schema.find_table("musicbrainz.label").expect("MusicBrainz has label");
+    assert!(label.column("last_updated").is_some());
+    let client = &session.client;
+    page.find_table("musicbrainz.label").await;
+    page.click("tab-table").await;
+    let form = page.element("[data-testid=\"move-column\"]").await;
+    let offered = form
+        .find(fantoccini::Locator::Css("[data-testid=\"move-into\"]"))
+        .await
+        .expect("the tables")
+        .text()
+        .await
+        .expect("text");
+    assert!(offered.contains("label_meta"), "{offered}");
+    assert!(!offered.contains("label_alias"), "many aliases per label: not offered: {offered}");
+    let pick = |test_id: &'static str, label: String| async move {
+        let select =
+            client.find(fantoccini::Locator::Css(&format!("[data-testid=\"{test_id}\"]"))).await.expect("select");
+        select.select_by_label(&label).await.unwrap_or_else(|e| panic!("{label}: {e}"));
+    };
+    let meta = offered.lines().map(str::trim).find(|l| l.ends_with("label_meta")).unwrap_or("label_meta").to_string();
+    pick("move-into", meta).await;
+    pick("move-pick", "last_updated".into()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    session.screenshot("15o-inspector-move-column").await;
+    page.click("move-go").await;
+    page.click("tab-plan").await;
+    let plan = page.wait_for_text("plan", "last_updated ->").await;
+    for expected in [
+        "move last_updated from musicbrainz.label to musicbrainz.label_meta",
+        "copy last_updated of existing musicbrainz.label rows into their musicbrainz.label_meta rows",
+        "make the musicbrainz.label_meta rows that musicbrainz.label rows with last_updated lack",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
+    assert!(!plan.contains("not planned"), "{plan}");
+    session.screenshot("15p-plan-move-column").await;
+    page.click("undo").await;
+    let plan = page.wait_for_text("plan", "same as the base").await;
+    assert!(plan.contains("same as the base"), "{plan}");
+    session.close().await;
+}
+
 /// Pagila's film_actor retuned by a designer: its composite primary key (the dump adds it with
 /// ALTER TABLE) turned to (film_id, actor_id), which makes idx_fk_film_id redundant, so it is
 /// dropped; and an index over two columns, the second sorted downwards. One undo step each.

@@ -90,6 +90,10 @@ pub enum Resolution {
     KeepFirstDuplicate,
     /// Change nothing: the plan stops before Contract while the pre-check finds rows.
     StopBeforeContract,
+    /// A column moved to the table its table references: each parent takes the value of its
+    /// first row (lowest key) that holds one; the values of rows that disagree with it, or that
+    /// have no parent, go with the old column at Contract.
+    ParentValue,
 }
 
 impl Resolution {
@@ -100,6 +104,10 @@ impl Resolution {
             Resolution::NullOrphans => "set orphan references to NULL".into(),
             Resolution::KeepFirstDuplicate => "keep the first row of each duplicate group, delete the rest".into(),
             Resolution::StopBeforeContract => "stop before Contract until the offending rows are fixed by hand".into(),
+            Resolution::ParentValue => {
+                "each parent takes its first row's value; the values that disagree with it, or have no parent, go at Contract"
+                    .into()
+            }
         }
     }
 

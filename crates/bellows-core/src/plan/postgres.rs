@@ -391,6 +391,7 @@ pub(in crate::plan) fn plan(
         reshape_in_contract(&ctx, table, b);
     }
     split_tables(&ctx, b);
+    super::recipes::moves::postgres::move_columns_up(&ctx, b);
     merge_tables(&ctx, b);
     blockers(&ctx, b);
     bind_routines_to_row_types(&ctx, b);

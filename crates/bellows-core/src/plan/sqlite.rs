@@ -494,6 +494,7 @@ pub(in crate::plan) fn plan(
             Err(note) => b.notes.push(note),
         }
     }
+    super::recipes::moves::sqlite::move_columns_up(base, target, changes, options, b);
     if !b.v2_waits.is_empty() {
         b.app_changes.push(
             "v2 ships with Contract (as SQLite applications migrate at startup): stop v1, run Contract, start v2"

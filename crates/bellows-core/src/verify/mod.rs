@@ -284,6 +284,7 @@ pub fn carried_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Di
         });
     }
     out.extend(split_values(base, target, changes, d));
+    out.extend(moved_up_values(base, target, changes, d));
     out.extend(merged_values(base, target, changes, d));
     out
 }
@@ -328,6 +329,60 @@ fn merged_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect
             before: select(&key_before, &before, &from_rows),
             after: select(&key_after, &after, &only(a, d)),
             before_raw: select(&key_raw, &raw, &from_b),
+        });
+    }
+    out
+}
+
+/// The values each move up carries: every parent of a row that holds one has, afterwards, the
+/// value of its first such row (the lowest key), which is the value of all of them where they
+/// agree and the one the plan keeps where they do not (`Resolution::ParentValue`).
+fn moved_up_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect) -> Vec<Carried> {
+    use crate::plan::recipes::moves::{moves, Way};
+    let mut out = Vec::new();
+    for m in moves(base, target, &changes.changes, d).into_iter().flatten().filter(|m| m.way == Way::Up) {
+        // MySQL's move up is not planned yet: its values are not carried.
+        if d == Dialect::MySql {
+            continue;
+        }
+        let (Some(t), Some(p)) = (base.find_table(&m.from), target.find_table(&m.to)) else { continue };
+        let (Some(key_type), Some(value_type)) =
+            (p.column(&m.key).map(|c| &c.data_type), p.column(&m.to_column).map(|c| &c.data_type))
+        else {
+            continue;
+        };
+        let (c, f) = (column_sql(&m.column, d), column_sql(&m.fk, d));
+        let order = |alias: &str| {
+            let cols: Vec<String> = m.order.iter().map(|o| format!("{alias}.{}", column_sql(o, d))).collect();
+            if cols.len() == 1 {
+                cols[0].clone()
+            } else {
+                format!("({})", cols.join(", "))
+            }
+        };
+        let first = format!(
+            "{} a WHERE a.{c} IS NOT NULL AND a.{f} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} b WHERE b.{f} = a.{f} AND b.{c} IS NOT NULL AND {} < {})",
+            only(t, d),
+            table_sql(t, d),
+            order("b"),
+            order("a")
+        );
+        let select = |key: String, value: String, from: &str| format!("SELECT {key}, {value} FROM {from}");
+        out.push(Carried {
+            table: format!("{} -> {}", m.from, m.to),
+            origin: m.from.clone(),
+            keyed: true,
+            before: select(
+                as_text(&format!("a.{f}"), Some(key_type), d),
+                as_text(&format!("a.{c}"), Some(value_type), d),
+                &first,
+            ),
+            after: select(
+                as_text(&column_sql(&m.key, d), None, d),
+                as_text(&column_sql(&m.to_column, d), None, d),
+                &format!("{} WHERE {} IS NOT NULL", only(p, d), column_sql(&m.to_column, d)),
+            ),
+            before_raw: select(as_text(&format!("a.{f}"), None, d), as_text(&format!("a.{c}"), None, d), &first),
         });
     }
     out

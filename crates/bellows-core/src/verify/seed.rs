@@ -612,8 +612,18 @@ fn table_statement(
         } else {
             table_sql(parent, d)
         };
+        // The rows of a column the plan moves up to this parent come in pairs on one parent,
+        // each with its own value: the plan's pre-check meets parents whose rows disagree.
+        let paired = d != Dialect::MySql
+            && r.columns.len() == 1
+            && crate::plan::recipes::moves::moves(base, target, &changes.changes, d).into_iter().flatten().any(|m| {
+                m.way == crate::plan::recipes::moves::Way::Up
+                    && same_name(&m.from, &name)
+                    && same_name(&m.fk, &r.columns[0])
+            });
         joins.push(format!(
-            "LEFT JOIN (SELECT {list}, row_number() OVER (ORDER BY {list}) AS bellows_rn, count(*) OVER () AS bellows_n FROM {from}) AS {alias} ON {alias}.bellows_rn = ((k.g * {}) % {alias}.bellows_n) + 1",
+            "LEFT JOIN (SELECT {list}, row_number() OVER (ORDER BY {list}) AS bellows_rn, count(*) OVER () AS bellows_n FROM {from}) AS {alias} ON {alias}.bellows_rn = (({} * {}) % {alias}.bellows_n) + 1",
+            if paired { "(k.g / 2)" } else { "k.g" },
             SPREAD[n % SPREAD.len()],
             list = cols.join(", ")
         ));
