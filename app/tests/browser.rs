@@ -569,7 +569,8 @@ async fn a_merge_repoints_what_references_the_merged_table_and_can_let_its_value
 
 /// A column moves to the table that holds one row per row of its own: the inspector offers
 /// only such tables and the columns that can go (no key, no unique column), the plan carries
-/// the values, and undo takes the move back.
+/// the values, and undo takes the move back; a column moved up to the table its table
+/// references gets the pre-check of the rows that disagree.
 #[wasm_bindgen_test]
 async fn a_column_moves_to_the_one_to_one_table_and_the_plan_carries_its_values() {
     let host = mount();
@@ -613,6 +614,33 @@ async fn a_column_moves_to_the_one_to_one_table_and_the_plan_carries_its_values(
     assert!(!plan.contains("not planned"), "{plan}");
     click(&find(&host, "undo"));
     until("the undo", || host.query_selector("[data-testid=\"plan-empty\"]").ok().flatten().is_some()).await;
+
+    // Up to the table posts references: a user's posts then share one title, and the plan
+    // counts the posts that disagree before it copies.
+    select_table(&host, "posts").await;
+    choose_labelled(&find(&host, "move-into"), "users");
+    settle().await;
+    choose_labelled(&find(&host, "move-pick"), "title");
+    settle().await;
+    click(&find(&host, "move-go"));
+    settle().await;
+    click(&find(&host, "tab-plan"));
+    until("the move up in the plan", || {
+        host.query_selector("[data-testid=\"plan\"]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t.contains("move column posts.title -> users.title"))
+    })
+    .await;
+    let plan = text(&host, "plan");
+    for expected in [
+        "rows of posts whose title disagrees with another row of the same users row",
+        "move title from posts to users: v1's writes to posts reach users and the row's siblings",
+        "copy title of existing posts rows into users",
+    ] {
+        assert!(plan.contains(expected), "{expected}: {plan}");
+    }
 }
 
 /// Dropping a table's card on another's opens the merge with the other chosen, and moves
