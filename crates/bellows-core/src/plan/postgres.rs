@@ -288,6 +288,29 @@ pub(in crate::plan) fn referenced_first(mut sql: Vec<String>, lock: &(LockMode, 
     sql
 }
 
+/// One of the plan's own row triggers on `table` (quoted): the plpgsql function `function`
+/// (qualified) with `body`, the trigger `trigger` fired `when` (`AFTER INSERT OR UPDATE OF c`),
+/// enabled always; and the statements that drop both.
+pub(in crate::plan) fn row_trigger(
+    table: &str,
+    trigger: &str,
+    function: &str,
+    when: &str,
+    body: &str,
+) -> (Vec<String>, Vec<String>) {
+    (
+        vec![
+            format!("CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"),
+            format!("CREATE TRIGGER {} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()", q(trigger)),
+            always(table, trigger),
+        ],
+        vec![
+            format!("DROP TRIGGER IF EXISTS {} ON {table}", q(trigger)),
+            format!("DROP FUNCTION IF EXISTS {function}()"),
+        ],
+    )
+}
+
 /// The plan's own triggers fire in every session, the backfill's too (which runs as a
 /// replica, so that the application's triggers do not).
 pub(in crate::plan) fn always(table_sql: &str, trigger: &str) -> String {

@@ -171,6 +171,18 @@ fn up_sql(m: &Move, t: &str, p: &str, q: &dyn Fn(&str) -> String) -> UpSql {
     }
 }
 
+/// The verification before Switch of a move up: every parent whose rows hold a value has one.
+fn up_verification(m: &Move, sql: &UpSql) -> crate::plan::CheckQuery {
+    crate::plan::CheckQuery {
+        title: format!("every {} row whose {} rows hold {} has it", m.to, m.from, m.column),
+        change: m.change,
+        sql: sql.unfilled.clone(),
+        must_be_zero: true,
+        before: crate::plan::StageKind::Switch,
+        resolution: None,
+    }
+}
+
 /// The pre-checks of a move up, with what the chosen resolution does.
 fn up_checks(m: &Move, sql: &UpSql, resolution: Option<crate::plan::Resolution>) -> Vec<crate::plan::CheckQuery> {
     use crate::plan::{CheckQuery, StageKind};
@@ -244,35 +256,22 @@ pub(in crate::plan) mod postgres {
              UPDATE {tt} SET {c} = NEW.{d} WHERE {f} = NEW.{k} AND {c} IS DISTINCT FROM NEW.{d}; RETURN NEW; END"
         );
         let title = format!("move {} from {t} to {p}", m.column);
-        let t_drop = vec![
-            lt.clone(),
-            format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&up)),
-            format!("DROP FUNCTION IF EXISTS {up_fn}()"),
-            format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&fill)),
-            format!("DROP FUNCTION IF EXISTS {fill_fn}()"),
-        ];
-        let p_drop = vec![
-            lt.clone(),
-            format!("DROP TRIGGER IF EXISTS {} ON {pt}", q(&down)),
-            format!("DROP FUNCTION IF EXISTS {down_fn}()"),
-        ];
+        let (fill_on, fill_off) =
+            row_trigger(&tt, &fill, &fill_fn, &format!("BEFORE INSERT OR UPDATE OF {f}"), &fill_body);
+        let (up_on, up_off) = row_trigger(&tt, &up, &up_fn, &format!("AFTER INSERT OR UPDATE OF {c}, {f}"), &up_body);
+        let (down_on, down_off) = row_trigger(&pt, &down, &down_fn, &format!("AFTER UPDATE OF {d}"), &down_body);
+        let with_timeout = |parts: Vec<Vec<String>>| {
+            std::iter::once(lt.clone()).chain(parts.into_iter().flatten()).collect::<Vec<_>>()
+        };
+        let t_drop = with_timeout(vec![up_off, fill_off]);
+        let p_drop = with_timeout(vec![down_off]);
         // One table per step, so that no step holds both tables' locks against v1 or v2.
         b.push(
             StageKind::Expand,
             step(
                 format!("{title}: v2's writes to {p} reach the rows of {t}"),
                 i,
-                vec![
-                    lt.clone(),
-                    format!(
-                        "CREATE OR REPLACE FUNCTION {down_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {down_body} $$"
-                    ),
-                    format!(
-                        "CREATE TRIGGER {} AFTER UPDATE OF {d} ON {pt} FOR EACH ROW EXECUTE FUNCTION {down_fn}()",
-                        q(&down)
-                    ),
-                    always(&pt, &down),
-                ],
+                with_timeout(vec![down_on]),
                 p_drop.clone(),
                 (LockMode::ShareRowExclusive, &[p], Effect::Metadata),
                 true,
@@ -285,15 +284,7 @@ pub(in crate::plan) mod postgres {
             step(
                 format!("{title}: v1's writes to {t} reach {p} and the row's siblings"),
                 i,
-                vec![
-                    lt.clone(),
-                    format!("CREATE OR REPLACE FUNCTION {fill_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {fill_body} $$"),
-                    format!("CREATE TRIGGER {} BEFORE INSERT OR UPDATE OF {f} ON {tt} FOR EACH ROW EXECUTE FUNCTION {fill_fn}()", q(&fill)),
-                    always(&tt, &fill),
-                    format!("CREATE OR REPLACE FUNCTION {up_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {up_body} $$"),
-                    format!("CREATE TRIGGER {} AFTER INSERT OR UPDATE OF {c}, {f} ON {tt} FOR EACH ROW EXECUTE FUNCTION {up_fn}()", q(&up)),
-                    always(&tt, &up),
-                ],
+                with_timeout(vec![fill_on, up_on]),
                 t_drop.clone(),
                 (LockMode::ShareRowExclusive, &[t], Effect::Metadata),
                 true,
@@ -319,14 +310,7 @@ pub(in crate::plan) mod postgres {
                 },
             ),
         );
-        b.verifications.push(CheckQuery {
-            title: format!("every {p} row whose {t} rows hold {} has it", m.column),
-            change: i,
-            sql: sql.unfilled.clone(),
-            must_be_zero: true,
-            before: StageKind::Switch,
-            resolution: None,
-        });
+        b.verifications.push(super::up_verification(m, &sql));
         b.push(
             StageKind::Contract,
             step(
@@ -450,14 +434,7 @@ pub(in crate::plan) mod sqlite {
             false,
         );
         b.push(StageKind::Backfill, copy);
-        b.verifications.push(CheckQuery {
-            title: format!("every {p} row whose {t} rows hold {} has it", m.column),
-            change: i,
-            sql: sql.unfilled.clone(),
-            must_be_zero: true,
-            before: StageKind::Switch,
-            resolution: None,
-        });
+        b.verifications.push(super::up_verification(m, &sql));
         b.push(
             StageKind::Contract,
             step(

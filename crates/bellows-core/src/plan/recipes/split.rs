@@ -318,56 +318,24 @@ pub(in crate::plan) mod postgres {
         );
         // A move's related table keeps its own rows: deleting a row of S leaves them to the
         // foreign key's ON DELETE, as before the migration.
-        let mut forward_sql = vec![
-            lt.clone(),
-            format!("CREATE OR REPLACE FUNCTION {forward_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {forward_body} $$"),
-            format!(
-                "CREATE TRIGGER {} AFTER INSERT OR UPDATE OF {list} ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_fn}()",
-                q(&forward)
-            ),
-            always(&st, &forward),
-        ];
-        let mut forward_drop = vec![lt.clone()];
-        if !x.moving {
-            forward_sql.extend([
-                format!("CREATE OR REPLACE FUNCTION {forward_del_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {delete_body} $$"),
-                format!("CREATE TRIGGER {} BEFORE DELETE ON {st} FOR EACH ROW EXECUTE FUNCTION {forward_del_fn}()", q(&forward_del)),
-                always(&st, &forward_del),
-            ]);
-            forward_drop.extend([
-                format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward_del)),
-                format!("DROP FUNCTION IF EXISTS {forward_del_fn}()"),
-            ]);
-        }
-        forward_drop.extend([
-            format!("DROP TRIGGER IF EXISTS {} ON {st}", q(&forward)),
-            format!("DROP FUNCTION IF EXISTS {forward_fn}()"),
-        ]);
-        let mut back_sql = vec![
-            lt.clone(),
-            format!("CREATE OR REPLACE FUNCTION {back_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {back_body} $$"),
-            format!(
-                "CREATE TRIGGER {} AFTER {back_events} ON {tt} FOR EACH ROW EXECUTE FUNCTION {back_fn}()",
-                q(&back)
-            ),
-            always(&tt, &back),
-        ];
-        let mut back_drop = vec![lt.clone()];
+        let (on_s, off_s) =
+            row_trigger(&st, &forward, &forward_fn, &format!("AFTER INSERT OR UPDATE OF {list}"), &forward_body);
+        let (del_on, del_off) = row_trigger(&st, &forward_del, &forward_del_fn, "BEFORE DELETE", &delete_body);
+        let (on_t, off_t) = row_trigger(&tt, &back, &back_fn, &format!("AFTER {back_events}"), &back_body);
+        let (fill_on, fill_off) = row_trigger(&tt, &fill, &fill_fn, "BEFORE INSERT", &fill_body);
+        let (mut forward_sql, mut forward_drop) = (vec![lt.clone()], vec![lt.clone()]);
+        forward_sql.extend(on_s);
+        let (mut back_sql, mut back_drop) = (vec![lt.clone()], vec![lt.clone()]);
+        back_sql.extend(on_t);
         if x.moving {
-            back_sql.extend([
-                format!("CREATE OR REPLACE FUNCTION {fill_fn}() RETURNS trigger LANGUAGE plpgsql AS $$ {fill_body} $$"),
-                format!("CREATE TRIGGER {} BEFORE INSERT ON {tt} FOR EACH ROW EXECUTE FUNCTION {fill_fn}()", q(&fill)),
-                always(&tt, &fill),
-            ]);
-            back_drop.extend([
-                format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&fill)),
-                format!("DROP FUNCTION IF EXISTS {fill_fn}()"),
-            ]);
+            back_sql.extend(fill_on);
+            back_drop.extend(fill_off);
+        } else {
+            forward_sql.extend(del_on);
+            forward_drop.extend(del_off);
         }
-        back_drop.extend([
-            format!("DROP TRIGGER IF EXISTS {} ON {tt}", q(&back)),
-            format!("DROP FUNCTION IF EXISTS {back_fn}()"),
-        ]);
+        forward_drop.extend(off_s);
+        back_drop.extend(off_t);
         // One table per step: a step that locked both tables in one transaction could deadlock
         // with v1 (writing S, then T through the trigger) or v2 (T, then S): the harness saw it.
         b.push(
