@@ -675,3 +675,22 @@ fn plan_merges_a_table_the_user_names_and_refuses_a_merge_it_cannot_read() {
     assert_ne!(code, 0);
     assert!(err.contains("invoices must be a table of the base"), "{err}");
 }
+
+#[test]
+fn plan_moves_a_column_the_user_names_and_says_why_a_move_it_cannot_read_is_refused() {
+    let (before, after) =
+        ("tests/fixtures/move-column-many-to-one/before.sql", "tests/fixtures/move-column-many-to-one/after.sql");
+    let (code, out, err) = bellows(&["plan", before, after, "--move", "orders.currency->customers.currency"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("move column orders.currency -> customers.currency"), "{out}");
+    assert!(out.contains("rows of orders whose currency disagrees with another row of the same customers row"), "{out}");
+    // Without the hint the two texts only say that a column goes and another comes.
+    let (_, out, _) = bellows(&["plan", before, after]);
+    assert!(out.contains("drop column orders.currency") && !out.contains("move column"), "{out}");
+    let (code, _, err) = bellows(&["plan", before, after, "--move", "orders.currency"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("t.c->u.c"), "{err}");
+    let (code, _, err) = bellows(&["plan", before, after, "--move", "orders.total->customers.total"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("the target must drop it and add customers.total"), "{err}");
+}
