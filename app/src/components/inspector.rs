@@ -10,6 +10,7 @@ use crate::engine::{Reply, Request};
 use crate::state::Studio;
 use bellows_core::deps::Dependent;
 use bellows_core::edit::Edit;
+use bellows_core::model::possessive;
 use bellows_core::{ColumnId, Dialect, Identity, TableId};
 use leptos::ev;
 use leptos::prelude::*;
@@ -280,17 +281,9 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
         let a_id = into.get()?;
         studio.analysis.with(|a| {
             let (b, t) = (a.target.table(tid)?, a.target.table(a_id)?);
-            let b_name = b.qualified_name();
-            let referencing: Vec<String> = a
-                .target
-                .tables
-                .iter()
-                .filter(|x| {
-                    x.id != tid
-                        && x.foreign_keys.iter().any(|fk| bellows_core::model::same_name(&fk.ref_table, &b_name))
-                })
-                .map(|x| x.name.clone())
-                .collect();
+            let mut referencing: Vec<String> =
+                bellows_core::edit::references_to(&a.target, b).into_iter().map(|(x, _)| x.name.clone()).collect();
+            referencing.dedup();
             let keys = bellows_core::edit::merge_keys(&a.target, tid, a_id);
             let lone: Vec<(ColumnId, String)> =
                 b.columns.iter().filter(|c| t.column(&c.name).is_none()).map(|c| (c.id, c.name.clone())).collect();
@@ -432,14 +425,6 @@ fn move_form(studio: Studio, tid: TableId, targets: Vec<bellows_core::edit::Move
             </div>
             {move || pending.error.get().map(|why| view! { <p class="notice warning" data-testid="move-error">{why}</p> })}
         </section>
-    }
-}
-
-fn possessive(name: &str) -> String {
-    if name.ends_with('s') {
-        format!("{name}'")
-    } else {
-        format!("{name}'s")
     }
 }
 

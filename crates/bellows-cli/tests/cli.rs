@@ -683,7 +683,10 @@ fn plan_moves_a_column_the_user_names_and_says_why_a_move_it_cannot_read_is_refu
     let (code, out, err) = bellows(&["plan", before, after, "--move", "orders.currency->customers.currency"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("move column orders.currency -> customers.currency"), "{out}");
-    assert!(out.contains("rows of orders whose currency disagrees with another row of the same customers row"), "{out}");
+    assert!(
+        out.contains("rows of orders whose currency disagrees with another row of the same customers row"),
+        "{out}"
+    );
     // Without the hint the two texts only say that a column goes and another comes.
     let (_, out, _) = bellows(&["plan", before, after]);
     assert!(out.contains("drop column orders.currency") && !out.contains("move column"), "{out}");

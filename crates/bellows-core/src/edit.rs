@@ -791,7 +791,7 @@ fn merge_allowed(
 }
 
 /// The foreign keys of other tables that reference `b`.
-fn references_to<'a>(schema: &'a Schema, b: &Table) -> Vec<(&'a Table, &'a ForeignKey)> {
+pub fn references_to<'a>(schema: &'a Schema, b: &Table) -> Vec<(&'a Table, &'a ForeignKey)> {
     let name = b.qualified_name();
     schema
         .tables

@@ -518,6 +518,16 @@ fn split_values(list: &str) -> Vec<String> {
     out
 }
 
+/// A table's possessive in the plan's and the inspector's English: "accounts' row",
+/// "legacy's values".
+pub fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
+
 /// Compares identifiers the way a reader expects: case-insensitively.
 pub fn same_name(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)

@@ -477,13 +477,7 @@ fn view_columns(
 }
 
 /// `table's`, or `tables'`.
-fn poss(name: &str) -> String {
-    if name.ends_with('s') {
-        format!("{name}'")
-    } else {
-        format!("{name}'s")
-    }
-}
+use crate::model::possessive as poss;
 
 pub(in crate::plan) mod postgres {
     //! Merge on PostgreSQL: a trigger on B writes v1's rows into A, a batched copy moves the
