@@ -89,6 +89,22 @@ CREATE TABLE clients (
 ";
 
 /// A reporting job's queries over ORDERS (sqlc's annotations name them).
+const CURRENCIES: &str = "-- Orders that each repeat their customer's currency.
+CREATE TABLE customers (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL,
+    name text NOT NULL
+);
+
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id bigint NOT NULL REFERENCES customers (id),
+    currency char(3),
+    total numeric(10,2) NOT NULL
+);
+CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+";
+
 const REPORTS: &str = "-- name: DailySales :many
 SELECT date_trunc('day', created_at) AS day, sum(total) AS sales
 FROM orders
@@ -206,6 +222,18 @@ pub const ALL: &[Scenario] = &[
         },
         consumers: &[],
     },
+    Scenario {
+        id: "move-column",
+        title: "Move a column to the table it belongs to",
+        explanation: "Every order repeats its customer's currency; the target keeps it once, on customers (the inspector's \"Move a column\"). Before Backfill a pre-check counts the orders whose currency disagrees with another order of the same customer, and the plan stops there unless told that each customer takes its first order's currency. Expand adds triggers that keep one value per customer while both versions run: an order the old version writes carries its currency to the customer and to the customer's other orders, and an order the new version writes takes its customer's. Backfill fills the customers in batches, a count before Switch proves each has its currency, and Contract drops the triggers with orders.currency.",
+        source: CURRENCIES,
+        edits: |b| {
+            let (orders, currency) = id(b, "orders", "currency");
+            let (customers, _) = id(b, "customers", "id");
+            vec![Edit::MoveColumn { table: orders, column: currency, into: customers }]
+        },
+        consumers: &[],
+    },
 ];
 
 pub fn find(id: &str) -> Option<&'static Scenario> {
@@ -255,6 +283,23 @@ mod tests {
         assert!(sql.iter().any(|q| q.contains("CREATE VIEW clients")), "v1 keeps its table's name: {sql:#?}");
         assert!(a.plan.verifications.iter().any(|v| v.sql.contains("clients")), "counted before Switch");
         assert!(!s.explanation.contains("data step"), "{}", s.explanation);
+    }
+
+    #[test]
+    fn the_move_scenario_counts_the_orders_that_disagree_and_keeps_one_value_per_customer() {
+        let a = analyze(&find("move-column").expect("scenario").design());
+        assert!(
+            a.plan.changes.contains(&"move column orders.currency -> customers.currency".to_string()),
+            "{:?}",
+            a.plan.changes
+        );
+        assert!(a.plan.prechecks.iter().any(|c| c.title.contains("disagrees")), "{:?}", a.plan.prechecks);
+        let sql: Vec<&String> = a.plan.steps().flat_map(|(_, s)| s.sql.iter()).collect();
+        assert!(
+            sql.iter().any(|q| q.contains("UPDATE orders SET currency = NEW.currency")),
+            "siblings kept in step: {sql:#?}"
+        );
+        assert!(a.plan.notes.is_empty(), "{:?}", a.plan.notes);
     }
 
     #[test]
