@@ -244,21 +244,9 @@ pub(in crate::plan) mod mysql {
     /// Statements that give `table`'s `column` (new, empty) the type, character set and
     /// collation `from`'s `from_column` has on the server, which knows them where the DDL left
     /// them to the table's defaults or spelt them NVARCHAR; NULL as `nullable` says, and the
-    /// column's `default` kept.
+    /// column's `default` kept. Where `only_if_differs`, nothing runs when the server reports one
+    /// collation for both columns already (a column of a table with rows is changed by a copy).
     pub(in crate::plan) fn align_column(
-        from: &str,
-        from_column: &str,
-        table: &str,
-        column: &str,
-        nullable: bool,
-        default: Option<&str>,
-    ) -> Vec<String> {
-        align_column_if(from, from_column, table, column, nullable, default, false)
-    }
-
-    /// [`align_column`], or where `only_if_differs`, nothing when the server reports one
-    /// collation for both columns already (a table with rows is copied to change it).
-    pub(in crate::plan) fn align_column_if(
         from: &str,
         from_column: &str,
         table: &str,
@@ -334,7 +322,7 @@ pub(in crate::plan) mod mysql {
             if !has_collation(&col.data_type) {
                 continue;
             }
-            align.extend(align_column(table, c, &seed.parent, r, false, None));
+            align.extend(align_column(table, c, &seed.parent, r, false, None, false));
         }
         if !align.is_empty() {
             b.push(

@@ -165,6 +165,42 @@ fn rowid_alias(table: &Table, column: &Column, d: Dialect) -> bool {
         && table.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1 && same_name(&k.columns[0], &column.name))
 }
 
+/// Where a split's copy of the old rows' values goes: Backfill, for a new table. For a move,
+/// Contract, once v1 has stopped (a related row made earlier would collide with the one v1
+/// writes next), at `rank`, its reason saying so before `batches`; or, where the related table
+/// cannot take such rows, nowhere: the pre-check `unmade` gives counts them before Contract.
+fn place_copy(
+    x: &Split,
+    copy: crate::plan::Step,
+    rank: u32,
+    batches: &str,
+    unmade: impl FnOnce() -> (crate::plan::CheckQuery, String),
+    b: &mut crate::plan::Builder,
+) {
+    use crate::plan::StageKind;
+    let (s, t, list) = (&x.source, &x.table, x.moved.join(", "));
+    if !x.moving {
+        b.push(StageKind::Backfill, copy);
+    } else if x.make_rows {
+        b.push(
+            StageKind::Contract,
+            crate::plan::Step {
+                title: format!("make the {t} rows that {s} rows with {list} lack"),
+                rank,
+                reason: format!("v1 has stopped, so no {t} row of its own collides; {batches}"),
+                ..copy
+            },
+        );
+        b.app_changes.push(format!(
+            "until Contract, a {s} row with {list} and no {t} row keeps them in {s} only: the plan makes its {t} row in Contract"
+        ));
+    } else {
+        let (check, note) = unmade();
+        b.prechecks.push(check);
+        b.app_changes.push(note);
+    }
+}
+
 /// A move that cannot make the related rows its table's rows lack: the pre-check before
 /// Contract that counts them (their values have no row to go to), and what the plan says.
 fn unmade_rows(x: &Split, any: &str, exists_t: &str, st: &str) -> (crate::plan::CheckQuery, String) {
@@ -382,33 +418,21 @@ pub(in crate::plan) mod postgres {
             t,
             "batches of rows, each its own short transaction; rows written meanwhile are copied by the trigger",
         );
-        if x.moving && !x.make_rows {
-            let (check, note) = super::unmade_rows(
-                x,
-                &any_value("s."),
-                &format!("SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q}"),
-                &st,
-            );
-            b.prechecks.push(check);
-            b.app_changes.push(note);
-        } else if x.moving {
-            // v1 may still write a related row for an old row: the rows it lacks are made once
-            // v1 has stopped.
-            b.push(
-                StageKind::Contract,
-                Step {
-                    title: format!("make the {t} rows that {s} rows with {list} lack"),
-                    rank: R_DROP_COLUMN - 5,
-                    reason: format!("v1 has stopped, so no {t} row of its own collides; batches of rows, each its own short transaction"),
-                    ..copy
-                },
-            );
-            b.app_changes.push(format!(
-                "until Contract, a {s} row with {list} and no {t} row keeps them in {s} only: the plan makes its {t} row in Contract"
-            ));
-        } else {
-            b.push(StageKind::Backfill, copy);
-        }
+        super::place_copy(
+            x,
+            copy,
+            R_DROP_COLUMN - 5,
+            "batches of rows, each its own short transaction",
+            || {
+                super::unmade_rows(
+                    x,
+                    &any_value("s."),
+                    &format!("SELECT 1 FROM {tt} t WHERE t.{fk_q} = s.{key_q}"),
+                    &st,
+                )
+            },
+            b,
+        );
         if x.moving {
             // The related table's own rows take the values too.
             let s_cols = |a: &str| cols.iter().map(|c| format!("{a}.{c}")).collect::<Vec<_>>();
@@ -566,7 +590,7 @@ pub(in crate::plan) mod mysql {
         if !text.is_empty() {
             let mut align = Vec::new();
             for (m, nullable, default) in &text {
-                align.extend(crate::plan::recipes::lookup::mysql::align_column_if(
+                align.extend(crate::plan::recipes::lookup::mysql::align_column(
                     s,
                     m,
                     t,
@@ -735,22 +759,14 @@ pub(in crate::plan) mod mysql {
             R_BACKFILL,
         );
         copy.repeat_until_no_rows = true;
-        if x.moving && !x.make_rows {
-            let (check, note) =
-                super::unmade_rows(x, &any("s."), &format!("SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}"), &st);
-            b.prechecks.push(check);
-            b.app_changes.push(note);
-        } else if x.moving {
-            copy.title = format!("make the {t} rows that {s} rows with {list} lack");
-            copy.rank = R_DROP_COLUMN - 5;
-            copy.reason = format!("v1 has stopped, so no {t} row of its own collides; batches of rows along the old table's key, each its own short transaction");
-            b.push(StageKind::Contract, copy);
-            b.app_changes.push(format!(
-                "until Contract, a {s} row with {list} and no {t} row keeps them in {s} only: the plan makes its {t} row in Contract"
-            ));
-        } else {
-            b.push(StageKind::Backfill, copy);
-        }
+        super::place_copy(
+            x,
+            copy,
+            R_DROP_COLUMN - 5,
+            "batches of rows along the old table's key, each its own short transaction",
+            || super::unmade_rows(x, &any("s."), &format!("SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}"), &st),
+            b,
+        );
         if x.moving {
             // The related table's own rows take the values too: a derived table picks a batch
             // (MySQL's multi-table UPDATE takes no LIMIT), materialized before the update.
@@ -951,27 +967,14 @@ pub(in crate::plan) mod sqlite {
                 "batches of rows, each its own short write transaction; rows written meanwhile are copied by the triggers",
                 false,
             );
-        if x.moving && !x.make_rows {
-            let (check, note) =
-                super::unmade_rows(x, &any("s."), &format!("SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}"), &st);
-            b.prechecks.push(check);
-            b.app_changes.push(note);
-        } else if x.moving {
-            b.push(
-                StageKind::Contract,
-                Step {
-                    title: format!("make the {t} rows that {s} rows with {list} lack"),
-                    rank: 40,
-                    reason: format!("v1 has stopped, so no {t} row of its own collides; batches of rows, each its own short write transaction"),
-                    ..copy
-                },
-            );
-            b.app_changes.push(format!(
-                "until Contract, a {s} row with {list} and no {t} row keeps them in {s} only: the plan makes its {t} row in Contract"
-            ));
-        } else {
-            b.push(StageKind::Backfill, copy);
-        }
+        super::place_copy(
+            x,
+            copy,
+            40,
+            "batches of rows, each its own short write transaction",
+            || super::unmade_rows(x, &any("s."), &format!("SELECT 1 FROM {tt} t WHERE t.{f} = s.{k}"), &st),
+            b,
+        );
         if x.moving {
             // The related table's own rows take the values too.
             b.push(
