@@ -407,7 +407,9 @@ fn start_engine(engine: Engine, url: &str) {
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
         let Some(text) = e.data().as_string() else { return };
         match serde_json::from_str::<Told>(&text) {
-            Ok(message) => told(engine, message),
+            // Read here, used in a task of its own: reading a big schema's analysis and drawing
+            // it are two long tasks, not one twice as long, and the page can paint between.
+            Ok(message) => leptos::prelude::set_timeout(move || told(engine, message), std::time::Duration::ZERO),
             Err(e) => failed(format!("{name}'s answer could not be read: {e}")),
         }
     });

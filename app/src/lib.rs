@@ -9,6 +9,7 @@ pub mod components;
 pub mod engine;
 pub mod scenarios;
 pub mod state;
+pub mod text_window;
 
 use bellows_core::edit::Edit;
 use bellows_core::share::Design;

@@ -860,6 +860,122 @@ async fn shows_a_parse_error_with_its_line_and_column_and_keeps_the_text() {
     assert_eq!(input.value(), sql, "the user's text must be kept as typed");
 }
 
+/// Pastes `text` as Ctrl+A then Ctrl+V do: a keydown the source panel sees, everything the
+/// textarea holds selected, and a paste event carrying the text.
+async fn paste_over_everything(host: &HtmlElement, text: &str) {
+    let input: HtmlTextAreaElement = find(host, "source-input").unchecked_into();
+    let _ = input.focus();
+    let init = KeyboardEventInit::new();
+    init.set_key("a");
+    init.set_ctrl_key(true);
+    init.set_bubbles(true);
+    let key = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("a keydown");
+    input.dispatch_event(&key).expect("dispatched");
+    input.select();
+    paste(&input, text);
+    settle().await;
+}
+
+/// A paste event at the textarea's selection; the text lands only if a handler puts it there
+/// (a script's paste event does nothing by itself).
+fn paste(input: &HtmlTextAreaElement, text: &str) {
+    let data = web_sys::DataTransfer::new().expect("a data transfer");
+    data.set_data("text/plain", text).expect("set");
+    let init = web_sys::ClipboardEventInit::new();
+    init.set_clipboard_data(Some(&data));
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = web_sys::ClipboardEvent::new_with_event_init_dict("paste", &init).expect("a paste");
+    input.dispatch_event(&event).expect("dispatched");
+}
+
+fn scroll_source_to_line(host: &HtmlElement, line: usize) {
+    let scroller: HtmlElement =
+        host.query_selector(".source-scroll").expect("selector").expect("the scroller").unchecked_into();
+    scroller.set_scroll_top((line * 19) as i32);
+    dispatch(&scroller, "scroll");
+}
+
+/// A dump of thousands of lines: the textarea holds only the lines around the view, so the
+/// browser never lays out the whole text, yet the text is whole: scrolling shows any line,
+/// an edit there changes that line only, and Ctrl+A acts on all of it.
+#[wasm_bindgen_test]
+async fn a_long_source_is_edited_a_window_at_a_time_and_nothing_else_is_lost() {
+    let host = mount();
+    settle().await;
+    let sql = bellows_core::synth::postgres_schema(400);
+    let lines = sql.lines().count();
+    assert!(lines > 3_000, "{lines} lines");
+    paste_over_everything(&host, &sql).await;
+    until("400 tables", || text(&host, "table-count") == "400 tables").await;
+    let input: HtmlTextAreaElement = find(&host, "source-input").unchecked_into();
+    let shown = input.value();
+    assert_eq!(shown.split('\n').count(), 400, "the textarea holds a window of lines");
+    assert!(sql.contains(&shown), "the window is a part of the text, as it is");
+    // The caret ends after the pasted text, as the browser's paste leaves it, with the last
+    // lines in view.
+    assert!(sql.trim_end().ends_with(shown.trim_end()));
+    assert_eq!(input.selection_start().expect("a selection"), Some(shown.encode_utf16().count() as u32));
+
+    // Scroll to the middle: the window follows the view.
+    scroll_source_to_line(&host, lines / 2);
+    let shown = input.value();
+    let middle = sql.lines().nth(lines / 2).expect("the middle line");
+    assert!(shown.lines().any(|l| l == middle), "line {} is in the window", lines / 2);
+    let at = sql.find(&shown).expect("the window is a part of the text");
+    let first = sql[..at].lines().count();
+    assert!(first < lines / 2 && lines / 2 < first + 400, "the window holds the view ({first})");
+
+    // Type a table into the window: the text around it is kept, so one table more.
+    let cut = shown.find("CREATE TABLE").expect("a table in the window");
+    let edited = format!("{}CREATE TABLE typed_here (id int);\n{}", &shown[..cut], &shown[cut..]);
+    input.set_value(&edited);
+    dispatch(&input, "input");
+    settle().await;
+    until("401 tables", || text(&host, "table-count") == "401 tables").await;
+    assert!(card_names(&host).iter().any(|n| n == "typed_here"));
+
+    // A short paste into the window goes where the caret is; the rest stays.
+    let before = edited[..cut].encode_utf16().count() as u32;
+    input.set_selection_range(before, before).expect("caret");
+    paste(&input, "CREATE TABLE pasted_here (id int);\n");
+    settle().await;
+    until("402 tables", || text(&host, "table-count") == "402 tables").await;
+
+    // Ctrl+A and a paste replace all of the text, not the window.
+    paste_over_everything(&host, "CREATE TABLE only_one (id int);").await;
+    until("1 table", || text(&host, "table-count") == "1 table").await;
+    assert_eq!(input.value(), "CREATE TABLE only_one (id int);", "a short text is shown whole");
+}
+
+/// A diagnostic far down a long text shows its line: the window moves there and selects it.
+#[wasm_bindgen_test]
+async fn a_diagnostic_deep_in_a_long_source_shows_its_line() {
+    let host = mount();
+    settle().await;
+    let sql = format!("{}\nCREATE TABLE broken (id int,, x int);\n", bellows_core::synth::postgres_schema(300));
+    let line = sql.lines().count();
+    paste_over_everything(&host, &sql).await;
+    until("the error", || text(&host, "diagnostics").starts_with(&format!("{line}:"))).await;
+    let diagnostics = text(&host, "diagnostics");
+    assert!(diagnostics.starts_with(&format!("{line}:")), "{diagnostics}");
+    // Away from it first.
+    scroll_source_to_line(&host, 0);
+    let input: HtmlTextAreaElement = find(&host, "source-input").unchecked_into();
+    assert!(!input.value().contains("broken"));
+    click(&host.query_selector(".diagnostic .where").expect("selector").expect("the diagnostic's place"));
+    settle().await;
+    let shown = input.value();
+    let (a, b) = (input.selection_start().expect("start"), input.selection_end().expect("end"));
+    let selected: String = shown
+        .encode_utf16()
+        .skip(a.unwrap_or(0) as usize)
+        .take((b.unwrap_or(0) - a.unwrap_or(0)) as usize)
+        .map(|u| char::from_u32(u32::from(u)).unwrap_or('?'))
+        .collect();
+    assert!(selected.ends_with(", x int);"), "the line from the error's column is selected: {selected:?}");
+}
+
 #[wasm_bindgen_test]
 async fn the_dialect_can_be_chosen_instead_of_detected() {
     let host = mount();

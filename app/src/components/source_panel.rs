@@ -4,45 +4,265 @@
 
 use crate::browser;
 use crate::state::Studio;
+use crate::text_window::*;
 use bellows_core::{Dialect, Severity, SourceFormat};
 use leptos::ev;
-use leptos::html::Textarea;
+use leptos::html::{Div, Textarea};
 use leptos::prelude::*;
 use std::time::Duration;
+
+/// Whether the textarea's selection holds all of window `w` (what Ctrl+A selects).
+fn spans_window(area: &NodeRef<Textarea>, w: Window) -> bool {
+    let Some(el) = area.get_untracked() else { return false };
+    let len = el.value().encode_utf16().count() as u32;
+    el.selection_start().ok().flatten() == Some(0) && el.selection_end().ok().flatten() == Some(len) && w.lines > 0
+}
 
 /// Typing pauses this long before the schema is read again, so typing never waits on it.
 const DEBOUNCE: Duration = Duration::from_millis(250);
 
+/// The textarea's line height in pixels (the stylesheet's `--source-line`): the window of lines
+/// sits at its first line's offset on a sheet as tall as the whole text.
+const LINE: f64 = 19.0;
+/// The sheet's padding above the first line (0.6rem).
+const PAD: f64 = 9.6;
+
 #[component]
 pub fn SourcePanel(studio: Studio) -> impl IntoView {
+    let scroller = NodeRef::<Div>::new();
+    let sheet = NodeRef::<Div>::new();
     let area = NodeRef::<Textarea>::new();
-    // What the textarea shows: the user's text, exactly as typed, read after a pause.
-    let draft = RwSignal::new(studio.source.get_untracked());
-    // A new design (scenario, link, file, New) replaces the text; the first run only records
-    // the source, so it never overwrites what the user typed before it ran.
-    Effect::new(move |previous: Option<()>| {
-        let s = studio.source.get();
-        if previous.is_some() && draft.get_untracked() != s {
-            draft.set(s);
+    // The user's text, exactly as typed; the textarea holds a window of its lines (see
+    // `text_window`), the whole of it when it is short.
+    let text = StoredValue::new(studio.source.get_untracked());
+    let window = StoredValue::new(text.with_value(|t| Window::around(t, 0)));
+    // Whether the textarea has been given its window yet (the first effect run does it). An input
+    // before then replaces what the textarea held, empty as it was: the whole text.
+    let shown = StoredValue::new(false);
+    // Ctrl+A in a window of a long text selects the whole text, as it would in a plain textarea:
+    // a copy, cut, paste or typing that follows acts on all of it.
+    let all = StoredValue::new(false);
+    let widest = StoredValue::new(text.with_value(|t| longest_line(t)));
+
+    // The window's place on the sheet, and the sheet's size (set directly, in the same task as
+    // the textarea's value, so the two never disagree for a frame).
+    let place = move |w: Window| {
+        let (Some(sheet), Some(el)) = (sheet.get_untracked(), area.get_untracked()) else { return };
+        let width = format!("max(100%, calc({}ch + 1.4rem))", widest.get_value());
+        let _ = sheet
+            .set_attribute("style", &format!("height: calc({}px + 1.2rem); width: {width}", w.total() as f64 * LINE));
+        let height = w.lines as f64 * LINE;
+        // A whole text's textarea fills the panel, so a click under the text still reaches it.
+        let height = if w.first == 0 && w.below == 0 {
+            format!("max({height}px, calc(100% - 1.2rem))")
+        } else {
+            format!("{height}px")
+        };
+        let _ = el.set_attribute("style", &format!("top: {}px; height: {height}", PAD + w.first as f64 * LINE));
+        el.set_scroll_top(0);
+        el.set_scroll_left(0);
+    };
+    // Where the textarea's selection is, in bytes of the whole text.
+    let selection = move || -> Option<(usize, usize)> {
+        let el = area.get_untracked()?;
+        let w = window.get_value();
+        let (a, b) = (el.selection_start().ok()??, el.selection_end().ok()??);
+        text.with_value(|t| {
+            let shown = &t[w.start..w.end];
+            Some((w.start + byte_of_utf16(shown, a as usize), w.start + byte_of_utf16(shown, b as usize)))
+        })
+    };
+    let focused = move || {
+        let active = document().active_element();
+        area.get_untracked().is_some_and(|el| active.is_some_and(|a| a == **el))
+    };
+    // Puts window `w` in the textarea, with the selection at bytes `keep` of the whole text if
+    // the window holds them (a focused textarea whose caret the window leaves loses focus, so
+    // typing never lands anywhere else), and scrolls to line `scroll_to`.
+    let show = move |w: Window, keep: Option<(usize, usize)>, scroll_to: Option<usize>| {
+        let Some(el) = area.get_untracked() else { return };
+        let was_focused = focused();
+        shown.set_value(true);
+        window.set_value(w);
+        text.with_value(|t| el.set_value(&t[w.start..w.end]));
+        place(w);
+        if let Some(line) = scroll_to {
+            if let Some(sc) = scroller.get_untracked() {
+                sc.set_scroll_top((line as f64 * LINE) as i32);
+            }
         }
-    });
+        match keep {
+            Some((a, b)) if a >= w.start && b <= w.end => text.with_value(|t| {
+                let shown = &t[w.start..w.end];
+                let (a, b) = (utf16_of_byte(shown, a - w.start), utf16_of_byte(shown, b - w.start));
+                let _ = el.set_selection_range(a as u32, b as u32);
+            }),
+            Some(_) if was_focused => {
+                let _ = el.blur();
+            }
+            _ => {}
+        }
+    };
+    // The text read again once typing pauses.
     let generation = StoredValue::new(0u64);
-    let on_input = move |e: ev::Event| {
-        draft.set(event_target_value(&e));
+    let commit = move || {
         let g = generation.get_value() + 1;
         generation.set_value(g);
         set_timeout(
             move || {
                 if generation.get_value() == g {
-                    studio.set_text(draft.get_untracked());
+                    studio.set_text(text.get_value());
                 }
             },
             DEBOUNCE,
         );
     };
-    let load_text = move |text: String| {
-        draft.set(text.clone());
-        studio.set_text(text);
+    // The whole text replaced (a paste over everything, a cut of everything, a new design).
+    let replace_all = move |new: String, caret_at_end: bool| {
+        widest.set_value(longest_line(&new));
+        let end = new.len();
+        let last = line_of(&new, end);
+        text.set_value(new);
+        let w = text.with_value(|t| if caret_at_end { Window::around(t, last) } else { Window::around(t, 0) });
+        let (keep, line) = if caret_at_end { (Some((end, end)), last.saturating_sub(8)) } else { (None, 0) };
+        show(w, keep, Some(line));
+    };
+
+    // A new design (scenario, link, file, New) replaces the text. The first run gives the
+    // textarea its first window and sizes the sheet, unless an input came first: what the user
+    // typed is never overwritten.
+    Effect::new(move |previous: Option<()>| {
+        let s = studio.source.get();
+        if previous.is_none() {
+            if !shown.get_value() {
+                let w = window.get_value();
+                show(w, None, None);
+            }
+            place(window.get_value());
+        } else if text.with_value(|t| *t != s) {
+            replace_all(s, false);
+        }
+    });
+    let on_input = move |_: ev::Event| {
+        let Some(el) = area.get_untracked() else { return };
+        let value = el.value();
+        let w = if shown.get_value() { window.get_value() } else { text.with_value(|t| Window::whole(t)) };
+        let w = text.try_update_value(|t| {
+            let (after, w) = w.splice(t, &value);
+            *t = after;
+            w
+        });
+        let Some(w) = w else { return };
+        widest.set_value(widest.get_value().max(longest_line(&value)));
+        if w.lines > 2 * WINDOW && w.total() > WHOLE {
+            // Text that came in without the paste handler (a drop, a script): a window again,
+            // around the caret, before the browser lays it all out.
+            let keep = selection();
+            let caret = keep.map_or(w.end, |k| k.1);
+            let line = text.with_value(|t| line_of(t, caret));
+            let fresh = text.with_value(|t| Window::around(t, line));
+            show(fresh, keep, Some(line.saturating_sub(8)));
+        } else {
+            shown.set_value(true);
+            window.set_value(w);
+            place(w);
+        }
+        commit();
+    };
+    // A long paste goes into the text here, never through the textarea.
+    let on_paste = move |e: ev::ClipboardEvent| {
+        if studio.read_only.get_untracked() {
+            return; // the browser refuses it too
+        }
+        let Some(pasted) = e.clipboard_data().and_then(|d| d.get_data("text/plain").ok()) else { return };
+        let w = window.get_value();
+        let len = text.with_value(String::len);
+        let everything = all.get_value() && spans_window(&area, w);
+        if !everything && w.is_whole(len) && len + pasted.len() <= BIG {
+            return; // the browser's own paste, with its undo
+        }
+        e.prevent_default();
+        all.set_value(false);
+        if everything {
+            replace_all(pasted, true);
+        } else {
+            let Some((a, b)) = selection() else { return };
+            let caret = a + pasted.len();
+            text.update_value(|t| t.replace_range(a..b, &pasted));
+            widest.set_value(widest.get_value().max(longest_line(&pasted)));
+            let line = text.with_value(|t| line_of(t, caret));
+            let fresh = text.with_value(|t| Window::around(t, line));
+            show(fresh, Some((caret, caret)), Some(line.saturating_sub(8)));
+        }
+        commit();
+    };
+    // After Ctrl+A over a window, typing or deleting replaces the whole text.
+    let on_before_input = move |e: ev::InputEvent| {
+        let w = window.get_value();
+        if !all.get_value()
+            || studio.read_only.get_untracked()
+            || w.is_whole(text.with_value(String::len))
+            || !spans_window(&area, w)
+        {
+            return;
+        }
+        let kind = e.input_type();
+        let with = match kind.as_str() {
+            "insertFromPaste" | "insertFromDrop" => return,
+            "insertLineBreak" | "insertParagraph" => "\n".to_string(),
+            k if k.starts_with("insert") => e.data().unwrap_or_default(),
+            k if k.starts_with("delete") => String::new(),
+            _ => return,
+        };
+        e.prevent_default();
+        all.set_value(false);
+        replace_all(with, true);
+        commit();
+    };
+    let on_keydown = move |e: ev::KeyboardEvent| {
+        let key = e.key();
+        if (e.ctrl_key() || e.meta_key()) && key.eq_ignore_ascii_case("a") {
+            all.set_value(true);
+        } else if key.starts_with("Arrow") || matches!(key.as_str(), "Home" | "End" | "PageUp" | "PageDown") {
+            all.set_value(false);
+        }
+    };
+    // Copy and cut after Ctrl+A over a window take the whole text.
+    let on_copy = move |e: ev::ClipboardEvent, cut: bool| {
+        let w = window.get_value();
+        if !all.get_value() || w.is_whole(text.with_value(String::len)) || !spans_window(&area, w) {
+            return;
+        }
+        let Some(data) = e.clipboard_data() else { return };
+        if text.with_value(|t| data.set_data("text/plain", t)).is_err() {
+            return;
+        }
+        e.prevent_default();
+        if cut && !studio.read_only.get_untracked() {
+            all.set_value(false);
+            replace_all(String::new(), true);
+            commit();
+        }
+    };
+    // Scrolling moves the window before the view reaches its end.
+    let on_scroll = move |_: ev::Event| {
+        let Some(sc) = scroller.get_untracked() else { return };
+        let w = window.get_value();
+        if w.is_whole(text.with_value(String::len)) {
+            return;
+        }
+        let top = ((sc.scroll_top() as f64 - PAD).max(0.0) / LINE) as usize;
+        let rows = (sc.client_height() as f64 / LINE).ceil() as usize;
+        if !w.covers(top, rows) {
+            let keep = if focused() { selection() } else { None };
+            let fresh = text.with_value(|t| Window::for_view(t, top, rows));
+            all.set_value(false);
+            show(fresh, keep, None);
+        }
+    };
+    let load_text = move |new: String| {
+        replace_all(new.clone(), false);
+        studio.set_text(new);
     };
     let open_file = move |file: Option<web_sys::File>| {
         if let Some(file) = file {
@@ -55,17 +275,19 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
         }
     };
     let dragging_over = RwSignal::new(false);
+    // A diagnostic's line: selected from its column to its end, four lines from the top.
     let show_line = move |line: u32, column: u32| {
         let Some(el) = area.get_untracked() else { return };
-        let text = el.value();
-        let start: usize =
-            text.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(|l| l.chars().count()).sum();
-        let line_len = text.lines().nth(line.saturating_sub(1) as usize).map_or(0, |l| l.chars().count());
+        let line = line.saturating_sub(1) as usize;
+        let (w, from, to) = text.with_value(|t| {
+            let start = line_start(t, line);
+            let end = t[start..].find('\n').map_or(t.len(), |e| start + e);
+            let skip = column.saturating_sub(1) as usize;
+            let from = t[start..end].char_indices().nth(skip).map_or(end, |(i, _)| start + i);
+            (Window::around(t, line), from, end)
+        });
         let _ = el.focus();
-        let _ = el.set_selection_range((start + column.saturating_sub(1) as usize) as u32, (start + line_len) as u32);
-        // Scroll so the line is in view (line height from the stylesheet: 1.5em of 0.85rem).
-        let line_px = 20.4;
-        el.set_scroll_top(((line as f64 - 4.0) * line_px).max(0.0) as i32);
+        show(w, Some((from, to)), Some(line.saturating_sub(4)));
     };
     let detected = move || studio.analysis.with(|a| a.dialect);
     view! {
@@ -100,10 +322,16 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
                     "Regenerated from the link\u{2019}s model. The original text (comments, formatting, data) travels only in design files."
                 </p>
             </Show>
-            <textarea node_ref=area data-testid="source-input" class="source-input" spellcheck="false" aria-label="Schema text"
-                readonly=move || studio.read_only.get()
-                placeholder="Paste CREATE TABLE statements, a pg_dump or a mysqldump, DBML or a Prisma schema here, open a file, or drop one on this panel"
-                prop:value=move || draft.get() on:input=on_input></textarea>
+            <div class="source-scroll" node_ref=scroller on:scroll=on_scroll>
+                <div class="source-sheet" node_ref=sheet>
+                    <textarea node_ref=area data-testid="source-input" class="source-input" spellcheck="false" aria-label="Schema text"
+                        wrap="off" readonly=move || studio.read_only.get()
+                        placeholder="Paste CREATE TABLE statements, a pg_dump or a mysqldump, DBML or a Prisma schema here, open a file, or drop one on this panel"
+                        on:input=on_input on:paste=on_paste on:beforeinput=on_before_input on:keydown=on_keydown
+                        on:mousedown=move |_| all.set_value(false)
+                        on:copy=move |e| on_copy(e, false) on:cut=move |e| on_copy(e, true)></textarea>
+                </div>
+            </div>
             <ImportFacts studio=studio show_line=show_line />
         </section>
     }

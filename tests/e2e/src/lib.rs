@@ -215,6 +215,19 @@ impl Drop for TempDir {
     }
 }
 
+/// A script that defines `pasteOverAll(text)`: Ctrl+A then Ctrl+V in the source, as a user does
+/// them. The keydown tells the source panel that all of the text is selected (the textarea holds
+/// only a window of a long text), and the paste event carries the text, which the panel puts in
+/// place itself (a script's paste event inserts nothing on its own).
+pub const PASTE_OVER_ALL: &str = "function pasteOverAll(text) {
+   const el = document.querySelector('[data-testid=\"source-input\"]');
+   el.focus();
+   el.dispatchEvent(new KeyboardEvent('keydown', { key: 'a', ctrlKey: true, bubbles: true }));
+   el.select();
+   const data = new DataTransfer(); data.setData('text/plain', text);
+   el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+ }";
+
 /// The playground as a user sees it.
 pub struct Playground<'a> {
     pub client: &'a Client,
@@ -285,13 +298,11 @@ impl Playground<'_> {
         input.send_keys(sql).await.expect("typed");
     }
 
-    /// Puts `sql` into the source as a paste does: one input event with the whole text.
+    /// Puts `sql` over the whole source as Ctrl+A then Ctrl+V do (see [`PASTE_OVER_ALL`]).
     pub async fn paste_source(&self, sql: &str) {
         self.client
             .execute(
-                "const el = document.querySelector('[data-testid=\"source-input\"]');
-                 el.focus(); el.value = arguments[0];
-                 el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));",
+                &format!("{PASTE_OVER_ALL} pasteOverAll(arguments[0]);"),
                 vec![serde_json::Value::String(sql.to_string())],
             )
             .await
