@@ -3,6 +3,7 @@
 //! the design. Components read these and call the actions here; none of them plans anything.
 
 use crate::browser;
+use crate::components::canvas::OVERVIEW_TABLES;
 use crate::engine::{self, Reply, Request};
 use bellows_core::analysis::Analysis;
 use bellows_core::consumers::Consumer;
@@ -90,6 +91,8 @@ pub struct Studio {
 #[derive(Debug, Clone, Copy)]
 struct Analyser {
     analysis: RwSignal<Analysis>,
+    /// The canvas's density, which a big schema's analysis turns to names only.
+    density: RwSignal<Density>,
     analysed_source: RwSignal<String>,
     busy: RwSignal<bool>,
     waiting: RwSignal<u32>,
@@ -124,6 +127,21 @@ impl Analyser {
         );
     }
 
+    /// A big schema opens as an overview, names only, so that Fit shows every name legibly; a
+    /// small one opens with its columns. Only crossing the line changes what the user chose. Set
+    /// with the analysis, not after it, so that the canvas lays a big schema out once.
+    fn overview(self, tables: usize) {
+        let before = self.analysis.with_untracked(|a| a.base.schema.tables.len());
+        if tables > OVERVIEW_TABLES && before <= OVERVIEW_TABLES {
+            self.density.set(Density::Names);
+        } else if tables <= OVERVIEW_TABLES
+            && before > OVERVIEW_TABLES
+            && self.density.get_untracked() == Density::Names
+        {
+            self.density.set(Density::Columns);
+        }
+    }
+
     /// Sends one design (already counted in `waiting`).
     fn send(self, generation: u64, design: Design) {
         self.in_flight.set_value(true);
@@ -136,6 +154,7 @@ impl Analyser {
                     if self.analysed_source.with_untracked(|s| *s != sent_source) {
                         self.analysed_source.set(sent_source);
                     }
+                    self.overview(a.base.schema.tables.len());
                     self.analysis.set(*a);
                 }
                 self.busy.set(false);
@@ -170,8 +189,10 @@ impl Studio {
         let waiting = RwSignal::new(0u32);
         let analysed_source = RwSignal::new(String::new());
         let busy = RwSignal::new(false);
+        let density = RwSignal::new(Density::Columns);
         let analyser = Analyser {
             analysis,
+            density,
             analysed_source,
             busy,
             waiting,
@@ -207,7 +228,7 @@ impl Studio {
             selected: RwSignal::new(None),
             selected_column: RwSignal::new(None),
             view: RwSignal::new(ViewMode::Target),
-            density: RwSignal::new(Density::Columns),
+            density,
             notice: RwSignal::new(None),
             tab: RwSignal::new(first_tab),
             analysis,
