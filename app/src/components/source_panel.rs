@@ -18,6 +18,17 @@ fn spans_window(area: &NodeRef<Textarea>, w: Window) -> bool {
     el.selection_start().ok().flatten() == Some(0) && el.selection_end().ok().flatten() == Some(len) && w.lines > 0
 }
 
+/// How many bytes of its value the textarea's selection holds.
+fn selected_len(area: &NodeRef<Textarea>) -> usize {
+    let Some(el) = area.get_untracked() else { return 0 };
+    let value = el.value();
+    let (a, b) = (el.selection_start().ok().flatten(), el.selection_end().ok().flatten());
+    match (a, b) {
+        (Some(a), Some(b)) if b > a => byte_of_utf16(&value, b as usize) - byte_of_utf16(&value, a as usize),
+        _ => 0,
+    }
+}
+
 /// Typing pauses this long before the schema is read again, so typing never waits on it.
 const DEBOUNCE: Duration = Duration::from_millis(250);
 
@@ -178,8 +189,9 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
         let w = window.get_value();
         let len = text.with_value(String::len);
         let everything = all.get_value() && spans_window(&area, w);
-        if !everything && w.is_whole(len) && len + pasted.len() <= BIG {
-            return; // the browser's own paste, with its undo
+        let after = if everything { pasted.len() } else { len.saturating_sub(selected_len(&area)) + pasted.len() };
+        if w.is_whole(len) && after <= BIG && e.is_trusted() {
+            return; // the browser's own paste, with its undo (a script's paste inserts nothing)
         }
         e.prevent_default();
         all.set_value(false);
