@@ -3,7 +3,6 @@
 //! the design. Components read these and call the actions here; none of them plans anything.
 
 use crate::browser;
-use crate::components::canvas::OVERVIEW_TABLES;
 use crate::engine::{self, Reply, Request};
 use bellows_core::analysis::Analysis;
 use bellows_core::consumers::Consumer;
@@ -88,6 +87,9 @@ pub struct Studio {
 /// worker at a time: a design changed while one is computed waits, and a newer change replaces
 /// it, so typing into a big schema costs one analysis per pause in the worker's work, not one
 /// per keystroke pause queued behind each other. A stale answer is never shown.
+/// Above this many tables, a schema opens as an overview of names (see [`Density::Names`]).
+pub const OVERVIEW_TABLES: usize = 100;
+
 #[derive(Debug, Clone, Copy)]
 struct Analyser {
     analysis: RwSignal<Analysis>,

@@ -95,6 +95,17 @@ impl Window {
     }
 }
 
+/// `text` with its line ends as a textarea gives them back: `\r\n` and a lone `\r` become
+/// `\n`. Text that reaches the panel without passing through the textarea (a long paste, a
+/// file) is normalised so, or the textarea's offsets would not match the text's.
+pub fn normalize_newlines(text: String) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    }
+}
+
 /// Lines in `text`: one more than its newlines.
 pub fn line_count(text: &str) -> usize {
     text.bytes().filter(|&b| b == b'\n').count() + 1
@@ -211,5 +222,11 @@ mod tests {
         assert_eq!(line_start(s, 1), 8);
         assert_eq!(line_start(s, 5), s.len());
         assert_eq!(longest_line(s), 3);
+    }
+
+    #[test]
+    fn line_ends_are_those_a_textarea_gives_back() {
+        assert_eq!(normalize_newlines("a\r\nb\rc\n".into()), "a\nb\nc\n");
+        assert_eq!(normalize_newlines("no returns".into()), "no returns");
     }
 }

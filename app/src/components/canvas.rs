@@ -68,9 +68,6 @@ struct Connect {
     now: (f64, f64),
 }
 
-/// Above this many tables, a schema opens as an overview of names (see [`Density::Names`]).
-pub const OVERVIEW_TABLES: usize = 100;
-
 fn mark_class(mark: Mark) -> &'static str {
     match mark {
         Mark::Same => "same",

@@ -1,7 +1,7 @@
 //! One component per file; each is thin and documents its props.
 
 mod audit_panel;
-pub mod canvas;
+mod canvas;
 mod consumers_panel;
 mod header;
 mod inspector;

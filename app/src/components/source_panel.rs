@@ -114,6 +114,21 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
             _ => {}
         }
     };
+    // The window around byte `caret` of the text, shown with `keep` selected and the caret's line
+    // near the bottom of the view, as the browser leaves a paste.
+    let show_caret = move |caret: usize, keep: Option<(usize, usize)>| {
+        let (fresh, line) = text.with_value(|t| {
+            let line = line_of(t, caret);
+            (Window::around(t, line), line)
+        });
+        show(fresh, keep, Some(line.saturating_sub(8)));
+    };
+    // Whether Ctrl+A has selected all of a text longer than its window (what a copy, cut, paste
+    // or key then acts on).
+    let all_of_long_text = move || {
+        let w = window.get_value();
+        all.get_value() && !w.is_whole(text.with_value(String::len)) && spans_window(&area, w)
+    };
     // The text read again once typing pauses.
     let generation = StoredValue::new(0u64);
     let commit = move || {
@@ -130,13 +145,16 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
     };
     // The whole text replaced (a paste over everything, a cut of everything, a new design).
     let replace_all = move |new: String, caret_at_end: bool| {
+        let new = normalize_newlines(new);
         widest.set_value(longest_line(&new));
         let end = new.len();
-        let last = line_of(&new, end);
         text.set_value(new);
-        let w = text.with_value(|t| if caret_at_end { Window::around(t, last) } else { Window::around(t, 0) });
-        let (keep, line) = if caret_at_end { (Some((end, end)), last.saturating_sub(8)) } else { (None, 0) };
-        show(w, keep, Some(line));
+        if caret_at_end {
+            show_caret(end, Some((end, end)));
+        } else {
+            let w = text.with_value(|t| Window::around(t, 0));
+            show(w, None, Some(0));
+        }
     };
 
     // A new design (scenario, link, file, New) replaces the text. The first run gives the
@@ -169,10 +187,7 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
             // Text that came in without the paste handler (a drop, a script): a window again,
             // around the caret, before the browser lays it all out.
             let keep = selection();
-            let caret = keep.map_or(w.end, |k| k.1);
-            let line = text.with_value(|t| line_of(t, caret));
-            let fresh = text.with_value(|t| Window::around(t, line));
-            show(fresh, keep, Some(line.saturating_sub(8)));
+            show_caret(keep.map_or(w.end, |k| k.1), keep);
         } else {
             shown.set_value(true);
             window.set_value(w);
@@ -186,6 +201,7 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
             return; // the browser refuses it too
         }
         let Some(pasted) = e.clipboard_data().and_then(|d| d.get_data("text/plain").ok()) else { return };
+        let pasted = normalize_newlines(pasted);
         let w = window.get_value();
         let len = text.with_value(String::len);
         let everything = all.get_value() && spans_window(&area, w);
@@ -202,20 +218,13 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
             let caret = a + pasted.len();
             text.update_value(|t| t.replace_range(a..b, &pasted));
             widest.set_value(widest.get_value().max(longest_line(&pasted)));
-            let line = text.with_value(|t| line_of(t, caret));
-            let fresh = text.with_value(|t| Window::around(t, line));
-            show(fresh, Some((caret, caret)), Some(line.saturating_sub(8)));
+            show_caret(caret, Some((caret, caret)));
         }
         commit();
     };
     // After Ctrl+A over a window, typing or deleting replaces the whole text.
     let on_before_input = move |e: ev::InputEvent| {
-        let w = window.get_value();
-        if !all.get_value()
-            || studio.read_only.get_untracked()
-            || w.is_whole(text.with_value(String::len))
-            || !spans_window(&area, w)
-        {
+        if studio.read_only.get_untracked() || !all_of_long_text() {
             return;
         }
         let kind = e.input_type();
@@ -241,8 +250,7 @@ pub fn SourcePanel(studio: Studio) -> impl IntoView {
     };
     // Copy and cut after Ctrl+A over a window take the whole text.
     let on_copy = move |e: ev::ClipboardEvent, cut: bool| {
-        let w = window.get_value();
-        if !all.get_value() || w.is_whole(text.with_value(String::len)) || !spans_window(&area, w) {
+        if !all_of_long_text() {
             return;
         }
         let Some(data) = e.clipboard_data() else { return };
