@@ -316,3 +316,77 @@ mod tests {
         assert_eq!(version_free("3.15.0_full_schema.pg.sql"), "full_schema.pg.sql");
     }
 }
+
+/// How many cases run at once: `BELLOWS_JOBS`, or one per core. A case alternates between the
+/// harness (planning, writing traffic) and the server (loading, copying databases), so on two
+/// cores two cases keep both busy where one left a core idle half the time.
+pub fn jobs() -> usize {
+    std::env::var("BELLOWS_JOBS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// Runs `f` on every item, `jobs` at a time, each item once, and returns the results in the
+/// items' order. `done` is called as each item finishes (from the thread that ran it, one at a
+/// time), so a long sweep prints its progress as it goes rather than at the end.
+pub fn each_in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(usize, &T) -> R + Sync,
+    done: impl Fn(usize, &R) + Sync,
+) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
+    let report = Mutex::new(());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(i, item);
+                {
+                    let _one_at_a_time = report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    done(i, &r);
+                }
+                if let Ok(mut all) = results.lock() {
+                    all[i] = Some(r);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::each_in_parallel;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn every_item_runs_once_and_results_keep_the_items_order() {
+        let items: Vec<u64> = (0..50).collect();
+        let calls = AtomicUsize::new(0);
+        let reported = AtomicUsize::new(0);
+        let out = each_in_parallel(
+            &items,
+            3,
+            |i, x| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                // Uneven work, so the threads finish out of order.
+                std::thread::sleep(std::time::Duration::from_millis((x * 7) % 5));
+                (i, x * x)
+            },
+            |_, _| {
+                reported.fetch_add(1, Ordering::Relaxed);
+            },
+        );
+        assert_eq!(calls.load(Ordering::Relaxed), 50);
+        assert_eq!(reported.load(Ordering::Relaxed), 50);
+        assert_eq!(out, items.iter().enumerate().map(|(i, x)| (i, x * x)).collect::<Vec<_>>());
+        assert!(each_in_parallel(&[] as &[u8], 2, |_, x| *x, |_, _| ()).is_empty());
+    }
+}

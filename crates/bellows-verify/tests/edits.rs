@@ -14,7 +14,9 @@
 //! long);
 //! `BELLOWS_EDITS_SCHEMA` (substrings of file names, comma-separated), `BELLOWS_EDITS_KIND` (kinds,
 //! comma-separated) and
-//! `BELLOWS_EDITS_PER_KIND` narrow or widen the sample.
+//! `BELLOWS_EDITS_PER_KIND` narrow or widen the sample. Schemas run side by side, one per core
+//! (`BELLOWS_JOBS` sets how many): a case waits on its server half the time, so on two cores two
+//! schemas at once took the sweep from 339 s to 150 s.
 //! Without the corpora the test skips with a notice; under `CI=true` it fails.
 
 #![allow(clippy::expect_used, clippy::panic)] // a test file: helpers fail the test they serve
@@ -84,106 +86,43 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
     let full = std::env::var("BELLOWS_EDITS_FULL").is_ok_and(|v| v == "1")
         || only_kind.is_some()
         || per_kind_override.is_some();
+    let chosen: Vec<(usize, PathBuf, Dialect)> = schemas(&root)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (p, d))| (i, p, d))
+        .filter(|(_, path, _)| {
+            let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            only_schema.as_deref().is_none_or(|s| s.split(',').any(|s| file.contains(s)))
+        })
+        .collect();
+    // Schemas run side by side (`BELLOWS_JOBS`, one per core by default): each has its own
+    // template database and its edits' databases, so no two threads share one. Each schema's
+    // lines print together when it is done.
+    let results = bellows_verify::cases::each_in_parallel(
+        &chosen,
+        bellows_verify::cases::jobs(),
+        |_, (schema_index, path, dialect)| {
+            run_schema(
+                *schema_index,
+                path,
+                *dialect,
+                postgres_up,
+                mariadb_up,
+                only_kind.as_deref(),
+                per_kind_override,
+                full,
+            )
+        },
+        |_, r| print!("{}", r.log),
+    );
     let mut failed: Vec<String> = Vec::new();
     let mut per_schema: BTreeMap<String, BTreeMap<&'static str, Tally>> = BTreeMap::new();
     let mut skipped_schemas: Vec<String> = Vec::new();
-    for (schema_index, (path, dialect)) in schemas(&root).into_iter().enumerate() {
-        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        if only_schema.as_deref().is_some_and(|s| !s.split(',').any(|s| file.contains(s))) {
-            continue;
-        }
-        if dialect == Dialect::Postgres && !postgres_up {
-            eprintln!("SKIPPED {file}: no PostgreSQL server");
-            continue;
-        }
-        if dialect == Dialect::MySql && !mariadb_up {
-            eprintln!("SKIPPED {file}: no MariaDB server");
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("corpus file");
-        let schema = import(&text, Some(dialect)).schema;
-        let per_kind = per_kind_override.unwrap_or(1);
-        // Every fourth kind, rotating with the schema, unless the full sweep is asked for; on a
-        // schema of more than 200 tables (MusicBrainz: about 17 s an edit, against about 2.5 s on
-        // Sakila or RT), every eighth. (Every other kind, with 20 kinds, took 687 s on 2026-12-04
-        // in a run beside other builds; every third, with 24 kinds, 426 s alone.)
-        let stride = if schema.tables.len() > 200 { 8 } else { 4 };
-        // The enum kinds apply to a few schemas only: they run on each of those under 200 tables.
-        let in_sample = |kind: &str| {
-            full || (ENUM_KINDS.contains(&kind) || RARE_KINDS.contains(&kind)) && schema.tables.len() <= 200
-                || KINDS.iter().position(|k| *k == kind).is_some_and(|i| (i + schema_index).is_multiple_of(stride))
-        };
-        let template = match dialect {
-            Dialect::Postgres => {
-                let db = postgres::Database::create(&format!("bellows_edits_{file}"), None).expect("database");
-                match db.load(&text) {
-                    Ok(()) => Some(db),
-                    Err(postgres::LoadError::Missing(what)) => {
-                        println!("SKIPPED {file}: the schema needs {what}");
-                        skipped_schemas.push(format!("{file} (needs {what})"));
-                        continue;
-                    }
-                    Err(postgres::LoadError::Failed(e)) => {
-                        failed.push(format!("{file}: the schema does not load: {e}"));
-                        continue;
-                    }
-                }
-            }
-            _ => None,
-        };
-        let samples = sample(&schema, dialect, per_kind, &file);
-        for s in samples.iter().filter(|s| {
-            only_kind.as_deref().is_none_or(|k| k.split(',').any(|k| k.trim() == s.kind)) && in_sample(s.kind)
-        }) {
-            let input = Input {
-                name: format!("{file} {} {}", s.kind, s.about),
-                dir: None,
-                dialect,
-                before: text.clone(),
-                after: After::Edits(s.edits.clone()),
-                diff: DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
-                options: PlanOptions { dialect, ..PlanOptions::default() },
-                // Enough rows to meet every recipe's batches and pre-checks, few enough that
-                // a 500-table schema's sample fits the CI budget.
-                rows: Some(60),
-                // On a large schema, only the edited table's neighbourhood gets rows and
-                // traffic (the schema is still compared whole).
-                focus: schema.tables.len() > 60,
-                consumers: None,
-            };
-            let outcome: Result<Outcome, String> = match (&template, dialect) {
-                (Some(db), _) => bellows_verify::verify_postgres(&input, db),
-                (None, Dialect::MySql) => bellows_verify::verify_mariadb(&input),
-                (None, _) => bellows_verify::verify_sqlite(&input),
-            };
-            let tally = per_schema.entry(file.clone()).or_default().entry(s.kind).or_default();
-            match outcome {
-                Err(e) => failed.push(format!("{}: {e}", input.name)),
-                Ok(outcome) => {
-                    for line in outcome.lines() {
-                        println!("{line}");
-                    }
-                    if let Some(why) = &outcome.skipped {
-                        failed.push(format!("{}: skipped: {why}", input.name));
-                    } else if !outcome.passed() {
-                        failed.push(outcome.lines().join("\n"));
-                    } else if let Some(why) = &outcome.blocked {
-                        // The plan refused to run (a dependent only a person can change), or
-                        // stopped on clean rows before a stage (rows no resolution may touch).
-                        println!("BLOCKED {}: {why}", input.name);
-                        tally.blocked += 1;
-                    } else if let Some(complete) = outcome.complete() {
-                        tally.passed += 1;
-                        tally.rows_checked += complete.rows_checked;
-                    } else {
-                        failed.push(format!(
-                            "{}: no run executed the whole plan\n{}",
-                            input.name,
-                            outcome.lines().join("\n")
-                        ));
-                    }
-                }
-            }
+    for r in results {
+        failed.extend(r.failed);
+        skipped_schemas.extend(r.skipped);
+        if !r.tallies.is_empty() {
+            per_schema.insert(r.file, r.tallies);
         }
     }
     // The figures the README prints: per schema, and per kind.
@@ -226,4 +165,131 @@ fn sampled_edits_on_every_real_schema_pass_the_harness() {
     }
     let names: Vec<&str> = failed.iter().map(|f| f.lines().next().unwrap_or_default()).collect();
     assert!(failed.is_empty(), "{} failed (details above):\n{}", failed.len(), names.join("\n"));
+}
+
+/// One schema's sample: its tallies per kind, its failures, or why it was skipped, and the
+/// lines to print.
+struct SchemaRun {
+    file: String,
+    tallies: BTreeMap<&'static str, Tally>,
+    failed: Vec<String>,
+    skipped: Option<String>,
+    log: String,
+}
+
+#[allow(clippy::too_many_arguments)] // the sweep's settings, read once by the test
+fn run_schema(
+    schema_index: usize,
+    path: &std::path::Path,
+    dialect: Dialect,
+    postgres_up: bool,
+    mariadb_up: bool,
+    only_kind: Option<&str>,
+    per_kind_override: Option<usize>,
+    full: bool,
+) -> SchemaRun {
+    use std::fmt::Write as _;
+    let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+    let mut run = SchemaRun {
+        file: file.clone(),
+        tallies: BTreeMap::new(),
+        failed: Vec::new(),
+        skipped: None,
+        log: String::new(),
+    };
+    if dialect == Dialect::Postgres && !postgres_up {
+        let _ = writeln!(run.log, "SKIPPED {file}: no PostgreSQL server");
+        return run;
+    }
+    if dialect == Dialect::MySql && !mariadb_up {
+        let _ = writeln!(run.log, "SKIPPED {file}: no MariaDB server");
+        return run;
+    }
+    let text = std::fs::read_to_string(path).expect("corpus file");
+    let schema = import(&text, Some(dialect)).schema;
+    let per_kind = per_kind_override.unwrap_or(1);
+    // Every fourth kind, rotating with the schema, unless the full sweep is asked for; on a
+    // schema of more than 200 tables (MusicBrainz: about 17 s an edit, against about 2.5 s on
+    // Sakila or RT), every eighth. (Every other kind, with 20 kinds, took 687 s on 2026-12-04
+    // in a run beside other builds; every third, with 24 kinds, 426 s alone.)
+    let stride = if schema.tables.len() > 200 { 8 } else { 4 };
+    // The enum kinds apply to a few schemas only: they run on each of those under 200 tables.
+    let in_sample = |kind: &str| {
+        full || (ENUM_KINDS.contains(&kind) || RARE_KINDS.contains(&kind)) && schema.tables.len() <= 200
+            || KINDS.iter().position(|k| *k == kind).is_some_and(|i| (i + schema_index).is_multiple_of(stride))
+    };
+    let template = match dialect {
+        Dialect::Postgres => {
+            let db = postgres::Database::create(&format!("bellows_edits_{file}"), None).expect("database");
+            match db.load(&text) {
+                Ok(()) => Some(db),
+                Err(postgres::LoadError::Missing(what)) => {
+                    let _ = writeln!(run.log, "SKIPPED {file}: the schema needs {what}");
+                    run.skipped = Some(format!("{file} (needs {what})"));
+                    return run;
+                }
+                Err(postgres::LoadError::Failed(e)) => {
+                    run.failed.push(format!("{file}: the schema does not load: {e}"));
+                    return run;
+                }
+            }
+        }
+        _ => None,
+    };
+    let samples = sample(&schema, dialect, per_kind, &file);
+    for s in samples
+        .iter()
+        .filter(|s| only_kind.is_none_or(|k| k.split(',').any(|k| k.trim() == s.kind)) && in_sample(s.kind))
+    {
+        let input = Input {
+            name: format!("{file} {} {}", s.kind, s.about),
+            dir: None,
+            dialect,
+            before: text.clone(),
+            after: After::Edits(s.edits.clone()),
+            diff: DiffOptions { matching: Matching::Ids, renames: vec![], merges: vec![], moves: vec![] },
+            options: PlanOptions { dialect, ..PlanOptions::default() },
+            // Enough rows to meet every recipe's batches and pre-checks, few enough that a
+            // 500-table schema's sample fits the CI budget.
+            rows: Some(60),
+            // On a large schema, only the edited table's neighbourhood gets rows and traffic
+            // (the schema is still compared whole).
+            focus: schema.tables.len() > 60,
+            consumers: None,
+        };
+        let outcome: Result<Outcome, String> = match (&template, dialect) {
+            (Some(db), _) => bellows_verify::verify_postgres(&input, db),
+            (None, Dialect::MySql) => bellows_verify::verify_mariadb(&input),
+            (None, _) => bellows_verify::verify_sqlite(&input),
+        };
+        let tally = run.tallies.entry(s.kind).or_default();
+        match outcome {
+            Err(e) => run.failed.push(format!("{}: {e}", input.name)),
+            Ok(outcome) => {
+                for line in outcome.lines() {
+                    let _ = writeln!(run.log, "{line}");
+                }
+                if let Some(why) = &outcome.skipped {
+                    run.failed.push(format!("{}: skipped: {why}", input.name));
+                } else if !outcome.passed() {
+                    run.failed.push(outcome.lines().join("\n"));
+                } else if let Some(why) = &outcome.blocked {
+                    // The plan refused to run (a dependent only a person can change), or
+                    // stopped on clean rows before a stage (rows no resolution may touch).
+                    let _ = writeln!(run.log, "BLOCKED {}: {why}", input.name);
+                    tally.blocked += 1;
+                } else if let Some(complete) = outcome.complete() {
+                    tally.passed += 1;
+                    tally.rows_checked += complete.rows_checked;
+                } else {
+                    run.failed.push(format!(
+                        "{}: no run executed the whole plan\n{}",
+                        input.name,
+                        outcome.lines().join("\n")
+                    ));
+                }
+            }
+        }
+    }
+    run
 }

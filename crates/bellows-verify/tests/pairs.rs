@@ -45,25 +45,43 @@ fn every_real_pair_passes_the_harness_on_its_server() {
     let (mut ran, mut rows, mut steps, mut v1, mut v2) = (0, 0u64, 0usize, 0u64, 0u64);
     let mut failed = Vec::new();
     let mut skipped = Vec::new();
-    for pair in &pairs {
-        if pair.dialect == Dialect::Postgres && !postgres {
-            eprintln!("SKIPPED {}: no PostgreSQL server at `{}`", pair.name, bellows_verify::conninfo());
-            continue;
-        }
-        if pair.dialect == Dialect::MySql && !mariadb {
-            eprintln!("SKIPPED {}: no MariaDB server at `{}`", pair.name, bellows_verify::mariadb::socket());
-            continue;
-        }
-        let outcome = match verify(pair) {
-            Ok(outcome) => outcome,
-            Err(e) => {
+    // Pairs run side by side (`BELLOWS_JOBS`, one per core by default); each has databases of
+    // its own, and its lines print together when it is done.
+    let outcomes = bellows_verify::cases::each_in_parallel(
+        &pairs,
+        bellows_verify::cases::jobs(),
+        |_, pair| {
+            if pair.dialect == Dialect::Postgres && !postgres {
+                return Err(format!("SKIPPED {}: no PostgreSQL server at `{}`", pair.name, bellows_verify::conninfo()));
+            }
+            if pair.dialect == Dialect::MySql && !mariadb {
+                return Err(format!(
+                    "SKIPPED {}: no MariaDB server at `{}`",
+                    pair.name,
+                    bellows_verify::mariadb::socket()
+                ));
+            }
+            Ok(verify(pair))
+        },
+        |_, r| match r {
+            Ok(Ok(outcome)) => {
+                for line in outcome.lines() {
+                    println!("{line}");
+                }
+            }
+            Ok(Err(_)) => {}
+            Err(skip) => eprintln!("{skip}"),
+        },
+    );
+    for (pair, outcome) in pairs.iter().zip(outcomes) {
+        let outcome = match outcome {
+            Err(_) => continue,
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(e)) => {
                 failed.push(format!("{}: {e}", pair.name));
                 continue;
             }
         };
-        for line in outcome.lines() {
-            println!("{line}");
-        }
         if let Some(why) = &outcome.skipped {
             let known = KNOWN_SKIPS.iter().any(|(name, what)| *name == pair.name && why.contains(what));
             if !known {

@@ -18,6 +18,7 @@ const SQLPARSER_GAPS: &[&str] = &[
     "ALTER SEQUENCE", // sqlparser 0.64 reads CREATE SEQUENCE only (`OWNED BY` moves a serial's sequence)
     "ALTER TABLE ... RENAME INDEX", // MySQL 5.7+ / MariaDB 10.5.2+: an index renamed in place
     "PREPARE ... FROM", // MySQL: a statement prepared from a variable (sqlparser reads PostgreSQL's PREPARE ... AS)
+    "DO $",           // PostgreSQL: an anonymous code block (a merge's Switch refuses to go on while a row is missing)
     "ALTER TABLE ... COMMENT =", // MySQL: a table's comment changed (sqlparser 0.64 reads it in CREATE TABLE only)
 ];
 

@@ -674,18 +674,37 @@ pub(in crate::plan) mod postgres {
         };
         b.push(StageKind::Backfill, copy);
         b.prechecks.extend(null_checks(x, &bt, &at, &|c| q(c)));
+        // Rows of B still without their row in A: a row v1 writes to A can take the place of
+        // B's row there between Backfill and Switch (a delete of A's own row that B's row
+        // matched on, when the two tables number their rows apart). Switch copies them under
+        // its lock and refuses to go on if any is left, so the count before it is a forecast.
+        let missing = |src: &str| {
+            format!("SELECT count(*) FROM {src} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {})", matches("a", "b"))
+        };
+        let catch_up = |src: &str| {
+            format!(
+                "INSERT INTO {at} ({list}) SELECT {} FROM {src} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {}) ON CONFLICT DO NOTHING",
+                vals("b"),
+                matches("a", "b")
+            )
+        };
+        let guard = |src: &str| {
+            format!(
+                "DO $bellows$ BEGIN IF ({}) > 0 THEN RAISE EXCEPTION 'bellows: rows of {} have no row in {} (another of its unique keys holds their values): the switch is not made'; END IF; END $bellows$",
+                missing(src),
+                from.replace('\'', "''"),
+                into.replace('\'', "''")
+            )
+        };
         b.verifications.push(CheckQuery {
             title: format!("every {from} row has its row in {into}"),
             change: i,
-            sql: format!(
-                "SELECT count(*) FROM {bt} b WHERE NOT EXISTS (SELECT 1 FROM {at} a WHERE {})",
-                matches("a", "b")
-            ),
-            must_be_zero: true,
+            sql: missing(&bt),
+            must_be_zero: false,
             before: StageKind::Switch,
             resolution: None,
         });
-        repoint(ctx, x, b);
+        repoint(ctx, x, b, &catch_up(&bt));
         // The view gives B's columns from A; a column with no place in A reads as NULL.
         let view_cols = super::view_columns(ctx.base, x, &qf, &|c| {
             format!("CAST(NULL AS {})", crate::verify::values::cast_type(&c.data_type, PG))
@@ -697,12 +716,18 @@ pub(in crate::plan) mod postgres {
             step(
                 format!("merge {from} into {into}: {from} becomes a view of {into}"),
                 i,
-                vec![lt.clone(), format!("ALTER TABLE {bt} RENAME TO {}", q(&parked)), view.clone()],
+                vec![
+                    lt.clone(),
+                    format!("ALTER TABLE {bt} RENAME TO {}", q(&parked)),
+                    catch_up(&parked_sql),
+                    guard(&parked_sql),
+                    view.clone(),
+                ],
                 vec![lt.clone(), format!("DROP VIEW {bt}"), format!("ALTER TABLE {parked_sql} RENAME TO {}", q(short_b))],
                 (LockMode::AccessExclusive, &[from], Effect::Metadata),
                 true,
                 &format!(
-                    "one short transaction renames {from} aside and puts a view of {into} under its name: a single-table view is updatable and applies {pi} defaults, so v1 keeps reading and writing {from}, now {pi} rows; undo: rows v1 wrote through the view stay in {into}"
+                    "one short transaction renames {from} aside, so v1 no longer writes it, copies any row of {from} that {into} lost since Backfill (a row v1 deleted from {into} that {pf} row matched), stops if a row is still missing, and puts a view of {into} under {pf} name: a single-table view is updatable and applies {pi} defaults, so v1 keeps reading and writing {from}, now {pi} rows; undo: rows v1 wrote through the view stay in {into}"
                 ),
                 R_RENAME_TABLE,
             ),
@@ -740,7 +765,9 @@ pub(in crate::plan) mod postgres {
     /// the key to B and adds the key to A NOT VALID (no moment without a key, and a name the two
     /// share is free again), then VALIDATE scans without blocking writes, before B becomes a
     /// view. Until then the referencing rows point at B, so v2 (which writes A) waits for Switch.
-    fn repoint(ctx: &Ctx<'_>, x: &Merge, b: &mut Builder) {
+    /// `catch_up` copies the rows of B that A lost since Backfill, under the step's locks, so
+    /// the keys it validates meet their rows.
+    fn repoint(ctx: &Ctx<'_>, x: &Merge, b: &mut Builder, catch_up: &str) {
         let lt = ctx.lock_timeout();
         let (from, into) = (x.from.as_str(), x.into.as_str());
         for r in &x.repoints {
@@ -763,13 +790,21 @@ pub(in crate::plan) mod postgres {
                 step(
                     format!("repoint {}({cols}) from {from} to {into}, not yet validated", r.table),
                     r.add,
-                    [vec![lt.clone()], lock.clone(), vec![format!("ALTER TABLE {tt} DROP CONSTRAINT {}, ADD {new_fk} NOT VALID", q(&old_name))]].concat(),
+                    [
+                        vec![lt.clone()],
+                        lock.clone(),
+                        vec![
+                            catch_up.to_string(),
+                            format!("ALTER TABLE {tt} DROP CONSTRAINT {}, ADD {new_fk} NOT VALID", q(&old_name)),
+                        ],
+                    ]
+                    .concat(),
                     // Not validated: rows v1 wrote through the view since are only in A.
                     [vec![lt.clone()], lock, vec![format!("ALTER TABLE {tt} DROP CONSTRAINT IF EXISTS {}, ADD {old_fk} NOT VALID", q(&new_name))]].concat(),
                     (LockMode::AccessExclusive, &[r.table.as_str(), from, into], Effect::Metadata),
                     true,
                     &format!(
-                        "every {from} row is in {into} under the same {} (verified before Switch), so the rows that point at {from} point at {into}: one statement swaps the keys, so the rule never lapses; NOT VALID checks new rows only; undo: the key to {from} comes back NOT VALID, as rows v1 wrote through the view are only in {into}",
+                        "every {from} row is in {into} under the same {} (copied by Backfill, and any row {into} lost since copied again here under the locks), so the rows that point at {from} point at {into}: one statement swaps the keys, so the rule never lapses; NOT VALID checks new rows only; undo: the key to {from} comes back NOT VALID, as rows v1 wrote through the view are only in {into}",
                         x.on.join(", ")
                     ),
                     R_RENAME_TABLE - 2,
