@@ -175,6 +175,39 @@ fn reindex_detach_and_drop_database_are_read_and_judged() {
 }
 
 #[test]
+fn vacuum_full_and_cluster_are_rewrites_and_plain_vacuum_is_not() {
+    let findings = |sql: &str| check_migration(sql, None, Dialect::Postgres, &LintOptions::default());
+    let flags = |sql: &str, rule: Rule| findings(sql).iter().any(|f| f.rule == rule);
+    for rewrite in [
+        "VACUUM FULL orders;",
+        "VACUUM (FULL) orders;",
+        "VACUUM (VERBOSE, FULL true) orders;",
+        "VACUUM FULL FREEZE VERBOSE ANALYZE orders;",
+        "CLUSTER orders;",
+        "CLUSTER orders USING orders_pkey;",
+        "CLUSTER VERBOSE orders_pkey ON orders;",
+    ] {
+        let f = findings(rewrite);
+        let rewrites: Vec<_> = f.iter().filter(|f| f.rule == Rule::RewritesTable).collect();
+        assert_eq!(rewrites.len(), 1, "{rewrite}: {f:?}");
+        assert!(rewrites[0].message.contains("orders"), "the finding names the table: {:?}", rewrites[0].message);
+        assert!(flags(rewrite, Rule::MissingLockTimeout), "{rewrite} takes ACCESS EXCLUSIVE");
+        assert!(!flags(&format!("SET lock_timeout = '2s';\n{rewrite}"), Rule::MissingLockTimeout), "{rewrite}");
+    }
+    // A bare CLUSTER rewrites every table clustered before: flagged, with no table to name.
+    assert!(findings("CLUSTER;").iter().any(|f| f.rule == Rule::RewritesTable && f.message.contains("every table")));
+    for plain in ["VACUUM orders;", "VACUUM ANALYZE orders;", "VACUUM FREEZE orders;", "VACUUM (FULL false) orders;"] {
+        assert!(!flags(plain, Rule::RewritesTable), "{plain} writes nothing anew");
+    }
+    // A table the migration creates is empty: nothing to lock out.
+    assert!(!flags("CREATE TABLE t (id int);\nVACUUM FULL t;", Rule::RewritesTable));
+    // Not PostgreSQL's: other dialects' statements of the same name are left alone.
+    assert!(!check_migration("VACUUM;", None, Dialect::Sqlite, &LintOptions::default())
+        .iter()
+        .any(|f| f.rule == Rule::RewritesTable));
+}
+
+#[test]
 fn bellows_own_plans_pass_the_safety_rules_they_are_built_for() {
     // The planner's recipes avoid every risk these rules name, so a plan of the fixtures has
     // no such finding; rules a plan may legitimately raise (a one-way enum change) are allowed.

@@ -37,6 +37,8 @@ const SQUAWK: &[(&str, Rule)] = &[
     ("require_timeout_settings", Rule::MissingLockTimeout),
     ("require_concurrent_reindex", Rule::BlockingIndexBuild),
     ("require_concurrent_partition_detach", Rule::BlockingPartitionDetach),
+    // VACUUM FULL and CLUSTER write the table anew under ACCESS EXCLUSIVE.
+    ("prefer_repack", Rule::RewritesTable),
     // The debt a migration brings in: the audit's column rules on what it creates and adds.
     ("prefer_timestamptz", Rule::TimestampWithoutTimeZone),
     ("prefer_identity", Rule::SerialNotIdentity),
@@ -70,6 +72,10 @@ const KNOWN: &[(&str, &str)] = &[
      "with assume_in_transaction the tool wraps the file in a transaction, so CREATE INDEX CONCURRENTLY fails even alone; squawk exempts a file whose only statement it is"),
     ("squawk ban_concurrent_index_creation_in_transaction/squawk_disable_assume_in_transaction_overrides.ok.sql: expected ok",
      "the file turns the setting off with a squawk-specific comment directive (`-- squawk-disable-assume-in-transaction`), which Bellows does not read"),
+    ("squawk prefer_repack/cluster_below_pg19_ok.ok.sql: expected ok",
+     "CLUSTER writes the table anew under ACCESS EXCLUSIVE on every version; squawk stays quiet before PostgreSQL 19 only because core REPACK CONCURRENTLY does not exist yet. Bellows flags the lock and names pg_repack and pg_squeeze, which work on earlier versions"),
+    ("squawk prefer_repack/vacuum_full_below_pg19_ok.ok.sql: expected ok",
+     "as cluster_below_pg19_ok: VACUUM FULL holds ACCESS EXCLUSIVE for the whole copy whatever the version"),
     ("squawk require_timeout_settings/err_comment_on_explains_lock_impact.err.sql: expected flagged",
      "COMMENT ON takes SHARE UPDATE EXCLUSIVE, which does not queue reads or writes behind it; Bellows asks for lock_timeout only before ACCESS EXCLUSIVE"),
     ("squawk require_timeout_settings/err_lock_access_share_uses_correct_article.err.sql: expected flagged",

@@ -76,6 +76,13 @@ pub enum Op {
         name: String,
         concurrently: bool,
     },
+    /// PostgreSQL's `VACUUM FULL` and `CLUSTER`: each table is written anew under ACCESS
+    /// EXCLUSIVE. `tables` is empty for a `CLUSTER` of every table clustered before (or a
+    /// `VACUUM FULL` of the whole database); `how` is the command as a reader knows it.
+    Rewrite {
+        tables: Vec<String>,
+        how: String,
+    },
     Other,
 }
 
@@ -349,6 +356,60 @@ fn offset_span(text: &str, at: usize, start: Span) -> Span {
     }
 }
 
+/// The options of `( option [value], ... )` at the parser, upper-cased, each with whether its
+/// value leaves it on (`FULL`, `FULL true`, `FULL 1`: on; `FULL false`, `FULL off`, `FULL 0`: off).
+fn options(p: &mut P<'_>) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    if !p.peek().is_some_and(|t| t.kind == Kind::Punct && t.up == "(") {
+        return out;
+    }
+    p.i += 1;
+    let mut expect_name = true;
+    while let Some(t) = p.peek() {
+        p.i += 1;
+        match (t.kind == Kind::Punct, t.up.as_str()) {
+            (true, ")") => break,
+            (true, ",") => expect_name = true,
+            (_, word) if expect_name => {
+                out.push((word.to_string(), true));
+                expect_name = false;
+            }
+            (_, "FALSE" | "OFF" | "0") => {
+                if let Some(last) = out.last_mut() {
+                    last.1 = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `VACUUM [ ( options ) ] [ FULL ] [ FREEZE ] [ VERBOSE ] [ ANALYZE ] [ table [, ...] ]`: only
+/// a FULL one rewrites.
+fn vacuum(p: &mut P<'_>) -> Op {
+    let mut full = options(p).iter().any(|(o, on)| o == "FULL" && *on);
+    while let Some(word) = ["FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE"].into_iter().find(|w| p.is(w)) {
+        p.i += 1;
+        full |= word == "FULL";
+    }
+    if !full {
+        return Op::Other;
+    }
+    Op::Rewrite { tables: p.names(), how: "VACUUM FULL".into() }
+}
+
+/// `CLUSTER [ VERBOSE ] [ ( options ) ] [ table [ USING index ] ]`, and the old
+/// `CLUSTER [ VERBOSE ] index ON table`.
+fn cluster(p: &mut P<'_>) -> Op {
+    p.eat("VERBOSE");
+    options(p);
+    p.eat("VERBOSE");
+    let Some(first) = p.name() else { return Op::Rewrite { tables: vec![], how: "CLUSTER".into() } };
+    let table = if p.eat("ON") { p.name().unwrap_or(first) } else { first };
+    Op::Rewrite { tables: vec![table], how: "CLUSTER".into() }
+}
+
 fn read(toks: &[Tok], dialect: Dialect) -> Op {
     let mut p = P { t: toks, i: 0 };
     if p.eat("BEGIN") || p.eat_all(&["START", "TRANSACTION"]) {
@@ -401,6 +462,14 @@ fn read(toks: &[Tok], dialect: Dialect) -> Op {
         p.i += 1;
         concurrently |= p.eat("CONCURRENTLY");
         return p.name().map_or(Op::Other, |name| Op::Reindex { what, name, concurrently });
+    }
+    if dialect == Dialect::Postgres && p.is("VACUUM") {
+        p.i += 1;
+        return vacuum(&mut p);
+    }
+    if dialect == Dialect::Postgres && p.is("CLUSTER") {
+        p.i += 1;
+        return cluster(&mut p);
     }
     if p.eat("TRUNCATE") {
         p.eat("TABLE");

@@ -6,7 +6,7 @@ pub(crate) const DOC: Doc = Doc {
     family: Family::Safety,
     severity: Severity::Warning,
     summary: "an ACCESS EXCLUSIVE statement runs with no lock_timeout",
-    what_it_does: "Flags the first statement that takes ACCESS EXCLUSIVE on an existing table (most ALTER TABLE forms, DROP TABLE, TRUNCATE, DROP INDEX, REINDEX) when no SET lock_timeout came before it. On MySQL and MariaDB: the first DDL statement on an existing table with no SET SESSION lock_wait_timeout before it and no WAIT clause.",
+    what_it_does: "Flags the first statement that takes ACCESS EXCLUSIVE on an existing table (most ALTER TABLE forms, DROP TABLE, TRUNCATE, DROP INDEX, REINDEX, VACUUM FULL, CLUSTER) when no SET lock_timeout came before it. On MySQL and MariaDB: the first DDL statement on an existing table with no SET SESSION lock_wait_timeout before it and no WAIT clause.",
     why_is_this_bad: "While the statement waits for its lock behind a long query, every later query on the table queues behind it: a brief catalog change becomes an outage.",
     example: "ALTER TABLE orders ADD COLUMN note text;",
     use_instead: "SET lock_timeout = '2s'; first, and retry the migration when it times out.",
@@ -24,7 +24,10 @@ fn takes_access_exclusive(op: &Op) -> Option<&str> {
         }
         // ACCESS EXCLUSIVE on each index it rebuilds.
         Op::Reindex { name, concurrently: false, .. } => Some(name.as_str()),
-        Op::DropTable { tables } | Op::Truncate { tables } => tables.first().map(String::as_str),
+        // VACUUM FULL and CLUSTER of named tables (a bare CLUSTER names none here).
+        Op::DropTable { tables } | Op::Truncate { tables } | Op::Rewrite { tables, .. } => {
+            tables.first().map(String::as_str)
+        }
         Op::DropIndex { concurrently: false, names } => names.first().map(String::as_str),
         _ => None,
     }

@@ -1,4 +1,4 @@
-use crate::lint::{Action, Doc, Family, Finding, Rule, SafetyCx};
+use crate::lint::{Action, Doc, Family, Finding, Op, Rule, SafetyCx};
 use crate::{DataType, Dialect, Severity};
 
 pub(crate) const DOC: Doc = Doc {
@@ -6,11 +6,11 @@ pub(crate) const DOC: Doc = Doc {
     family: Family::Safety,
     severity: Severity::Error,
     summary: "a step rewrites the whole table under ACCESS EXCLUSIVE",
-    what_it_does: "Flags ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), nextval()), a STORED generated or serial column, and ALTER COLUMN TYPE to a type that is not binary-compatible, on a table that exists.",
+    what_it_does: "Flags ADD COLUMN with a volatile default (random(), gen_random_uuid(), clock_timestamp(), nextval()), a STORED generated or serial column, ALTER COLUMN TYPE to a type that is not binary-compatible, VACUUM FULL and CLUSTER, on a table that exists.",
     why_is_this_bad: "PostgreSQL rewrites every row while holding ACCESS EXCLUSIVE: no read or write reaches the table until the rewrite ends, minutes on a large table.",
-    example: "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();\nALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);",
+    example: "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();\nALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);\nVACUUM FULL orders;",
     use_instead: "Add the column without a default (or with a constant one), then backfill in batches. For a type change: add a new column, keep it in step with a trigger, backfill, switch, drop the old one (Bellows plans this).",
-    peers: "squawk adding-field-with-default, changing-column-type; eugene E5, E10, E11; strong_migrations add_column_default, change_column",
+    peers: "squawk adding-field-with-default, changing-column-type, prefer-repack; eugene E5, E10, E11; strong_migrations add_column_default, change_column",
 };
 
 /// Functions whose value is fixed for the statement: a default calling only these is
@@ -85,6 +85,31 @@ fn volatile_default(expr: &str) -> bool {
 pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
     if cx.dialect != Dialect::Postgres {
         return;
+    }
+    for (i, s) in cx.statements.iter().enumerate() {
+        let Op::Rewrite { tables, how } = &s.op else { continue };
+        let existing: Vec<&str> = tables.iter().map(String::as_str).filter(|t| !cx.created_here(t, i)).collect();
+        if !tables.is_empty() && existing.is_empty() {
+            continue;
+        }
+        let what = if existing.is_empty() {
+            match how.as_str() {
+                "CLUSTER" => "every table clustered before".to_string(),
+                _ => "every table of the database".to_string(),
+            }
+        } else {
+            existing.join(", ")
+        };
+        let mut finding = Finding::new(
+            Rule::RewritesTable,
+            format!("{how} writes {what} anew under ACCESS EXCLUSIVE: no read or write reaches it until the copy ends"),
+            "use pg_repack or pg_squeeze, which copy the table online and lock it only briefly at the end (REPACK CONCURRENTLY from PostgreSQL 19); or run it in a maintenance window",
+        )
+        .at(s.span);
+        if let Some(first) = existing.first() {
+            finding = finding.on(first, None);
+        }
+        out.push(finding);
     }
     for (_, s, table, action) in super::existing_table_actions(cx) {
         match action {
