@@ -59,6 +59,8 @@ fn sqlc_queries_do_on_real_servers_what_bellows_predicts_at_every_point() {
     let mut not_queries = 0u64;
     let rows: Vec<Vec<&str>> =
         lines.map(|l| l.split('\t').collect()).filter(|r: &Vec<&str>| r[errors_col] == "no").collect();
+    // The cases are read here and run below side by side (`BELLOWS_JOBS`, one per core).
+    let mut prepared: Vec<(&str, Edit, Input)> = Vec::new();
     for (n, row) in rows.iter().enumerate() {
         let path = row[path_col];
         if (!all && n % 6 != 0) || !path.contains(&filter) {
@@ -109,7 +111,17 @@ fn sqlc_queries_do_on_real_servers_what_bellows_predicts_at_every_point() {
             focus: false,
             consumers: Some(query_sql.clone()),
         };
-        let outcome = match bellows_verify::verify(&input) {
+        prepared.push((path, edit, input));
+    }
+    let outcomes = bellows_verify::cases::each_in_parallel(
+        &prepared,
+        bellows_verify::cases::jobs(),
+        |_, (_, _, input)| bellows_verify::verify(input),
+        |_, _| (),
+    );
+    for ((path, edit, _), outcome) in prepared.iter().zip(outcomes) {
+        let path = *path;
+        let outcome = match outcome {
             Ok(o) => o,
             Err(e) => {
                 skipped.push(format!("{path}: {e}"));
