@@ -208,6 +208,57 @@ fn vacuum_full_and_cluster_are_rewrites_and_plain_vacuum_is_not() {
 }
 
 #[test]
+fn a_domain_constraint_checked_against_its_columns_is_a_scan_that_blocks_writes() {
+    let flags = |sql: &str, base: Option<&bellows_core::Schema>| {
+        check_migration(sql, base, Dialect::Postgres, &LintOptions::default())
+            .into_iter()
+            .filter(|f| f.rule == Rule::ScansUnderExclusiveLock)
+            .collect::<Vec<_>>()
+    };
+    for scan in [
+        "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);",
+        "ALTER DOMAIN positive SET NOT NULL;",
+        "ALTER DOMAIN positive VALIDATE CONSTRAINT positive_check;",
+    ] {
+        assert_eq!(flags(scan, None).len(), 1, "{scan}");
+    }
+    for quiet in [
+        "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID;",
+        "ALTER DOMAIN positive DROP CONSTRAINT positive_check;",
+        "ALTER DOMAIN positive DROP NOT NULL;",
+        "ALTER DOMAIN positive RENAME TO strictly_positive;",
+        "CREATE DOMAIN positive AS int;\nALTER DOMAIN positive ADD CONSTRAINT c CHECK (VALUE > 0);",
+    ] {
+        assert!(flags(quiet, None).is_empty(), "{quiet}");
+    }
+    // With the schema it runs on: the finding names the tables that use the domain, and a
+    // domain no column uses is checked against nothing.
+    let base = bellows_core::import(
+        "CREATE DOMAIN positive AS int CHECK (VALUE > 0);\nCREATE DOMAIN unused AS int;\nCREATE TABLE orders (id int PRIMARY KEY, qty positive);\nCREATE TABLE notes (id int PRIMARY KEY);",
+        Some(Dialect::Postgres),
+    )
+    .schema;
+    let f = flags("ALTER DOMAIN positive SET NOT NULL;", Some(&base));
+    assert!(f.len() == 1 && f[0].message.contains("orders") && !f[0].message.contains("notes"), "{f:?}");
+    assert!(flags("ALTER DOMAIN unused SET NOT NULL;", Some(&base)).is_empty());
+
+    // Bellows' own plan says so of its step: a domain's VALIDATE holds SHARE on the tables.
+    let target = import(
+        "CREATE DOMAIN positive AS int CHECK (VALUE > 0) CHECK (VALUE < 1000);\nCREATE DOMAIN unused AS int;\nCREATE TABLE orders (id int PRIMARY KEY, qty positive);\nCREATE TABLE notes (id int PRIMARY KEY);",
+        Some(Dialect::Postgres),
+    )
+    .schema;
+    let plan = bellows_core::plan::plan(&base, &target, &Default::default(), &Default::default());
+    let validate = plan
+        .steps()
+        .map(|(_, s)| s)
+        .find(|s| s.sql.iter().any(|q| q.contains("VALIDATE CONSTRAINT")))
+        .expect("a VALIDATE step");
+    assert_eq!(validate.lock.mode, bellows_core::plan::LockMode::Share, "{validate:?}");
+    assert_eq!(validate.lock.tables, vec!["orders".to_string()]);
+}
+
+#[test]
 fn bellows_own_plans_pass_the_safety_rules_they_are_built_for() {
     // The planner's recipes avoid every risk these rules name, so a plan of the fixtures has
     // no such finding; rules a plan may legitimately raise (a one-way enum change) are allowed.

@@ -39,6 +39,8 @@ const SQUAWK: &[(&str, Rule)] = &[
     ("require_concurrent_partition_detach", Rule::BlockingPartitionDetach),
     // VACUUM FULL and CLUSTER write the table anew under ACCESS EXCLUSIVE.
     ("prefer_repack", Rule::RewritesTable),
+    // ALTER DOMAIN ... ADD CONSTRAINT checks every column of the domain under SHARE.
+    ("ban_alter_domain_with_add_constraint", Rule::ScansUnderExclusiveLock),
     // The debt a migration brings in: the audit's column rules on what it creates and adds.
     ("prefer_timestamptz", Rule::TimestampWithoutTimeZone),
     ("prefer_identity", Rule::SerialNotIdentity),
@@ -76,6 +78,8 @@ const KNOWN: &[(&str, &str)] = &[
      "CLUSTER writes the table anew under ACCESS EXCLUSIVE on every version; squawk stays quiet before PostgreSQL 19 only because core REPACK CONCURRENTLY does not exist yet. Bellows flags the lock and names pg_repack and pg_squeeze, which work on earlier versions"),
     ("squawk prefer_repack/vacuum_full_below_pg19_ok.ok.sql: expected ok",
      "as cluster_below_pg19_ok: VACUUM FULL holds ACCESS EXCLUSIVE for the whole copy whatever the version"),
+    ("squawk ban_alter_domain_with_add_constraint/ok.ok.sql: expected ok",
+     "the file also holds ALTER DOMAIN ... SET NOT NULL and VALIDATE CONSTRAINT, which check every column of the domain under SHARE just as ADD CONSTRAINT does (measured on PostgreSQL 15.18: SHARE on the table for each of the three); squawk's rule is about ADD CONSTRAINT alone"),
     ("squawk require_timeout_settings/err_comment_on_explains_lock_impact.err.sql: expected flagged",
      "COMMENT ON takes SHARE UPDATE EXCLUSIVE, which does not queue reads or writes behind it; Bellows asks for lock_timeout only before ACCESS EXCLUSIVE"),
     ("squawk require_timeout_settings/err_lock_access_share_uses_correct_article.err.sql: expected flagged",

@@ -76,6 +76,13 @@ pub enum Op {
         name: String,
         concurrently: bool,
     },
+    /// PostgreSQL's `ALTER DOMAIN name` in a form that checks every column of the domain's
+    /// type, in every table, under SHARE (which blocks writes): `ADD CONSTRAINT` without NOT
+    /// VALID, `SET NOT NULL`, `VALIDATE CONSTRAINT`. `what` names the form.
+    DomainScan {
+        name: String,
+        what: String,
+    },
     /// PostgreSQL's `VACUUM FULL` and `CLUSTER`: each table is written anew under ACCESS
     /// EXCLUSIVE. `tables` is empty for a `CLUSTER` of every table clustered before (or a
     /// `VACUUM FULL` of the whole database); `how` is the command as a reader knows it.
@@ -538,6 +545,19 @@ fn read(toks: &[Tok], dialect: Dialect) -> Op {
                 return Op::AlterEnum { name, action: "RENAME VALUE".into() };
             }
             return Op::Other;
+        }
+        if dialect == Dialect::Postgres && p.eat("DOMAIN") {
+            let Some(name) = p.name() else { return Op::Other };
+            let what = if p.is("ADD") && !p.rest_has("VALID") {
+                "ADD CONSTRAINT"
+            } else if p.eat_all(&["SET", "NOT", "NULL"]) {
+                "SET NOT NULL"
+            } else if p.eat_all(&["VALIDATE", "CONSTRAINT"]) {
+                "VALIDATE CONSTRAINT"
+            } else {
+                return Op::Other;
+            };
+            return Op::DomainScan { name, what: what.into() };
         }
         if p.eat("TABLE") {
             p.eat_all(&["IF", "EXISTS"]);

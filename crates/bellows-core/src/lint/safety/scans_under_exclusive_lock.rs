@@ -6,16 +6,63 @@ pub(crate) const DOC: Doc = Doc {
     family: Family::Safety,
     severity: Severity::Error,
     summary: "a constraint is checked against every row while writes are blocked",
-    what_it_does: "Flags SET NOT NULL without a validated CHECK (col IS NOT NULL) earlier in the migration, and ADD CONSTRAINT ... CHECK or FOREIGN KEY without NOT VALID, on a table that exists.",
-    why_is_this_bad: "Validating the rule reads the whole table while the ALTER holds ACCESS EXCLUSIVE (SHARE ROW EXCLUSIVE on both tables for a foreign key): writes wait for the full scan.",
+    what_it_does: "Flags SET NOT NULL without a validated CHECK (col IS NOT NULL) earlier in the migration, and ADD CONSTRAINT ... CHECK or FOREIGN KEY without NOT VALID, on a table that exists; ALTER DOMAIN ... ADD CONSTRAINT without NOT VALID, SET NOT NULL and VALIDATE CONSTRAINT on a domain the migration does not create.",
+    why_is_this_bad: "Validating the rule reads the whole table while the ALTER holds ACCESS EXCLUSIVE (SHARE ROW EXCLUSIVE on both tables for a foreign key): writes wait for the full scan. A domain's constraint is checked against every column of the domain in every table, each under SHARE (measured on PostgreSQL 15: VALIDATE of a domain's constraint takes SHARE too, unlike a table's).",
     example: "ALTER TABLE orders ALTER COLUMN placed_at SET NOT NULL;\nALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);",
     use_instead: "Add the constraint NOT VALID (a brief lock, no scan), then VALIDATE CONSTRAINT in its own statement (it scans under SHARE UPDATE EXCLUSIVE, which lets writes through). For NOT NULL on PostgreSQL 12+: a validated CHECK (col IS NOT NULL) lets SET NOT NULL skip its scan.",
-    peers: "squawk adding-not-nullable-field, constraint-missing-not-valid, adding-foreign-key-constraint; eugene E1, E2; strong_migrations add_foreign_key, change_column_null",
+    peers: "squawk adding-not-nullable-field, constraint-missing-not-valid, adding-foreign-key-constraint; ban-alter-domain-with-add-constraint; eugene E1, E2; strong_migrations add_foreign_key, change_column_null",
 };
+
+/// The tables of `base` with a column of the domain `name`.
+fn domain_users(cx: &SafetyCx<'_>, name: &str) -> Vec<String> {
+    let Some(base) = cx.base else { return Vec::new() };
+    let short = crate::lint::short(name);
+    base.tables
+        .iter()
+        .filter(|t| {
+            t.columns.iter().any(|c| {
+                let spelled = c.data_type.spelling.trim_matches('"');
+                crate::model::same_name(crate::lint::short(spelled), short)
+            })
+        })
+        .map(|t| t.qualified_name())
+        .collect()
+}
 
 pub(crate) fn check(cx: &SafetyCx<'_>, out: &mut Vec<Finding>) {
     if cx.dialect != Dialect::Postgres {
         return;
+    }
+    for (i, s) in cx.statements.iter().enumerate() {
+        let Op::DomainScan { name, what } = &s.op else { continue };
+        // A domain the migration creates has no column yet.
+        let short = crate::lint::short(name).to_ascii_lowercase();
+        let created = cx.statements[..i].iter().any(|p| {
+            let t = p.text.to_ascii_lowercase();
+            t.starts_with("create domain")
+                && t.split_whitespace().nth(2).is_some_and(|n| crate::lint::short(n.trim_matches('"')) == short)
+        });
+        if created {
+            continue;
+        }
+        let users = domain_users(cx, name);
+        if cx.base.is_some() && users.is_empty() {
+            continue;
+        }
+        let tables = if users.is_empty() { format!("every table with a column of {name}") } else { users.join(", ") };
+        let fix = if what == "VALIDATE CONSTRAINT" {
+            "a domain's VALIDATE blocks writes too: run it when writes can wait, or check the columns with a NOT VALID CHECK on each table, validated table by table".to_string()
+        } else {
+            format!("add the constraint NOT VALID (no scan); the columns of {name} can be checked table by table with a CHECK on each, added NOT VALID and validated")
+        };
+        out.push(
+            Finding::new(
+                Rule::ScansUnderExclusiveLock,
+                format!("ALTER DOMAIN {name} {what} checks every value of the domain in {tables} while writes to them are blocked (SHARE)"),
+                fix,
+            )
+            .at(s.span),
+        );
     }
     for (i, s, table, action) in super::existing_table_actions(cx) {
         match action {
