@@ -340,7 +340,7 @@ fn merged_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect
 fn moved_up_values(base: &Schema, target: &Schema, changes: &ChangeSet, d: Dialect) -> Vec<Carried> {
     use crate::plan::recipes::moves::{moves, Way};
     let mut out = Vec::new();
-    for m in moves(base, target, &changes.changes, d).into_iter().flatten().filter(|m| m.way == Way::Up) {
+    for m in moves(base, target, &changes.changes).into_iter().flatten().filter(|m| m.way == Way::Up) {
         // MySQL's move up is not planned yet: its values are not carried.
         if d == Dialect::MySql {
             continue;

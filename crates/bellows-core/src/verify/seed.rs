@@ -616,7 +616,7 @@ fn table_statement(
         // each with its own value: the plan's pre-check meets parents whose rows disagree.
         let paired = d != Dialect::MySql
             && r.columns.len() == 1
-            && crate::plan::recipes::moves::moves(base, target, &changes.changes, d).into_iter().flatten().any(|m| {
+            && crate::plan::recipes::moves::moves(base, target, &changes.changes).into_iter().flatten().any(|m| {
                 m.way == crate::plan::recipes::moves::Way::Up
                     && same_name(&m.from, &name)
                     && same_name(&m.fk, &r.columns[0])

@@ -13,7 +13,6 @@
 
 use crate::diff::Change;
 use crate::model::{same_name, Schema};
-use crate::Dialect;
 
 /// Which way a move goes along the foreign key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +44,7 @@ pub(crate) struct Move {
 
 /// Every move in `changes`: `Ok` when the values can travel, `Err` with a note for the user
 /// when they cannot (no foreign key joins the tables, or the types differ).
-pub(crate) fn moves(base: &Schema, target: &Schema, changes: &[Change], _d: Dialect) -> Vec<Result<Move, String>> {
+pub(crate) fn moves(base: &Schema, target: &Schema, changes: &[Change]) -> Vec<Result<Move, String>> {
     let mut out = Vec::new();
     for (i, change) in changes.iter().enumerate() {
         let Change::MoveColumn { from, column, to, to_column } = change else { continue };
@@ -214,7 +213,7 @@ pub(in crate::plan) mod postgres {
     use crate::plan::postgres::*;
 
     pub(in crate::plan) fn move_columns_up(ctx: &Ctx<'_>, b: &mut Builder) {
-        for m in super::moves(ctx.base, ctx.target, ctx.changes, crate::Dialect::Postgres).into_iter().flatten() {
+        for m in super::moves(ctx.base, ctx.target, ctx.changes).into_iter().flatten() {
             if m.way == Way::Up {
                 move_up(ctx, &m, b);
             }
@@ -356,7 +355,7 @@ pub(in crate::plan) mod sqlite {
         options: &PlanOptions,
         b: &mut Builder,
     ) {
-        for m in super::moves(base, target, changes, SQ).into_iter().flatten() {
+        for m in super::moves(base, target, changes).into_iter().flatten() {
             if m.way == Way::Up {
                 move_up(changes, options, &m, b);
             }

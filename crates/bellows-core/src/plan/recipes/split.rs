@@ -115,7 +115,7 @@ pub(crate) fn splits(base: &Schema, target: &Schema, changes: &[Change], d: Dial
     }
     // A column moved down to a table that references its own one to one: a split into a table
     // that exists.
-    for m in super::moves::moves(base, target, changes, d) {
+    for m in super::moves::moves(base, target, changes) {
         let m = match m {
             Ok(m) if m.way == super::moves::Way::Down => m,
             // Up: the move's own recipe (MySQL's is not written yet).
