@@ -70,22 +70,16 @@ fn rows(client: &mut postgres::Client, sql: &str) -> Vec<(i64, String)> {
     client.query(sql, &[]).expect("query").iter().map(|r| (r.get(0), r.get(1))).collect()
 }
 
-fn skip_without_server() -> bool {
-    if server_available() {
-        return false;
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no PostgreSQL server answers");
-    eprintln!("SKIPPED: no PostgreSQL server ({})", bellows_verify::conninfo());
-    true
-}
-
-#[test]
-fn a_row_the_application_took_from_a_after_backfill_is_copied_at_switch() {
-    if skip_without_server() {
-        return;
+/// A database with the base and its rows, Expand and Backfill run: the moment the race needs.
+/// `None` (the test skips) without a server.
+fn after_backfill(name: &str) -> Option<(Plan, Database, postgres::Client)> {
+    if !server_available() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no PostgreSQL server answers");
+        eprintln!("SKIPPED: no PostgreSQL server ({})", bellows_verify::conninfo());
+        return None;
     }
     let p = merge_plan();
-    let db = Database::create("bellows_merge_switch_race", None).expect("a database");
+    let db = Database::create(name, None).expect("a database");
     let mut c = connect(&db.name).expect("connect");
     c.batch_execute(BASE).expect("the base loads");
     c.batch_execute(
@@ -94,6 +88,12 @@ fn a_row_the_application_took_from_a_after_backfill_is_copied_at_switch() {
     )
     .expect("rows");
     run_stages(&mut c, &p, &[StageKind::Expand, StageKind::Backfill]).expect("Expand and Backfill run");
+    Some((p, db, c))
+}
+
+#[test]
+fn a_row_the_application_took_from_a_after_backfill_is_copied_at_switch() {
+    let Some((p, _db, mut c)) = after_backfill("bellows_merge_switch_race") else { return };
     // Legacy row 2 matched accounts' own row 2, so the copy left it; v1 now deletes that row.
     c.batch_execute("DELETE FROM accounts WHERE id = 2").expect("v1's delete");
     let forecast = p.verifications.iter().find(|v| v.before == StageKind::Switch).expect("a count before Switch");
@@ -116,19 +116,7 @@ fn a_row_the_application_took_from_a_after_backfill_is_copied_at_switch() {
 
 #[test]
 fn switch_refuses_while_a_row_cannot_be_copied_and_leaves_b_a_table() {
-    if skip_without_server() {
-        return;
-    }
-    let p = merge_plan();
-    let db = Database::create("bellows_merge_switch_guard", None).expect("a database");
-    let mut c = connect(&db.name).expect("connect");
-    c.batch_execute(BASE).expect("the base loads");
-    c.batch_execute(
-        "INSERT INTO accounts VALUES (1, 'ada', 'pro'), (2, 'alan', 'free');
-         INSERT INTO legacy_accounts VALUES (2, 'grace', 'pro'), (3, 'edsger', NULL);",
-    )
-    .expect("rows");
-    run_stages(&mut c, &p, &[StageKind::Expand, StageKind::Backfill]).expect("Expand and Backfill run");
+    let Some((p, _db, mut c)) = after_backfill("bellows_merge_switch_guard") else { return };
     // v1 takes row 2 from A, and writes A a row holding legacy row 2's login under another id:
     // legacy row 2 cannot be copied (accounts' login is unique).
     c.batch_execute("DELETE FROM accounts WHERE id = 2; INSERT INTO accounts VALUES (40, 'grace', 'free')")
@@ -202,7 +190,9 @@ CREATE TABLE sessions (id bigint PRIMARY KEY, account_id bigint NOT NULL, KEY se
         c.query_first(sql).expect("the count").expect("a row")
     }
 
-    fn loaded(name: &str) -> Option<(Database, mysql::Conn)> {
+    /// The base with its rows (and sessions pointing at both legacy rows), Expand and Backfill
+    /// run; `None` (the test skips) without a server.
+    fn after_backfill(name: &str) -> Option<(Plan, Database, mysql::Conn)> {
         if !server_available() {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
@@ -221,14 +211,14 @@ CREATE TABLE sessions (id bigint PRIMARY KEY, account_id bigint NOT NULL, KEY se
              INSERT INTO sessions VALUES (10, 2), (11, 3)",
         )
         .expect("rows");
-        Some((db, c))
+        let p = merge_plan();
+        run_stages(&mut c, &p, &[StageKind::Expand, StageKind::Backfill]).expect("Expand and Backfill run");
+        Some((p, db, c))
     }
 
     #[test]
     fn a_row_the_application_took_from_a_after_backfill_is_copied_at_switch() {
-        let Some((_db, mut c)) = loaded("merge_switch_race") else { return };
-        let p = merge_plan();
-        run_stages(&mut c, &p, &[StageKind::Expand, StageKind::Backfill]).expect("Expand and Backfill run");
+        let Some((p, _db, mut c)) = after_backfill("merge_switch_race") else { return };
         c.query_drop("DELETE FROM accounts WHERE id = 2").expect("v1's delete");
         let forecast = p.verifications.iter().find(|v| v.before == StageKind::Switch).expect("a count before Switch");
         assert_eq!(count(&mut c, &forecast.sql), 1, "the count before Switch sees the row A lost");
@@ -259,9 +249,7 @@ CREATE TABLE sessions (id bigint PRIMARY KEY, account_id bigint NOT NULL, KEY se
 
     #[test]
     fn switch_refuses_while_a_row_cannot_be_copied_and_leaves_b_a_table() {
-        let Some((db, mut c)) = loaded("merge_switch_guard") else { return };
-        let p = merge_plan();
-        run_stages(&mut c, &p, &[StageKind::Expand, StageKind::Backfill]).expect("Expand and Backfill run");
+        let Some((p, db, mut c)) = after_backfill("merge_switch_guard") else { return };
         c.query_drop("DELETE FROM accounts WHERE id = 2; INSERT INTO accounts VALUES (40, 'grace', 'free')")
             .expect("v1's writes");
         let err = run_stages(&mut c, &p, &[StageKind::Switch]).expect_err("Switch refuses");
