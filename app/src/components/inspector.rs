@@ -368,7 +368,10 @@ fn merge_form(studio: Studio, tid: TableId, dialect: Dialect, pending: Pending) 
                     </select>
                 </label>
                 <p class="hint">
-                    {(!filled.is_empty()).then(|| format!("{} {} {} default. ", filled.join(", "), if filled.len() == 1 { "takes" } else { "take" }, possessive(&a_name)))}
+                    {(!filled.is_empty()).then(|| match filled.as_slice() {
+                        [one] => format!("{b_name} has no column {one}: its rows take {} default there. ", possessive(&a_name)),
+                        many => format!("{b_name} has no columns {}: its rows take {} defaults there. ", many.join(", "), possessive(&a_name)),
+                    })}
                     {(!referencing.is_empty()).then(|| format!("{} will reference {a_name} instead. ", referencing.join(", ")))}
                     {let a = possessive(&a_name); move || wins.get().then(|| format!("{a} own values are kept aside until Contract, so undoing puts them back. "))}
                     {format!("The plan copies the rows, keeps {a_name} in step with the old version's writes, and {until}.")}
