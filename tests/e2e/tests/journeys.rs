@@ -448,7 +448,10 @@ async fn a_real_table_dropped_on_its_twin_merges_into_it_and_the_plan_copies_its
         .await
         .expect("script runs");
     let hint = hint.as_str().unwrap_or_default();
-    assert!(hint.starts_with("cache_thread has no column valid: its rows take cache_index's default there. "), "{hint}");
+    assert!(
+        hint.starts_with("cache_thread has no column valid: its rows take cache_index's default there. "),
+        "{hint}"
+    );
     session.screenshot("15m-inspector-merge").await;
     page.element_click("[data-testid=\"merge-apply\"]").await;
     page.click("tab-plan").await;
